@@ -1,0 +1,19 @@
+//! Mail Sandbox: a complete mail system (SMTP submission and relay, a mailbox store, POP3 and
+//! IMAP) as one sans-IO engine, driven by a web page, by native tests and by a TCP bridge.
+//!
+//! Layers, inner to outer (each uses only the ones before it): [`time`], [`wire`],
+//! [`message`], [`store`], [`session`] + [`proto`], [`net`], [`relay`], [`sandbox`], and the
+//! wasm-only `ui`.
+
+pub mod message;
+pub mod net;
+pub mod proto;
+pub mod sandbox;
+pub mod session;
+pub mod store;
+pub mod testing;
+pub mod time;
+pub mod wire;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

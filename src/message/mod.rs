@@ -1,0 +1,251 @@
+//! A read-only RFC 5322 / MIME view of a stored message, through `mail-parser` (no hand-written
+//! MIME parser). The view is owned and small, so it can be computed once at delivery and kept.
+
+use mail_parser::{Address, MessageParser, MimeHeaders, PartType};
+
+/// One address of an address list (group members are flattened, group names kept).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Addr {
+    pub name: Option<String>,
+    pub address: String,
+    /// The group this address belongs to, if it came from group syntax (RFC 5322 §3.4).
+    pub group: Option<String>,
+}
+
+/// A MIME part with its place in the raw bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Part {
+    /// Lower-case media type and subtype, e.g. `text` / `plain`.
+    pub media_type: String,
+    pub subtype: String,
+    /// Content-Type parameters (`charset`, `boundary`, `name`, ...), names lower-case.
+    pub params: Vec<(String, String)>,
+    /// Offsets into the raw message: where this part's header starts, its body starts, it ends.
+    pub header_start: usize,
+    pub body_start: usize,
+    pub end: usize,
+    /// Sub-parts of a multipart.
+    pub children: Vec<Part>,
+    /// For `message/rfc822`: the enclosed message.
+    pub message: Option<Box<MessageInfo>>,
+    /// File name from Content-Disposition or Content-Type `name`.
+    pub filename: Option<String>,
+}
+
+impl Part {
+    pub fn is_multipart(&self) -> bool {
+        self.media_type == "multipart"
+    }
+
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The parts of a message a mail client or a SEARCH needs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MessageInfo {
+    pub subject: Option<String>,
+    pub from: Vec<Addr>,
+    pub to: Vec<Addr>,
+    pub cc: Vec<Addr>,
+    /// `Date:` as unix seconds.
+    pub date: Option<i64>,
+    pub message_id: Option<String>,
+    /// The root part (the message itself).
+    pub root: Part,
+}
+
+fn addrs(a: Option<&Address<'_>>) -> Vec<Addr> {
+    match a {
+        None => Vec::new(),
+        Some(Address::List(list)) => list
+            .iter()
+            .map(|x| Addr {
+                name: x.name.as_ref().map(|n| n.to_string()),
+                address: x
+                    .address
+                    .as_ref()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+                group: None,
+            })
+            .collect(),
+        Some(Address::Group(groups)) => groups
+            .iter()
+            .flat_map(|g| {
+                g.addresses.iter().map(move |x| Addr {
+                    name: x.name.as_ref().map(|n| n.to_string()),
+                    address: x
+                        .address
+                        .as_ref()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default(),
+                    group: g.name.as_ref().map(|n| n.to_string()),
+                })
+            })
+            .collect(),
+    }
+}
+
+fn build_part(msg: &mail_parser::Message<'_>, id: usize, base: usize, depth: usize) -> Part {
+    let Some(p) = msg.parts.get(id) else {
+        return Part::default();
+    };
+    let (media_type, subtype, params) = match p.content_type() {
+        Some(ct) => (
+            ct.ctype().to_ascii_lowercase(),
+            ct.subtype().unwrap_or("plain").to_ascii_lowercase(),
+            ct.attributes()
+                .unwrap_or(&[])
+                .iter()
+                .map(|a| (a.name.to_ascii_lowercase(), a.value.to_string()))
+                .collect(),
+        ),
+        None => match &p.body {
+            PartType::Multipart(_) => ("multipart".into(), "mixed".into(), Vec::new()),
+            PartType::Message(_) => ("message".into(), "rfc822".into(), Vec::new()),
+            _ => ("text".into(), "plain".into(), Vec::new()),
+        },
+    };
+    let mut part = Part {
+        media_type,
+        subtype,
+        params,
+        header_start: base + p.offset_header as usize,
+        body_start: base + p.offset_body as usize,
+        end: base + p.offset_end as usize,
+        filename: p.attachment_name().map(str::to_string),
+        ..Part::default()
+    };
+    match &p.body {
+        PartType::Multipart(ids) if depth < 64 => {
+            part.children = ids
+                .iter()
+                .map(|&i| build_part(msg, i as usize, base, depth + 1))
+                .collect();
+        }
+        PartType::Message(inner) if depth < 64 => {
+            part.message = Some(Box::new(info_of(inner, part.body_start, depth + 1)));
+        }
+        _ => {}
+    }
+    part
+}
+
+fn info_of(msg: &mail_parser::Message<'_>, base: usize, depth: usize) -> MessageInfo {
+    MessageInfo {
+        subject: msg.subject().map(str::to_string),
+        from: addrs(msg.from()),
+        to: addrs(msg.to()),
+        cc: addrs(msg.cc()),
+        date: msg.date().map(|d| d.to_timestamp()),
+        message_id: msg.message_id().map(str::to_string),
+        root: build_part(msg, 0, base, depth),
+    }
+}
+
+/// Parses a raw message. Never fails: bytes that are not a message give an empty view whose
+/// root part spans the whole input as `text/plain`.
+pub fn parse(raw: &[u8]) -> MessageInfo {
+    match MessageParser::default().parse(raw) {
+        Some(msg) => info_of(&msg, 0, 0),
+        None => MessageInfo {
+            root: Part {
+                media_type: "text".into(),
+                subtype: "plain".into(),
+                end: raw.len(),
+                body_start: header_end(raw),
+                ..Part::default()
+            },
+            ..MessageInfo::default()
+        },
+    }
+}
+
+/// Offset just past the blank line that ends the header block (or the end of the input).
+pub fn header_end(raw: &[u8]) -> usize {
+    if raw.starts_with(b"\r\n") {
+        return 2;
+    }
+    raw.windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+        .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|p| p + 2))
+        .unwrap_or(raw.len())
+}
+
+/// The decoded text of the first `text/plain` part (or of the HTML part, without tags removed),
+/// for previews and the mail client.
+pub fn text_body(raw: &[u8]) -> Option<String> {
+    let msg = MessageParser::default().parse(raw)?;
+    msg.body_text(0).map(|t| t.into_owned())
+}
+
+/// The value of the first header field named `name` (unfolded, raw), if any.
+pub fn header_value(raw: &[u8], name: &str) -> Option<String> {
+    let head = &raw[..header_end(raw)];
+    let text = String::from_utf8_lossy(head);
+    let mut value: Option<String> = None;
+    for line in text.split("\r\n") {
+        if let Some(v) = value.as_mut() {
+            if line.starts_with(' ') || line.starts_with('\t') {
+                v.push_str(line);
+                continue;
+            }
+            break;
+        }
+        if let Some((n, v)) = line.split_once(':') {
+            if n.trim().eq_ignore_ascii_case(name) {
+                value = Some(v.trim_start().to_string());
+            }
+        }
+    }
+    value.map(|v| v.trim_end().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MULTI: &[u8] = b"From: \"Smith, J\" <smith@isp.example>\r\nTo: Team: boss@corp.example, al@corp.example;\r\nSubject: =?UTF-8?Q?R=C3=A9sum=C3=A9?=\r\nDate: Mon, 02 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\npreamble\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello\r\n--b1\r\nContent-Type: application/pdf; name=\"r.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b1--\r\n";
+
+    #[test]
+    fn multipart_structure_addresses_and_encoded_words() {
+        let info = parse(MULTI);
+        assert_eq!(info.subject.as_deref(), Some("Résumé"));
+        assert_eq!(info.from[0].name.as_deref(), Some("Smith, J"));
+        assert_eq!(info.to.len(), 2);
+        assert_eq!(info.to[0].group.as_deref(), Some("Team"));
+        assert_eq!(info.date, Some(1_793_610_000));
+        assert!(info.root.is_multipart());
+        assert_eq!(info.root.param("boundary"), Some("b1"));
+        let kids = &info.root.children;
+        assert_eq!(kids.len(), 2);
+        assert_eq!(
+            (kids[0].media_type.as_str(), kids[0].subtype.as_str()),
+            ("text", "plain")
+        );
+        assert_eq!(&MULTI[kids[0].body_start..kids[0].body_start + 5], b"Hello");
+        assert_eq!(kids[1].filename.as_deref(), Some("r.pdf"));
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for raw in [
+            &b""[..],
+            b"\r\n",
+            b"no header",
+            b"\xff\xfe\x00",
+            b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n",
+        ] {
+            let info = parse(raw);
+            assert!(info.root.end <= raw.len().max(info.root.end));
+        }
+        assert_eq!(header_value(MULTI, "mime-version").as_deref(), Some("1.0"));
+        assert_eq!(header_end(b"A: b\r\n\r\nbody"), 8);
+    }
+}

@@ -1,0 +1,230 @@
+//! One folder: messages in UID order, UIDVALIDITY/UIDNEXT, and the change log.
+
+use super::flags::Flags;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Special-use attributes (RFC 6154).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SpecialUse {
+    Sent,
+    Drafts,
+    Trash,
+    Junk,
+}
+
+impl SpecialUse {
+    pub fn imap_attribute(self) -> &'static str {
+        match self {
+            SpecialUse::Sent => "\\Sent",
+            SpecialUse::Drafts => "\\Drafts",
+            SpecialUse::Trash => "\\Trash",
+            SpecialUse::Junk => "\\Junk",
+        }
+    }
+}
+
+/// A stored message. The raw bytes are shared (`Arc`) so sessions can hold them cheaply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    pub uid: u32,
+    pub flags: Flags,
+    /// Modification sequence of the last change to this message.
+    pub modseq: u64,
+    /// Unix seconds when the message was stored (IMAP INTERNALDATE).
+    pub internal_date: i64,
+    pub raw: Arc<[u8]>,
+}
+
+impl StoredMessage {
+    /// RFC822.SIZE: the size in octets, CRLF line ends as stored.
+    pub fn size(&self) -> usize {
+        self.raw.len()
+    }
+}
+
+/// What changed in a folder since some modseq.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// UIDs expunged since, in increasing order.
+    pub expunged: Vec<u32>,
+    /// UIDs of messages whose flags changed since (and that still exist).
+    pub flags_changed: Vec<u32>,
+    /// UIDs added since (at or above the caller's UIDNEXT).
+    pub added: Vec<u32>,
+    /// The folder's modseq now: pass it next time.
+    pub modseq: u64,
+    /// True when the log no longer reaches back that far: the caller must resynchronise.
+    pub truncated: bool,
+}
+
+/// How many expunge records a folder keeps for sessions that have not caught up yet.
+const EXPUNGE_LOG_LIMIT: usize = 100_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Folder {
+    pub uidvalidity: u32,
+    pub uidnext: u32,
+    pub highest_modseq: u64,
+    pub special_use: Option<SpecialUse>,
+    messages: Vec<StoredMessage>,
+    /// (modseq, uid) of expunged messages, oldest first.
+    expunge_log: Vec<(u64, u32)>,
+    /// The lowest modseq the expunge log still covers.
+    log_floor: u64,
+    /// UIDs at or above this have not yet been seen as `\Recent` by any session.
+    recent_from: u32,
+}
+
+impl Folder {
+    pub fn new(uidvalidity: u32, special_use: Option<SpecialUse>) -> Self {
+        Folder {
+            uidvalidity,
+            uidnext: 1,
+            highest_modseq: 1,
+            special_use,
+            messages: Vec::new(),
+            expunge_log: Vec::new(),
+            log_floor: 0,
+            recent_from: 1,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// Messages in UID order (so message sequence number n is `messages()[n-1]`).
+    pub fn messages(&self) -> &[StoredMessage] {
+        &self.messages
+    }
+
+    /// Index of the message with `uid`, by binary search.
+    pub fn index_of(&self, uid: u32) -> Option<usize> {
+        self.messages.binary_search_by_key(&uid, |m| m.uid).ok()
+    }
+
+    pub fn by_uid(&self, uid: u32) -> Option<&StoredMessage> {
+        self.index_of(uid).map(|i| &self.messages[i])
+    }
+
+    fn bump(&mut self) -> u64 {
+        self.highest_modseq += 1;
+        self.highest_modseq
+    }
+
+    /// Appends a message; returns its UID.
+    pub fn append(&mut self, raw: impl Into<Arc<[u8]>>, flags: Flags, internal_date: i64) -> u32 {
+        let uid = self.uidnext;
+        self.uidnext += 1;
+        let modseq = self.bump();
+        self.messages.push(StoredMessage {
+            uid,
+            flags,
+            modseq,
+            internal_date,
+            raw: raw.into(),
+        });
+        uid
+    }
+
+    /// Replaces a message's flags; returns false when there is no such UID.
+    pub fn set_flags(&mut self, uid: u32, flags: Flags) -> bool {
+        let Some(i) = self.index_of(uid) else {
+            return false;
+        };
+        if self.messages[i].flags == flags {
+            return true;
+        }
+        let modseq = self.bump();
+        let m = &mut self.messages[i];
+        m.flags = flags;
+        m.modseq = modseq;
+        true
+    }
+
+    /// Removes the given UIDs (sorted or not); returns those actually removed, in order.
+    pub fn expunge(&mut self, uids: &[u32]) -> Vec<u32> {
+        let mut wanted: Vec<u32> = uids.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut removed = Vec::new();
+        self.messages.retain(|m| {
+            if wanted.binary_search(&m.uid).is_ok() {
+                removed.push(m.uid);
+                false
+            } else {
+                true
+            }
+        });
+        if !removed.is_empty() {
+            let modseq = self.bump();
+            for &uid in &removed {
+                self.expunge_log.push((modseq, uid));
+            }
+            if self.expunge_log.len() > EXPUNGE_LOG_LIMIT {
+                let cut = self.expunge_log.len() - EXPUNGE_LOG_LIMIT;
+                self.log_floor = self.expunge_log[cut - 1].0;
+                self.expunge_log.drain(..cut);
+            }
+        }
+        removed
+    }
+
+    /// Removes every message (used when INBOX is renamed).
+    pub(crate) fn take_all(&mut self) -> Vec<StoredMessage> {
+        let uids: Vec<u32> = self.messages.iter().map(|m| m.uid).collect();
+        let all = self.messages.clone();
+        self.expunge(&uids);
+        all
+    }
+
+    /// The change log: what happened since `modseq`, for a session whose UIDNEXT was `uidnext`.
+    pub fn changes_since(&self, modseq: u64, uidnext: u32) -> Changes {
+        let truncated = modseq < self.log_floor;
+        let expunged: Vec<u32> = self
+            .expunge_log
+            .iter()
+            .filter(|(m, _)| *m > modseq)
+            .map(|(_, u)| *u)
+            .collect();
+        let mut flags_changed = Vec::new();
+        let mut added = Vec::new();
+        for m in &self.messages {
+            if m.uid >= uidnext {
+                added.push(m.uid);
+            } else if m.modseq > modseq {
+                flags_changed.push(m.uid);
+            }
+        }
+        Changes {
+            expunged,
+            flags_changed,
+            added,
+            modseq: self.highest_modseq,
+            truncated,
+        }
+    }
+
+    /// Claims `\Recent` for the calling session (RFC 3501 §2.3.2: exactly one session sees a
+    /// message as recent). Returns the lowest UID that is recent for the caller; every UID at
+    /// or above it is recent for the caller only.
+    pub fn claim_recent(&mut self) -> u32 {
+        let from = self.recent_from;
+        self.recent_from = self.uidnext;
+        from
+    }
+
+    /// How many messages no session has claimed as recent yet (for STATUS RECENT).
+    pub fn unclaimed_recent(&self) -> usize {
+        self.messages
+            .iter()
+            .rev()
+            .take_while(|m| m.uid >= self.recent_from)
+            .count()
+    }
+}
