@@ -1,1 +1,396 @@
-//! The world: hosts, services, the store and the relay queue, pumped until quiet.
+//! The world: virtual hosts with their services, the store, and every live session, pumped in
+//! virtual-time order. Drivers (the page, tests, the TCP bridge) call [`World::run_until`]
+//! with the time they want to reach; the world steps through every deadline on the way, so a
+//! jump of an hour still processes each retry and timeout at its own instant.
+
+mod default_world;
+mod endpoint;
+mod service;
+
+pub use default_world::{default_world, DefaultWorld};
+pub use endpoint::{Endpoint, EndpointState};
+pub use service::Service;
+
+use crate::net::{ConnId, ConnectError, HostId, NetEvent, Network, Side};
+use crate::proto::echo::{DaytimeSession, EchoSession};
+use crate::session::{Output, Session};
+use crate::store::Store;
+use crate::time::{Instant, WallClock};
+use std::collections::{BTreeMap, VecDeque};
+
+/// What a host is for, in the picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostRole {
+    /// A person's computer with a mail client.
+    Client,
+    /// A mail server (SMTP, and POP3/IMAP when it holds mailboxes).
+    MailServer,
+}
+
+/// Descriptive data about a host, for the UI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostInfo {
+    pub id: HostId,
+    pub role: HostRole,
+    /// Human label, e.g. "Sender's PC (home)".
+    pub label: String,
+}
+
+/// Something the UI may want to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorldEvent {
+    /// A server session's protocol state changed (e.g. "Transaction").
+    SessionState { conn: ConnId, state: String },
+}
+
+/// A server-side session on some connection.
+enum ServerSession {
+    Echo(EchoSession),
+    Daytime(DaytimeSession),
+}
+
+struct ServerSlot {
+    service: Service,
+    host: HostId,
+    session: ServerSession,
+}
+
+pub struct World {
+    now: Instant,
+    pub clock: WallClock,
+    pub net: Network,
+    pub store: Store,
+    hosts: Vec<HostInfo>,
+    services: BTreeMap<(HostId, u16), Service>,
+    servers: BTreeMap<ConnId, ServerSlot>,
+    endpoints: BTreeMap<ConnId, Endpoint>,
+    session_states: BTreeMap<ConnId, String>,
+    events: VecDeque<WorldEvent>,
+}
+
+impl World {
+    /// An empty world at virtual time zero.
+    pub fn new(seed: u64, clock: WallClock) -> Self {
+        World {
+            now: Instant::ZERO,
+            clock,
+            net: Network::new(seed),
+            store: Store::new(),
+            hosts: Vec::new(),
+            services: BTreeMap::new(),
+            servers: BTreeMap::new(),
+            endpoints: BTreeMap::new(),
+            session_states: BTreeMap::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    // ---- building the world ----
+
+    pub fn add_host(&mut self, name: &str, addr: &str, role: HostRole, label: &str) -> HostId {
+        let id = self.net.add_host(name, addr);
+        self.hosts.push(HostInfo {
+            id,
+            role,
+            label: label.to_string(),
+        });
+        id
+    }
+
+    /// Runs `service` on `host` at its usual port.
+    pub fn add_service(&mut self, host: HostId, service: Service) {
+        self.add_service_on(host, service, service.default_port());
+    }
+
+    pub fn add_service_on(&mut self, host: HostId, service: Service, port: u16) {
+        self.services.insert((host, port), service);
+        self.net.listen(host, port);
+    }
+
+    pub fn host_infos(&self) -> &[HostInfo] {
+        &self.hosts
+    }
+
+    pub fn host_info(&self, id: HostId) -> Option<&HostInfo> {
+        self.hosts.iter().find(|h| h.id == id)
+    }
+
+    /// Services of a host, by port.
+    pub fn services_of(&self, host: HostId) -> Vec<(u16, Service)> {
+        self.services
+            .iter()
+            .filter(|((h, _), _)| *h == host)
+            .map(|((_, p), s)| (*p, *s))
+            .collect()
+    }
+
+    /// Takes a host down (its connections drop) or up.
+    pub fn set_host_up(&mut self, host: HostId, up: bool) {
+        let now = self.now;
+        self.net.set_host_up(now, host, up);
+        self.pump();
+    }
+
+    // ---- client endpoints (terminals, the TCP bridge) ----
+
+    /// Opens a connection from `from` to `target:port`, like `telnet target port`.
+    pub fn connect(
+        &mut self,
+        from: HostId,
+        target: &str,
+        port: u16,
+    ) -> Result<ConnId, ConnectError> {
+        let conn = self.net.connect(self.now, from, target, port)?;
+        self.endpoints.insert(conn, Endpoint::default());
+        Ok(conn)
+    }
+
+    /// Sends bytes from a client endpoint.
+    pub fn send(&mut self, conn: ConnId, bytes: &[u8]) -> bool {
+        let ok = self.net.send(self.now, conn, Side::Client, bytes.to_vec());
+        self.pump();
+        ok
+    }
+
+    /// Closes a client endpoint.
+    pub fn close(&mut self, conn: ConnId) {
+        self.net.close(self.now, conn, Side::Client);
+        if let Some(e) = self.endpoints.get_mut(&conn) {
+            e.state = EndpointState::Closed;
+        }
+        self.pump();
+    }
+
+    /// Takes what a client endpoint has received so far.
+    pub fn take_received(&mut self, conn: ConnId) -> Vec<u8> {
+        self.endpoints
+            .get_mut(&conn)
+            .map(|e| std::mem::take(&mut e.inbox))
+            .unwrap_or_default()
+    }
+
+    pub fn endpoint(&self, conn: ConnId) -> Option<&Endpoint> {
+        self.endpoints.get(&conn)
+    }
+
+    /// Forgets a finished client endpoint.
+    pub fn forget(&mut self, conn: ConnId) {
+        self.endpoints.remove(&conn);
+    }
+
+    /// The protocol state of the server session on `conn` (e.g. "Transaction"), if known.
+    pub fn session_state(&self, conn: ConnId) -> Option<&str> {
+        self.session_states.get(&conn).map(String::as_str)
+    }
+
+    pub fn poll_event(&mut self) -> Option<WorldEvent> {
+        self.events.pop_front()
+    }
+
+    // ---- time ----
+
+    /// The next instant at which something is due, if any.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let sessions = self
+            .servers
+            .values()
+            .filter_map(|s| match &s.session {
+                ServerSession::Echo(x) => x.poll_timeout(),
+                ServerSession::Daytime(x) => x.poll_timeout(),
+            })
+            .min();
+        [self.net.poll_timeout(), sessions]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Advances virtual time to `target`, processing every deadline on the way in order.
+    pub fn run_until(&mut self, target: Instant) {
+        // A bound on steps guards against a session that keeps asking for "now".
+        for _ in 0..1_000_000 {
+            match self.poll_timeout() {
+                Some(t) if t <= target => {
+                    self.now = self.now.max(t);
+                    self.pump();
+                }
+                _ => break,
+            }
+        }
+        self.now = self.now.max(target);
+        self.pump();
+    }
+
+    /// Processes everything due at the current instant.
+    fn pump(&mut self) {
+        let now = self.now;
+        for _ in 0..1_000_000 {
+            let mut busy = false;
+            while let Some(ev) = self.net.poll_event(now) {
+                busy = true;
+                self.on_net_event(ev);
+            }
+            let due: Vec<ConnId> = self
+                .servers
+                .iter()
+                .filter(|(_, s)| {
+                    match &s.session {
+                        ServerSession::Echo(x) => x.poll_timeout(),
+                        ServerSession::Daytime(x) => x.poll_timeout(),
+                    }
+                    .is_some_and(|t| t <= now)
+                })
+                .map(|(c, _)| *c)
+                .collect();
+            for conn in due {
+                busy = true;
+                self.with_server(conn, |s, now| match s {
+                    ServerSession::Echo(x) => x.handle_timeout(&mut (), now),
+                    ServerSession::Daytime(x) => x.handle_timeout(&mut (), now),
+                });
+            }
+            if !busy {
+                break;
+            }
+        }
+    }
+
+    fn on_net_event(&mut self, ev: NetEvent) {
+        match ev {
+            NetEvent::Accepted { conn } => self.accept(conn),
+            NetEvent::Data {
+                conn,
+                to: Side::Server,
+                bytes,
+            } => {
+                self.with_server(conn, |s, now| match s {
+                    ServerSession::Echo(x) => x.handle_input(&mut (), now, &bytes),
+                    ServerSession::Daytime(x) => x.handle_input(&mut (), now, &bytes),
+                });
+            }
+            NetEvent::Data {
+                conn,
+                to: Side::Client,
+                bytes,
+            } => {
+                if let Some(e) = self.endpoints.get_mut(&conn) {
+                    e.receive(&bytes);
+                }
+            }
+            NetEvent::Closed {
+                conn,
+                to: Side::Server,
+            }
+            | NetEvent::Reset {
+                conn,
+                to: Side::Server,
+            } => {
+                let now = self.now;
+                if let Some(mut slot) = self.servers.remove(&conn) {
+                    match &mut slot.session {
+                        ServerSession::Echo(x) => x.handle_close(&mut (), now),
+                        ServerSession::Daytime(x) => x.handle_close(&mut (), now),
+                    }
+                }
+                self.net.close(now, conn, Side::Server);
+            }
+            NetEvent::Closed {
+                conn,
+                to: Side::Client,
+            } => {
+                if let Some(e) = self.endpoints.get_mut(&conn) {
+                    e.state = EndpointState::Closed;
+                }
+                self.net.close(self.now, conn, Side::Client);
+            }
+            NetEvent::Reset {
+                conn,
+                to: Side::Client,
+            } => {
+                if let Some(e) = self.endpoints.get_mut(&conn) {
+                    e.state = EndpointState::Reset;
+                }
+            }
+        }
+    }
+
+    /// Starts the server session for a new connection.
+    fn accept(&mut self, conn: ConnId) {
+        let Some(c) = self.net.connection(conn) else {
+            return;
+        };
+        let (host, port) = (c.server, c.port);
+        let Some(&service) = self.services.get(&(host, port)) else {
+            self.net.close(self.now, conn, Side::Server);
+            return;
+        };
+        let now = self.now;
+        let session = match service {
+            Service::Echo => ServerSession::Echo(EchoSession::new(now)),
+            Service::Daytime => ServerSession::Daytime(DaytimeSession::new(now, self.clock)),
+        };
+        self.servers.insert(
+            conn,
+            ServerSlot {
+                service,
+                host,
+                session,
+            },
+        );
+        self.with_server(conn, |_, _| {});
+    }
+
+    /// Runs `f` on a server session, then carries out what it asked for.
+    fn with_server(&mut self, conn: ConnId, f: impl FnOnce(&mut ServerSession, Instant)) {
+        let now = self.now;
+        let Some(slot) = self.servers.get_mut(&conn) else {
+            return;
+        };
+        f(&mut slot.session, now);
+        let _ = (slot.service, slot.host);
+        let mut outputs = Vec::new();
+        loop {
+            let o = match &mut slot.session {
+                ServerSession::Echo(x) => x.poll_output().map(|o| map_unit(o)),
+                ServerSession::Daytime(x) => x.poll_output().map(|o| map_unit(o)),
+            };
+            match o {
+                Some(o) => outputs.push(o),
+                None => break,
+            }
+        }
+        for o in outputs {
+            match o {
+                Output::Transmit(bytes) => {
+                    self.net.send(now, conn, Side::Server, bytes);
+                }
+                Output::Event(state) => {
+                    if let Some(state) = state {
+                        self.session_states.insert(conn, state.clone());
+                        self.events
+                            .push_back(WorldEvent::SessionState { conn, state });
+                    }
+                }
+                Output::Close => {
+                    self.net.close(now, conn, Side::Server);
+                    self.servers.remove(&conn);
+                }
+            }
+        }
+    }
+}
+
+fn map_unit(o: Output<()>) -> Output<Option<String>> {
+    match o {
+        Output::Transmit(b) => Output::Transmit(b),
+        Output::Event(()) => Output::Event(None),
+        Output::Close => Output::Close,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,93 @@
+use super::*;
+use crate::time::Duration;
+
+#[test]
+fn default_world_has_the_seed_journey() {
+    let (w, d) = default_world(1);
+    assert_eq!(
+        w.net.dns.mail_exchangers("corp.example"),
+        vec!["mx.corp.example"]
+    );
+    assert_eq!(
+        w.net.dns.mail_exchangers("isp.example"),
+        vec!["smtp.isp.example"]
+    );
+    assert_eq!(w.store.domain_host("corp.example"), Some("mx.corp.example"));
+    assert_eq!(
+        w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
+        3
+    );
+    assert_eq!(
+        w.store.folder("smith@isp.example", "INBOX").unwrap().len(),
+        1
+    );
+    assert!(w.net.is_listening(d.corp, 7));
+    assert_eq!(w.host_info(d.sender_pc).unwrap().role, HostRole::Client);
+    // The seed messages parse: the third has non-ASCII headers.
+    let f = w.store.folder("boss@corp.example", "INBOX").unwrap();
+    let info = crate::message::parse(&f.messages()[2].raw);
+    assert_eq!(info.subject.as_deref(), Some("Grüße aus Zürich – Café ☕"));
+    let info = crate::message::parse(&f.messages()[1].raw);
+    assert_eq!(info.root.children.len(), 2);
+}
+
+#[test]
+fn a_terminal_talks_to_the_echo_service_across_the_network() {
+    let (mut w, d) = default_world(1);
+    let c = w.connect(d.recipient_pc, "mx.corp.example", 7).unwrap();
+    w.send(c, b"hello\r\n");
+    let t = w.now() + Duration::from_secs(1);
+    w.run_until(t);
+    assert_eq!(w.take_received(c), b"hello\r\n");
+    w.send(c, b"QUIT\r\n");
+    w.run_until(t + Duration::from_secs(1));
+    assert_eq!(w.take_received(c), b"bye\r\n");
+    assert_eq!(w.endpoint(c).unwrap().state, EndpointState::Closed);
+    // The trace holds the whole exchange in order.
+    let sent: Vec<u8> = w
+        .net
+        .trace
+        .of(c)
+        .filter_map(|e| match &e.kind {
+            crate::net::TraceKind::Data(b) if e.from == Side::Client => Some(b.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(sent, b"hello\r\nQUIT\r\n");
+}
+
+#[test]
+fn daytime_answers_and_closes_and_idle_echo_times_out() {
+    let (mut w, d) = default_world(1);
+    let c = w.connect(d.sender_pc, "203.0.113.25", 13).unwrap();
+    w.run_until(Instant::from_millis(1000));
+    assert_eq!(
+        w.take_received(c),
+        b"Mon, 02 Nov 2026 09:00:00 +0000\r\n".to_vec()
+    );
+    assert_eq!(w.endpoint(c).unwrap().state, EndpointState::Closed);
+    let e = w.connect(d.sender_pc, "mx.corp.example", 7).unwrap();
+    w.run_until(Instant::from_millis(3_600_000));
+    assert_eq!(w.take_received(e), b"idle timeout\r\n");
+}
+
+#[test]
+fn a_host_taken_down_resets_its_connections_and_refuses_new_ones() {
+    let (mut w, d) = default_world(1);
+    let c = w.connect(d.sender_pc, "mx.corp.example", 7).unwrap();
+    w.run_until(Instant::from_millis(100));
+    w.set_host_up(d.corp, false);
+    w.run_until(Instant::from_millis(200));
+    assert_eq!(w.endpoint(c).unwrap().state, EndpointState::Reset);
+    assert_eq!(
+        w.connect(d.sender_pc, "mx.corp.example", 7),
+        Err(ConnectError::HostDown)
+    );
+    w.set_host_up(d.corp, true);
+    assert!(w.connect(d.sender_pc, "mx.corp.example", 7).is_ok());
+    assert_eq!(
+        w.connect(d.sender_pc, "mx.corp.example", 9),
+        Err(ConnectError::Refused)
+    );
+}
