@@ -355,8 +355,8 @@ impl World {
         let mut outputs = Vec::new();
         loop {
             let o = match &mut slot.session {
-                ServerSession::Echo(x) => x.poll_output().map(|o| map_unit(o)),
-                ServerSession::Daytime(x) => x.poll_output().map(|o| map_unit(o)),
+                ServerSession::Echo(x) => x.poll_output().map(map_unit),
+                ServerSession::Daytime(x) => x.poll_output().map(map_unit),
             };
             match o {
                 Some(o) => outputs.push(o),

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints (native and wasm), the engine tests, the release wasm
+# build with its size budget, and the browser tests in Debian's headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh --browser
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (native, all targets)"
+cargo clippy --all-targets -- -D warnings
+
+step "cargo clippy (wasm32: the engine and the UI)"
+cargo clippy --lib --bin mail-sandbox-web --target wasm32-unknown-unknown -- -D warnings
+
+step "cargo test"
+cargo test
+
+step "trunk build --release (the optimised page users get)"
+trunk build --release --offline
+
+step "wasm size budget"
+scripts/size-budget.sh
+
+step "browser tests (headless Chromium)"
+(cd tests/browser && python3 -m unittest discover -v -p 'test_*.py')
+
+echo
+echo "all tests passed"

@@ -1,0 +1,67 @@
+"""Shared browser-test harness: serves dist/ on loopback and drives Debian's headless Chromium
+through Debian's chromedriver (never a browser a test tool downloads)."""
+
+import contextlib
+import functools
+import http.server
+import os
+import socketserver
+import threading
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DIST = os.path.join(ROOT, "dist")
+ARTIFACTS = os.path.join(ROOT, "artifacts")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm"}
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve_dist():
+    """Serves dist/ on an ephemeral loopback port; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=DIST)
+    socketserver.TCPServer.allow_reuse_address = True
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as httpd:
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+        finally:
+            httpd.shutdown()
+
+
+@contextlib.contextmanager
+def chromium(width=1280, height=900):
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for flag in [
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", f"--window-size={width},{height}",
+    ]:
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def console_errors(driver):
+    """Console messages at SEVERE level (errors, uncaught exceptions, panics)."""
+    return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+
+
+def screenshot(driver, name):
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    path = os.path.join(ARTIFACTS, name)
+    driver.save_screenshot(path)
+    return path
