@@ -138,6 +138,15 @@ pub fn parse_number(arg: &str) -> Option<usize> {
     arg.parse().ok()
 }
 
+/// A line count for TOP: any run of decimal digits, saturating (a client asking for
+/// 99999999999 lines wants the whole body).
+pub fn parse_count(arg: &str) -> Option<usize> {
+    if arg.is_empty() || !arg.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(arg.parse().unwrap_or(usize::MAX))
+}
+
 /// The TOP reply body (RFC 1939 §7): the header lines, the blank line that ends them, and the
 /// first `lines` lines of the body (the whole body when it has fewer). A message without a
 /// blank line is all header.
@@ -187,5 +196,8 @@ mod tests {
         for bad in ["", "-1", "+1", "1x", "1234567890"] {
             assert_eq!(parse_number(bad), None, "{bad}");
         }
+        assert_eq!(parse_count("0"), Some(0));
+        assert_eq!(parse_count("99999999999999999999999"), Some(usize::MAX));
+        assert_eq!(parse_count("-1"), None);
     }
 }

@@ -287,7 +287,7 @@ impl<'a> Session<HostCtx<'a>> for Pop3Session {
         if now < self.idle_deadline || self.out.is_closed() {
             return;
         }
-        self.reply("-ERR [SYS/TEMP] idle for 10 minutes, closing connection (nothing deleted)");
+        self.reply("-ERR autologout: idle for 10 minutes, closing connection (nothing deleted)");
         self.close(ctx.store);
     }
 

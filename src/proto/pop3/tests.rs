@@ -406,7 +406,10 @@ fn idle_timeout_closes_without_deleting() {
         .session
         .handle_timeout(&mut ctx(&mut store), deadline);
     let out = drain(&mut client.session);
-    assert!(out.text.starts_with("-ERR "), "{}", out.text);
+    assert_eq!(
+        out.text,
+        "-ERR autologout: idle for 10 minutes, closing connection (nothing deleted)\r\n"
+    );
     assert!(out.closed);
     assert!(out.events.is_empty(), "no UPDATE state on timeout");
     assert_eq!(inbox_uids(&store), vec![1, 2, 3]);

@@ -2,7 +2,7 @@
 //! entered by QUIT (RFC 1939 §6).
 
 use super::command::{Request, Verb};
-use super::maildrop::{parse_number, top_of, Maildrop, MAILDROP_FOLDER};
+use super::maildrop::{parse_count, top_of, Maildrop, MAILDROP_FOLDER};
 use super::{Pop3Session, Pop3State};
 use crate::store::Store;
 
@@ -129,7 +129,7 @@ fn handle_retr(maildrop: &Maildrop, store: &Store, arg: &str) -> Result<Reply, S
 /// TOP msg n (RFC 1939 §7): the headers, the blank line, then `n` body lines.
 fn handle_top(maildrop: &Maildrop, store: &Store, arg: &str, lines: &str) -> Result<Reply, String> {
     let n = maildrop.lookup(arg)?;
-    let lines = parse_number(lines).ok_or_else(|| {
+    let lines = parse_count(lines).ok_or_else(|| {
         "-ERR invalid line count (a number of body lines, 0 for headers only)".to_string()
     })?;
     let raw = maildrop.raw(store, n).ok_or_else(|| vanished(n))?;
