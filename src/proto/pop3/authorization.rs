@@ -30,8 +30,8 @@ impl Pop3Session {
         }
     }
 
-    /// USER name (RFC 1939 §7). The reply is +OK whether or not the name exists, so the
-    /// server does not tell a guesser which accounts there are (RFC 1939 §13).
+    /// USER name (RFC 1939 §7). RFC 1939 allows -ERR for an unknown name; this server says
+    /// +OK either way, so it does not tell a guesser which accounts exist.
     fn handle_user(&mut self, store: &mut Store, args: &[String]) {
         let [login] = args else {
             return self.handle_bad_command(store, "-ERR usage: USER name");
@@ -128,7 +128,7 @@ impl Pop3Session {
         self.handle_login(ctx.store, address)
     }
 
-    /// Credentials are right: take the maildrop lock (RFC 1939 §8; `[IN-USE]` of RFC 2449
+    /// Credentials are right: take the maildrop lock (RFC 1939 §4; `[IN-USE]` of RFC 2449
     /// §8.1.2 when another session holds it), snapshot the INBOX and enter TRANSACTION.
     fn handle_login(&mut self, store: &mut Store, address: String) {
         if !store.lock_maildrop(&address) {

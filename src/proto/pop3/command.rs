@@ -11,7 +11,7 @@ use super::Pop3State;
 pub enum Verb {
     /// RFC 2449 §5: valid in every state.
     Capa,
-    /// RFC 1939 §5 (AUTHORIZATION) and §6 (UPDATE).
+    /// RFC 1939 §4 (AUTHORIZATION) and §6 (UPDATE).
     Quit,
     /// RFC 1939 §7 (optional command, AUTHORIZATION).
     User,

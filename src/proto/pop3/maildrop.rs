@@ -1,6 +1,6 @@
 //! The session's view of a maildrop: the INBOX as it was at login, with deletion marks.
 //!
-//! RFC 1939 §5: message numbers are assigned at login and stay fixed for the session; a
+//! RFC 1939 §4: message numbers are assigned at login and stay fixed for the session; a
 //! message marked deleted keeps its number but "may not be referenced" any more. The marks are
 //! only applied in the UPDATE state (RFC 1939 §6).
 

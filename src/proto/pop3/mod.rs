@@ -4,8 +4,8 @@
 //! A session walks through the three states of RFC 1939 §3:
 //!
 //! * AUTHORIZATION: the client identifies itself with USER/PASS, APOP or AUTH PLAIN. On
-//!   success the session takes the exclusive maildrop lock (RFC 1939 §8) and snapshots the
-//!   INBOX: message numbers then stay fixed for the whole session (RFC 1939 §5).
+//!   success the session takes the exclusive maildrop lock (RFC 1939 §4) and snapshots the
+//!   INBOX: message numbers then stay fixed for the whole session (RFC 1939 §4).
 //! * TRANSACTION: STAT, LIST, UIDL, RETR, TOP, DELE, NOOP, RSET. DELE only marks.
 //! * UPDATE: entered by QUIT only. The marked messages are removed in one store call, the lock
 //!   is released and the connection closes. A dropped connection or an idle timeout never
@@ -208,7 +208,7 @@ impl Pop3Session {
         };
         if let Some(required) = verb.required_state() {
             if required != self.state {
-                let reply = self.wrong_state_reply(verb);
+                let reply = self.wrong_state_reply(verb, required);
                 return self.handle_bad_command(ctx.store, reply);
             }
         }
@@ -222,14 +222,18 @@ impl Pop3Session {
         }
     }
 
-    fn wrong_state_reply(&self, verb: Verb) -> String {
+    /// A readable reason for a command sent in the wrong state (RFC 1939 §3).
+    fn wrong_state_reply(&self, verb: Verb, required: Pop3State) -> String {
         let name = verb.name();
-        match self.user() {
-            Some(user) => format!(
+        match (required, self.user()) {
+            (Pop3State::Authorization, Some(user)) => format!(
                 "-ERR {name} is only valid before login (AUTHORIZATION state); \
                  already logged in as {user}"
             ),
-            None => format!("-ERR {name} is only valid after login (TRANSACTION state)"),
+            (Pop3State::Authorization, None) => {
+                format!("-ERR {name} is only valid before login (AUTHORIZATION state)")
+            }
+            _ => format!("-ERR {name} is only valid after login (TRANSACTION state)"),
         }
     }
 
@@ -251,7 +255,7 @@ impl Pop3Session {
         self.reply_multiline("+OK capability list follows", body.as_bytes());
     }
 
-    /// QUIT: in AUTHORIZATION it just ends the session (RFC 1939 §5); in TRANSACTION it
+    /// QUIT: in AUTHORIZATION it just ends the session (RFC 1939 §4); in TRANSACTION it
     /// enters UPDATE and applies the deletions (RFC 1939 §6).
     fn handle_quit(&mut self, store: &mut Store) {
         if self.state == Pop3State::Transaction {
@@ -281,13 +285,13 @@ impl<'a> Session<HostCtx<'a>> for Pop3Session {
         }
     }
 
-    /// The autologout timer (RFC 1939 §3) closes the connection "without entering the UPDATE
-    /// state": no message is deleted, the lock is released.
+    /// The autologout timer (RFC 1939 §3): the session "does NOT enter the UPDATE state--the
+    /// server should close the TCP connection without removing any messages or sending any
+    /// response to the client". The lock is released.
     fn handle_timeout(&mut self, ctx: &mut HostCtx<'a>, now: Instant) {
         if now < self.idle_deadline || self.out.is_closed() {
             return;
         }
-        self.reply("-ERR autologout: idle for 10 minutes, closing connection (nothing deleted)");
         self.close(ctx.store);
     }
 

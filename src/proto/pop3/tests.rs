@@ -406,10 +406,8 @@ fn idle_timeout_closes_without_deleting() {
         .session
         .handle_timeout(&mut ctx(&mut store), deadline);
     let out = drain(&mut client.session);
-    assert_eq!(
-        out.text,
-        "-ERR autologout: idle for 10 minutes, closing connection (nothing deleted)\r\n"
-    );
+    // RFC 1939 §3: close "without ... sending any response to the client".
+    assert_eq!(out.text, "");
     assert!(out.closed);
     assert!(out.events.is_empty(), "no UPDATE state on timeout");
     assert_eq!(inbox_uids(&store), vec![1, 2, 3]);
