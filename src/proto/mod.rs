@@ -1,6 +1,7 @@
 //! Protocol sessions: sans-IO state machines (see [`crate::session::Session`]).
 
 pub mod echo;
+pub mod pop3;
 
 use crate::store::Store;
 use crate::time::WallClock;
