@@ -5,6 +5,7 @@
 
 mod default_world;
 mod endpoint;
+mod server;
 mod service;
 
 pub use default_world::{default_world, DefaultWorld};
@@ -12,10 +13,10 @@ pub use endpoint::{Endpoint, EndpointState};
 pub use service::Service;
 
 use crate::net::{ConnId, ConnectError, HostId, NetEvent, Network, Side};
-use crate::proto::echo::{DaytimeSession, EchoSession};
-use crate::session::{Output, Session};
+use crate::session::Output;
 use crate::store::Store;
 use crate::time::{Instant, WallClock};
+use server::{Env, Note, ServerSession};
 use std::collections::{BTreeMap, VecDeque};
 
 /// What a host is for, in the picture.
@@ -43,12 +44,6 @@ pub enum WorldEvent {
     SessionState { conn: ConnId, state: String },
 }
 
-/// A server-side session on some connection.
-enum ServerSession {
-    Echo(EchoSession),
-    Daytime(DaytimeSession),
-}
-
 struct ServerSlot {
     service: Service,
     host: HostId,
@@ -66,6 +61,7 @@ pub struct World {
     endpoints: BTreeMap<ConnId, Endpoint>,
     session_states: BTreeMap<ConnId, String>,
     events: VecDeque<WorldEvent>,
+    next_session_id: u64,
 }
 
 impl World {
@@ -82,6 +78,7 @@ impl World {
             endpoints: BTreeMap::new(),
             session_states: BTreeMap::new(),
             events: VecDeque::new(),
+            next_session_id: 0,
         }
     }
 
@@ -198,10 +195,7 @@ impl World {
         let sessions = self
             .servers
             .values()
-            .filter_map(|s| match &s.session {
-                ServerSession::Echo(x) => x.poll_timeout(),
-                ServerSession::Daytime(x) => x.poll_timeout(),
-            })
+            .filter_map(|s| s.session.poll_timeout())
             .min();
         [self.net.poll_timeout(), sessions]
             .into_iter()
@@ -237,21 +231,12 @@ impl World {
             let due: Vec<ConnId> = self
                 .servers
                 .iter()
-                .filter(|(_, s)| {
-                    match &s.session {
-                        ServerSession::Echo(x) => x.poll_timeout(),
-                        ServerSession::Daytime(x) => x.poll_timeout(),
-                    }
-                    .is_some_and(|t| t <= now)
-                })
+                .filter(|(_, s)| s.session.poll_timeout().is_some_and(|t| t <= now))
                 .map(|(c, _)| *c)
                 .collect();
             for conn in due {
                 busy = true;
-                self.with_server(conn, |s, now| match s {
-                    ServerSession::Echo(x) => x.handle_timeout(&mut (), now),
-                    ServerSession::Daytime(x) => x.handle_timeout(&mut (), now),
-                });
+                self.with_server(conn, |s, env, now| s.handle_timeout(env, now));
             }
             if !busy {
                 break;
@@ -267,10 +252,7 @@ impl World {
                 to: Side::Server,
                 bytes,
             } => {
-                self.with_server(conn, |s, now| match s {
-                    ServerSession::Echo(x) => x.handle_input(&mut (), now, &bytes),
-                    ServerSession::Daytime(x) => x.handle_input(&mut (), now, &bytes),
-                });
+                self.with_server(conn, |s, env, now| s.handle_input(env, now, &bytes));
             }
             NetEvent::Data {
                 conn,
@@ -289,14 +271,9 @@ impl World {
                 conn,
                 to: Side::Server,
             } => {
-                let now = self.now;
-                if let Some(mut slot) = self.servers.remove(&conn) {
-                    match &mut slot.session {
-                        ServerSession::Echo(x) => x.handle_close(&mut (), now),
-                        ServerSession::Daytime(x) => x.handle_close(&mut (), now),
-                    }
-                }
-                self.net.close(now, conn, Side::Server);
+                self.with_server(conn, |s, env, now| s.handle_close(env, now));
+                self.servers.remove(&conn);
+                self.net.close(self.now, conn, Side::Server);
             }
             NetEvent::Closed {
                 conn,
@@ -329,10 +306,14 @@ impl World {
             return;
         };
         let now = self.now;
-        let session = match service {
-            Service::Echo => ServerSession::Echo(EchoSession::new(now)),
-            Service::Daytime => ServerSession::Daytime(DaytimeSession::new(now, self.clock)),
+        self.next_session_id += 1;
+        let host_name = self.net.host_name(host).to_string();
+        let mut env = Env {
+            host: &host_name,
+            store: &mut self.store,
+            clock: self.clock,
         };
+        let session = ServerSession::start(service, &mut env, now, self.next_session_id);
         self.servers.insert(
             conn,
             ServerSlot {
@@ -341,39 +322,40 @@ impl World {
                 session,
             },
         );
-        self.with_server(conn, |_, _| {});
+        self.with_server(conn, |_, _, _| {});
     }
 
     /// Runs `f` on a server session, then carries out what it asked for.
-    fn with_server(&mut self, conn: ConnId, f: impl FnOnce(&mut ServerSession, Instant)) {
+    fn with_server(
+        &mut self,
+        conn: ConnId,
+        f: impl FnOnce(&mut ServerSession, &mut Env<'_>, Instant),
+    ) {
         let now = self.now;
         let Some(slot) = self.servers.get_mut(&conn) else {
             return;
         };
-        f(&mut slot.session, now);
-        let _ = (slot.service, slot.host);
+        let host_name = self.net.host_name(slot.host).to_string();
+        let mut env = Env {
+            host: &host_name,
+            store: &mut self.store,
+            clock: self.clock,
+        };
+        f(&mut slot.session, &mut env, now);
         let mut outputs = Vec::new();
-        loop {
-            let o = match &mut slot.session {
-                ServerSession::Echo(x) => x.poll_output().map(map_unit),
-                ServerSession::Daytime(x) => x.poll_output().map(map_unit),
-            };
-            match o {
-                Some(o) => outputs.push(o),
-                None => break,
-            }
+        while let Some(o) = slot.session.poll_output() {
+            outputs.push(o);
         }
+        let _ = slot.service;
         for o in outputs {
             match o {
                 Output::Transmit(bytes) => {
                     self.net.send(now, conn, Side::Server, bytes);
                 }
-                Output::Event(state) => {
-                    if let Some(state) = state {
-                        self.session_states.insert(conn, state.clone());
-                        self.events
-                            .push_back(WorldEvent::SessionState { conn, state });
-                    }
+                Output::Event(Note::State(state)) => {
+                    self.session_states.insert(conn, state.clone());
+                    self.events
+                        .push_back(WorldEvent::SessionState { conn, state });
                 }
                 Output::Close => {
                     self.net.close(now, conn, Side::Server);
@@ -381,14 +363,6 @@ impl World {
                 }
             }
         }
-    }
-}
-
-fn map_unit(o: Output<()>) -> Output<Option<String>> {
-    match o {
-        Output::Transmit(b) => Output::Transmit(b),
-        Output::Event(()) => Output::Event(None),
-        Output::Close => Output::Close,
     }
 }
 

@@ -91,3 +91,32 @@ fn a_host_taken_down_resets_its_connections_and_refuses_new_ones() {
         Err(ConnectError::Refused)
     );
 }
+
+#[test]
+fn pop3_over_the_network_reports_its_three_states() {
+    let (mut w, d) = default_world(1);
+    let c = w.connect(d.recipient_pc, "mx.corp.example", 110).unwrap();
+    w.run_until(Instant::from_millis(100));
+    let greeting = String::from_utf8(w.take_received(c)).unwrap();
+    assert!(greeting.starts_with("+OK"), "{greeting}");
+    w.send(c, b"USER boss\r\nPASS boss\r\nSTAT\r\nDELE 1\r\n");
+    w.run_until(Instant::from_millis(200));
+    let reply = String::from_utf8(w.take_received(c)).unwrap();
+    assert!(reply.contains("+OK 3 2229\r\n"), "{reply}");
+    assert_eq!(w.session_state(c), Some("POP3 Transaction"));
+    w.send(c, b"QUIT\r\n");
+    w.run_until(Instant::from_millis(300));
+    let states: Vec<WorldEvent> = std::iter::from_fn(|| w.poll_event()).collect();
+    assert_eq!(
+        states.last(),
+        Some(&WorldEvent::SessionState {
+            conn: c,
+            state: "POP3 Update".into()
+        })
+    );
+    assert_eq!(w.endpoint(c).unwrap().state, EndpointState::Closed);
+    assert_eq!(
+        w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
+        2
+    );
+}

@@ -1,0 +1,118 @@
+//! Server-side sessions of every service behind one enum, so the world can drive them alike.
+
+use super::Service;
+use crate::proto::echo::{DaytimeSession, EchoSession};
+use crate::proto::pop3::{Pop3Event, Pop3Session, Pop3State};
+use crate::proto::HostCtx;
+use crate::session::{Output, Session};
+use crate::store::Store;
+use crate::time::{Instant, WallClock};
+
+/// What a server session may touch while it runs: the parts of the world outside it.
+pub(crate) struct Env<'a> {
+    pub host: &'a str,
+    pub store: &'a mut Store,
+    pub clock: WallClock,
+}
+
+impl Env<'_> {
+    fn host_ctx(&mut self) -> HostCtx<'_> {
+        HostCtx {
+            host: self.host,
+            store: self.store,
+            clock: self.clock,
+        }
+    }
+}
+
+/// What a session's events mean to the world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Note {
+    /// The protocol state, in words, for the UI ("Transaction").
+    State(String),
+}
+
+pub(crate) enum ServerSession {
+    Echo(EchoSession),
+    Daytime(DaytimeSession),
+    Pop3(Box<Pop3Session>),
+}
+
+impl ServerSession {
+    pub fn start(service: Service, env: &mut Env<'_>, now: Instant, session_id: u64) -> Self {
+        match service {
+            Service::Echo => ServerSession::Echo(EchoSession::new(now)),
+            Service::Daytime => ServerSession::Daytime(DaytimeSession::new(now, env.clock)),
+            Service::Pop3 => ServerSession::Pop3(Box::new(Pop3Session::new(
+                now,
+                &mut env.host_ctx(),
+                session_id,
+            ))),
+        }
+    }
+
+    pub fn handle_input(&mut self, env: &mut Env<'_>, now: Instant, bytes: &[u8]) {
+        match self {
+            ServerSession::Echo(s) => s.handle_input(&mut (), now, bytes),
+            ServerSession::Daytime(s) => s.handle_input(&mut (), now, bytes),
+            ServerSession::Pop3(s) => s.handle_input(&mut env.host_ctx(), now, bytes),
+        }
+    }
+
+    pub fn handle_timeout(&mut self, env: &mut Env<'_>, now: Instant) {
+        match self {
+            ServerSession::Echo(s) => s.handle_timeout(&mut (), now),
+            ServerSession::Daytime(s) => s.handle_timeout(&mut (), now),
+            ServerSession::Pop3(s) => s.handle_timeout(&mut env.host_ctx(), now),
+        }
+    }
+
+    pub fn handle_close(&mut self, env: &mut Env<'_>, now: Instant) {
+        match self {
+            ServerSession::Echo(s) => s.handle_close(&mut (), now),
+            ServerSession::Daytime(s) => s.handle_close(&mut (), now),
+            ServerSession::Pop3(s) => s.handle_close(&mut env.host_ctx(), now),
+        }
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self {
+            ServerSession::Echo(s) => s.poll_timeout(),
+            ServerSession::Daytime(s) => s.poll_timeout(),
+            ServerSession::Pop3(s) => s.poll_timeout(),
+        }
+    }
+
+    /// The next output, with protocol events turned into world notes.
+    pub fn poll_output(&mut self) -> Option<Output<Note>> {
+        fn plain(o: Output<()>) -> Option<Output<Note>> {
+            match o {
+                Output::Transmit(b) => Some(Output::Transmit(b)),
+                Output::Close => Some(Output::Close),
+                Output::Event(()) => None,
+            }
+        }
+        loop {
+            let out = match self {
+                ServerSession::Echo(s) => plain(s.poll_output()?),
+                ServerSession::Daytime(s) => plain(s.poll_output()?),
+                ServerSession::Pop3(s) => match s.poll_output()? {
+                    Output::Transmit(b) => Some(Output::Transmit(b)),
+                    Output::Close => Some(Output::Close),
+                    Output::Event(Pop3Event::State(state)) => Some(Output::Event(Note::State(
+                        match state {
+                            Pop3State::Authorization => "POP3 Authorization",
+                            Pop3State::Transaction => "POP3 Transaction",
+                            Pop3State::Update => "POP3 Update",
+                        }
+                        .to_string(),
+                    ))),
+                    Output::Event(Pop3Event::LoggedIn(_)) => None,
+                },
+            };
+            if out.is_some() {
+                return out;
+            }
+        }
+    }
+}
