@@ -2,6 +2,7 @@
 
 pub mod echo;
 pub mod pop3;
+pub mod smtp;
 
 use crate::store::Store;
 use crate::time::WallClock;

@@ -1,0 +1,796 @@
+//! The SMTP server session (RFC 5321), for port 25 (MX and relay) and port 587 (submission,
+//! RFC 6409).
+//!
+//! Extensions (EHLO keywords): PIPELINING (RFC 2920), SIZE (RFC 1870), AUTH PLAIN LOGIN
+//! (RFC 4954, RFC 4616), ENHANCEDSTATUSCODES (RFC 2034, codes from RFC 3463), 8BITMIME
+//! (RFC 6152), CHUNKING (RFC 3030, `BDAT`), SMTPUTF8 (RFC 6531). There is no STARTTLS: the
+//! sandbox has no TLS, and HELP says so.
+//!
+//! Rules worth knowing:
+//! - **Line ends.** Commands and DATA lines end with CRLF; a bare LF is accepted as a line end
+//!   too (learners' terminals send LF), and DATA lines are stored with CRLF whatever they ended
+//!   with (see [`crate::wire::dot::DotReader`]). So `\n.\n` also ends DATA. BDAT content is
+//!   binary and stored exactly as sent.
+//! - **Roles.** On port 25 a recipient in a domain this host holds
+//!   (`store.domain_host(domain) == Some(host)`) is accepted when the account exists and gets
+//!   `550 5.1.1` otherwise; any other domain gets `554 5.7.1 Relay access denied` unless the
+//!   session authenticated (never an open relay). On port 587 MAIL needs AUTH first
+//!   (`530 5.7.0`), and missing `Message-ID:`/`Date:` fields are added (RFC 6409 §8).
+//! - **Postmaster.** `RCPT TO:<postmaster>` (no domain, RFC 5321 §4.1.1.3) means the
+//!   `postmaster@` account of the first local domain of this host that has one; with no such
+//!   account it gets `550 5.1.1`. Other domain-less addresses get `501 5.1.3`. A domain-less
+//!   `MAIL FROM` gets `501 5.1.7`.
+//! - **Limits.** Command lines 512 octets with CRLF (§4.5.3.1.4), AUTH lines 12288 (RFC 4954
+//!   §4), text lines 1000 (§4.5.3.1.6), message size = `store.limits.max_message_size`
+//!   (advertised as SIZE, checked at MAIL and at the end of DATA/BDAT), 100 recipients
+//!   (§4.5.3.1.8), 10 errors, 5 minutes idle (§4.5.3.2.7).
+//! - **Nothing half-done.** A message is spooled only once complete; a connection that drops or
+//!   times out mid-DATA spools nothing, and 250 is only sent after the spool took the message.
+
+use super::command::{self, Command, Param, ParseError};
+use super::reply::{format_line, format_multi};
+use super::trace::{self, Protocol};
+use super::{Envelope, PeerInfo, SmtpCtx, SpoolError};
+use crate::session::{Output, OutputQueue, Session};
+use crate::time::{Duration, Instant};
+use crate::wire::dot::{DotReader, DotStatus};
+use crate::wire::line::{Line, LineReader};
+use crate::wire::sasl;
+
+/// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
+pub const MAX_COMMAND_LINE: usize = 512;
+/// Longest text line in DATA, CRLF included (RFC 5321 §4.5.3.1.6).
+pub const MAX_TEXT_LINE: usize = 1000;
+/// Longest AUTH continuation line (RFC 4954 §4).
+pub const MAX_AUTH_LINE: usize = 12288;
+/// Most recipients per message (RFC 5321 §4.5.3.1.8 asks for at least 100).
+pub const MAX_RECIPIENTS: usize = 100;
+/// Client errors tolerated before `421 4.7.0 Too many errors`.
+pub const MAX_ERRORS: u32 = 10;
+/// Idle time before `421 4.4.2 Idle timeout` (RFC 5321 §4.5.3.2.7: at least 5 minutes).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Where the session is in the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpPhase {
+    /// Greeting sent, no EHLO/HELO yet.
+    Greeted,
+    /// After EHLO/HELO, no transaction.
+    Ready,
+    /// After MAIL.
+    Mail,
+    /// At least one RCPT accepted.
+    Rcpt,
+    /// Receiving DATA or BDAT chunks.
+    Data,
+    /// QUIT, or the server closed the session.
+    Quit,
+}
+
+/// What the server tells its driver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmtpEvent {
+    /// The phase changed.
+    Phase(SmtpPhase),
+    /// A message was spooled and answered 250.
+    Accepted {
+        queue_id: String,
+        envelope: Envelope,
+    },
+    /// AUTH succeeded for this account address.
+    Authenticated(String),
+}
+
+/// How the next input bytes are read.
+#[derive(Debug)]
+enum Mode {
+    Command,
+    /// After `AUTH PLAIN` without an initial response, waiting for it.
+    AuthPlain,
+    /// After `AUTH LOGIN`, waiting for the user name.
+    AuthLoginUser,
+    /// Waiting for the password of this user name.
+    AuthLoginPass(String),
+    /// After 354: the dot-stuffed message.
+    Data(DotReader),
+    /// Reading a BDAT chunk. `reject`: the reply to send once the chunk is consumed when the
+    /// chunk is refused (its bytes are read and dropped so they are not taken for commands).
+    Bdat {
+        remaining: u64,
+        last: bool,
+        reject: Option<(u16, &'static str, String)>,
+    },
+}
+
+/// One mail transaction (RFC 5321 §3.3).
+#[derive(Debug)]
+struct Transaction {
+    mail_from: String,
+    rcpts: Vec<String>,
+    smtputf8: bool,
+    /// The BDAT chunks so far, once the first BDAT was accepted.
+    bdat: Option<Vec<u8>>,
+}
+
+/// The SMTP server session.
+#[derive(Debug)]
+pub struct SmtpServer {
+    host: String,
+    peer: PeerInfo,
+    max_size: usize,
+    lines: LineReader,
+    mode: Mode,
+    out: OutputQueue<SmtpEvent>,
+    /// The EHLO/HELO name and whether it was EHLO.
+    helo: Option<(String, bool)>,
+    /// The authenticated account.
+    user: Option<String>,
+    tx: Option<Transaction>,
+    errors: u32,
+    messages: u64,
+    idle_deadline: Instant,
+    phase: SmtpPhase,
+    quit: bool,
+}
+
+impl SmtpServer {
+    /// Starts a session and queues the `220` greeting (RFC 5321 §4.3.1).
+    pub fn new(now: Instant, ctx: &mut SmtpCtx<'_>, peer: PeerInfo) -> Self {
+        let mut out = OutputQueue::default();
+        out.transmit(format_line(
+            220,
+            None,
+            &format!("{} ESMTP Mail Sandbox ready", ctx.host),
+        ));
+        SmtpServer {
+            host: ctx.host.to_string(),
+            peer,
+            max_size: ctx.store.limits.max_message_size,
+            lines: LineReader::new(MAX_COMMAND_LINE),
+            mode: Mode::Command,
+            out,
+            helo: None,
+            user: None,
+            tx: None,
+            errors: 0,
+            messages: 0,
+            idle_deadline: now + IDLE_TIMEOUT,
+            phase: SmtpPhase::Greeted,
+            quit: false,
+        }
+    }
+
+    /// Where the session is now.
+    pub fn phase(&self) -> SmtpPhase {
+        self.phase
+    }
+
+    /// The authenticated account, if any.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    // ------------------------------------------------------------ replies
+
+    fn reply(&mut self, code: u16, enhanced: &str, text: &str) {
+        self.out.transmit(format_line(code, Some(enhanced), text));
+    }
+
+    /// A reply that counts as a client error; the tenth closes the session.
+    fn error(&mut self, code: u16, enhanced: &str, text: &str) {
+        self.reply(code, enhanced, text);
+        self.errors += 1;
+        if self.errors >= MAX_ERRORS {
+            let text = format!("{} Too many errors, closing connection", self.host);
+            self.shutdown(421, "4.7.0", &text);
+        }
+    }
+
+    /// Server-initiated close: a 421 reply (RFC 5321 §3.8), then Close.
+    fn shutdown(&mut self, code: u16, enhanced: &str, text: &str) {
+        self.reply(code, enhanced, text);
+        self.quit = true;
+        self.tx = None;
+        self.mode = Mode::Command;
+        self.out.close();
+    }
+
+    fn sync_phase(&mut self) {
+        let now = if self.quit {
+            SmtpPhase::Quit
+        } else if matches!(self.mode, Mode::Data(_) | Mode::Bdat { .. })
+            || self.tx.as_ref().is_some_and(|t| t.bdat.is_some())
+        {
+            SmtpPhase::Data
+        } else if let Some(tx) = &self.tx {
+            if tx.rcpts.is_empty() {
+                SmtpPhase::Mail
+            } else {
+                SmtpPhase::Rcpt
+            }
+        } else if self.helo.is_some() {
+            SmtpPhase::Ready
+        } else {
+            SmtpPhase::Greeted
+        };
+        if now != self.phase {
+            self.phase = now;
+            self.out.event(SmtpEvent::Phase(now));
+        }
+    }
+
+    fn is_local_domain(&self, ctx: &SmtpCtx<'_>, domain: &str) -> bool {
+        ctx.store
+            .domain_host(domain)
+            .is_some_and(|h| h.eq_ignore_ascii_case(ctx.host))
+    }
+
+    // ------------------------------------------------------------ input
+
+    fn on_command_line(&mut self, ctx: &mut SmtpCtx<'_>, now: Instant, line: Line) {
+        let line = match line {
+            Line::Ok(l) => l,
+            Line::TooLong => {
+                return self.error(500, "5.5.6", "Line too long (the limit is 512 octets)")
+            }
+        };
+        let text = String::from_utf8_lossy(&line);
+        match command::parse(&text) {
+            Err(ParseError::Unknown) => self.error(500, "5.5.2", "Error: command not recognized"),
+            Err(ParseError::Syntax(enhanced, msg)) => self.error(501, enhanced, msg),
+            Ok(cmd) => self.on_command(ctx, now, cmd),
+        }
+    }
+
+    fn on_command(&mut self, ctx: &mut SmtpCtx<'_>, now: Instant, cmd: Command) {
+        match cmd {
+            Command::Ehlo(name) => self.on_hello(name, true),
+            Command::Helo(name) => self.on_hello(name, false),
+            Command::Mail { path, params } => self.on_mail(ctx, path, params),
+            Command::Rcpt { path, params } => self.on_rcpt(ctx, path, params),
+            Command::Data => self.on_data(),
+            Command::Bdat { size, last } => self.on_bdat(ctx, now, size, last),
+            Command::Rset => {
+                self.tx = None;
+                self.reply(250, "2.0.0", "Ok");
+            }
+            Command::Noop => self.reply(250, "2.0.0", "Ok"),
+            Command::Quit => {
+                let text = format!("{} closing connection", self.host);
+                self.reply(221, "2.0.0", &text);
+                self.quit = true;
+                self.tx = None;
+                self.out.close();
+            }
+            Command::Vrfy(_) => self.reply(
+                252,
+                "2.1.5",
+                "Cannot VRFY user, but will accept message and attempt delivery",
+            ),
+            Command::Expn(_) => self.error(502, "5.5.1", "EXPN not available"),
+            Command::Help => self.on_help(),
+            Command::StartTls => self.error(
+                502,
+                "5.5.1",
+                "STARTTLS not available: the sandbox has no TLS (see HELP)",
+            ),
+            Command::Auth { mechanism, initial } => self.on_auth(ctx, now, mechanism, initial),
+        }
+    }
+
+    fn on_hello(&mut self, name: String, extended: bool) {
+        // EHLO/HELO in a session resets any transaction (RFC 5321 §4.1.4).
+        self.tx = None;
+        let greeting = format!("{} Hello {}", self.host, name);
+        if extended {
+            let size = format!("SIZE {}", self.max_size);
+            let lines = [
+                greeting.as_str(),
+                "PIPELINING",
+                size.as_str(),
+                "AUTH PLAIN LOGIN",
+                "ENHANCEDSTATUSCODES",
+                "8BITMIME",
+                "CHUNKING",
+                "SMTPUTF8",
+            ];
+            self.out.transmit(format_multi(250, None, &lines));
+        } else {
+            self.out
+                .transmit(format_line(250, None, &self.host.clone()));
+        }
+        self.helo = Some((name, extended));
+    }
+
+    fn on_help(&mut self) {
+        let lines = [
+            "Mail Sandbox SMTP server (RFC 5321). Commands:",
+            "  EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP AUTH",
+            "There is no STARTTLS: the sandbox has no TLS, so everything,",
+            "AUTH passwords included, travels in clear text.",
+            "Port 25 takes mail for local users (or relays after AUTH);",
+            "port 587 (submission) requires AUTH before MAIL.",
+            "End of HELP",
+        ];
+        self.out.transmit(format_multi(214, Some("2.0.0"), &lines));
+    }
+
+    fn on_mail(&mut self, ctx: &mut SmtpCtx<'_>, path: String, params: Vec<Param>) {
+        if self.helo.is_none() {
+            return self.error(503, "5.5.1", "Error: send EHLO or HELO first");
+        }
+        if self.tx.is_some() {
+            return self.error(503, "5.5.1", "Error: nested MAIL command");
+        }
+        if ctx.submission && self.user.is_none() {
+            return self.error(530, "5.7.0", "Authentication required");
+        }
+        let mut smtputf8 = false;
+        for p in &params {
+            match (p.key.as_str(), p.value.as_deref()) {
+                ("SIZE", Some(v)) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
+                    let declared = v.parse::<u64>().unwrap_or(u64::MAX);
+                    if declared > self.max_size as u64 {
+                        return self.reply(
+                            552,
+                            "5.3.4",
+                            "Message size exceeds fixed maximum message size",
+                        );
+                    }
+                }
+                ("SIZE", _) => return self.error(501, "5.5.4", "Bad SIZE parameter"),
+                ("BODY", Some(v))
+                    if v.eq_ignore_ascii_case("7BIT") || v.eq_ignore_ascii_case("8BITMIME") => {}
+                ("BODY", _) => return self.error(501, "5.5.4", "Unsupported BODY type"),
+                ("SMTPUTF8", None) => smtputf8 = true,
+                ("SMTPUTF8", Some(_)) => {
+                    return self.error(501, "5.5.4", "SMTPUTF8 takes no value")
+                }
+                // RFC 4954 §5: the AUTH= parameter may be ignored by a server that does not
+                // relay the identity further.
+                ("AUTH", Some(_)) => {}
+                _ => return self.error(555, "5.5.4", "Unsupported MAIL parameter"),
+            }
+        }
+        if !path.is_ascii() && !smtputf8 {
+            return self.reply(
+                553,
+                "5.6.7",
+                "Non-ASCII address needs the SMTPUTF8 parameter",
+            );
+        }
+        if !path.is_empty() && !path.contains('@') {
+            return self.error(501, "5.1.7", "Sender address needs a domain");
+        }
+        self.tx = Some(Transaction {
+            mail_from: path,
+            rcpts: Vec::new(),
+            smtputf8,
+            bdat: None,
+        });
+        self.reply(250, "2.1.0", "Ok");
+    }
+
+    fn on_rcpt(&mut self, ctx: &mut SmtpCtx<'_>, path: String, params: Vec<Param>) {
+        let (count, smtputf8, in_bdat) = match &self.tx {
+            None => return self.error(503, "5.5.1", "Error: need MAIL command"),
+            Some(tx) => (tx.rcpts.len(), tx.smtputf8, tx.bdat.is_some()),
+        };
+        if in_bdat {
+            return self.error(503, "5.5.1", "Error: BDAT transfer in progress");
+        }
+        if !params.is_empty() {
+            return self.error(555, "5.5.4", "Unsupported RCPT parameter");
+        }
+        if !path.is_ascii() && !smtputf8 {
+            return self.reply(
+                553,
+                "5.6.7",
+                "Non-ASCII address needs the SMTPUTF8 parameter",
+            );
+        }
+        if count >= MAX_RECIPIENTS {
+            return self.reply(452, "4.5.3", "Too many recipients");
+        }
+        let accepted = match path.rsplit_once('@') {
+            None if path.eq_ignore_ascii_case("postmaster") => {
+                let host = self.host.clone();
+                let found = ctx
+                    .store
+                    .domains_of_host(&host.to_ascii_lowercase())
+                    .map(|d| format!("postmaster@{d}"))
+                    .find(|a| ctx.store.is_user(a));
+                match found {
+                    Some(a) => a,
+                    None => {
+                        return self.reply(550, "5.1.1", "<postmaster>: User unknown");
+                    }
+                }
+            }
+            None => return self.error(501, "5.1.3", "Recipient address needs a domain"),
+            Some((_, domain)) if self.is_local_domain(ctx, domain) => {
+                if !ctx.store.is_user(&path) {
+                    let text = format!("<{path}>: User unknown");
+                    return self.reply(550, "5.1.1", &text);
+                }
+                path.to_ascii_lowercase()
+            }
+            Some(_) => {
+                if self.user.is_none() {
+                    let text = format!("<{path}>: Relay access denied");
+                    return self.reply(554, "5.7.1", &text);
+                }
+                path
+            }
+        };
+        if let Some(tx) = &mut self.tx {
+            if !tx.rcpts.iter().any(|r| r.eq_ignore_ascii_case(&accepted)) {
+                tx.rcpts.push(accepted);
+            }
+        }
+        self.reply(250, "2.1.5", "Ok");
+    }
+
+    /// Checks a DATA or BDAT may start; the refusal reply when not.
+    fn can_send_data(&mut self) -> Result<(), (u16, &'static str, &'static str)> {
+        match &self.tx {
+            None if self.helo.is_none() => Err((503, "5.5.1", "Error: send EHLO or HELO first")),
+            None => Err((503, "5.5.1", "Error: need MAIL command")),
+            Some(tx) if tx.rcpts.is_empty() => Err((554, "5.5.1", "Error: no valid recipients")),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn on_data(&mut self) {
+        if let Err((code, enhanced, text)) = self.can_send_data() {
+            return self.error(code, enhanced, text);
+        }
+        if self.tx.as_ref().is_some_and(|t| t.bdat.is_some()) {
+            return self.error(503, "5.5.1", "Error: DATA not allowed after BDAT");
+        }
+        self.out
+            .transmit(format_line(354, None, "End data with <CR><LF>.<CR><LF>"));
+        self.mode = Mode::Data(DotReader::new(self.max_size, MAX_TEXT_LINE));
+    }
+
+    fn on_data_end(&mut self, ctx: &mut SmtpCtx<'_>, now: Instant, reader: DotReader) {
+        if reader.is_oversized() {
+            self.tx = None;
+            return self.reply(
+                552,
+                "5.3.4",
+                "Message size exceeds fixed maximum message size",
+            );
+        }
+        if reader.is_line_too_long() {
+            self.tx = None;
+            return self.reply(
+                500,
+                "5.5.6",
+                "Line too long (the limit is 1000 octets); message not accepted",
+            );
+        }
+        self.finish_message(ctx, now, reader.into_body());
+    }
+
+    fn on_bdat(&mut self, ctx: &mut SmtpCtx<'_>, now: Instant, size: u64, last: bool) {
+        let mut reject = self
+            .can_send_data()
+            .err()
+            .map(|(c, e, t)| (c, e, t.to_string()));
+        let so_far = self
+            .tx
+            .as_ref()
+            .and_then(|t| t.bdat.as_ref())
+            .map_or(0, Vec::len) as u64;
+        if reject.is_none() && so_far.saturating_add(size) > self.max_size as u64 {
+            reject = Some((
+                552,
+                "5.3.4",
+                "Message size exceeds fixed maximum message size".to_string(),
+            ));
+        }
+        if reject.is_none() {
+            if let Some(tx) = &mut self.tx {
+                tx.bdat.get_or_insert_with(Vec::new);
+            }
+        }
+        self.mode = Mode::Bdat {
+            remaining: size,
+            last,
+            reject,
+        };
+        if size == 0 {
+            self.on_bdat_chunk_end(ctx, now);
+        }
+    }
+
+    /// A BDAT chunk has been read completely (RFC 3030 §2: the reply comes after the chunk).
+    fn on_bdat_chunk_end(&mut self, ctx: &mut SmtpCtx<'_>, now: Instant) {
+        let mode = std::mem::replace(&mut self.mode, Mode::Command);
+        let (last, reject) = match mode {
+            Mode::Bdat { last, reject, .. } => (last, reject),
+            other => {
+                self.mode = other;
+                return;
+            }
+        };
+        if let Some((code, enhanced, text)) = reject {
+            // A refused chunk ends the transaction: later chunks get 503 (RFC 3030 §2).
+            if code == 552 {
+                self.tx = None;
+                return self.reply(code, enhanced, &text);
+            }
+            return self.error(code, enhanced, &text);
+        }
+        if last {
+            let data = self
+                .tx
+                .as_mut()
+                .and_then(|t| t.bdat.take())
+                .unwrap_or_default();
+            self.finish_message(ctx, now, data);
+        } else {
+            let n = self
+                .tx
+                .as_ref()
+                .and_then(|t| t.bdat.as_ref())
+                .map_or(0, Vec::len);
+            let text = format!("{n} octets received");
+            self.reply(250, "2.0.0", &text);
+        }
+    }
+
+    /// Trace, complete and spool a received message, then answer (RFC 5321 §4.1.1.4: the 250
+    /// means the server has taken responsibility for it).
+    fn finish_message(&mut self, ctx: &mut SmtpCtx<'_>, now: Instant, body: Vec<u8>) {
+        let Some(tx) = self.tx.take() else {
+            return self.error(503, "5.5.1", "Error: no mail transaction");
+        };
+        self.messages += 1;
+        let envelope = Envelope {
+            mail_from: tx.mail_from,
+            rcpt_to: tx.rcpts,
+        };
+        let id = trace::trace_id(
+            &self.host,
+            &self.peer,
+            now.as_millis(),
+            self.messages,
+            &body,
+        );
+        let date = ctx.clock.rfc5322(now);
+        let body = if ctx.submission {
+            let message_id = format!("{id}.{}@{}", now.as_millis(), self.host);
+            trace::complete_submission(body, &message_id, &date)
+        } else {
+            body
+        };
+        let (helo, extended) = self.helo.clone().unwrap_or_default();
+        let protocol = match (extended, self.user.is_some()) {
+            (false, _) => Protocol::Smtp,
+            (true, false) => Protocol::Esmtp,
+            (true, true) => Protocol::Esmtpa,
+        };
+        let mut data = trace::received(&helo, &self.peer, &self.host, protocol, &id, &date);
+        data.extend_from_slice(&body);
+        match ctx.spool.spool(now, &envelope, data) {
+            Ok(queue_id) => {
+                let text = format!("Ok: queued as {queue_id}");
+                self.reply(250, "2.0.0", &text);
+                self.out.event(SmtpEvent::Accepted { queue_id, envelope });
+            }
+            Err(SpoolError::TooLarge) => self.reply(
+                552,
+                "5.3.4",
+                "Message size exceeds fixed maximum message size",
+            ),
+            Err(SpoolError::Temporary(reason)) => {
+                let text = format!("Temporary failure, try again later: {reason}");
+                self.reply(451, "4.3.0", &text);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ AUTH (RFC 4954)
+
+    fn on_auth(
+        &mut self,
+        ctx: &mut SmtpCtx<'_>,
+        now: Instant,
+        mechanism: String,
+        initial: Option<String>,
+    ) {
+        if !matches!(self.helo, Some((_, true))) {
+            return self.error(503, "5.5.1", "Error: send EHLO first");
+        }
+        if self.user.is_some() {
+            return self.error(503, "5.5.1", "Error: already authenticated");
+        }
+        if self.tx.is_some() {
+            return self.error(
+                503,
+                "5.5.1",
+                "Error: AUTH not allowed in a mail transaction",
+            );
+        }
+        // RFC 4954 §4: "=" is an empty initial response.
+        let initial = initial.map(|s| if s == "=" { String::new() } else { s });
+        match (mechanism.as_str(), initial) {
+            ("PLAIN", Some(ir)) => self.check_plain(ctx, now, ir.as_bytes()),
+            ("PLAIN", None) => self.challenge(Mode::AuthPlain, ""),
+            ("LOGIN", Some(ir)) => self.on_login_user(ir.as_bytes()),
+            ("LOGIN", None) => self.challenge(Mode::AuthLoginUser, "VXNlcm5hbWU6"),
+            _ => self.error(504, "5.5.4", "Unrecognized authentication type"),
+        }
+    }
+
+    fn challenge(&mut self, mode: Mode, b64: &str) {
+        self.out.transmit(format!("334 {b64}\r\n"));
+        self.lines.set_max(MAX_AUTH_LINE);
+        self.mode = mode;
+    }
+
+    fn end_auth_exchange(&mut self) {
+        self.lines.set_max(MAX_COMMAND_LINE);
+        self.mode = Mode::Command;
+    }
+
+    fn on_auth_line(&mut self, ctx: &mut SmtpCtx<'_>, now: Instant, line: Line) {
+        let mode = std::mem::replace(&mut self.mode, Mode::Command);
+        self.end_auth_exchange();
+        let line = match line {
+            Line::Ok(l) => l,
+            Line::TooLong => {
+                return self.error(500, "5.5.6", "Authentication exchange line is too long")
+            }
+        };
+        if line == b"*" {
+            return self.error(501, "5.0.0", "Authentication cancelled");
+        }
+        match mode {
+            Mode::AuthPlain => self.check_plain(ctx, now, &line),
+            Mode::AuthLoginUser => self.on_login_user(&line),
+            Mode::AuthLoginPass(user) => match sasl::b64_decode(&line) {
+                Some(pw) => {
+                    let pw = String::from_utf8_lossy(&pw).into_owned();
+                    self.check_login(ctx, &user, &pw, None);
+                }
+                None => self.error(501, "5.5.2", "Cannot decode response"),
+            },
+            other => self.mode = other,
+        }
+    }
+
+    fn on_login_user(&mut self, b64: &[u8]) {
+        match sasl::b64_decode(b64) {
+            Some(user) if !user.is_empty() => {
+                let user = String::from_utf8_lossy(&user).into_owned();
+                self.challenge(Mode::AuthLoginPass(user), "UGFzc3dvcmQ6");
+            }
+            _ => self.error(501, "5.5.2", "Cannot decode response"),
+        }
+    }
+
+    fn check_plain(&mut self, ctx: &mut SmtpCtx<'_>, _now: Instant, b64: &[u8]) {
+        if sasl::b64_decode(b64).is_none() {
+            return self.error(501, "5.5.2", "Cannot decode response");
+        }
+        match sasl::decode_plain(b64) {
+            Some(c) => self.check_login(ctx, &c.authcid, &c.password, Some(&c.authzid)),
+            None => self.error(535, "5.7.8", "Authentication credentials invalid"),
+        }
+    }
+
+    fn check_login(
+        &mut self,
+        ctx: &mut SmtpCtx<'_>,
+        login: &str,
+        password: &str,
+        authzid: Option<&str>,
+    ) {
+        let host = self.host.to_ascii_lowercase();
+        let account = ctx.store.authenticate(login, password, &host);
+        // RFC 4616 §2: an authorization identity other than the user's own is refused.
+        let authz_ok = |addr: &str| match authzid {
+            None | Some("") => true,
+            Some(z) => z.eq_ignore_ascii_case(addr) || z.eq_ignore_ascii_case(login),
+        };
+        match account {
+            Some(addr) if authz_ok(&addr) => {
+                self.reply(235, "2.7.0", "Authentication successful");
+                self.out.event(SmtpEvent::Authenticated(addr.clone()));
+                self.user = Some(addr);
+            }
+            _ => self.error(535, "5.7.8", "Authentication credentials invalid"),
+        }
+    }
+}
+
+impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
+    type Event = SmtpEvent;
+
+    fn handle_input(&mut self, ctx: &mut SmtpCtx<'a>, now: Instant, mut bytes: &[u8]) {
+        if self.out.is_closed() {
+            return;
+        }
+        self.idle_deadline = now + IDLE_TIMEOUT;
+        while !bytes.is_empty() && !self.out.is_closed() {
+            let consumed = match &mut self.mode {
+                Mode::Data(reader) => match reader.push(bytes) {
+                    DotStatus::More => bytes.len(),
+                    DotStatus::Done { consumed } => {
+                        if let Mode::Data(reader) = std::mem::replace(&mut self.mode, Mode::Command)
+                        {
+                            self.on_data_end(ctx, now, reader);
+                        }
+                        consumed
+                    }
+                },
+                Mode::Bdat {
+                    remaining, reject, ..
+                } => {
+                    let take = usize::try_from(*remaining)
+                        .unwrap_or(usize::MAX)
+                        .min(bytes.len());
+                    *remaining -= take as u64;
+                    let done = *remaining == 0;
+                    if reject.is_none() {
+                        if let Some(buf) = self.tx.as_mut().and_then(|t| t.bdat.as_mut()) {
+                            buf.extend_from_slice(&bytes[..take]);
+                        }
+                    }
+                    if done {
+                        self.on_bdat_chunk_end(ctx, now);
+                    }
+                    take
+                }
+                Mode::Command => {
+                    let (n, line) = self.lines.push(bytes);
+                    if let Some(line) = line {
+                        self.on_command_line(ctx, now, line);
+                    }
+                    n
+                }
+                Mode::AuthPlain | Mode::AuthLoginUser | Mode::AuthLoginPass(_) => {
+                    let (n, line) = self.lines.push(bytes);
+                    if let Some(line) = line {
+                        self.on_auth_line(ctx, now, line);
+                    }
+                    n
+                }
+            };
+            bytes = bytes.get(consumed..).unwrap_or(&[]);
+            self.sync_phase();
+        }
+    }
+
+    fn handle_timeout(&mut self, _ctx: &mut SmtpCtx<'a>, now: Instant) {
+        if now >= self.idle_deadline && !self.out.is_closed() {
+            let text = format!("{} Idle timeout, closing connection", self.host);
+            self.shutdown(421, "4.4.2", &text);
+            self.sync_phase();
+        }
+    }
+
+    fn handle_close(&mut self, _ctx: &mut SmtpCtx<'a>, _now: Instant) {
+        // Whatever was half-received is dropped: nothing is spooled.
+        self.tx = None;
+        self.mode = Mode::Command;
+        self.quit = true;
+        self.out.mark_closed();
+        self.sync_phase();
+    }
+
+    fn poll_output(&mut self) -> Option<Output<SmtpEvent>> {
+        self.out.pop()
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        (!self.out.is_closed()).then_some(self.idle_deadline)
+    }
+
+    fn is_closed(&self) -> bool {
+        self.out.is_closed()
+    }
+}
