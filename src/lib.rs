@@ -8,6 +8,7 @@
 pub mod message;
 pub mod net;
 pub mod proto;
+pub mod relay;
 pub mod sandbox;
 pub mod session;
 pub mod store;

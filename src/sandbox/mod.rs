@@ -5,6 +5,7 @@
 
 mod default_world;
 mod endpoint;
+mod relay_driver;
 mod server;
 mod service;
 
@@ -13,9 +14,12 @@ pub use endpoint::{Endpoint, EndpointState};
 pub use service::Service;
 
 use crate::net::{ConnId, ConnectError, HostId, NetEvent, Network, Side};
+use crate::proto::smtp::PeerInfo;
+use crate::relay::RelayQueue;
 use crate::session::Output;
 use crate::store::Store;
 use crate::time::{Instant, WallClock};
+use relay_driver::RelayAttempt;
 use server::{Env, Note, ServerSession};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -42,11 +46,20 @@ pub struct HostInfo {
 pub enum WorldEvent {
     /// A server session's protocol state changed (e.g. "Transaction").
     SessionState { conn: ConnId, state: String },
+    /// A host's SMTP server accepted a message into the relay queue.
+    Queued { id: String },
+    /// The relay delivered a message into a mailbox.
+    Delivered { id: String, rcpt: String },
+    /// The relay could not hand a message over and will retry.
+    Deferred { id: String, reason: String },
+    /// A message failed for good; a bounce went back to the sender (when it had one).
+    Bounced { id: String },
 }
 
 struct ServerSlot {
     service: Service,
     host: HostId,
+    peer: PeerInfo,
     session: ServerSession,
 }
 
@@ -55,10 +68,14 @@ pub struct World {
     pub clock: WallClock,
     pub net: Network,
     pub store: Store,
+    /// The relay queues of every MTA host.
+    pub queue: RelayQueue,
     hosts: Vec<HostInfo>,
     services: BTreeMap<(HostId, u16), Service>,
     servers: BTreeMap<ConnId, ServerSlot>,
     endpoints: BTreeMap<ConnId, Endpoint>,
+    /// Outgoing SMTP connections of the relay, by connection.
+    relays: BTreeMap<ConnId, RelayAttempt>,
     session_states: BTreeMap<ConnId, String>,
     events: VecDeque<WorldEvent>,
     next_session_id: u64,
@@ -72,10 +89,12 @@ impl World {
             clock,
             net: Network::new(seed),
             store: Store::new(),
+            queue: RelayQueue::new(),
             hosts: Vec::new(),
             services: BTreeMap::new(),
             servers: BTreeMap::new(),
             endpoints: BTreeMap::new(),
+            relays: BTreeMap::new(),
             session_states: BTreeMap::new(),
             events: VecDeque::new(),
             next_session_id: 0,
@@ -197,10 +216,15 @@ impl World {
             .values()
             .filter_map(|s| s.session.poll_timeout())
             .min();
-        [self.net.poll_timeout(), sessions]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.net.poll_timeout(),
+            sessions,
+            self.queue.poll_timeout(),
+            self.relay_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Advances virtual time to `target`, processing every deadline on the way in order.
@@ -238,6 +262,7 @@ impl World {
                 busy = true;
                 self.with_server(conn, |s, env, now| s.handle_timeout(env, now));
             }
+            busy |= self.run_relay(now);
             if !busy {
                 break;
             }
@@ -254,6 +279,19 @@ impl World {
             } => {
                 self.with_server(conn, |s, env, now| s.handle_input(env, now, &bytes));
             }
+            NetEvent::Data {
+                conn,
+                to: Side::Client,
+                bytes,
+            } if self.relays.contains_key(&conn) => self.relay_input(conn, &bytes),
+            NetEvent::Closed {
+                conn,
+                to: Side::Client,
+            }
+            | NetEvent::Reset {
+                conn,
+                to: Side::Client,
+            } if self.relays.contains_key(&conn) => self.relay_closed(conn),
             NetEvent::Data {
                 conn,
                 to: Side::Client,
@@ -300,7 +338,7 @@ impl World {
         let Some(c) = self.net.connection(conn) else {
             return;
         };
-        let (host, port) = (c.server, c.port);
+        let (host, port, client) = (c.server, c.port, c.client);
         let Some(&service) = self.services.get(&(host, port)) else {
             self.net.close(self.now, conn, Side::Server);
             return;
@@ -308,10 +346,23 @@ impl World {
         let now = self.now;
         self.next_session_id += 1;
         let host_name = self.net.host_name(host).to_string();
+        let peer = self
+            .net
+            .host(client)
+            .map(|h| PeerInfo {
+                addr: h.addr.clone(),
+                name: Some(h.name.clone()),
+            })
+            .unwrap_or(PeerInfo {
+                addr: "0.0.0.0".into(),
+                name: None,
+            });
         let mut env = Env {
             host: &host_name,
             store: &mut self.store,
             clock: self.clock,
+            queue: &mut self.queue,
+            peer: peer.clone(),
         };
         let session = ServerSession::start(service, &mut env, now, self.next_session_id);
         self.servers.insert(
@@ -319,6 +370,7 @@ impl World {
             ServerSlot {
                 service,
                 host,
+                peer,
                 session,
             },
         );
@@ -340,6 +392,8 @@ impl World {
             host: &host_name,
             store: &mut self.store,
             clock: self.clock,
+            queue: &mut self.queue,
+            peer: slot.peer.clone(),
         };
         f(&mut slot.session, &mut env, now);
         let mut outputs = Vec::new();
@@ -351,6 +405,9 @@ impl World {
             match o {
                 Output::Transmit(bytes) => {
                     self.net.send(now, conn, Side::Server, bytes);
+                }
+                Output::Event(Note::Queued(id)) => {
+                    self.events.push_back(WorldEvent::Queued { id });
                 }
                 Output::Event(Note::State(state)) => {
                     self.session_states.insert(conn, state.clone());

@@ -3,7 +3,9 @@
 use super::Service;
 use crate::proto::echo::{DaytimeSession, EchoSession};
 use crate::proto::pop3::{Pop3Event, Pop3Session, Pop3State};
+use crate::proto::smtp::{PeerInfo, SmtpCtx, SmtpEvent, SmtpPhase, SmtpServer};
 use crate::proto::HostCtx;
+use crate::relay::{HostSpool, RelayQueue};
 use crate::session::{Output, Session};
 use crate::store::Store;
 use crate::time::{Instant, WallClock};
@@ -13,9 +15,27 @@ pub(crate) struct Env<'a> {
     pub host: &'a str,
     pub store: &'a mut Store,
     pub clock: WallClock,
+    pub queue: &'a mut RelayQueue,
+    /// The connecting host, for SMTP's `Received:` field.
+    pub peer: PeerInfo,
 }
 
 impl Env<'_> {
+    fn smtp<R>(&mut self, submission: bool, f: impl FnOnce(&mut SmtpCtx<'_>) -> R) -> R {
+        let mut spool = HostSpool {
+            queue: self.queue,
+            host: self.host,
+        };
+        let mut ctx = SmtpCtx {
+            host: self.host,
+            store: self.store,
+            clock: self.clock,
+            submission,
+            spool: &mut spool,
+        };
+        f(&mut ctx)
+    }
+
     fn host_ctx(&mut self) -> HostCtx<'_> {
         HostCtx {
             host: self.host,
@@ -30,12 +50,15 @@ impl Env<'_> {
 pub(crate) enum Note {
     /// The protocol state, in words, for the UI ("Transaction").
     State(String),
+    /// An SMTP server put a message in its host's queue.
+    Queued(String),
 }
 
 pub(crate) enum ServerSession {
     Echo(EchoSession),
     Daytime(DaytimeSession),
     Pop3(Box<Pop3Session>),
+    Smtp(Box<SmtpServer>, bool),
 }
 
 impl ServerSession {
@@ -48,6 +71,12 @@ impl ServerSession {
                 &mut env.host_ctx(),
                 session_id,
             ))),
+            Service::Smtp | Service::Submission => {
+                let submission = service == Service::Submission;
+                let peer = env.peer.clone();
+                let server = env.smtp(submission, |ctx| SmtpServer::new(now, ctx, peer));
+                ServerSession::Smtp(Box::new(server), submission)
+            }
         }
     }
 
@@ -56,6 +85,7 @@ impl ServerSession {
             ServerSession::Echo(s) => s.handle_input(&mut (), now, bytes),
             ServerSession::Daytime(s) => s.handle_input(&mut (), now, bytes),
             ServerSession::Pop3(s) => s.handle_input(&mut env.host_ctx(), now, bytes),
+            ServerSession::Smtp(s, sub) => env.smtp(*sub, |ctx| s.handle_input(ctx, now, bytes)),
         }
     }
 
@@ -64,6 +94,7 @@ impl ServerSession {
             ServerSession::Echo(s) => s.handle_timeout(&mut (), now),
             ServerSession::Daytime(s) => s.handle_timeout(&mut (), now),
             ServerSession::Pop3(s) => s.handle_timeout(&mut env.host_ctx(), now),
+            ServerSession::Smtp(s, sub) => env.smtp(*sub, |ctx| s.handle_timeout(ctx, now)),
         }
     }
 
@@ -72,6 +103,7 @@ impl ServerSession {
             ServerSession::Echo(s) => s.handle_close(&mut (), now),
             ServerSession::Daytime(s) => s.handle_close(&mut (), now),
             ServerSession::Pop3(s) => s.handle_close(&mut env.host_ctx(), now),
+            ServerSession::Smtp(s, sub) => env.smtp(*sub, |ctx| s.handle_close(ctx, now)),
         }
     }
 
@@ -80,6 +112,7 @@ impl ServerSession {
             ServerSession::Echo(s) => s.poll_timeout(),
             ServerSession::Daytime(s) => s.poll_timeout(),
             ServerSession::Pop3(s) => s.poll_timeout(),
+            ServerSession::Smtp(s, _) => s.poll_timeout(),
         }
     }
 
@@ -109,10 +142,32 @@ impl ServerSession {
                     ))),
                     Output::Event(Pop3Event::LoggedIn(_)) => None,
                 },
+                ServerSession::Smtp(s, _) => match s.poll_output()? {
+                    Output::Transmit(b) => Some(Output::Transmit(b)),
+                    Output::Close => Some(Output::Close),
+                    Output::Event(SmtpEvent::Phase(p)) => Some(Output::Event(Note::State(
+                        format!("SMTP {}", smtp_phase_name(p)),
+                    ))),
+                    Output::Event(SmtpEvent::Accepted { queue_id, .. }) => {
+                        Some(Output::Event(Note::Queued(queue_id)))
+                    }
+                    Output::Event(SmtpEvent::Authenticated(_)) => None,
+                },
             };
             if out.is_some() {
                 return out;
             }
         }
+    }
+}
+
+fn smtp_phase_name(p: SmtpPhase) -> &'static str {
+    match p {
+        SmtpPhase::Greeted => "greeted (send EHLO)",
+        SmtpPhase::Ready => "ready (MAIL FROM)",
+        SmtpPhase::Mail => "mail (RCPT TO)",
+        SmtpPhase::Rcpt => "rcpt (more RCPT TO or DATA)",
+        SmtpPhase::Data => "data",
+        SmtpPhase::Quit => "quit",
     }
 }

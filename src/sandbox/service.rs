@@ -8,17 +8,23 @@ pub enum Service {
     Daytime,
     /// POP3 (RFC 1939), port 110.
     Pop3,
+    /// SMTP relay/MX (RFC 5321), port 25.
+    Smtp,
+    /// Message submission (RFC 6409), port 587: AUTH required.
+    Submission,
 }
 
 impl Service {
     /// What a mail host runs (filled in as the protocols land).
-    pub const MAIL_HOST: [Service; 1] = [Service::Pop3];
+    pub const MAIL_HOST: [Service; 3] = [Service::Smtp, Service::Submission, Service::Pop3];
 
     pub fn default_port(self) -> u16 {
         match self {
             Service::Echo => 7,
             Service::Daytime => 13,
             Service::Pop3 => 110,
+            Service::Smtp => 25,
+            Service::Submission => 587,
         }
     }
 
@@ -27,6 +33,8 @@ impl Service {
             Service::Echo => "echo",
             Service::Daytime => "daytime",
             Service::Pop3 => "pop3",
+            Service::Smtp => "smtp",
+            Service::Submission => "submission",
         }
     }
 }

@@ -1,0 +1,316 @@
+//! Drives the relay queue over the virtual network: local delivery for local domains, MX lookup
+//! and an SMTP client session for the others, retries and bounces (see [`crate::relay`]).
+
+use super::{World, WorldEvent};
+use crate::net::{ConnId, Side};
+use crate::proto::smtp::{ClientEvent, ClientJob, ClientOutcome, Envelope, Reply, SmtpClient};
+use crate::relay::{bounce_message, Outcome, QueueEntry};
+use crate::session::{Output, Session};
+use crate::store::{Flags, StoreError};
+use crate::time::Instant;
+use std::collections::BTreeMap;
+
+/// One outgoing SMTP connection carrying one queue entry's recipients for one domain.
+pub(crate) struct RelayAttempt {
+    entry: String,
+    rcpts: Vec<String>,
+    client: SmtpClient,
+}
+
+fn reply_text(r: &Reply) -> String {
+    format!("{} {}", r.code, r.text)
+}
+
+fn outcome_of(reply: &Reply) -> Outcome {
+    if reply.code >= 500 {
+        Outcome::Permanent(reply_text(reply))
+    } else {
+        Outcome::Temporary(reply_text(reply))
+    }
+}
+
+fn domain_of(address: &str) -> String {
+    address
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+impl World {
+    /// Earliest timer of a relay client session.
+    pub(super) fn relay_timeout(&self) -> Option<Instant> {
+        self.relays
+            .values()
+            .filter_map(|r| r.client.poll_timeout())
+            .min()
+    }
+
+    /// Fires due relay timers and starts due queue attempts. True when anything happened.
+    pub(super) fn run_relay(&mut self, now: Instant) -> bool {
+        let mut busy = false;
+        let due_clients: Vec<ConnId> = self
+            .relays
+            .iter()
+            .filter(|(_, r)| r.client.poll_timeout().is_some_and(|t| t <= now))
+            .map(|(c, _)| *c)
+            .collect();
+        for conn in due_clients {
+            busy = true;
+            if let Some(r) = self.relays.get_mut(&conn) {
+                r.client.handle_timeout(&mut (), now);
+            }
+            self.flush_relay(conn);
+        }
+        for id in self.queue.due(now) {
+            busy = true;
+            self.attempt(now, &id);
+        }
+        busy
+    }
+
+    /// One attempt for every pending recipient of entry `id`, grouped by domain.
+    fn attempt(&mut self, now: Instant, id: &str) {
+        let Some(entry) = self.queue.entry(id).cloned() else {
+            return;
+        };
+        let from_host = self.net.host_by_name(&entry.host);
+        let mut by_domain: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for rcpt in entry.pending() {
+            by_domain
+                .entry(domain_of(rcpt))
+                .or_default()
+                .push(rcpt.to_string());
+        }
+        for (domain, rcpts) in by_domain {
+            self.queue.start_attempt(id, &rcpts);
+            if self.store.domain_host(&domain) == Some(entry.host.as_str()) {
+                for r in &rcpts {
+                    let outcome = self.deliver_locally(now, &entry, r);
+                    self.note_outcome(id, r, &outcome);
+                    self.queue.record(id, r, outcome);
+                }
+                continue;
+            }
+            let exchangers = self.net.dns.mail_exchangers(&domain);
+            if exchangers.is_empty() {
+                for r in &rcpts {
+                    let o = Outcome::Permanent(format!(
+                        "550 5.1.2 no MX or A record for domain {domain}"
+                    ));
+                    self.note_outcome(id, r, &o);
+                    self.queue.record(id, r, o);
+                }
+                continue;
+            }
+            // RFC 5321 §5.1: try the exchangers in preference order.
+            let mut errors = Vec::new();
+            let mut conn = None;
+            for mx in &exchangers {
+                if mx.eq_ignore_ascii_case(&entry.host) {
+                    errors.push(format!("{mx} is this host (mail loops back to myself)"));
+                    continue;
+                }
+                let Some(from) = from_host else { break };
+                match self.net.connect(now, from, mx, 25) {
+                    Ok(c) => {
+                        conn = Some(c);
+                        break;
+                    }
+                    Err(e) => errors.push(format!("{mx}: {e}")),
+                }
+            }
+            match conn {
+                Some(c) => {
+                    let job = ClientJob {
+                        helo: entry.host.clone(),
+                        auth: None,
+                        envelope: Envelope {
+                            mail_from: entry.mail_from.clone(),
+                            rcpt_to: rcpts.clone(),
+                        },
+                        data: entry.data.to_vec(),
+                    };
+                    self.relays.insert(
+                        c,
+                        RelayAttempt {
+                            entry: id.to_string(),
+                            rcpts,
+                            client: SmtpClient::new(now, job),
+                        },
+                    );
+                }
+                None => {
+                    let why = format!("4.4.1 cannot reach {domain}: {}", errors.join("; "));
+                    for r in &rcpts {
+                        let o = Outcome::Temporary(why.clone());
+                        self.note_outcome(id, r, &o);
+                        self.queue.record(id, r, o);
+                    }
+                }
+            }
+        }
+        self.settle(now, id);
+    }
+
+    /// Final delivery into a mailbox on this host, with `Return-Path:` (RFC 5321 §4.4).
+    fn deliver_locally(&mut self, now: Instant, entry: &QueueEntry, rcpt: &str) -> Outcome {
+        let mut raw = format!("Return-Path: <{}>\r\n", entry.mail_from).into_bytes();
+        raw.extend_from_slice(&entry.data);
+        match self
+            .store
+            .deliver(rcpt, "INBOX", raw, Flags::new(), self.clock.unix(now))
+        {
+            Ok(_) => Outcome::Delivered,
+            Err(StoreError::NoSuchUser) => {
+                Outcome::Permanent(format!("550 5.1.1 <{rcpt}>: user unknown"))
+            }
+            Err(StoreError::TooLarge) => {
+                Outcome::Permanent("552 5.3.4 message too large for the mailbox".into())
+            }
+            Err(StoreError::FolderFull) => Outcome::Temporary("452 4.2.2 mailbox full".into()),
+            Err(e) => Outcome::Temporary(format!("451 4.3.0 {e}")),
+        }
+    }
+
+    fn note_outcome(&mut self, id: &str, rcpt: &str, outcome: &Outcome) {
+        match outcome {
+            Outcome::Delivered => self.events.push_back(WorldEvent::Delivered {
+                id: id.to_string(),
+                rcpt: rcpt.to_string(),
+            }),
+            Outcome::Temporary(reason) => self.events.push_back(WorldEvent::Deferred {
+                id: id.to_string(),
+                reason: reason.clone(),
+            }),
+            Outcome::Permanent(_) => {}
+        }
+    }
+
+    /// After an attempt: schedule a retry, or finish the entry and bounce its failures.
+    fn settle(&mut self, now: Instant, id: &str) {
+        let Some(done) = self.queue.finish_attempt(now, id) else {
+            return;
+        };
+        let failed = done
+            .recipients
+            .iter()
+            .any(|r| matches!(r.state, crate::relay::RcptState::Failed(_)));
+        if !failed {
+            return;
+        }
+        self.events.push_back(WorldEvent::Bounced {
+            id: done.id.clone(),
+        });
+        let bounce_id = format!("{}-B", done.id);
+        if let Some(raw) = bounce_message(&done, &done.host, self.clock.unix(now), &bounce_id) {
+            let envelope = Envelope {
+                mail_from: String::new(),
+                rcpt_to: vec![done.mail_from.clone()],
+            };
+            let _ = self.queue.enqueue(now, &done.host, &envelope, raw);
+        }
+    }
+
+    pub(super) fn relay_input(&mut self, conn: ConnId, bytes: &[u8]) {
+        let now = self.now;
+        if let Some(r) = self.relays.get_mut(&conn) {
+            r.client.handle_input(&mut (), now, bytes);
+        }
+        self.flush_relay(conn);
+    }
+
+    /// The next hop closed or the link dropped.
+    pub(super) fn relay_closed(&mut self, conn: ConnId) {
+        let now = self.now;
+        if let Some(r) = self.relays.get_mut(&conn) {
+            r.client.handle_close(&mut (), now);
+        }
+        self.flush_relay(conn);
+        self.end_relay(conn);
+    }
+
+    /// Forgets a relay connection; a client that ended without an outcome leaves its
+    /// recipients to retry.
+    fn end_relay(&mut self, conn: ConnId) {
+        let now = self.now;
+        self.net.close(now, conn, Side::Client);
+        if let Some(r) = self.relays.remove(&conn) {
+            for rcpt in &r.rcpts {
+                self.queue.record(
+                    &r.entry,
+                    rcpt,
+                    Outcome::Temporary("4.4.2 connection lost".into()),
+                );
+            }
+            self.settle(now, &r.entry);
+        }
+    }
+
+    fn flush_relay(&mut self, conn: ConnId) {
+        let now = self.now;
+        loop {
+            let Some(r) = self.relays.get_mut(&conn) else {
+                return;
+            };
+            let Some(out) = r.client.poll_output() else {
+                return;
+            };
+            match out {
+                Output::Transmit(bytes) => {
+                    self.net.send(now, conn, Side::Client, bytes);
+                }
+                Output::Close => {
+                    self.end_relay(conn);
+                    return;
+                }
+                Output::Event(ClientEvent::Done(outcome)) => {
+                    let (entry, rcpts) = (r.entry.clone(), std::mem::take(&mut r.rcpts));
+                    self.apply_outcome(&entry, &rcpts, outcome);
+                    self.settle(now, &entry);
+                }
+            }
+        }
+    }
+
+    fn apply_outcome(&mut self, entry: &str, rcpts: &[String], outcome: ClientOutcome) {
+        let mut results: BTreeMap<String, Outcome> = BTreeMap::new();
+        match outcome {
+            ClientOutcome::Sent {
+                accepted, rejected, ..
+            } => {
+                for a in accepted {
+                    results.insert(a.to_ascii_lowercase(), Outcome::Delivered);
+                }
+                for (a, reply) in rejected {
+                    results.insert(a.to_ascii_lowercase(), outcome_of(&reply));
+                }
+            }
+            ClientOutcome::Failed {
+                permanent,
+                reason,
+                reply,
+                per_recipient,
+            } => {
+                let why = reply.as_ref().map(reply_text).unwrap_or(reason);
+                for r in rcpts {
+                    let o = if permanent {
+                        Outcome::Permanent(why.clone())
+                    } else {
+                        Outcome::Temporary(why.clone())
+                    };
+                    results.insert(r.to_ascii_lowercase(), o);
+                }
+                for (a, reply) in per_recipient {
+                    results.insert(a.to_ascii_lowercase(), outcome_of(&reply));
+                }
+            }
+        }
+        for r in rcpts {
+            let o = results
+                .remove(&r.to_ascii_lowercase())
+                .unwrap_or_else(|| Outcome::Temporary("4.4.0 no answer for this recipient".into()));
+            self.note_outcome(entry, r, &o);
+            self.queue.record(entry, r, o);
+        }
+    }
+}
