@@ -8,10 +8,13 @@ mod endpoint;
 mod relay_driver;
 mod server;
 mod service;
+mod snapshot;
+mod transcript;
 
 pub use default_world::{default_world, DefaultWorld};
 pub use endpoint::{Endpoint, EndpointState};
 pub use service::Service;
+pub use transcript::{mask_secret, ConnSummary, Speaker, TranscriptLine};
 
 use crate::net::{ConnId, ConnectError, HostId, NetEvent, Network, Side};
 use crate::proto::smtp::PeerInfo;

@@ -1,0 +1,103 @@
+//! The world's persistent state (store, relay queue, DNS, which hosts are down, the clock) as
+//! JSON, for the page's localStorage and for share links. Live connections are not kept: a
+//! restored world starts with none, and relay attempts that were under way are retried.
+
+use super::World;
+use crate::net::Dns;
+use crate::relay::RelayQueue;
+use crate::store::Store;
+use crate::time::{Instant, WallClock};
+use serde::{Deserialize, Serialize};
+
+/// Bumped when the format changes; older snapshots are refused (the page then resets).
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    version: u32,
+    now: Instant,
+    clock: WallClock,
+    store: Store,
+    queue: RelayQueue,
+    dns: Dns,
+    hosts_down: Vec<String>,
+}
+
+impl World {
+    /// The world's state as JSON.
+    pub fn snapshot_json(&self) -> String {
+        let snap = Snapshot {
+            version: SNAPSHOT_VERSION,
+            now: self.now,
+            clock: self.clock,
+            store: self.store.clone(),
+            queue: self.queue.clone(),
+            dns: self.net.dns.clone(),
+            hosts_down: self
+                .net
+                .hosts()
+                .iter()
+                .filter(|h| !h.up)
+                .map(|h| h.name.clone())
+                .collect(),
+        };
+        serde_json::to_string(&snap).unwrap_or_default()
+    }
+
+    /// Replaces this world's state with a snapshot (the hosts and services stay as built).
+    /// On error nothing changes.
+    pub fn restore_json(&mut self, json: &str) -> Result<(), String> {
+        let snap: Snapshot = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        if snap.version != SNAPSHOT_VERSION {
+            return Err(format!(
+                "snapshot version {} is not {SNAPSHOT_VERSION}",
+                snap.version
+            ));
+        }
+        self.now = self.now.max(snap.now);
+        self.clock = snap.clock;
+        self.store = snap.store;
+        self.queue = snap.queue;
+        self.queue.reset_in_flight();
+        self.net.dns = snap.dns;
+        let now = self.now;
+        let ids: Vec<_> = self
+            .net
+            .hosts()
+            .iter()
+            .map(|h| (h.id, h.name.clone()))
+            .collect();
+        for (id, name) in ids {
+            let up = !snap.hosts_down.contains(&name);
+            self.net.set_host_up(now, id, up);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sandbox::default_world;
+
+    #[test]
+    fn a_snapshot_restores_to_an_equivalent_world() {
+        let (mut w, d) = default_world(1);
+        w.set_host_up(d.corp, false);
+        let _ = w.store.create_folder("boss@corp.example", "Projects");
+        let json = w.snapshot_json();
+        let (mut fresh, _) = default_world(1);
+        fresh.restore_json(&json).unwrap();
+        assert_eq!(fresh.snapshot_json(), json);
+        assert!(!fresh.net.is_up(d.corp));
+        assert!(fresh
+            .store
+            .folder("boss@corp.example", "Projects")
+            .is_some());
+        assert!(fresh.restore_json("{not json").is_err());
+        assert_eq!(
+            fresh.snapshot_json(),
+            json,
+            "a bad snapshot changes nothing"
+        );
+    }
+}

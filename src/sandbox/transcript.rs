@@ -1,0 +1,275 @@
+//! Views over the trace log: per-connection transcripts as `C:`/`S:` lines with virtual
+//! timestamps, and link activity for the network picture.
+
+use super::World;
+use crate::net::{ConnId, HostId, Side, TraceKind};
+use crate::time::Instant;
+
+/// Who a transcript line comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaker {
+    Client,
+    Server,
+    /// A network note: connect, close, refused, dropped.
+    Net,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranscriptLine {
+    pub at: Instant,
+    pub speaker: Speaker,
+    pub text: String,
+}
+
+/// A connection as the transcript list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnSummary {
+    pub conn: ConnId,
+    pub client: HostId,
+    pub server: HostId,
+    pub port: u16,
+    pub opened: Instant,
+    pub bytes: usize,
+}
+
+/// Masks the secret of a login line, so transcripts shown or exported never carry passwords:
+/// `PASS x`, `LOGIN user pass`, `AUTH PLAIN <b64>`, base64 answers after `334`/`+ `.
+pub fn mask_secret(line: &str, after_challenge: bool) -> String {
+    let upper = line.to_ascii_uppercase();
+    let words: Vec<&str> = line.split(' ').collect();
+    if upper.starts_with("PASS ") {
+        return "PASS ********".into();
+    }
+    if upper.starts_with("AUTH PLAIN ") || upper.starts_with("AUTH LOGIN ") {
+        return format!("{} {} ********", words[0], words[1]);
+    }
+    // IMAP: tag LOGIN user pass / tag AUTHENTICATE PLAIN ir
+    if words.len() >= 4 && words[1].eq_ignore_ascii_case("LOGIN") {
+        return format!("{} {} {} ********", words[0], words[1], words[2]);
+    }
+    if words.len() >= 4 && words[1].eq_ignore_ascii_case("AUTHENTICATE") {
+        return format!("{} {} {} ********", words[0], words[1], words[2]);
+    }
+    if upper.starts_with("APOP ") && words.len() >= 3 {
+        return format!("APOP {} ********", words[1]);
+    }
+    if after_challenge && !line.is_empty() && line != "*" {
+        return "********".into();
+    }
+    line.to_string()
+}
+
+fn is_challenge(server_line: &str) -> bool {
+    server_line.starts_with("334")
+        || server_line == "+"
+        || server_line.starts_with("+ ")
+            && !server_line
+                .to_ascii_lowercase()
+                .contains("ready for literal")
+            && !server_line.to_ascii_lowercase().contains("idling")
+}
+
+impl World {
+    /// Every connection the trace still holds, oldest first.
+    pub fn connections_seen(&self) -> Vec<ConnSummary> {
+        let mut out: Vec<ConnSummary> = Vec::new();
+        for e in self.net.trace.entries() {
+            match out.iter_mut().rev().find(|c| c.conn == e.conn) {
+                Some(c) => {
+                    if let TraceKind::Data(b) = &e.kind {
+                        c.bytes += b.len();
+                    }
+                }
+                None => out.push(ConnSummary {
+                    conn: e.conn,
+                    client: e.client,
+                    server: e.server,
+                    port: e.port,
+                    opened: e.at,
+                    bytes: match &e.kind {
+                        TraceKind::Data(b) => b.len(),
+                        _ => 0,
+                    },
+                }),
+            }
+        }
+        out
+    }
+
+    /// The transcript of one connection, secrets masked when `mask` is set.
+    pub fn transcript(&self, conn: ConnId, mask: bool) -> Vec<TranscriptLine> {
+        let mut lines = Vec::new();
+        let mut partial: [(String, Instant); 2] = [
+            (String::new(), Instant::ZERO),
+            (String::new(), Instant::ZERO),
+        ];
+        let mut challenged = false;
+        for e in self.net.trace.of(conn) {
+            let name = |h| self.net.host_name(h).to_string();
+            match &e.kind {
+                TraceKind::Connect => lines.push(TranscriptLine {
+                    at: e.at,
+                    speaker: Speaker::Net,
+                    text: format!(
+                        "connect {} -> {}:{}",
+                        name(e.client),
+                        name(e.server),
+                        e.port
+                    ),
+                }),
+                TraceKind::Failed(why) => lines.push(TranscriptLine {
+                    at: e.at,
+                    speaker: Speaker::Net,
+                    text: format!(
+                        "connect {} -> {}:{} failed: {why}",
+                        name(e.client),
+                        name(e.server),
+                        e.port
+                    ),
+                }),
+                TraceKind::Close => lines.push(TranscriptLine {
+                    at: e.at,
+                    speaker: Speaker::Net,
+                    text: format!(
+                        "{} closed",
+                        if e.from == Side::Client {
+                            "client"
+                        } else {
+                            "server"
+                        }
+                    ),
+                }),
+                TraceKind::Dropped => lines.push(TranscriptLine {
+                    at: e.at,
+                    speaker: Speaker::Net,
+                    text: "link dropped".into(),
+                }),
+                TraceKind::Data(bytes) => {
+                    let idx = if e.from == Side::Client { 0 } else { 1 };
+                    let speaker = if idx == 0 {
+                        Speaker::Client
+                    } else {
+                        Speaker::Server
+                    };
+                    let (buf, start) = &mut partial[idx];
+                    if buf.is_empty() {
+                        *start = e.at;
+                    }
+                    buf.push_str(&String::from_utf8_lossy(bytes));
+                    while let Some(pos) = buf.find('\n') {
+                        let raw: String = buf.drain(..=pos).collect();
+                        let text = raw.trim_end_matches(['\r', '\n']).to_string();
+                        let text = if mask && speaker == Speaker::Client {
+                            let m = mask_secret(&text, challenged);
+                            challenged = false;
+                            m
+                        } else {
+                            if speaker == Speaker::Server {
+                                challenged = is_challenge(&text);
+                            }
+                            text
+                        };
+                        lines.push(TranscriptLine {
+                            at: *start,
+                            speaker,
+                            text,
+                        });
+                        *start = e.at;
+                    }
+                }
+            }
+        }
+        for (idx, (buf, at)) in partial.iter().enumerate() {
+            if !buf.is_empty() {
+                lines.push(TranscriptLine {
+                    at: *at,
+                    speaker: if idx == 0 {
+                        Speaker::Client
+                    } else {
+                        Speaker::Server
+                    },
+                    text: buf.clone(),
+                });
+            }
+        }
+        lines
+    }
+
+    /// The transcript as text, one `[seconds] C: line` per line (for copy and download).
+    pub fn transcript_text(&self, conn: ConnId, mask: bool) -> String {
+        let mut out = String::new();
+        for l in self.transcript(conn, mask) {
+            let tag = match l.speaker {
+                Speaker::Client => "C:",
+                Speaker::Server => "S:",
+                Speaker::Net => "--",
+            };
+            out.push_str(&format!(
+                "[{:>9.3}s] {tag} {}\n",
+                l.at.as_millis() as f64 / 1000.0,
+                l.text
+            ));
+        }
+        out
+    }
+
+    /// Links (client host, server host, port) that carried bytes in `[since, now]`, for the
+    /// animation of the network picture.
+    pub fn active_links(&self, since: Instant) -> Vec<(HostId, HostId, u16, Side)> {
+        let mut out = Vec::new();
+        for e in self.net.trace.entries().rev() {
+            if e.at < since {
+                break;
+            }
+            if matches!(e.kind, TraceKind::Data(_) | TraceKind::Connect) {
+                let key = (e.client, e.server, e.port, e.from);
+                if !out.contains(&key) {
+                    out.push(key);
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked() {
+        assert_eq!(mask_secret("PASS hunter2", false), "PASS ********");
+        assert_eq!(
+            mask_secret("a1 LOGIN boss secret", false),
+            "a1 LOGIN boss ********"
+        );
+        assert_eq!(
+            mask_secret("AUTH PLAIN AGJvc3MAYm9zcw==", false),
+            "AUTH PLAIN ********"
+        );
+        assert_eq!(mask_secret("dXNlcg==", true), "********");
+        assert_eq!(mask_secret("NOOP", false), "NOOP");
+    }
+
+    #[test]
+    fn a_pop3_transcript_reads_as_c_and_s_lines_with_the_password_masked() {
+        let (mut w, d) = crate::sandbox::default_world(1);
+        let c = w.connect(d.recipient_pc, "mx.corp.example", 110).unwrap();
+        w.send(c, b"USER boss\r\nPA");
+        w.send(c, b"SS boss\r\nQUIT\r\n");
+        w.run_until(Instant::from_millis(500));
+        let text = w.transcript_text(c, true);
+        assert!(
+            text.contains("-- connect pc.corp.example -> mx.corp.example:110"),
+            "{text}"
+        );
+        assert!(text.contains("C: USER boss\n"));
+        assert!(text.contains("C: PASS ********\n"), "{text}");
+        assert!(!text.contains("PASS boss"));
+        assert!(text.contains("S: +OK"));
+        assert!(w.transcript_text(c, false).contains("C: PASS boss\n"));
+        let seen = w.connections_seen();
+        assert_eq!(seen.last().unwrap().port, 110);
+        assert!(!w.active_links(Instant::ZERO).is_empty());
+    }
+}
