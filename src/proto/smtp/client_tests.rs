@@ -178,7 +178,7 @@ fn rejected_recipients_are_reported_with_their_reply() {
                 ),
                 (
                     "carol@far.example".into(),
-                    reply(554, "5.7.1 <carol@far.example>: Relay access denied")
+                    reply(554, "5.7.1 Relay access denied for <carol@far.example>")
                 ),
             ],
             reply: reply(250, "2.0.0 Ok: queued as Q1"),

@@ -181,8 +181,7 @@ impl SmtpServer {
         self.reply(code, enhanced, text);
         self.errors += 1;
         if self.errors >= MAX_ERRORS {
-            let text = format!("{} Too many errors, closing connection", self.host);
-            self.shutdown(421, "4.7.0", &text);
+            self.shutdown(421, "4.7.0", "Too many errors, closing connection");
         }
     }
 
@@ -417,7 +416,7 @@ impl SmtpServer {
             }
             Some(_) => {
                 if self.user.is_none() {
-                    let text = format!("<{path}>: Relay access denied");
+                    let text = format!("Relay access denied for <{path}>");
                     return self.reply(554, "5.7.1", &text);
                 }
                 path
@@ -767,8 +766,7 @@ impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
 
     fn handle_timeout(&mut self, _ctx: &mut SmtpCtx<'a>, now: Instant) {
         if now >= self.idle_deadline && !self.out.is_closed() {
-            let text = format!("{} Idle timeout, closing connection", self.host);
-            self.shutdown(421, "4.4.2", &text);
+            self.shutdown(421, "4.4.2", "Idle timeout, closing connection");
             self.sync_phase();
         }
     }

@@ -279,7 +279,7 @@ fn idle_timeout_closes_and_spools_nothing() {
     let (bytes, events, closed) = drain(&mut s);
     assert_eq!(
         text(&bytes),
-        "421 4.4.2 mx.corp.example Idle timeout, closing connection\r\n"
+        "421 4.4.2 Idle timeout, closing connection\r\n"
     );
     assert!(closed && s.is_closed());
     assert_eq!(events, vec![SmtpEvent::Phase(SmtpPhase::Quit)]);
@@ -440,5 +440,25 @@ fn garbage_never_panics_and_output_stays_bounded() {
         }
         s.handle_close(&mut c, now);
         let _ = drain(&mut s);
+    }
+}
+
+#[test]
+fn bdat_carries_any_octets() {
+    let body: Vec<u8> = (0u8..=255).chain(*b"\r\n.\r\n\n.\n\r").collect();
+    let mut input =
+        b"EHLO c\r\nMAIL FROM:<bob@home.example>\r\nRCPT TO:<boss@corp.example>\r\n".to_vec();
+    input.extend_from_slice(format!("BDAT {} LAST\r\n", body.len()).as_bytes());
+    input.extend_from_slice(&body);
+    input.extend_from_slice(b"QUIT\r\n");
+    for chunk in [1, 2, 3, 7, 64, 1000] {
+        let r = run(&setup_of(""), &input, chunk);
+        assert!(r.output.ends_with(
+            "250 2.0.0 Ok: queued as Q1\r\n221 2.0.0 mx.corp.example closing connection\r\n"
+        ));
+        let data = &r.spooled[0].1;
+        assert!(data.ends_with(&body), "chunk {chunk}");
+        let received_len = data.iter().position(|&b| b == b'\n').expect("received") + 1;
+        assert_eq!(data.len() - received_len, body.len());
     }
 }
