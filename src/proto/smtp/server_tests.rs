@@ -4,7 +4,7 @@
 use super::server::{SmtpEvent, SmtpPhase, SmtpServer, IDLE_TIMEOUT, MAX_RECIPIENTS};
 use super::test_support::*;
 use super::Envelope;
-use crate::session::Session;
+use crate::session::{Output, Session};
 use crate::time::{Duration, Instant};
 
 macro_rules! transcript {
@@ -332,7 +332,27 @@ fn events_report_phases_auth_and_acceptance() {
         b"EHLO c\r\nAUTH PLAIN AGJvc3NAY29ycC5leGFtcGxlAGJvc3MtcHc=\r\nMAIL FROM:<boss@corp.example>\r\n\
           RCPT TO:<bob@home.example>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n",
     );
-    let (_, events, closed) = drain(&mut s);
+    let mut outputs = Vec::new();
+    while let Some(o) = s.poll_output() {
+        outputs.push(o);
+    }
+    // The Quit phase is reported before the Close.
+    assert!(matches!(
+        &outputs[outputs.len() - 2..],
+        [
+            Output::Event(SmtpEvent::Phase(SmtpPhase::Quit)),
+            Output::Close
+        ]
+    ));
+    let mut events = Vec::new();
+    let mut closed = false;
+    for o in outputs {
+        match o {
+            Output::Event(e) => events.push(e),
+            Output::Close => closed = true,
+            Output::Transmit(_) => {}
+        }
+    }
     assert!(closed);
     assert_eq!(
         events,
@@ -389,6 +409,9 @@ fn message_ids_differ_between_messages() {
     assert_eq!(r.spooled.len(), 2);
     assert!(id(&r.spooled[0].1).is_some());
     assert_ne!(id(&r.spooled[0].1), id(&r.spooled[1].1));
+    // The same message from the same peer at the same instant in another session, too.
+    let again = run(&setup, &input, 4096);
+    assert_ne!(id(&r.spooled[0].1), id(&again.spooled[0].1));
 }
 
 /// A tiny deterministic generator for garbage input.
