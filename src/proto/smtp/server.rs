@@ -207,7 +207,7 @@ impl SmtpServer {
     fn sync_phase(&mut self) {
         let now = if self.quit {
             SmtpPhase::Quit
-        } else if matches!(self.mode, Mode::Data(_) | Mode::Bdat { .. })
+        } else if matches!(self.mode, Mode::Data(_) | Mode::Bdat { reject: None, .. })
             || self.tx.as_ref().is_some_and(|t| t.bdat.is_some())
         {
             SmtpPhase::Data

@@ -485,3 +485,41 @@ fn bdat_carries_any_octets() {
         assert_eq!(data.len() - received_len, body.len());
     }
 }
+
+#[test]
+fn bdat_phases_and_refused_chunks_leave_the_phase_alone() {
+    let store = world();
+    let mut spool = TestSpool::default();
+    let mut c = ctx(&store, &mut spool, false);
+    let mut s = SmtpServer::new(Instant::ZERO, &mut c, peer());
+    s.handle_input(&mut c, Instant::ZERO, b"EHLO c\r\nBDAT 4 LAST\r\nab");
+    let (out, events, _) = drain(&mut s);
+    assert_eq!(events, vec![SmtpEvent::Phase(SmtpPhase::Ready)]);
+    assert!(
+        !text(&out).contains("503"),
+        "the reply waits for the whole chunk"
+    );
+    s.handle_input(&mut c, Instant::ZERO, b"cd");
+    let (out, events, _) = drain(&mut s);
+    assert_eq!(text(&out), "503 5.5.1 Error: need MAIL command\r\n");
+    assert!(events.is_empty());
+    s.handle_input(
+        &mut c,
+        Instant::ZERO,
+        b"MAIL FROM:<bob@home.example>\r\nRCPT TO:<boss@corp.example>\r\nBDAT 2\r\nhi",
+    );
+    let (_, events, _) = drain(&mut s);
+    assert_eq!(
+        events,
+        vec![
+            SmtpEvent::Phase(SmtpPhase::Mail),
+            SmtpEvent::Phase(SmtpPhase::Rcpt),
+            SmtpEvent::Phase(SmtpPhase::Data),
+        ]
+    );
+    assert_eq!(s.phase(), SmtpPhase::Data, "between chunks");
+    s.handle_input(&mut c, Instant::ZERO, b"BDAT 0 LAST\r\n");
+    let (out, events, _) = drain(&mut s);
+    assert_eq!(text(&out), "250 2.0.0 Ok: queued as Q1\r\n");
+    assert_eq!(events.last(), Some(&SmtpEvent::Phase(SmtpPhase::Ready)));
+}
