@@ -57,7 +57,6 @@ pub enum ParseError {
 }
 
 const SYNTAX: &str = "5.5.4";
-const BAD_ADDRESS: &str = "5.1.3";
 
 /// Parses one command line (without its CRLF).
 pub fn parse(line: &str) -> Result<Command, ParseError> {
@@ -106,7 +105,7 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
             let (path, params) = parse_path_and_params(arg)?;
             if path.is_empty() {
                 return Err(ParseError::Syntax(
-                    BAD_ADDRESS,
+                    SYNTAX,
                     "The null path <> is not a recipient",
                 ));
             }
@@ -185,7 +184,7 @@ const MAX_PATH: usize = 256;
 
 /// Parses `<path> params...` after `FROM:`/`TO:`.
 fn parse_path_and_params(arg: &str) -> Result<(String, Vec<Param>), ParseError> {
-    let bad = |text| ParseError::Syntax(BAD_ADDRESS, text);
+    let bad = |text| ParseError::Syntax(SYNTAX, text);
     if !arg.starts_with('<') {
         return Err(bad(
             "Address must be in angle brackets, e.g. <user@example.com>",

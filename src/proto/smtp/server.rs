@@ -36,6 +36,7 @@ use crate::time::{Duration, Instant};
 use crate::wire::dot::{DotReader, DotStatus};
 use crate::wire::line::{Line, LineReader};
 use crate::wire::sasl;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
 pub const MAX_COMMAND_LINE: usize = 512;
@@ -131,7 +132,13 @@ pub struct SmtpServer {
     idle_deadline: Instant,
     phase: SmtpPhase,
     quit: bool,
+    /// This session's number in the process, so that two sessions from the same peer at the
+    /// same virtual instant still give different trace ids and Message-IDs.
+    serial: u64,
 }
+
+/// Counts server sessions (see `SmtpServer::serial`).
+static SESSIONS: AtomicU64 = AtomicU64::new(0);
 
 impl SmtpServer {
     /// Starts a session and queues the `220` greeting (RFC 5321 §4.3.1).
@@ -157,6 +164,7 @@ impl SmtpServer {
             idle_deadline: now + IDLE_TIMEOUT,
             phase: SmtpPhase::Greeted,
             quit: false,
+            serial: SESSIONS.fetch_add(1, Ordering::Relaxed),
         }
     }
 
@@ -181,24 +189,25 @@ impl SmtpServer {
         self.reply(code, enhanced, text);
         self.errors += 1;
         if self.errors >= MAX_ERRORS {
-            let text = format!("{} Too many errors, closing connection", self.host);
-            self.shutdown(421, "4.7.0", &text);
+            self.shutdown(421, "4.7.0", "Too many errors, closing connection");
         }
     }
 
-    /// Server-initiated close: a 421 reply (RFC 5321 §3.8), then Close.
+    /// Ends the session: the reply (221 after QUIT, 421 when the server gives up, RFC 5321
+    /// §3.8), the `Quit` phase event, then Close.
     fn shutdown(&mut self, code: u16, enhanced: &str, text: &str) {
         self.reply(code, enhanced, text);
         self.quit = true;
         self.tx = None;
         self.mode = Mode::Command;
+        self.sync_phase();
         self.out.close();
     }
 
     fn sync_phase(&mut self) {
         let now = if self.quit {
             SmtpPhase::Quit
-        } else if matches!(self.mode, Mode::Data(_) | Mode::Bdat { .. })
+        } else if matches!(self.mode, Mode::Data(_) | Mode::Bdat { reject: None, .. })
             || self.tx.as_ref().is_some_and(|t| t.bdat.is_some())
         {
             SmtpPhase::Data
@@ -257,10 +266,7 @@ impl SmtpServer {
             Command::Noop => self.reply(250, "2.0.0", "Ok"),
             Command::Quit => {
                 let text = format!("{} closing connection", self.host);
-                self.reply(221, "2.0.0", &text);
-                self.quit = true;
-                self.tx = None;
-                self.out.close();
+                self.shutdown(221, "2.0.0", &text);
             }
             Command::Vrfy(_) => self.reply(
                 252,
@@ -417,7 +423,7 @@ impl SmtpServer {
             }
             Some(_) => {
                 if self.user.is_none() {
-                    let text = format!("<{path}>: Relay access denied");
+                    let text = format!("Relay access denied for <{path}>");
                     return self.reply(554, "5.7.1", &text);
                 }
                 path
@@ -556,7 +562,7 @@ impl SmtpServer {
             &self.host,
             &self.peer,
             now.as_millis(),
-            self.messages,
+            (self.serial << 20) | self.messages,
             &body,
         );
         let date = ctx.clock.rfc5322(now);
@@ -767,9 +773,7 @@ impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
 
     fn handle_timeout(&mut self, _ctx: &mut SmtpCtx<'a>, now: Instant) {
         if now >= self.idle_deadline && !self.out.is_closed() {
-            let text = format!("{} Idle timeout, closing connection", self.host);
-            self.shutdown(421, "4.4.2", &text);
-            self.sync_phase();
+            self.shutdown(421, "4.4.2", "Idle timeout, closing connection");
         }
     }
 
