@@ -196,3 +196,18 @@ fn a_link_dropped_mid_data_delivers_nothing_partial_and_loses_nothing() {
     assert_eq!(inbox.len(), before + 1, "delivered exactly once");
     assert!(inbox.last().unwrap().contains("Subject: Fragile"));
 }
+
+/// Same inputs, same seed: the same trace, byte for byte (ids included).
+#[test]
+fn same_seed_same_world_trace() {
+    let run = || {
+        let (mut w, d) = world();
+        submit(&mut w, &d, &["boss@corp.example", "alice@corp.example"], "Twice");
+        submit(&mut w, &d, &["boss@corp.example"], "Twice");
+        wait(&mut w, 5_000);
+        w.net.trace.entries().cloned().collect::<Vec<_>>()
+    };
+    let a = run();
+    assert!(a.len() > 50);
+    assert_eq!(a, run());
+}

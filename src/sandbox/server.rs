@@ -74,7 +74,9 @@ impl ServerSession {
             Service::Smtp | Service::Submission => {
                 let submission = service == Service::Submission;
                 let peer = env.peer.clone();
-                let server = env.smtp(submission, |ctx| SmtpServer::new(now, ctx, peer));
+                let server = env.smtp(submission, |ctx| {
+                    SmtpServer::new(now, ctx, peer).with_serial(session_id)
+                });
                 ServerSession::Smtp(Box::new(server), submission)
             }
         }

@@ -36,7 +36,6 @@ use crate::time::{Duration, Instant};
 use crate::wire::dot::{DotReader, DotStatus};
 use crate::wire::line::{Line, LineReader};
 use crate::wire::sasl;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
 pub const MAX_COMMAND_LINE: usize = 512;
@@ -137,9 +136,6 @@ pub struct SmtpServer {
     serial: u64,
 }
 
-/// Counts server sessions (see `SmtpServer::serial`).
-static SESSIONS: AtomicU64 = AtomicU64::new(0);
-
 impl SmtpServer {
     /// Starts a session and queues the `220` greeting (RFC 5321 §4.3.1).
     pub fn new(now: Instant, ctx: &mut SmtpCtx<'_>, peer: PeerInfo) -> Self {
@@ -164,8 +160,16 @@ impl SmtpServer {
             idle_deadline: now + IDLE_TIMEOUT,
             phase: SmtpPhase::Greeted,
             quit: false,
-            serial: SESSIONS.fetch_add(1, Ordering::Relaxed),
+            serial: 0,
         }
+    }
+
+    /// Sets the session's serial number, mixed into the `Received:` id and generated
+    /// Message-IDs so two sessions never produce the same ids. The driver numbers its
+    /// sessions, which keeps a replay with the same inputs byte-for-byte identical.
+    pub fn with_serial(mut self, serial: u64) -> Self {
+        self.serial = serial;
+        self
     }
 
     /// Where the session is now.

@@ -409,9 +409,8 @@ fn message_ids_differ_between_messages() {
     assert_eq!(r.spooled.len(), 2);
     assert!(id(&r.spooled[0].1).is_some());
     assert_ne!(id(&r.spooled[0].1), id(&r.spooled[1].1));
-    // The same message from the same peer at the same instant in another session, too.
-    let again = run(&setup, &input, 4096);
-    assert_ne!(id(&r.spooled[0].1), id(&again.spooled[0].1));
+    // Other sessions differ by the serial the driver gives them (`with_serial`); the
+    // sandbox test `same_seed_same_world_trace` checks ids stay reproducible.
 }
 
 /// A tiny deterministic generator for garbage input.
