@@ -202,7 +202,12 @@ fn a_link_dropped_mid_data_delivers_nothing_partial_and_loses_nothing() {
 fn same_seed_same_world_trace() {
     let run = || {
         let (mut w, d) = world();
-        submit(&mut w, &d, &["boss@corp.example", "alice@corp.example"], "Twice");
+        submit(
+            &mut w,
+            &d,
+            &["boss@corp.example", "alice@corp.example"],
+            "Twice",
+        );
         submit(&mut w, &d, &["boss@corp.example"], "Twice");
         wait(&mut w, 5_000);
         w.net.trace.entries().cloned().collect::<Vec<_>>()
