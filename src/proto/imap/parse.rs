@@ -925,9 +925,11 @@ fn section(p: &mut Parser<'_>) -> R<Section> {
                 not: word.ends_with(".NOT"),
             })
         }
-        other => return Err(format!(
+        other => {
+            return Err(format!(
             "Unknown section {other} (use HEADER, HEADER.FIELDS (..), TEXT, MIME or part numbers)"
-        )),
+        ))
+        }
     };
     if !p.eat(b']') {
         return Err("Expected ] to end the section".into());
@@ -1129,7 +1131,7 @@ mod tests {
             panic!()
         };
         assert_eq!(flags.to_imap(), "\\Seen $Work");
-        assert_eq!(date, Some(1_793_613_600));
+        assert_eq!(date, Some(1_793_610_000));
         assert_eq!(message, b"hello");
         let (_, c) = parse("a STORE 1:2 -FLAGS.SILENT \\Deleted \\Seen").unwrap();
         assert!(matches!(

@@ -445,6 +445,7 @@ impl ImapSession {
                     }
                     ok("RENAME completed")
                 }
+                Err(e @ (StoreError::FolderExists | StoreError::BadName)) => store_no(e, &to),
                 Err(e) => store_no(e, &from),
             },
             Command::Subscribe(name) => match ctx.store.subscribe(&user, &name, true) {
