@@ -306,7 +306,9 @@ impl<'a> Parser<'a> {
         match self.peek() {
             Some(b'"') | Some(b'{') => self.string(what),
             _ => {
-                let a = self.take_while(|b| is_atom_char(b) || b == b']');
+                // 8-bit bytes are not ATOM-CHARs, but people type `SUBJECT résumé` and
+                // `SELECT Café`: take them (as UTF-8) rather than fail.
+                let a = self.take_while(|b| is_atom_char(b) || b == b']' || b >= 0x80);
                 if a.is_empty() {
                     return Err(format!("Missing {what}"));
                 }

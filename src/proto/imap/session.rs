@@ -226,10 +226,31 @@ impl ImapSession {
             self.send(format!("{tag} BAD Unexpected literal"));
             return;
         }
-        let is_append = parse::head(partial)
-            .map(|(_, name, _)| name == "APPEND")
-            .unwrap_or(false);
         let authenticated = matches!(self.state, ImapState::Authenticated | ImapState::Selected);
+        // For APPEND, the mailbox comes before the message literal: refuse the literal
+        // right away when the mailbox is not there (RFC 3501 §6.3.11, TRYCREATE).
+        let mut append_to: Option<Option<String>> = None;
+        if let Ok((_, name, mut p)) = parse::head(partial) {
+            if name == "APPEND" {
+                append_to = Some(
+                    p.sp("mailbox")
+                        .and_then(|_| p.mailbox("mailbox"))
+                        .ok()
+                        .filter(|_| !p.at_end()),
+                );
+            }
+        }
+        let is_append = append_to.is_some();
+        if let (Some(Some(mailbox)), Some(user)) = (&append_to, &self.user) {
+            if ctx.store.folder(user, mailbox).is_none() {
+                self.framer.reject_literal();
+                self.send(format!(
+                    "{tag} NO [TRYCREATE] Mailbox doesn't exist: {}",
+                    mutf7::encode(mailbox)
+                ));
+                return;
+            }
+        }
         let max_message = ctx.store.limits.max_message_size as u64;
         let (limit, total_cap) = if is_append && authenticated {
             (max_message, max_message + MAX_LITERAL + MAX_LINE as u64)

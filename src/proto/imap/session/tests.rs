@@ -163,3 +163,33 @@ fn transcript_mailboxes() {
         "../../../../tests/transcripts/imap_mailboxes.txt"
     ));
 }
+
+#[test]
+#[ignore]
+fn dump_draft() {
+    let t = Transcript::parse(&std::fs::read_to_string("/tmp/draft.txt").unwrap());
+    let mut store = world();
+    let mut c = ctx(&mut store);
+    let mut s = ImapSession::new(Instant::ZERO, &mut c);
+    let (out, _) = drive_chunked(&mut s, &mut c, Instant::ZERO, &t.client_bytes(), 100000);
+    println!("{}", String::from_utf8_lossy(&out));
+}
+
+#[test]
+fn transcript_fetch() {
+    run_transcript(include_str!("../../../../tests/transcripts/imap_fetch.txt"));
+}
+
+#[test]
+fn transcript_store_search() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_store_search.txt"
+    ));
+}
+
+#[test]
+fn transcript_copy_move_append_expunge() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_copy_append.txt"
+    ));
+}
