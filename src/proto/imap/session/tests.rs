@@ -438,3 +438,10 @@ fn garbage_never_panics() {
         assert!(!out.is_empty(), "{:?}", String::from_utf8_lossy(input));
     }
 }
+
+#[test]
+fn transcript_rfc3501_sample_session() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_rfc3501_sample.txt"
+    ));
+}
