@@ -62,10 +62,13 @@ pub fn respond(mailbox: &Mailbox, reference: &str, pattern: &str, lsub: bool) ->
         out.extend_from_slice(b"\r\n");
         return out;
     }
-    let full = if reference.is_empty() || pattern.starts_with(SEPARATOR) {
-        pattern.to_string()
-    } else {
-        format!("{reference}{pattern}")
+    // RFC 3501 §6.3.8: the reference and the pattern are joined (with one separator).
+    let full = match (
+        reference.ends_with(SEPARATOR),
+        pattern.strip_prefix(SEPARATOR),
+    ) {
+        (true, Some(rest)) => format!("{reference}{rest}"),
+        _ => format!("{reference}{pattern}"),
     };
     let existing: BTreeSet<&str> = mailbox.folders.keys().map(String::as_str).collect();
     let mut names: BTreeSet<String> = BTreeSet::new();

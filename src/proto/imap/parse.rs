@@ -18,7 +18,7 @@ pub enum Command {
     Noop,
     Logout,
     /// RFC 2971: the client's parameters, or `None` for `NIL`.
-    Id(Option<Vec<(String, Option<String>)>>),
+    Id(Option<IdParams>),
     Enable(Vec<String>),
     Starttls,
     Login {
@@ -87,6 +87,9 @@ pub enum Command {
         moving: bool,
     },
 }
+
+/// ID field names and values (RFC 2971 §3.3).
+pub type IdParams = Vec<(String, Option<String>)>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusItem {
@@ -788,7 +791,7 @@ pub fn arguments(name: &str, p: &mut Parser<'_>) -> Result<Command, String> {
     Ok(cmd)
 }
 
-fn id_params(p: &mut Parser<'_>) -> R<Option<Vec<(String, Option<String>)>>> {
+fn id_params(p: &mut Parser<'_>) -> R<Option<IdParams>> {
     if p.eat_word("NIL") {
         return Ok(None);
     }
