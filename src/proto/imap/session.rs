@@ -553,7 +553,11 @@ impl ImapSession {
                         let deleted = deleted_uids(f, known.as_ref());
                         f.expunge(&deleted);
                     }
-                    ok("EXPUNGE completed")
+                    ok(if uids.is_some() {
+                        "UID EXPUNGE completed"
+                    } else {
+                        "EXPUNGE completed"
+                    })
                 }
             }
             Command::Search { uid, key } => self.search(ctx, &user, uid, &key),

@@ -445,3 +445,8 @@ fn transcript_rfc3501_sample_session() {
         "../../../../tests/transcripts/imap_rfc3501_sample.txt"
     ));
 }
+
+#[test]
+fn transcript_idle_and_literal_plus() {
+    run_transcript(include_str!("../../../../tests/transcripts/imap_idle.txt"));
+}
