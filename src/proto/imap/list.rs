@@ -79,8 +79,9 @@ pub fn respond(mailbox: &Mailbox, reference: &str, pattern: &str, lsub: bool) ->
     };
     for name in source {
         names.insert(name.to_string());
-        if !lsub {
-            // Parents that do not exist (deleted while children stayed) are listed \Noselect.
+        // LIST shows parents that do not exist; LSUB shows unsubscribed parents of
+        // subscribed names, but only where `%` hides the child (RFC 3501 §6.3.9).
+        if !lsub || full.ends_with('%') {
             let mut acc = String::new();
             for part in name.split(SEPARATOR) {
                 if !acc.is_empty() {
@@ -99,7 +100,7 @@ pub fn respond(mailbox: &Mailbox, reference: &str, pattern: &str, lsub: bool) ->
         }
         let mut attrs: Vec<&str> = Vec::new();
         let folder = mailbox.folders.get(name.as_str());
-        if folder.is_none() {
+        if folder.is_none() || (lsub && !mailbox.subscribed.contains(name)) {
             attrs.push("\\Noselect");
         }
         if !lsub {
