@@ -19,7 +19,7 @@ use crate::session::{Output, OutputQueue, Session};
 use crate::store::{Flag, Flags, Folder, StoreError};
 use crate::time::{Duration, Instant};
 use crate::wire::sasl::decode_plain;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The connection states of RFC 3501 §3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +76,8 @@ struct Selected {
     uidnext: u32,
     /// UIDs that are `\Recent` for this session.
     recent: BTreeSet<u32>,
-    /// Flag changes this session made and reported itself: (uid, modseq after the change).
-    own: Vec<(u32, u64)>,
+    /// Flag changes this session made and reported itself: uid -> modseq after the change.
+    own: BTreeMap<u32, u64>,
 }
 
 impl Selected {
@@ -665,7 +665,7 @@ impl ImapSession {
             uidnext: f.uidnext,
             uids,
             recent,
-            own: Vec::new(),
+            own: BTreeMap::new(),
         };
         self.send(format!(
             "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft{kw})"
@@ -802,7 +802,7 @@ impl ImapSession {
         sel.uidnext = sel.uidnext.max(f.uidnext);
         for &uid in &changes.flags_changed {
             let Some(m) = f.by_uid(uid) else { continue };
-            if sel.own.contains(&(uid, m.modseq)) {
+            if sel.own.get(&uid) == Some(&m.modseq) {
                 continue;
             }
             if let Ok(i) = sel.uids.binary_search(&uid) {
@@ -882,7 +882,7 @@ impl ImapSession {
             }
             let Some(m) = f.by_uid(u) else { continue };
             if changed {
-                sel.own.push((u, m.modseq));
+                sel.own.insert(u, m.modseq);
             }
             out.extend(fetch_response(
                 seq,
@@ -942,7 +942,7 @@ impl ImapSession {
                 f.set_flags(u, new);
             }
             let Some(m) = f.by_uid(u) else { continue };
-            sel.own.push((u, m.modseq));
+            sel.own.insert(u, m.modseq);
             if !silent {
                 let uid_part = if uid {
                     format!("UID {u} ")
