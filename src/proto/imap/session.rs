@@ -479,11 +479,12 @@ impl ImapSession {
             },
             Command::List {
                 reference,
-                pattern,
+                patterns,
                 lsub,
+                options,
             } => {
                 if let Some(mb) = ctx.store.mailbox(&user) {
-                    let lines = list::respond(mb, &reference, &pattern, lsub);
+                    let lines = list::respond(mb, &reference, &patterns, lsub, options);
                     self.out.transmit(lines);
                 }
                 ok(if lsub {
