@@ -231,6 +231,12 @@ impl ImapSession {
         // right away when the mailbox is not there (RFC 3501 §6.3.11, TRYCREATE).
         let mut append_to: Option<Option<String>> = None;
         if let Ok((_, name, mut p)) = parse::head(partial) {
+            // A command that may not run now gets no literal either.
+            if let Err(why) = self.check_state(&name) {
+                self.framer.reject_literal();
+                self.send(format!("{tag} BAD {why}"));
+                return;
+            }
             if name == "APPEND" {
                 append_to = Some(
                     p.sp("mailbox")
