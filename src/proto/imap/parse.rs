@@ -339,13 +339,20 @@ impl<'a> Parser<'a> {
         Ok(String::from_utf8_lossy(&self.astring(what)?).into_owned())
     }
 
+    /// A mailbox name, decoded from modified UTF-7; `INBOX` (and an `INBOX/` prefix) in any
+    /// case means INBOX (RFC 3501 §5.1).
     pub fn mailbox(&mut self, what: &str) -> R<String> {
         let raw = self.astring(what)?;
-        mutf7::decode(&raw).ok_or_else(|| {
+        let name = mutf7::decode(&raw).ok_or_else(|| {
             format!(
                 "Invalid {what} {:?}: not modified UTF-7 (RFC 3501 §5.1.3)",
                 String::from_utf8_lossy(&raw)
             )
+        })?;
+        Ok(match name.get(..6) {
+            Some(p) if p.eq_ignore_ascii_case("INBOX/") => format!("INBOX/{}", &name[6..]),
+            _ if name.eq_ignore_ascii_case("INBOX") => "INBOX".to_string(),
+            _ => name,
         })
     }
 

@@ -338,6 +338,13 @@ impl ImapSession {
     }
 
     fn command(&mut self, ctx: &mut HostCtx<'_>, now: Instant, bytes: &[u8]) {
+        // Trailing blanks typed by hand are forgiven, unless they may be literal data.
+        let has_literal = bytes.windows(3).any(|w| w == b"}\r\n");
+        let bytes = if has_literal {
+            bytes
+        } else {
+            bytes.trim_ascii_end()
+        };
         let (tag, name, mut p) = match parse::head(bytes) {
             Ok(h) => h,
             Err((tag, why)) => {
