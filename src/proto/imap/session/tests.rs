@@ -130,8 +130,7 @@ fn logged_in(store: &mut Store) -> Client {
 }
 
 #[test]
-fn print_for_review() {
-    // Not an assertion test: keeps a way to look at raw output while writing transcripts.
+fn select_opens_read_write() {
     let mut store = world();
     let mut c = logged_in(&mut store);
     let out = c.send(&mut store, "b SELECT INBOX");
@@ -162,17 +161,6 @@ fn transcript_mailboxes() {
     run_transcript(include_str!(
         "../../../../tests/transcripts/imap_mailboxes.txt"
     ));
-}
-
-#[test]
-#[ignore]
-fn dump_draft() {
-    let t = Transcript::parse(&std::fs::read_to_string("/tmp/draft.txt").unwrap());
-    let mut store = world();
-    let mut c = ctx(&mut store);
-    let mut s = ImapSession::new(Instant::ZERO, &mut c);
-    let (out, _) = drive_chunked(&mut s, &mut c, Instant::ZERO, &t.client_bytes(), 100000);
-    println!("{}", String::from_utf8_lossy(&out));
 }
 
 #[test]
