@@ -438,3 +438,24 @@ fn transcript_rfc3501_sample_session() {
 fn transcript_idle_and_literal_plus() {
     run_transcript(include_str!("../../../../tests/transcripts/imap_idle.txt"));
 }
+
+#[test]
+fn renamed_inbox_changes_uidvalidity_and_other_sessions_are_told() {
+    let mut store = world();
+    let mut a = selected(&mut store, "INBOX");
+    let mut b = logged_in(&mut store);
+    assert!(b
+        .send(&mut store, "1 RENAME INBOX Old-Inbox")
+        .contains("1 OK RENAME"));
+    // INBOX still exists (empty, new UIDVALIDITY): A may not keep its sequence numbers.
+    assert_eq!(
+        a.send(&mut store, "2 NOOP"),
+        "* BYE The selected mailbox was replaced (UIDVALIDITY changed)\r\n"
+    );
+    assert!(a.closed);
+    let out = b.send(&mut store, "3 STATUS Old-Inbox (MESSAGES)");
+    assert!(
+        out.starts_with("* STATUS \"Old-Inbox\" (MESSAGES 3)"),
+        "{out}"
+    );
+}
