@@ -31,7 +31,11 @@ impl PageOptions {
                     "compact" => o.compact = v != "0",
                     "step" => o.step = v.parse().unwrap_or(0),
                     "panes" => {
-                        o.panes = v.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
+                        o.panes = v
+                            .split(',')
+                            .map(|p| p.trim().to_string())
+                            .filter(|p| !p.is_empty())
+                            .collect()
                     }
                     _ => {}
                 }
@@ -43,7 +47,10 @@ impl PageOptions {
     /// From the page's location.
     pub fn from_location() -> PageOptions {
         let loc = web_sys::window().map(|w| w.location());
-        let search = loc.as_ref().and_then(|l| l.search().ok()).unwrap_or_default();
+        let search = loc
+            .as_ref()
+            .and_then(|l| l.search().ok())
+            .unwrap_or_default();
         let hash = loc.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
         PageOptions::parse(&search, &hash)
     }

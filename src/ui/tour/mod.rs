@@ -105,10 +105,22 @@ pub fn Tour(options: PageOptions) -> impl IntoView {
             let text = if r.done == 0 {
                 "Press Next to take the first step.".to_string()
             } else {
-                r.scenario.steps.get(r.done - 1).map(|s| s.text.clone()).unwrap_or_default()
+                r.scenario
+                    .steps
+                    .get(r.done - 1)
+                    .map(|s| s.text.clone())
+                    .unwrap_or_default()
             };
             let upcoming = r.scenario.steps.get(r.done).map(|s| s.text.clone());
-            (r.scenario.id.clone(), r.scenario.title.clone(), r.scenario.summary.clone(), r.done, n, text, upcoming)
+            (
+                r.scenario.id.clone(),
+                r.scenario.title.clone(),
+                r.scenario.summary.clone(),
+                r.done,
+                n,
+                text,
+                upcoming,
+            )
         })
     };
     let terms = move || {
@@ -161,6 +173,12 @@ pub fn Tour(options: PageOptions) -> impl IntoView {
     let show_terms = options.shows("terminals");
 
     view! {
+        {(!compact).then(|| view! {
+            <header class="topbar">
+                <h1>"Mail Sandbox: guided tour"</h1>
+                <p class="tagline"><a href="./">"Open the whole sandbox"</a></p>
+            </header>
+        })}
         <section class=if compact { "tour compact" } else { "tour" } data-testid="tour" aria-label="Guided tour">
             <header class="tour-head">
                 <label>
