@@ -16,6 +16,7 @@ pub use options::{Command, Options, USAGE};
 use crate::net::{ConnId, HostId};
 use crate::sandbox::{default_world, EndpointState, World};
 use crate::time::{Instant, WallClock};
+use std::collections::VecDeque;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration as StdDuration, Instant as StdInstant, SystemTime, UNIX_EPOCH};
@@ -23,6 +24,15 @@ use transcript::Transcript;
 
 /// Most bytes read from one client per turn, so one busy client cannot starve the others.
 const READ_BUDGET: usize = 64 * 1024;
+/// Most bytes read from all clients together per turn.
+const TURN_READ_BUDGET: usize = 1024 * 1024;
+/// Most bytes of one client's input in flight: fed to the world less than a virtual round
+/// trip ago, so not yet answered. The world does all the work for input that arrives at one
+/// virtual instant in one go, and a few bytes of input can ask for a lot of work ("RETR 2"
+/// thousands of times, pipelined); this bounds the work one client can queue before its
+/// answers show (and, past [`PAUSE_READING_AT`], stop its reading). It also caps one client's
+/// upload speed at this much per round trip (128 KiB per 40 ms by default: 3 MiB/s).
+const INPUT_WINDOW: usize = 128 * 1024;
 /// Most bytes written to one client per turn.
 const WRITE_BUDGET: usize = 1024 * 1024;
 /// Past this much output waiting for a client, the bridge stops reading from it (it is
@@ -85,6 +95,9 @@ struct Client {
     /// Set once everything is flushed and our side shut down: waiting for the client to
     /// close, until this deadline.
     lingering: Option<StdInstant>,
+    /// Input fed to the world and not yet answered: (virtual time its answer is due, bytes).
+    in_flight: VecDeque<(Instant, usize)>,
+    in_flight_bytes: usize,
 }
 
 impl Client {
@@ -99,6 +112,8 @@ pub struct Bridge {
     started: StdInstant,
     listeners: Vec<Listener>,
     clients: Vec<Client>,
+    /// Which client reads first this turn.
+    turn_start: usize,
     transcript: Option<Transcript>,
     /// Transcript lines not yet printed.
     lines: Vec<String>,
@@ -190,6 +205,7 @@ impl Bridge {
             started: StdInstant::now(),
             listeners,
             clients: Vec::new(),
+            turn_start: 0,
             transcript,
             lines: Vec::new(),
             stats: Stats::default(),
@@ -277,15 +293,24 @@ impl Bridge {
                     .world
                     .connect(l.from, &l.info.virtual_host, l.info.virtual_port)
                 {
-                    Ok(conn) => self.clients.push(Client {
-                        stream,
-                        conn,
-                        pending: Vec::new(),
-                        written: 0,
-                        client_done: false,
-                        virtual_done: false,
-                        lingering: None,
-                    }),
+                    Ok(conn) => {
+                        // The bridge takes what arrives after every step and bounds it
+                        // itself (MAX_PENDING); the endpoint must not cut a large answer.
+                        if let Some(e) = self.world.endpoint_mut(conn) {
+                            e.inbox_limit = usize::MAX;
+                        }
+                        self.clients.push(Client {
+                            stream,
+                            conn,
+                            pending: Vec::new(),
+                            written: 0,
+                            client_done: false,
+                            virtual_done: false,
+                            lingering: None,
+                            in_flight: VecDeque::new(),
+                            in_flight_bytes: 0,
+                        })
+                    }
                     Err(_) => {
                         // Refused (the service is not there), host down...: the real client
                         // sees its connection closed.
@@ -302,11 +327,33 @@ impl Bridge {
     fn read(&mut self) -> bool {
         let mut busy = false;
         let mut buf = vec![0u8; 16 * 1024];
-        for c in &mut self.clients {
+        let now = self.world.now();
+        let faults = self.world.net.faults;
+        // Input sent now is answered a round trip later at the earliest.
+        let round_trip = (faults.latency + faults.jitter).saturating_mul(2);
+        let answered_at = now + round_trip.max(crate::time::Duration::from_millis(1));
+        let mut turn_budget = TURN_READ_BUDGET;
+        // Start with a different client each turn so that the turn budget is shared fairly.
+        let count = self.clients.len();
+        self.turn_start = if count == 0 {
+            0
+        } else {
+            (self.turn_start + 1) % count
+        };
+        for i in 0..count {
+            let c = &mut self.clients[(self.turn_start + i) % count];
+            while c.in_flight.front().is_some_and(|(due, _)| *due <= now) {
+                if let Some((_, n)) = c.in_flight.pop_front() {
+                    c.in_flight_bytes -= n;
+                }
+            }
             if c.client_done || c.unsent() >= PAUSE_READING_AT {
                 continue;
             }
-            let mut budget = READ_BUDGET;
+            let mut budget = READ_BUDGET
+                .min(turn_budget)
+                .min(INPUT_WINDOW.saturating_sub(c.in_flight_bytes));
+            let mut fed = 0;
             while budget > 0 {
                 let want = budget.min(buf.len());
                 match c.stream.read(&mut buf[..want]) {
@@ -322,9 +369,11 @@ impl Bridge {
                     Ok(n) => {
                         busy = true;
                         budget -= n;
+                        turn_budget -= n;
                         // Once the virtual end has gone, input is discarded.
                         if !c.virtual_done {
                             self.world.send(c.conn, &buf[..n]);
+                            fed += n;
                         }
                     }
                     Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -340,6 +389,10 @@ impl Bridge {
                         break;
                     }
                 }
+            }
+            if fed > 0 {
+                c.in_flight.push_back((answered_at, fed));
+                c.in_flight_bytes += fed;
             }
         }
         busy
