@@ -146,6 +146,20 @@ fn a_pop3_session_over_a_real_socket() {
 }
 
 #[test]
+fn a_client_that_shuts_down_writing_still_gets_its_answers() {
+    let b = Running::start(|_| {});
+    let mut s = b.connect("pop3");
+    s.write_all(b"USER boss\r\nPASS boss\r\nSTAT\r\nQUIT\r\n")
+        .unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut all = String::new();
+    s.read_to_string(&mut all).unwrap();
+    assert!(all.contains("\r\n+OK 3 "), "{all}");
+    assert!(all.ends_with("\r\n"), "{all}");
+    assert_eq!(all.matches("+OK").count(), 5, "{all}");
+}
+
+#[test]
 fn a_failed_virtual_connect_closes_the_socket() {
     let b = Running::start(|w| {
         let corp = w.net.host_by_name("mx.corp.example").unwrap();

@@ -48,6 +48,13 @@ const ACCEPTS_PER_TURN: usize = 32;
 /// (so unread input from the client does not turn the close into a reset that loses the
 /// last answer).
 const LINGER: StdDuration = StdDuration::from_secs(2);
+/// After a client closes its sending side, how long (virtual time) its connection stays open
+/// for the answers to what it sent last: a client that writes its commands, shuts down
+/// writing and reads (`nc -N`, a script) gets them. Then the bridge closes the virtual end.
+const EOF_GRACE: crate::time::Duration = crate::time::Duration::from_millis(100);
+/// A client whose virtual end has closed and that reads nothing of what is left for this
+/// long is dropped.
+const FLUSH_STALL: StdDuration = StdDuration::from_secs(60);
 /// Sleep of an idle turn.
 const IDLE_SLEEP: StdDuration = StdDuration::from_millis(1);
 /// Sleep of an idle turn with no client and nothing due in the world.
@@ -90,6 +97,10 @@ struct Client {
     written: usize,
     /// The client closed its sending side (or it failed).
     client_done: bool,
+    /// When the virtual end is closed after the client closed its side (see [`EOF_GRACE`]).
+    close_virtual_at: Option<Instant>,
+    /// Last time a write made progress, or output became pending.
+    last_progress: StdInstant,
     /// The virtual end closed or reset: flush, then close.
     virtual_done: bool,
     /// Set once everything is flushed and our side shut down: waiting for the client to
@@ -305,6 +316,8 @@ impl Bridge {
                             pending: Vec::new(),
                             written: 0,
                             client_done: false,
+                            close_virtual_at: None,
+                            last_progress: StdInstant::now(),
                             virtual_done: false,
                             lingering: None,
                             in_flight: VecDeque::new(),
@@ -358,12 +371,11 @@ impl Bridge {
                 let want = budget.min(buf.len());
                 match c.stream.read(&mut buf[..want]) {
                     Ok(0) => {
-                        // The client closed (at least its sending side).
+                        // The client closed (at least its sending side): its last answers
+                        // may still come, then the virtual end closes.
                         c.client_done = true;
+                        c.close_virtual_at = Some(now + EOF_GRACE);
                         busy = true;
-                        if c.lingering.is_none() {
-                            self.world.close(c.conn);
-                        }
                         break;
                     }
                     Ok(n) => {
@@ -407,7 +419,14 @@ impl Bridge {
         self.clients.retain_mut(|c| {
             let received = world.take_received(c.conn);
             if !received.is_empty() && c.lingering.is_none() {
+                if c.unsent() == 0 {
+                    c.last_progress = now;
+                }
                 c.pending.extend_from_slice(&received);
+            }
+            if c.close_virtual_at.is_some_and(|t| t <= world.now()) {
+                c.close_virtual_at = None;
+                world.close(c.conn);
             }
             let open = world.endpoint(c.conn).map(|e| e.state) == Some(EndpointState::Open);
             if !open {
@@ -429,6 +448,7 @@ impl Bridge {
                         busy = true;
                         c.written += n;
                         budget -= n;
+                        c.last_progress = now;
                     }
                     Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                     Err(e) if e.kind() == ErrorKind::WouldBlock => break,
@@ -446,6 +466,13 @@ impl Bridge {
             } else if c.written >= 64 * 1024 && c.written * 2 >= c.pending.len() {
                 c.pending.drain(..c.written);
                 c.written = 0;
+            }
+            if c.virtual_done && c.unsent() > 0 && now.duration_since(c.last_progress) > FLUSH_STALL
+            {
+                // Nothing more will come and the client does not take what is left.
+                finish(world, c);
+                busy = true;
+                return false;
             }
             if !c.virtual_done || c.unsent() > 0 {
                 return true;

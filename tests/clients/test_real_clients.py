@@ -252,6 +252,10 @@ class Robustness(unittest.TestCase):
         half.sendall(b"CAPA\r\nQUIT\r\n")
         half.shutdown(socket.SHUT_WR)
         self.assert_pop3_prompt()
+        # Having shut down writing, it still gets its answers, then the end of the stream.
+        answers = read_until(half, b"never", timeout=TIMEOUT)
+        self.assertTrue(answers.startswith(b"+OK"), answers)
+        self.assertIn(b"\r\n.\r\n+OK", answers)
         for s in silent:
             s.close()
         half.close()
