@@ -4,9 +4,17 @@
 //! connects gets a virtual connection from a virtual PC to that service; the bridge then only
 //! moves bytes both ways and moves the virtual clock along with real time. Everything runs on
 //! one thread with non-blocking sockets: every turn of the loop accepts, reads a bounded amount
-//! from each client, advances the world, and writes what each client has pending. A client
-//! that does not read has its output buffered up to a bound and is then dropped; none can hold
-//! up the others.
+//! from each client, advances the world to the real time elapsed, and writes what each client
+//! has pending.
+//!
+//! No client can hold up the others: reads are bounded per client and per turn; input not yet
+//! answered is bounded per client ([`INPUT_WINDOW`], since the virtual network itself has no
+//! flow control); a client whose answers pile up unread is not read from until it catches up,
+//! and is dropped past [`MAX_PENDING`]. Socket errors end that client only.
+//!
+//! Closing: when the virtual end closes or resets, what is pending is written, then the socket
+//! is shut down. When the client closes its side, the virtual end is closed after a short grace
+//! ([`EOF_GRACE`]) for the answers to its last commands.
 
 mod options;
 mod transcript;
@@ -138,7 +146,8 @@ pub struct Stats {
     pub accepted: u64,
     /// Real connections closed because the virtual connect failed.
     pub refused: u64,
-    /// Clients dropped for not reading their output.
+    /// Clients dropped for not reading their output (past [`MAX_PENDING`], or for
+    /// [`FLUSH_STALL`] after the virtual end closed).
     pub dropped_slow: u64,
 }
 
@@ -470,6 +479,7 @@ impl Bridge {
             if c.virtual_done && c.unsent() > 0 && now.duration_since(c.last_progress) > FLUSH_STALL
             {
                 // Nothing more will come and the client does not take what is left.
+                stats.dropped_slow += 1;
                 finish(world, c);
                 busy = true;
                 return false;
