@@ -17,8 +17,9 @@ options:
   --trace                print every virtual connection's transcript to stdout
   -h, --help             print this help
 
+Connections come from pc.home.example (smtp, submission) and pc.corp.example (pop3, imap).
 Built-in accounts: smith@isp.example/smith (submission), boss@corp.example/boss and
-alice@corp.example/alice (pop3, imap).
+alice@corp.example/alice (pop3, imap: the mailboxes of mx.corp.example).
 ";
 
 /// What the bridge is asked to do.
