@@ -147,11 +147,93 @@ const IMAP_CODES: &[(&str, Explanation)] = &[
     ("[AUTHENTICATIONFAILED]", ex("Wrong user name or password.", "RFC 5530 §3")),
 ];
 
+const SMTP_EXTENSIONS: &[(&str, Explanation)] = &[
+    (
+        "PIPELINING",
+        ex(
+            "Extension: the client may send several commands without waiting for each reply.",
+            "RFC 2920",
+        ),
+    ),
+    (
+        "SIZE",
+        ex(
+            "Extension: the largest message accepted, in octets; MAIL FROM may declare SIZE=.",
+            "RFC 1870",
+        ),
+    ),
+    (
+        "AUTH",
+        ex(
+            "Extension: the SASL mechanisms for logging in (PLAIN, LOGIN).",
+            "RFC 4954",
+        ),
+    ),
+    (
+        "ENHANCEDSTATUSCODES",
+        ex(
+            "Extension: replies carry a detailed class.subject.detail code like 5.1.1.",
+            "RFC 2034, RFC 3463",
+        ),
+    ),
+    (
+        "8BITMIME",
+        ex(
+            "Extension: message bodies may contain 8-bit bytes.",
+            "RFC 6152",
+        ),
+    ),
+    (
+        "CHUNKING",
+        ex(
+            "Extension: BDAT sends the message in counted chunks instead of DATA.",
+            "RFC 3030",
+        ),
+    ),
+    (
+        "SMTPUTF8",
+        ex(
+            "Extension: addresses and headers may use UTF-8.",
+            "RFC 6531",
+        ),
+    ),
+    (
+        "STARTTLS",
+        ex(
+            "Extension: switch to TLS (not offered in the sandbox, which has no TLS).",
+            "RFC 3207",
+        ),
+    ),
+];
+
+/// Explains an EHLO reply line naming an extension (`250-PIPELINING`).
+fn smtp_extension(line: &str) -> Option<Explanation> {
+    if !line.starts_with("250") {
+        return None;
+    }
+    let word = line
+        .get(4..)?
+        .split([' ', '='])
+        .next()?
+        .to_ascii_uppercase();
+    SMTP_EXTENSIONS
+        .iter()
+        .find(|(k, _)| *k == word)
+        .map(|(_, e)| e.clone())
+}
+
 /// Explains a line the server sent.
 pub fn explain_server_line(proto: Protocol, line: &str) -> Option<Explanation> {
     match proto {
         Protocol::Smtp => {
+            if let Some(e) = smtp_extension(line) {
+                return Some(e);
+            }
             let code: u16 = line.get(..3)?.parse().ok()?;
+            // A continuation line (`250-...`) is part of the reply its last line explains.
+            if line.as_bytes().get(3) == Some(&b'-') {
+                return None;
+            }
             let base = SMTP_CODES
                 .iter()
                 .find(|(c, _)| *c == code)
@@ -579,6 +661,11 @@ mod tests {
                 .contains("UIDs")
         );
         assert!(explain_server_line(Protocol::Smtp, "hello").is_none());
+        assert!(explain_server_line(Protocol::Smtp, "250-PIPELINING")
+            .unwrap()
+            .rfc
+            .contains("2920"));
+        assert!(explain_server_line(Protocol::Smtp, "250-mx.corp.example Hello x").is_none());
     }
 
     #[test]

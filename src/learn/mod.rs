@@ -1,6 +1,7 @@
 //! The learning layer: what each reply and command means (with the RFC section it comes from),
 //! hints for mistyped commands, and guided scenarios as data.
 
+pub mod annotate;
 pub mod explain;
 pub mod hint;
 pub mod scenario;

@@ -104,6 +104,10 @@ pub fn parse(text: &str) -> Result<Scenario, String> {
 #[derive(Debug, Clone, Default)]
 pub struct Term {
     pub conn: Option<ConnId>,
+    /// The port it connected to (tells which protocol its lines are).
+    pub port: u16,
+    /// The host it connected to.
+    pub target: String,
     /// Everything shown so far: `C: ` and `S: ` prefixed lines.
     pub output: String,
     /// Received during the current step.
@@ -177,6 +181,8 @@ impl Run {
             } => {
                 let from = self.host(from)?;
                 let t = self.terms.entry(term.clone()).or_default();
+                t.port = *port;
+                t.target = to.clone();
                 t.output.push_str(&format!("-- connect {to} {port}\n"));
                 match self.world.connect(from, to, *port) {
                     Ok(c) => t.conn = Some(c),
