@@ -21,9 +21,7 @@ fn smtp(c: &mut Criterion) {
                 if pipelined { "pipelined" } else { "lockstep" }
             );
             g.throughput(Throughput::Elements(count as u64));
-            g.bench_function(&name, |b| {
-                b.iter(|| black_box(fx.ingest(count, pipelined)))
-            });
+            g.bench_function(&name, |b| b.iter(|| black_box(fx.ingest(count, pipelined))));
         }
     }
     g.finish();
@@ -63,9 +61,7 @@ fn imap(c: &mut Criterion) {
         g.bench_function("fetch_flags_envelope_bodystructure", |b| {
             b.iter(|| black_box(fx.run(FETCH_ALL)))
         });
-        g.bench_function("search_text", |b| {
-            b.iter(|| black_box(fx.run(SEARCH_TEXT)))
-        });
+        g.bench_function("search_text", |b| b.iter(|| black_box(fx.run(SEARCH_TEXT))));
         g.bench_function("uid_search_subject", |b| {
             b.iter(|| black_box(fx.run(UID_SEARCH)))
         });

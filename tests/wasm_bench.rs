@@ -15,5 +15,5 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 fn wasm_workloads() {
     let clock = || js_sys::Date::now();
-    workloads::run_all(&clock, &mut |t| console_log!("{}", t.line()));
+    workloads::run_all(&clock, &mut |t| console_log!("{}", t.line()), &|_| true);
 }

@@ -259,8 +259,6 @@ impl SmtpFixture {
                 drain(&mut s);
             }
         }
-        drop(s);
-        drop(ctx);
         assert_eq!(spool.messages, count, "every message spooled");
         spool.messages
     }
@@ -304,7 +302,8 @@ impl WorldFixture {
         step(w, 100);
         for i in 0..count {
             let mut tx =
-                b"MAIL FROM:<smith@isp.example>\r\nRCPT TO:<boss@corp.example>\r\nDATA\r\n".to_vec();
+                b"MAIL FROM:<smith@isp.example>\r\nRCPT TO:<boss@corp.example>\r\nDATA\r\n"
+                    .to_vec();
             tx.extend_from_slice(&small_message(i));
             tx.extend_from_slice(b".\r\n");
             w.send(conn, &tx);
@@ -323,6 +322,56 @@ impl WorldFixture {
         let delivered = inbox_len(w) - before;
         assert_eq!(delivered, count, "every message delivered");
         delivered
+    }
+}
+
+/// The default world with `queued` messages waiting in the ISP's relay queue for
+/// mx.corp.example, which is down (so they stay queued, retrying), and a learner typing `CAPA`
+/// at the ISP's POP3 server meanwhile.
+pub struct QueuedWorld {
+    pub world: World,
+    pub hosts: DefaultWorld,
+}
+
+impl QueuedWorld {
+    pub fn new(queued: usize) -> Self {
+        let (mut world, hosts) = default_world(42);
+        world.set_host_up(hosts.corp, false);
+        let envelope = Envelope {
+            mail_from: "smith@isp.example".into(),
+            rcpt_to: vec![USER.into()],
+        };
+        let t = world.now();
+        for i in 0..queued {
+            world
+                .queue
+                .enqueue(t, "smtp.isp.example", &envelope, small_message(i))
+                .expect("queued");
+        }
+        // Every entry fails its first attempt (the MX is down) and waits for its retry.
+        step(&mut world, 1_000);
+        assert_eq!(world.queue.len(), queued);
+        QueuedWorld { world, hosts }
+    }
+
+    /// `count` command round trips on one POP3 connection while the queue waits.
+    pub fn type_commands(&mut self, count: usize) -> usize {
+        let w = &mut self.world;
+        let conn = w
+            .connect(self.hosts.sender_pc, "smtp.isp.example", 110)
+            .expect("connects");
+        step(w, 50);
+        let mut got = w.take_received(conn).len();
+        for _ in 0..count {
+            w.send(conn, b"CAPA\r\n");
+            step(w, 5);
+            got += w.take_received(conn).len();
+        }
+        w.close(conn);
+        step(w, 50);
+        w.forget(conn);
+        assert!(got > count * 20, "every command answered");
+        got
     }
 }
 
@@ -429,6 +478,7 @@ pub const FETCH_ALL: &str = "f FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE)\r\n";
 pub const SEARCH_TEXT: &str = "t SEARCH TEXT kangaroo\r\n";
 pub const UID_SEARCH: &str = "u UID SEARCH UNDELETED SUBJECT invoice\r\n";
 pub const SELECT: &str = "s SELECT INBOX\r\n";
+pub const NOOP: &str = "n NOOP\r\n";
 
 /// Hits of a `* SEARCH` response (to check every implementation finds the same).
 pub fn search_hits(out: &[u8]) -> usize {
@@ -465,69 +515,141 @@ pub const RUNS: usize = 3;
 /// (milliseconds) and keeping the fastest run: the same code and counts natively
 /// (`std::time::Instant`) and in wasm (`Date.now()`). `report` gets each result as soon as it
 /// is known.
-pub fn run_all(clock: &dyn Fn() -> f64, report: &mut dyn FnMut(&Timed)) {
-    let mut time = |name: &'static str, unit: &'static str, units: usize, f: &mut dyn FnMut()| {
+pub fn run_all(
+    clock: &dyn Fn() -> f64,
+    report: &mut dyn FnMut(&Timed),
+    want: &dyn Fn(&str) -> bool,
+) {
+    let time = |report: &mut dyn FnMut(&Timed),
+                name: &'static str,
+                unit: &'static str,
+                units: usize,
+                f: &mut dyn FnMut()| {
+        if !want(name) {
+            return;
+        }
         let mut best = f64::INFINITY;
         for _ in 0..RUNS {
             let t0 = clock();
             f();
             best = best.min(clock() - t0);
         }
-        let t = Timed {
+        report(&Timed {
             name,
             unit,
             units,
             millis: best,
-        };
-        report(&t);
+        });
     };
 
-    let small = SmtpFixture::new(4 * 1024);
-    time("smtp_ingest_4k_pipelined", "msg", 2000, &mut || {
-        small.ingest(2000, true);
-    });
-    time("smtp_ingest_4k_lockstep", "msg", 2000, &mut || {
-        small.ingest(2000, false);
-    });
-    let big = SmtpFixture::new(1024 * 1024);
-    time("smtp_ingest_1m_pipelined", "msg", 10, &mut || {
-        big.ingest(10, true);
-    });
-    time("smtp_ingest_1m_lockstep", "msg", 10, &mut || {
-        big.ingest(10, false);
-    });
-    let mut w = WorldFixture::new();
-    time("world_submit_relay_deliver", "msg", 200, &mut || {
-        w.submit_and_deliver(200);
-    });
-    drop(w);
+    let any = |names: &[&str]| names.iter().any(|n| want(n));
+    if any(&["smtp_ingest_4k_pipelined", "smtp_ingest_4k_lockstep"]) {
+        let small = SmtpFixture::new(4 * 1024);
+        time(report, "smtp_ingest_4k_pipelined", "msg", 2000, &mut || {
+            small.ingest(2000, true);
+        });
+        time(report, "smtp_ingest_4k_lockstep", "msg", 2000, &mut || {
+            small.ingest(2000, false);
+        });
+    }
+    if any(&["smtp_ingest_1m_pipelined", "smtp_ingest_1m_lockstep"]) {
+        let big = SmtpFixture::new(1024 * 1024);
+        time(report, "smtp_ingest_1m_pipelined", "msg", 20, &mut || {
+            big.ingest(20, true);
+        });
+        time(report, "smtp_ingest_1m_lockstep", "msg", 20, &mut || {
+            big.ingest(20, false);
+        });
+    }
+    if want("world_submit_relay_deliver") {
+        let mut w = WorldFixture::new();
+        time(
+            report,
+            "world_submit_relay_deliver",
+            "msg",
+            200,
+            &mut || {
+                w.submit_and_deliver(200);
+            },
+        );
+    }
+    if want("world_commands_with_10k_queued") {
+        let mut q = QueuedWorld::new(10_000);
+        time(
+            report,
+            "world_commands_with_10k_queued",
+            "cmd",
+            200,
+            &mut || {
+                q.type_commands(200);
+            },
+        );
+    }
+    if want("pop3_retr_all_10k") {
+        let mut store = mailbox_store(10_000);
+        time(report, "pop3_retr_all_10k", "msg", 10_000, &mut || {
+            pop3_retr_all(&mut store);
+        });
+    }
 
-    let mut store = mailbox_store(10_000);
-    time("pop3_retr_all_10k", "msg", 10_000, &mut || {
-        pop3_retr_all(&mut store);
-    });
-    drop(store);
+    // The first FETCH and the first SEARCH of a freshly selected mailbox (nothing parsed
+    // yet), each timed alone.
+    for (name, cmd) in [
+        ("imap_fetch_first_10k", FETCH_ALL),
+        ("imap_uid_search_first_10k", UID_SEARCH),
+    ] {
+        if !want(name) {
+            continue;
+        }
+        let mut cold: Vec<ImapFixture> = (0..RUNS).map(|_| ImapFixture::new(10_000)).collect();
+        let mut best = f64::INFINITY;
+        for fx in cold.iter_mut() {
+            let t0 = clock();
+            fx.run(cmd);
+            best = best.min(clock() - t0);
+        }
+        report(&Timed {
+            name,
+            unit: "msg",
+            units: 10_000,
+            millis: best,
+        });
+    }
 
-    for (n, label) in [(10_000usize, "10k"), (100_000, "100k")] {
-        let mut fx = ImapFixture::new(n);
-        let names: [(&'static str, &'static str, &'static str); 4] = match label {
-            "10k" => [
+    for (n, names) in [
+        (
+            10_000usize,
+            [
+                ("imap_noop_10k", NOOP, "cmd"),
                 ("imap_select_10k", SELECT, "select"),
                 ("imap_fetch_env_bs_10k", FETCH_ALL, "msg"),
                 ("imap_search_text_10k", SEARCH_TEXT, "msg"),
                 ("imap_uid_search_10k", UID_SEARCH, "msg"),
             ],
-            _ => [
+        ),
+        (
+            100_000,
+            [
+                ("imap_noop_100k", NOOP, "cmd"),
                 ("imap_select_100k", SELECT, "select"),
                 ("imap_fetch_env_bs_100k", FETCH_ALL, "msg"),
                 ("imap_search_text_100k", SEARCH_TEXT, "msg"),
                 ("imap_uid_search_100k", UID_SEARCH, "msg"),
             ],
-        };
+        ),
+    ] {
+        if !names.iter().any(|(name, _, _)| want(name)) {
+            continue;
+        }
+        let mut fx = ImapFixture::new(n);
         for (name, cmd, unit) in names {
-            let reps = if unit == "select" { 10 } else { 1 };
-            let units = if unit == "select" { reps } else { n };
-            time(name, unit, units, &mut || {
+            let reps = match unit {
+                "select" => 5_000_000 / n,
+                "cmd" => 1_000,
+                _ => 1,
+            };
+            let units = if unit == "msg" { n } else { reps };
+            time(report, name, unit, units, &mut || {
                 for _ in 0..reps {
                     fx.run(cmd);
                 }

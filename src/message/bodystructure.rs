@@ -4,7 +4,7 @@
 //! data (MD5, disposition, language, location). Built on the [`Part`] tree of [`super::parse`].
 
 use super::envelope::{envelope, Envelope};
-use super::{header_value, Part};
+use super::{HeaderBlock, Part};
 
 /// The Content-* header fields of one part.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -77,7 +77,8 @@ pub fn split_params(v: &str) -> (String, Vec<(String, String)>) {
 
 fn fields(raw: &[u8], part: &Part) -> MimeFields {
     let head = raw.get(part.header_start..part.body_start).unwrap_or(b"");
-    let h = |n: &str| header_value(head, n).filter(|v| !v.is_empty());
+    let block = HeaderBlock::new(head);
+    let h = |n: &str| block.get(n).filter(|v| !v.is_empty());
     MimeFields {
         id: h("Content-ID"),
         description: h("Content-Description"),

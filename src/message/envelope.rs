@@ -3,7 +3,7 @@
 //! split into name, route, mailbox and host, with group syntax (RFC 5322 §3.4) marked by
 //! group-start and group-end entries.
 
-use super::header_value;
+use super::HeaderBlock;
 
 /// One entry of an envelope address list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +41,8 @@ pub struct Envelope {
 
 /// The envelope of the message whose header starts at `raw[0]`.
 pub fn envelope(raw: &[u8]) -> Envelope {
-    let h = |name: &str| header_value(raw, name);
+    let block = HeaderBlock::new(raw);
+    let h = |name: &str| block.get(name);
     let list = |name: &str| h(name).map(|v| parse_addresses(&v)).unwrap_or_default();
     let from = list("From");
     let or_from = |v: Vec<EnvAddr>| if v.is_empty() { from.clone() } else { v };

@@ -3,6 +3,9 @@
 
 pub mod bodystructure;
 pub mod envelope;
+pub mod parsed;
+
+pub use parsed::{SearchIndex, Structure};
 
 use mail_parser::{Address, MessageParser, MimeHeaders, PartType};
 
@@ -194,24 +197,42 @@ pub fn text_body(raw: &[u8]) -> Option<String> {
 
 /// The value of the first header field named `name` (unfolded, raw), if any.
 pub fn header_value(raw: &[u8], name: &str) -> Option<String> {
-    let head = &raw[..header_end(raw)];
-    let text = String::from_utf8_lossy(head);
-    let mut value: Option<String> = None;
-    for line in text.split("\r\n") {
-        if let Some(v) = value.as_mut() {
-            if line.starts_with(' ') || line.starts_with('\t') {
-                v.push_str(line);
-                continue;
-            }
-            break;
-        }
-        if let Some((n, v)) = line.split_once(':') {
-            if n.trim().eq_ignore_ascii_case(name) {
-                value = Some(v.trim_start().to_string());
-            }
+    HeaderBlock::new(raw).get(name)
+}
+
+/// A header block read once, for looking up several fields (ENVELOPE needs ten, a MIME
+/// part's BODYSTRUCTURE seven) without finding its end and decoding it again each time.
+pub struct HeaderBlock<'a> {
+    text: std::borrow::Cow<'a, str>,
+}
+
+impl<'a> HeaderBlock<'a> {
+    /// The header block at the start of `raw` (up to the blank line).
+    pub fn new(raw: &'a [u8]) -> Self {
+        HeaderBlock {
+            text: String::from_utf8_lossy(&raw[..header_end(raw)]),
         }
     }
-    value.map(|v| v.trim_end().to_string())
+
+    /// The value of the first field named `name` (unfolded, raw), as [`header_value`].
+    pub fn get(&self, name: &str) -> Option<String> {
+        let mut value: Option<String> = None;
+        for line in self.text.split("\r\n") {
+            if let Some(v) = value.as_mut() {
+                if line.starts_with(' ') || line.starts_with('\t') {
+                    v.push_str(line);
+                    continue;
+                }
+                break;
+            }
+            if let Some((n, v)) = line.split_once(':') {
+                if n.trim().eq_ignore_ascii_case(name) {
+                    value = Some(v.trim_start().to_string());
+                }
+            }
+        }
+        value.map(|v| v.trim_end().to_string())
+    }
 }
 
 #[cfg(test)]

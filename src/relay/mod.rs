@@ -14,7 +14,7 @@ pub use bounce::bounce_message;
 use crate::proto::smtp::{Envelope, Spool, SpoolError};
 use crate::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Where one recipient of a queued message stands.
@@ -112,12 +112,40 @@ impl RetryPolicy {
 
 /// The queue of every MTA host in the world (entries say which host holds them).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(from = "QueueData")]
 pub struct RelayQueue {
     entries: BTreeMap<String, QueueEntry>,
     next_id: u64,
     pub policy: RetryPolicy,
     /// Most messages the queue holds (a full queue answers 451 at the end of DATA).
     pub capacity: usize,
+    /// (next attempt, id) of every entry with a recipient waiting for an attempt, so finding
+    /// what is due costs what is due, not the queue's length. Rebuilt on restore.
+    #[serde(skip)]
+    schedule: BTreeSet<(Instant, String)>,
+}
+
+/// The serialized form of a [`RelayQueue`] (everything but the derived schedule).
+#[derive(Deserialize)]
+struct QueueData {
+    entries: BTreeMap<String, QueueEntry>,
+    next_id: u64,
+    policy: RetryPolicy,
+    capacity: usize,
+}
+
+impl From<QueueData> for RelayQueue {
+    fn from(d: QueueData) -> RelayQueue {
+        let mut q = RelayQueue {
+            entries: d.entries,
+            next_id: d.next_id,
+            policy: d.policy,
+            capacity: d.capacity,
+            schedule: BTreeSet::new(),
+        };
+        q.rebuild_schedule();
+        q
+    }
 }
 
 impl RelayQueue {
@@ -176,58 +204,91 @@ impl RelayQueue {
             last_error: None,
         };
         self.entries.insert(id.clone(), entry);
+        self.reschedule(&id);
         Ok(id)
     }
 
     /// When the next attempt is due.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.entries
+        self.schedule.first().map(|(t, _)| *t)
+    }
+
+    /// Ids of entries with recipients due for an attempt at `now`, in id order.
+    pub fn due(&self, now: Instant) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .schedule
+            .iter()
+            .take_while(|(t, _)| *t <= now)
+            .map(|(_, id)| id.clone())
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Changes an entry in place (its schedule follows).
+    pub fn update(&mut self, id: &str, f: impl FnOnce(&mut QueueEntry)) {
+        self.unschedule(id);
+        if let Some(e) = self.entries.get_mut(id) {
+            f(e);
+        }
+        self.reschedule(id);
+    }
+
+    fn unschedule(&mut self, id: &str) {
+        if let Some(e) = self.entries.get(id) {
+            self.schedule.remove(&(e.next_attempt, e.id.clone()));
+        }
+    }
+
+    fn reschedule(&mut self, id: &str) {
+        if let Some(e) = self.entries.get(id) {
+            if e.pending().next().is_some() {
+                self.schedule.insert((e.next_attempt, e.id.clone()));
+            }
+        }
+    }
+
+    fn rebuild_schedule(&mut self) {
+        self.schedule = self
+            .entries
             .values()
             .filter(|e| e.pending().next().is_some())
-            .map(|e| e.next_attempt)
-            .min()
-    }
-
-    /// Ids of entries with recipients due for an attempt at `now`.
-    pub fn due(&self, now: Instant) -> Vec<String> {
-        self.entries
-            .values()
-            .filter(|e| e.next_attempt <= now && e.pending().next().is_some())
-            .map(|e| e.id.clone())
-            .collect()
-    }
-
-    pub fn entry_mut(&mut self, id: &str) -> Option<&mut QueueEntry> {
-        self.entries.get_mut(id)
+            .map(|e| (e.next_attempt, e.id.clone()))
+            .collect();
     }
 
     /// Marks recipients as being attempted now.
     pub fn start_attempt(&mut self, id: &str, recipients: &[String]) {
-        if let Some(e) = self.entries.get_mut(id) {
+        self.update(id, |e| {
             for r in recipients {
                 e.set(r, RcptState::InFlight);
             }
-        }
+        });
     }
 
     /// Records the outcome for some recipients of an entry.
     pub fn record(&mut self, id: &str, address: &str, outcome: Outcome) {
-        if let Some(e) = self.entries.get_mut(id) {
-            match outcome {
-                Outcome::Delivered => e.set(address, RcptState::Delivered),
-                Outcome::Permanent(why) => e.set(address, RcptState::Failed(why)),
-                Outcome::Temporary(why) => {
-                    e.set(address, RcptState::Pending);
-                    e.last_error = Some(why);
-                }
+        self.update(id, |e| match outcome {
+            Outcome::Delivered => e.set(address, RcptState::Delivered),
+            Outcome::Permanent(why) => e.set(address, RcptState::Failed(why)),
+            Outcome::Temporary(why) => {
+                e.set(address, RcptState::Pending);
+                e.last_error = Some(why);
             }
-        }
+        });
     }
 
     /// After an attempt on `id` finished (all its in-flight recipients recorded): schedules the
     /// retry, or gives up on what is still pending once the message is too old. Returns the
     /// entry when it is finished (removed from the queue), so the caller can bounce failures.
     pub fn finish_attempt(&mut self, now: Instant, id: &str) -> Option<QueueEntry> {
+        self.unschedule(id);
+        let done = self.finish_attempt_inner(now, id);
+        self.reschedule(id);
+        done
+    }
+
+    fn finish_attempt_inner(&mut self, now: Instant, id: &str) -> Option<QueueEntry> {
         let policy = self.policy;
         let e = self.entries.get_mut(id)?;
         if e.recipients.iter().any(|r| r.state == RcptState::InFlight) {
@@ -265,6 +326,7 @@ impl RelayQueue {
                 }
             }
         }
+        self.rebuild_schedule();
     }
 }
 
@@ -351,5 +413,49 @@ mod tests {
             q.enqueue(Instant::ZERO, "h", &env(), vec![]),
             Err(SpoolError::Temporary(_))
         ));
+    }
+
+    /// The schedule always agrees with a scan of every entry.
+    #[test]
+    fn the_schedule_agrees_with_a_scan() {
+        fn scan(q: &RelayQueue, now: Instant) -> (Option<Instant>, Vec<String>) {
+            let pending = || q.entries().filter(|e| e.pending().next().is_some());
+            (
+                pending().map(|e| e.next_attempt).min(),
+                pending()
+                    .filter(|e| e.next_attempt <= now)
+                    .map(|e| e.id.clone())
+                    .collect(),
+            )
+        }
+        let mut q = RelayQueue::new();
+        let t0 = Instant::from_millis(0);
+        let ids: Vec<String> = (0..5)
+            .map(|_| q.enqueue(t0, "mx", &env(), b"x".to_vec()).unwrap())
+            .collect();
+        let check = |q: &RelayQueue, now: Instant| {
+            assert_eq!((q.poll_timeout(), q.due(now)), scan(q, now));
+        };
+        check(&q, t0);
+        for (k, id) in ids.iter().enumerate() {
+            let rcpts: Vec<String> = q.entry(id).unwrap().pending().map(String::from).collect();
+            q.start_attempt(id, &rcpts);
+            check(&q, t0);
+            for r in &rcpts {
+                let o = if k % 2 == 0 {
+                    Outcome::Temporary("busy".into())
+                } else {
+                    Outcome::Delivered
+                };
+                q.record(id, r, o);
+            }
+            q.finish_attempt(t0 + Duration::from_secs(k as u64), id);
+            check(&q, t0);
+            check(&q, t0 + Duration::from_secs(100));
+        }
+        let json = serde_json::to_string(&q).unwrap();
+        let restored: RelayQueue = serde_json::from_str(&json).unwrap();
+        check(&restored, t0 + Duration::from_secs(100));
+        assert_eq!(restored.poll_timeout(), q.poll_timeout());
     }
 }

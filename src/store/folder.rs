@@ -1,8 +1,11 @@
 //! One folder: messages in UID order, UIDVALIDITY/UIDNEXT, and the change log.
 
 use super::flags::Flags;
+use crate::message::{SearchIndex, Structure};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 /// Special-use attributes (RFC 6154).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,7 +39,36 @@ pub struct StoredMessage {
     /// The message as stored (CRLF line ends); base64 in snapshots, to keep them compact.
     #[serde(with = "raw_base64")]
     pub raw: Arc<[u8]>,
+    /// The parsed views (structure and envelope for FETCH, header index for SEARCH), each built
+    /// once on first use and shared by every FETCH and SEARCH; derived data, never serialized.
+    #[serde(skip)]
+    pub parsed: ParsedCache,
 }
+
+/// The parsed views of one message's raw bytes, each filled on first use and shared by
+/// clones. Equal to any other (they are derived from the raw bytes, which are compared).
+#[derive(Clone, Default)]
+pub struct ParsedCache {
+    structure: OnceLock<Arc<Structure>>,
+    search: OnceLock<Arc<SearchIndex>>,
+}
+
+impl fmt::Debug for ParsedCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParsedCache")
+            .field("structure", &self.structure.get().is_some())
+            .field("search", &self.search.get().is_some())
+            .finish()
+    }
+}
+
+impl PartialEq for ParsedCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ParsedCache {}
 
 /// Serializes message bytes as one base64 string instead of a JSON array of numbers (a third
 /// larger than the bytes, where an array is three to four times larger).
@@ -60,6 +92,31 @@ pub(crate) mod raw_base64 {
 }
 
 impl StoredMessage {
+    pub fn new(uid: u32, flags: Flags, modseq: u64, internal_date: i64, raw: Arc<[u8]>) -> Self {
+        StoredMessage {
+            uid,
+            flags,
+            modseq,
+            internal_date,
+            raw,
+            parsed: ParsedCache::default(),
+        }
+    }
+
+    /// The MIME structure, ENVELOPE and BODYSTRUCTURE (FETCH): parsed on first use, then kept.
+    pub fn structure(&self) -> &Structure {
+        self.parsed
+            .structure
+            .get_or_init(|| Arc::new(Structure::new(&self.raw)))
+    }
+
+    /// Header fields and decoded texts (SEARCH): parsed on first use, then kept.
+    pub fn search_index(&self) -> &SearchIndex {
+        self.parsed
+            .search
+            .get_or_init(|| Arc::new(SearchIndex::new(&self.raw)))
+    }
+
     /// RFC822.SIZE: the size in octets, CRLF line ends as stored.
     pub fn size(&self) -> usize {
         self.raw.len()
@@ -85,18 +142,53 @@ pub struct Changes {
 const EXPUNGE_LOG_LIMIT: usize = 100_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "FolderData")]
 pub struct Folder {
     pub uidvalidity: u32,
     pub uidnext: u32,
     pub highest_modseq: u64,
     pub special_use: Option<SpecialUse>,
     messages: Vec<StoredMessage>,
-    /// (modseq, uid) of expunged messages, oldest first.
+    /// (modseq, uid) of expunged messages, oldest first (so sorted by modseq).
     expunge_log: Vec<(u64, u32)>,
     /// The lowest modseq the expunge log still covers.
     log_floor: u64,
     /// UIDs at or above this have not yet been seen as `\Recent` by any session.
     recent_from: u32,
+    /// Every message's modseq -> its UID (modseqs are unique: each change takes a new one), so
+    /// the change log costs what changed, not the folder's size. Rebuilt on restore.
+    #[serde(skip)]
+    by_modseq: BTreeMap<u64, u32>,
+}
+
+/// The serialized form of a [`Folder`] (everything but the derived index).
+#[derive(Deserialize)]
+struct FolderData {
+    uidvalidity: u32,
+    uidnext: u32,
+    highest_modseq: u64,
+    special_use: Option<SpecialUse>,
+    messages: Vec<StoredMessage>,
+    expunge_log: Vec<(u64, u32)>,
+    log_floor: u64,
+    recent_from: u32,
+}
+
+impl From<FolderData> for Folder {
+    fn from(d: FolderData) -> Folder {
+        let by_modseq = d.messages.iter().map(|m| (m.modseq, m.uid)).collect();
+        Folder {
+            uidvalidity: d.uidvalidity,
+            uidnext: d.uidnext,
+            highest_modseq: d.highest_modseq,
+            special_use: d.special_use,
+            messages: d.messages,
+            expunge_log: d.expunge_log,
+            log_floor: d.log_floor,
+            recent_from: d.recent_from,
+            by_modseq,
+        }
+    }
 }
 
 impl Folder {
@@ -110,6 +202,7 @@ impl Folder {
             expunge_log: Vec::new(),
             log_floor: 0,
             recent_from: 1,
+            by_modseq: BTreeMap::new(),
         }
     }
 
@@ -145,13 +238,14 @@ impl Folder {
         let uid = self.uidnext;
         self.uidnext += 1;
         let modseq = self.bump();
-        self.messages.push(StoredMessage {
+        self.by_modseq.insert(modseq, uid);
+        self.messages.push(StoredMessage::new(
             uid,
             flags,
             modseq,
             internal_date,
-            raw: raw.into(),
-        });
+            raw.into(),
+        ));
         uid
     }
 
@@ -166,7 +260,9 @@ impl Folder {
         let modseq = self.bump();
         let m = &mut self.messages[i];
         m.flags = flags;
+        self.by_modseq.remove(&m.modseq);
         m.modseq = modseq;
+        self.by_modseq.insert(modseq, uid);
         true
     }
 
@@ -176,9 +272,11 @@ impl Folder {
         wanted.sort_unstable();
         wanted.dedup();
         let mut removed = Vec::new();
+        let by_modseq = &mut self.by_modseq;
         self.messages.retain(|m| {
             if wanted.binary_search(&m.uid).is_ok() {
                 removed.push(m.uid);
+                by_modseq.remove(&m.modseq);
                 false
             } else {
                 true
@@ -209,21 +307,17 @@ impl Folder {
     /// The change log: what happened since `modseq`, for a session whose UIDNEXT was `uidnext`.
     pub fn changes_since(&self, modseq: u64, uidnext: u32) -> Changes {
         let truncated = modseq < self.log_floor;
-        let expunged: Vec<u32> = self
-            .expunge_log
-            .iter()
-            .filter(|(m, _)| *m > modseq)
-            .map(|(_, u)| *u)
+        let from = self.expunge_log.partition_point(|(m, _)| *m <= modseq);
+        let expunged: Vec<u32> = self.expunge_log[from..].iter().map(|(_, u)| *u).collect();
+        let first_new = self.messages.partition_point(|m| m.uid < uidnext);
+        let added: Vec<u32> = self.messages[first_new..].iter().map(|m| m.uid).collect();
+        let mut flags_changed: Vec<u32> = self
+            .by_modseq
+            .range(modseq.saturating_add(1)..)
+            .map(|(_, &uid)| uid)
+            .filter(|&uid| uid < uidnext)
             .collect();
-        let mut flags_changed = Vec::new();
-        let mut added = Vec::new();
-        for m in &self.messages {
-            if m.uid >= uidnext {
-                added.push(m.uid);
-            } else if m.modseq > modseq {
-                flags_changed.push(m.uid);
-            }
-        }
+        flags_changed.sort_unstable();
         Changes {
             expunged,
             flags_changed,

@@ -7,9 +7,9 @@
 
 use super::parse::{FetchAtt, Section, SectionText};
 use super::response::{astring, literal, nstring, string};
-use crate::message::bodystructure::{body_structure, Body};
-use crate::message::envelope::{envelope, EnvAddr, Envelope};
-use crate::message::{header_end, MessageInfo, Part};
+use crate::message::bodystructure::Body;
+use crate::message::envelope::{EnvAddr, Envelope};
+use crate::message::{header_end, Part};
 use crate::store::StoredMessage;
 use crate::time::format_imap_datetime;
 
@@ -37,8 +37,6 @@ pub fn fetch_response(
     flags_too: bool,
 ) -> Vec<u8> {
     let raw: &[u8] = &msg.raw;
-    let mut info: Option<MessageInfo> = None;
-    let mut parsed = || -> MessageInfo { crate::message::parse(raw) };
     let mut out = format!("* {seq} FETCH (").into_bytes();
     let mut first = true;
     let mut sep = |out: &mut Vec<u8>| {
@@ -84,18 +82,17 @@ pub fn fetch_response(
             }
             FetchAtt::Envelope => {
                 out.extend_from_slice(b"ENVELOPE ");
-                write_envelope(&mut out, &envelope(raw));
+                write_envelope(&mut out, &msg.structure().envelope);
             }
             FetchAtt::Body | FetchAtt::BodyStructure => {
-                let info = info.get_or_insert_with(&mut parsed);
                 let ext = *att == FetchAtt::BodyStructure;
                 out.extend_from_slice(if ext { b"BODYSTRUCTURE " } else { b"BODY " });
-                write_body(&mut out, &body_structure(raw, &info.root), ext);
+                write_body(&mut out, &msg.structure().body, ext);
             }
             FetchAtt::Section {
                 section, partial, ..
             } => {
-                let info = info.get_or_insert_with(&mut parsed);
+                let info = &msg.structure().info;
                 out.extend_from_slice(section_label(section, *partial).as_bytes());
                 out.push(b' ');
                 match section_bytes(raw, &info.root, section) {

@@ -6,9 +6,8 @@
 //! INTERNALDATE (UTC), SENT* use the `Date:` header's own day, ignoring its time and zone.
 
 use super::sequence::SequenceSet;
+use crate::message::SearchIndex;
 use crate::store::{Flag, StoredMessage};
-use crate::time::unix_from_civil;
-use mail_parser::{Address, HeaderValue, Message, MessageParser, PartType};
 
 /// A search key; a list of keys is their conjunction ([`SearchKey::And`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,29 +59,77 @@ pub struct Candidate<'a> {
     pub max_uid: u32,
 }
 
-/// Parsed lazily: most searches only look at flags.
+/// The message's parsed view, looked up only when a key needs it (most searches only look
+/// at flags); the store parses each message once and keeps the result.
 struct View<'a> {
     c: &'a Candidate<'a>,
-    parsed: Option<Option<Message<'a>>>,
 }
 
 impl<'a> View<'a> {
-    fn parsed(&mut self) -> Option<&Message<'a>> {
-        let raw: &'a [u8] = &self.c.msg.raw;
-        self.parsed
-            .get_or_insert_with(|| MessageParser::default().parse(raw))
-            .as_ref()
+    fn parsed(&self) -> &'a SearchIndex {
+        self.c.msg.search_index()
     }
 }
 
 /// True when the message matches `key`.
 pub fn matches(key: &SearchKey, c: &Candidate<'_>) -> bool {
-    let mut v = View { c, parsed: None };
+    let mut v = View { c };
     eval(key, &mut v)
 }
 
 fn contains_ci(hay: &str, needle: &str) -> bool {
-    needle.is_empty() || hay.to_lowercase().contains(&needle.to_lowercase())
+    needle.is_empty() || contains_ci_bytes(hay.as_bytes(), needle)
+}
+
+/// Case-insensitive substring test of `needle` in `hay` read as (lossy) UTF-8, the same as
+/// comparing `to_lowercase()` of both. An ASCII needle is matched on the bytes directly, with
+/// no allocation; the only non-ASCII characters whose lower case is ASCII (KELVIN SIGN and
+/// LATIN CAPITAL LETTER I WITH DOT ABOVE) send it down the general path.
+fn contains_ci_bytes(hay: &[u8], needle: &str) -> bool {
+    let n = needle.as_bytes();
+    if n.is_empty() {
+        return true;
+    }
+    if needle.is_ascii() && !has_ascii_lowering(hay) {
+        return find_ascii_ci(hay, n);
+    }
+    String::from_utf8_lossy(hay)
+        .to_lowercase()
+        .contains(&needle.to_lowercase())
+}
+
+/// True when `hay` holds U+212A or U+0130 (their lower case contains ASCII letters).
+fn has_ascii_lowering(hay: &[u8]) -> bool {
+    !hay.is_ascii()
+        && (hay.windows(2).any(|w| w == [0xC4, 0xB0])
+            || hay.windows(3).any(|w| w == [0xE2, 0x84, 0xAA]))
+}
+
+/// ASCII case-insensitive search of the ASCII `needle` in `hay`.
+fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
+    if needle.len() > hay.len() {
+        return false;
+    }
+    let (lo, up) = (
+        needle[0].to_ascii_lowercase(),
+        needle[0].to_ascii_uppercase(),
+    );
+    let rest = &needle[1..];
+    let last = hay.len() - needle.len();
+    let mut i = 0;
+    while i <= last {
+        match hay[i..=last].iter().position(|&b| b == lo || b == up) {
+            None => return false,
+            Some(p) => {
+                let at = i + p;
+                if hay[at + 1..at + needle.len()].eq_ignore_ascii_case(rest) {
+                    return true;
+                }
+                i = at + 1;
+            }
+        }
+    }
+    false
 }
 
 fn day_of(unix: i64) -> i64 {
@@ -116,11 +163,7 @@ fn eval(key: &SearchKey, v: &mut View<'_>) -> bool {
         K::On(d) => day_of(m.internal_date) == *d,
         K::Since(d) => day_of(m.internal_date) >= *d,
         K::SentBefore(d) | K::SentOn(d) | K::SentSince(d) => {
-            let Some(sent) = v
-                .parsed()
-                .and_then(|p| p.date())
-                .map(|d| unix_from_civil(d.year as i64, d.month as u32, d.day as u32))
-            else {
+            let Some(sent) = v.parsed().sent_day else {
                 return false;
             };
             match key {
@@ -136,23 +179,20 @@ fn eval(key: &SearchKey, v: &mut View<'_>) -> bool {
         K::And(keys) => keys.iter().all(|k| eval(k, v)),
         K::Header(name, needle) => {
             let raw: &[u8] = &m.raw;
-            match v.parsed() {
-                Some(p) => p.headers().iter().any(|h| {
-                    h.name().eq_ignore_ascii_case(name) && {
-                        let rawv = raw
-                            .get(h.offset_start() as usize..h.offset_end() as usize)
-                            .unwrap_or(b"");
-                        contains_ci(&String::from_utf8_lossy(rawv), needle)
-                            || contains_ci(&decoded(h.value()), needle)
-                    }
-                }),
-                None => false,
-            }
+            v.parsed().headers.iter().any(|h| {
+                h.name.eq_ignore_ascii_case(name) && {
+                    let rawv = raw
+                        .get(h.value.0 as usize..h.value.1 as usize)
+                        .unwrap_or(b"");
+                    contains_ci_bytes(rawv, needle)
+                        || h.decoded.as_deref().is_some_and(|d| contains_ci(d, needle))
+                }
+            })
         }
         K::Body(needle) => body_matches(v, needle),
         K::Text(needle) => {
             let head = &m.raw[..crate::message::header_end(&m.raw)];
-            contains_ci(&String::from_utf8_lossy(head), needle) || body_matches(v, needle)
+            contains_ci_bytes(head, needle) || body_matches(v, needle)
         }
     }
 }
@@ -160,64 +200,22 @@ fn eval(key: &SearchKey, v: &mut View<'_>) -> bool {
 fn body_matches(v: &mut View<'_>, needle: &str) -> bool {
     let raw: &[u8] = &v.c.msg.raw;
     let body = &raw[crate::message::header_end(raw)..];
-    if contains_ci(&String::from_utf8_lossy(body), needle) {
+    if contains_ci_bytes(body, needle) {
         return true;
     }
-    let Some(p) = v.parsed() else {
-        return false;
-    };
-    p.parts.iter().any(|part| match &part.body {
-        PartType::Text(t) | PartType::Html(t) => contains_ci(t, needle),
-        _ => false,
-    })
-}
-
-/// A header value as text, decoded.
-fn decoded(h: &HeaderValue<'_>) -> String {
-    fn addr_text(a: &Address<'_>) -> String {
-        let mut out = String::new();
-        let mut push = |x: &mail_parser::Addr<'_>| {
-            if let Some(n) = &x.name {
-                out.push_str(n);
-                out.push(' ');
-            }
-            if let Some(a) = &x.address {
-                out.push('<');
-                out.push_str(a);
-                out.push_str("> ");
-            }
-        };
-        match a {
-            Address::List(l) => l.iter().for_each(&mut push),
-            Address::Group(gs) => gs.iter().for_each(|g| {
-                g.addresses.iter().for_each(&mut push);
-            }),
-        }
-        out
-    }
-    match h {
-        HeaderValue::Text(t) => t.to_string(),
-        HeaderValue::TextList(l) => l.join(" "),
-        HeaderValue::Address(a) => addr_text(a),
-        HeaderValue::DateTime(d) => d.to_rfc822(),
-        _ => String::new(),
-    }
+    // Decoded text parts that differ from their raw form (base64, quoted-printable, ...).
+    v.parsed().texts.iter().any(|t| contains_ci(t, needle))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::Flags;
+    use crate::time::unix_from_civil;
     use std::sync::Arc;
 
     fn msg(raw: &str, flags: Flags, date: i64) -> StoredMessage {
-        StoredMessage {
-            uid: 7,
-            flags,
-            modseq: 1,
-            internal_date: date,
-            raw: Arc::from(raw.as_bytes()),
-        }
+        StoredMessage::new(7, flags, 1, date, Arc::from(raw.as_bytes()))
     }
 
     fn hit(key: SearchKey, m: &StoredMessage) -> bool {
@@ -259,6 +257,31 @@ mod tests {
         assert!(hit(SearchKey::On(nov2), &m));
         assert!(!hit(SearchKey::Before(nov2), &m));
         assert!(hit(SearchKey::Since(nov2), &m));
+    }
+
+    #[test]
+    fn case_insensitive_search_agrees_with_lowercasing() {
+        let cases: [(&str, &str); 10] = [
+            ("Hello World", "WORLD"),
+            ("Hello World", "worlds"),
+            ("abc", ""),
+            ("", "a"),
+            ("aaab", "AAB"),
+            ("Kelvin \u{212A}elvin", "kelvin kelvin"),
+            ("\u{130}stanbul", "i\u{307}stanbul"),
+            ("R\u{e9}sum\u{e9}", "R\u{c9}SUM\u{c9}"),
+            ("x\u{212A}", "k"),
+            ("ends with a", "a"),
+        ];
+        for (hay, needle) in cases {
+            let want = hay.to_lowercase().contains(&needle.to_lowercase());
+            assert_eq!(
+                contains_ci_bytes(hay.as_bytes(), needle),
+                want,
+                "{hay:?} {needle:?}"
+            );
+        }
+        assert!(contains_ci_bytes(b"caf\xff FOO", "foo"));
     }
 
     #[test]

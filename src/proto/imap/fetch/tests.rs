@@ -1,6 +1,7 @@
 //! Known answers for ENVELOPE, BODYSTRUCTURE and body sections of tricky messages.
 
 use super::*;
+use crate::message::bodystructure::body_structure;
 use crate::message::parse;
 use crate::store::{Flag, Flags};
 use std::sync::Arc;
@@ -8,13 +9,13 @@ use std::sync::Arc;
 const NESTED: &str = "From: a@x.example\r\nSubject: nested\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\npart one\r\n--b1\r\nContent-Type: message/rfc822\r\nContent-Description: forwarded\r\n\r\nSubject: inner\r\nFrom: =?ISO-8859-1?Q?Andr=E9?= <andre@y.example>\r\nContent-Type: multipart/alternative; boundary=b2\r\n\r\n--b2\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nplain\r\n--b2\r\nContent-Type: text/html\r\n\r\n<b>x</b>\r\n--b2--\r\n--b1\r\nContent-Type: multipart/related; boundary=b3\r\nContent-Disposition: inline\r\nContent-Language: en, fr\r\n\r\n--b3\r\nContent-Type: image/png\r\nContent-ID: <img1>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBO\r\n--b3--\r\n--b1--\r\n";
 
 fn stored(raw: &str) -> StoredMessage {
-    StoredMessage {
-        uid: 5,
-        flags: Flags::new().with(Flag::Seen),
-        modseq: 1,
-        internal_date: 0,
-        raw: Arc::from(raw.as_bytes()),
-    }
+    StoredMessage::new(
+        5,
+        Flags::new().with(Flag::Seen),
+        1,
+        0,
+        Arc::from(raw.as_bytes()),
+    )
 }
 
 fn structure(raw: &str, ext: bool) -> String {
