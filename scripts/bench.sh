@@ -39,7 +39,7 @@ wasm=$(cargo test --profile bench --target wasm32-unknown-unknown --test wasm_be
   python3 -c 'import json,sys
 for l in sys.stdin:
     m = json.loads(l)
-    if m.get("reason") == "compiler-artifact" and m.get("executable"):
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "wasm_bench" and m.get("executable"):
         print(m["executable"])' | tail -n1)
 (cd scripts/bench && CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=900 \
   wasm-bindgen-test-runner "$wasm" --nocapture) 2>&1 | grep '^RESULT' | tee "$out/wasm.txt" >&2

@@ -201,37 +201,56 @@ pub fn header_value(raw: &[u8], name: &str) -> Option<String> {
 }
 
 /// A header block read once, for looking up several fields (ENVELOPE needs ten, a MIME
-/// part's BODYSTRUCTURE seven) without finding its end and decoding it again each time.
+/// part's BODYSTRUCTURE seven) without finding its end, decoding it and splitting it into
+/// lines again each time. Lookups answer exactly as [`header_value`] always did: every line
+/// with a colon (a folded continuation line too) may name a field, the first match wins, and
+/// its value runs on over the continuation lines that follow.
 pub struct HeaderBlock<'a> {
     text: std::borrow::Cow<'a, str>,
+    /// (start, end) of every line, CRLF excluded.
+    lines: Vec<(usize, usize)>,
+    /// (line index, offset of the colon) of every line that has a colon.
+    fields: Vec<(usize, usize)>,
 }
 
 impl<'a> HeaderBlock<'a> {
     /// The header block at the start of `raw` (up to the blank line).
     pub fn new(raw: &'a [u8]) -> Self {
+        let text = String::from_utf8_lossy(&raw[..header_end(raw)]);
+        let mut lines = Vec::new();
+        let mut fields = Vec::new();
+        let mut start = 0;
+        for line in text.split("\r\n") {
+            if let Some(colon) = line.find(':') {
+                fields.push((lines.len(), start + colon));
+            }
+            lines.push((start, start + line.len()));
+            start += line.len() + 2;
+        }
         HeaderBlock {
-            text: String::from_utf8_lossy(&raw[..header_end(raw)]),
+            text,
+            lines,
+            fields,
         }
     }
 
     /// The value of the first field named `name` (unfolded, raw), as [`header_value`].
     pub fn get(&self, name: &str) -> Option<String> {
-        let mut value: Option<String> = None;
-        for line in self.text.split("\r\n") {
-            if let Some(v) = value.as_mut() {
-                if line.starts_with(' ') || line.starts_with('\t') {
-                    v.push_str(line);
-                    continue;
-                }
+        let text: &str = &self.text;
+        let &(i, colon) = self.fields.iter().find(|&&(i, colon)| {
+            text[self.lines[i].0..colon]
+                .trim()
+                .eq_ignore_ascii_case(name)
+        })?;
+        let mut value = text[colon + 1..self.lines[i].1].trim_start().to_string();
+        for &(s, e) in &self.lines[i + 1..] {
+            let line = &text[s..e];
+            if !(line.starts_with(' ') || line.starts_with('\t')) {
                 break;
             }
-            if let Some((n, v)) = line.split_once(':') {
-                if n.trim().eq_ignore_ascii_case(name) {
-                    value = Some(v.trim_start().to_string());
-                }
-            }
+            value.push_str(line);
         }
-        value.map(|v| v.trim_end().to_string())
+        Some(value.trim_end().to_string())
     }
 }
 
@@ -270,6 +289,55 @@ mod tests {
         assert_eq!(inner.subject.as_deref(), Some("inner"));
         assert_eq!(inner.root.header_start, part.body_start);
         assert_eq!(&raw[inner.root.body_start..inner.root.end], b"body");
+    }
+
+    /// The lookup as it was before [`HeaderBlock`]: one scan per field.
+    fn header_value_by_scan(raw: &[u8], name: &str) -> Option<String> {
+        let head = &raw[..header_end(raw)];
+        let text = String::from_utf8_lossy(head);
+        let mut value: Option<String> = None;
+        for line in text.split("\r\n") {
+            if let Some(v) = value.as_mut() {
+                if line.starts_with(' ') || line.starts_with('\t') {
+                    v.push_str(line);
+                    continue;
+                }
+                break;
+            }
+            if let Some((n, v)) = line.split_once(':') {
+                if n.trim().eq_ignore_ascii_case(name) {
+                    value = Some(v.trim_start().to_string());
+                }
+            }
+        }
+        value.map(|v| v.trim_end().to_string())
+    }
+
+    #[test]
+    fn header_block_answers_as_a_scan_does() {
+        let raws: [&[u8]; 6] = [
+            MULTI,
+            b"Subject: a\r\n folded: not a field\r\n\tmore\r\nTo: x\r\n\r\nbody",
+            b"Subject : spaced \r\nSUBJECT: second\r\n\r\n",
+            b"no colon\r\n\r\n",
+            b"",
+            b"X: \xff\xfe\r\nY:\r\n\r\n",
+        ];
+        for raw in raws {
+            let block = HeaderBlock::new(raw);
+            for name in [
+                "subject",
+                "To",
+                "folded",
+                "X",
+                "y",
+                "from",
+                "content-type",
+                "",
+            ] {
+                assert_eq!(block.get(name), header_value_by_scan(raw, name), "{name}");
+            }
+        }
     }
 
     #[test]
