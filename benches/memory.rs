@@ -58,6 +58,10 @@ fn main() {
     // Whatever the store caches next to the raw bytes once every message was FETCHed
     // (ENVELOPE, BODYSTRUCTURE) and searched is counted here.
     fx.run(workloads::FETCH_ALL);
+    report(
+        "after FETCH (FLAGS ENVELOPE BODYSTRUCTURE)",
+        live() - before,
+    );
     fx.run(workloads::SEARCH_TEXT);
     fx.run(workloads::UID_SEARCH);
     let warm = report("after FETCH and SEARCH", live() - before);

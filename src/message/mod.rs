@@ -5,7 +5,7 @@ pub mod bodystructure;
 pub mod envelope;
 pub mod parsed;
 
-pub use parsed::{SearchIndex, Structure};
+pub use parsed::SearchIndex;
 
 use mail_parser::{Address, MessageParser, MimeHeaders, PartType};
 

@@ -1,55 +1,24 @@
-//! What FETCH ([`Structure`]) and SEARCH ([`SearchIndex`]) need from one message, each
-//! computed in a single pass, so a stored message is parsed at most once for each, however
-//! many FETCH and SEARCH commands look at it. The store keeps them next to the raw bytes
-//! (built on first use, never serialized).
+//! What SEARCH needs from one message ([`SearchIndex`]), computed in a single pass, so a stored
+//! message is parsed at most once however many SEARCH commands look at it. The store keeps it
+//! next to the raw bytes (built on first use, never serialized).
 //!
 //! To stay small it keeps offsets into the raw bytes wherever the raw text is enough, and a
 //! decoded copy only where decoding changed something (an encoded-word, an address list, a
 //! base64 or quoted-printable text part).
 
-use super::bodystructure::{body_structure, Body};
-use super::envelope::{envelope, Envelope};
-use super::{MessageInfo, Part};
 use crate::time::unix_from_civil;
 use mail_parser::{Address, HeaderValue, MessageParser, PartType};
 
 /// One header field of the message's own header block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderField {
-    /// The field name as `mail-parser` names it (its canonical spelling for known fields).
-    pub name: Box<str>,
+    /// Where the field starts (its name): `raw[start..value.0]` is the name and its colon.
+    pub start: u32,
     /// The raw value: `raw[value.0..value.1]`.
     pub value: (u32, u32),
     /// The value decoded (encoded-words, address lists), when it is not already a substring of
     /// the raw value.
     pub decoded: Option<Box<str>>,
-}
-
-/// What FETCH needs: the MIME structure with offsets, ENVELOPE and BODY/BODYSTRUCTURE.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Structure {
-    pub info: MessageInfo,
-    /// FETCH ENVELOPE.
-    pub envelope: Envelope,
-    /// FETCH BODY / BODYSTRUCTURE.
-    pub body: Body,
-}
-
-impl Structure {
-    /// Parses `raw` once. Never fails (see [`super::parse`]).
-    pub fn new(raw: &[u8]) -> Structure {
-        let info = super::parse(raw);
-        Structure {
-            envelope: envelope(raw),
-            body: body_structure(raw, &info.root),
-            info,
-        }
-    }
-
-    /// The root MIME part.
-    pub fn root(&self) -> &Part {
-        &self.info.root
-    }
 }
 
 /// What SEARCH needs beyond the raw bytes: the header fields with their decoded values, the
@@ -105,6 +74,15 @@ fn verbatim_in(hay: &[u8], text: &str) -> bool {
             && hay.windows(text.len()).any(|w| w == text.as_bytes()))
 }
 
+impl HeaderField {
+    /// True when the field is called `name` (ASCII case-insensitive).
+    pub fn is_named(&self, raw: &[u8], name: &str) -> bool {
+        raw.get(self.start as usize..self.value.0 as usize)
+            .and_then(|f| f.strip_suffix(b":"))
+            .is_some_and(|n| n.trim_ascii().eq_ignore_ascii_case(name.as_bytes()))
+    }
+}
+
 impl SearchIndex {
     /// Parses `raw` once. Never fails: a message `mail-parser` cannot read has no fields.
     pub fn new(raw: &[u8]) -> SearchIndex {
@@ -119,7 +97,7 @@ impl SearchIndex {
                 let rawv = raw.get(s as usize..e as usize).unwrap_or(b"");
                 let dec = decoded_header(h.value());
                 HeaderField {
-                    name: h.name().into(),
+                    start: h.offset_field(),
                     value: (s, e),
                     decoded: (!verbatim_in(rawv, &dec)).then(|| dec.into()),
                 }

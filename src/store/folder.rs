@@ -1,8 +1,9 @@
 //! One folder: messages in UID order, UIDVALIDITY/UIDNEXT, and the change log.
 
 use super::flags::Flags;
-use crate::message::{SearchIndex, Structure};
+use crate::message::SearchIndex;
 use serde::{Deserialize, Serialize};
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -49,14 +50,16 @@ pub struct StoredMessage {
 /// clones. Equal to any other (they are derived from the raw bytes, which are compared).
 #[derive(Clone, Default)]
 pub struct ParsedCache {
-    structure: OnceLock<Arc<Structure>>,
+    /// A protocol's own view (IMAP keeps its rendered ENVELOPE and BODYSTRUCTURE here), so the
+    /// store needs to know nothing about it.
+    view: OnceLock<Arc<dyn Any + Send + Sync>>,
     search: OnceLock<Arc<SearchIndex>>,
 }
 
 impl fmt::Debug for ParsedCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ParsedCache")
-            .field("structure", &self.structure.get().is_some())
+            .field("view", &self.view.get().is_some())
             .field("search", &self.search.get().is_some())
             .finish()
     }
@@ -103,11 +106,21 @@ impl StoredMessage {
         }
     }
 
-    /// The MIME structure, ENVELOPE and BODYSTRUCTURE (FETCH): parsed on first use, then kept.
-    pub fn structure(&self) -> &Structure {
-        self.parsed
-            .structure
-            .get_or_init(|| Arc::new(Structure::new(&self.raw)))
+    /// A view derived from the raw bytes by `build`, built on first use and then kept (one view
+    /// type per message: asking for another type builds it each time, uncached).
+    pub fn view<T: Any + Send + Sync>(&self, build: impl FnOnce(&[u8]) -> T) -> Arc<T> {
+        if let Some(any) = self.parsed.view.get() {
+            return match Arc::clone(any).downcast::<T>() {
+                Ok(t) => t,
+                Err(_) => Arc::new(build(&self.raw)),
+            };
+        }
+        let t = Arc::new(build(&self.raw));
+        let _ = self
+            .parsed
+            .view
+            .set(t.clone() as Arc<dyn Any + Send + Sync>);
+        t
     }
 
     /// Header fields and decoded texts (SEARCH): parsed on first use, then kept.

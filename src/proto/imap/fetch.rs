@@ -7,11 +7,39 @@
 
 use super::parse::{FetchAtt, Section, SectionText};
 use super::response::{astring, literal, nstring, string};
-use crate::message::bodystructure::Body;
-use crate::message::envelope::{EnvAddr, Envelope};
+use crate::message::bodystructure::{body_structure, Body};
+use crate::message::envelope::{envelope, EnvAddr, Envelope};
 use crate::message::{header_end, Part};
 use crate::store::StoredMessage;
 use crate::time::format_imap_datetime;
+
+/// What FETCH keeps of a message after its first FETCH (in the store's per-message view
+/// slot, see [`StoredMessage::view`]): ENVELOPE, BODY and BODYSTRUCTURE already rendered, and
+/// the MIME part tree with its offsets for body sections. One parse per message, ever.
+pub struct FetchView {
+    root: Part,
+    envelope: Box<[u8]>,
+    body: Box<[u8]>,
+    bodystructure: Box<[u8]>,
+}
+
+impl FetchView {
+    pub fn new(raw: &[u8]) -> FetchView {
+        let info = crate::message::parse(raw);
+        let structure = body_structure(raw, &info.root);
+        let render = |f: &dyn Fn(&mut Vec<u8>)| {
+            let mut v = Vec::new();
+            f(&mut v);
+            v.into_boxed_slice()
+        };
+        FetchView {
+            envelope: render(&|out| write_envelope(out, &envelope(raw))),
+            body: render(&|out| write_body(out, &structure, false)),
+            bodystructure: render(&|out| write_body(out, &structure, true)),
+            root: info.root,
+        }
+    }
+}
 
 /// The flag list of a message as the session sees it (with `\Recent` when it is recent).
 pub fn flag_list(msg: &StoredMessage, recent: bool) -> String {
@@ -37,6 +65,17 @@ pub fn fetch_response(
     flags_too: bool,
 ) -> Vec<u8> {
     let raw: &[u8] = &msg.raw;
+    let needs_view = items.iter().any(|a| {
+        matches!(
+            a,
+            FetchAtt::Envelope
+                | FetchAtt::Body
+                | FetchAtt::BodyStructure
+                | FetchAtt::Section { .. }
+        )
+    });
+    let view = needs_view.then(|| msg.view(FetchView::new));
+    let view = view.as_deref();
     let mut out = format!("* {seq} FETCH (").into_bytes();
     let mut first = true;
     let mut sep = |out: &mut Vec<u8>| {
@@ -82,20 +121,25 @@ pub fn fetch_response(
             }
             FetchAtt::Envelope => {
                 out.extend_from_slice(b"ENVELOPE ");
-                write_envelope(&mut out, &msg.structure().envelope);
+                out.extend_from_slice(view.map_or(&b"NIL"[..], |v| &v.envelope));
             }
             FetchAtt::Body | FetchAtt::BodyStructure => {
                 let ext = *att == FetchAtt::BodyStructure;
                 out.extend_from_slice(if ext { b"BODYSTRUCTURE " } else { b"BODY " });
-                write_body(&mut out, &msg.structure().body, ext);
+                out.extend_from_slice(view.map_or(&b"NIL"[..], |v| {
+                    if ext {
+                        &v.bodystructure
+                    } else {
+                        &v.body
+                    }
+                }));
             }
             FetchAtt::Section {
                 section, partial, ..
             } => {
-                let info = &msg.structure().info;
                 out.extend_from_slice(section_label(section, *partial).as_bytes());
                 out.push(b' ');
-                match section_bytes(raw, &info.root, section) {
+                match view.and_then(|v| section_bytes(raw, &v.root, section)) {
                     Some(bytes) => {
                         let bytes = match partial {
                             Some((start, count)) => {

@@ -180,7 +180,7 @@ fn eval(key: &SearchKey, v: &mut View<'_>) -> bool {
         K::Header(name, needle) => {
             let raw: &[u8] = &m.raw;
             v.parsed().headers.iter().any(|h| {
-                h.name.eq_ignore_ascii_case(name) && {
+                h.is_named(raw, name) && {
                     let rawv = raw
                         .get(h.value.0 as usize..h.value.1 as usize)
                         .unwrap_or(b"");
