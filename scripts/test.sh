@@ -17,6 +17,9 @@ cargo clippy --all-targets -- -D warnings
 step "cargo clippy (wasm32: the engine and the UI)"
 cargo clippy --lib --bin mail-sandbox-web --target wasm32-unknown-unknown -- -D warnings
 
+step "benchmarks compile (native ones are checked by clippy above; the wasm one here)"
+cargo check --target wasm32-unknown-unknown --test wasm_bench
+
 step "cargo test"
 cargo test
 

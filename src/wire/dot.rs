@@ -3,25 +3,41 @@
 /// Stuffs `body` for transmission and appends the `<CRLF>.<CRLF>` terminator. Bare LFs in the
 /// body become CRLF, and a body not ending in CRLF gets one.
 pub fn stuff(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + body.len() / 64 + 5);
-    let mut at_line_start = true;
-    let mut prev = 0u8;
-    for &b in body {
-        if at_line_start && b == b'.' {
+    let mut out = Vec::new();
+    stuff_into(&mut out, body);
+    out
+}
+
+/// [`stuff`], appending to `out`: copies line by line (not byte by byte), so a large message
+/// costs little more than one copy.
+pub fn stuff_into(out: &mut Vec<u8>, body: &[u8]) {
+    out.reserve(body.len() + body.len() / 64 + 5);
+    let start = out.len();
+    let mut rest = body;
+    while !rest.is_empty() {
+        // At the start of a line.
+        if rest[0] == b'.' {
             out.push(b'.');
         }
-        if b == b'\n' && prev != b'\r' {
-            out.push(b'\r');
+        match rest.iter().position(|&b| b == b'\n') {
+            None => {
+                out.extend_from_slice(rest);
+                break;
+            }
+            Some(i) => {
+                out.extend_from_slice(&rest[..i]);
+                if i == 0 || rest[i - 1] != b'\r' {
+                    out.push(b'\r');
+                }
+                out.push(b'\n');
+                rest = &rest[i + 1..];
+            }
         }
-        out.push(b);
-        at_line_start = b == b'\n';
-        prev = b;
     }
-    if !out.is_empty() && !out.ends_with(b"\r\n") {
+    if out.len() > start && !out[start..].ends_with(b"\r\n") {
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b".\r\n");
-    out
 }
 
 /// Outcome of feeding bytes to a [`DotReader`].
@@ -113,6 +129,53 @@ impl DotReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-by-byte form `stuff_into` replaced.
+    fn stuff_bytewise(body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut at_line_start = true;
+        let mut prev = 0u8;
+        for &b in body {
+            if at_line_start && b == b'.' {
+                out.push(b'.');
+            }
+            if b == b'\n' && prev != b'\r' {
+                out.push(b'\r');
+            }
+            out.push(b);
+            at_line_start = b == b'\n';
+            prev = b;
+        }
+        if !out.is_empty() && !out.ends_with(b"\r\n") {
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b".\r\n");
+        out
+    }
+
+    #[test]
+    fn line_wise_stuffing_matches_byte_wise() {
+        let cases: [&[u8]; 12] = [
+            b"",
+            b"\n",
+            b"\r",
+            b"\r\n",
+            b".",
+            b"..\r\n.x\n\n.\r\n",
+            b"x",
+            b"a\r\nb",
+            b"\r\r\n.\r",
+            b"\n.\n..\n",
+            b"line one\r\n.line two\nthree\r",
+            b"end\r\n",
+        ];
+        for body in cases {
+            assert_eq!(stuff(body), stuff_bytewise(body), "{body:?}");
+            let mut out = b"+OK status\r\n".to_vec();
+            stuff_into(&mut out, body);
+            assert_eq!(&out[12..], &stuff_bytewise(body)[..], "{body:?}");
+        }
+    }
 
     #[test]
     fn stuff_and_unstuff_round_trip_at_every_split() {

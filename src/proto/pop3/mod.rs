@@ -134,7 +134,7 @@ impl Pop3Session {
     /// `.` CRLF (RFC 1939 §3).
     fn reply_multiline(&mut self, status: impl AsRef<str>, body: &[u8]) {
         let mut bytes = format!("{}\r\n", status.as_ref()).into_bytes();
-        bytes.extend_from_slice(&crate::wire::dot::stuff(body));
+        crate::wire::dot::stuff_into(&mut bytes, body);
         self.out.transmit(bytes);
     }
 

@@ -5,6 +5,7 @@ use super::command::{Request, Verb};
 use super::maildrop::{parse_count, top_of, Maildrop, MAILDROP_FOLDER};
 use super::{Pop3Session, Pop3State};
 use crate::store::Store;
+use std::sync::Arc;
 
 impl Pop3Session {
     /// Dispatches a TRANSACTION command (the state was checked by the caller).
@@ -50,7 +51,9 @@ impl Pop3Session {
 /// A reply: one line, or a status line and a body to byte-stuff.
 enum Reply {
     Line(String),
-    Multi(String, Vec<u8>),
+    /// The body is shared with the store (RETR sends the stored bytes without copying them
+    /// first).
+    Multi(String, Arc<[u8]>),
 }
 
 impl From<Result<Reply, String>> for Reply {
@@ -88,7 +91,7 @@ fn handle_list_all(maildrop: &Maildrop) -> Reply {
         .collect();
     Reply::Multi(
         format!("+OK {count} messages ({octets} octets)"),
-        body.into_bytes(),
+        body.into_bytes().into(),
     )
 }
 
@@ -106,7 +109,7 @@ fn handle_uidl_all(maildrop: &Maildrop) -> Reply {
         .collect();
     Reply::Multi(
         "+OK unique-id listing follows".to_string(),
-        body.into_bytes(),
+        body.into_bytes().into(),
     )
 }
 
@@ -120,10 +123,7 @@ fn handle_uidl_one(maildrop: &Maildrop, arg: &str) -> Result<Reply, String> {
 fn handle_retr(maildrop: &Maildrop, store: &Store, arg: &str) -> Result<Reply, String> {
     let n = maildrop.lookup(arg)?;
     let raw = maildrop.raw(store, n).ok_or_else(|| vanished(n))?;
-    Ok(Reply::Multi(
-        format!("+OK {} octets", raw.len()),
-        raw.to_vec(),
-    ))
+    Ok(Reply::Multi(format!("+OK {} octets", raw.len()), raw))
 }
 
 /// TOP msg n (RFC 1939 §7): the headers, the blank line, then `n` body lines.
@@ -135,7 +135,7 @@ fn handle_top(maildrop: &Maildrop, store: &Store, arg: &str, lines: &str) -> Res
     let raw = maildrop.raw(store, n).ok_or_else(|| vanished(n))?;
     Ok(Reply::Multi(
         format!("+OK top of message {n} follows"),
-        top_of(&raw, lines),
+        top_of(&raw, lines).into(),
     ))
 }
 
