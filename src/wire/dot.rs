@@ -76,15 +76,21 @@ impl DotReader {
 
     /// Feeds bytes; stops at the terminator.
     pub fn push(&mut self, bytes: &[u8]) -> DotStatus {
-        for (i, &b) in bytes.iter().enumerate() {
-            if b != b'\n' {
-                if self.line.len() < self.max_line + 1 {
-                    self.line.push(b);
-                } else {
-                    self.line_too_long = true;
-                }
-                continue;
+        let mut at = 0;
+        while at < bytes.len() {
+            // Copy up to the next LF in one go (at most max_line + 1 octets of a line are kept).
+            let rest = &bytes[at..];
+            let seg = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+            let room = (self.max_line + 1).saturating_sub(self.line.len());
+            self.line.extend_from_slice(&rest[..seg.min(room)]);
+            if seg > room {
+                self.line_too_long = true;
             }
+            if seg == rest.len() {
+                break;
+            }
+            let i = at + seg;
+            at = i + 1;
             if self.line.last() == Some(&b'\r') {
                 self.line.pop();
             }
@@ -151,6 +157,79 @@ mod tests {
         }
         out.extend_from_slice(b".\r\n");
         out
+    }
+
+    /// The byte-by-byte reader `DotReader::push` replaced: (body, oversized, too long, consumed).
+    fn read_bytewise(
+        input: &[u8],
+        max_size: usize,
+        max_line: usize,
+    ) -> (Vec<u8>, bool, bool, Option<usize>) {
+        let (mut body, mut line, mut oversized, mut too_long) =
+            (Vec::new(), Vec::new(), false, false);
+        for (i, &b) in input.iter().enumerate() {
+            if b != b'\n' {
+                if line.len() < max_line + 1 {
+                    line.push(b);
+                } else {
+                    too_long = true;
+                }
+                continue;
+            }
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            if line.as_slice() == b"." {
+                return (body, oversized, too_long, Some(i + 1));
+            }
+            let content = if line.first() == Some(&b'.') {
+                &line[1..]
+            } else {
+                &line[..]
+            };
+            if content.len() + 2 > max_line {
+                too_long = true;
+            }
+            if body.len() + content.len() + 2 > max_size {
+                oversized = true;
+            } else if !oversized {
+                body.extend_from_slice(content);
+                body.extend_from_slice(b"\r\n");
+            }
+            line.clear();
+        }
+        (body, oversized, too_long, None)
+    }
+
+    #[test]
+    fn segment_wise_reading_matches_byte_wise_at_every_split() {
+        let inputs: [&[u8]; 5] = [
+            b"a\r\n..b\nccccccccccc\r\n.\r\ntail",
+            b"0123456789abcdef\n\r\n\n.\n",
+            b"no terminator\r\nat all",
+            b"x\r\ny\r\nzzzzzzzzzzzzzzzzzzzzzzzzzz\r\n.\r\n",
+            b".\r\n",
+        ];
+        for input in inputs {
+            for (max_size, max_line) in [(1000, 1000), (20, 8), (5, 3)] {
+                let want = read_bytewise(input, max_size, max_line);
+                for split in 1..=input.len().max(1) {
+                    let mut r = DotReader::new(max_size, max_line);
+                    let mut consumed = None;
+                    let mut fed = 0;
+                    for piece in input.chunks(split) {
+                        if let DotStatus::Done { consumed: c } = r.push(piece) {
+                            consumed = Some(fed + c);
+                            break;
+                        }
+                        fed += piece.len();
+                    }
+                    let got = (r.is_oversized(), r.is_line_too_long(), consumed);
+                    assert_eq!(got, (want.1, want.2, want.3), "{input:?} split {split}");
+                    assert_eq!(r.into_body(), want.0, "{input:?} split {split}");
+                }
+            }
+        }
     }
 
     #[test]
