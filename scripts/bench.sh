@@ -79,7 +79,8 @@ def rate(ms, units, unit):
     per_s = units / (ms / 1000) if ms > 0 else float("inf")
     if unit == "select":
         return f"{ms / units:.2f} ms/SELECT"
-    return f"{ms:.0f} ms ({per_s:,.0f} {unit}/s)"
+    shown = f"{ms:.2f}" if ms < 10 else f"{ms:.0f}"
+    return f"{shown} ms / {units:,} {unit} ({per_s:,.0f} {unit}/s)"
 
 for key, (ms, units, unit) in native.items():
     w = wasm.get(key)

@@ -513,7 +513,7 @@ pub const RUNS: usize = 3;
 
 /// Runs every workload [`RUNS`] times with fixed counts, timing each with `clock`
 /// (milliseconds) and keeping the fastest run: the same code and counts natively
-/// (`std::time::Instant`) and in wasm (`Date.now()`). `report` gets each result as soon as it
+/// (`std::time::Instant`) and in wasm (`performance.now()`). `report` gets each result as soon as it
 /// is known.
 pub fn run_all(
     clock: &dyn Fn() -> f64,
@@ -579,9 +579,9 @@ pub fn run_all(
             report,
             "world_commands_with_10k_queued",
             "cmd",
-            200,
+            2_000,
             &mut || {
-                q.type_commands(200);
+                q.type_commands(2_000);
             },
         );
     }
@@ -643,12 +643,13 @@ pub fn run_all(
         }
         let mut fx = ImapFixture::new(n);
         for (name, cmd, unit) in names {
+            // Enough repetitions for a run of several milliseconds at least.
             let reps = match unit {
                 "select" => 5_000_000 / n,
-                "cmd" => 1_000,
-                _ => 1,
+                "cmd" => 20_000,
+                _ => 100_000 / n,
             };
-            let units = if unit == "msg" { n } else { reps };
+            let units = if unit == "msg" { n * reps } else { reps };
             time(report, name, unit, units, &mut || {
                 for _ in 0..reps {
                     fx.run(cmd);
