@@ -1,6 +1,9 @@
 //! A read-only RFC 5322 / MIME view of a stored message, through `mail-parser` (no hand-written
 //! MIME parser). The view is owned and small, so it can be computed once at delivery and kept.
 
+pub mod bodystructure;
+pub mod envelope;
+
 use mail_parser::{Address, MessageParser, MimeHeaders, PartType};
 
 /// One address of an address list (group members are flattened, group names kept).
@@ -128,8 +131,12 @@ fn build_part(msg: &mail_parser::Message<'_>, id: usize, base: usize, depth: usi
                 .map(|&i| build_part(msg, i as usize, base, depth + 1))
                 .collect();
         }
-        PartType::Message(inner) if depth < 64 => {
-            part.message = Some(Box::new(info_of(inner, part.body_start, depth + 1)));
+        // mail-parser gives a nested message offsets into the whole raw message, unless it had
+        // to decode it first (a base64 message/rfc822): then the offsets mean nothing here.
+        PartType::Message(inner)
+            if depth < 64 && inner.raw_message.len() == msg.raw_message.len() =>
+        {
+            part.message = Some(Box::new(info_of(inner, base, depth + 1)));
         }
         _ => {}
     }

@@ -270,6 +270,20 @@ impl World {
             if !busy {
                 break;
             }
+            self.notify_store_watchers();
+        }
+    }
+
+    /// Lets sessions that watch the store (IMAP, for IDLE) look at the change log.
+    fn notify_store_watchers(&mut self) {
+        let watchers: Vec<ConnId> = self
+            .servers
+            .iter()
+            .filter(|(_, s)| s.session.is_store_watcher())
+            .map(|(c, _)| *c)
+            .collect();
+        for conn in watchers {
+            self.with_server(conn, |s, env, now| s.handle_timeout(env, now));
         }
     }
 
