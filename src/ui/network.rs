@@ -1,0 +1,347 @@
+//! The network picture (SVG): the four hosts left to right as in the seed figure, the links
+//! labelled with their protocol, mailboxes with counts on the mailbox hosts, the relay queue on
+//! the MTA hosts, and an envelope moving along a link in the direction of its bytes.
+
+use super::app::Ctx;
+use super::clock::fmt_span;
+use crate::net::HostId;
+use crate::relay::RcptState;
+use crate::sandbox::HostRole;
+use leptos::prelude::*;
+
+const W: f64 = 1000.0;
+const BOX_W: f64 = 160.0;
+const BOX_TOP: f64 = 58.0;
+const BOX_H: f64 = 118.0;
+const LINK_Y: f64 = 117.0;
+const PANEL_TOP: f64 = 262.0;
+
+fn center_x(i: usize, n: usize) -> f64 {
+    let slot = W / n.max(1) as f64;
+    slot * i as f64 + slot / 2.0
+}
+
+/// The protocol label of the link between neighbours `i` and `i + 1` of the default world.
+fn link_label(i: usize) -> (&'static str, &'static str) {
+    match i {
+        0 => ("SMTP submission", ":587"),
+        1 => ("SMTP relay :25", "via MX lookup"),
+        _ => ("POP3 :110", "IMAP :143"),
+    }
+}
+
+#[derive(Clone)]
+struct HostBox {
+    id: HostId,
+    idx: usize,
+    name: String,
+    addr: String,
+    label: String,
+    client: bool,
+}
+
+#[component]
+pub fn NetworkPicture() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let hosts: Vec<HostBox> = ctx.with(|w| {
+        w.host_infos()
+            .iter()
+            .enumerate()
+            .map(|(idx, info)| {
+                let (name, addr) = w
+                    .net
+                    .host(info.id)
+                    .map(|h| (h.name.clone(), h.addr.clone()))
+                    .unwrap_or_default();
+                HostBox {
+                    id: info.id,
+                    idx,
+                    name,
+                    addr,
+                    label: info.label.clone(),
+                    client: info.role == HostRole::Client,
+                }
+            })
+            .collect()
+    });
+    let n = hosts.len();
+    let mut pairs = Vec::new();
+    for a in &hosts {
+        for b in &hosts {
+            if a.idx < b.idx {
+                pairs.push((a.clone(), b.clone()));
+            }
+        }
+    }
+    let links = pairs
+        .into_iter()
+        .map(|(a, b)| link_view(ctx, a, b, n))
+        .collect_view();
+    let boxes = hosts
+        .iter()
+        .cloned()
+        .map(|h| host_view(ctx, h, n))
+        .collect_view();
+    let panels = hosts
+        .iter()
+        .cloned()
+        .map(|h| panel_view(ctx, h, n))
+        .collect_view();
+    view! {
+        <div class="net-wrap">
+            <svg
+                class="net"
+                viewBox="0 0 1000 420"
+                role="group"
+                aria-label="Network picture: sender's PC, ISP SMTP host, corporate SMTP host with the mailboxes, recipient's PC"
+                data-testid="network"
+            >
+                <defs>
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+                        <path d="M0 0 L10 5 L0 10 z" fill="#4a5568"></path>
+                    </marker>
+                </defs>
+                {links}
+                {boxes}
+                {panels}
+            </svg>
+        </div>
+    }
+}
+
+fn link_view(ctx: Ctx, a: HostBox, b: HostBox, n: usize) -> impl IntoView {
+    let adjacent = b.idx == a.idx + 1;
+    let (xa, xb) = (center_x(a.idx, n), center_x(b.idx, n));
+    let (ida, idb) = (a.id, b.id);
+    // Straight between neighbours; an arc below the boxes for any other pair.
+    let (path_ab, path_ba) = if adjacent {
+        let (x1, x2) = (xa + BOX_W / 2.0, xb - BOX_W / 2.0);
+        (
+            format!("M{x1} {LINK_Y} L{x2} {LINK_Y}"),
+            format!("M{x2} {LINK_Y} L{x1} {LINK_Y}"),
+        )
+    } else {
+        let y0 = BOX_TOP + BOX_H;
+        let depth = 40.0 + 12.0 * (b.idx - a.idx) as f64;
+        let mid = (xa + xb) / 2.0;
+        (
+            format!("M{xa} {y0} Q{mid} {} {xb} {y0}", y0 + depth * 2.0),
+            format!("M{xb} {y0} Q{mid} {} {xa} {y0}", y0 + depth * 2.0),
+        )
+    };
+    let lit = Memo::new(move |_| {
+        let act = ctx.active.get();
+        let ab = act.iter().any(|x| {
+            (x.client == ida && x.server == idb && x.to_server)
+                || (x.client == idb && x.server == ida && !x.to_server)
+        });
+        let ba = act.iter().any(|x| {
+            (x.client == idb && x.server == ida && x.to_server)
+                || (x.client == ida && x.server == idb && !x.to_server)
+        });
+        (ab, ba)
+    });
+    let cut = Memo::new(move |_| {
+        ctx.tick.get();
+        ctx.with(|w| w.net.is_link_cut(ida, idb))
+    });
+    let visible = move || adjacent || cut.get() || lit.get().0 || lit.get().1;
+    let class = move || {
+        let (ab, ba) = lit.get();
+        let mut c = String::from("link");
+        if !adjacent {
+            c.push_str(" direct");
+        }
+        if ab || ba {
+            c.push_str(" active");
+        }
+        if cut.get() {
+            c.push_str(" cut");
+        }
+        if !visible() {
+            c.push_str(" hidden");
+        }
+        c
+    };
+    let testid = format!("link-{}-{}", a.name, b.name);
+    let label = adjacent.then(|| {
+        let (l1, l2) = link_label(a.idx);
+        let mx = (xa + xb) / 2.0;
+        view! {
+            <text class="link-label" x=mx y="26" text-anchor="middle">{l1}</text>
+            <text class="link-label sub" x=mx y="44" text-anchor="middle">{l2}</text>
+        }
+    });
+    let envelope = move |path: String| {
+        view! {
+            <g class="envelope" aria-hidden="true">
+                <rect x="-9" y="-6" width="18" height="12" rx="2"></rect>
+                <path d="M-9 -6 L0 1 L9 -6"></path>
+                <animateMotion dur="0.9s" repeatCount="indefinite" path=path></animateMotion>
+            </g>
+        }
+    };
+    let (pab, pba) = (path_ab.clone(), path_ab.clone());
+    let _ = pba;
+    let ab_path = pab.clone();
+    let ba_path = path_ba.clone();
+    view! {
+        <g class=class data-testid=testid data-active=move || (lit.get().0 || lit.get().1).to_string()
+            data-cut=move || cut.get().to_string()>
+            {label}
+            <path class="wire" d=path_ab fill="none"></path>
+            {move || lit.get().0.then(|| envelope(ab_path.clone()))}
+            {move || lit.get().1.then(|| envelope(ba_path.clone()))}
+        </g>
+    }
+}
+
+fn host_view(ctx: Ctx, h: HostBox, n: usize) -> impl IntoView {
+    let id = h.id;
+    let x = center_x(h.idx, n) - BOX_W / 2.0;
+    let up = Memo::new(move |_| {
+        ctx.tick.get();
+        ctx.with(|w| w.net.is_up(id))
+    });
+    let selected = move || ctx.selected.get() == Some(id);
+    let class = move || {
+        format!(
+            "host-box {}{}{}",
+            if h.client { "client" } else { "server" },
+            if up.get() { "" } else { " down" },
+            if selected() { " selected" } else { "" }
+        )
+    };
+    let toggle = move || {
+        ctx.selected
+            .update(|s| *s = if *s == Some(id) { None } else { Some(id) })
+    };
+    let icon = if h.client { "🖥" } else { "🗄" };
+    let cx = x + BOX_W / 2.0;
+    let aria = format!("{}: {} ({}). Show details", h.label, h.name, h.addr);
+    let (l1, l2) = match h.label.split_once(" (") {
+        Some((a, b)) => (a.to_string(), format!("({b}")),
+        None => (h.label.clone(), String::new()),
+    };
+    view! {
+        <g
+            class=class
+            role="button"
+            tabindex="0"
+            aria-label=aria
+            aria-pressed=move || selected().to_string()
+            data-testid="host-card"
+            data-host=h.name.clone()
+            data-up=move || up.get().to_string()
+            on:click=move |_| toggle()
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Enter" || ev.key() == " " {
+                    ev.prevent_default();
+                    toggle();
+                }
+            }
+        >
+            <rect x=x y=BOX_TOP width=BOX_W height=BOX_H rx="10"></rect>
+            <text class="icon" x=cx y=BOX_TOP + 28.0 text-anchor="middle">{icon}</text>
+            <text class="hl" x=cx y=BOX_TOP + 50.0 text-anchor="middle">{l1}</text>
+            <text class="hl2" x=cx y=BOX_TOP + 66.0 text-anchor="middle">{l2}</text>
+            <text class="hn" x=cx y=BOX_TOP + 86.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.clone()}</tspan></text>
+            <text class="ha" x=cx y=BOX_TOP + 104.0 text-anchor="middle">{h.addr.clone()}</text>
+            {move || (!up.get()).then(|| view! {
+                <text class="down-badge" x=cx y=BOX_TOP - 6.0 text-anchor="middle">"⛔ down"</text>
+            })}
+        </g>
+    }
+}
+
+/// Mailboxes and the relay queue, drawn under a host.
+fn panel_view(ctx: Ctx, h: HostBox, n: usize) -> impl IntoView {
+    let x = center_x(h.idx, n) - BOX_W / 2.0 - 8.0;
+    let w = BOX_W + 16.0;
+    let name = h.name.clone();
+    let data = move || {
+        ctx.tick.get();
+        ctx.with(|wd| {
+            let mut rows: Vec<(String, String, &'static str)> = Vec::new();
+            let boxes: Vec<_> = wd.store.accounts_on_host(&name).collect();
+            if !boxes.is_empty() {
+                rows.push(("Mailboxes".into(), String::new(), "title"));
+                for a in boxes {
+                    let inbox = wd
+                        .store
+                        .folder(&a.address, "INBOX")
+                        .map(|f| f.len())
+                        .unwrap_or(0);
+                    rows.push((
+                        format!("📬 {}", a.address.split('@').next().unwrap_or("")),
+                        inbox.to_string(),
+                        "mbox",
+                    ));
+                }
+            }
+            let q: Vec<_> = wd.queue.entries().filter(|e| e.host == name).collect();
+            let role_server = !h.client;
+            if role_server {
+                rows.push((
+                    format!("Relay queue: {}", q.len()),
+                    String::new(),
+                    "title q",
+                ));
+                for e in q.iter().take(2) {
+                    let to: Vec<&str> = e
+                        .recipients
+                        .iter()
+                        .filter(|r| !matches!(r.state, RcptState::Delivered))
+                        .map(|r| r.address.as_str())
+                        .collect();
+                    let when = fmt_span(e.next_attempt.saturating_since(wd.now()));
+                    rows.push((
+                        format!("✉ → {}", to.join(", ")),
+                        format!("try {} · next {when}", e.attempts + 1),
+                        "qe",
+                    ));
+                }
+            }
+            rows
+        })
+    };
+    let host = h.name.clone();
+    view! {
+        <g class="panel" data-testid=format!("panel-{host}")>
+            {move || {
+                let rows = data();
+                if rows.is_empty() {
+                    return ().into_any();
+                }
+                let height = 12.0 + rows.len() as f64 * 20.0;
+                let mut y = PANEL_TOP + 4.0;
+                let items = rows
+                    .into_iter()
+                    .map(|(a, b, kind)| {
+                        y += 20.0;
+                        let testid = match kind {
+                            "mbox" => format!("mbox-{}", a.trim_start_matches("📬 ")),
+                            "title q" => "queue-count".to_string(),
+                            "qe" => "queue-entry".to_string(),
+                            _ => String::new(),
+                        };
+                        let qe = kind == "qe";
+                        view! {
+                            <text class=format!("row {kind}") x=x + 10.0 y=y data-testid=testid>
+                                {a}
+                                {(!b.is_empty() && !qe).then(|| view! { <tspan class="count" x=x + w - 10.0 text-anchor="end">{b.clone()}</tspan> })}
+                            </text>
+                            {qe.then(|| { y += 16.0; view! { <text class="row qd" x=x + 22.0 y=y>{b}</text> } })}
+                        }
+                    })
+                    .collect_view();
+                let height = height + (y - PANEL_TOP - 4.0 - (height - 12.0)).max(0.0);
+                view! {
+                    <rect class="panel-bg" x=x y=PANEL_TOP width=w height=height rx="8"></rect>
+                    {items}
+                }
+                .into_any()
+            }}
+        </g>
+    }
+}
