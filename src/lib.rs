@@ -5,6 +5,7 @@
 //! [`message`], [`store`], [`session`] + [`proto`], [`net`], [`relay`], [`sandbox`], and the
 //! wasm-only `ui`.
 
+pub mod learn;
 pub mod message;
 pub mod net;
 pub mod proto;

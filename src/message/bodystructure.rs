@@ -127,6 +127,10 @@ pub fn body_structure(raw: &[u8], part: &Part) -> Body {
     let (media_type, subtype) = if part.is_multipart() {
         // A multipart without parts cannot be described as one: call it what it holds.
         ("text".to_string(), "plain".to_string())
+    } else if part.media_type == "message" && message.is_none() {
+        // An enclosed message we cannot map (e.g. base64-encoded): the message/rfc822 form
+        // needs an envelope and a structure, so describe it as opaque data instead.
+        ("application".to_string(), "octet-stream".to_string())
     } else {
         (part.media_type.clone(), part.subtype.clone())
     };
@@ -160,5 +164,30 @@ mod tests {
         assert_eq!(count_lines(b"a\r\nb\r\n"), 2);
         assert_eq!(count_lines(b"a\r\nb"), 2);
         assert_eq!(count_lines(b""), 0);
+    }
+
+    #[test]
+    fn base64_enclosed_message_is_described_as_opaque_data() {
+        let raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeA0KDQpoaQ0K\r\n--b--\r\n";
+        let info = super::super::parse(raw);
+        let Body::Multi { parts, .. } = body_structure(raw, &info.root) else {
+            panic!("multipart expected")
+        };
+        let Body::Single {
+            media_type,
+            subtype,
+            message,
+            fields,
+            ..
+        } = &parts[0]
+        else {
+            panic!("single part expected")
+        };
+        assert_eq!(
+            (media_type.as_str(), subtype.as_str()),
+            ("application", "octet-stream")
+        );
+        assert!(message.is_none());
+        assert_eq!(fields.encoding, "BASE64");
     }
 }

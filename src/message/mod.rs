@@ -241,6 +241,17 @@ mod tests {
     }
 
     #[test]
+    fn enclosed_message_offsets_point_into_the_raw_message() {
+        let raw: &[u8] = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nbody\r\n--b--\r\n";
+        let info = parse(raw);
+        let part = &info.root.children[0];
+        let inner = part.message.as_ref().expect("enclosed message");
+        assert_eq!(inner.subject.as_deref(), Some("inner"));
+        assert_eq!(inner.root.header_start, part.body_start);
+        assert_eq!(&raw[inner.root.body_start..inner.root.end], b"body");
+    }
+
+    #[test]
     fn garbage_never_panics() {
         for raw in [
             &b""[..],

@@ -383,6 +383,9 @@ impl World {
             peer: peer.clone(),
         };
         let session = ServerSession::start(service, &mut env, now, self.next_session_id);
+        if let Some(state) = session.initial_state() {
+            self.session_states.insert(conn, state.to_string());
+        }
         self.servers.insert(
             conn,
             ServerSlot {
@@ -429,6 +432,10 @@ impl World {
                 }
                 Output::Event(Note::State(state)) => {
                     self.session_states.insert(conn, state.clone());
+                    // Keep the last state of recent connections only (the bridge makes many).
+                    while self.session_states.len() > 10_000 {
+                        self.session_states.pop_first();
+                    }
                     self.events
                         .push_back(WorldEvent::SessionState { conn, state });
                 }

@@ -93,6 +93,16 @@ impl ServerSession {
         }
     }
 
+    /// The state a new session starts in, in words (later changes come as events).
+    pub fn initial_state(&self) -> Option<&'static str> {
+        match self {
+            ServerSession::Echo(_) | ServerSession::Daytime(_) => None,
+            ServerSession::Pop3(_) => Some("POP3 Authorization"),
+            ServerSession::Smtp(..) => Some("SMTP greeted (send EHLO)"),
+            ServerSession::Imap(_) => Some("IMAP Not Authenticated"),
+        }
+    }
+
     pub fn handle_input(&mut self, env: &mut Env<'_>, now: Instant, bytes: &[u8]) {
         match self {
             ServerSession::Echo(s) => s.handle_input(&mut (), now, bytes),

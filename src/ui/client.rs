@@ -204,9 +204,7 @@ fn MailClient(
         }
     };
     // Starts a client session and handles its end.
-    let run = move |what: &'static str,
-                    make: MakeTask,
-                    done: Box<dyn FnOnce(Outcome)>| {
+    let run = move |what: &'static str, make: MakeTask, done: Box<dyn FnOnce(Outcome)>| {
         let mut made = None;
         ctx.world.update_value(|w| made = Some(make(w)));
         match made {

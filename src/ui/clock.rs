@@ -224,6 +224,11 @@ pub fn ClockBar() -> impl IntoView {
                 "⏭ skip to next event"
             </button>
             <span class="next" data-testid="next-event">{next}</span>
+            <button type="button" data-testid="share-world" title="Copy a link that carries this world (mailboxes, queue, DNS)" on:click=move |_| {
+                let link = super::tour::embed::world_share_link(&ctx.with(|w| w.snapshot_json()));
+                dom::copy_text(&link);
+                ctx.saved.set("share link copied".into());
+            }>"Share link"</button>
             <button type="button" class="danger" data-testid="reset-world" on:click=reset>"Reset world"</button>
             <span class="saved" aria-live="polite" data-testid="saved">{move || ctx.saved.get()}</span>
         </div>

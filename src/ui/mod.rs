@@ -14,10 +14,19 @@ mod persist;
 mod terminal;
 mod transcripts;
 
+pub mod tour;
+
 pub use app::Ctx;
 
-/// Entry point called by the `mail-sandbox-web` binary.
+/// Entry point called by the `mail-sandbox-web` binary. A `scenario=` in the URL opens the
+/// guided tour alone (the embeddable demo); otherwise the whole sandbox.
 pub fn start() {
+    use leptos::prelude::*;
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    let options = tour::embed::PageOptions::from_location();
+    if options.scenario.is_some() {
+        leptos::mount::mount_to_body(move || view! { <tour::Tour options=options.clone() /> });
+    } else {
+        leptos::mount::mount_to_body(app::App);
+    }
 }

@@ -13,7 +13,9 @@ fn storage() -> Option<web_sys::Storage> {
 /// Returns whether a saved world was restored.
 pub fn load() -> (World, DefaultWorld, bool) {
     let (mut world, ids) = default_world(1);
-    let saved = storage().and_then(|s| s.get_item(KEY).ok().flatten());
+    // A `#world=` share link wins over what this browser saved.
+    let saved = super::tour::embed::world_from_location()
+        .or_else(|| storage().and_then(|s| s.get_item(KEY).ok().flatten()));
     let restored = match saved {
         Some(json) => match world.restore_json(&json) {
             Ok(()) => true,

@@ -2,6 +2,7 @@
 //! attributes of RFC 3348 (CHILDREN) and the special-use attributes of RFC 6154.
 
 use super::mutf7;
+use super::parse::ListOptions;
 use super::response::string;
 use crate::store::{Mailbox, SEPARATOR};
 use std::collections::BTreeSet;
@@ -50,11 +51,17 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     m[n.len()]
 }
 
-/// The untagged LIST or LSUB responses for `reference` + `pattern`.
-pub fn respond(mailbox: &Mailbox, reference: &str, pattern: &str, lsub: bool) -> Vec<u8> {
+/// The untagged LIST or LSUB responses for `reference` joined with each of `patterns`.
+pub fn respond(
+    mailbox: &Mailbox,
+    reference: &str,
+    patterns: &[String],
+    lsub: bool,
+    opts: ListOptions,
+) -> Vec<u8> {
     let kind = if lsub { "LSUB" } else { "LIST" };
     let mut out = Vec::new();
-    if pattern.is_empty() {
+    if patterns.len() == 1 && patterns[0].is_empty() {
         // RFC 3501 §6.3.8: the hierarchy delimiter and the root of the reference.
         let root = reference.split(SEPARATOR).next().unwrap_or("");
         out.extend_from_slice(format!("* {kind} (\\Noselect) \"/\" ").as_bytes());
@@ -62,22 +69,33 @@ pub fn respond(mailbox: &Mailbox, reference: &str, pattern: &str, lsub: bool) ->
         out.extend_from_slice(b"\r\n");
         return out;
     }
-    let full = if reference.is_empty() || pattern.starts_with(SEPARATOR) {
-        pattern.to_string()
-    } else {
-        format!("{reference}{pattern}")
-    };
+    // RFC 3501 §6.3.8: the reference and the pattern are joined (with one separator).
+    let full: Vec<String> = patterns
+        .iter()
+        .map(|pattern| {
+            match (
+                reference.ends_with(SEPARATOR),
+                pattern.strip_prefix(SEPARATOR),
+            ) {
+                (true, Some(rest)) => format!("{reference}{rest}"),
+                _ => format!("{reference}{pattern}"),
+            }
+        })
+        .collect();
+    let hides_children = full.iter().any(|f| f.ends_with('%'));
+    let subscribed_only = lsub || opts.select_subscribed;
     let existing: BTreeSet<&str> = mailbox.folders.keys().map(String::as_str).collect();
     let mut names: BTreeSet<String> = BTreeSet::new();
-    let source: Vec<&str> = if lsub {
+    let source: Vec<&str> = if subscribed_only {
         mailbox.subscribed.iter().map(String::as_str).collect()
     } else {
         existing.iter().copied().collect()
     };
     for name in source {
         names.insert(name.to_string());
-        if !lsub {
-            // Parents that do not exist (deleted while children stayed) are listed \Noselect.
+        // LIST shows parents that do not exist; LSUB shows unsubscribed parents of
+        // subscribed names, but only where `%` hides the child (RFC 3501 §6.3.9).
+        if !subscribed_only || (lsub && hides_children) {
             let mut acc = String::new();
             for part in name.split(SEPARATOR) {
                 if !acc.is_empty() {
@@ -91,13 +109,25 @@ pub fn respond(mailbox: &Mailbox, reference: &str, pattern: &str, lsub: bool) ->
     let mut ordered: Vec<&String> = names.iter().filter(|n| *n == "INBOX").collect();
     ordered.extend(names.iter().filter(|n| *n != "INBOX"));
     for name in ordered {
-        if !matches(&full, name) {
+        if !full.iter().any(|f| matches(f, name)) {
+            continue;
+        }
+        let folder = mailbox.folders.get(name.as_str());
+        if opts.select_special_use && folder.and_then(|f| f.special_use).is_none() {
             continue;
         }
         let mut attrs: Vec<&str> = Vec::new();
-        let folder = mailbox.folders.get(name.as_str());
         if folder.is_none() {
+            attrs.push(if opts.extended {
+                "\\NonExistent"
+            } else {
+                "\\Noselect"
+            });
+        } else if lsub && !mailbox.subscribed.contains(name) {
             attrs.push("\\Noselect");
+        }
+        if opts.return_subscribed && mailbox.subscribed.contains(name) {
+            attrs.push("\\Subscribed");
         }
         if !lsub {
             let prefix = format!("{name}{SEPARATOR}");

@@ -18,7 +18,7 @@ pub enum Command {
     Noop,
     Logout,
     /// RFC 2971: the client's parameters, or `None` for `NIL`.
-    Id(Option<Vec<(String, Option<String>)>>),
+    Id(Option<IdParams>),
     Enable(Vec<String>),
     Starttls,
     Login {
@@ -39,10 +39,12 @@ pub enum Command {
     Rename(String, String),
     Subscribe(String),
     Unsubscribe(String),
+    /// LIST or LSUB; LIST may carry RFC 5258 options and several patterns.
     List {
         reference: String,
-        pattern: String,
+        patterns: Vec<String>,
         lsub: bool,
+        options: ListOptions,
     },
     Namespace,
     Status {
@@ -86,6 +88,22 @@ pub enum Command {
         /// MOVE (RFC 6851) rather than COPY.
         moving: bool,
     },
+}
+
+/// ID field names and values (RFC 2971 §3.3).
+pub type IdParams = Vec<(String, Option<String>)>;
+
+/// LIST-EXTENDED selection and return options (RFC 5258 §3, RFC 6154 §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListOptions {
+    /// The extended syntax was used: report `\NonExistent` rather than `\Noselect`.
+    pub extended: bool,
+    /// `(SUBSCRIBED)`: only subscribed names.
+    pub select_subscribed: bool,
+    /// `(SPECIAL-USE)`: only mailboxes with a special use.
+    pub select_special_use: bool,
+    /// `RETURN (SUBSCRIBED)`: mark subscribed names `\Subscribed`.
+    pub return_subscribed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -321,13 +339,20 @@ impl<'a> Parser<'a> {
         Ok(String::from_utf8_lossy(&self.astring(what)?).into_owned())
     }
 
+    /// A mailbox name, decoded from modified UTF-7; `INBOX` (and an `INBOX/` prefix) in any
+    /// case means INBOX (RFC 3501 §5.1).
     pub fn mailbox(&mut self, what: &str) -> R<String> {
         let raw = self.astring(what)?;
-        mutf7::decode(&raw).ok_or_else(|| {
+        let name = mutf7::decode(&raw).ok_or_else(|| {
             format!(
                 "Invalid {what} {:?}: not modified UTF-7 (RFC 3501 §5.1.3)",
                 String::from_utf8_lossy(&raw)
             )
+        })?;
+        Ok(match name.get(..6) {
+            Some(p) if p.eq_ignore_ascii_case("INBOX/") => format!("INBOX/{}", &name[6..]),
+            _ if name.eq_ignore_ascii_case("INBOX") => "INBOX".to_string(),
+            _ => name,
         })
     }
 
@@ -610,23 +635,65 @@ pub fn arguments(name: &str, p: &mut Parser<'_>) -> Result<Command, String> {
         "LIST" | "LSUB" => {
             let what = format!("reference name after {name} (often \"\")");
             p.sp(&what)?;
-            if p.peek() == Some(b'(') {
-                return Err(format!(
-                    "{name} selection options (RFC 5258) are not supported"
-                ));
+            let mut options = ListOptions::default();
+            if name == "LIST" && p.peek() == Some(b'(') {
+                options.extended = true;
+                let mut recursive = false;
+                for opt in option_list(p, "selection option")? {
+                    match opt.as_str() {
+                        "SUBSCRIBED" => {
+                            options.select_subscribed = true;
+                            options.return_subscribed = true;
+                        }
+                        "SPECIAL-USE" => options.select_special_use = true,
+                        "REMOTE" => {}
+                        "RECURSIVEMATCH" => recursive = true,
+                        other => return Err(format!("Unknown LIST selection option {other} (use SUBSCRIBED, SPECIAL-USE, REMOTE or RECURSIVEMATCH)")),
+                    }
+                }
+                if recursive && !options.select_subscribed {
+                    return Err("RECURSIVEMATCH needs another selection option, e.g. (SUBSCRIBED RECURSIVEMATCH)".into());
+                }
+                p.sp(&what)?;
             }
             let reference = p.mailbox(&what)?;
-            p.sp("mailbox pattern (e.g. \"*\")")?;
-            let pattern = p.list_mailbox("mailbox pattern (e.g. \"*\")")?;
-            if !p.at_end() {
-                return Err(format!(
-                    "{name} return options (RFC 5258) are not supported"
-                ));
+            let pat = "mailbox pattern (e.g. \"*\")";
+            p.sp(pat)?;
+            let mut patterns = Vec::new();
+            if name == "LIST" && p.eat(b'(') {
+                options.extended = true;
+                loop {
+                    patterns.push(p.list_mailbox(pat)?);
+                    if p.eat(b')') {
+                        break;
+                    }
+                    if !p.eat(b' ') {
+                        return Err("Expected a space or ) in the pattern list".into());
+                    }
+                }
+            } else {
+                patterns.push(p.list_mailbox(pat)?);
+            }
+            if name == "LIST" && !p.at_end() {
+                p.sp("RETURN options")?;
+                if !p.eat_word("RETURN") {
+                    return Err("Expected RETURN (...) after the LIST pattern".into());
+                }
+                options.extended = true;
+                p.sp("return options, e.g. (SUBSCRIBED CHILDREN)")?;
+                for opt in option_list(p, "return option")? {
+                    match opt.as_str() {
+                        "SUBSCRIBED" => options.return_subscribed = true,
+                        "CHILDREN" | "SPECIAL-USE" => {}
+                        other => return Err(format!("Unknown LIST return option {other} (use SUBSCRIBED, CHILDREN or SPECIAL-USE)")),
+                    }
+                }
             }
             Command::List {
                 reference,
-                pattern,
+                patterns,
                 lsub: name == "LSUB",
+                options,
             }
         }
         "STATUS" => {
@@ -788,7 +855,31 @@ pub fn arguments(name: &str, p: &mut Parser<'_>) -> Result<Command, String> {
     Ok(cmd)
 }
 
-fn id_params(p: &mut Parser<'_>) -> R<Option<Vec<(String, Option<String>)>>> {
+/// `(OPT OPT ...)` of atoms, upper-cased (RFC 5258 option lists).
+fn option_list(p: &mut Parser<'_>, what: &str) -> R<Vec<String>> {
+    if !p.eat(b'(') {
+        return Err(format!("Expected a {what} list in parentheses"));
+    }
+    let mut out = Vec::new();
+    if p.eat(b')') {
+        return Ok(out);
+    }
+    loop {
+        let a = p.atom();
+        if a.is_empty() {
+            return Err(format!("Expected a {what}"));
+        }
+        out.push(String::from_utf8_lossy(a).to_ascii_uppercase());
+        if p.eat(b')') {
+            return Ok(out);
+        }
+        if !p.eat(b' ') {
+            return Err(format!("Expected a space or ) in the {what} list"));
+        }
+    }
+}
+
+fn id_params(p: &mut Parser<'_>) -> R<Option<IdParams>> {
     if p.eat_word("NIL") {
         return Ok(None);
     }

@@ -79,6 +79,31 @@ impl SequenceSet {
             .unwrap_or(0)
     }
 
+    /// The set as sorted, merged, inclusive intervals, `*` read as `largest`.
+    fn intervals(&self, largest: u32) -> Vec<(u32, u32)> {
+        let mut v: Vec<(u32, u32)> = self
+            .0
+            .iter()
+            .map(|&(a, b)| {
+                let (a, b) = (a.resolve(largest), b.resolve(largest));
+                if a <= b {
+                    (a, b)
+                } else {
+                    (b, a)
+                }
+            })
+            .collect();
+        v.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(v.len());
+        for (lo, hi) in v {
+            match merged.last_mut() {
+                Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+                _ => merged.push((lo, hi)),
+            }
+        }
+        merged
+    }
+
     /// Message sequence numbers (1-based) selected from `exists` messages, ascending.
     /// Err when a number is beyond `exists` (RFC 3501 §9: an invalid message sequence number).
     pub fn seqs(&self, exists: u32) -> Result<Vec<u32>, String> {
@@ -91,18 +116,24 @@ impl SequenceSet {
         if exists == 0 {
             return Err("No messages in the mailbox".into());
         }
-        Ok((1..=exists).filter(|&n| self.contains(n, exists)).collect())
+        Ok(self
+            .intervals(exists)
+            .into_iter()
+            .flat_map(|(lo, hi)| lo.max(1)..=hi.min(exists))
+            .collect())
     }
 
     /// Indexes (0-based) of the `uids` (ascending) that the set selects when read as UIDs.
     /// Non-existent UIDs are ignored (RFC 3501 §6.4.8).
     pub fn uid_indexes(&self, uids: &[u32]) -> Vec<usize> {
         let largest = uids.last().copied().unwrap_or(0);
-        uids.iter()
-            .enumerate()
-            .filter(|(_, &u)| self.contains(u, largest))
-            .map(|(i, _)| i)
-            .collect()
+        let mut out = Vec::new();
+        for (lo, hi) in self.intervals(largest) {
+            let start = uids.partition_point(|&u| u < lo);
+            let end = uids.partition_point(|&u| u <= hi);
+            out.extend(start..end);
+        }
+        out
     }
 }
 

@@ -19,7 +19,7 @@ use crate::session::{Output, OutputQueue, Session};
 use crate::store::{Flag, Flags, Folder, StoreError};
 use crate::time::{Duration, Instant};
 use crate::wire::sasl::decode_plain;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The connection states of RFC 3501 §3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +76,8 @@ struct Selected {
     uidnext: u32,
     /// UIDs that are `\Recent` for this session.
     recent: BTreeSet<u32>,
-    /// Flag changes this session made and reported itself: (uid, modseq after the change).
-    own: Vec<(u32, u64)>,
+    /// Flag changes this session made and reported itself: uid -> modseq after the change.
+    own: BTreeMap<u32, u64>,
 }
 
 impl Selected {
@@ -231,6 +231,12 @@ impl ImapSession {
         // right away when the mailbox is not there (RFC 3501 §6.3.11, TRYCREATE).
         let mut append_to: Option<Option<String>> = None;
         if let Ok((_, name, mut p)) = parse::head(partial) {
+            // A command that may not run now gets no literal either.
+            if let Err(why) = self.check_state(&name) {
+                self.framer.reject_literal();
+                self.send(format!("{tag} BAD {why}"));
+                return;
+            }
             if name == "APPEND" {
                 append_to = Some(
                     p.sp("mailbox")
@@ -332,6 +338,13 @@ impl ImapSession {
     }
 
     fn command(&mut self, ctx: &mut HostCtx<'_>, now: Instant, bytes: &[u8]) {
+        // Trailing blanks typed by hand are forgiven, unless they may be literal data.
+        let has_literal = bytes.windows(3).any(|w| w == b"}\r\n");
+        let bytes = if has_literal {
+            bytes
+        } else {
+            bytes.trim_ascii_end()
+        };
         let (tag, name, mut p) = match parse::head(bytes) {
             Ok(h) => h,
             Err((tag, why)) => {
@@ -479,11 +492,12 @@ impl ImapSession {
             },
             Command::List {
                 reference,
-                pattern,
+                patterns,
                 lsub,
+                options,
             } => {
                 if let Some(mb) = ctx.store.mailbox(&user) {
-                    let lines = list::respond(mb, &reference, &pattern, lsub);
+                    let lines = list::respond(mb, &reference, &patterns, lsub, options);
                     self.out.transmit(lines);
                 }
                 ok(if lsub {
@@ -553,7 +567,11 @@ impl ImapSession {
                         let deleted = deleted_uids(f, known.as_ref());
                         f.expunge(&deleted);
                     }
-                    ok("EXPUNGE completed")
+                    ok(if uids.is_some() {
+                        "UID EXPUNGE completed"
+                    } else {
+                        "EXPUNGE completed"
+                    })
                 }
             }
             Command::Search { uid, key } => self.search(ctx, &user, uid, &key),
@@ -661,7 +679,7 @@ impl ImapSession {
             uidnext: f.uidnext,
             uids,
             recent,
-            own: Vec::new(),
+            own: BTreeMap::new(),
         };
         self.send(format!(
             "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft{kw})"
@@ -798,7 +816,7 @@ impl ImapSession {
         sel.uidnext = sel.uidnext.max(f.uidnext);
         for &uid in &changes.flags_changed {
             let Some(m) = f.by_uid(uid) else { continue };
-            if sel.own.contains(&(uid, m.modseq)) {
+            if sel.own.get(&uid) == Some(&m.modseq) {
                 continue;
             }
             if let Ok(i) = sel.uids.binary_search(&uid) {
@@ -878,7 +896,7 @@ impl ImapSession {
             }
             let Some(m) = f.by_uid(u) else { continue };
             if changed {
-                sel.own.push((u, m.modseq));
+                sel.own.insert(u, m.modseq);
             }
             out.extend(fetch_response(
                 seq,
@@ -938,7 +956,7 @@ impl ImapSession {
                 f.set_flags(u, new);
             }
             let Some(m) = f.by_uid(u) else { continue };
-            sel.own.push((u, m.modseq));
+            sel.own.insert(u, m.modseq);
             if !silent {
                 let uid_part = if uid {
                     format!("UID {u} ")

@@ -130,8 +130,7 @@ fn logged_in(store: &mut Store) -> Client {
 }
 
 #[test]
-fn print_for_review() {
-    // Not an assertion test: keeps a way to look at raw output while writing transcripts.
+fn select_opens_read_write() {
     let mut store = world();
     let mut c = logged_in(&mut store);
     let out = c.send(&mut store, "b SELECT INBOX");
@@ -162,17 +161,6 @@ fn transcript_mailboxes() {
     run_transcript(include_str!(
         "../../../../tests/transcripts/imap_mailboxes.txt"
     ));
-}
-
-#[test]
-#[ignore]
-fn dump_draft() {
-    let t = Transcript::parse(&std::fs::read_to_string("/tmp/draft.txt").unwrap());
-    let mut store = world();
-    let mut c = ctx(&mut store);
-    let mut s = ImapSession::new(Instant::ZERO, &mut c);
-    let (out, _) = drive_chunked(&mut s, &mut c, Instant::ZERO, &t.client_bytes(), 100000);
-    println!("{}", String::from_utf8_lossy(&out));
 }
 
 #[test]
@@ -444,4 +432,30 @@ fn transcript_rfc3501_sample_session() {
     run_transcript(include_str!(
         "../../../../tests/transcripts/imap_rfc3501_sample.txt"
     ));
+}
+
+#[test]
+fn transcript_idle_and_literal_plus() {
+    run_transcript(include_str!("../../../../tests/transcripts/imap_idle.txt"));
+}
+
+#[test]
+fn renamed_inbox_changes_uidvalidity_and_other_sessions_are_told() {
+    let mut store = world();
+    let mut a = selected(&mut store, "INBOX");
+    let mut b = logged_in(&mut store);
+    assert!(b
+        .send(&mut store, "1 RENAME INBOX Old-Inbox")
+        .contains("1 OK RENAME"));
+    // INBOX still exists (empty, new UIDVALIDITY): A may not keep its sequence numbers.
+    assert_eq!(
+        a.send(&mut store, "2 NOOP"),
+        "* BYE The selected mailbox was replaced (UIDVALIDITY changed)\r\n"
+    );
+    assert!(a.closed);
+    let out = b.send(&mut store, "3 STATUS Old-Inbox (MESSAGES)");
+    assert!(
+        out.starts_with("* STATUS \"Old-Inbox\" (MESSAGES 3)"),
+        "{out}"
+    );
 }
