@@ -618,7 +618,7 @@ fn MailClient(
                 })}
             </div>
             <p class="status" role="status" aria-live="polite" data-testid="client-status">
-                {move || if busy.get() > 0 { "⏳ " } else { "" }}{move || status.get()}
+                {move || if busy.get() > 0 { "… " } else { "" }}{move || status.get()}
             </p>
             <div class="client-grid">
                 <div class="mailbox-col">

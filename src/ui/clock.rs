@@ -189,6 +189,9 @@ pub fn ClockBar() -> impl IntoView {
             .unwrap_or(true);
         if ok {
             persist::clear();
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().set_hash("");
+            }
             let (fresh, _) = crate::sandbox::default_world(1);
             ctx.world.set_value(fresh);
             ctx.tasks.update_value(|t| t.clear());
@@ -213,15 +216,15 @@ pub fn ClockBar() -> impl IntoView {
     };
     view! {
         <div class="clock" role="group" aria-label="Virtual time">
-            <span class="now" aria-label="Virtual time" data-testid="clock">"⏱ "{now}</span>
+            <span class="now" aria-label="Virtual time" data-testid="clock">{now}</span>
             <span class="speeds" role="group" aria-label="Speed">
-                {speed_btn(0, "⏸ pause")}
+                {speed_btn(0, "Pause")}
                 {speed_btn(1, "1×")}
                 {speed_btn(10, "10×")}
                 {speed_btn(60, "60×")}
             </span>
             <button type="button" data-testid="skip" on:click=skip title="Jump to the next scheduled event (a retry, a timeout)">
-                "⏭ skip to next event"
+                "Skip to next event »"
             </button>
             <span class="next" data-testid="next-event">{next}</span>
             <button type="button" data-testid="share-world" title="Copy a link that carries this world (mailboxes, queue, DNS)" on:click=move |_| {

@@ -10,7 +10,7 @@ use crate::sandbox::HostRole;
 use leptos::prelude::*;
 
 const W: f64 = 1000.0;
-const BOX_W: f64 = 160.0;
+const BOX_W: f64 = 176.0;
 const BOX_TOP: f64 = 58.0;
 const BOX_H: f64 = 118.0;
 const LINK_Y: f64 = 117.0;
@@ -216,7 +216,6 @@ fn host_view(ctx: Ctx, h: HostBox, n: usize) -> impl IntoView {
         ctx.selected
             .update(|s| *s = if *s == Some(id) { None } else { Some(id) })
     };
-    let icon = if h.client { "🖥" } else { "🗄" };
     let cx = x + BOX_W / 2.0;
     let aria = format!("{}: {} ({}). Show details", h.label, h.name, h.addr);
     let (l1, l2) = match h.label.split_once(" (") {
@@ -242,13 +241,13 @@ fn host_view(ctx: Ctx, h: HostBox, n: usize) -> impl IntoView {
             }
         >
             <rect x=x y=BOX_TOP width=BOX_W height=BOX_H rx="10"></rect>
-            <text class="icon" x=cx y=BOX_TOP + 28.0 text-anchor="middle">{icon}</text>
+            {icon(h.client, cx, BOX_TOP + 8.0)}
             <text class="hl" x=cx y=BOX_TOP + 50.0 text-anchor="middle">{l1}</text>
             <text class="hl2" x=cx y=BOX_TOP + 66.0 text-anchor="middle">{l2}</text>
             <text class="hn" x=cx y=BOX_TOP + 86.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.clone()}</tspan></text>
             <text class="ha" x=cx y=BOX_TOP + 104.0 text-anchor="middle">{h.addr.clone()}</text>
             {move || (!up.get()).then(|| view! {
-                <text class="down-badge" x=cx y=BOX_TOP - 6.0 text-anchor="middle">"⛔ down"</text>
+                <text class="down-badge" x=cx y=BOX_TOP - 6.0 text-anchor="middle">"✖ DOWN"</text>
             })}
         </g>
     }
@@ -273,7 +272,7 @@ fn panel_view(ctx: Ctx, h: HostBox, n: usize) -> impl IntoView {
                         .map(|f| f.len())
                         .unwrap_or(0);
                     rows.push((
-                        format!("📬 {}", a.address.split('@').next().unwrap_or("")),
+                        format!("✉ {}", a.address.split('@').next().unwrap_or("")),
                         inbox.to_string(),
                         "mbox",
                     ));
@@ -320,7 +319,7 @@ fn panel_view(ctx: Ctx, h: HostBox, n: usize) -> impl IntoView {
                     .map(|(a, b, kind)| {
                         y += 20.0;
                         let testid = match kind {
-                            "mbox" => format!("mbox-{}", a.trim_start_matches("📬 ")),
+                            "mbox" => format!("mbox-{}", a.trim_start_matches("✉ ")),
                             "title q" => "queue-count".to_string(),
                             "qe" => "queue-entry".to_string(),
                             _ => String::new(),
@@ -343,5 +342,27 @@ fn panel_view(ctx: Ctx, h: HostBox, n: usize) -> impl IntoView {
                 .into_any()
             }}
         </g>
+    }
+}
+
+/// A small drawing of a PC (monitor on a stand) or a server (a rack of units).
+fn icon(client: bool, cx: f64, top: f64) -> impl IntoView {
+    if client {
+        view! {
+            <g class="icon" aria-hidden="true">
+                <rect x=cx - 14.0 y=top width="28" height="18" rx="2"></rect>
+                <path d=format!("M{} {} l0 5 M{} {} l12 0", cx, top + 18.0, cx - 6.0, top + 23.0)></path>
+            </g>
+        }
+        .into_any()
+    } else {
+        view! {
+            <g class="icon" aria-hidden="true">
+                <rect x=cx - 12.0 y=top width="24" height="7" rx="1.5"></rect>
+                <rect x=cx - 12.0 y=top + 8.5 width="24" height="7" rx="1.5"></rect>
+                <rect x=cx - 12.0 y=top + 17.0 width="24" height="7" rx="1.5"></rect>
+            </g>
+        }
+        .into_any()
     }
 }

@@ -364,7 +364,7 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
                     on:input=move |ev| input.set(event_target_value(&ev))
                     on:keydown=keydown
                 />
-                <button type="submit" data-testid="term-send">"Send ⏎"</button>
+                <button type="submit" data-testid="term-send">"Send"</button>
             </form>
             <details class="b64">
                 <summary>"Base64 helper for AUTH PLAIN"</summary>

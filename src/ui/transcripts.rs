@@ -34,7 +34,7 @@ pub fn Transcripts() -> impl IntoView {
         ctx.with(|w| (w.net.trace.total, w.net.trace.discarded))
     });
     let conns = Memo::new(move |_| {
-        total.track();
+        let _ = total.get();
         ctx.with(|w| w.connections_seen())
     });
     let chosen: RwSignal<BTreeSet<ConnId>> = RwSignal::new(BTreeSet::new());
@@ -50,7 +50,7 @@ pub fn Transcripts() -> impl IntoView {
     };
     let ncols = hosts.len().max(1);
     let rows = Memo::new(move |_| {
-        total.track();
+        let _ = total.get();
         let pick = chosen.get();
         let list = conns.get();
         let use_all = pick.is_empty();
