@@ -22,8 +22,8 @@ fn proto_name(port: u16) -> &'static str {
     }
 }
 
-/// Diagram rows shown at most (the newest).
-const MAX_ROWS: usize = 400;
+/// Diagram rows shown at most.
+const MAX_ROWS: usize = 600;
 
 #[component]
 pub fn Transcripts() -> impl IntoView {
@@ -62,13 +62,53 @@ pub fn Transcripts() -> impl IntoView {
                 }
             }
             rows.sort_by_key(|(c, l)| (l.at, c.opened));
+            // Chosen connections: from their start; all: the newest.
             let n = rows.len();
             if n > MAX_ROWS {
-                rows.drain(..n - MAX_ROWS);
+                if use_all {
+                    rows.drain(..n - MAX_ROWS);
+                } else {
+                    rows.truncate(MAX_ROWS);
+                }
             }
             rows
         })
     });
+    // Subjects of messages sent over SMTP, to pick a message's whole journey.
+    let subjects = Memo::new(move |_| {
+        let _ = total.get();
+        let list = conns.get();
+        ctx.with(|w| {
+            let mut out: Vec<String> = Vec::new();
+            for c in list.iter().filter(|c| c.port == 25 || c.port == 587) {
+                for l in w.transcript(c.conn, true) {
+                    if l.speaker == Speaker::Client {
+                        if let Some(s) = l.text.strip_prefix("Subject: ") {
+                            if !out.iter().any(|x| x == s) {
+                                out.push(s.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        })
+    });
+    let pick_journey = move |subject: String| {
+        if subject.is_empty() {
+            chosen.set(BTreeSet::new());
+            return;
+        }
+        let want = format!("Subject: {subject}");
+        let list = conns.get_untracked();
+        let picked = ctx.with(|w| {
+            list.iter()
+                .filter(|c| w.transcript(c.conn, false).iter().any(|l| l.text == want))
+                .map(|c| c.conn)
+                .collect::<BTreeSet<_>>()
+        });
+        chosen.set(picked);
+    };
     let head = hosts
         .iter()
         .map(|(_, n)| view! { <div class="seq-host" role="columnheader">{n.clone()}</div> })
@@ -89,6 +129,12 @@ pub fn Transcripts() -> impl IntoView {
             </div>
             <div class="tr-seq">
                 <h3>"Sequence diagram"</h3>
+                <label class="journey">"Journey of a message: "
+                    <select data-testid="journey-select" on:change=move |ev| pick_journey(event_target_value(&ev))>
+                        <option value="">"(the ticked connections, or all)"</option>
+                        {move || subjects.get().into_iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
                 <div class="seq" role="table" aria-label="Sequence diagram: one row per line, arrows between hosts" data-testid="seq">
                     <div class="seq-row seq-head" role="row" style=format!("grid-template-columns: 5.5rem repeat({ncols}, 1fr)")>
                         <div class="seq-time" role="columnheader">"time"</div>

@@ -1,6 +1,8 @@
 """The sandbox page driven as a person would: typing in terminals, clicking the mail client,
 taking hosts down. Runs against the release build in dist/ (scripts/test.sh builds it)."""
 
+import os
+import tempfile
 import time
 import unittest
 
@@ -151,6 +153,15 @@ class SandboxTest(unittest.TestCase):
             click(driver, f"{rc} [data-testid=flag-msg]")
             wait(driver, lambda d: "Flag: done" in text_of(d, f"{rc} [data-testid=client-status]")
                  or "IMAP:" in text_of(d, f"{rc} [data-testid=client-status]"))
+            # Import a .eml file (IMAP APPEND into the open folder).
+            eml = os.path.join(tempfile.mkdtemp(), "imported.eml")
+            with open(eml, "w") as f:
+                f.write("From: alice@corp.example\r\nTo: boss@corp.example\r\n"
+                        "Subject: Imported by file\r\n\r\nFrom a .eml file.\r\n")
+            css(driver, f"{rc} [data-testid=import-eml]").send_keys(eml)
+            wait(driver, lambda d: d.find_elements(
+                By.CSS_SELECTOR, f'{rc} [data-testid=msg-row][data-subject="Imported by file"]'), msg="imported")
+            wait(driver, lambda d: mbox_count(d, "boss") == 5)
             # The seed message with HTML and an attachment.
             seed = f'{rc} [data-testid=msg-row][data-subject="Progress on the quarterly report"]'
             wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, seed))
@@ -168,6 +179,12 @@ class SandboxTest(unittest.TestCase):
             rows[0].click()
             wait(driver, lambda d: "AUTH PLAIN ********" in text_of(d, "[data-testid=transcript]"))
             self.assertTrue(driver.find_elements(By.CSS_SELECTOR, "[data-testid=seq-arrow]"))
+            # The whole journey of the message: submission, relay, POP3 and IMAP downloads.
+            Select(css(driver, "[data-testid=journey-select]")).select_by_visible_text("Quarterly update")
+            def journey(d):
+                titles = " ".join(a.get_attribute("title") for a in d.find_elements(By.CSS_SELECTOR, "[data-testid=seq-arrow]"))
+                return all(p in titles for p in ["Submission:587", "SMTP:25", "POP3:110", "IMAP:143"])
+            wait(driver, journey, msg="journey")
             driver.execute_script("document.querySelector('[data-testid=seq]').scrollIntoView()")
             screenshot(driver, "transcripts.png")
             self.assertEqual(console_errors(driver), [])
