@@ -37,6 +37,8 @@ pub struct Ctx {
     pub tasks: StoredValue<Vec<(Task, Callback)>, LocalStorage>,
     /// Text of the last save ("saved", or an error), for the header.
     pub saved: RwSignal<String>,
+    /// Bumped when the world is replaced (reset): views drop their connections.
+    pub epoch: RwSignal<u32>,
 }
 
 impl Ctx {
@@ -72,6 +74,7 @@ pub fn App() -> impl IntoView {
         }),
         tasks: StoredValue::new_local(Vec::new()),
         saved: RwSignal::new(String::new()),
+        epoch: RwSignal::new(0),
     };
     provide_context(ctx);
     clock::start(ctx);

@@ -194,6 +194,20 @@ fn MailClient(
     let move_to = RwSignal::new(String::new());
     let import_ref = NodeRef::<leptos::html::Input>::new();
 
+    // A reset world starts with fresh PCs too.
+    Effect::new(move |prev: Option<u32>| {
+        let e = ctx.epoch.get();
+        if prev.is_some_and(|p| p != e) {
+            logged_in.set(false);
+            pop_msgs.set(Vec::new());
+            imap_msgs.set(Vec::new());
+            folders.set(Vec::new());
+            selected.set(None);
+            busy.set(0);
+            status.set(String::new());
+        }
+        e
+    });
     let msgs = move || match proto.get() {
         Proto::Pop3 => pop_msgs.get(),
         Proto::Imap => imap_msgs.get(),

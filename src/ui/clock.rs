@@ -197,6 +197,7 @@ pub fn ClockBar() -> impl IntoView {
             ctx.tasks.update_value(|t| t.clear());
             ctx.events.set(vec!["The world was reset.".into()]);
             ctx.selected.set(None);
+            ctx.epoch.update(|e| *e += 1);
             ctx.tick.update(|t| *t += 1);
         }
     };

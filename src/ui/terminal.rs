@@ -81,6 +81,14 @@ pub fn Terminals() -> impl IntoView {
             .collect()
     });
 
+    // A reset world has new connections under old numbers: drop every terminal.
+    Effect::new(move |prev: Option<u32>| {
+        let e = ctx.epoch.get();
+        if prev.is_some_and(|p| p != e) {
+            terms.set(Vec::new());
+        }
+        e
+    });
     let connect = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (host, port) = match parse_target(&target.get_untracked()) {
