@@ -15,10 +15,115 @@ const BOX_TOP: f64 = 58.0;
 const BOX_H: f64 = 118.0;
 const LINK_Y: f64 = 117.0;
 const PANEL_TOP: f64 = 262.0;
+/// Vertical layout (phones): box column and row pitch.
+const V_X: f64 = 44.0;
+const V_W: f64 = 196.0;
+const V_TOP: f64 = 34.0;
+const V_PITCH: f64 = 204.0;
+/// Below this page width the picture stacks the hosts top to bottom.
+const NARROW_PX: f64 = 640.0;
 
-fn center_x(i: usize, n: usize) -> f64 {
-    let slot = W / n.max(1) as f64;
-    slot * i as f64 + slot / 2.0
+/// Where things go: left to right (desktop) or top to bottom (phones).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Geo {
+    vertical: bool,
+    n: usize,
+}
+
+impl Geo {
+    fn view_box(&self) -> String {
+        if self.vertical {
+            format!(
+                "0 0 440 {}",
+                V_TOP + V_PITCH * self.n.saturating_sub(1) as f64 + 170.0
+            )
+        } else {
+            "0 0 1000 420".into()
+        }
+    }
+    fn box_w(&self) -> f64 {
+        if self.vertical {
+            V_W
+        } else {
+            BOX_W
+        }
+    }
+    /// Top-left corner of host `i`'s box.
+    fn box_at(&self, i: usize) -> (f64, f64) {
+        if self.vertical {
+            (V_X, V_TOP + V_PITCH * i as f64)
+        } else {
+            let slot = W / self.n.max(1) as f64;
+            (slot * i as f64 + slot / 2.0 - BOX_W / 2.0, BOX_TOP)
+        }
+    }
+    fn center(&self, i: usize) -> (f64, f64) {
+        let (x, y) = self.box_at(i);
+        (x + self.box_w() / 2.0, y + BOX_H / 2.0)
+    }
+    /// The straight wire between neighbours `i` and `i + 1`.
+    fn wire(&self, i: usize) -> ((f64, f64), (f64, f64)) {
+        let (xa, ya) = self.box_at(i);
+        let (xb, yb) = self.box_at(i + 1);
+        if self.vertical {
+            let x = xa + V_W / 2.0;
+            ((x, ya + BOX_H), (x, yb))
+        } else {
+            ((xa + BOX_W, LINK_Y), (xb, LINK_Y))
+        }
+    }
+    /// The curve between two hosts that are not neighbours.
+    fn arc(&self, a: usize, b: usize) -> ((f64, f64), (f64, f64), (f64, f64)) {
+        let (ca, cb) = (self.center(a), self.center(b));
+        let k = (b - a) as f64;
+        if self.vertical {
+            (
+                (V_X, ca.1),
+                (V_X - 20.0 - 18.0 * k, (ca.1 + cb.1) / 2.0),
+                (V_X, cb.1),
+            )
+        } else {
+            let y0 = BOX_TOP + BOX_H;
+            let depth = 40.0 + 12.0 * k;
+            (
+                (ca.0, y0),
+                ((ca.0 + cb.0) / 2.0, y0 + depth * 2.0),
+                (cb.0, y0),
+            )
+        }
+    }
+    /// Where the two label lines of link `i` go, and their anchor.
+    fn label(&self, i: usize) -> (f64, f64, f64, &'static str) {
+        if self.vertical {
+            let ((x, y1), (_, y2)) = self.wire(i);
+            (
+                x + 12.0,
+                (y1 + y2) / 2.0 - 4.0,
+                (y1 + y2) / 2.0 + 14.0,
+                "start",
+            )
+        } else {
+            let mx = (self.center(i).0 + self.center(i + 1).0) / 2.0;
+            (mx, 26.0, 44.0, "middle")
+        }
+    }
+    /// Top-left and width of the mailbox/queue panel of host `i`.
+    fn panel(&self, i: usize) -> (f64, f64, f64) {
+        if self.vertical {
+            let (_, y) = self.box_at(i);
+            (V_X + V_W + 8.0, y, 440.0 - (V_X + V_W + 8.0) - 4.0)
+        } else {
+            let (x, _) = self.box_at(i);
+            (x - 8.0, PANEL_TOP, BOX_W + 16.0)
+        }
+    }
+}
+
+fn is_narrow() -> bool {
+    web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|v| v.as_f64())
+        .is_some_and(|w| w < NARROW_PX)
 }
 
 /// The protocol label of the link between neighbours `i` and `i + 1` of the default world.
@@ -65,68 +170,74 @@ pub fn NetworkPicture() -> impl IntoView {
             .collect()
     });
     let n = hosts.len();
-    let mut pairs = Vec::new();
-    for a in &hosts {
-        for b in &hosts {
-            if a.idx < b.idx {
-                pairs.push((a.clone(), b.clone()));
+    let narrow = RwSignal::new(is_narrow());
+    let _resize = window_event_listener(leptos::ev::resize, move |_| {
+        let now = is_narrow();
+        if narrow.get_untracked() != now {
+            narrow.set(now);
+        }
+    });
+    move || {
+        let geo = Geo {
+            vertical: narrow.get(),
+            n,
+        };
+        let mut pairs = Vec::new();
+        for a in &hosts {
+            for b in &hosts {
+                if a.idx < b.idx {
+                    pairs.push((a.clone(), b.clone()));
+                }
             }
         }
-    }
-    let links = pairs
-        .into_iter()
-        .map(|(a, b)| link_view(ctx, a, b, n))
-        .collect_view();
-    let boxes = hosts
-        .iter()
-        .cloned()
-        .map(|h| host_view(ctx, h, n))
-        .collect_view();
-    let panels = hosts
-        .iter()
-        .cloned()
-        .map(|h| panel_view(ctx, h, n))
-        .collect_view();
-    view! {
-        <div class="net-wrap">
-            <svg
-                class="net"
-                viewBox="0 0 1000 420"
-                role="group"
-                aria-label="Network picture: sender's PC, ISP SMTP host, corporate SMTP host with the mailboxes, recipient's PC"
-                data-testid="network"
-            >
-                <defs>
-                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
-                        <path d="M0 0 L10 5 L0 10 z" fill="#4a5568"></path>
-                    </marker>
-                </defs>
-                {links}
-                {boxes}
-                {panels}
-            </svg>
-        </div>
+        let links = pairs
+            .into_iter()
+            .map(|(a, b)| link_view(ctx, a, b, geo))
+            .collect_view();
+        let boxes = hosts
+            .iter()
+            .cloned()
+            .map(|h| host_view(ctx, h, geo))
+            .collect_view();
+        let panels = hosts
+            .iter()
+            .cloned()
+            .map(|h| panel_view(ctx, h, geo))
+            .collect_view();
+        view! {
+            <div class="net-wrap" class:vertical=geo.vertical>
+                <svg
+                    class="net"
+                    viewBox=geo.view_box()
+                    role="group"
+                    aria-label="Network picture: sender's PC, ISP SMTP host, corporate SMTP host with the mailboxes, recipient's PC"
+                    data-testid="network"
+                    data-layout=if geo.vertical { "vertical" } else { "horizontal" }
+                >
+                    {links}
+                    {boxes}
+                    {panels}
+                </svg>
+            </div>
+        }
     }
 }
 
-fn link_view(ctx: Ctx, a: HostBox, b: HostBox, n: usize) -> impl IntoView {
+fn link_view(ctx: Ctx, a: HostBox, b: HostBox, geo: Geo) -> impl IntoView {
     let adjacent = b.idx == a.idx + 1;
-    let (xa, xb) = (center_x(a.idx, n), center_x(b.idx, n));
     let (ida, idb) = (a.id, b.id);
     // Straight between neighbours; an arc below the boxes for any other pair.
     let (path_ab, path_ba) = if adjacent {
-        let (x1, x2) = (xa + BOX_W / 2.0, xb - BOX_W / 2.0);
+        let ((x1, y1), (x2, y2)) = geo.wire(a.idx);
         (
-            format!("M{x1} {LINK_Y} L{x2} {LINK_Y}"),
-            format!("M{x2} {LINK_Y} L{x1} {LINK_Y}"),
+            format!("M{x1} {y1} L{x2} {y2}"),
+            format!("M{x2} {y2} L{x1} {y1}"),
         )
     } else {
-        let y0 = BOX_TOP + BOX_H;
-        let depth = 40.0 + 12.0 * (b.idx - a.idx) as f64;
-        let mid = (xa + xb) / 2.0;
+        let ((x1, y1), (cx, cy), (x2, y2)) = geo.arc(a.idx, b.idx);
         (
-            format!("M{xa} {y0} Q{mid} {} {xb} {y0}", y0 + depth * 2.0),
-            format!("M{xb} {y0} Q{mid} {} {xa} {y0}", y0 + depth * 2.0),
+            format!("M{x1} {y1} Q{cx} {cy} {x2} {y2}"),
+            format!("M{x2} {y2} Q{cx} {cy} {x1} {y1}"),
         )
     };
     let lit = Memo::new(move |_| {
@@ -166,10 +277,10 @@ fn link_view(ctx: Ctx, a: HostBox, b: HostBox, n: usize) -> impl IntoView {
     let testid = format!("link-{}-{}", a.name, b.name);
     let label = adjacent.then(|| {
         let (l1, l2) = link_label(a.idx);
-        let mx = (xa + xb) / 2.0;
+        let (x, y1, y2, anchor) = geo.label(a.idx);
         view! {
-            <text class="link-label" x=mx y="26" text-anchor="middle">{l1}</text>
-            <text class="link-label sub" x=mx y="44" text-anchor="middle">{l2}</text>
+            <text class="link-label" x=x y=y1 text-anchor=anchor>{l1}</text>
+            <text class="link-label sub" x=x y=y2 text-anchor=anchor>{l2}</text>
         }
     });
     let envelope = move |path: String| {
@@ -181,10 +292,8 @@ fn link_view(ctx: Ctx, a: HostBox, b: HostBox, n: usize) -> impl IntoView {
             </g>
         }
     };
-    let (pab, pba) = (path_ab.clone(), path_ab.clone());
-    let _ = pba;
-    let ab_path = pab.clone();
-    let ba_path = path_ba.clone();
+    let ab_path = path_ab.clone();
+    let ba_path = path_ba;
     view! {
         <g class=class data-testid=testid data-active=move || (lit.get().0 || lit.get().1).to_string()
             data-cut=move || cut.get().to_string()>
@@ -196,9 +305,10 @@ fn link_view(ctx: Ctx, a: HostBox, b: HostBox, n: usize) -> impl IntoView {
     }
 }
 
-fn host_view(ctx: Ctx, h: HostBox, n: usize) -> impl IntoView {
+fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     let id = h.id;
-    let x = center_x(h.idx, n) - BOX_W / 2.0;
+    let (x, top) = geo.box_at(h.idx);
+    let bw = geo.box_w();
     let up = Memo::new(move |_| {
         ctx.tick.get();
         ctx.with(|w| w.net.is_up(id))
@@ -216,7 +326,7 @@ fn host_view(ctx: Ctx, h: HostBox, n: usize) -> impl IntoView {
         ctx.selected
             .update(|s| *s = if *s == Some(id) { None } else { Some(id) })
     };
-    let cx = x + BOX_W / 2.0;
+    let cx = x + bw / 2.0;
     let aria = format!("{}: {} ({}). Show details", h.label, h.name, h.addr);
     let (l1, l2) = match h.label.split_once(" (") {
         Some((a, b)) => (a.to_string(), format!("({b}")),
@@ -240,23 +350,22 @@ fn host_view(ctx: Ctx, h: HostBox, n: usize) -> impl IntoView {
                 }
             }
         >
-            <rect x=x y=BOX_TOP width=BOX_W height=BOX_H rx="10"></rect>
-            {icon(h.client, cx, BOX_TOP + 8.0)}
-            <text class="hl" x=cx y=BOX_TOP + 50.0 text-anchor="middle">{l1}</text>
-            <text class="hl2" x=cx y=BOX_TOP + 66.0 text-anchor="middle">{l2}</text>
-            <text class="hn" x=cx y=BOX_TOP + 86.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.clone()}</tspan></text>
-            <text class="ha" x=cx y=BOX_TOP + 104.0 text-anchor="middle">{h.addr.clone()}</text>
+            <rect x=x y=top width=bw height=BOX_H rx="10"></rect>
+            {icon(h.client, cx, top + 8.0)}
+            <text class="hl" x=cx y=top + 50.0 text-anchor="middle">{l1}</text>
+            <text class="hl2" x=cx y=top + 66.0 text-anchor="middle">{l2}</text>
+            <text class="hn" x=cx y=top + 86.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.clone()}</tspan></text>
+            <text class="ha" x=cx y=top + 104.0 text-anchor="middle">{h.addr.clone()}</text>
             {move || (!up.get()).then(|| view! {
-                <text class="down-badge" x=cx y=BOX_TOP - 6.0 text-anchor="middle">"✖ DOWN"</text>
+                <text class="down-badge" x=cx y=top - 6.0 text-anchor="middle">"✖ DOWN"</text>
             })}
         </g>
     }
 }
 
 /// Mailboxes and the relay queue, drawn under a host.
-fn panel_view(ctx: Ctx, h: HostBox, n: usize) -> impl IntoView {
-    let x = center_x(h.idx, n) - BOX_W / 2.0 - 8.0;
-    let w = BOX_W + 16.0;
+fn panel_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
+    let (x, panel_top, w) = geo.panel(h.idx);
     let name = h.name.clone();
     let data = move || {
         ctx.tick.get();
@@ -313,7 +422,7 @@ fn panel_view(ctx: Ctx, h: HostBox, n: usize) -> impl IntoView {
                     return ().into_any();
                 }
                 let height = 12.0 + rows.len() as f64 * 20.0;
-                let mut y = PANEL_TOP + 4.0;
+                let mut y = panel_top + 4.0;
                 let items = rows
                     .into_iter()
                     .map(|(a, b, kind)| {
@@ -334,9 +443,9 @@ fn panel_view(ctx: Ctx, h: HostBox, n: usize) -> impl IntoView {
                         }
                     })
                     .collect_view();
-                let height = height + (y - PANEL_TOP - 4.0 - (height - 12.0)).max(0.0);
+                let height = height + (y - panel_top - 4.0 - (height - 12.0)).max(0.0);
                 view! {
-                    <rect class="panel-bg" x=x y=PANEL_TOP width=w height=height rx="8"></rect>
+                    <rect class="panel-bg" x=x y=panel_top width=w height=height rx="8"></rect>
                     {items}
                 }
                 .into_any()
