@@ -216,6 +216,13 @@ class SandboxTest(unittest.TestCase):
                 time.sleep(0.5)
             wait(driver, lambda d: mbox_count(d, "boss") == 4, msg="delivered after retry")
             wait(driver, lambda d: "Delivered" in text_of(d, "[data-testid=event-log]"))
+            # A cut link is drawn dashed red; the keyboard opens a host too.
+            css(driver, host_card(driver, "smtp.isp.example")).send_keys(Keys.ENTER)
+            wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid=host-details][data-host="smtp.isp.example"]'))
+            click(driver, '[data-testid="cut-mx.corp.example"]')
+            link = '[data-testid="link-smtp.isp.example-mx.corp.example"]'
+            wait(driver, lambda d: css(d, link).get_attribute("data-cut") == "true")
+            self.assertIn("cut", css(driver, link).get_attribute("class"))
             self.assertEqual(console_errors(driver), [])
 
     def test_world_persists_across_reload_and_resets(self):
