@@ -114,11 +114,16 @@ class SandboxTest(unittest.TestCase):
             css(driver, "[data-testid=b64-user]").send_keys("boss")
             css(driver, "[data-testid=b64-pass]").send_keys("boss")
             self.assertEqual(text_of(driver, "[data-testid=b64-out]"), "AGJvc3MAYm9zcw==")
+            screenshot(driver, "terminal.png")
             # Refused and unknown hosts are shown clearly.
             target.clear()
             target.send_keys("mx.corp.example 2525" + Keys.ENTER)
             wait(driver, lambda d: "refused" in text_of(d, "[data-testid=connect-error]"))
-            screenshot(driver, "terminal.png")
+            self.assertIn("refused", text_of(driver, "[data-testid=terminal][data-visible=true] [data-testid=term-error]"))
+            target.clear()
+            target.send_keys("nowhere.example 25" + Keys.ENTER)
+            wait(driver, lambda d: "unknown host" in text_of(d, "[data-testid=connect-error]"))
+            screenshot(driver, "terminal-refused.png")
             self.assertEqual(console_errors(driver), [])
 
     def test_client_send_relay_then_read_with_pop3_and_imap(self):
