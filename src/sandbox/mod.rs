@@ -197,6 +197,11 @@ impl World {
         self.endpoints.get(&conn)
     }
 
+    /// A client endpoint, to change its settings (see [`Endpoint::inbox_limit`]).
+    pub fn endpoint_mut(&mut self, conn: ConnId) -> Option<&mut Endpoint> {
+        self.endpoints.get_mut(&conn)
+    }
+
     /// Forgets a finished client endpoint.
     pub fn forget(&mut self, conn: ConnId) {
         self.endpoints.remove(&conn);
