@@ -14,7 +14,7 @@ const BOX_W: f64 = 176.0;
 const BOX_TOP: f64 = 58.0;
 const BOX_H: f64 = 118.0;
 const LINK_Y: f64 = 117.0;
-const PANEL_TOP: f64 = 262.0;
+const PANEL_TOP: f64 = 240.0;
 /// Vertical layout (phones): box column and row pitch.
 const V_X: f64 = 44.0;
 const V_W: f64 = 196.0;
@@ -38,7 +38,7 @@ impl Geo {
                 V_TOP + V_PITCH * self.n.saturating_sub(1) as f64 + 170.0
             )
         } else {
-            "0 0 1000 420".into()
+            "0 0 1000 400".into()
         }
     }
     fn box_w(&self) -> f64 {
@@ -84,7 +84,7 @@ impl Geo {
             )
         } else {
             let y0 = BOX_TOP + BOX_H;
-            let depth = 40.0 + 12.0 * k;
+            let depth = 24.0 + 10.0 * k;
             (
                 (ca.0, y0),
                 ((ca.0 + cb.0) / 2.0, y0 + depth * 2.0),
