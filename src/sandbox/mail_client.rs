@@ -1236,4 +1236,73 @@ mod tests {
             2
         );
     }
+
+    #[test]
+    fn an_empty_maildrop_and_a_bad_imap_login() {
+        let (mut w, d) = default_world(1);
+        let mut t = Task::pop3_fetch(
+            &mut w,
+            d.recipient_pc,
+            "mx.corp.example",
+            "alice@corp.example",
+            "alice",
+            false,
+        )
+        .unwrap();
+        let st = run_task(&mut w, &mut t);
+        assert!(
+            matches!(st, TaskStatus::Done(Outcome::Mailbox { ref messages, .. }) if messages.is_empty()),
+            "{st:?}"
+        );
+        let tr = w.transcript_text(t.conn(), true);
+        assert!(
+            tr.contains("C: STAT") && tr.contains("C: QUIT") && !tr.contains("RETR"),
+            "{tr}"
+        );
+        let mut t = Task::imap(
+            &mut w,
+            d.recipient_pc,
+            "mx.corp.example",
+            "boss",
+            "wrong",
+            ImapAction::Open {
+                folder: "INBOX".into(),
+            },
+        )
+        .unwrap();
+        let st = run_task(&mut w, &mut t);
+        assert!(
+            matches!(st, TaskStatus::Failed(ref e) if e.starts_with("NO")),
+            "{st:?}"
+        );
+        assert!(w
+            .transcript_text(t.conn(), true)
+            .contains("a1 LOGIN \"boss\" ********"));
+    }
+
+    #[test]
+    fn a_message_to_a_cut_off_domain_waits_in_the_queue() {
+        let (mut w, d) = default_world(1);
+        let now = w.now();
+        w.net.set_link_cut(now, d.isp, d.corp, true);
+        let sub = Submission {
+            login: "smith@isp.example".into(),
+            password: "smith".into(),
+            from: "smith@isp.example".into(),
+            to: vec!["boss@corp.example".into()],
+            raw: note("Held"),
+        };
+        let mut t = Task::submit(&mut w, d.sender_pc, "smtp.isp.example", sub).unwrap();
+        assert!(matches!(run_task(&mut w, &mut t), TaskStatus::Done(_)));
+        settle(&mut w, 5);
+        let e = w.queue.entries().next().expect("queued");
+        assert!(e.last_error.is_some());
+        let now = w.now();
+        w.net.set_link_cut(now, d.isp, d.corp, false);
+        settle(&mut w, 3600);
+        assert_eq!(
+            w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
+            4
+        );
+    }
 }
