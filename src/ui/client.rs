@@ -341,6 +341,7 @@ fn MailClient(
             rcpts.join(", "),
             encode_header(&c_subject.get_untracked()),
         );
+        let sent_copy = raw.clone().into_bytes();
         let sub = Submission {
             login: from.clone(),
             password: pass.get_untracked(),
@@ -358,6 +359,17 @@ fn MailClient(
                 }
                 c_subject.set(String::new());
                 c_body.set(String::new());
+                // Like a real IMAP client: keep a copy in Sent (IMAP APPEND).
+                if proto.get_untracked() == Proto::Imap && logged_in.get_untracked() {
+                    imap_do(
+                        "Copy to Sent",
+                        ImapAction::Append {
+                            folder: "Sent".into(),
+                            raw: sent_copy,
+                        },
+                        false,
+                    );
+                }
             }),
         );
     };

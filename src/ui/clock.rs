@@ -217,7 +217,17 @@ pub fn ClockBar() -> impl IntoView {
     };
     view! {
         <div class="clock" role="group" aria-label="Virtual time">
-            <span class="now" aria-label="Virtual time" data-testid="clock">{now}</span>
+            <span
+                class="now"
+                aria-label="Virtual time"
+                data-testid="clock"
+                title=move || {
+                    ctx.tick.get();
+                    ctx.with(|w| format!("Virtual time since the world started; the hosts' clocks say {}", w.clock.rfc5322(w.now())))
+                }
+            >
+                {now}
+            </span>
             <span class="speeds" role="group" aria-label="Speed">
                 {speed_btn(0, "Pause")}
                 {speed_btn(1, "1×")}

@@ -248,6 +248,21 @@ class SandboxTest(unittest.TestCase):
             wait(driver, lambda d: mbox_count(d, "boss") == 3, msg="reset persists")
             self.assertEqual(console_errors(driver), [])
 
+    def test_imap_sender_keeps_a_copy_in_sent(self):
+        with serve_dist() as url, chromium(height=1200) as driver:
+            fresh_page(driver, url)
+            sc = "[data-testid=client-sender]"
+            click(driver, f"{sc} [data-testid=proto-imap]")
+            click(driver, f"{sc} [data-testid=login]")
+            wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"{sc} [data-testid=folder][data-folder=Sent]"))
+            send_from_sender(driver, "Filed in Sent")
+            wait(driver, lambda d: "Copy to Sent: done" in text_of(d, f"{sc} [data-testid=client-status]"))
+            click(driver, f"{sc} [data-testid=folder][data-folder=Sent]")
+            wait(driver, lambda d: d.find_elements(
+                By.CSS_SELECTOR, f'{sc} [data-testid=msg-row][data-subject="Filed in Sent"]'))
+            wait(driver, lambda d: mbox_count(d, "boss") == 4)
+            self.assertEqual(console_errors(driver), [])
+
     def test_phone_width_stacks_without_overflow(self):
         with serve_dist() as url, chromium(width=360, height=1600) as driver:
             fresh_page(driver, url)
