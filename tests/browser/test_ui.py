@@ -126,6 +126,33 @@ class SandboxTest(unittest.TestCase):
             screenshot(driver, "terminal-refused.png")
             self.assertEqual(console_errors(driver), [])
 
+    def test_imap_typed_by_hand_with_a_literal(self):
+        with serve_dist() as url, chromium() as driver:
+            fresh_page(driver, url)
+            Select(css(driver, "[data-testid=term-from]")).select_by_visible_text(
+                "pc.corp.example (Recipient's PC (office))")
+            target = css(driver, "[data-testid=term-target]")
+            target.clear()
+            target.send_keys("mx.corp.example:143" + Keys.ENTER)
+            out = "[data-testid=term-output]"
+            wait(driver, lambda d: "* OK" in text_of(d, out), msg="greeting")
+            inp = css(driver, "[data-testid=term-input]")
+            inp.send_keys("a1 LOGIN boss boss" + Keys.ENTER)
+            wait(driver, lambda d: "a1 OK" in text_of(d, out))
+            wait(driver, lambda d: "Authenticated" in text_of(d, "[data-testid=term-state]"))
+            # 12 + 2 + 2 bytes: each Enter sends CRLF; the last one ends the command.
+            inp.send_keys("a2 APPEND INBOX {16}" + Keys.ENTER)
+            wait(driver, lambda d: "+ " in text_of(d, out))
+            for line in ["Subject: x", "", "hi"]:
+                inp.send_keys(line + Keys.ENTER)
+            wait(driver, lambda d: "a2 OK" in text_of(d, out), msg="appended")
+            wait(driver, lambda d: mbox_count(d, "boss") == 4)
+            inp.send_keys("a3 SELECT INBOX" + Keys.ENTER)
+            wait(driver, lambda d: "Selected" in text_of(d, "[data-testid=term-state]"))
+            inp.send_keys("a4 LOGOUT" + Keys.ENTER)
+            wait(driver, lambda d: "closed" in text_of(d, "[data-testid=term-badge]"))
+            self.assertEqual(console_errors(driver), [])
+
     def test_client_send_relay_then_read_with_pop3_and_imap(self):
         with serve_dist() as url, chromium(height=1400) as driver:
             fresh_page(driver, url)
