@@ -32,7 +32,11 @@ pub fn blob_url(mime: &str, bytes: &[u8]) -> Option<String> {
 /// Copies text to the clipboard (best effort).
 pub fn copy_text(text: &str) {
     if let Some(w) = web_sys::window() {
-        let _ = w.navigator().clipboard().write_text(text);
+        let promise = w.navigator().clipboard().write_text(text);
+        // Awaited so a refusal (page not focused, no permission) is not an uncaught error.
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        });
     }
 }
 

@@ -219,6 +219,10 @@ class SandboxTest(unittest.TestCase):
             wait(driver, journey, msg="journey")
             driver.execute_script("document.querySelector('[data-testid=seq]').scrollIntoView()")
             screenshot(driver, "transcripts.png")
+            click(driver, "[data-testid=copy-transcript]")
+            click(driver, "[data-testid=share-world]")
+            wait(driver, lambda d: "share link" in text_of(d, "[data-testid=saved]"))
+            time.sleep(0.3)
             self.assertEqual(console_errors(driver), [])
 
     def test_host_down_queue_retries_then_delivers(self):
