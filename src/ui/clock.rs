@@ -201,6 +201,7 @@ pub fn ClockBar() -> impl IntoView {
             ctx.tick.update(|t| *t += 1);
         }
     };
+    let share_url = RwSignal::new(String::new());
     let speed_btn = move |v: u32, label: &'static str| {
         view! {
             <button
@@ -241,8 +242,18 @@ pub fn ClockBar() -> impl IntoView {
             <button type="button" data-testid="share-world" title="Copy a link that carries this world (mailboxes, queue, DNS)" on:click=move |_| {
                 let link = super::tour::embed::world_share_link(&ctx.with(|w| w.snapshot_json()));
                 dom::copy_text(&link);
+                share_url.set(link);
                 ctx.saved.set("share link copied".into());
             }>"Share link"</button>
+            {move || (!share_url.get().is_empty()).then(|| view! {
+                <input class="share-url" type="text" readonly aria-label="Share link" data-testid="share-url"
+                    prop:value=move || share_url.get()
+                    on:focus=move |ev| {
+                        if let Some(el) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok()) {
+                            el.select();
+                        }
+                    }/>
+            })}
             <button type="button" class="danger" data-testid="reset-world" on:click=reset>"Reset world"</button>
             <span class="saved" aria-live="polite" data-testid="saved">{move || ctx.saved.get()}</span>
         </div>

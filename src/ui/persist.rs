@@ -13,9 +13,15 @@ fn storage() -> Option<web_sys::Storage> {
 /// Returns whether a saved world was restored.
 pub fn load() -> (World, DefaultWorld, bool) {
     let (mut world, ids) = default_world(1);
-    // A `#world=` share link wins over what this browser saved.
-    let saved = super::tour::embed::world_from_location()
-        .or_else(|| storage().and_then(|s| s.get_item(KEY).ok().flatten()));
+    // A `#world=` share link wins over what this browser saved; it is taken off the address
+    // so a reload shows this browser's own world from then on.
+    let shared = super::tour::embed::world_from_location();
+    if shared.is_some() {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().set_hash("");
+        }
+    }
+    let saved = shared.or_else(|| storage().and_then(|s| s.get_item(KEY).ok().flatten()));
     let restored = match saved {
         Some(json) => match world.restore_json(&json) {
             Ok(()) => true,
