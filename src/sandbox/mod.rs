@@ -5,6 +5,7 @@
 
 mod default_world;
 mod endpoint;
+pub mod mail_client;
 mod relay_driver;
 mod server;
 mod service;
