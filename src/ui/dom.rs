@@ -1,0 +1,60 @@
+//! Browser helpers: downloads through Blob URLs, the clipboard, reading a picked file.
+
+use wasm_bindgen::JsCast;
+
+/// Offers `bytes` as a file download named `name`.
+pub fn download(name: &str, mime: &str, bytes: &[u8]) {
+    let Some(url) = blob_url(mime, bytes) else {
+        return;
+    };
+    let doc = web_sys::window().and_then(|w| w.document());
+    if let Some(a) = doc
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// A Blob URL holding `bytes` (for links the user clicks, e.g. attachments).
+pub fn blob_url(mime: &str, bytes: &[u8]) -> Option<String> {
+    let arr = js_sys::Array::new();
+    arr.push(&js_sys::Uint8Array::from(bytes));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&arr, &opts).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+/// Copies text to the clipboard (best effort).
+pub fn copy_text(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let promise = w.navigator().clipboard().write_text(text);
+        // Awaited so a refusal (page not focused, no permission) is not an uncaught error.
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        });
+    }
+}
+
+/// Reads the first file picked in an `<input type=file>` and hands its bytes to `done`.
+pub fn read_file(input: &web_sys::HtmlInputElement, done: impl FnOnce(String, Vec<u8>) + 'static) {
+    let Some(file) = input.files().and_then(|f| f.get(0)) else {
+        return;
+    };
+    let name = file.name();
+    let promise = file.array_buffer();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(buf) = wasm_bindgen_futures::JsFuture::from(promise).await {
+            done(name, js_sys::Uint8Array::new(&buf).to_vec());
+        }
+    });
+}
+
+/// Real time in milliseconds.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}

@@ -1,0 +1,273 @@
+//! Every connection the trace holds, each expandable to its `C:`/`S:` lines with virtual
+//! timestamps (secrets masked), copy and download as .txt; and a sequence diagram of the
+//! chosen connections: a column per host, an arrow per line in time order.
+
+use super::app::Ctx;
+use super::clock::fmt_time;
+use super::dom;
+use crate::net::{ConnId, HostId};
+use crate::sandbox::{ConnSummary, Speaker, TranscriptLine};
+use leptos::prelude::*;
+use std::collections::BTreeSet;
+
+fn proto_name(port: u16) -> &'static str {
+    match port {
+        25 => "SMTP",
+        587 => "Submission",
+        110 => "POP3",
+        143 => "IMAP",
+        7 => "echo",
+        13 => "daytime",
+        _ => "TCP",
+    }
+}
+
+/// Diagram rows shown at most.
+const MAX_ROWS: usize = 600;
+
+#[component]
+pub fn Transcripts() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    // Re-read only when the trace grew.
+    let total = Memo::new(move |_| {
+        ctx.tick.get();
+        ctx.with(|w| (w.net.trace.total, w.net.trace.discarded))
+    });
+    let conns = Memo::new(move |_| {
+        let _ = total.get();
+        ctx.with(|w| w.connections_seen())
+    });
+    let chosen: RwSignal<BTreeSet<ConnId>> = RwSignal::new(BTreeSet::new());
+    let hosts: Vec<(HostId, String)> = ctx.with(|w| {
+        w.host_infos()
+            .iter()
+            .map(|i| (i.id, w.net.host_name(i.id).to_string()))
+            .collect()
+    });
+    let col_of = {
+        let hosts = hosts.clone();
+        move |h: HostId| hosts.iter().position(|(id, _)| *id == h).unwrap_or(0)
+    };
+    let ncols = hosts.len().max(1);
+    let rows = Memo::new(move |_| {
+        let _ = total.get();
+        let pick = chosen.get();
+        let list = conns.get();
+        let use_all = pick.is_empty();
+        ctx.with(|w| {
+            let mut rows: Vec<(ConnSummary, TranscriptLine)> = Vec::new();
+            for c in list.iter().filter(|c| use_all || pick.contains(&c.conn)) {
+                for l in w.transcript(c.conn, true) {
+                    rows.push((c.clone(), l));
+                }
+            }
+            rows.sort_by_key(|(c, l)| (l.at, c.opened));
+            // Chosen connections: from their start; all: the newest.
+            let n = rows.len();
+            if n > MAX_ROWS {
+                if use_all {
+                    rows.drain(..n - MAX_ROWS);
+                } else {
+                    rows.truncate(MAX_ROWS);
+                }
+            }
+            rows
+        })
+    });
+    // Subjects of messages sent over SMTP, to pick a message's whole journey.
+    let subjects = Memo::new(move |_| {
+        let _ = total.get();
+        let list = conns.get();
+        ctx.with(|w| {
+            let mut out: Vec<String> = Vec::new();
+            for c in list.iter().filter(|c| c.port == 25 || c.port == 587) {
+                for l in w.transcript(c.conn, true) {
+                    if l.speaker == Speaker::Client {
+                        if let Some(s) = l.text.strip_prefix("Subject: ") {
+                            if !out.iter().any(|x| x == s) {
+                                out.push(s.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        })
+    });
+    let pick_journey = move |subject: String| {
+        if subject.is_empty() {
+            chosen.set(BTreeSet::new());
+            return;
+        }
+        let want = format!("Subject: {subject}");
+        let list = conns.get_untracked();
+        let picked = ctx.with(|w| {
+            list.iter()
+                .filter(|c| w.transcript(c.conn, false).iter().any(|l| l.text == want))
+                .map(|c| c.conn)
+                .collect::<BTreeSet<_>>()
+        });
+        chosen.set(picked);
+    };
+    let head = hosts
+        .iter()
+        .map(|(_, n)| view! { <div class="seq-host" role="columnheader">{n.clone()}</div> })
+        .collect_view();
+    let col = col_of.clone();
+    let conn_list = move || conns.get().into_iter().rev().collect::<Vec<_>>();
+    view! {
+        <div class="tr-grid">
+            <div class="tr-list">
+                <h3>"Connections"</h3>
+                <p class="hint">"Tick connections to draw them in the sequence diagram (none ticked: all)."</p>
+                {move || conns.with(|c| c.is_empty()).then(|| view! { <p class="muted">"No connection yet."</p> })}
+                <ul class="conns" data-testid="conn-list">
+                    <For each=conn_list key=|c| c.conn let:c>
+                        <ConnRow c=c chosen=chosen/>
+                    </For>
+                </ul>
+            </div>
+            <div class="tr-seq">
+                <h3>"Sequence diagram"</h3>
+                <label class="journey">"Journey of a message: "
+                    <select data-testid="journey-select" on:change=move |ev| pick_journey(event_target_value(&ev))>
+                        <option value="">"(the ticked connections, or all)"</option>
+                        {move || subjects.get().into_iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <div class="seq" role="table" aria-label="Sequence diagram: one row per line, arrows between hosts" data-testid="seq">
+                    <div class="seq-row seq-head" role="row" style=format!("grid-template-columns: 5.5rem repeat({ncols}, 1fr)")>
+                        <div class="seq-time" role="columnheader">"time"</div>
+                        {head}
+                    </div>
+                    {move || {
+                        let col = col.clone();
+                        rows.get().into_iter().map(move |(c, l)| {
+                            let (a, b) = (col(c.client), col(c.server));
+                            let (lo, hi) = (a.min(b), a.max(b));
+                            let span = hi - lo + 1;
+                            let rightward = match l.speaker {
+                                Speaker::Client => b >= a,
+                                Speaker::Server => a >= b,
+                                Speaker::Net => true,
+                            };
+                            let cls = match l.speaker {
+                                Speaker::Client => "arrow c",
+                                Speaker::Server => "arrow s",
+                                Speaker::Net => "arrow n",
+                            };
+                            let dir = if l.speaker == Speaker::Net { "" } else if rightward { "→ " } else { "← " };
+                            let cls = format!("{cls}{}", if rightward { " right" } else { " left" });
+                            let margin = format!("margin: 0 calc(100% / {})", span * 2);
+                            let text = format!("{dir}{}", l.text);
+                            let title = format!("{} {}:{} {}", c.conn, proto_name(c.port), c.port, l.text);
+                            view! {
+                                <div class="seq-row" role="row" style=format!("grid-template-columns: 5.5rem repeat({ncols}, 1fr)")>
+                                    <div class="seq-time" role="cell">{fmt_time(l.at)}</div>
+                                    <div class="seq-cell" role="cell" style=format!("grid-column: {} / {}", lo + 2, hi + 3)>
+                                        <div class=cls style=margin title=title data-testid="seq-arrow">{text}</div>
+                                    </div>
+                                </div>
+                            }
+                        }).collect_view()
+                    }}
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn ConnRow(c: ConnSummary, chosen: RwSignal<BTreeSet<ConnId>>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let conn = c.conn;
+    let open = RwSignal::new(false);
+    let (client, server) = ctx.with(|w| {
+        (
+            w.net.host_name(c.client).to_string(),
+            w.net.host_name(c.server).to_string(),
+        )
+    });
+    let lines = Memo::new(move |_| {
+        if !open.get() {
+            return Vec::new();
+        }
+        ctx.tick.get();
+        ctx.with(|w| w.transcript(conn, true))
+    });
+    let bytes = Memo::new(move |_| {
+        ctx.tick.get();
+        ctx.with(|w| {
+            w.net
+                .trace
+                .of(conn)
+                .map(|e| match &e.kind {
+                    crate::net::TraceKind::Data(b) => b.len(),
+                    _ => 0,
+                })
+                .sum::<usize>()
+        })
+    });
+    let title = format!(
+        "{} {} {} → {}:{}",
+        conn,
+        proto_name(c.port),
+        client,
+        server,
+        c.port
+    );
+    let file = format!(
+        "transcript-{}-{}-{}.txt",
+        conn.0,
+        proto_name(c.port).to_lowercase(),
+        server
+    );
+    view! {
+        <li class="conn" data-testid="conn" data-port=c.port.to_string()>
+            <div class="conn-head">
+                <input type="checkbox" aria-label=format!("Draw {title} in the diagram")
+                    prop:checked=move || chosen.with(|s| s.contains(&conn))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        chosen.update(|s| { if on { s.insert(conn); } else { s.remove(&conn); } });
+                    }/>
+                <button type="button" class="conn-toggle" aria-expanded=move || open.get().to_string()
+                    data-testid="conn-toggle" on:click=move |_| open.update(|o| *o = !*o)>
+                    {if open.get_untracked() { "▾ " } else { "▸ " }}{title.clone()}
+                </button>
+                <span class="muted">" "{fmt_time(c.opened)}" · "{move || bytes.get()}" bytes"</span>
+            </div>
+            {move || open.get().then(|| {
+                let file = file.clone();
+                view! {
+                    <div class="conn-body">
+                        <div class="conn-actions">
+                            <button type="button" data-testid="copy-transcript" on:click=move |_| {
+                                dom::copy_text(&ctx.with(|w| w.transcript_text(conn, true)));
+                            }>"Copy"</button>
+                            <button type="button" data-testid="download-transcript" on:click=move |_| {
+                                let text = ctx.with(|w| w.transcript_text(conn, true));
+                                dom::download(&file, "text/plain", text.as_bytes());
+                            }>"Download .txt"</button>
+                        </div>
+                        <ol class="transcript" data-testid="transcript">
+                            {move || lines.get().into_iter().map(|l| {
+                                let (cls, tag) = match l.speaker {
+                                    Speaker::Client => ("c", "C:"),
+                                    Speaker::Server => ("s", "S:"),
+                                    Speaker::Net => ("n", "--"),
+                                };
+                                view! {
+                                    <li class=cls data-testid=format!("tr-{cls}")>
+                                        <span class="t">{format!("[{:>9.3}s]", l.at.as_millis() as f64 / 1000.0)}</span>
+                                        " "<b>{tag}</b>" "{l.text}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    </div>
+                }
+            })}
+        </li>
+    }
+}
