@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds and runs every cargo-fuzz target in fuzz/ for a time budget each (default 180 s),
+# then prints per target: executions, coverage (cov/ft of libFuzzer's final stats) and crashes.
+#   scripts/fuzz.sh            # 180 s per target
+#   scripts/fuzz.sh 5          # the short mode scripts/test.sh runs
+#   FUZZ_TARGETS="smtp_server world" scripts/fuzz.sh 60
+# Seeds come from tests/transcripts/*.txt (scripts/fuzz-corpus.py). A crash leaves its input in
+# fuzz/artifacts/<target>/; replay it with
+#   fuzz/target/x86_64-unknown-linux-gnu/release/<target> fuzz/artifacts/<target>/crash-...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+budget="${1:-180}"
+
+if ! rustup toolchain list | grep -q '^nightly'; then
+  echo "[fuzz] installing the nightly toolchain (cargo-fuzz needs it)" >&2
+  rustup toolchain install nightly --profile minimal
+fi
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  echo "[fuzz] installing cargo-fuzz from crates.io" >&2
+  cargo install cargo-fuzz --locked
+fi
+
+python3 scripts/fuzz-corpus.py
+echo "[fuzz] building the targets" >&2
+cargo +nightly fuzz build -O >&2
+bin_dir="fuzz/target/x86_64-unknown-linux-gnu/release"
+
+max_len() {
+  case "$1" in
+    smtp_command | pop3_command | sasl_roundtrip) echo 1024 ;;
+    line_framing | dot_roundtrip) echo 16384 ;;
+    message_parse) echo 65536 ;;
+    world) echo 4096 ;;
+    *) echo 8192 ;;
+  esac
+}
+
+targets="${FUZZ_TARGETS:-$(cargo +nightly fuzz list)}"
+logs="$(mktemp -d)"
+status=0
+printf '\n%-20s %12s %8s %8s %8s\n' target executions cov ft crashes
+for t in $targets; do
+  mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
+  before=$(find "fuzz/artifacts/$t" -type f | wc -l)
+  set +e
+  "$bin_dir/$t" "fuzz/corpus/$t" \
+    -max_total_time="$budget" -max_len="$(max_len "$t")" -rss_limit_mb=512 -timeout=5 \
+    -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$t/" >"$logs/$t.log" 2>&1
+  rc=$?
+  set -e
+  after=$(find "fuzz/artifacts/$t" -type f | wc -l)
+  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$logs/$t.log" | awk '{print $2}' | tail -1)
+  last=$(grep -E '^#[0-9]+' "$logs/$t.log" | grep -o 'cov: [0-9]* ft: [0-9]*' | tail -1)
+  cov=$(echo "$last" | awk '{print $2}')
+  ft=$(echo "$last" | awk '{print $4}')
+  crashes=$((after - before))
+  if [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ]; then crashes="rc=$rc"; fi
+  printf '%-20s %12s %8s %8s %8s\n' "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$crashes"
+  if [ "$rc" -ne 0 ]; then
+    status=1
+    echo "---- $t failed; the end of its log:" >&2
+    tail -40 "$logs/$t.log" >&2
+    find "fuzz/artifacts/$t" -type f -newer "$logs" >&2 || true
+  fi
+done
+rm -rf "$logs"
+exit "$status"
