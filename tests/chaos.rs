@@ -314,48 +314,54 @@ impl Sim {
         let deadline = now + Duration::from_secs(1800);
         if kind < 6 {
             // A sender: submission as smith (ISP) or alice (corp), or MX-direct.
-            let (from_host, target, port, auth, sender, pool): (HostId, &str, u16, _, &str, &[&str]) =
-                match self.rng.below(4) {
-                    0 | 1 => (
-                        d.sender_pc,
-                        "smtp.isp.example",
-                        587,
-                        Some(("smith@isp.example", "smith")),
-                        "smith@isp.example",
-                        &[
-                            "boss@corp.example",
-                            "alice@corp.example",
-                            "nobody@corp.example",
-                            "smith@isp.example",
-                            "ghost@nowhere.example",
-                        ],
-                    ),
-                    2 => (
-                        d.recipient_pc,
-                        "mx.corp.example",
-                        587,
-                        Some(("alice", "alice")),
+            let (from_host, target, port, auth, sender, pool): (
+                HostId,
+                &str,
+                u16,
+                _,
+                &str,
+                &[&str],
+            ) = match self.rng.below(4) {
+                0 | 1 => (
+                    d.sender_pc,
+                    "smtp.isp.example",
+                    587,
+                    Some(("smith@isp.example", "smith")),
+                    "smith@isp.example",
+                    &[
+                        "boss@corp.example",
                         "alice@corp.example",
-                        &[
-                            "smith@isp.example",
-                            "boss@corp.example",
-                            "nobody@isp.example",
-                        ],
-                    ),
-                    _ => (
-                        d.sender_pc,
-                        "mx.corp.example",
-                        25,
-                        None,
+                        "nobody@corp.example",
                         "smith@isp.example",
-                        &[
-                            "boss@corp.example",
-                            "alice@corp.example",
-                            "nobody@corp.example",
-                            "someone@elsewhere.example",
-                        ],
-                    ),
-                };
+                        "ghost@nowhere.example",
+                    ],
+                ),
+                2 => (
+                    d.recipient_pc,
+                    "mx.corp.example",
+                    587,
+                    Some(("alice", "alice")),
+                    "alice@corp.example",
+                    &[
+                        "smith@isp.example",
+                        "boss@corp.example",
+                        "nobody@isp.example",
+                    ],
+                ),
+                _ => (
+                    d.sender_pc,
+                    "mx.corp.example",
+                    25,
+                    None,
+                    "smith@isp.example",
+                    &[
+                        "boss@corp.example",
+                        "alice@corp.example",
+                        "nobody@corp.example",
+                        "someone@elsewhere.example",
+                    ],
+                ),
+            };
             let n = 1 + self.rng.below(3) as usize;
             let mut rcpts: Vec<String> = Vec::new();
             for _ in 0..n {
@@ -379,15 +385,13 @@ impl Sim {
                 return;
             };
             let drop_at = if self.chance(15) {
-                Some(
-                    *self.pick(&[
-                        SmtpStage::Ehlo,
-                        SmtpStage::Mail,
-                        SmtpStage::Rcpt(0),
-                        SmtpStage::BodyHalf,
-                        SmtpStage::DataEnd,
-                    ]),
-                )
+                Some(*self.pick(&[
+                    SmtpStage::Ehlo,
+                    SmtpStage::Mail,
+                    SmtpStage::Rcpt(0),
+                    SmtpStage::BodyHalf,
+                    SmtpStage::DataEnd,
+                ]))
             } else {
                 None
             };
@@ -450,10 +454,7 @@ impl Sim {
         match self.rng.below(8) {
             0 => self.w.net.faults.drop_per_million = *self.pick(&[0, 0, 10_000, 40_000, 100_000]),
             1 => self.w.net.faults.refuse_per_million = *self.pick(&[0, 0, 100_000, 400_000]),
-            2 => {
-                self.w.net.faults.jitter =
-                    Duration::from_millis(*self.pick(&[0, 50, 500, 3_000]))
-            }
+            2 => self.w.net.faults.jitter = Duration::from_millis(*self.pick(&[0, 50, 500, 3_000])),
             3 | 4 => {
                 let host = *self.pick(&[d.isp, d.corp, d.corp]);
                 let up = !self.w.net.is_up(host) || self.chance(30);
@@ -807,7 +808,10 @@ impl Sim {
                         for m in self.marks.iter().filter(|m| m.conn == conn) {
                             if self.raw_of(&m.user, m.uid).is_some() {
                                 return fail(
-                                    format!("{} uid {} marked and QUIT +OK, still there", m.user, m.uid),
+                                    format!(
+                                        "{} uid {} marked and QUIT +OK, still there",
+                                        m.user, m.uid
+                                    ),
                                     vec![conn],
                                 );
                             }
@@ -911,8 +915,7 @@ impl Sim {
                 }
                 self.uidnext.insert(key, f.uidnext);
                 let uids: Vec<u32> = f.messages().iter().map(|m| m.uid).collect();
-                if uids.windows(2).any(|w| w[0] >= w[1]) || uids.iter().any(|&u| u >= f.uidnext)
-                {
+                if uids.windows(2).any(|w| w[0] >= w[1]) || uids.iter().any(|&u| u >= f.uidnext) {
                     return fail(format!("UIDs of {user}/{name} out of order"), vec![]);
                 }
             }
@@ -963,7 +966,10 @@ impl Sim {
             }
             if !t.rcpts.contains(rcpt) {
                 return fail(
-                    format!("{token} reached {rcpt}, not an accepted recipient {:?}", t.rcpts),
+                    format!(
+                        "{token} reached {rcpt}, not an accepted recipient {:?}",
+                        t.rcpts
+                    ),
                     conns,
                 );
             }
@@ -980,7 +986,11 @@ impl Sim {
                     return fail(
                         format!(
                             "{token} {} {rcpt} {n} times (allowed {allowed})",
-                            if *bounce { "bounced for" } else { "delivered to" }
+                            if *bounce {
+                                "bounced for"
+                            } else {
+                                "delivered to"
+                            }
                         ),
                         conns,
                     );
@@ -1003,8 +1013,12 @@ impl Sim {
                 if is_bounce(&raw) {
                     if let Some(t) = self.tokens.get(&token) {
                         if t.sender != user {
-                            *out.entry((token.clone(), format!("bounce to wrong user {user}"), true))
-                                .or_insert(0) += 1;
+                            *out.entry((
+                                token.clone(),
+                                format!("bounce to wrong user {user}"),
+                                true,
+                            ))
+                            .or_insert(0) += 1;
                         }
                     }
                     for r in bounce_rcpts(&raw) {
