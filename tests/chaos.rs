@@ -257,6 +257,8 @@ struct Sim {
     uidnext: BTreeMap<(String, String), u32>,
     stats: Stats,
     faults_on: bool,
+    /// POP3 connections on which the client sent QUIT.
+    quit_sent: BTreeSet<ConnId>,
 }
 
 const USERS: [(&str, &str); 3] = [
@@ -283,6 +285,7 @@ impl Sim {
             uidnext: BTreeMap::new(),
             stats: Stats::default(),
             faults_on: true,
+            quit_sent: BTreeSet::new(),
         };
         for (user, _) in USERS {
             for name in sim.w.store.folder_names(user) {
@@ -698,6 +701,7 @@ impl Sim {
             self.send(p.conn, format!("DELE {n}\r\n").as_bytes());
         } else if p.quit {
             p.stage = PopStage::Quit;
+            self.quit_sent.insert(p.conn);
             self.send(p.conn, b"QUIT\r\n");
         } else {
             // Drop without QUIT: nothing may be deleted.
@@ -780,6 +784,7 @@ impl Sim {
                 PopStage::Pass if line.contains("[IN-USE]") => {
                     p.stage = PopStage::Quit;
                     p.to_dele.clear();
+                    self.quit_sent.insert(conn);
                     self.send(conn, b"QUIT\r\n");
                 }
                 PopStage::Uidl | PopStage::Retr(_) if ok => p.multi = true,
@@ -828,6 +833,7 @@ impl Sim {
                     }
                     p.stage = PopStage::Quit;
                     p.to_dele.clear();
+                    self.quit_sent.insert(conn);
                     self.send(conn, b"QUIT\r\n");
                 }
             }
@@ -923,13 +929,18 @@ impl Sim {
         // Deletions only through a completed QUIT (the session reached UPDATE).
         for (user, uid) in self.scan_mailboxes() {
             let mut candidates = self.marks.iter().filter(|m| m.user == user && m.uid == uid);
+            // The client sent QUIT and the server entered UPDATE on that connection.
+            let quit_done = |m: &&Marked| {
+                self.quit_sent.contains(&m.conn)
+                    && self.w.session_state(m.conn) == Some("POP3 Update")
+            };
             let by = candidates
                 .clone()
-                .find(|m| self.w.session_state(m.conn) == Some("POP3 Update"))
+                .find(quit_done)
                 .or_else(|| candidates.next())
                 .cloned();
             match by {
-                Some(m) if self.w.session_state(m.conn) == Some("POP3 Update") => {
+                Some(m) if quit_done(&&m) => {
                     self.stats.pop3_deleted += 1;
                     let raw = self.seen.remove(&(user.clone(), uid)).unwrap_or_default();
                     self.deleted.push(Marked { raw, ..m });
@@ -1234,6 +1245,12 @@ fn chaos_seeds() {
     for seed in first..first + count {
         match run_seed(seed, steps) {
             Ok(s) => {
+                if std::env::var("CHAOS_VERBOSE").is_ok() || s.relay_duplicates > 0 {
+                    eprintln!(
+                        "seed {seed}: accepted {}, ambiguous {}, relay duplicates {}",
+                        s.accepted, s.ambiguous, s.relay_duplicates
+                    );
+                }
                 total.accepted += s.accepted;
                 total.ambiguous += s.ambiguous;
                 total.refused += s.refused;
