@@ -650,7 +650,7 @@ impl Sim {
                 }
                 _ => {
                     // A temporary refusal (say 421 or 451 under faults): give up.
-                    if code >= 400 && code < 600 {
+                    if (400..600).contains(&code) {
                         s.stage = SmtpStage::Quit;
                         self.send(conn, b"QUIT\r\n");
                     } else {

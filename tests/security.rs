@@ -199,10 +199,13 @@ fn smtp_gives_no_mailbox_content_or_other_users_mail() {
 
 // ------------------------------------------------------------------ failure limits
 
+/// One failed login attempt on a POP3 connection (the `usize` makes each one different).
+type Attempt = dyn Fn(&mut Typed, &mut World, usize) -> String;
+
 #[test]
 fn pop3_three_failed_logins_close_the_connection_whatever_the_mechanism() {
     let (mut w, d) = world();
-    let attempts: [&dyn Fn(&mut Typed, &mut World, usize) -> String; 3] = [
+    let attempts: [&Attempt; 3] = [
         &|s, w, _| {
             s.say(w, "USER boss");
             s.say(w, "PASS wrong")

@@ -13,13 +13,19 @@ fuzz_target!(|data: &[u8]| {
         assert!(back.authzid.is_empty());
     }
     // Arbitrary bytes through base64 and back.
-    assert_eq!(b64_decode(b64_encode(data).as_bytes()).as_deref(), Some(data));
+    assert_eq!(
+        b64_decode(b64_encode(data).as_bytes()).as_deref(),
+        Some(data)
+    );
     // Arbitrary user and password (split at the first 0xFF).
     let text = String::from_utf8_lossy(data).replace('\0', "");
     let (user, pass) = text.split_once('\u{FFFD}').unwrap_or((&text, ""));
     if !user.is_empty() {
         let enc = encode_plain(user, pass);
         let c = decode_plain(enc.as_bytes()).expect("decodes");
-        assert_eq!((c.authzid.as_str(), c.authcid.as_str(), c.password.as_str()), ("", user, pass));
+        assert_eq!(
+            (c.authzid.as_str(), c.authcid.as_str(), c.password.as_str()),
+            ("", user, pass)
+        );
     }
 });

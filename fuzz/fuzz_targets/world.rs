@@ -10,12 +10,20 @@ use mail_sandbox::time::Duration;
 const PORTS: [u16; 5] = [25, 587, 110, 7, 13];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let (sizes, body) = rest.split_at(rest.len().min(4));
     let (mut w, d) = default_world(u64::from(mode));
-    let target = if mode & 0x10 != 0 { "smtp.isp.example" } else { "mx.corp.example" };
+    let target = if mode & 0x10 != 0 {
+        "smtp.isp.example"
+    } else {
+        "mx.corp.example"
+    };
     let port = PORTS[usize::from(mode % 5)];
-    let Ok(conn) = w.connect(d.sender_pc, target, port) else { return };
+    let Ok(conn) = w.connect(d.sender_pc, target, port) else {
+        return;
+    };
     let step = Duration::from_millis(if mode & 0x20 != 0 { 5 } else { 300 });
     for piece in fuzz_support::chunks(body, sizes) {
         w.send(conn, piece);
@@ -28,8 +36,16 @@ fuzz_target!(|data: &[u8]| {
     }
     let t = w.now() + Duration::from_secs(6 * 3600);
     w.run_until(t);
-    assert!(w.queue.is_empty(), "the queue drains: {:?}", w.queue.entries().next());
-    for user in ["smith@isp.example", "boss@corp.example", "alice@corp.example"] {
+    assert!(
+        w.queue.is_empty(),
+        "the queue drains: {:?}",
+        w.queue.entries().next()
+    );
+    for user in [
+        "smith@isp.example",
+        "boss@corp.example",
+        "alice@corp.example",
+    ] {
         assert!(!w.store.is_maildrop_locked(user), "{user} still locked");
     }
     let json = w.snapshot_json();

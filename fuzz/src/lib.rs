@@ -22,7 +22,10 @@ pub fn secret_of(user: &str) -> String {
     format!("SECRET-{}-TOKEN", user.split('@').next().unwrap_or(user))
 }
 
-pub const USERS: [(&str, &str); 2] = [("boss@corp.example", "boss"), ("alice@corp.example", "alice")];
+pub const USERS: [(&str, &str); 2] = [
+    ("boss@corp.example", "boss"),
+    ("alice@corp.example", "alice"),
+];
 
 /// The default world's store with a secret message in boss's and alice's INBOX.
 pub fn store() -> Store {
@@ -76,9 +79,20 @@ pub struct VecSpool {
 }
 
 impl Spool for VecSpool {
-    fn spool(&mut self, _now: Instant, envelope: &Envelope, data: Vec<u8>) -> Result<String, SpoolError> {
+    fn spool(
+        &mut self,
+        _now: Instant,
+        envelope: &Envelope,
+        data: Vec<u8>,
+    ) -> Result<String, SpoolError> {
         if self.flaky && self.taken.len() % 2 == 1 {
-            self.taken.push((Envelope { mail_from: String::new(), rcpt_to: vec![] }, vec![]));
+            self.taken.push((
+                Envelope {
+                    mail_from: String::new(),
+                    rcpt_to: vec![],
+                },
+                vec![],
+            ));
             return Err(SpoolError::Temporary("flaky".into()));
         }
         self.taken.push((envelope.clone(), data));
@@ -88,7 +102,10 @@ impl Spool for VecSpool {
 
 /// Checks that server output is nothing but SMTP reply lines (`ddd` + space or dash).
 fn check_smtp_reply_bytes(bytes: &[u8]) {
-    assert!(bytes.ends_with(b"\r\n"), "reply not CRLF-terminated: {bytes:?}");
+    assert!(
+        bytes.ends_with(b"\r\n"),
+        "reply not CRLF-terminated: {bytes:?}"
+    );
     for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         assert!(line.ends_with(b"\r"), "bare LF in reply: {bytes:?}");
         let body = &line[..line.len() - 1];
@@ -130,24 +147,25 @@ pub fn run_smtp_server(submission: bool, login: bool, sizes: &[u8], data: &[u8])
         };
         SmtpServer::new(now, &mut ctx, peer).with_serial(7)
     };
-    let drain = |s: &mut SmtpServer, closed: &mut bool, authenticated: &mut bool, accepted: &mut usize| {
-        while let Some(o) = s.poll_output() {
-            match o {
-                Output::Transmit(b) => {
-                    assert!(!*closed, "transmit after close");
-                    check_smtp_reply_bytes(&b);
+    let drain =
+        |s: &mut SmtpServer, closed: &mut bool, authenticated: &mut bool, accepted: &mut usize| {
+            while let Some(o) = s.poll_output() {
+                match o {
+                    Output::Transmit(b) => {
+                        assert!(!*closed, "transmit after close");
+                        check_smtp_reply_bytes(&b);
+                    }
+                    Output::Close => *closed = true,
+                    Output::Event(SmtpEvent::Authenticated(_)) => *authenticated = true,
+                    Output::Event(SmtpEvent::Accepted { envelope, .. }) => {
+                        *accepted += 1;
+                        assert!(!envelope.rcpt_to.is_empty());
+                        assert!(envelope.rcpt_to.len() <= 100);
+                    }
+                    Output::Event(SmtpEvent::Phase(_)) => {}
                 }
-                Output::Close => *closed = true,
-                Output::Event(SmtpEvent::Authenticated(_)) => *authenticated = true,
-                Output::Event(SmtpEvent::Accepted { envelope, .. }) => {
-                    *accepted += 1;
-                    assert!(!envelope.rcpt_to.is_empty());
-                    assert!(envelope.rcpt_to.len() <= 100);
-                }
-                Output::Event(SmtpEvent::Phase(_)) => {}
             }
-        }
-    };
+        };
     drain(&mut server, &mut closed, &mut authenticated, &mut accepted);
     let prefix = format!(
         "EHLO fuzz.example\r\nAUTH PLAIN {}\r\n",
@@ -171,7 +189,7 @@ pub fn run_smtp_server(submission: bool, login: bool, sizes: &[u8], data: &[u8])
         if i == 0 && login {
             assert_eq!(server.user(), Some("boss@corp.example"), "scripted login");
         }
-        now = now + Duration::from_millis(500);
+        now += Duration::from_millis(500);
     }
     {
         let mut ctx = SmtpCtx {
@@ -189,8 +207,16 @@ pub fn run_smtp_server(submission: bool, login: bool, sizes: &[u8], data: &[u8])
         server.handle_close(&mut ctx, now);
         drain(&mut server, &mut closed, &mut authenticated, &mut accepted);
     }
-    let taken: Vec<&(Envelope, Vec<u8>)> = spool.taken.iter().filter(|(e, _)| !e.rcpt_to.is_empty()).collect();
-    assert_eq!(accepted, taken.len(), "every spooled message was answered 250 once");
+    let taken: Vec<&(Envelope, Vec<u8>)> = spool
+        .taken
+        .iter()
+        .filter(|(e, _)| !e.rcpt_to.is_empty())
+        .collect();
+    assert_eq!(
+        accepted,
+        taken.len(),
+        "every spooled message was answered 250 once"
+    );
     if submission {
         assert!(taken.is_empty() || authenticated, "submission without AUTH");
     }
@@ -217,11 +243,24 @@ pub fn run_pop3(login: bool, sizes: &[u8], data: &[u8]) {
     let mut store = store();
     let before: Vec<(String, usize)> = USERS
         .iter()
-        .map(|(u, _)| (u.to_string(), store.folder(u, "INBOX").map_or(0, |f| f.len())))
+        .map(|(u, _)| {
+            (
+                u.to_string(),
+                store.folder(u, "INBOX").map_or(0, |f| f.len()),
+            )
+        })
         .collect();
     let mut now = Instant::from_millis(1_000);
     let clock = WallClock::default();
-    let mut session = Pop3Session::new(now, &mut HostCtx { host: HOST, store: &mut store, clock }, 1);
+    let mut session = Pop3Session::new(
+        now,
+        &mut HostCtx {
+            host: HOST,
+            store: &mut store,
+            clock,
+        },
+        1,
+    );
     let mut out = Vec::new();
     let mut closed = false;
     let drain = |s: &mut Pop3Session, out: &mut Vec<u8>, closed: &mut bool| {
@@ -245,7 +284,15 @@ pub fn run_pop3(login: bool, sizes: &[u8], data: &[u8]) {
     let mut users_seen: Vec<String> = Vec::new();
     let mut reached_update = false;
     for (i, piece) in pieces.into_iter().enumerate() {
-        session.handle_input(&mut HostCtx { host: HOST, store: &mut store, clock }, now, piece);
+        session.handle_input(
+            &mut HostCtx {
+                host: HOST,
+                store: &mut store,
+                clock,
+            },
+            now,
+            piece,
+        );
         if let Some(u) = session.user() {
             if !users_seen.iter().any(|x| x == u) {
                 users_seen.push(u.to_string());
@@ -256,9 +303,13 @@ pub fn run_pop3(login: bool, sizes: &[u8], data: &[u8]) {
         if i == 0 && login {
             assert_eq!(session.user(), Some("alice@corp.example"), "scripted login");
         }
-        now = now + Duration::from_millis(500);
+        now += Duration::from_millis(500);
     }
-    let mut ctx = HostCtx { host: HOST, store: &mut store, clock };
+    let mut ctx = HostCtx {
+        host: HOST,
+        store: &mut store,
+        clock,
+    };
     if let Some(t) = session.poll_timeout() {
         session.handle_timeout(&mut ctx, t);
     }
@@ -267,7 +318,10 @@ pub fn run_pop3(login: bool, sizes: &[u8], data: &[u8]) {
     let text = String::from_utf8_lossy(&out);
     for (user, count) in &before {
         if !users_seen.iter().any(|u| u == user) {
-            assert!(!text.contains(&secret_of(user)), "{user}'s mail shown to {users_seen:?}");
+            assert!(
+                !text.contains(&secret_of(user)),
+                "{user}'s mail shown to {users_seen:?}"
+            );
         }
         let after = store.folder(user, "INBOX").map_or(0, |f| f.len());
         if reached_update && users_seen.iter().any(|u| u == user) {
@@ -275,7 +329,10 @@ pub fn run_pop3(login: bool, sizes: &[u8], data: &[u8]) {
         } else {
             assert_eq!(after, *count, "{user}'s INBOX changed without QUIT");
         }
-        assert!(!store.is_maildrop_locked(user), "lock of {user} left behind");
+        assert!(
+            !store.is_maildrop_locked(user),
+            "lock of {user} left behind"
+        );
     }
 }
 
@@ -312,7 +369,10 @@ pub fn run_smtp_client(auth: bool, sizes: &[u8], data: &[u8]) {
                 Output::Close => *closed = true,
                 Output::Event(ClientEvent::Done(outcome)) => {
                     *done += 1;
-                    if let ClientOutcome::Sent { accepted, rejected, .. } = &outcome {
+                    if let ClientOutcome::Sent {
+                        accepted, rejected, ..
+                    } = &outcome
+                    {
                         assert!(!accepted.is_empty());
                         for a in accepted.iter().chain(rejected.iter().map(|(a, _)| a)) {
                             assert!(rcpts.contains(a));
@@ -326,7 +386,7 @@ pub fn run_smtp_client(auth: bool, sizes: &[u8], data: &[u8]) {
     for piece in chunks(data, sizes) {
         client.handle_input(&mut (), now, piece);
         drain(&mut client, &mut done, &mut closed);
-        now = now + Duration::from_millis(100);
+        now += Duration::from_millis(100);
         assert!(done <= 1, "reported twice");
     }
     if let Some(t) = client.poll_timeout() {
