@@ -1289,3 +1289,24 @@ fn chaos_seeds() {
         assert!(total.accepted > 0, "the simulation accepted no mail at all");
     }
 }
+
+/// Seeds that failed the strict "never twice" check while the test was written: each is a
+/// relay hop whose link dropped right after the MX answered 250 to the final dot (RFC 1047).
+/// The relay must retry (RFC 5321 §6.1), so boss gets a second copy; the test allows exactly
+/// that and nothing more. Kept so the allowance stays exercised and bounded.
+#[test]
+fn seeds_with_a_lost_250_on_the_relay_hop_give_one_allowed_duplicate() {
+    let mut duplicates = 0;
+    for seed in [169, 889, 1227] {
+        match run_seed(seed, 150) {
+            Ok(s) => duplicates += s.relay_duplicates,
+            Err(replay) => panic!("{replay}"),
+        }
+    }
+    // 1 + 2 + 2 when written; if the world's timing changed, find new seeds with
+    // `scripts/chaos.sh` (it prints the seeds that had relay duplicates).
+    assert!(
+        duplicates >= 1,
+        "these seeds no longer lose a 250 on the relay hop"
+    );
+}
