@@ -2,7 +2,7 @@
 //! that records what it took, and drivers that feed a session chunked input and check the
 //! invariants that must hold whatever the peer sends.
 
-use mail_sandbox::proto::pop3::{Pop3Session, Pop3State};
+use mail_sandbox::proto::pop3::{Pop3Event, Pop3Session, Pop3State};
 use mail_sandbox::proto::smtp::{
     ClientEvent, ClientJob, ClientOutcome, Envelope, PeerInfo, SmtpClient, SmtpCtx, SmtpEvent,
     SmtpServer, Spool, SpoolError,
@@ -263,25 +263,28 @@ pub fn run_pop3(login: bool, sizes: &[u8], data: &[u8]) {
     );
     let mut out = Vec::new();
     let mut closed = false;
-    let drain = |s: &mut Pop3Session, out: &mut Vec<u8>, closed: &mut bool| {
-        while let Some(o) = s.poll_output() {
-            match o {
-                Output::Transmit(b) => {
-                    assert!(!*closed, "transmit after close");
-                    out.extend_from_slice(&b);
+    // Who logged in, from the session's own events (a login and a QUIT can share one chunk).
+    let mut users_seen: Vec<String> = Vec::new();
+    let drain =
+        |s: &mut Pop3Session, out: &mut Vec<u8>, closed: &mut bool, users: &mut Vec<String>| {
+            while let Some(o) = s.poll_output() {
+                match o {
+                    Output::Transmit(b) => {
+                        assert!(!*closed, "transmit after close");
+                        out.extend_from_slice(&b);
+                    }
+                    Output::Close => *closed = true,
+                    Output::Event(Pop3Event::LoggedIn(u)) => users.push(u),
+                    Output::Event(Pop3Event::State(_)) => {}
                 }
-                Output::Close => *closed = true,
-                Output::Event(_) => {}
             }
-        }
-    };
-    drain(&mut session, &mut out, &mut closed);
+        };
+    drain(&mut session, &mut out, &mut closed, &mut users_seen);
     let mut pieces: Vec<&[u8]> = Vec::new();
     if login {
         pieces.push(b"USER alice\r\nPASS alice\r\n");
     }
     pieces.extend(chunks(data, sizes));
-    let mut users_seen: Vec<String> = Vec::new();
     let mut reached_update = false;
     for (i, piece) in pieces.into_iter().enumerate() {
         session.handle_input(
@@ -293,13 +296,8 @@ pub fn run_pop3(login: bool, sizes: &[u8], data: &[u8]) {
             now,
             piece,
         );
-        if let Some(u) = session.user() {
-            if !users_seen.iter().any(|x| x == u) {
-                users_seen.push(u.to_string());
-            }
-        }
         reached_update |= session.state() == Pop3State::Update;
-        drain(&mut session, &mut out, &mut closed);
+        drain(&mut session, &mut out, &mut closed, &mut users_seen);
         if i == 0 && login {
             assert_eq!(session.user(), Some("alice@corp.example"), "scripted login");
         }
@@ -314,7 +312,7 @@ pub fn run_pop3(login: bool, sizes: &[u8], data: &[u8]) {
         session.handle_timeout(&mut ctx, t);
     }
     session.handle_close(&mut ctx, now);
-    drain(&mut session, &mut out, &mut closed);
+    drain(&mut session, &mut out, &mut closed, &mut users_seen);
     let text = String::from_utf8_lossy(&out);
     for (user, count) in &before {
         if !users_seen.iter().any(|u| u == user) {
