@@ -32,6 +32,7 @@ max_len() {
     line_framing | dot_roundtrip) echo 16384 ;;
     message_parse) echo 65536 ;;
     world) echo 4096 ;;
+    world_ops) echo 2048 ;;
     *) echo 8192 ;;
   esac
 }
