@@ -54,6 +54,16 @@ impl World {
                 snap.version
             ));
         }
+        // Live connections belong to the world being replaced (see the module doc): drop them
+        // all, so that no server session or relay attempt acts on the restored state. Their
+        // clients see a reset.
+        let now = self.now;
+        let live: Vec<_> = self.net.connections().map(|c| c.id).collect();
+        for conn in live {
+            self.net.drop_link(now, conn);
+        }
+        self.servers.clear();
+        self.relays.clear();
         self.now = self.now.max(snap.now);
         self.clock = snap.clock;
         self.store = snap.store;
@@ -98,6 +108,33 @@ mod tests {
             fresh.snapshot_json(),
             json,
             "a bad snapshot changes nothing"
+        );
+    }
+
+    /// Regression: sessions that were live before a restore kept running against the restored
+    /// store, so a POP3 QUIT sent after the restore deleted a message of the restored world.
+    #[test]
+    fn sessions_from_before_a_restore_do_not_touch_the_restored_world() {
+        use crate::time::Instant;
+        let (snap_world, _) = default_world(1);
+        let json = snap_world.snapshot_json();
+        let (mut w, d) = default_world(1);
+        let c = w.connect(d.recipient_pc, "mx.corp.example", 110).unwrap();
+        w.send(c, b"USER boss\r\nPASS boss\r\nDELE 1\r\n");
+        w.run_until(Instant::from_millis(500));
+        let got = String::from_utf8_lossy(&w.take_received(c)).to_string();
+        assert!(got.contains("+OK message 1 deleted"), "{got}");
+        w.restore_json(&json).unwrap();
+        w.send(c, b"QUIT\r\n");
+        w.run_until(Instant::from_millis(1000));
+        assert_eq!(
+            w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
+            3,
+            "the restored INBOX is as in the snapshot"
+        );
+        assert!(
+            !w.endpoint(c).unwrap().is_open(),
+            "the old connection is gone"
         );
     }
 }
