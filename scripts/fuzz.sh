@@ -23,14 +23,14 @@ fi
 
 python3 scripts/fuzz-corpus.py
 echo "[fuzz] building the targets" >&2
-cargo +nightly fuzz build -O >&2
+cargo +nightly fuzz build -O -a >&2
 bin_dir="fuzz/target/x86_64-unknown-linux-gnu/release"
 
 max_len() {
   case "$1" in
     smtp_command | pop3_command | sasl_roundtrip) echo 1024 ;;
     line_framing | dot_roundtrip) echo 16384 ;;
-    message_parse) echo 65536 ;;
+    message_parse | snapshot_restore) echo 65536 ;;
     world) echo 4096 ;;
     world_ops) echo 2048 ;;
     *) echo 8192 ;;
@@ -45,7 +45,7 @@ for t in $targets; do
   mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
   before=$(find "fuzz/artifacts/$t" -type f | wc -l)
   set +e
-  "$bin_dir/$t" "fuzz/corpus/$t" \
+  SNAPSHOT_SEED_DIR="fuzz/corpus/snapshot_restore" "$bin_dir/$t" "fuzz/corpus/$t" \
     -max_total_time="$budget" -max_len="$(max_len "$t")" -rss_limit_mb=512 -timeout=5 \
     -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$t/" >"$logs/$t.log" 2>&1
   rc=$?

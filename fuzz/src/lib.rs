@@ -394,3 +394,24 @@ pub fn run_smtp_client(auth: bool, sizes: &[u8], data: &[u8]) {
     drain(&mut client, &mut done, &mut closed);
     assert_eq!(done, 1, "exactly one outcome");
 }
+
+/// Writes seed snapshots for the `snapshot_restore` target (run by scripts/fuzz.sh):
+/// the default world, and one after mail moved and a host went down.
+pub fn write_snapshot_seeds(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let (w, _) = default_world(1);
+    std::fs::write(dir.join("default.json"), w.snapshot_json())?;
+    let (mut w, d) = default_world(2);
+    if let Ok(c) = w.connect(d.sender_pc, "smtp.isp.example", 587) {
+        let script = format!(
+            "EHLO x\r\nAUTH PLAIN {}\r\nMAIL FROM:<smith@isp.example>\r\nRCPT TO:<boss@corp.example>\r\nRCPT TO:<nobody@nowhere.example>\r\nDATA\r\nSubject: seed\r\n\r\nhi\r\n.\r\nQUIT\r\n",
+            encode_plain("smith@isp.example", "smith")
+        );
+        w.send(c, script.as_bytes());
+    }
+    w.set_host_up(d.corp, false);
+    let t = w.now() + Duration::from_secs(2);
+    w.run_until(t);
+    std::fs::write(dir.join("busy.json"), w.snapshot_json())?;
+    Ok(())
+}
