@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints (native and wasm), the engine tests, the release wasm
-# build with its size budget, and the browser tests in Debian's headless Chromium.
+# build with its size budget, the browser tests in Debian's headless Chromium, and real mail
+# clients (Python's smtplib/poplib/imaplib, curl) over the TCP bridge.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh --browser
@@ -30,6 +31,9 @@ scripts/size-budget.sh
 
 step "browser tests (headless Chromium)"
 (cd tests/browser && python3 -m unittest discover -v -p 'test_*.py')
+
+step "real clients over the TCP bridge (smtplib, poplib, imaplib, curl)"
+(cd tests/clients && python3 -m unittest discover -v -p 'test_*.py')
 
 echo
 echo "all tests passed"

@@ -3,8 +3,11 @@
 //!
 //! Layers, inner to outer (each uses only the ones before it): [`time`], [`wire`],
 //! [`message`], [`store`], [`session`] + [`proto`], [`net`], [`relay`], [`sandbox`], and the
-//! wasm-only `ui`.
+//! wasm-only `ui`; the native-only [`bridge`] serves the world on real TCP ports.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bridge;
+pub mod learn;
 pub mod message;
 pub mod net;
 pub mod proto;

@@ -1,9 +1,39 @@
 //! Native TCP bridge: serves the engine's SMTP, submission, POP3 and IMAP on loopback ports.
+//!
+//! `mailsandbox-tcp [--port-offset N] [--bind ADDR] [--user ADDRESS:PASS]... [--trace]`
+//! (see `--help`). Prints one `LISTEN <service> <virtual-host> <ip>:<port>` line per
+//! listener, then serves until killed.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("mailsandbox-tcp: not yet built");
-    std::process::exit(2);
+    use mail_sandbox::bridge::{Bridge, Command, Options, USAGE};
+    use std::io::Write;
+
+    let opts = match Options::parse(std::env::args().skip(1)) {
+        Ok(Command::Run(opts)) => opts,
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            return;
+        }
+        Err(e) => {
+            eprintln!("mailsandbox-tcp: {e}\n\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let mut bridge = match Bridge::new(&opts) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("mailsandbox-tcp: cannot listen: {e}");
+            std::process::exit(1);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for l in bridge.listeners() {
+        let _ = writeln!(out, "{}", l.listen_line());
+    }
+    let _ = out.flush();
+    bridge.run(&mut out, || false);
 }
 
 #[cfg(target_arch = "wasm32")]

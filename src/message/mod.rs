@@ -1,6 +1,9 @@
 //! A read-only RFC 5322 / MIME view of a stored message, through `mail-parser` (no hand-written
 //! MIME parser). The view is owned and small, so it can be computed once at delivery and kept.
 
+pub mod bodystructure;
+pub mod envelope;
+
 use mail_parser::{Address, MessageParser, MimeHeaders, PartType};
 
 /// One address of an address list (group members are flattened, group names kept).
@@ -128,8 +131,12 @@ fn build_part(msg: &mail_parser::Message<'_>, id: usize, base: usize, depth: usi
                 .map(|&i| build_part(msg, i as usize, base, depth + 1))
                 .collect();
         }
-        PartType::Message(inner) if depth < 64 => {
-            part.message = Some(Box::new(info_of(inner, part.body_start, depth + 1)));
+        // mail-parser gives a nested message offsets into the whole raw message, unless it had
+        // to decode it first (a base64 message/rfc822): then the offsets mean nothing here.
+        PartType::Message(inner)
+            if depth < 64 && inner.raw_message.len() == msg.raw_message.len() =>
+        {
+            part.message = Some(Box::new(info_of(inner, base, depth + 1)));
         }
         _ => {}
     }
@@ -231,6 +238,17 @@ mod tests {
         );
         assert_eq!(&MULTI[kids[0].body_start..kids[0].body_start + 5], b"Hello");
         assert_eq!(kids[1].filename.as_deref(), Some("r.pdf"));
+    }
+
+    #[test]
+    fn enclosed_message_offsets_point_into_the_raw_message() {
+        let raw: &[u8] = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nbody\r\n--b--\r\n";
+        let info = parse(raw);
+        let part = &info.root.children[0];
+        let inner = part.message.as_ref().expect("enclosed message");
+        assert_eq!(inner.subject.as_deref(), Some("inner"));
+        assert_eq!(inner.root.header_start, part.body_start);
+        assert_eq!(&raw[inner.root.body_start..inner.root.end], b"body");
     }
 
     #[test]

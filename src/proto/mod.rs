@@ -1,6 +1,7 @@
 //! Protocol sessions: sans-IO state machines (see [`crate::session::Session`]).
 
 pub mod echo;
+pub mod imap;
 pub mod pop3;
 pub mod smtp;
 

@@ -45,6 +45,7 @@ pub struct QueueEntry {
     /// The reverse-path ("" for the null path `<>`).
     pub mail_from: String,
     pub recipients: Vec<Recipient>,
+    #[serde(with = "crate::store::folder::raw_base64")]
     pub data: Arc<[u8]>,
     pub created: Instant,
     pub attempts: u32,

@@ -12,20 +12,35 @@ pub enum EndpointState {
 }
 
 /// Bytes received and not yet taken, plus the endpoint's state.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Endpoint {
     pub inbox: Vec<u8>,
     pub state: EndpointState,
+    /// Most bytes the inbox holds before the oldest are dropped. A driver that takes what
+    /// arrives after every step and bounds it itself (the TCP bridge) sets `usize::MAX`, so
+    /// that a large answer arriving at one instant reaches its client whole.
+    pub inbox_limit: usize,
 }
 
-/// Most bytes an endpoint holds before the oldest are dropped (a terminal nobody reads).
-const INBOX_LIMIT: usize = 8 * 1024 * 1024;
+/// Most bytes an endpoint holds by default before the oldest are dropped (a terminal nobody
+/// reads).
+pub const INBOX_LIMIT: usize = 8 * 1024 * 1024;
+
+impl Default for Endpoint {
+    fn default() -> Self {
+        Endpoint {
+            inbox: Vec::new(),
+            state: EndpointState::default(),
+            inbox_limit: INBOX_LIMIT,
+        }
+    }
+}
 
 impl Endpoint {
     pub(crate) fn receive(&mut self, bytes: &[u8]) {
         self.inbox.extend_from_slice(bytes);
-        if self.inbox.len() > INBOX_LIMIT {
-            let cut = self.inbox.len() - INBOX_LIMIT;
+        if self.inbox.len() > self.inbox_limit {
+            let cut = self.inbox.len() - self.inbox_limit;
             self.inbox.drain(..cut);
         }
     }

@@ -2,6 +2,7 @@
 
 use super::Service;
 use crate::proto::echo::{DaytimeSession, EchoSession};
+use crate::proto::imap::{ImapEvent, ImapSession, ImapState};
 use crate::proto::pop3::{Pop3Event, Pop3Session, Pop3State};
 use crate::proto::smtp::{PeerInfo, SmtpCtx, SmtpEvent, SmtpPhase, SmtpServer};
 use crate::proto::HostCtx;
@@ -59,9 +60,16 @@ pub(crate) enum ServerSession {
     Daytime(DaytimeSession),
     Pop3(Box<Pop3Session>),
     Smtp(Box<SmtpServer>, bool),
+    Imap(Box<ImapSession>),
 }
 
 impl ServerSession {
+    /// True for sessions that want to hear about store changes made by others (IMAP: IDLE
+    /// and untagged updates; `handle_timeout` is safe to call early, so the world calls it).
+    pub fn is_store_watcher(&self) -> bool {
+        matches!(self, ServerSession::Imap(_))
+    }
+
     pub fn start(service: Service, env: &mut Env<'_>, now: Instant, session_id: u64) -> Self {
         match service {
             Service::Echo => ServerSession::Echo(EchoSession::new(now)),
@@ -71,6 +79,9 @@ impl ServerSession {
                 &mut env.host_ctx(),
                 session_id,
             ))),
+            Service::Imap => {
+                ServerSession::Imap(Box::new(ImapSession::new(now, &mut env.host_ctx())))
+            }
             Service::Smtp | Service::Submission => {
                 let submission = service == Service::Submission;
                 let peer = env.peer.clone();
@@ -82,12 +93,23 @@ impl ServerSession {
         }
     }
 
+    /// The state a new session starts in, in words (later changes come as events).
+    pub fn initial_state(&self) -> Option<&'static str> {
+        match self {
+            ServerSession::Echo(_) | ServerSession::Daytime(_) => None,
+            ServerSession::Pop3(_) => Some("POP3 Authorization"),
+            ServerSession::Smtp(..) => Some("SMTP greeted (send EHLO)"),
+            ServerSession::Imap(_) => Some("IMAP Not Authenticated"),
+        }
+    }
+
     pub fn handle_input(&mut self, env: &mut Env<'_>, now: Instant, bytes: &[u8]) {
         match self {
             ServerSession::Echo(s) => s.handle_input(&mut (), now, bytes),
             ServerSession::Daytime(s) => s.handle_input(&mut (), now, bytes),
             ServerSession::Pop3(s) => s.handle_input(&mut env.host_ctx(), now, bytes),
             ServerSession::Smtp(s, sub) => env.smtp(*sub, |ctx| s.handle_input(ctx, now, bytes)),
+            ServerSession::Imap(s) => s.handle_input(&mut env.host_ctx(), now, bytes),
         }
     }
 
@@ -97,6 +119,7 @@ impl ServerSession {
             ServerSession::Daytime(s) => s.handle_timeout(&mut (), now),
             ServerSession::Pop3(s) => s.handle_timeout(&mut env.host_ctx(), now),
             ServerSession::Smtp(s, sub) => env.smtp(*sub, |ctx| s.handle_timeout(ctx, now)),
+            ServerSession::Imap(s) => s.handle_timeout(&mut env.host_ctx(), now),
         }
     }
 
@@ -106,6 +129,7 @@ impl ServerSession {
             ServerSession::Daytime(s) => s.handle_close(&mut (), now),
             ServerSession::Pop3(s) => s.handle_close(&mut env.host_ctx(), now),
             ServerSession::Smtp(s, sub) => env.smtp(*sub, |ctx| s.handle_close(ctx, now)),
+            ServerSession::Imap(s) => s.handle_close(&mut env.host_ctx(), now),
         }
     }
 
@@ -115,6 +139,7 @@ impl ServerSession {
             ServerSession::Daytime(s) => s.poll_timeout(),
             ServerSession::Pop3(s) => s.poll_timeout(),
             ServerSession::Smtp(s, _) => s.poll_timeout(),
+            ServerSession::Imap(s) => s.poll_timeout(),
         }
     }
 
@@ -154,6 +179,20 @@ impl ServerSession {
                         Some(Output::Event(Note::Queued(queue_id)))
                     }
                     Output::Event(SmtpEvent::Authenticated(_)) => None,
+                },
+                ServerSession::Imap(s) => match s.poll_output()? {
+                    Output::Transmit(b) => Some(Output::Transmit(b)),
+                    Output::Close => Some(Output::Close),
+                    Output::Event(ImapEvent::State(state)) => Some(Output::Event(Note::State(
+                        match state {
+                            ImapState::NotAuthenticated => "IMAP Not Authenticated",
+                            ImapState::Authenticated => "IMAP Authenticated",
+                            ImapState::Selected => "IMAP Selected",
+                            ImapState::Logout => "IMAP Logout",
+                        }
+                        .to_string(),
+                    ))),
+                    Output::Event(ImapEvent::LoggedIn(_) | ImapEvent::Selected { .. }) => None,
                 },
             };
             if out.is_some() {

@@ -12,11 +12,18 @@ pub enum Service {
     Smtp,
     /// Message submission (RFC 6409), port 587: AUTH required.
     Submission,
+    /// IMAP4rev1 (RFC 3501), port 143.
+    Imap,
 }
 
 impl Service {
     /// What a mail host runs (filled in as the protocols land).
-    pub const MAIL_HOST: [Service; 3] = [Service::Smtp, Service::Submission, Service::Pop3];
+    pub const MAIL_HOST: [Service; 4] = [
+        Service::Smtp,
+        Service::Submission,
+        Service::Pop3,
+        Service::Imap,
+    ];
 
     pub fn default_port(self) -> u16 {
         match self {
@@ -25,6 +32,7 @@ impl Service {
             Service::Pop3 => 110,
             Service::Smtp => 25,
             Service::Submission => 587,
+            Service::Imap => 143,
         }
     }
 
@@ -35,6 +43,7 @@ impl Service {
             Service::Pop3 => "pop3",
             Service::Smtp => "smtp",
             Service::Submission => "submission",
+            Service::Imap => "imap",
         }
     }
 }

@@ -7,7 +7,7 @@
 //! so a session that remembers the last modseq it saw can ask what changed since.
 
 mod flags;
-mod folder;
+pub(crate) mod folder;
 
 pub use flags::{Flag, Flags};
 pub use folder::{Changes, Folder, SpecialUse, StoredMessage};

@@ -6,10 +6,18 @@ use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// Entry point called by the `mail-sandbox-web` binary.
+pub mod tour;
+
+/// Entry point called by the `mail-sandbox-web` binary. A `scenario=` in the URL opens the
+/// guided tour alone (the embeddable demo); otherwise the whole sandbox.
 pub fn start() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(App);
+    let options = tour::embed::PageOptions::from_location();
+    if options.scenario.is_some() {
+        leptos::mount::mount_to_body(move || view! { <tour::Tour options=options.clone() /> });
+    } else {
+        leptos::mount::mount_to_body(App);
+    }
 }
 
 /// Shared handle to the world. The engine is single-threaded, like the page.

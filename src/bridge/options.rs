@@ -1,0 +1,194 @@
+//! Command-line options of `mailsandbox-tcp`, parsed by hand.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+/// The usage text printed by `--help`.
+pub const USAGE: &str = "\
+mailsandbox-tcp: serves the Mail Sandbox's SMTP, submission, POP3 and IMAP on real TCP ports
+
+usage: mailsandbox-tcp [options]
+
+options:
+  --port-offset N        listen on N+25 (smtp), N+587 (submission), N+110 (pop3) and
+                         N+143 (imap); default 3000
+  --bind ADDR            address to listen on; default 127.0.0.1
+  --user ADDRESS:PASS    add an account (repeatable); a new domain becomes local to
+                         mx.corp.example; an existing account gets the new password
+  --trace                print every virtual connection's transcript to stdout
+  -h, --help             print this help
+
+Connections come from pc.home.example (smtp, submission) and pc.corp.example (pop3, imap).
+Built-in accounts: smith@isp.example/smith (submission), boss@corp.example/boss and
+alice@corp.example/alice (pop3, imap: the mailboxes of mx.corp.example).
+";
+
+/// What the bridge is asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Real port = offset + virtual well-known port.
+    pub port_offset: u16,
+    pub bind: IpAddr,
+    /// Extra accounts: (address, password).
+    pub users: Vec<(String, String)>,
+    pub trace: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            port_offset: 3000,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            users: Vec::new(),
+            trace: false,
+        }
+    }
+}
+
+/// The result of parsing the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Run(Options),
+    Help,
+}
+
+/// The highest virtual port the bridge maps (submission).
+const HIGHEST_PORT: u16 = 587;
+
+impl Options {
+    /// Parses the arguments after the program name.
+    pub fn parse<I, S>(args: I) -> Result<Command, String>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut opts = Options::default();
+        let mut args = args.into_iter().map(Into::into);
+        while let Some(arg) = args.next() {
+            // Both "--flag value" and "--flag=value".
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+                _ => (arg.clone(), None),
+            };
+            let mut value = |name: &str| -> Result<String, String> {
+                inline
+                    .clone()
+                    .or_else(|| args.next())
+                    .ok_or_else(|| format!("{name} needs a value"))
+            };
+            match flag.as_str() {
+                "-h" | "--help" => return Ok(Command::Help),
+                "--trace" => opts.trace = true,
+                "--port-offset" => {
+                    let v = value("--port-offset")?;
+                    let n: u16 = v
+                        .trim()
+                        .parse()
+                        .map_err(|_| format!("--port-offset: not a port number: {v}"))?;
+                    if n.checked_add(HIGHEST_PORT).is_none() {
+                        return Err(format!(
+                            "--port-offset {n}: {n}+{HIGHEST_PORT} is past 65535"
+                        ));
+                    }
+                    opts.port_offset = n;
+                }
+                "--bind" => {
+                    let v = value("--bind")?;
+                    let v = v.trim().trim_start_matches('[').trim_end_matches(']');
+                    opts.bind = v
+                        .parse()
+                        .map_err(|_| format!("--bind: not an IP address: {v}"))?;
+                }
+                "--user" => {
+                    let v = value("--user")?;
+                    opts.users.push(parse_user(&v)?);
+                }
+                _ => return Err(format!("unknown option: {arg}")),
+            }
+        }
+        Ok(Command::Run(opts))
+    }
+}
+
+/// `local@domain:password` (the password may itself contain ':').
+fn parse_user(v: &str) -> Result<(String, String), String> {
+    let Some((address, password)) = v.split_once(':') else {
+        return Err(format!("--user {v}: expected local@domain:password"));
+    };
+    let valid = match address.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && address
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && !b"<>()[],;\\\"".contains(&b))
+        }
+        None => false,
+    };
+    if !valid {
+        return Err(format!("--user {v}: {address} is not a mail address"));
+    }
+    if password.is_empty() {
+        return Err(format!("--user {v}: empty password"));
+    }
+    Ok((address.to_ascii_lowercase(), password.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Options, String> {
+        match Options::parse(args.iter().copied())? {
+            Command::Run(o) => Ok(o),
+            Command::Help => Err("help".into()),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        assert_eq!(run(&[]).unwrap(), Options::default());
+        assert_eq!(Options::default().port_offset, 3000);
+    }
+
+    #[test]
+    fn every_option() {
+        let o = run(&[
+            "--port-offset",
+            "20000",
+            "--bind=::1",
+            "--user",
+            "Carol@Example.org:p:w",
+            "--user=dan@corp.example:x",
+            "--trace",
+        ])
+        .unwrap();
+        assert_eq!(o.port_offset, 20000);
+        assert_eq!(o.bind.to_string(), "::1");
+        assert_eq!(
+            o.users,
+            vec![
+                ("carol@example.org".to_string(), "p:w".to_string()),
+                ("dan@corp.example".to_string(), "x".to_string())
+            ]
+        );
+        assert!(o.trace);
+        assert_eq!(Options::parse(["-h"]), Ok(Command::Help));
+    }
+
+    #[test]
+    fn bad_options_are_errors() {
+        for args in [
+            &["--port-offset"][..],
+            &["--port-offset", "65000"],
+            &["--port-offset", "x"],
+            &["--bind", "localhost"],
+            &["--user", "nobody"],
+            &["--user", "a@:pw"],
+            &["--user", "a@b:"],
+            &["--frobnicate"],
+        ] {
+            assert!(run(args).is_err(), "{args:?}");
+        }
+    }
+}

@@ -1,0 +1,687 @@
+//! Explanations of protocol lines, each with the RFC section it comes from.
+
+/// Which protocol a line belongs to (from the port, usually).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Smtp,
+    Pop3,
+    Imap,
+}
+
+impl Protocol {
+    /// The protocol usually spoken on a port.
+    pub fn from_port(port: u16) -> Option<Protocol> {
+        match port {
+            25 | 587 | 465 | 2525 => Some(Protocol::Smtp),
+            110 | 995 => Some(Protocol::Pop3),
+            143 | 993 => Some(Protocol::Imap),
+            _ => None,
+        }
+    }
+}
+
+/// What a line means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    pub text: &'static str,
+    /// Where the rule comes from, e.g. `RFC 5321 §4.2.3`.
+    pub rfc: &'static str,
+}
+
+const fn ex(text: &'static str, rfc: &'static str) -> Explanation {
+    Explanation { text, rfc }
+}
+
+const SMTP_CODES: &[(u16, Explanation)] = &[
+    (211, ex("System status or help reply.", "RFC 5321 §4.2.3")),
+    (214, ex("Help message for a human reader.", "RFC 5321 §4.2.3")),
+    (220, ex("Service ready: the server greets you. Say EHLO next.", "RFC 5321 §4.2, §4.3.1")),
+    (221, ex("Service closing the connection (after QUIT).", "RFC 5321 §4.1.1.10")),
+    (235, ex("Authentication succeeded.", "RFC 4954 §6")),
+    (250, ex("Requested action okay, completed. After the final dot of DATA it means the server has taken responsibility for the message.", "RFC 5321 §4.2.3, §4.1.1.4")),
+    (251, ex("User not local; will forward.", "RFC 5321 §3.4")),
+    (252, ex("Cannot verify the user, but will accept the message and try (a safe VRFY answer).", "RFC 5321 §3.5.3")),
+    (334, ex("Server challenge during AUTH: answer with a base64 line (or * to cancel).", "RFC 4954 §4")),
+    (354, ex("Start mail input: send the message, then a line with a single dot.", "RFC 5321 §4.1.1.4")),
+    (421, ex("Service not available, closing the connection (too many errors, idle too long, shutting down).", "RFC 5321 §4.2.3")),
+    (450, ex("Mailbox unavailable for now: try again later.", "RFC 5321 §4.2.3")),
+    (451, ex("Local error in processing: try again later.", "RFC 5321 §4.2.3")),
+    (452, ex("Insufficient storage, or too many recipients: try again later.", "RFC 5321 §4.5.3.1.10")),
+    (454, ex("Temporary authentication failure.", "RFC 4954 §6")),
+    (500, ex("Syntax error, command unrecognized (or a line too long).", "RFC 5321 §4.2.3")),
+    (501, ex("Syntax error in parameters or arguments (e.g. missing <> around an address).", "RFC 5321 §4.2.3")),
+    (502, ex("Command not implemented.", "RFC 5321 §4.2.3")),
+    (503, ex("Bad sequence of commands: e.g. RCPT before MAIL, DATA before RCPT.", "RFC 5321 §4.1.4")),
+    (504, ex("Command parameter not implemented.", "RFC 5321 §4.2.3")),
+    (530, ex("Authentication required: this is a submission port, log in with AUTH first.", "RFC 4954 §6, RFC 6409 §4.3")),
+    (535, ex("Authentication credentials invalid.", "RFC 4954 §6")),
+    (550, ex("Mailbox unavailable: no such user here (5.1.1), or the action is refused.", "RFC 5321 §4.2.3, RFC 3463")),
+    (551, ex("User not local.", "RFC 5321 §3.4")),
+    (552, ex("Exceeded storage allocation: the message is too big (SIZE).", "RFC 5321 §4.2.3, RFC 1870")),
+    (553, ex("Mailbox name not allowed (bad address syntax).", "RFC 5321 §4.2.3")),
+    (554, ex("Transaction failed. With 5.7.1: relay access denied, this server is not an open relay.", "RFC 5321 §4.2.3, RFC 3463 §3.8")),
+    (555, ex("MAIL FROM/RCPT TO parameters not recognized.", "RFC 5321 §4.2.3")),
+];
+
+const ENHANCED: &[(&str, &str)] = &[
+    ("2.0.0", "success"),
+    ("2.1.0", "sender address accepted"),
+    ("2.1.5", "recipient address accepted"),
+    ("2.7.0", "authentication succeeded"),
+    ("4.4.1", "no answer from the next host: retry later"),
+    ("4.4.2", "connection dropped: retry later"),
+    ("4.7.0", "temporary security failure"),
+    ("5.1.1", "bad destination mailbox: the user does not exist"),
+    ("5.1.2", "bad destination domain: no MX or A record"),
+    ("5.3.4", "message too big for the system"),
+    ("5.5.1", "invalid command (bad sequence)"),
+    ("5.5.2", "syntax error"),
+    ("5.7.0", "security: authentication required"),
+    ("5.7.1", "delivery not authorized: relay denied"),
+    ("5.7.8", "authentication credentials invalid"),
+];
+
+/// The meaning of an enhanced status code (RFC 3463), e.g. `5.1.1`.
+pub fn enhanced_meaning(code: &str) -> Option<&'static str> {
+    ENHANCED.iter().find(|(c, _)| *c == code).map(|(_, m)| *m)
+}
+
+const POP3_CODES: &[(&str, Explanation)] = &[
+    (
+        "[IN-USE]",
+        ex(
+            "Another POP3 session holds the lock on this maildrop: only one at a time.",
+            "RFC 2449 §8.1.1",
+        ),
+    ),
+    (
+        "[AUTH]",
+        ex(
+            "The credentials were wrong (not a temporary problem).",
+            "RFC 3206 §4",
+        ),
+    ),
+    (
+        "[LOGIN-DELAY]",
+        ex("Logging in too often.", "RFC 2449 §8.1.2"),
+    ),
+    (
+        "[SYS/TEMP]",
+        ex("A temporary system problem.", "RFC 3206 §5"),
+    ),
+    (
+        "[SYS/PERM]",
+        ex("A permanent system problem.", "RFC 3206 §5"),
+    ),
+];
+
+const IMAP_UNTAGGED: &[(&str, Explanation)] = &[
+    ("EXISTS", ex("The number of messages in the selected mailbox (a new message makes it grow).", "RFC 3501 §7.3.1")),
+    ("RECENT", ex("Messages new since the last session: only one session sees a message as \\Recent.", "RFC 3501 §7.3.2")),
+    ("EXPUNGE", ex("The message with this sequence number is gone; the numbers after it shift down by one.", "RFC 3501 §7.4.1")),
+    ("FETCH", ex("Data about a message (flags, envelope, body parts...).", "RFC 3501 §7.4.2")),
+    ("FLAGS", ex("The flags that can be used in this mailbox.", "RFC 3501 §7.2.6")),
+    ("LIST", ex("One mailbox matching LIST: attributes, hierarchy delimiter, name.", "RFC 3501 §7.2.2")),
+    ("LSUB", ex("One subscribed mailbox.", "RFC 3501 §7.2.3")),
+    ("STATUS", ex("Counters of a mailbox, without selecting it.", "RFC 3501 §7.2.4")),
+    ("SEARCH", ex("The message numbers (or UIDs) that match the search.", "RFC 3501 §7.2.5")),
+    ("CAPABILITY", ex("What this server can do: extensions and AUTH mechanisms.", "RFC 3501 §7.2.1")),
+    ("BYE", ex("The server is closing the connection.", "RFC 3501 §7.1.5")),
+    ("NAMESPACE", ex("Where personal and shared mailboxes live.", "RFC 2342 §5")),
+    ("ID", ex("Server identification.", "RFC 2971 §3.1")),
+    ("ENABLED", ex("Extensions that ENABLE turned on.", "RFC 5161 §3.2")),
+];
+
+const IMAP_CODES: &[(&str, Explanation)] = &[
+    ("[UIDVALIDITY", ex("UIDs are valid while this number stays the same; if it changes, a client must forget its cached UIDs.", "RFC 3501 §2.3.1.1")),
+    ("[UIDNEXT", ex("The UID the next message will get.", "RFC 3501 §2.3.1.1")),
+    ("[UNSEEN", ex("The first message without \\Seen.", "RFC 3501 §7.1")),
+    ("[PERMANENTFLAGS", ex("Flags the client can change for good (\\* = new keywords allowed).", "RFC 3501 §7.1")),
+    ("[READ-WRITE]", ex("The mailbox is selected read-write.", "RFC 3501 §6.3.1")),
+    ("[READ-ONLY]", ex("The mailbox is selected read-only (EXAMINE).", "RFC 3501 §6.3.2")),
+    ("[TRYCREATE]", ex("The target mailbox does not exist; CREATE it first.", "RFC 3501 §7.1")),
+    ("[ALERT]", ex("A message the user must see.", "RFC 3501 §7.1")),
+    ("[CAPABILITY", ex("The server's capabilities, sent along.", "RFC 3501 §7.1")),
+    ("[APPENDUID", ex("The UIDVALIDITY and UID the appended message got.", "RFC 4315 §3")),
+    ("[COPYUID", ex("Where the copied messages went (old and new UIDs).", "RFC 4315 §3")),
+    ("[AUTHENTICATIONFAILED]", ex("Wrong user name or password.", "RFC 5530 §3")),
+];
+
+const SMTP_EXTENSIONS: &[(&str, Explanation)] = &[
+    (
+        "PIPELINING",
+        ex(
+            "Extension: the client may send several commands without waiting for each reply.",
+            "RFC 2920",
+        ),
+    ),
+    (
+        "SIZE",
+        ex(
+            "Extension: the largest message accepted, in octets; MAIL FROM may declare SIZE=.",
+            "RFC 1870",
+        ),
+    ),
+    (
+        "AUTH",
+        ex(
+            "Extension: the SASL mechanisms for logging in (PLAIN, LOGIN).",
+            "RFC 4954",
+        ),
+    ),
+    (
+        "ENHANCEDSTATUSCODES",
+        ex(
+            "Extension: replies carry a detailed class.subject.detail code like 5.1.1.",
+            "RFC 2034, RFC 3463",
+        ),
+    ),
+    (
+        "8BITMIME",
+        ex(
+            "Extension: message bodies may contain 8-bit bytes.",
+            "RFC 6152",
+        ),
+    ),
+    (
+        "CHUNKING",
+        ex(
+            "Extension: BDAT sends the message in counted chunks instead of DATA.",
+            "RFC 3030",
+        ),
+    ),
+    (
+        "SMTPUTF8",
+        ex(
+            "Extension: addresses and headers may use UTF-8.",
+            "RFC 6531",
+        ),
+    ),
+    (
+        "STARTTLS",
+        ex(
+            "Extension: switch to TLS (not offered in the sandbox, which has no TLS).",
+            "RFC 3207",
+        ),
+    ),
+];
+
+/// Explains an EHLO reply line naming an extension (`250-PIPELINING`).
+fn smtp_extension(line: &str) -> Option<Explanation> {
+    if !line.starts_with("250") {
+        return None;
+    }
+    let word = line
+        .get(4..)?
+        .split([' ', '='])
+        .next()?
+        .to_ascii_uppercase();
+    SMTP_EXTENSIONS
+        .iter()
+        .find(|(k, _)| *k == word)
+        .map(|(_, e)| e.clone())
+}
+
+/// Explains a line the server sent.
+pub fn explain_server_line(proto: Protocol, line: &str) -> Option<Explanation> {
+    match proto {
+        Protocol::Smtp => {
+            if let Some(e) = smtp_extension(line) {
+                return Some(e);
+            }
+            let code: u16 = line.get(..3)?.parse().ok()?;
+            // A continuation line (`250-...`) is part of the reply its last line explains.
+            if line.as_bytes().get(3) == Some(&b'-') {
+                return None;
+            }
+            let base = SMTP_CODES
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map(|(_, e)| e.clone());
+            base.or_else(|| {
+                Some(match line.as_bytes()[0] {
+                    b'2' => ex("Positive completion.", "RFC 5321 §4.2.1"),
+                    b'3' => ex("Positive intermediate: send more.", "RFC 5321 §4.2.1"),
+                    b'4' => ex("Transient failure: try again later.", "RFC 5321 §4.2.1"),
+                    _ => ex("Permanent failure: do not repeat as is.", "RFC 5321 §4.2.1"),
+                })
+            })
+        }
+        Protocol::Pop3 => {
+            if let Some((_, e)) = POP3_CODES.iter().find(|(c, _)| line.contains(c)) {
+                return Some(e.clone());
+            }
+            if line.starts_with("+OK") {
+                Some(ex("Positive status: the command worked.", "RFC 1939 §3"))
+            } else if line.starts_with("-ERR") {
+                Some(ex(
+                    "Negative status: the command failed (the text says why).",
+                    "RFC 1939 §3",
+                ))
+            } else if line == "." {
+                Some(ex(
+                    "End of a multi-line reply (lines starting with a dot are doubled).",
+                    "RFC 1939 §3",
+                ))
+            } else if line.starts_with('+') {
+                Some(ex(
+                    "Continuation: send the next piece of the SASL exchange.",
+                    "RFC 5034 §4",
+                ))
+            } else {
+                None
+            }
+        }
+        Protocol::Imap => {
+            if let Some((_, e)) = IMAP_CODES.iter().find(|(c, _)| line.contains(c)) {
+                return Some(e.clone());
+            }
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if line.starts_with("+") {
+                return Some(ex("Continuation request: the server is ready for the rest (a literal, IDLE, SASL).", "RFC 3501 §7.5"));
+            }
+            if words.first() == Some(&"*") {
+                let key = if words.get(1).is_some_and(|w| w.parse::<u32>().is_ok()) {
+                    words.get(2)
+                } else {
+                    words.get(1)
+                };
+                let key = key.map(|k| k.to_ascii_uppercase()).unwrap_or_default();
+                if key == "OK" {
+                    return Some(ex(
+                        "Untagged OK: information (or the greeting).",
+                        "RFC 3501 §7.1.1",
+                    ));
+                }
+                if key == "PREAUTH" {
+                    return Some(ex("Already authenticated.", "RFC 3501 §7.1.4"));
+                }
+                return IMAP_UNTAGGED
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, e)| e.clone());
+            }
+            match words.get(1).map(|w| w.to_ascii_uppercase()).as_deref() {
+                Some("OK") => Some(ex(
+                    "Tagged OK: the command with this tag completed.",
+                    "RFC 3501 §7.1.1",
+                )),
+                Some("NO") => Some(ex(
+                    "Tagged NO: the command was understood but failed.",
+                    "RFC 3501 §7.1.2",
+                )),
+                Some("BAD") => Some(ex(
+                    "Tagged BAD: a protocol or syntax error in the command; the text says what.",
+                    "RFC 3501 §7.1.3",
+                )),
+                _ => None,
+            }
+        }
+    }
+}
+
+const SMTP_COMMANDS: &[(&str, Explanation)] = &[
+    (
+        "EHLO",
+        ex(
+            "Extended hello: the client names itself and asks which extensions the server has.",
+            "RFC 5321 §4.1.1.1",
+        ),
+    ),
+    (
+        "HELO",
+        ex("Hello, without extensions.", "RFC 5321 §4.1.1.1"),
+    ),
+    (
+        "MAIL",
+        ex(
+            "MAIL FROM:<address> starts a transaction and gives the bounce address (reverse-path).",
+            "RFC 5321 §4.1.1.2",
+        ),
+    ),
+    (
+        "RCPT",
+        ex(
+            "RCPT TO:<address> adds one recipient (forward-path). Repeat for more.",
+            "RFC 5321 §4.1.1.3",
+        ),
+    ),
+    (
+        "DATA",
+        ex(
+            "The message follows, ended by a line with a single dot.",
+            "RFC 5321 §4.1.1.4",
+        ),
+    ),
+    (
+        "BDAT",
+        ex(
+            "A chunk of the message of exactly this many octets (CHUNKING); LAST ends it.",
+            "RFC 3030 §2",
+        ),
+    ),
+    (
+        "RSET",
+        ex("Abort the current transaction.", "RFC 5321 §4.1.1.5"),
+    ),
+    (
+        "VRFY",
+        ex(
+            "Ask whether a user exists (servers usually answer 252 to protect privacy).",
+            "RFC 5321 §4.1.1.6",
+        ),
+    ),
+    (
+        "NOOP",
+        ex("Do nothing; the server says 250.", "RFC 5321 §4.1.1.9"),
+    ),
+    ("QUIT", ex("Close the session.", "RFC 5321 §4.1.1.10")),
+    ("HELP", ex("Ask for help text.", "RFC 5321 §4.1.1.8")),
+    (
+        "AUTH",
+        ex(
+            "Log in with a SASL mechanism (PLAIN: base64 of \\0user\\0password).",
+            "RFC 4954 §4, RFC 4616",
+        ),
+    ),
+];
+
+const POP3_COMMANDS: &[(&str, Explanation)] = &[
+    (
+        "USER",
+        ex("Name the maildrop (AUTHORIZATION state).", "RFC 1939 §7"),
+    ),
+    (
+        "PASS",
+        ex(
+            "The password; on success the session enters the TRANSACTION state.",
+            "RFC 1939 §7",
+        ),
+    ),
+    (
+        "APOP",
+        ex(
+            "Log in with an MD5 digest of the greeting's timestamp and the password.",
+            "RFC 1939 §7",
+        ),
+    ),
+    ("AUTH", ex("Log in with SASL.", "RFC 5034 §4")),
+    ("CAPA", ex("List the server's capabilities.", "RFC 2449 §5")),
+    (
+        "STAT",
+        ex("Number of messages and total size.", "RFC 1939 §5"),
+    ),
+    (
+        "LIST",
+        ex("Size of each message (or of one).", "RFC 1939 §5"),
+    ),
+    (
+        "UIDL",
+        ex(
+            "A unique id per message that stays the same across sessions.",
+            "RFC 1939 §7",
+        ),
+    ),
+    ("RETR", ex("Download a whole message.", "RFC 1939 §5")),
+    (
+        "TOP",
+        ex(
+            "The header and the first n lines of the body.",
+            "RFC 1939 §7",
+        ),
+    ),
+    (
+        "DELE",
+        ex(
+            "Mark a message deleted; it is removed only at QUIT (UPDATE state).",
+            "RFC 1939 §5",
+        ),
+    ),
+    ("RSET", ex("Unmark all deletions.", "RFC 1939 §5")),
+    ("NOOP", ex("Do nothing.", "RFC 1939 §5")),
+    (
+        "QUIT",
+        ex(
+            "In TRANSACTION: enter UPDATE, remove the marked messages, close.",
+            "RFC 1939 §6",
+        ),
+    ),
+];
+
+const IMAP_COMMANDS: &[(&str, Explanation)] = &[
+    (
+        "CAPABILITY",
+        ex("What the server supports.", "RFC 3501 §6.1.1"),
+    ),
+    (
+        "NOOP",
+        ex(
+            "Do nothing, but collect pending updates (new mail, expunges).",
+            "RFC 3501 §6.1.2",
+        ),
+    ),
+    ("LOGOUT", ex("End the session.", "RFC 3501 §6.1.3")),
+    (
+        "LOGIN",
+        ex("Log in with user name and password.", "RFC 3501 §6.2.3"),
+    ),
+    (
+        "AUTHENTICATE",
+        ex("Log in with SASL (PLAIN).", "RFC 3501 §6.2.2"),
+    ),
+    (
+        "SELECT",
+        ex(
+            "Open a mailbox read-write: the session enters the Selected state.",
+            "RFC 3501 §6.3.1",
+        ),
+    ),
+    (
+        "EXAMINE",
+        ex("Open a mailbox read-only.", "RFC 3501 §6.3.2"),
+    ),
+    (
+        "CREATE",
+        ex("Create a mailbox on the server.", "RFC 3501 §6.3.3"),
+    ),
+    ("DELETE", ex("Delete a mailbox.", "RFC 3501 §6.3.4")),
+    ("RENAME", ex("Rename a mailbox.", "RFC 3501 §6.3.5")),
+    (
+        "SUBSCRIBE",
+        ex("Add a mailbox to the subscribed list.", "RFC 3501 §6.3.6"),
+    ),
+    (
+        "UNSUBSCRIBE",
+        ex(
+            "Remove a mailbox from the subscribed list.",
+            "RFC 3501 §6.3.7",
+        ),
+    ),
+    (
+        "LIST",
+        ex(
+            "List mailboxes: reference and pattern (* any depth, % one level).",
+            "RFC 3501 §6.3.8",
+        ),
+    ),
+    ("LSUB", ex("List subscribed mailboxes.", "RFC 3501 §6.3.9")),
+    (
+        "STATUS",
+        ex(
+            "Counters of a mailbox without selecting it.",
+            "RFC 3501 §6.3.10",
+        ),
+    ),
+    (
+        "APPEND",
+        ex(
+            "Upload a message into a mailbox (the message is a literal {size}).",
+            "RFC 3501 §6.3.11",
+        ),
+    ),
+    ("CHECK", ex("A checkpoint.", "RFC 3501 §6.4.1")),
+    (
+        "CLOSE",
+        ex(
+            "Remove \\Deleted messages and leave the Selected state.",
+            "RFC 3501 §6.4.2",
+        ),
+    ),
+    (
+        "UNSELECT",
+        ex("Leave the Selected state without expunging.", "RFC 3691"),
+    ),
+    (
+        "EXPUNGE",
+        ex("Remove every message flagged \\Deleted.", "RFC 3501 §6.4.3"),
+    ),
+    (
+        "SEARCH",
+        ex(
+            "Find messages by flags, headers, text, dates, sizes.",
+            "RFC 3501 §6.4.4",
+        ),
+    ),
+    (
+        "FETCH",
+        ex(
+            "Get message data: FLAGS, ENVELOPE, BODY[...], BODYSTRUCTURE...",
+            "RFC 3501 §6.4.5",
+        ),
+    ),
+    (
+        "STORE",
+        ex(
+            "Change flags: FLAGS, +FLAGS, -FLAGS (.SILENT).",
+            "RFC 3501 §6.4.6",
+        ),
+    ),
+    (
+        "COPY",
+        ex("Copy messages to another mailbox.", "RFC 3501 §6.4.7"),
+    ),
+    ("MOVE", ex("Move messages to another mailbox.", "RFC 6851")),
+    (
+        "UID",
+        ex(
+            "Use UIDs instead of sequence numbers for the command that follows.",
+            "RFC 3501 §6.4.8",
+        ),
+    ),
+    (
+        "IDLE",
+        ex(
+            "Wait for the server to push updates (new mail) until DONE.",
+            "RFC 2177",
+        ),
+    ),
+    ("NAMESPACE", ex("Where mailboxes live.", "RFC 2342")),
+    (
+        "ID",
+        ex("Exchange client and server identification.", "RFC 2971"),
+    ),
+    ("ENABLE", ex("Turn on extensions.", "RFC 5161")),
+];
+
+/// The command word of a client line (for IMAP, the word after the tag, and after `UID`).
+fn command_word(proto: Protocol, line: &str) -> Option<String> {
+    let mut words = line.split_whitespace();
+    let word = match proto {
+        Protocol::Imap => {
+            words.next()?;
+            let w = words.next()?;
+            if w.eq_ignore_ascii_case("UID") {
+                return Some("UID".into());
+            }
+            w
+        }
+        _ => words.next()?,
+    };
+    Some(word.split(':').next().unwrap_or(word).to_ascii_uppercase())
+}
+
+/// Explains a line the client typed.
+pub fn explain_client_line(proto: Protocol, line: &str) -> Option<Explanation> {
+    let word = command_word(proto, line)?;
+    let table = match proto {
+        Protocol::Smtp => SMTP_COMMANDS,
+        Protocol::Pop3 => POP3_COMMANDS,
+        Protocol::Imap => IMAP_COMMANDS,
+    };
+    table
+        .iter()
+        .find(|(k, _)| *k == word)
+        .map(|(_, e)| e.clone())
+}
+
+/// Known command words of a protocol (for hints).
+pub(crate) fn commands(proto: Protocol) -> impl Iterator<Item = &'static str> {
+    let table = match proto {
+        Protocol::Smtp => SMTP_COMMANDS,
+        Protocol::Pop3 => POP3_COMMANDS,
+        Protocol::Imap => IMAP_COMMANDS,
+    };
+    table.iter().map(|(k, _)| *k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_are_explained_with_their_rfc() {
+        let e = explain_server_line(Protocol::Smtp, "550 5.1.1 <x@corp.example>: user unknown")
+            .unwrap();
+        assert!(e.text.contains("no such user"));
+        assert!(e.rfc.contains("5321"));
+        assert_eq!(
+            enhanced_meaning("5.7.1"),
+            Some("delivery not authorized: relay denied")
+        );
+        assert!(explain_server_line(Protocol::Smtp, "354 go")
+            .unwrap()
+            .text
+            .contains("single dot"));
+        assert!(explain_server_line(Protocol::Pop3, "-ERR [IN-USE] locked")
+            .unwrap()
+            .rfc
+            .contains("2449"));
+        assert!(explain_server_line(Protocol::Imap, "* 3 EXISTS")
+            .unwrap()
+            .rfc
+            .contains("7.3.1"));
+        assert!(explain_server_line(Protocol::Imap, "a1 BAD missing")
+            .unwrap()
+            .text
+            .contains("syntax"));
+        assert!(
+            explain_server_line(Protocol::Imap, "* OK [UIDVALIDITY 7] x")
+                .unwrap()
+                .text
+                .contains("UIDs")
+        );
+        assert!(explain_server_line(Protocol::Smtp, "hello").is_none());
+        assert!(explain_server_line(Protocol::Smtp, "250-PIPELINING")
+            .unwrap()
+            .rfc
+            .contains("2920"));
+        assert!(explain_server_line(Protocol::Smtp, "250-mx.corp.example Hello x").is_none());
+    }
+
+    #[test]
+    fn commands_are_explained() {
+        assert!(explain_client_line(Protocol::Smtp, "RCPT TO:<a@b>")
+            .unwrap()
+            .rfc
+            .contains("4.1.1.3"));
+        assert!(explain_client_line(Protocol::Imap, "a1 uid fetch 1 flags")
+            .unwrap()
+            .text
+            .contains("UIDs"));
+        assert!(explain_client_line(Protocol::Pop3, "dele 1")
+            .unwrap()
+            .text
+            .contains("QUIT"));
+        assert_eq!(Protocol::from_port(587), Some(Protocol::Smtp));
+    }
+}

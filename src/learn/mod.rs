@@ -1,0 +1,10 @@
+//! The learning layer: what each reply and command means (with the RFC section it comes from),
+//! hints for mistyped commands, and guided scenarios as data.
+
+pub mod annotate;
+pub mod explain;
+pub mod hint;
+pub mod scenario;
+
+pub use explain::{explain_client_line, explain_server_line, Explanation, Protocol};
+pub use hint::hint_for;

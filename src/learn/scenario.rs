@@ -1,0 +1,362 @@
+//! Guided scenarios as data: a JSON file per scenario in `scenarios/` (compiled in by
+//! `build.rs`, so a new scenario needs no Rust). Each step has text for the learner, actions
+//! (open a terminal connection, type a line, wait, take a host down...) and expectations that
+//! a test (or the page) checks. Every scenario starts from a fresh default world, so it leaves
+//! the world in a known state, and "Back" is a replay of the steps before (the world is
+//! deterministic).
+
+use crate::net::ConnId;
+use crate::sandbox::{default_world, World};
+use crate::time::Duration;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scenario {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// What the learner reads at this step.
+    pub text: String,
+    #[serde(default)]
+    pub actions: Vec<Action>,
+    #[serde(default)]
+    pub expect: Vec<Expect>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Open a terminal connection `term` from host `from` to `to:port`.
+    Open {
+        term: String,
+        from: String,
+        to: String,
+        port: u16,
+    },
+    /// Type a line (CRLF added) into a terminal.
+    Type {
+        term: String,
+        line: String,
+    },
+    /// Close a terminal's connection.
+    Close {
+        term: String,
+    },
+    /// Let virtual time pass.
+    Wait {
+        ms: u64,
+    },
+    HostDown {
+        host: String,
+    },
+    HostUp {
+        host: String,
+    },
+    CutLink {
+        a: String,
+        b: String,
+    },
+    RestoreLink {
+        a: String,
+        b: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expect {
+    /// The terminal received text containing this during the step.
+    Output { term: String, contains: String },
+    /// A folder holds this many messages.
+    Mailbox {
+        user: String,
+        folder: String,
+        count: usize,
+    },
+    /// The relay queues hold this many messages.
+    Queue { count: usize },
+    /// The server session on the terminal's connection is in this state.
+    State { term: String, state: String },
+}
+
+/// The scenarios shipped in `scenarios/`, in file-name order.
+pub fn builtin() -> Vec<Scenario> {
+    let files: &[&str] = &include!(concat!(env!("OUT_DIR"), "/scenarios.rs"));
+    files
+        .iter()
+        .filter_map(|text| serde_json::from_str(text).ok())
+        .collect()
+}
+
+/// Parses a scenario file (for the tests that check every file parses).
+pub fn parse(text: &str) -> Result<Scenario, String> {
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+/// One terminal of a running scenario.
+#[derive(Debug, Clone, Default)]
+pub struct Term {
+    pub conn: Option<ConnId>,
+    /// The port it connected to (tells which protocol its lines are).
+    pub port: u16,
+    /// The host it connected to.
+    pub target: String,
+    /// Everything shown so far: `C: ` and `S: ` prefixed lines.
+    pub output: String,
+    /// Received during the current step.
+    step_output: String,
+}
+
+/// A scenario being played on its own world.
+pub struct Run {
+    pub scenario: Scenario,
+    pub world: World,
+    pub terms: BTreeMap<String, Term>,
+    /// Steps done so far.
+    pub done: usize,
+}
+
+/// How long a step lets the network carry bytes after each typed line.
+const SETTLE: Duration = Duration::from_millis(300);
+
+impl Run {
+    pub fn new(scenario: Scenario) -> Run {
+        let (world, _) = default_world(1);
+        Run {
+            scenario,
+            world,
+            terms: BTreeMap::new(),
+            done: 0,
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.done >= self.scenario.steps.len()
+    }
+
+    fn settle(&mut self, d: Duration) {
+        let t = self.world.now() + d;
+        self.world.run_until(t);
+        self.collect();
+    }
+
+    fn collect(&mut self) {
+        for term in self.terms.values_mut() {
+            if let Some(conn) = term.conn {
+                let got = self.world.take_received(conn);
+                if !got.is_empty() {
+                    let text = String::from_utf8_lossy(&got).to_string();
+                    for line in text.lines() {
+                        term.output.push_str("S: ");
+                        term.output.push_str(line);
+                        term.output.push('\n');
+                    }
+                    term.step_output.push_str(&text);
+                }
+            }
+        }
+    }
+
+    fn host(&self, name: &str) -> Result<crate::net::HostId, String> {
+        self.world
+            .net
+            .host_by_name(name)
+            .ok_or_else(|| format!("no host {name}"))
+    }
+
+    fn act(&mut self, action: &Action) -> Result<(), String> {
+        match action {
+            Action::Open {
+                term,
+                from,
+                to,
+                port,
+            } => {
+                let from = self.host(from)?;
+                let t = self.terms.entry(term.clone()).or_default();
+                t.port = *port;
+                t.target = to.clone();
+                t.output.push_str(&format!("-- connect {to} {port}\n"));
+                match self.world.connect(from, to, *port) {
+                    Ok(c) => t.conn = Some(c),
+                    Err(e) => {
+                        t.output.push_str(&format!("-- {e}\n"));
+                        t.step_output.push_str(&e.to_string());
+                    }
+                }
+                self.settle(SETTLE);
+            }
+            Action::Type { term, line } => {
+                let t = self
+                    .terms
+                    .get_mut(term)
+                    .ok_or_else(|| format!("no terminal {term}"))?;
+                t.output.push_str(&format!("C: {line}\n"));
+                let conn = t
+                    .conn
+                    .ok_or_else(|| format!("terminal {term} is not connected"))?;
+                self.world.send(conn, format!("{line}\r\n").as_bytes());
+                self.settle(SETTLE);
+            }
+            Action::Close { term } => {
+                if let Some(c) = self.terms.get(term).and_then(|t| t.conn) {
+                    self.world.close(c);
+                }
+                self.settle(SETTLE);
+            }
+            Action::Wait { ms } => self.settle(Duration::from_millis(*ms)),
+            Action::HostDown { host } => {
+                let h = self.host(host)?;
+                self.world.set_host_up(h, false);
+            }
+            Action::HostUp { host } => {
+                let h = self.host(host)?;
+                self.world.set_host_up(h, true);
+            }
+            Action::CutLink { a, b } | Action::RestoreLink { a, b } => {
+                let (a, b) = (self.host(a)?, self.host(b)?);
+                let cut = matches!(action, Action::CutLink { .. });
+                let now = self.world.now();
+                self.world.net.set_link_cut(now, a, b, cut);
+            }
+        }
+        Ok(())
+    }
+
+    fn check(&self, e: &Expect) -> Result<(), String> {
+        match e {
+            Expect::Output { term, contains } => {
+                let got = self
+                    .terms
+                    .get(term)
+                    .map(|t| t.step_output.as_str())
+                    .unwrap_or("");
+                if got.contains(contains.as_str()) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "terminal {term} did not show {contains:?}; it showed {got:?}"
+                    ))
+                }
+            }
+            Expect::Mailbox {
+                user,
+                folder,
+                count,
+            } => {
+                let n = self
+                    .world
+                    .store
+                    .folder(user, folder)
+                    .map(|f| f.len())
+                    .unwrap_or(0);
+                (n == *count)
+                    .then_some(())
+                    .ok_or_else(|| format!("{user} {folder} holds {n} messages, expected {count}"))
+            }
+            Expect::Queue { count } => {
+                let n = self.world.queue.len();
+                (n == *count)
+                    .then_some(())
+                    .ok_or_else(|| format!("the queue holds {n} messages, expected {count}"))
+            }
+            Expect::State { term, state } => {
+                let got = self
+                    .terms
+                    .get(term)
+                    .and_then(|t| t.conn)
+                    .and_then(|c| self.world.session_state(c))
+                    .unwrap_or("");
+                (got == state).then_some(()).ok_or_else(|| {
+                    format!("terminal {term} is in state {got:?}, expected {state:?}")
+                })
+            }
+        }
+    }
+
+    /// Plays the next step; returns the expectations that failed (empty: all good).
+    pub fn next_step(&mut self) -> Vec<String> {
+        let Some(step) = self.scenario.steps.get(self.done).cloned() else {
+            return Vec::new();
+        };
+        for t in self.terms.values_mut() {
+            t.step_output.clear();
+        }
+        let mut failures = Vec::new();
+        for a in &step.actions {
+            if let Err(e) = self.act(a) {
+                failures.push(e);
+            }
+        }
+        self.settle(Duration::from_millis(50));
+        failures.extend(step.expect.iter().filter_map(|e| self.check(e).err()));
+        self.done += 1;
+        failures
+    }
+
+    /// Goes back one step by replaying the scenario from the start.
+    pub fn back(&mut self) {
+        let target = self.done.saturating_sub(1);
+        let mut fresh = Run::new(self.scenario.clone());
+        while fresh.done < target {
+            fresh.next_step();
+        }
+        *self = fresh;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_scenario_plays_to_its_end_with_every_expectation_met() {
+        let all = builtin();
+        assert!(all.len() >= 4, "scenarios/ holds at least four scenarios");
+        for s in all {
+            let id = s.id.clone();
+            let mut run = Run::new(s);
+            while !run.is_finished() {
+                let step = run.done;
+                let failures = run.next_step();
+                assert!(failures.is_empty(), "{id} step {step}: {failures:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn back_replays_to_the_same_world() {
+        let s = builtin().into_iter().next().unwrap();
+        let mut run = Run::new(s);
+        run.next_step();
+        run.next_step();
+        let after_one = {
+            let mut r = Run::new(run.scenario.clone());
+            r.next_step();
+            r.world.snapshot_json()
+        };
+        run.back();
+        assert_eq!(run.done, 1);
+        assert_eq!(run.world.snapshot_json(), after_one);
+    }
+
+    #[test]
+    fn a_failed_expectation_is_reported() {
+        let s = parse(
+            r#"{"id":"x","title":"x","steps":[{"text":"t","expect":[{"queue":{"count":3}}]}]}"#,
+        )
+        .unwrap();
+        let mut run = Run::new(s);
+        assert_eq!(
+            run.next_step(),
+            vec!["the queue holds 0 messages, expected 3".to_string()]
+        );
+    }
+}

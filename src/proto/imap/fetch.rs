@@ -1,0 +1,407 @@
+//! FETCH responses (RFC 3501 §6.4.5, §7.4.2): flags, dates, sizes, ENVELOPE, BODY and
+//! BODYSTRUCTURE, and body sections with partial ranges.
+//!
+//! Part numbers (RFC 3501 §6.4.5): the parts of a multipart are numbered from 1; a message
+//! that is not multipart has one part, 1, its body; below a message/rfc822 part, numbers go
+//! into the enclosed message, and `n.HEADER` / `n.TEXT` are its header and text.
+
+use super::parse::{FetchAtt, Section, SectionText};
+use super::response::{astring, literal, nstring, string};
+use crate::message::bodystructure::{body_structure, Body};
+use crate::message::envelope::{envelope, EnvAddr, Envelope};
+use crate::message::{header_end, MessageInfo, Part};
+use crate::store::StoredMessage;
+use crate::time::format_imap_datetime;
+
+/// The flag list of a message as the session sees it (with `\Recent` when it is recent).
+pub fn flag_list(msg: &StoredMessage, recent: bool) -> String {
+    let mut s = msg.flags.to_imap();
+    if recent {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str("\\Recent");
+    }
+    format!("({s})")
+}
+
+/// One FETCH response line (and its literals), `* seq FETCH (...)\r\n`.
+/// `uid_first`: put `UID n` first (UID FETCH, RFC 3501 §6.4.8); `flags_too`: append FLAGS
+/// (after an implicit `\Seen`) unless they were asked for.
+pub fn fetch_response(
+    seq: u32,
+    msg: &StoredMessage,
+    items: &[FetchAtt],
+    recent: bool,
+    uid_first: bool,
+    flags_too: bool,
+) -> Vec<u8> {
+    let raw: &[u8] = &msg.raw;
+    let mut info: Option<MessageInfo> = None;
+    let mut parsed = || -> MessageInfo { crate::message::parse(raw) };
+    let mut out = format!("* {seq} FETCH (").into_bytes();
+    let mut first = true;
+    let mut sep = |out: &mut Vec<u8>| {
+        if !std::mem::replace(&mut first, false) {
+            out.push(b' ');
+        }
+    };
+    if uid_first {
+        sep(&mut out);
+        out.extend_from_slice(format!("UID {}", msg.uid).as_bytes());
+    }
+    for att in items {
+        if uid_first && *att == FetchAtt::Uid {
+            continue;
+        }
+        sep(&mut out);
+        match att {
+            FetchAtt::Uid => out.extend_from_slice(format!("UID {}", msg.uid).as_bytes()),
+            FetchAtt::Flags => {
+                out.extend_from_slice(format!("FLAGS {}", flag_list(msg, recent)).as_bytes())
+            }
+            FetchAtt::InternalDate => out.extend_from_slice(
+                format!(
+                    "INTERNALDATE \"{}\"",
+                    format_imap_datetime(msg.internal_date)
+                )
+                .as_bytes(),
+            ),
+            FetchAtt::Rfc822Size => {
+                out.extend_from_slice(format!("RFC822.SIZE {}", msg.size()).as_bytes())
+            }
+            FetchAtt::Rfc822 => {
+                out.extend_from_slice(b"RFC822 ");
+                literal(&mut out, raw);
+            }
+            FetchAtt::Rfc822Header => {
+                out.extend_from_slice(b"RFC822.HEADER ");
+                literal(&mut out, &raw[..header_end(raw)]);
+            }
+            FetchAtt::Rfc822Text => {
+                out.extend_from_slice(b"RFC822.TEXT ");
+                literal(&mut out, &raw[header_end(raw)..]);
+            }
+            FetchAtt::Envelope => {
+                out.extend_from_slice(b"ENVELOPE ");
+                write_envelope(&mut out, &envelope(raw));
+            }
+            FetchAtt::Body | FetchAtt::BodyStructure => {
+                let info = info.get_or_insert_with(&mut parsed);
+                let ext = *att == FetchAtt::BodyStructure;
+                out.extend_from_slice(if ext { b"BODYSTRUCTURE " } else { b"BODY " });
+                write_body(&mut out, &body_structure(raw, &info.root), ext);
+            }
+            FetchAtt::Section {
+                section, partial, ..
+            } => {
+                let info = info.get_or_insert_with(&mut parsed);
+                out.extend_from_slice(section_label(section, *partial).as_bytes());
+                out.push(b' ');
+                match section_bytes(raw, &info.root, section) {
+                    Some(bytes) => {
+                        let bytes = match partial {
+                            Some((start, count)) => {
+                                let s = (*start as usize).min(bytes.len());
+                                let e = s.saturating_add(*count as usize).min(bytes.len());
+                                bytes[s..e].to_vec()
+                            }
+                            None => bytes,
+                        };
+                        literal(&mut out, &bytes);
+                    }
+                    None => out.extend_from_slice(b"NIL"),
+                }
+            }
+        }
+    }
+    if flags_too && !items.contains(&FetchAtt::Flags) {
+        sep(&mut out);
+        out.extend_from_slice(format!("FLAGS {}", flag_list(msg, recent)).as_bytes());
+    }
+    out.extend_from_slice(b")\r\n");
+    out
+}
+
+/// `BODY[1.HEADER.FIELDS (From)]<0>` as echoed in the response.
+pub fn section_label(section: &Section, partial: Option<(u32, u32)>) -> String {
+    let mut s = String::from("BODY[");
+    let path: Vec<String> = section.path.iter().map(u32::to_string).collect();
+    s.push_str(&path.join("."));
+    if let Some(t) = &section.text {
+        if !section.path.is_empty() {
+            s.push('.');
+        }
+        match t {
+            SectionText::Header => s.push_str("HEADER"),
+            SectionText::Text => s.push_str("TEXT"),
+            SectionText::Mime => s.push_str("MIME"),
+            SectionText::Fields { names, not } => {
+                s.push_str(if *not {
+                    "HEADER.FIELDS.NOT ("
+                } else {
+                    "HEADER.FIELDS ("
+                });
+                let mut v = Vec::new();
+                for (i, n) in names.iter().enumerate() {
+                    if i > 0 {
+                        v.push(b' ');
+                    }
+                    astring(&mut v, n.to_ascii_uppercase().as_bytes());
+                }
+                s.push_str(&String::from_utf8_lossy(&v));
+                s.push(')');
+            }
+        }
+    }
+    s.push(']');
+    if let Some((start, _)) = partial {
+        s.push_str(&format!("<{start}>"));
+    }
+    s
+}
+
+/// The part `path` names, below a message whose root part is `root`.
+pub fn resolve<'a>(root: &'a Part, path: &[u32]) -> Option<&'a Part> {
+    let mut cur = root;
+    let mut is_message = true;
+    let mut found = root;
+    for &n in path {
+        let idx = (n as usize).checked_sub(1)?;
+        found = if cur.is_multipart() {
+            cur.children.get(idx)?
+        } else if is_message && idx == 0 {
+            cur
+        } else {
+            return None;
+        };
+        match &found.message {
+            Some(inner) => {
+                cur = &inner.root;
+                is_message = true;
+            }
+            None => {
+                cur = found;
+                is_message = false;
+            }
+        }
+    }
+    Some(found)
+}
+
+/// The header block `raw[start..end]` restricted to (or without) the named fields, with the
+/// blank line that ends it.
+fn header_fields(head: &[u8], names: &[String], not: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut keep = false;
+    for line in head.split_inclusive(|&b| b == b'\n') {
+        if line == b"\r\n" || line == b"\n" {
+            break;
+        }
+        if !matches!(line.first(), Some(b' ') | Some(b'\t')) {
+            let name = line.split(|&b| b == b':').next().unwrap_or(b"");
+            let name = String::from_utf8_lossy(name);
+            let listed = names.iter().any(|n| n.eq_ignore_ascii_case(name.trim()));
+            keep = listed != not;
+        }
+        if keep {
+            out.extend_from_slice(line);
+        }
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// The bytes a section names, or `None` when there is no such part.
+pub fn section_bytes(raw: &[u8], root: &Part, section: &Section) -> Option<Vec<u8>> {
+    let slice = |a: usize, b: usize| raw.get(a..b.max(a)).map(<[u8]>::to_vec);
+    // The message the HEADER/TEXT specifiers apply to: the top one, or the enclosed one.
+    let (msg_start, msg_body, msg_end) = if section.path.is_empty() {
+        (0, header_end(raw), raw.len())
+    } else {
+        let part = resolve(root, &section.path)?;
+        match (&section.text, &part.message) {
+            (None, _) => return slice(part.body_start, part.end),
+            (Some(SectionText::Mime), _) => return slice(part.header_start, part.body_start),
+            (Some(_), Some(inner)) => (inner.root.header_start, inner.root.body_start, part.end),
+            (Some(_), None) => return None,
+        }
+    };
+    match &section.text {
+        None => slice(msg_start, msg_end),
+        Some(SectionText::Header) => slice(msg_start, msg_body),
+        Some(SectionText::Text) => slice(msg_body, msg_end),
+        Some(SectionText::Fields { names, not }) => {
+            Some(header_fields(raw.get(msg_start..msg_body)?, names, *not))
+        }
+        Some(SectionText::Mime) => None,
+    }
+}
+
+fn write_addrs(out: &mut Vec<u8>, list: &[EnvAddr]) {
+    if list.is_empty() {
+        out.extend_from_slice(b"NIL");
+        return;
+    }
+    out.push(b'(');
+    for a in list {
+        match a {
+            EnvAddr::Mailbox {
+                name,
+                adl,
+                mailbox,
+                host,
+            } => {
+                out.push(b'(');
+                nstring(out, name.as_deref().map(str::as_bytes));
+                out.push(b' ');
+                nstring(out, adl.as_deref().map(str::as_bytes));
+                out.push(b' ');
+                string(out, mailbox.as_bytes());
+                out.push(b' ');
+                string(out, host.as_bytes());
+                out.push(b')');
+            }
+            EnvAddr::GroupStart(name) => {
+                out.extend_from_slice(b"(NIL NIL ");
+                string(out, name.as_bytes());
+                out.extend_from_slice(b" NIL)");
+            }
+            EnvAddr::GroupEnd => out.extend_from_slice(b"(NIL NIL NIL NIL)"),
+        }
+    }
+    out.push(b')');
+}
+
+/// `envelope` (RFC 3501 §7.4.2).
+pub fn write_envelope(out: &mut Vec<u8>, e: &Envelope) {
+    out.push(b'(');
+    nstring(out, e.date.as_deref().map(str::as_bytes));
+    out.push(b' ');
+    nstring(out, e.subject.as_deref().map(str::as_bytes));
+    for list in [&e.from, &e.sender, &e.reply_to, &e.to, &e.cc, &e.bcc] {
+        out.push(b' ');
+        write_addrs(out, list);
+    }
+    out.push(b' ');
+    nstring(out, e.in_reply_to.as_deref().map(str::as_bytes));
+    out.push(b' ');
+    nstring(out, e.message_id.as_deref().map(str::as_bytes));
+    out.push(b')');
+}
+
+fn write_params(out: &mut Vec<u8>, params: &[(String, String)]) {
+    if params.is_empty() {
+        out.extend_from_slice(b"NIL");
+        return;
+    }
+    out.push(b'(');
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        string(out, k.to_ascii_uppercase().as_bytes());
+        out.push(b' ');
+        string(out, v.as_bytes());
+    }
+    out.push(b')');
+}
+
+fn write_disposition_etc(out: &mut Vec<u8>, f: &crate::message::bodystructure::MimeFields) {
+    out.push(b' ');
+    match &f.disposition {
+        Some((t, p)) => {
+            out.push(b'(');
+            string(out, t.to_ascii_uppercase().as_bytes());
+            out.push(b' ');
+            write_params(out, p);
+            out.push(b')');
+        }
+        None => out.extend_from_slice(b"NIL"),
+    }
+    out.push(b' ');
+    match f.language.as_slice() {
+        [] => out.extend_from_slice(b"NIL"),
+        [one] => string(out, one.as_bytes()),
+        many => {
+            out.push(b'(');
+            for (i, l) in many.iter().enumerate() {
+                if i > 0 {
+                    out.push(b' ');
+                }
+                string(out, l.as_bytes());
+            }
+            out.push(b')');
+        }
+    }
+    out.push(b' ');
+    nstring(out, f.location.as_deref().map(str::as_bytes));
+}
+
+/// `body` (BODY, `ext` false) or BODYSTRUCTURE (`ext` true), RFC 3501 §7.4.2.
+pub fn write_body(out: &mut Vec<u8>, b: &Body, ext: bool) {
+    out.push(b'(');
+    match b {
+        Body::Multi {
+            parts,
+            subtype,
+            params,
+            fields,
+        } => {
+            for p in parts {
+                write_body(out, p, ext);
+            }
+            out.push(b' ');
+            string(out, subtype.to_ascii_uppercase().as_bytes());
+            if ext {
+                out.push(b' ');
+                write_params(out, params);
+                write_disposition_etc(out, fields);
+            }
+        }
+        Body::Single {
+            media_type,
+            subtype,
+            params,
+            fields,
+            size,
+            lines,
+            message,
+        } => {
+            string(out, media_type.to_ascii_uppercase().as_bytes());
+            out.push(b' ');
+            string(out, subtype.to_ascii_uppercase().as_bytes());
+            out.push(b' ');
+            if params.is_empty() && media_type == "text" {
+                out.extend_from_slice(b"(\"CHARSET\" \"US-ASCII\")");
+            } else {
+                write_params(out, params);
+            }
+            out.push(b' ');
+            nstring(out, fields.id.as_deref().map(str::as_bytes));
+            out.push(b' ');
+            nstring(out, fields.description.as_deref().map(str::as_bytes));
+            out.push(b' ');
+            string(out, fields.encoding.as_bytes());
+            out.extend_from_slice(format!(" {size}").as_bytes());
+            if let Some((env, inner)) = message {
+                out.push(b' ');
+                write_envelope(out, env);
+                out.push(b' ');
+                write_body(out, inner, ext);
+                out.extend_from_slice(format!(" {lines}").as_bytes());
+            } else if media_type == "text" {
+                out.extend_from_slice(format!(" {lines}").as_bytes());
+            }
+            if ext {
+                out.push(b' ');
+                nstring(out, fields.md5.as_deref().map(str::as_bytes));
+                write_disposition_etc(out, fields);
+            }
+        }
+    }
+    out.push(b')');
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,23 @@
+//! IMAP4rev1 server session (RFC 3501), with the compatible parts of IMAP4rev2 (RFC 9051)
+//! and the extensions listed in [`CAPABILITIES`].
+//!
+//! Layers, each in its own module: [`frame`] cuts the byte stream into commands (lines and
+//! literals, with limits), [`parse`] reads a command's grammar, [`sequence`] and [`search`]
+//! select messages, [`fetch`] renders FETCH data, [`list`] answers LIST/LSUB, [`response`]
+//! quotes strings, [`mutf7`] converts mailbox names, and [`session`] runs the state machine
+//! of RFC 3501 §3 against the store.
+
+pub mod fetch;
+pub mod frame;
+pub mod list;
+pub mod mutf7;
+pub mod parse;
+pub mod response;
+pub mod search;
+pub mod sequence;
+pub mod session;
+
+pub use session::{ImapEvent, ImapSession, ImapState};
+
+/// What CAPABILITY reports (RFC 3501 §6.1.1), in every state.
+pub const CAPABILITIES: &str = "IMAP4rev1 LITERAL+ SASL-IR AUTH=PLAIN IDLE UIDPLUS MOVE NAMESPACE ID ENABLE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED";

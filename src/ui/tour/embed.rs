@@ -1,0 +1,94 @@
+//! Page options from the URL: `?scenario=seed-journey&autoplay=1&compact=1&step=3&panes=...`.
+//! The fragment works too (`#scenario=...`), for hosts that strip query strings. One `<iframe>`
+//! with such a URL gives a docs page a live demo.
+
+/// What the URL asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageOptions {
+    /// A guided scenario to open.
+    pub scenario: Option<String>,
+    /// Play it by itself.
+    pub autoplay: bool,
+    /// A small layout for embedding.
+    pub compact: bool,
+    /// Start after this many steps (a share link reproduces a step this way).
+    pub step: usize,
+    /// Which panes to show (empty: all).
+    pub panes: Vec<String>,
+}
+
+impl PageOptions {
+    /// Parses `a=1&b=2` pairs from the query and the fragment (the fragment wins).
+    pub fn parse(search: &str, hash: &str) -> PageOptions {
+        let mut o = PageOptions::default();
+        for part in [search.trim_start_matches('?'), hash.trim_start_matches('#')] {
+            for pair in part.split('&').filter(|p| !p.is_empty()) {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, "1"));
+                let v = v.replace('+', " ");
+                match k {
+                    "scenario" | "tour" => o.scenario = Some(v),
+                    "autoplay" => o.autoplay = v != "0",
+                    "compact" => o.compact = v != "0",
+                    "step" => o.step = v.parse().unwrap_or(0),
+                    "panes" => {
+                        o.panes = v
+                            .split(',')
+                            .map(|p| p.trim().to_string())
+                            .filter(|p| !p.is_empty())
+                            .collect()
+                    }
+                    _ => {}
+                }
+            }
+        }
+        o
+    }
+
+    /// From the page's location.
+    pub fn from_location() -> PageOptions {
+        let loc = web_sys::window().map(|w| w.location());
+        let search = loc
+            .as_ref()
+            .and_then(|l| l.search().ok())
+            .unwrap_or_default();
+        let hash = loc.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
+        PageOptions::parse(&search, &hash)
+    }
+
+    pub fn shows(&self, pane: &str) -> bool {
+        self.panes.is_empty() || self.panes.iter().any(|p| p == pane)
+    }
+}
+
+/// A link that reproduces scenario `id` at `step` (the world is deterministic, so the steps
+/// replay to the same state), relative to the current page.
+pub fn share_link(id: &str, step: usize) -> String {
+    let base = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .map(|h| h.split(['?', '#']).next().unwrap_or("").to_string())
+        .unwrap_or_default();
+    format!("{base}?scenario={id}&step={step}")
+}
+
+/// A link that carries a whole world (its snapshot JSON, base64url in the fragment), so
+/// someone else opens the same mailboxes, queue and DNS.
+pub fn world_share_link(snapshot_json: &str) -> String {
+    use base64::Engine;
+    let base = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .map(|h| h.split(['?', '#']).next().unwrap_or("").to_string())
+        .unwrap_or_default();
+    let data = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(snapshot_json.as_bytes());
+    format!("{base}#world={data}")
+}
+
+/// The snapshot JSON carried by a `#world=` link, if the page was opened with one.
+pub fn world_from_location() -> Option<String> {
+    use base64::Engine;
+    let hash = web_sys::window()?.location().hash().ok()?;
+    let data = hash.trim_start_matches('#').strip_prefix("world=")?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(data.as_bytes())
+        .ok()?;
+    String::from_utf8(bytes).ok()
+}

@@ -1,0 +1,210 @@
+//! The TCP bridge's loop on real loopback sockets, driven from std `TcpStream`s: a POP3
+//! session, a refused virtual connect, and a client dropped for not reading its answers.
+#![cfg(not(target_arch = "wasm32"))]
+
+use mail_sandbox::bridge::{Bridge, Options, Stats};
+use mail_sandbox::sandbox::World;
+use mail_sandbox::store::Flags;
+use std::collections::hash_map::RandomState;
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hasher};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// A bridge serving on its own thread until dropped.
+struct Running {
+    addrs: BTreeMap<&'static str, SocketAddr>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Stats>>,
+}
+
+impl Running {
+    /// Starts a bridge on a random port offset; `setup` runs on its world first.
+    fn start(setup: impl FnOnce(&mut World) + Send + 'static) -> Running {
+        let (tx, rx) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut bridge = None;
+            for _ in 0..20 {
+                let opts = Options {
+                    port_offset: 20_000 + (random() % 20_000) as u16,
+                    ..Options::default()
+                };
+                if let Ok(b) = Bridge::new(&opts) {
+                    bridge = Some(b);
+                    break;
+                }
+            }
+            let mut bridge = bridge.expect("no free port offset");
+            setup(bridge.world_mut());
+            let addrs: BTreeMap<_, _> = bridge.listeners().map(|l| (l.service, l.addr)).collect();
+            tx.send(addrs).unwrap();
+            bridge.run(&mut std::io::sink(), || stop2.load(Ordering::Relaxed));
+            bridge.stats
+        });
+        let addrs = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        Running {
+            addrs,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn connect(&self, service: &str) -> TcpStream {
+        let s = TcpStream::connect(self.addrs[service]).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s
+    }
+
+    fn finish(mut self) -> Stats {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn random() -> u64 {
+    let mut h = RandomState::new().build_hasher();
+    h.write_u64(std::process::id() as u64);
+    h.finish()
+}
+
+/// A client connection with buffered reading.
+struct Client {
+    r: BufReader<TcpStream>,
+    w: TcpStream,
+}
+
+impl Client {
+    fn send(&mut self, bytes: &[u8]) {
+        self.w.write_all(bytes).unwrap();
+    }
+
+    /// One line, CRLF included ("" at the end of the stream).
+    fn line(&mut self) -> String {
+        let mut l = Vec::new();
+        self.r.read_until(b'\n', &mut l).unwrap();
+        String::from_utf8_lossy(&l).into_owned()
+    }
+
+    /// A POP3 multi-line answer after its status line, without the final ".".
+    fn multiline(&mut self) -> String {
+        let mut text = String::new();
+        loop {
+            let l = self.line();
+            if l == ".\r\n" || l.is_empty() {
+                return text;
+            }
+            text.push_str(&l);
+        }
+    }
+}
+
+fn pop3_login(b: &Running, user: &str) -> Client {
+    let w = b.connect("pop3");
+    let mut c = Client {
+        r: BufReader::new(w.try_clone().unwrap()),
+        w,
+    };
+    assert!(c.line().starts_with("+OK"));
+    c.send(format!("USER {user}\r\nPASS {user}\r\n").as_bytes());
+    assert!(c.line().starts_with("+OK"));
+    let l = c.line();
+    assert!(l.starts_with("+OK"), "{l}");
+    c
+}
+
+#[test]
+fn a_pop3_session_over_a_real_socket() {
+    let b = Running::start(|_| {});
+    let mut c = pop3_login(&b, "boss");
+    c.send(b"STAT\r\n");
+    assert!(c.line().starts_with("+OK 3 "));
+    c.send(b"RETR 1\r\n");
+    assert!(c.line().starts_with("+OK"));
+    let msg = c.multiline();
+    assert!(
+        msg.contains("Subject: Welcome to Mail Sandbox\r\n"),
+        "{msg}"
+    );
+    c.send(b"QUIT\r\n");
+    assert!(c.line().starts_with("+OK"));
+    // The server closed: so does the bridge.
+    assert_eq!(c.line(), "");
+    let stats = b.finish();
+    assert_eq!(stats.accepted, 1);
+}
+
+#[test]
+fn a_client_that_shuts_down_writing_still_gets_its_answers() {
+    let b = Running::start(|_| {});
+    let mut s = b.connect("pop3");
+    s.write_all(b"USER boss\r\nPASS boss\r\nSTAT\r\nQUIT\r\n")
+        .unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut all = String::new();
+    s.read_to_string(&mut all).unwrap();
+    assert!(all.contains("\r\n+OK 3 "), "{all}");
+    assert!(all.ends_with("\r\n"), "{all}");
+    assert_eq!(all.matches("+OK").count(), 5, "{all}");
+}
+
+#[test]
+fn a_failed_virtual_connect_closes_the_socket() {
+    let b = Running::start(|w| {
+        let corp = w.net.host_by_name("mx.corp.example").unwrap();
+        w.set_host_up(corp, false);
+    });
+    let mut s = b.connect("pop3");
+    let mut buf = [0u8; 16];
+    let n = s.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "{:?}", &buf[..n]);
+    let stats = b.finish();
+    assert_eq!(stats.refused, 1);
+}
+
+#[test]
+fn a_client_that_does_not_read_is_dropped_and_others_are_served() {
+    // A 4 MB message asked for 20 times at once: 80 MB of answers, past the bridge's bound.
+    let b = Running::start(|w| {
+        let mut raw = b"Subject: big\r\n\r\n".to_vec();
+        for _ in 0..(4 << 20) / 64 {
+            raw.extend_from_slice(&[b'x'; 62]);
+            raw.extend_from_slice(b"\r\n");
+        }
+        let when = w.clock.unix(w.now());
+        w.store
+            .deliver("alice@corp.example", "INBOX", raw, Flags::new(), when)
+            .unwrap();
+    });
+    let mut hog = pop3_login(&b, "alice");
+    hog.send(&b"RETR 1\r\n".repeat(20));
+    // Meanwhile another user is served promptly.
+    let started = Instant::now();
+    let mut c = pop3_login(&b, "boss");
+    c.send(b"QUIT\r\n");
+    assert!(c.line().starts_with("+OK"));
+    assert!(started.elapsed() < Duration::from_secs(3));
+    // The hog finds its connection ended short of the 80 MB.
+    let mut total = 0usize;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match hog.r.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n,
+        }
+    }
+    assert!(total < 20 * (4 << 20), "{total}");
+    let stats = b.finish();
+    assert_eq!(stats.dropped_slow, 1);
+}
