@@ -73,6 +73,7 @@ impl World {
         }
         self.servers.clear();
         self.relays.clear();
+        self.held.clear();
         self.now = self.now.max(snap.now);
         self.clock = snap.clock;
         self.store = snap.store;
