@@ -50,9 +50,10 @@ def main():
                     put("smtp_server", bytes([m]) + sizes + cbytes)
                     put("smtp_server_auth", bytes([m]) + sizes + cbytes)
                     put("smtp_client", bytes([mode]) + sizes + stream(server))
-            # World: port 25 on the MX (mode 0), submission on the ISP (mode 1 | 0x10).
-            put("world", bytes([0x11 if submission else 0x00]) + WHOLE + cbytes)
-            put("world", bytes([0x01 | 0x10]) + WHOLE + cbytes)
+            # World (mode % 6 picks 25/587/110/143/7/13, 0x10 the ISP): port 25 on the MX
+            # (0x00), submission on the ISP (0x13).
+            put("world", bytes([0x13 if submission else 0x00]) + WHOLE + cbytes)
+            put("world", bytes([0x13]) + WHOLE + cbytes)
             for l in client:
                 words = l.split()
                 if len(words) >= 3 and words[0].upper() == b"AUTH":
@@ -82,8 +83,17 @@ def main():
                 words = l.split()
                 if len(words) >= 3 and words[0].upper() == b"AUTH":
                     put("sasl_roundtrip", words[2])
-        else:
+        elif name.startswith("imap"):
+            put("imap_command", b"\x05" + cbytes)
+            put("imap_command", b"\x1f" + cbytes)
+            for l in client:
+                put("imap_command", b"\x1f" + l + b"\r\n")
+            for sizes in (WHOLE, SPLIT):
+                put("imap_session", sizes + cbytes)
+                put("imap_session_login", sizes + cbytes)
             put("world", bytes([0x03]) + WHOLE + cbytes)
+        else:
+            put("world", bytes([0x04]) + WHOLE + cbytes)
         put("line_framing", b"\x40\x05" + cbytes)
         put("dot_roundtrip", b"\x07" + cbytes)
         put("message_parse", path.read_bytes())

@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use mail_sandbox::sandbox::default_world;
 use mail_sandbox::time::Duration;
 
-const PORTS: [u16; 5] = [25, 587, 110, 7, 13];
+const PORTS: [u16; 6] = [25, 587, 110, 143, 7, 13];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     } else {
         "mx.corp.example"
     };
-    let port = PORTS[usize::from(mode % 5)];
+    let port = PORTS[usize::from(mode % 6)];
     let Ok(conn) = w.connect(d.sender_pc, target, port) else {
         return;
     };

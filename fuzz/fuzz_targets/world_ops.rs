@@ -79,7 +79,7 @@ fuzz_target!(|data: &[u8]| {
     let hosts = [d.isp, d.corp];
     let clients = [d.sender_pc, d.recipient_pc];
     let targets = ["smtp.isp.example", "mx.corp.example"];
-    let ports = [25u16, 587, 110, 7, 13];
+    let ports = [25u16, 587, 110, 143, 7, 13];
     let mut conns: Vec<ConnId> = Vec::new();
     let mut before = uids(&w);
     let mut i = 0;

@@ -415,3 +415,114 @@ pub fn write_snapshot_seeds(dir: &std::path::Path) -> std::io::Result<()> {
     std::fs::write(dir.join("busy.json"), w.snapshot_json())?;
     Ok(())
 }
+
+// ------------------------------------------------------------------ IMAP
+
+/// What can be observed of a user's mailbox: folders with UIDVALIDITY, UIDNEXT, modseq, size.
+fn mailbox_shape(store: &Store, user: &str) -> Vec<(String, u32, u32, u64, usize)> {
+    store
+        .folder_names(user)
+        .into_iter()
+        .filter_map(|n| {
+            let f = store.folder(user, &n)?;
+            Some((n, f.uidvalidity, f.uidnext, f.highest_modseq, f.len()))
+        })
+        .collect()
+}
+
+/// Feeds `data` to an IMAP session on `HOST` (after `a LOGIN alice alice` when `login`) and
+/// checks isolation: no other user's secret is ever shown and no other user's mailbox changes.
+pub fn run_imap(login: bool, sizes: &[u8], data: &[u8]) {
+    use mail_sandbox::proto::imap::{ImapEvent, ImapSession};
+    let mut store = store();
+    let before: Vec<(String, Vec<(String, u32, u32, u64, usize)>)> = USERS
+        .iter()
+        .map(|(u, _)| (u.to_string(), mailbox_shape(&store, u)))
+        .collect();
+    let mut now = Instant::from_millis(1_000);
+    let clock = WallClock::default();
+    let mut session = ImapSession::new(
+        now,
+        &mut HostCtx {
+            host: HOST,
+            store: &mut store,
+            clock,
+        },
+    );
+    let mut out = Vec::new();
+    let mut closed = false;
+    let mut users_seen: Vec<String> = Vec::new();
+    let drain =
+        |s: &mut ImapSession, out: &mut Vec<u8>, closed: &mut bool, users: &mut Vec<String>| {
+            while let Some(o) = s.poll_output() {
+                match o {
+                    Output::Transmit(b) => {
+                        assert!(!*closed, "transmit after close");
+                        out.extend_from_slice(&b);
+                    }
+                    Output::Close => *closed = true,
+                    Output::Event(ImapEvent::LoggedIn(u)) => users.push(u),
+                    Output::Event(_) => {}
+                }
+            }
+        };
+    drain(&mut session, &mut out, &mut closed, &mut users_seen);
+    let mut pieces: Vec<&[u8]> = Vec::new();
+    if login {
+        pieces.push(b"a LOGIN alice alice\r\n");
+    }
+    pieces.extend(chunks(data, sizes));
+    for (i, piece) in pieces.into_iter().enumerate() {
+        session.handle_input(
+            &mut HostCtx {
+                host: HOST,
+                store: &mut store,
+                clock,
+            },
+            now,
+            piece,
+        );
+        drain(&mut session, &mut out, &mut closed, &mut users_seen);
+        if i == 0 && login {
+            assert_eq!(session.user(), Some("alice@corp.example"), "scripted login");
+        }
+        now += Duration::from_millis(500);
+        if let Some(t) = session.poll_timeout() {
+            if t <= now {
+                session.handle_timeout(
+                    &mut HostCtx {
+                        host: HOST,
+                        store: &mut store,
+                        clock,
+                    },
+                    now,
+                );
+                drain(&mut session, &mut out, &mut closed, &mut users_seen);
+            }
+        }
+    }
+    let mut ctx = HostCtx {
+        host: HOST,
+        store: &mut store,
+        clock,
+    };
+    if let Some(t) = session.poll_timeout() {
+        session.handle_timeout(&mut ctx, t);
+    }
+    session.handle_close(&mut ctx, now);
+    drain(&mut session, &mut out, &mut closed, &mut users_seen);
+    let text = String::from_utf8_lossy(&out);
+    for (user, shape) in &before {
+        if !users_seen.iter().any(|u| u == user) {
+            assert!(
+                !text.contains(&secret_of(user)),
+                "{user}'s mail shown to {users_seen:?}"
+            );
+            assert_eq!(
+                &mailbox_shape(&store, user),
+                shape,
+                "{user}'s mailbox changed by {users_seen:?}"
+            );
+        }
+    }
+}
