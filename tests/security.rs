@@ -418,3 +418,108 @@ fn masked_transcripts_keep_ordinary_commands_readable() {
     assert!(masked.contains("C: MAIL FROM:<a@b.example>"), "{masked}");
     assert!(masked.contains("C: EHLO x"), "{masked}");
 }
+
+// ------------------------------------------------------------------ IMAP
+
+#[test]
+fn imap_login_as_alice_never_shows_or_touches_boss_mail() {
+    let (mut w, d) = world();
+    let boss_before = messages(&w, "boss@corp.example", "INBOX");
+    let mut s = Typed::open(&mut w, d.recipient_pc, CORP, 143);
+    let r = s.say(&mut w, "a1 LOGIN alice alice");
+    assert!(r.contains("a1 OK"), "{r}");
+    for cmd in [
+        "a2 LIST \"\" *",
+        "a3 LIST \"\" %",
+        "a4 LSUB \"\" *",
+        "a5 STATUS INBOX (MESSAGES UIDNEXT)",
+        "a6 SELECT boss@corp.example/INBOX",
+        "a7 SELECT ../boss@corp.example/INBOX",
+        "a8 SELECT \"Other Users/boss\"",
+        "a9 EXAMINE INBOX",
+        "a10 FETCH 1:* (BODY[] ENVELOPE)",
+        "a11 UID FETCH 1:* (BODY[])",
+        "a12 SEARCH TEXT Welcome",
+        "a13 COPY 1:* Trash",
+        "a14 STATUS \"/boss@corp.example/INBOX\" (MESSAGES)",
+        "a15 DELETE INBOX",
+        "a16 RENAME INBOX Mine",
+        "a17 GETQUOTAROOT INBOX",
+        "a18 NAMESPACE",
+    ] {
+        let r = s.say(&mut w, cmd);
+        assert_private(&r, &format!("alice over IMAP ({cmd})"));
+    }
+    s.say(&mut w, "a19 LOGOUT");
+    assert_eq!(
+        messages(&w, "boss@corp.example", "INBOX"),
+        boss_before,
+        "boss's INBOX untouched"
+    );
+}
+
+#[test]
+fn imap_cannot_authenticate_as_someone_else() {
+    let (mut w, d) = world();
+    let mut s = Typed::open(&mut w, d.recipient_pc, CORP, 143);
+    let r = s.say(&mut w, "a1 LOGIN boss alice");
+    assert!(r.contains("a1 NO"), "{r}");
+    let ir = b64_encode(b"boss@corp.example\0alice\0alice");
+    let r = s.say(&mut w, &format!("a2 AUTHENTICATE PLAIN {ir}"));
+    assert!(r.contains("a2 NO"), "{r}");
+    assert_private(&s.log, "a failed IMAP login");
+    let mut s2 = Typed::open(&mut w, d.sender_pc, ISP, 143);
+    let r = s2.say(&mut w, "b1 LOGIN boss@corp.example boss");
+    assert!(
+        r.contains("b1 NO"),
+        "the ISP does not hold boss's mailbox: {r}"
+    );
+}
+
+#[test]
+fn imap_three_failed_logins_close_the_connection() {
+    let (mut w, d) = world();
+    let mut s = Typed::open(&mut w, d.recipient_pc, CORP, 143);
+    s.say(&mut w, "a1 LOGIN boss wrong1");
+    s.say(
+        &mut w,
+        &format!(
+            "a2 AUTHENTICATE PLAIN {}",
+            encode_plain("boss@corp.example", "wrong2")
+        ),
+    );
+    let r = s.say(&mut w, "a3 LOGIN boss wrong3");
+    assert!(r.contains("BYE") || r.contains("a3 NO"), "{r}");
+    assert!(
+        !w.endpoint(s.conn).unwrap().is_open(),
+        "closed after 3: {}",
+        s.log
+    );
+    let r = s.say(&mut w, "a4 LOGIN boss boss");
+    assert!(r.is_empty(), "{r}");
+}
+
+#[test]
+fn masked_transcripts_hide_imap_login_and_authenticate() {
+    let user = "boss@corp.example";
+    let ir = encode_plain(user, SECRET);
+    let n = SECRET.len();
+    for chunks in [
+        lines(&[&format!("a1 LOGIN boss {SECRET}"), "a2 LOGOUT"]),
+        lines(&[&format!("a1 login  boss  \"{SECRET}\""), "a2 LOGOUT"]),
+        lines(&[&format!("a1 AUTHENTICATE PLAIN {ir}"), "a2 LOGOUT"]),
+        lines(&["a1 AUTHENTICATE PLAIN", &ir, "a2 LOGOUT"]),
+        vec![format!("a1 AUTHENTICATE PLAIN\r\n{ir}\r\na2 LOGOUT\r\n")],
+        // The password as a literal: synchronizing (after "+ Ready") and LITERAL+.
+        vec![
+            format!("a1 LOGIN boss {{{n}}}\r\n"),
+            format!("{SECRET}\r\n"),
+            "a2 LOGOUT\r\n".to_string(),
+        ],
+        vec![format!(
+            "a1 LOGIN boss {{{n}+}}\r\n{SECRET}\r\na2 LOGOUT\r\n"
+        )],
+    ] {
+        check_masked(CORP, 143, user, &chunks, &secrets(user));
+    }
+}

@@ -78,6 +78,23 @@ fn sasl_answers_expected(line: &str) -> u8 {
     }
 }
 
+/// True when a client line is (part of) an IMAP LOGIN that announces a literal (`{n}` or
+/// `{n+}`, RFC 3501 §4.3, RFC 7888): the literal's data, on the client's next line, is the user
+/// name or the password.
+fn announces_login_literal(line: &str, in_login: bool) -> bool {
+    let words: Vec<&str> = line.split_ascii_whitespace().collect();
+    let login = in_login
+        || words
+            .get(1)
+            .is_some_and(|w| w.eq_ignore_ascii_case("LOGIN"));
+    let literal = words.last().is_some_and(|w| {
+        let inner = w.strip_prefix('{').and_then(|w| w.strip_suffix('}'));
+        let inner = inner.map(|i| i.strip_suffix('+').unwrap_or(i));
+        inner.is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+    });
+    login && literal
+}
+
 /// A server line that refuses (SMTP 4xx/5xx, POP3/IMAP `-ERR`/`NO`/`BAD`): a SASL exchange in
 /// progress is over.
 fn is_refusal(server_line: &str) -> bool {
@@ -133,6 +150,8 @@ impl World {
         let mut challenged = false;
         // Client lines still to come that are SASL answers (see `sasl_answers_expected`).
         let mut answers_due = 0u8;
+        // The next client line is literal data of an IMAP LOGIN.
+        let mut login_literal = false;
         for e in self.net.trace.of(conn) {
             let name = |h| self.net.host_name(h).to_string();
             match &e.kind {
@@ -189,7 +208,8 @@ impl World {
                         let raw: String = buf.drain(..=pos).collect();
                         let text = raw.trim_end_matches(['\r', '\n']).to_string();
                         let text = if speaker == Speaker::Client {
-                            let secret = challenged || answers_due > 0;
+                            let secret = challenged || answers_due > 0 || login_literal;
+                            login_literal = announces_login_literal(&text, login_literal);
                             answers_due = answers_due.saturating_sub(1);
                             if text.trim() == "*" {
                                 answers_due = 0;
@@ -222,7 +242,7 @@ impl World {
             if !buf.is_empty() {
                 // A line still being typed is masked like a complete one.
                 let text = if idx == 0 && mask {
-                    mask_secret(buf, challenged || answers_due > 0)
+                    mask_secret(buf, challenged || answers_due > 0 || login_literal)
                 } else {
                     buf.clone()
                 };
@@ -331,6 +351,18 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("C: NOOP"), "{text}");
+        // IMAP LOGIN with the password as a literal, synchronizing or not (RFC 7888).
+        let i = w.connect(d.recipient_pc, "mx.corp.example", 143).unwrap();
+        w.send(i, b"a1 LOGIN boss {6}\r\n");
+        w.run_until(Instant::from_millis(300));
+        w.send(
+            i,
+            b"secret\r\na2 LOGIN {4+}\r\nboss {7+}\r\nsecret2\r\na3 NOOP\r\n",
+        );
+        w.run_until(Instant::from_millis(600));
+        let text = w.transcript_text(i, true);
+        assert!(!text.contains("secret"), "{text}");
+        assert!(text.contains("C: a3 NOOP"), "{text}");
         let p = w.connect(d.recipient_pc, "mx.corp.example", 110).unwrap();
         w.send(p, b"USER boss\r\nPASS sec");
         w.run_until(Instant::from_millis(1000));
