@@ -3,14 +3,15 @@
 
 Client lines (`C: ...`) become SMTP/POP3 command seeds and session inputs, server lines
 (`S: ...`) become SmtpClient inputs. Each target's input layout (mode byte, chunk-size bytes)
-is the one its harness in fuzz/fuzz_targets/ expects. Output: fuzz/corpus/<target>/.
+is the one its harness in fuzz/fuzz_targets/ expects. Output: fuzz/corpus/<target>/, or
+<dir>/<target>/ with `scripts/fuzz-corpus.py <dir>`.
 """
 import hashlib
 import pathlib
 import sys
 
 root = pathlib.Path(__file__).resolve().parent.parent
-out_dir = root / "fuzz" / "corpus"
+out_dir = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else root / "fuzz" / "corpus"
 WHOLE = b"\x00\x00\x00\x00"  # chunk sizes: everything in one piece
 SPLIT = b"\x03\x07\x01\x14"  # chunk sizes: 4, 8, 2, 21, ...
 

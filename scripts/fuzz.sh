@@ -4,7 +4,9 @@
 #   scripts/fuzz.sh            # 180 s per target
 #   scripts/fuzz.sh 5          # the short mode scripts/test.sh runs
 #   FUZZ_TARGETS="smtp_server world" scripts/fuzz.sh 60
-# Seeds come from tests/transcripts/*.txt (scripts/fuzz-corpus.py). A crash leaves its input in
+# Seeds come from tests/transcripts/*.txt (scripts/fuzz-corpus.py). Budgets of 10 s or more
+# run on fuzz/corpus/, which keeps what libFuzzer finds; shorter ones (the test.sh smoke run)
+# start from the transcript seeds alone in a temporary directory. A crash leaves its input in
 # fuzz/artifacts/<target>/; replay it with
 #   fuzz/target/x86_64-unknown-linux-gnu/release/<target> fuzz/artifacts/<target>/crash-...
 set -euo pipefail
@@ -21,7 +23,13 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 
-python3 scripts/fuzz-corpus.py
+logs="$(mktemp -d)"
+if [ "$budget" -ge 10 ]; then
+  corpus="fuzz/corpus"
+else
+  corpus="$logs/corpus"
+fi
+python3 scripts/fuzz-corpus.py "$corpus"
 echo "[fuzz] building the targets" >&2
 cargo +nightly fuzz build -O -a >&2
 bin_dir="fuzz/target/x86_64-unknown-linux-gnu/release"
@@ -38,14 +46,13 @@ max_len() {
 }
 
 targets="${FUZZ_TARGETS:-$(cargo +nightly fuzz list)}"
-logs="$(mktemp -d)"
 status=0
 printf '\n%-20s %12s %8s %8s %8s\n' target executions cov ft crashes
 for t in $targets; do
-  mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
+  mkdir -p "$corpus/$t" "fuzz/artifacts/$t"
   before=$(find "fuzz/artifacts/$t" -type f | wc -l)
   set +e
-  SNAPSHOT_SEED_DIR="fuzz/corpus/snapshot_restore" "$bin_dir/$t" "fuzz/corpus/$t" \
+  SNAPSHOT_SEED_DIR="$corpus/snapshot_restore" "$bin_dir/$t" "$corpus/$t" \
     -max_total_time="$budget" -max_len="$(max_len "$t")" -rss_limit_mb=512 -timeout=5 \
     -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$t/" >"$logs/$t.log" 2>&1
   rc=$?
