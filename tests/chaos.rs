@@ -2,7 +2,7 @@
 //!
 //! Many clients at once: submission senders (AUTH, several recipients including unknown users
 //! and a domain without MX), MX-direct senders, POP3 readers that RETR/DELE and then QUIT or
-//! drop. Meanwhile a fault source (drop/refuse/jitter on the network, hosts going down, links
+//! drop, IMAP readers that SELECT (checking UIDVALIDITY), FETCH and mark \Seen. Meanwhile a fault source (drop/refuse/jitter on the network, hosts going down, links
 //! cut) breaks connections mid-command and mid-DATA and delays bytes. Every message carries a
 //! unique token (Subject and Message-ID).
 //!
@@ -82,6 +82,7 @@ struct Stats {
     faults: usize,
     relay_duplicates: usize,
     snapshots: usize,
+    imap_fetches: usize,
 }
 
 struct Failure {
@@ -232,9 +233,36 @@ struct PopActor {
     deadline: mail_sandbox::time::Instant,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ImapStage {
+    Greeting,
+    Login,
+    Select,
+    Fetch,
+    Store,
+    Logout,
+    Done,
+}
+
+/// An IMAP reader: LOGIN, SELECT INBOX (UIDVALIDITY must match the store's), FETCH every
+/// message (only its own mail may show), mark some \Seen, then LOGOUT or drop. It never
+/// expunges: deletions stay POP3's, so the deletion bookkeeping holds.
+struct ImapActor {
+    conn: ConnId,
+    inbox: Vec<u8>,
+    stage: ImapStage,
+    user: String,
+    pass: String,
+    /// The text of the current command's responses.
+    text: String,
+    logout: bool,
+    deadline: mail_sandbox::time::Instant,
+}
+
 enum Actor {
     Smtp(Box<SmtpActor>),
     Pop(Box<PopActor>),
+    Imap(Box<ImapActor>),
 }
 
 // ------------------------------------------------------------------ the simulation
@@ -421,6 +449,27 @@ impl Sim {
                 drop_at,
                 deadline,
             })));
+        } else if kind == 9 {
+            let (user, pass) = *self.pick(&USERS);
+            let (from, target) = if user.ends_with("isp.example") {
+                (d.sender_pc, "smtp.isp.example")
+            } else {
+                (d.recipient_pc, "mx.corp.example")
+            };
+            let Ok(conn) = self.w.connect(from, target, 143) else {
+                return;
+            };
+            let logout = self.chance(60);
+            self.actors.push(Actor::Imap(Box::new(ImapActor {
+                conn,
+                inbox: Vec::new(),
+                stage: ImapStage::Greeting,
+                user: user.to_string(),
+                pass: pass.to_string(),
+                text: String::new(),
+                logout,
+                deadline,
+            })));
         } else {
             let (user, pass) = *self.pick(&USERS);
             let (from, target) = if user.ends_with("isp.example") {
@@ -513,6 +562,7 @@ impl Sim {
             let alive = match &mut a {
                 Actor::Smtp(s) => self.poll_smtp(s)?,
                 Actor::Pop(p) => self.poll_pop(p)?,
+                Actor::Imap(i) => self.poll_imap(i)?,
             };
             if alive {
                 keep.push(a);
@@ -845,6 +895,115 @@ impl Sim {
                 return self.poll_pop(p);
             }
             self.end_pop(p);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn end_imap(&mut self, i: &mut ImapActor) {
+        i.stage = ImapStage::Done;
+        self.w.close(i.conn);
+        self.w.forget(i.conn);
+    }
+
+    fn poll_imap(&mut self, i: &mut ImapActor) -> Result<bool, Failure> {
+        let conn = i.conn;
+        let got = self.w.take_received(conn);
+        i.inbox.extend_from_slice(&got);
+        while let Some(line) = take_line(&mut i.inbox) {
+            i.text.push_str(&line);
+            i.text.push('\n');
+            let tag = match i.stage {
+                ImapStage::Greeting => "*",
+                ImapStage::Login => "t1",
+                ImapStage::Select => "t2",
+                ImapStage::Fetch => "t3",
+                ImapStage::Store => "t4",
+                ImapStage::Logout => "t5",
+                ImapStage::Done => return Ok(false),
+            };
+            if !line.starts_with(&format!("{tag} ")) {
+                continue;
+            }
+            let ok = line.starts_with(&format!("{tag} OK"));
+            let text = std::mem::take(&mut i.text);
+            // Only this user's mail may show, whatever the command.
+            for t in tokens_in(&text) {
+                if let Some(tok) = self.tokens.get(&t) {
+                    if !(tok.rcpts.contains(&i.user) || tok.sender == i.user) {
+                        return fail(
+                            format!("{} saw {t} over IMAP, which is not theirs", i.user),
+                            vec![conn, tok.conn],
+                        );
+                    }
+                }
+            }
+            match i.stage {
+                ImapStage::Greeting if ok => {
+                    i.stage = ImapStage::Login;
+                    let line = format!("t1 LOGIN {} {}\r\n", i.user, i.pass);
+                    self.send(conn, line.as_bytes());
+                }
+                ImapStage::Login if ok => {
+                    i.stage = ImapStage::Select;
+                    self.send(conn, b"t2 SELECT INBOX\r\n");
+                }
+                ImapStage::Select if ok => {
+                    let key = (i.user.clone(), "INBOX".to_string());
+                    let want = self.uidvalidity.get(&key).copied();
+                    if let Some(uv) = want {
+                        if !text.contains(&format!("[UIDVALIDITY {uv}]")) {
+                            return fail(
+                                format!(
+                                    "SELECT for {} reports another UIDVALIDITY than {uv}",
+                                    i.user
+                                ),
+                                vec![conn],
+                            );
+                        }
+                    }
+                    i.stage = ImapStage::Fetch;
+                    if text.contains("* 0 EXISTS") {
+                        i.stage = ImapStage::Store;
+                        self.send(conn, b"t4 NOOP\r\n");
+                    } else {
+                        self.send(
+                            conn,
+                            b"t3 FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])\r\n",
+                        );
+                    }
+                }
+                ImapStage::Fetch if ok => {
+                    self.stats.imap_fetches += 1;
+                    i.stage = ImapStage::Store;
+                    self.send(conn, b"t4 STORE 1 +FLAGS (\\Seen)\r\n");
+                }
+                ImapStage::Store => {
+                    if !i.logout {
+                        self.end_imap(i);
+                        return Ok(false);
+                    }
+                    i.stage = ImapStage::Logout;
+                    self.send(conn, b"t5 LOGOUT\r\n");
+                }
+                ImapStage::Logout => {
+                    self.end_imap(i);
+                    return Ok(false);
+                }
+                _ => {
+                    // NO/BAD (a fault, or the INBOX changed under the reader): leave.
+                    i.stage = ImapStage::Logout;
+                    self.send(conn, b"t5 LOGOUT\r\n");
+                }
+            }
+        }
+        if !self.endpoint_open(conn) || self.w.now() > i.deadline {
+            let late = self.w.take_received(conn);
+            if !late.is_empty() {
+                i.inbox.extend_from_slice(&late);
+                return self.poll_imap(i);
+            }
+            self.end_imap(i);
             return Ok(false);
         }
         Ok(true)
@@ -1260,6 +1419,7 @@ fn chaos_seeds() {
                 total.faults += s.faults;
                 total.relay_duplicates += s.relay_duplicates;
                 total.snapshots += s.snapshots;
+                total.imap_fetches += s.imap_fetches;
             }
             Err(replay) => {
                 eprintln!("{replay}");
@@ -1272,7 +1432,7 @@ fn chaos_seeds() {
     }
     eprintln!(
         "chaos: seeds {first}..{} — accepted {}, ambiguous {}, refused {}, bounced (token, rcpt) {}, \
-         POP3 QUITs {}, POP3 deletions {}, faults {}, relay duplicates (RFC 5321 §6.1) {}, snapshots {}",
+         POP3 QUITs {}, POP3 deletions {}, IMAP fetches {}, faults {}, relay duplicates (RFC 5321 §6.1) {}, snapshots {}",
         first + count,
         total.accepted,
         total.ambiguous,
@@ -1280,6 +1440,7 @@ fn chaos_seeds() {
         total.bounced,
         total.pop3_quits,
         total.pop3_deleted,
+        total.imap_fetches,
         total.faults,
         total.relay_duplicates,
         total.snapshots
