@@ -206,7 +206,7 @@ pub fn HostPanel() -> impl IntoView {
                                     }.into_any()
                                 }}
                             </div>
-                            <div>
+                            <div class="hd-queue">
                                 <h4>"Relay queue"</h4>
                                 {if queue.is_empty() {
                                     view! { <p class="muted" data-testid="queue-empty">"Empty."</p> }.into_any()
