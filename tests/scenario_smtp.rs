@@ -216,3 +216,28 @@ fn same_seed_same_world_trace() {
     assert!(a.len() > 50);
     assert_eq!(a, run());
 }
+
+/// A large message goes through submission, relay and delivery whole (flow control slices
+/// input into small pieces; nothing may be lost or reordered).
+#[test]
+fn a_five_megabyte_message_arrives_whole() {
+    let (mut w, d) = world();
+    let mut s = Typed::open(&mut w, d.sender_pc, "smtp.isp.example", 587);
+    s.say(&mut w, "EHLO pc.home.example");
+    s.say(&mut w, "AUTH PLAIN AHNtaXRoQGlzcC5leGFtcGxlAHNtaXRo");
+    s.say(&mut w, "MAIL FROM:<smith@isp.example>");
+    s.say(&mut w, "RCPT TO:<boss@corp.example>");
+    s.say(&mut w, "DATA");
+    let line = format!("{}\r\n", "y".repeat(78));
+    let body = line.repeat(5 * 1024 * 1024 / 80);
+    let t0 = std::time::Instant::now();
+    let r = s.raw(
+        &mut w,
+        format!("Subject: big\r\n\r\n{body}.\r\n").as_bytes(),
+    );
+    assert!(r.starts_with("250"), "{r}");
+    wait(&mut w, 3_000);
+    eprintln!("5 MB through the world in {:?}", t0.elapsed());
+    let inbox = messages(&w, "boss@corp.example", "INBOX");
+    assert!(inbox.last().unwrap().ends_with(&body));
+}

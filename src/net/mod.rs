@@ -127,6 +127,8 @@ pub struct Connection {
     pub opened_at: Instant,
     client_open: bool,
     server_open: bool,
+    /// Bytes the server sent that have not reached the client yet (for flow control).
+    pub unread_by_client: usize,
     /// Last scheduled delivery per direction, to keep each stream in order.
     last_to_server: Instant,
     last_to_client: Instant,
@@ -356,6 +358,7 @@ impl Network {
                         opened_at: now,
                         client_open: true,
                         server_open: true,
+                        unread_by_client: 0,
                         last_to_server: at,
                         last_to_client: at,
                     },
@@ -401,6 +404,9 @@ impl Network {
         let Some(c) = self.conns.get_mut(&conn) else {
             return false;
         };
+        if from == Side::Server {
+            c.unread_by_client += bytes.len();
+        }
         let slot = match from {
             Side::Client => &mut c.last_to_server,
             Side::Server => &mut c.last_to_client,
@@ -501,6 +507,11 @@ impl Network {
                 let open = self.conns.get(conn).is_some_and(|c| c.is_open(*to));
                 if !open {
                     return self.poll_event(now);
+                }
+                if let (NetEvent::Data { bytes, .. }, Some(c)) = (&ev, self.conns.get_mut(conn)) {
+                    if *to == Side::Client {
+                        c.unread_by_client = c.unread_by_client.saturating_sub(bytes.len());
+                    }
                 }
             }
             NetEvent::Accepted { .. } | NetEvent::Reset { .. } => {}

@@ -83,7 +83,24 @@ pub struct World {
     session_states: BTreeMap<ConnId, String>,
     events: VecDeque<WorldEvent>,
     next_session_id: u64,
+    /// Client input not yet handed to its server session (flow control, see `feed`).
+    held: BTreeMap<ConnId, HeldInput>,
 }
+
+/// Input waiting for its server session.
+#[derive(Default)]
+struct HeldInput {
+    bytes: VecDeque<u8>,
+    /// The client closed after sending it.
+    closed: bool,
+}
+
+/// Most unread server output per connection before the world stops feeding that server input.
+const FLOW_WINDOW: usize = 4 * 1024 * 1024;
+/// Input is handed over in slices this small, so one slice cannot ask for much output.
+const FEED_SLICE: usize = 16;
+/// Most input held for one connection; past it the link is dropped.
+const MAX_HELD_INPUT: usize = 16 * 1024 * 1024;
 
 impl World {
     /// An empty world at virtual time zero.
@@ -102,6 +119,7 @@ impl World {
             session_states: BTreeMap::new(),
             events: VecDeque::new(),
             next_session_id: 0,
+            held: BTreeMap::new(),
         }
     }
 
@@ -272,10 +290,70 @@ impl World {
                 self.with_server(conn, |s, env, now| s.handle_timeout(env, now));
             }
             busy |= self.run_relay(now);
+            let held: Vec<ConnId> = self.held.keys().copied().collect();
+            for conn in held {
+                busy |= self.feed(conn);
+            }
             if !busy {
                 break;
             }
             self.notify_store_watchers();
+        }
+    }
+
+    /// Bytes the server on `conn` has sent that its client has not taken yet: in flight plus
+    /// waiting in the client endpoint's inbox.
+    fn backlog(&self, conn: ConnId) -> usize {
+        let in_flight = self
+            .net
+            .connection(conn)
+            .map(|c| c.unread_by_client)
+            .unwrap_or(0);
+        let inbox = self
+            .endpoints
+            .get(&conn)
+            .map(|e| e.inbox.len())
+            .unwrap_or(0);
+        in_flight + inbox
+    }
+
+    /// Flow control, like a TCP window: hands held input to the server session in small
+    /// slices while its client keeps up (backlog under [`FLOW_WINDOW`]). A client that
+    /// pipelines thousands of `RETR`s without reading gets answers only as fast as it reads,
+    /// so memory stays bounded. Returns true when some input was handed over.
+    fn feed(&mut self, conn: ConnId) -> bool {
+        let mut progress = false;
+        loop {
+            let (empty, closed) = match self.held.get(&conn) {
+                None => return progress,
+                Some(h) => (h.bytes.is_empty(), h.closed),
+            };
+            if empty {
+                self.held.remove(&conn);
+                if closed {
+                    self.on_net_event(NetEvent::Closed {
+                        conn,
+                        to: Side::Server,
+                    });
+                }
+                return progress;
+            }
+            if !self.servers.contains_key(&conn) {
+                self.held.remove(&conn);
+                return progress;
+            }
+            if self.backlog(conn) > FLOW_WINDOW {
+                return progress;
+            }
+            let slice: Vec<u8> = match self.held.get_mut(&conn) {
+                Some(h) => {
+                    let n = h.bytes.len().min(FEED_SLICE);
+                    h.bytes.drain(..n).collect()
+                }
+                None => return progress,
+            };
+            progress = true;
+            self.with_server(conn, |s, env, now| s.handle_input(env, now, &slice));
         }
     }
 
@@ -300,7 +378,16 @@ impl World {
                 to: Side::Server,
                 bytes,
             } => {
-                self.with_server(conn, |s, env, now| s.handle_input(env, now, &bytes));
+                let held = self.held.entry(conn).or_default();
+                held.bytes.extend(bytes);
+                if held.bytes.len() > MAX_HELD_INPUT {
+                    // A client pushing far more than the server can answer: cut it off.
+                    self.held.remove(&conn);
+                    let now = self.now;
+                    self.net.drop_link(now, conn);
+                    return;
+                }
+                self.feed(conn);
             }
             NetEvent::Data {
                 conn,
@@ -327,11 +414,21 @@ impl World {
             NetEvent::Closed {
                 conn,
                 to: Side::Server,
+            } if self.held.contains_key(&conn) => {
+                // Input still held back: the server reads it before it sees the close.
+                if let Some(h) = self.held.get_mut(&conn) {
+                    h.closed = true;
+                }
+            }
+            NetEvent::Closed {
+                conn,
+                to: Side::Server,
             }
             | NetEvent::Reset {
                 conn,
                 to: Side::Server,
             } => {
+                self.held.remove(&conn);
                 self.with_server(conn, |s, env, now| s.handle_close(env, now));
                 self.servers.remove(&conn);
                 self.net.close(self.now, conn, Side::Server);

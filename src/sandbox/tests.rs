@@ -120,3 +120,48 @@ fn pop3_over_the_network_reports_its_three_states() {
         2
     );
 }
+
+/// Flow control: a client that pipelines hundreds of RETRs of a large message and does not
+/// read gets answers only as fast as it reads; nothing grows without bound, nothing is lost.
+#[test]
+fn a_client_that_does_not_read_cannot_make_the_server_buffer_without_bound() {
+    let (mut w, d) = default_world(1);
+    let big = format!("Subject: big\r\n\r\n{}", "x".repeat(998) + "\r\n").repeat(1000);
+    w.store
+        .deliver(
+            "alice@corp.example",
+            "INBOX",
+            big.clone().into_bytes(),
+            crate::store::Flags::new(),
+            0,
+        )
+        .unwrap();
+    let c = w.connect(d.recipient_pc, "mx.corp.example", 110).unwrap();
+    w.run_until(Instant::from_millis(100));
+    w.take_received(c);
+    let mut input = b"USER alice\r\nPASS alice\r\n".to_vec();
+    for _ in 0..200 {
+        input.extend_from_slice(b"RETR 1\r\n");
+    }
+    w.send(c, &input);
+    let mut taken = 0usize;
+    let mut peak = 0usize;
+    let mut t = 200;
+    for round in 0..400 {
+        t += 50;
+        w.run_until(Instant::from_millis(t));
+        let backlog = w.backlog(c);
+        peak = peak.max(backlog);
+        // Read only every tenth round: a slow reader.
+        if round % 10 == 9 {
+            taken += w.take_received(c).len();
+        }
+    }
+    taken += w.take_received(c).len();
+    assert!(
+        peak < FLOW_WINDOW + 3 * big.len(),
+        "backlog peaked at {peak}"
+    );
+    // Every answer arrived in the end, in full (each RETR answer is the message plus framing).
+    assert!(taken > 200 * big.len(), "got {taken} bytes");
+}
