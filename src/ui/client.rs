@@ -182,8 +182,28 @@ fn MailClient(
     let folders: RwSignal<Vec<FolderEntry>> = RwSignal::new(Vec::new());
     let folder = RwSignal::new("INBOX".to_string());
     let imap_msgs: RwSignal<Vec<Fetched>> = RwSignal::new(Vec::new());
-    let pop_msgs: RwSignal<Vec<Fetched>> = RwSignal::new(Vec::new());
-    let pop_next = StoredValue::new(1u32);
+    // Mail downloaded with POP3 lives on this PC: kept in localStorage across reloads.
+    let saved_local: Vec<Fetched> = super::persist::load_local(who)
+        .into_iter()
+        .map(|(id, uidl, raw)| Fetched {
+            id,
+            uidl,
+            flags: Vec::new(),
+            raw,
+        })
+        .collect();
+    let pop_next = StoredValue::new(saved_local.iter().map(|m| m.id + 1).max().unwrap_or(1));
+    let pop_msgs: RwSignal<Vec<Fetched>> = RwSignal::new(saved_local);
+    Effect::new(move |prev: Option<()>| {
+        let list = pop_msgs.get();
+        if prev.is_some() {
+            let rows: Vec<_> = list
+                .iter()
+                .map(|m| (m.id, m.uidl.clone(), m.raw.as_slice()))
+                .collect();
+            super::persist::save_local(who, &rows);
+        }
+    });
     let selected: RwSignal<Option<u32>> = RwSignal::new(None);
     let status = RwSignal::new(String::new());
     let busy = RwSignal::new(0u32);

@@ -189,6 +189,7 @@ pub fn ClockBar() -> impl IntoView {
             .unwrap_or(true);
         if ok {
             persist::clear();
+            persist::clear_local();
             if let Some(w) = web_sys::window() {
                 let _ = w.location().set_hash("");
             }

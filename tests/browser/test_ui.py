@@ -307,6 +307,25 @@ class SandboxTest(unittest.TestCase):
             wait(driver, lambda d: mbox_count(d, "boss") == 4)
             self.assertEqual(console_errors(driver), [])
 
+    def test_pop3_download_and_delete_keeps_the_mail_on_the_pc(self):
+        with serve_dist() as url, chromium() as driver:
+            fresh_page(driver, url)
+            click(driver, "[data-testid=client-tab-recipient]")
+            rc = "[data-testid=client-recipient]"
+            keep = css(driver, f"{rc} [data-testid=pop3-keep]")
+            if keep.is_selected():
+                keep.click()
+            click(driver, f"{rc} [data-testid=login]")
+            wait(driver, lambda d: "deleted from the server" in text_of(d, f"{rc} [data-testid=client-status]"))
+            wait(driver, lambda d: mbox_count(d, "boss") == 0, msg="DELE then QUIT empties the maildrop")
+            self.assertEqual(len(driver.find_elements(By.CSS_SELECTOR, f"{rc} [data-testid=msg-row]")), 3)
+            time.sleep(2.5)  # the world's save
+            driver.refresh()
+            wait(driver, lambda d: mbox_count(d, "boss") == 0)
+            click(driver, "[data-testid=client-tab-recipient]")
+            self.assertEqual(len(driver.find_elements(By.CSS_SELECTOR, f"{rc} [data-testid=msg-row]")), 3)
+            self.assertEqual(console_errors(driver), [])
+
     def test_phone_width_stacks_without_overflow(self):
         with serve_dist() as url, chromium(width=360, height=1600) as driver:
             fresh_page(driver, url)
