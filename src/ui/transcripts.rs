@@ -24,6 +24,8 @@ fn proto_name(port: u16) -> &'static str {
 
 /// Diagram rows shown at most.
 const MAX_ROWS: usize = 600;
+/// Connections drawn when none is chosen (the newest).
+const ALL_CONNS: usize = 30;
 
 #[component]
 pub fn Transcripts() -> impl IntoView {
@@ -56,7 +58,17 @@ pub fn Transcripts() -> impl IntoView {
         let use_all = pick.is_empty();
         ctx.with(|w| {
             let mut rows: Vec<(ConnSummary, TranscriptLine)> = Vec::new();
-            for c in list.iter().filter(|c| use_all || pick.contains(&c.conn)) {
+            // All: the newest connections only, to keep the diagram quick to draw.
+            let skip = if use_all {
+                list.len().saturating_sub(ALL_CONNS)
+            } else {
+                0
+            };
+            for c in list
+                .iter()
+                .skip(skip)
+                .filter(|c| use_all || pick.contains(&c.conn))
+            {
                 for l in w.transcript(c.conn, true) {
                     rows.push((c.clone(), l));
                 }
@@ -123,7 +135,7 @@ pub fn Transcripts() -> impl IntoView {
                 {move || conns.with(|c| c.is_empty()).then(|| view! { <p class="muted">"No connection yet."</p> })}
                 <ul class="conns" data-testid="conn-list">
                     <For each=conn_list key=|c| c.conn let:c>
-                        <ConnRow c=c chosen=chosen/>
+                        <ConnRow c=c chosen=chosen conns=conns/>
                     </For>
                 </ul>
             </div>
@@ -178,7 +190,11 @@ pub fn Transcripts() -> impl IntoView {
 }
 
 #[component]
-fn ConnRow(c: ConnSummary, chosen: RwSignal<BTreeSet<ConnId>>) -> impl IntoView {
+fn ConnRow(
+    c: ConnSummary,
+    chosen: RwSignal<BTreeSet<ConnId>>,
+    conns: Memo<Vec<ConnSummary>>,
+) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let conn = c.conn;
     let open = RwSignal::new(false);
@@ -196,17 +212,9 @@ fn ConnRow(c: ConnSummary, chosen: RwSignal<BTreeSet<ConnId>>) -> impl IntoView 
         ctx.with(|w| w.transcript(conn, true))
     });
     let bytes = Memo::new(move |_| {
-        ctx.tick.get();
-        ctx.with(|w| {
-            w.net
-                .trace
-                .of(conn)
-                .map(|e| match &e.kind {
-                    crate::net::TraceKind::Data(b) => b.len(),
-                    _ => 0,
-                })
-                .sum::<usize>()
-        })
+        conns
+            .with(|l| l.iter().find(|x| x.conn == conn).map(|x| x.bytes))
+            .unwrap_or(0)
     });
     let title = format!(
         "{} {} {} → {}:{}",
