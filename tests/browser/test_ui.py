@@ -315,15 +315,23 @@ class SandboxTest(unittest.TestCase):
             keep = css(driver, f"{rc} [data-testid=pop3-keep]")
             if keep.is_selected():
                 keep.click()
+            # POP3 cannot upload: an .eml goes to the mail server's port 25 instead.
+            eml = os.path.join(tempfile.mkdtemp(), "old.eml")
+            with open(eml, "w") as f:
+                f.write("From: alice@corp.example\r\nTo: boss@corp.example\r\n"
+                        "Subject: Imported over SMTP\r\n\r\nHello.\r\n")
+            css(driver, f"{rc} [data-testid=import-eml]").send_keys(eml)
+            wait(driver, lambda d: "Imported over SMTP: 250" in text_of(d, f"{rc} [data-testid=client-status]"))
+            wait(driver, lambda d: mbox_count(d, "boss") == 4)
             click(driver, f"{rc} [data-testid=login]")
             wait(driver, lambda d: "deleted from the server" in text_of(d, f"{rc} [data-testid=client-status]"))
             wait(driver, lambda d: mbox_count(d, "boss") == 0, msg="DELE then QUIT empties the maildrop")
-            self.assertEqual(len(driver.find_elements(By.CSS_SELECTOR, f"{rc} [data-testid=msg-row]")), 3)
+            self.assertEqual(len(driver.find_elements(By.CSS_SELECTOR, f"{rc} [data-testid=msg-row]")), 4)
             time.sleep(2.5)  # the world's save
             driver.refresh()
             wait(driver, lambda d: mbox_count(d, "boss") == 0)
             click(driver, "[data-testid=client-tab-recipient]")
-            self.assertEqual(len(driver.find_elements(By.CSS_SELECTOR, f"{rc} [data-testid=msg-row]")), 3)
+            self.assertEqual(len(driver.find_elements(By.CSS_SELECTOR, f"{rc} [data-testid=msg-row]")), 4)
             self.assertEqual(console_errors(driver), [])
 
     def test_phone_width_stacks_without_overflow(self):
