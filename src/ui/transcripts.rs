@@ -170,15 +170,30 @@ pub fn Transcripts() -> impl IntoView {
                             };
                             let dir = if l.speaker == Speaker::Net { "" } else if rightward { "→ " } else { "← " };
                             let cls = format!("{cls}{}", if rightward { " right" } else { " left" });
-                            let margin = format!("margin: 0 calc(100% / {})", span * 2);
+                            // The wire runs between the two hosts' lifelines; its label may use
+                            // the room beyond, on the side the bytes travel to.
+                            let wire = format!("margin: 0 calc(100% / {})", span * 2);
+                            let (label_cols, label_pad) = match (l.speaker, rightward) {
+                                (Speaker::Net, _) => (format!("{} / {}", lo + 2, hi + 3), String::new()),
+                                (_, true) => (
+                                    format!("{} / {}", lo + 2, ncols + 2),
+                                    format!("padding-left: calc(100% / {})", (ncols - lo) * 2),
+                                ),
+                                (_, false) => (
+                                    format!("2 / {}", hi + 3),
+                                    format!("padding-right: calc(100% / {})", (hi + 1) * 2),
+                                ),
+                            };
                             let text = format!("{dir}{}", l.text);
                             let title = format!("{} {}:{} {}", c.conn, proto_name(c.port), c.port, l.text);
                             view! {
                                 <div class="seq-row" role="row" style=format!("grid-template-columns: 5.5rem repeat({ncols}, 1fr)")>
                                     <div class="seq-time" role="cell">{fmt_time(l.at)}</div>
-                                    <div class="seq-cell" role="cell" style=format!("grid-column: {} / {}", lo + 2, hi + 3)>
-                                        <div class=cls style=margin title=title data-testid="seq-arrow">{text}</div>
+                                    <div class="seq-cell" aria-hidden="true" style=format!("grid-column: {} / {}; grid-row: 1", lo + 2, hi + 3)>
+                                        <div class=format!("wire {cls}") style=wire></div>
                                     </div>
+                                    <div class=format!("seq-label {cls}") role="cell" style=format!("grid-column: {label_cols}; grid-row: 1; {label_pad}")
+                                        title=title data-testid="seq-arrow">{text}</div>
                                 </div>
                             }
                         }).collect_view()
