@@ -268,7 +268,7 @@ class SandboxTest(unittest.TestCase):
             send_from_sender(driver, "Kept across a reload")
             wait(driver, lambda d: mbox_count(d, "boss") == 4)
             wait(driver, lambda d: text_of(d, "[data-testid=saved]") == "saved", timeout=10)
-            time.sleep(2.5)  # the save after the delivery
+            time.sleep(4.5)  # the save after the delivery
             driver.refresh()
             wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=app-ready]"))
             wait(driver, lambda d: mbox_count(d, "boss") == 4, msg="restored")
@@ -327,7 +327,7 @@ class SandboxTest(unittest.TestCase):
             wait(driver, lambda d: "deleted from the server" in text_of(d, f"{rc} [data-testid=client-status]"))
             wait(driver, lambda d: mbox_count(d, "boss") == 0, msg="DELE then QUIT empties the maildrop")
             self.assertEqual(len(driver.find_elements(By.CSS_SELECTOR, f"{rc} [data-testid=msg-row]")), 4)
-            time.sleep(2.5)  # the world's save
+            time.sleep(4.5)  # the world's save
             driver.refresh()
             wait(driver, lambda d: mbox_count(d, "boss") == 0)
             click(driver, "[data-testid=client-tab-recipient]")
