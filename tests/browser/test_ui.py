@@ -341,7 +341,10 @@ class SandboxTest(unittest.TestCase):
             width = driver.execute_script("return document.documentElement.scrollWidth")
             inner = driver.execute_script("return window.innerWidth")
             self.assertLessEqual(width, inner + 1)
+            self.assertEqual(css(driver, "[data-testid=network]").get_attribute("data-layout"), "vertical")
             screenshot(driver, "phone.png")
+            driver.set_window_size(1280, 900)
+            wait(driver, lambda d: css(d, "[data-testid=network]").get_attribute("data-layout") == "horizontal")
             self.assertEqual(console_errors(driver), [])
 
 
