@@ -77,7 +77,7 @@ pub fn Terminals() -> impl IntoView {
     let hosts: Vec<(HostId, String)> = ctx.with(|w| {
         w.host_infos()
             .iter()
-            .map(|i| (i.id, format!("{} ({})", w.net.host_name(i.id), i.label)))
+            .map(|i| (i.id, format!("{} — {}", w.net.host_name(i.id), i.label)))
             .collect()
     });
 

@@ -80,7 +80,7 @@ class SandboxTest(unittest.TestCase):
             fresh_page(driver, url)
             self.assertEqual(mbox_count(driver, "boss"), 3)
             Select(css(driver, "[data-testid=term-from]")).select_by_visible_text(
-                "pc.corp.example (Recipient's PC (office))")
+                "pc.corp.example — Recipient's PC (office)")
             target = css(driver, "[data-testid=term-target]")
             target.clear()
             target.send_keys("mx.corp.example 25" + Keys.ENTER)
@@ -130,7 +130,7 @@ class SandboxTest(unittest.TestCase):
         with serve_dist() as url, chromium() as driver:
             fresh_page(driver, url)
             Select(css(driver, "[data-testid=term-from]")).select_by_visible_text(
-                "pc.corp.example (Recipient's PC (office))")
+                "pc.corp.example — Recipient's PC (office)")
             target = css(driver, "[data-testid=term-target]")
             target.clear()
             target.send_keys("mx.corp.example:143" + Keys.ENTER)
