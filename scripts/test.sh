@@ -20,6 +20,9 @@ cargo clippy --lib --bin mail-sandbox-web --target wasm32-unknown-unknown -- -D 
 step "cargo test"
 cargo test
 
+step "fuzz smoke run (every cargo-fuzz target a few seconds; scripts/fuzz.sh for longer)"
+scripts/fuzz.sh 3
+
 step "trunk build --release (the optimised page users get)"
 trunk build --release --offline
 
