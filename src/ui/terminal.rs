@@ -112,7 +112,7 @@ pub fn Terminals() -> impl IntoView {
     let hosts: Vec<(HostId, String)> = ctx.with(|w| {
         w.host_infos()
             .iter()
-            .map(|i| (i.id, format!("{} ({})", w.net.host_name(i.id), i.label)))
+            .map(|i| (i.id, format!("{} — {}", w.net.host_name(i.id), i.label)))
             .collect()
     });
 
@@ -325,8 +325,9 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
     Effect::new(move |_| {
         term.lines.track();
         term.partial.track();
-        if let Some(el) = out_ref.get() {
-            el.set_scroll_top(el.scroll_height());
+        if let Some(el) = out_ref.get_untracked() {
+            // After the new lines are drawn.
+            request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
         }
     });
 
