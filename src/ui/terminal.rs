@@ -4,11 +4,11 @@
 
 use super::app::Ctx;
 use super::clock::step_world;
+use super::tour::diagram::StateDiagram;
+use crate::learn::annotate::explain_output;
 use crate::net::{ConnId, HostId};
 use crate::sandbox::EndpointState;
-use crate::learn::annotate::explain_output;
 use crate::wire::sasl::b64_encode;
-use super::tour::diagram::StateDiagram;
 use leptos::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +55,10 @@ fn notes_for(title: &str, lines: &[OutLine]) -> Vec<Option<String>> {
             format!("{tag}{}\n", l.text.replace('\n', " "))
         })
         .collect();
-    let mut notes: Vec<Option<String>> = explain_output(port, &text).into_iter().map(|l| l.note).collect();
+    let mut notes: Vec<Option<String>> = explain_output(port, &text)
+        .into_iter()
+        .map(|l| l.note)
+        .collect();
     notes.resize(lines.len(), None);
     notes
 }
@@ -312,12 +315,14 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             Some(EndpointState::Closed) | None => {
                 term.open.set(false);
                 push(&term, Kind::Info, "Connection closed by foreign host.");
-                term.state.set(ended_state(&term.state.get_untracked(), "closed"));
+                term.state
+                    .set(ended_state(&term.state.get_untracked(), "closed"));
             }
             Some(EndpointState::Reset) => {
                 term.open.set(false);
                 push(&term, Kind::Error, "Connection reset: the link dropped.");
-                term.state.set(ended_state(&term.state.get_untracked(), "reset"));
+                term.state
+                    .set(ended_state(&term.state.get_untracked(), "reset"));
             }
         }
     });
