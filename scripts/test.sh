@@ -23,6 +23,9 @@ cargo check --target wasm32-unknown-unknown --test wasm_bench
 step "cargo test"
 cargo test
 
+step "fuzz smoke run (every cargo-fuzz target a few seconds; scripts/fuzz.sh for longer)"
+scripts/fuzz.sh 3
+
 step "trunk build --release (the optimised page users get)"
 trunk build --release --offline
 

@@ -106,7 +106,8 @@ impl Default for WallClock {
 impl WallClock {
     /// Unix seconds at virtual instant `now`.
     pub fn unix(&self, now: Instant) -> i64 {
-        self.epoch_unix + (now.as_millis() / 1000) as i64
+        self.epoch_unix
+            .saturating_add((now.as_millis() / 1000) as i64)
     }
 
     /// RFC 5322 §3.3 date-time for `now`, e.g. `Mon, 02 Nov 2026 09:00:00 +0000`.

@@ -317,6 +317,24 @@ impl RelayQueue {
         None
     }
 
+    /// Checks a queue that comes from outside (a snapshot): a retry schedule that waits at
+    /// least a second and gives up within 30 days (a zero wait would retry without end), and
+    /// room for at least one message.
+    pub fn check(&self) -> Result<(), String> {
+        let p = self.policy;
+        let second = Duration::from_secs(1);
+        if p.first_retry < second || p.max_interval < p.first_retry {
+            return Err("retry intervals out of range".into());
+        }
+        if p.give_up_after > Duration::from_secs(30 * 24 * 3600) {
+            return Err("give-up time out of range".into());
+        }
+        if self.capacity == 0 {
+            return Err("queue capacity 0".into());
+        }
+        Ok(())
+    }
+
     /// After a restore, attempts that were under way are lost: retry them.
     pub fn reset_in_flight(&mut self) {
         for e in self.entries.values_mut() {

@@ -455,6 +455,8 @@ pub enum ImapAction {
 enum Logic {
     Smtp {
         sub: Submission,
+        /// AUTH PLAIN after EHLO (submission); not on port 25.
+        auth: bool,
         step: u32,
         rcpt: usize,
         accepted: usize,
@@ -528,6 +530,29 @@ impl Task {
             client,
             Logic::Smtp {
                 sub,
+                auth: true,
+                step: 0,
+                rcpt: 0,
+                accepted: 0,
+            },
+        ))
+    }
+
+    /// Hands a message to a host's SMTP server on port 25, as another MTA would (no AUTH; the
+    /// server takes mail for its own domains only). `sub.login`/`password` are not used.
+    pub fn smtp_deliver(
+        world: &mut World,
+        from: HostId,
+        host: &str,
+        sub: Submission,
+    ) -> Result<Task, String> {
+        let client = open(world, from, host, 25, Expect::Smtp)?;
+        Ok(Task::new(
+            world,
+            client,
+            Logic::Smtp {
+                sub,
+                auth: false,
                 step: 0,
                 rcpt: 0,
                 accepted: 0,
@@ -705,6 +730,7 @@ impl Task {
         let text = format!("{code} {}", lines.last().cloned().unwrap_or_default());
         let Logic::Smtp {
             sub,
+            auth,
             step,
             rcpt,
             accepted,
@@ -726,6 +752,12 @@ impl Task {
                 class_ok(220)?;
                 *step = 1;
                 c.send(world, b"EHLO client.example\r\n", smtp);
+            }
+            1 if !*auth => {
+                class_ok(250)?;
+                *step = 3;
+                let line = format!("MAIL FROM:<{}>\r\n", sub.from);
+                c.send(world, line.as_bytes(), smtp);
             }
             1 => {
                 class_ok(250)?;
@@ -1304,5 +1336,29 @@ mod tests {
             w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
             4
         );
+    }
+
+    #[test]
+    fn an_eml_handed_to_port_25_lands_in_the_mailbox() {
+        let (mut w, d) = default_world(1);
+        let sub = Submission {
+            login: String::new(),
+            password: String::new(),
+            from: "alice@corp.example".into(),
+            to: vec!["boss@corp.example".into()],
+            raw: note("Imported over SMTP"),
+        };
+        let mut t = Task::smtp_deliver(&mut w, d.recipient_pc, "mx.corp.example", sub).unwrap();
+        let st = run_task(&mut w, &mut t);
+        assert!(
+            matches!(st, TaskStatus::Done(Outcome::Submitted(ref r)) if r.starts_with("250")),
+            "{st:?}"
+        );
+        settle(&mut w, 5);
+        assert_eq!(
+            w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
+            4
+        );
+        assert!(!w.transcript_text(t.conn(), true).contains("C: AUTH"));
     }
 }

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 /// Bumped when the format changes; older snapshots are refused (the page then resets).
 pub const SNAPSHOT_VERSION: u32 = 1;
 
+/// Largest distance of the clock's epoch from 1970, in seconds (about 30,000 years).
+const MAX_EPOCH: u64 = 1 << 40;
+
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
     version: u32,
@@ -54,6 +57,23 @@ impl World {
                 snap.version
             ));
         }
+        // A snapshot may come from a share link: refuse state the engine cannot run on.
+        snap.store.check()?;
+        snap.queue.check()?;
+        if snap.clock.epoch_unix.unsigned_abs() > MAX_EPOCH {
+            return Err("clock out of range".into());
+        }
+        // Live connections belong to the world being replaced (see the module doc): drop them
+        // all, so that no server session or relay attempt acts on the restored state. Their
+        // clients see a reset.
+        let now = self.now;
+        let live: Vec<_> = self.net.connections().map(|c| c.id).collect();
+        for conn in live {
+            self.net.drop_link(now, conn);
+        }
+        self.servers.clear();
+        self.relays.clear();
+        self.held.clear();
         self.now = self.now.max(snap.now);
         self.clock = snap.clock;
         self.store = snap.store;
@@ -98,6 +118,89 @@ mod tests {
             fresh.snapshot_json(),
             json,
             "a bad snapshot changes nothing"
+        );
+    }
+
+    /// Regression (fuzzing `restore_json`): snapshots a share link could carry that made the
+    /// engine overflow (a clock near the end of time, a folder at the end of its UIDs or
+    /// modseqs) or retry without end (a zero retry interval froze the page). They are refused,
+    /// and the world is unchanged.
+    #[test]
+    fn snapshots_the_engine_cannot_run_on_are_refused() {
+        let (w, _) = default_world(1);
+        let good = w.snapshot_json();
+        let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+        let bad = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut x = v.clone();
+            edit(&mut x);
+            x.to_string()
+        };
+        let inbox = |x: &mut serde_json::Value| -> serde_json::Value {
+            x["store"]["mailboxes"]["boss@corp.example"]["folders"]["INBOX"].take()
+        };
+        let inbox_edit = |f: &dyn Fn(&mut serde_json::Value)| {
+            bad(&|x| {
+                let mut i = inbox(x);
+                f(&mut i);
+                x["store"]["mailboxes"]["boss@corp.example"]["folders"]["INBOX"] = i;
+            })
+        };
+        let cases = [
+            bad(&|x| x["clock"]["epoch_unix"] = serde_json::json!(i64::MAX - 10)),
+            bad(&|x| x["queue"]["policy"]["first_retry"] = serde_json::json!(0)),
+            bad(&|x| x["queue"]["policy"]["give_up_after"] = serde_json::json!(u64::MAX)),
+            bad(&|x| x["queue"]["capacity"] = serde_json::json!(0)),
+            inbox_edit(&|i| i["uidnext"] = serde_json::json!(u32::MAX)),
+            inbox_edit(&|i| i["uidnext"] = serde_json::json!(1)),
+            inbox_edit(&|i| i["uidvalidity"] = serde_json::json!(0)),
+            inbox_edit(&|i| i["highest_modseq"] = serde_json::json!(u64::MAX)),
+            inbox_edit(&|i| {
+                let m = i["messages"].as_array_mut().unwrap();
+                m.reverse();
+            }),
+            bad(&|x| {
+                x["store"]["mailboxes"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("alice@corp.example");
+            }),
+        ];
+        let (mut fresh, _) = default_world(1);
+        let before = fresh.snapshot_json();
+        for (i, json) in cases.iter().enumerate() {
+            assert!(fresh.restore_json(json).is_err(), "case {i} restored");
+            assert_eq!(fresh.snapshot_json(), before, "case {i} changed the world");
+        }
+        v["now"] = serde_json::json!(5000);
+        fresh
+            .restore_json(&v.to_string())
+            .expect("a good one still restores");
+    }
+
+    /// Regression: sessions that were live before a restore kept running against the restored
+    /// store, so a POP3 QUIT sent after the restore deleted a message of the restored world.
+    #[test]
+    fn sessions_from_before_a_restore_do_not_touch_the_restored_world() {
+        use crate::time::Instant;
+        let (snap_world, _) = default_world(1);
+        let json = snap_world.snapshot_json();
+        let (mut w, d) = default_world(1);
+        let c = w.connect(d.recipient_pc, "mx.corp.example", 110).unwrap();
+        w.send(c, b"USER boss\r\nPASS boss\r\nDELE 1\r\n");
+        w.run_until(Instant::from_millis(500));
+        let got = String::from_utf8_lossy(&w.take_received(c)).to_string();
+        assert!(got.contains("+OK message 1 deleted"), "{got}");
+        w.restore_json(&json).unwrap();
+        w.send(c, b"QUIT\r\n");
+        w.run_until(Instant::from_millis(1000));
+        assert_eq!(
+            w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
+            3,
+            "the restored INBOX is as in the snapshot"
+        );
+        assert!(
+            !w.endpoint(c).unwrap().is_open(),
+            "the old connection is gone"
         );
     }
 }

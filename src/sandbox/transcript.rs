@@ -33,30 +33,74 @@ pub struct ConnSummary {
 }
 
 /// Masks the secret of a login line, so transcripts shown or exported never carry passwords:
-/// `PASS x`, `LOGIN user pass`, `AUTH PLAIN <b64>`, base64 answers after `334`/`+ `.
+/// `PASS x`, `LOGIN user pass`, `AUTH PLAIN <b64>` (any mechanism's initial response), `APOP
+/// name digest`, and any answer to a challenge (`after_challenge`: base64 after `334`/`+ `).
+/// Verbs are matched case-insensitively and words may be separated by any run of spaces or tabs,
+/// as the servers accept them.
 pub fn mask_secret(line: &str, after_challenge: bool) -> String {
-    let upper = line.to_ascii_uppercase();
-    let words: Vec<&str> = line.split(' ').collect();
-    if upper.starts_with("PASS ") {
+    let words: Vec<&str> = line.split_ascii_whitespace().collect();
+    let is = |i: usize, verb: &str| words.get(i).is_some_and(|w| w.eq_ignore_ascii_case(verb));
+    if is(0, "PASS") {
         return "PASS ********".into();
     }
-    if upper.starts_with("AUTH PLAIN ") || upper.starts_with("AUTH LOGIN ") {
+    if is(0, "AUTH") && words.len() >= 3 {
         return format!("{} {} ********", words[0], words[1]);
     }
-    // IMAP: tag LOGIN user pass / tag AUTHENTICATE PLAIN ir
-    if words.len() >= 4 && words[1].eq_ignore_ascii_case("LOGIN") {
+    // IMAP: tag LOGIN user pass / tag AUTHENTICATE mechanism initial-response
+    if words.len() >= 4 && (is(1, "LOGIN") || is(1, "AUTHENTICATE")) {
         return format!("{} {} {} ********", words[0], words[1], words[2]);
     }
-    if words.len() >= 4 && words[1].eq_ignore_ascii_case("AUTHENTICATE") {
-        return format!("{} {} {} ********", words[0], words[1], words[2]);
-    }
-    if upper.starts_with("APOP ") && words.len() >= 3 {
+    if is(0, "APOP") && words.len() >= 3 {
         return format!("APOP {} ********", words[1]);
     }
-    if after_challenge && !line.is_empty() && line != "*" {
+    if after_challenge && !line.trim().is_empty() && line.trim() != "*" {
         return "********".into();
     }
     line.to_string()
+}
+
+/// How many of the client's next lines are SASL answers, after this client line: `AUTH PLAIN`
+/// without an initial response is answered with one line, `AUTH LOGIN` with two (one with an
+/// initial response), IMAP `AUTHENTICATE` likewise. Counting from the client's own lines keeps
+/// answers masked when a client pipelines them before the challenge arrives.
+fn sasl_answers_expected(line: &str) -> u8 {
+    let words: Vec<&str> = line.split_ascii_whitespace().collect();
+    let rest = match words.as_slice() {
+        [v, rest @ ..] if v.eq_ignore_ascii_case("AUTH") => rest,
+        [_, v, rest @ ..] if v.eq_ignore_ascii_case("AUTHENTICATE") => rest,
+        _ => return 0,
+    };
+    match rest {
+        [m] if m.eq_ignore_ascii_case("PLAIN") => 1,
+        [m] if m.eq_ignore_ascii_case("LOGIN") => 2,
+        [m, _] if m.eq_ignore_ascii_case("LOGIN") => 1,
+        _ => 0,
+    }
+}
+
+/// True when a client line is (part of) an IMAP LOGIN that announces a literal (`{n}` or
+/// `{n+}`, RFC 3501 §4.3, RFC 7888): the literal's data, on the client's next line, is the user
+/// name or the password.
+fn announces_login_literal(line: &str, in_login: bool) -> bool {
+    let words: Vec<&str> = line.split_ascii_whitespace().collect();
+    let login = in_login
+        || words
+            .get(1)
+            .is_some_and(|w| w.eq_ignore_ascii_case("LOGIN"));
+    let literal = words.last().is_some_and(|w| {
+        let inner = w.strip_prefix('{').and_then(|w| w.strip_suffix('}'));
+        let inner = inner.map(|i| i.strip_suffix('+').unwrap_or(i));
+        inner.is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+    });
+    login && literal
+}
+
+/// A server line that refuses (SMTP 4xx/5xx, POP3/IMAP `-ERR`/`NO`/`BAD`): a SASL exchange in
+/// progress is over.
+fn is_refusal(server_line: &str) -> bool {
+    let b = server_line.as_bytes();
+    (b.len() >= 3 && (b[0] == b'4' || b[0] == b'5') && b[1..3].iter().all(u8::is_ascii_digit))
+        || server_line.starts_with("-ERR")
 }
 
 fn is_challenge(server_line: &str) -> bool {
@@ -104,6 +148,10 @@ impl World {
             (String::new(), Instant::ZERO),
         ];
         let mut challenged = false;
+        // Client lines still to come that are SASL answers (see `sasl_answers_expected`).
+        let mut answers_due = 0u8;
+        // The next client line is literal data of an IMAP LOGIN.
+        let mut login_literal = false;
         for e in self.net.trace.of(conn) {
             let name = |h| self.net.host_name(h).to_string();
             match &e.kind {
@@ -159,13 +207,24 @@ impl World {
                     while let Some(pos) = buf.find('\n') {
                         let raw: String = buf.drain(..=pos).collect();
                         let text = raw.trim_end_matches(['\r', '\n']).to_string();
-                        let text = if mask && speaker == Speaker::Client {
-                            let m = mask_secret(&text, challenged);
+                        let text = if speaker == Speaker::Client {
+                            let secret = challenged || answers_due > 0 || login_literal;
+                            login_literal = announces_login_literal(&text, login_literal);
+                            answers_due = answers_due.saturating_sub(1);
+                            if text.trim() == "*" {
+                                answers_due = 0;
+                            }
+                            answers_due = answers_due.max(sasl_answers_expected(&text));
                             challenged = false;
-                            m
+                            if mask {
+                                mask_secret(&text, secret)
+                            } else {
+                                text
+                            }
                         } else {
-                            if speaker == Speaker::Server {
-                                challenged = is_challenge(&text);
+                            challenged = is_challenge(&text);
+                            if is_refusal(&text) {
+                                answers_due = 0;
                             }
                             text
                         };
@@ -181,6 +240,12 @@ impl World {
         }
         for (idx, (buf, at)) in partial.iter().enumerate() {
             if !buf.is_empty() {
+                // A line still being typed is masked like a complete one.
+                let text = if idx == 0 && mask {
+                    mask_secret(buf, challenged || answers_due > 0 || login_literal)
+                } else {
+                    buf.clone()
+                };
                 lines.push(TranscriptLine {
                     at: *at,
                     speaker: if idx == 0 {
@@ -188,7 +253,7 @@ impl World {
                     } else {
                         Speaker::Server
                     },
-                    text: buf.clone(),
+                    text,
                 });
             }
         }
@@ -249,6 +314,63 @@ mod tests {
         );
         assert_eq!(mask_secret("dXNlcg==", true), "********");
         assert_eq!(mask_secret("NOOP", false), "NOOP");
+    }
+
+    /// Regression (security tests): the servers accept these spellings, so the mask must too.
+    #[test]
+    fn secrets_are_masked_whatever_the_spacing_and_case() {
+        assert_eq!(mask_secret("  PASS hunter2", false), "PASS ********");
+        assert_eq!(mask_secret("PASS\thunter2", false), "PASS ********");
+        assert_eq!(mask_secret("pass  hunter2", false), "PASS ********");
+        assert_eq!(
+            mask_secret("AUTH  PLAIN AGJvc3MAYm9zcw==", false),
+            "AUTH PLAIN ********"
+        );
+        assert_eq!(
+            mask_secret("auth\tplain\tAGJvc3MAYm9zcw==", false),
+            "auth plain ********"
+        );
+        assert_eq!(mask_secret("AUTH PLAIN", false), "AUTH PLAIN");
+        assert_eq!(mask_secret("*", true), "*");
+    }
+
+    /// Regression (security tests): SASL answers pipelined before the challenge, and a
+    /// password line not yet terminated, were shown in clear.
+    #[test]
+    fn pipelined_sasl_answers_and_unfinished_lines_are_masked() {
+        let (mut w, d) = crate::sandbox::default_world(1);
+        let c = w.connect(d.sender_pc, "mx.corp.example", 25).unwrap();
+        w.send(
+            c,
+            b"EHLO x\r\nAUTH LOGIN\r\nYm9zcw==\r\nc2VjcmV0\r\nNOOP\r\n",
+        );
+        w.run_until(Instant::from_millis(500));
+        let text = w.transcript_text(c, true);
+        assert!(
+            !text.contains("Ym9zcw==") && !text.contains("c2VjcmV0"),
+            "{text}"
+        );
+        assert!(text.contains("C: NOOP"), "{text}");
+        // IMAP LOGIN with the password as a literal, synchronizing or not (RFC 7888).
+        let i = w.connect(d.recipient_pc, "mx.corp.example", 143).unwrap();
+        w.send(i, b"a1 LOGIN boss {6}\r\n");
+        w.run_until(Instant::from_millis(300));
+        w.send(
+            i,
+            b"secret\r\na2 LOGIN {4+}\r\nboss {7+}\r\nsecret2\r\na3 NOOP\r\n",
+        );
+        w.run_until(Instant::from_millis(600));
+        let text = w.transcript_text(i, true);
+        assert!(!text.contains("secret"), "{text}");
+        assert!(text.contains("C: a3 NOOP"), "{text}");
+        let p = w.connect(d.recipient_pc, "mx.corp.example", 110).unwrap();
+        w.send(p, b"USER boss\r\nPASS sec");
+        w.run_until(Instant::from_millis(1000));
+        let text = w.transcript_text(p, true);
+        assert!(
+            !text.contains("sec\n") && text.contains("PASS ********"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -242,8 +242,34 @@ impl Folder {
     }
 
     fn bump(&mut self) -> u64 {
-        self.highest_modseq += 1;
+        self.highest_modseq = self.highest_modseq.saturating_add(1);
         self.highest_modseq
+    }
+
+    /// Checks what every operation relies on, for state that comes from outside (a snapshot in
+    /// a share link): UIDs strictly increasing and below UIDNEXT, room for more UIDs and
+    /// modseqs, a non-zero UIDVALIDITY (RFC 3501 §2.3.1.1).
+    pub fn check(&self) -> Result<(), String> {
+        if self.uidvalidity == 0 {
+            return Err("UIDVALIDITY 0".into());
+        }
+        if self.uidnext == 0 || self.uidnext >= u32::MAX / 2 {
+            return Err(format!("UIDNEXT {} out of range", self.uidnext));
+        }
+        if self.highest_modseq >= u64::MAX / 2 {
+            return Err("modseq out of range".into());
+        }
+        let mut prev = 0;
+        for m in &self.messages {
+            if m.uid <= prev || m.uid >= self.uidnext {
+                return Err(format!("UID {} out of order or not below UIDNEXT", m.uid));
+            }
+            if m.modseq > self.highest_modseq {
+                return Err(format!("UID {} has a modseq above the folder's", m.uid));
+            }
+            prev = m.uid;
+        }
+        Ok(())
     }
 
     /// Appends a message; returns its UID.

@@ -468,8 +468,32 @@ impl Store {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// Parses a snapshot and checks it (see [`Store::check`]).
     pub fn restore(json: &str) -> Result<Store, String> {
-        serde_json::from_str(json).map_err(|e| e.to_string())
+        let store: Store = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        store.check()?;
+        Ok(store)
+    }
+
+    /// Checks the invariants the store's operations rely on, for a store that comes from
+    /// outside (a snapshot in a share link or localStorage): every folder consistent (see
+    /// [`Folder::check`]), every account with its mailbox and INBOX.
+    pub fn check(&self) -> Result<(), String> {
+        for (user, mailbox) in &self.mailboxes {
+            for (name, folder) in &mailbox.folders {
+                folder.check().map_err(|e| format!("{user} {name}: {e}"))?;
+            }
+        }
+        for address in self.accounts.keys() {
+            let inbox = self
+                .mailboxes
+                .get(address)
+                .is_some_and(|m| m.folders.contains_key("INBOX"));
+            if !inbox {
+                return Err(format!("account {address} has no INBOX"));
+            }
+        }
+        Ok(())
     }
 }
 

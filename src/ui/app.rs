@@ -90,6 +90,21 @@ pub fn App() -> impl IntoView {
         <main id="main" data-testid="app-ready">
             <section class="pane network-pane" aria-labelledby="net-h">
                 <h2 id="net-h">"The network"</h2>
+                <details class="howto" data-testid="howto">
+                    <summary>"What to try"</summary>
+                    <ol>
+                        <li>"On the sender's PC, write a message and press Send: it goes to the ISP's host by submission (:587), which looks up the MX of corp.example and relays it (:25) to the corporate host, into boss's mailbox."</li>
+                        <li>"On the recipient's PC, log in and read it with POP3, then switch to IMAP."</li>
+                        <li>"Click the corporate host and take it down, then send again: the message waits in the ISP's queue. Bring the host up and skip to the next event to see the retry."</li>
+                        <li>"Open a terminal (telnet mx.corp.example 25) and speak SMTP yourself; every exchange is in the transcripts below."</li>
+                        <li>"Guided tours: "
+                            <a href="?scenario=smtp-by-hand">"SMTP by hand"</a>", "
+                            <a href="?scenario=seed-journey">"the journey of a message"</a>", "
+                            <a href="?scenario=imap">"IMAP"</a>", "
+                            <a href="?scenario=what-goes-wrong">"what goes wrong"</a>"."
+                        </li>
+                    </ol>
+                </details>
                 <network::NetworkPicture/>
                 <host_panel::HostPanel/>
                 <clock::EventLog/>

@@ -90,8 +90,13 @@ fn html_body(raw: &[u8]) -> Option<String> {
         return None;
     }
     let m = mail_parser::MessageParser::default().parse(raw)?;
-    m.body_html(0).map(|s| s.into_owned())
+    m.body_html(0).map(|s| format!("{HTML_POLICY}{s}"))
 }
+
+/// Put in front of every HTML part shown. The iframe's empty `sandbox` already stops scripts,
+/// event handlers, `javascript:` links, forms and access to the page; this policy also stops
+/// remote images, styles and fonts (tracking pixels): only inline styles and `data:` images.
+const HTML_POLICY: &str = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">";
 
 /// Attachments: (file name, media type, decoded bytes).
 fn attachments(raw: &[u8]) -> Vec<(String, String, Vec<u8>)> {
@@ -182,8 +187,28 @@ fn MailClient(
     let folders: RwSignal<Vec<FolderEntry>> = RwSignal::new(Vec::new());
     let folder = RwSignal::new("INBOX".to_string());
     let imap_msgs: RwSignal<Vec<Fetched>> = RwSignal::new(Vec::new());
-    let pop_msgs: RwSignal<Vec<Fetched>> = RwSignal::new(Vec::new());
-    let pop_next = StoredValue::new(1u32);
+    // Mail downloaded with POP3 lives on this PC: kept in localStorage across reloads.
+    let saved_local: Vec<Fetched> = super::persist::load_local(who)
+        .into_iter()
+        .map(|(id, uidl, raw)| Fetched {
+            id,
+            uidl,
+            flags: Vec::new(),
+            raw,
+        })
+        .collect();
+    let pop_next = StoredValue::new(saved_local.iter().map(|m| m.id + 1).max().unwrap_or(1));
+    let pop_msgs: RwSignal<Vec<Fetched>> = RwSignal::new(saved_local);
+    Effect::new(move |prev: Option<()>| {
+        let list = pop_msgs.get();
+        if prev.is_some() {
+            let rows: Vec<_> = list
+                .iter()
+                .map(|m| (m.id, m.uidl.clone(), m.raw.as_slice()))
+                .collect();
+            super::persist::save_local(who, &rows);
+        }
+    });
     let selected: RwSignal<Option<u32>> = RwSignal::new(None);
     let status = RwSignal::new(String::new());
     let busy = RwSignal::new(0u32);
@@ -426,21 +451,54 @@ fn MailClient(
             return;
         };
         let input: web_sys::HtmlInputElement = input.unchecked_into();
+        let picked = input.clone();
         dom::read_file(&input, move |name, bytes| {
             if bytes.is_empty() {
                 status.set(format!("{name} is empty"));
                 return;
             }
-            let f = folder.get_untracked();
-            imap_do(
-                "Import (IMAP APPEND)",
-                ImapAction::Append {
-                    folder: f,
-                    raw: bytes,
-                },
-                true,
+            if proto.get_untracked() == Proto::Imap {
+                let f = folder.get_untracked();
+                imap_do(
+                    "Import (IMAP APPEND)",
+                    ImapAction::Append {
+                        folder: f,
+                        raw: bytes,
+                    },
+                    true,
+                );
+                return;
+            }
+            // POP3 cannot upload: hand the message to the mail server's SMTP (port 25).
+            let me = addr.get_untracked();
+            let from = message::parse(&bytes)
+                .from
+                .first()
+                .map(|a| a.address.clone())
+                .filter(|a| a.contains('@'))
+                .unwrap_or_else(|| me.clone());
+            let sub = Submission {
+                login: String::new(),
+                password: String::new(),
+                from,
+                to: vec![me],
+                raw: bytes,
+            };
+            let s = srv.get_untracked();
+            run(
+                "Import (SMTP to port 25)",
+                Box::new(move |w| Task::smtp_deliver(w, host, &s, sub)),
+                Box::new(move |o| {
+                    if let Outcome::Submitted(text) = o {
+                        status.set(format!(
+                            "Imported over SMTP: {text}; check mail to download it"
+                        ));
+                    }
+                }),
             );
         });
+        // The same file can be picked again.
+        picked.set_value("");
     };
     let export = move |_| {
         let list = msgs();
@@ -651,11 +709,10 @@ fn MailClient(
                     {folder_view}
                     {list_view}
                     <div class="io">
-                        {move || (proto.get() == Proto::Imap && logged_in.get()).then(|| view! {
-                            <label class="file">"Import .eml (IMAP APPEND) "
-                                <input type="file" accept=".eml,message/rfc822" node_ref=import_ref data-testid="import-eml" on:change=import/>
-                            </label>
-                        })}
+                        <label class="file">
+                            {move || if proto.get() == Proto::Imap { "Import .eml (IMAP APPEND) " } else { "Import .eml (SMTP to port 25) " }}
+                            <input type="file" accept=".eml,message/rfc822" node_ref=import_ref data-testid="import-eml" on:change=import/>
+                        </label>
                         <button type="button" data-testid="export-mbox" on:click=export>"Export as mbox"</button>
                     </div>
                 </div>

@@ -11,6 +11,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 const TICK_MS: u32 = 100;
+/// The longest virtual step taken at once while client sessions run.
+const SLICE: Duration = Duration::from_millis(100);
 /// How many ticks a link stays lit after bytes crossed it.
 const LIT_TICKS: u64 = 8;
 /// Save at most this often (real ms).
@@ -27,7 +29,24 @@ pub fn start(ctx: Ctx) {
         let speed = ctx.speed.get_untracked() as f64;
         let step = Duration::from_millis((dt * speed) as u64);
         let since = ctx.world.with_value(|w| w.now());
-        ctx.world.update_value(|w| w.run_until(since + step));
+        let target = since + step;
+        // With client sessions under way, go in small slices and let them answer in each, so
+        // their exchanges keep realistic timing at 60x too.
+        for _ in 0..200 {
+            let now = ctx.world.with_value(|w| w.now());
+            if now >= target {
+                break;
+            }
+            let busy = ctx.tasks.with_value(|t| !t.is_empty());
+            let next = if busy {
+                target.min(now + SLICE)
+            } else {
+                target
+            };
+            ctx.world.update_value(|w| w.run_until(next));
+            poll_tasks(ctx);
+        }
+        ctx.world.update_value(|w| w.run_until(target));
         step_world(ctx, since);
         if real - last_save.get() > SAVE_EVERY_MS {
             last_save.set(real);
@@ -49,37 +68,7 @@ pub fn start(ctx: Ctx) {
 /// After time moved (or the world changed): poll client sessions, collect activity since
 /// `since` and events, and re-render.
 pub fn step_world(ctx: Ctx, since: Instant) {
-    // Client sessions: poll each; call back the finished ones outside the world borrow.
-    for _ in 0..4 {
-        let mut tasks = Vec::new();
-        ctx.tasks.update_value(|t| tasks = std::mem::take(t));
-        if tasks.is_empty() {
-            break;
-        }
-        let mut finished = Vec::new();
-        let mut running = Vec::new();
-        for (mut task, cb) in tasks {
-            ctx.world.update_value(|w| {
-                task.poll(w);
-            });
-            if task.is_running() {
-                running.push((task, cb));
-            } else {
-                finished.push((task.status.clone(), cb));
-            }
-        }
-        ctx.tasks.update_value(|t| {
-            running.append(t);
-            *t = running;
-        });
-        let none_finished = finished.is_empty();
-        for (status, cb) in finished {
-            cb(status);
-        }
-        if none_finished {
-            break;
-        }
-    }
+    poll_tasks(ctx);
     let tick = ctx.tick.get_untracked() + 1;
     let links = ctx.world.with_value(|w| w.active_links(since));
     let mut events = Vec::new();
@@ -129,6 +118,40 @@ pub fn step_world(ctx: Ctx, since: Instant) {
         });
     }
     ctx.tick.set(tick);
+}
+
+/// Polls the client sessions; calls back the finished ones outside the world borrow.
+fn poll_tasks(ctx: Ctx) {
+    for _ in 0..4 {
+        let mut tasks = Vec::new();
+        ctx.tasks.update_value(|t| tasks = std::mem::take(t));
+        if tasks.is_empty() {
+            break;
+        }
+        let mut finished = Vec::new();
+        let mut running = Vec::new();
+        for (mut task, cb) in tasks {
+            ctx.world.update_value(|w| {
+                task.poll(w);
+            });
+            if task.is_running() {
+                running.push((task, cb));
+            } else {
+                finished.push((task.status.clone(), cb));
+            }
+        }
+        ctx.tasks.update_value(|t| {
+            running.append(t);
+            *t = running;
+        });
+        let none_finished = finished.is_empty();
+        for (status, cb) in finished {
+            cb(status);
+        }
+        if none_finished {
+            break;
+        }
+    }
 }
 
 /// Virtual time as `h:mm:ss.t`.
@@ -189,6 +212,7 @@ pub fn ClockBar() -> impl IntoView {
             .unwrap_or(true);
         if ok {
             persist::clear();
+            persist::clear_local();
             if let Some(w) = web_sys::window() {
                 let _ = w.location().set_hash("");
             }

@@ -14,6 +14,8 @@ struct HostData {
     boxes: Vec<(String, Vec<(String, usize)>)>,
     queue: Vec<(String, String, String, u32, String, String)>,
     others: Vec<(crate::net::HostId, String, bool)>,
+    /// MX records, for mail hosts (what their relay looks up).
+    mx: Vec<String>,
 }
 
 #[component]
@@ -91,6 +93,22 @@ pub fn HostPanel() -> impl IntoView {
                     .filter(|h| h.id != id)
                     .map(|h| (h.id, h.name.clone(), w.net.is_link_cut(id, h.id)))
                     .collect();
+                let mail_host = w
+                    .host_info(id)
+                    .is_some_and(|i| i.role == crate::sandbox::HostRole::MailServer);
+                let mx = if mail_host {
+                    w.net
+                        .dns
+                        .mx_records()
+                        .flat_map(|(domain, recs)| {
+                            recs.iter().map(move |r| {
+                                format!("{domain} MX {} {}", r.preference, r.exchange)
+                            })
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 Some(HostData {
                     host,
                     label,
@@ -98,6 +116,7 @@ pub fn HostPanel() -> impl IntoView {
                     boxes,
                     queue,
                     others,
+                    mx,
                 })
             })
         });
@@ -109,6 +128,7 @@ pub fn HostPanel() -> impl IntoView {
                 boxes,
                 queue,
                 others,
+                mx,
             }) = data.get()
             else {
                 return ().into_any();
@@ -164,6 +184,12 @@ pub fn HostPanel() -> impl IntoView {
                                 </ul>
                             </div>
                             <div>
+                                {(!mx.is_empty()).then(|| view! {
+                                    <h4>"DNS: where the relay sends mail"</h4>
+                                    <ul class="links" data-testid="mx-records">
+                                        {mx.into_iter().map(|r| view! { <li><code>{r}</code></li> }).collect_view()}
+                                    </ul>
+                                })}
                                 <h4>"Mailboxes"</h4>
                                 {if boxes.is_empty() {
                                     view! { <p class="muted">"No mailboxes on this host."</p> }.into_any()
@@ -180,7 +206,7 @@ pub fn HostPanel() -> impl IntoView {
                                     }.into_any()
                                 }}
                             </div>
-                            <div>
+                            <div class="hd-queue">
                                 <h4>"Relay queue"</h4>
                                 {if queue.is_empty() {
                                     view! { <p class="muted" data-testid="queue-empty">"Empty."</p> }.into_any()

@@ -47,3 +47,36 @@ pub fn clear() {
         let _ = s.remove_item(KEY);
     }
 }
+
+/// A PC's downloaded mail (POP3 copies live on the PC, not on the server), kept per PC.
+pub fn load_local(who: &str) -> Vec<(u32, Option<String>, Vec<u8>)> {
+    let Some(json) = storage().and_then(|s| s.get_item(&format!("{KEY}-pc-{who}")).ok().flatten())
+    else {
+        return Vec::new();
+    };
+    let rows: Vec<(u32, Option<String>, String)> = serde_json::from_str(&json).unwrap_or_default();
+    rows.into_iter()
+        .filter_map(|(id, uidl, b64)| {
+            crate::wire::sasl::b64_decode(b64.as_bytes()).map(|raw| (id, uidl, raw))
+        })
+        .collect()
+}
+
+pub fn save_local(who: &str, msgs: &[(u32, Option<String>, &[u8])]) {
+    let rows: Vec<(u32, Option<String>, String)> = msgs
+        .iter()
+        .map(|(id, uidl, raw)| (*id, uidl.clone(), crate::wire::sasl::b64_encode(raw)))
+        .collect();
+    if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(&rows)) {
+        let _ = s.set_item(&format!("{KEY}-pc-{who}"), &json);
+    }
+}
+
+/// Forgets every PC's downloaded mail (with a world reset).
+pub fn clear_local() {
+    if let Some(s) = storage() {
+        for who in ["sender", "recipient"] {
+            let _ = s.remove_item(&format!("{KEY}-pc-{who}"));
+        }
+    }
+}

@@ -4,6 +4,8 @@
 
 use super::app::Ctx;
 use super::clock::step_world;
+use super::tour::diagram::StateDiagram;
+use crate::learn::annotate::explain_output;
 use crate::net::{ConnId, HostId};
 use crate::sandbox::EndpointState;
 use crate::wire::sasl::b64_encode;
@@ -32,6 +34,42 @@ struct Term {
     partial: RwSignal<String>,
     state: RwSignal<String>,
     open: RwSignal<bool>,
+}
+
+/// What each line means (with its RFC section), from the protocol of the terminal's port
+/// (its title is `host:port`); error replies get a "did you mean" hint.
+fn notes_for(title: &str, lines: &[OutLine]) -> Vec<Option<String>> {
+    let port = title
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim().parse::<u16>().ok())
+        .unwrap_or(0);
+    let text: String = lines
+        .iter()
+        .map(|l| {
+            let tag = match l.kind {
+                Kind::Client => "C: ",
+                Kind::Server => "S: ",
+                Kind::Info | Kind::Error => "-- ",
+            };
+            format!("{tag}{}\n", l.text.replace('\n', " "))
+        })
+        .collect();
+    let mut notes: Vec<Option<String>> = explain_output(port, &text)
+        .into_iter()
+        .map(|l| l.note)
+        .collect();
+    notes.resize(lines.len(), None);
+    notes
+}
+
+/// "POP3 Update (closed)" after "POP3 Update"; plain "closed" when no protocol state was seen.
+fn ended_state(last: &str, how: &str) -> String {
+    if last.is_empty() || last == "connected" || last == "not connected" {
+        how.to_string()
+    } else {
+        format!("{last} ({how})")
+    }
 }
 
 /// Parses `host port` or `host:port`.
@@ -77,7 +115,7 @@ pub fn Terminals() -> impl IntoView {
     let hosts: Vec<(HostId, String)> = ctx.with(|w| {
         w.host_infos()
             .iter()
-            .map(|i| (i.id, format!("{} ({})", w.net.host_name(i.id), i.label)))
+            .map(|i| (i.id, format!("{} — {}", w.net.host_name(i.id), i.label)))
             .collect()
     });
 
@@ -273,15 +311,18 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         }
         match state {
             Some(EndpointState::Open) => {}
+            // The last protocol state stays visible (the diagram keeps following it).
             Some(EndpointState::Closed) | None => {
                 term.open.set(false);
                 push(&term, Kind::Info, "Connection closed by foreign host.");
-                term.state.set("closed".into());
+                term.state
+                    .set(ended_state(&term.state.get_untracked(), "closed"));
             }
             Some(EndpointState::Reset) => {
                 term.open.set(false);
                 push(&term, Kind::Error, "Connection reset: the link dropped.");
-                term.state.set("reset".into());
+                term.state
+                    .set(ended_state(&term.state.get_untracked(), "reset"));
             }
         }
     });
@@ -289,8 +330,9 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
     Effect::new(move |_| {
         term.lines.track();
         term.partial.track();
-        if let Some(el) = out_ref.get() {
-            el.set_scroll_top(el.scroll_height());
+        if let Some(el) = out_ref.get_untracked() {
+            // After the new lines are drawn.
+            request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
         }
     });
 
@@ -345,17 +387,28 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             <div class="term-head">
                 <span>"Protocol state: "</span>
                 <span class="badge big" data-testid="term-state" aria-live="polite">{move || term.state.get()}</span>
+                <StateDiagram state=Signal::derive(move || term.state.get()) />
             </div>
             <div class="term-out" node_ref=out_ref data-testid="term-output" role="log" aria-live="polite">
-                {move || term.lines.get().into_iter().map(|item| {
-                    let (cls, tid, prefix) = match item.kind {
-                        Kind::Client => ("c", "term-client-line", "C: "),
-                        Kind::Server => ("s", "term-server-line", "S: "),
-                        Kind::Info => ("i", "term-info", ""),
-                        Kind::Error => ("e", "term-error", ""),
-                    };
-                    view! { <div class=format!("tl {cls}") data-testid=tid><span class="pfx" aria-hidden="true">{prefix}</span>{item.text}</div> }
-                }).collect_view()}
+                {move || {
+                    let lines = term.lines.get();
+                    let notes = notes_for(&term.title.get(), &lines);
+                    lines.into_iter().zip(notes).map(|(item, note)| {
+                        let (cls, tid, prefix) = match item.kind {
+                            Kind::Client => ("c", "term-client-line", "C: "),
+                            Kind::Server => ("s", "term-server-line", "S: "),
+                            Kind::Info => ("i", "term-info", ""),
+                            Kind::Error => ("e", "term-error", ""),
+                        };
+                        let title = note.clone().unwrap_or_default();
+                        view! {
+                            <div class=format!("tl {cls}") data-testid=tid title=title>
+                                <span class="pfx" aria-hidden="true">{prefix}</span>{item.text}
+                                {note.map(|n| view! { <small class="note" data-testid="explain">{n}</small> })}
+                            </div>
+                        }
+                    }).collect_view()
+                }}
                 <div class="tl s partial">{move || term.partial.get()}</div>
             </div>
             <form class="term-in" on:submit=send>

@@ -24,6 +24,8 @@ fn proto_name(port: u16) -> &'static str {
 
 /// Diagram rows shown at most.
 const MAX_ROWS: usize = 600;
+/// Connections drawn when none is chosen (the newest).
+const ALL_CONNS: usize = 30;
 
 #[component]
 pub fn Transcripts() -> impl IntoView {
@@ -56,7 +58,17 @@ pub fn Transcripts() -> impl IntoView {
         let use_all = pick.is_empty();
         ctx.with(|w| {
             let mut rows: Vec<(ConnSummary, TranscriptLine)> = Vec::new();
-            for c in list.iter().filter(|c| use_all || pick.contains(&c.conn)) {
+            // All: the newest connections only, to keep the diagram quick to draw.
+            let skip = if use_all {
+                list.len().saturating_sub(ALL_CONNS)
+            } else {
+                0
+            };
+            for c in list
+                .iter()
+                .skip(skip)
+                .filter(|c| use_all || pick.contains(&c.conn))
+            {
                 for l in w.transcript(c.conn, true) {
                     rows.push((c.clone(), l));
                 }
@@ -123,7 +135,7 @@ pub fn Transcripts() -> impl IntoView {
                 {move || conns.with(|c| c.is_empty()).then(|| view! { <p class="muted">"No connection yet."</p> })}
                 <ul class="conns" data-testid="conn-list">
                     <For each=conn_list key=|c| c.conn let:c>
-                        <ConnRow c=c chosen=chosen/>
+                        <ConnRow c=c chosen=chosen conns=conns/>
                     </For>
                 </ul>
             </div>
@@ -158,15 +170,30 @@ pub fn Transcripts() -> impl IntoView {
                             };
                             let dir = if l.speaker == Speaker::Net { "" } else if rightward { "→ " } else { "← " };
                             let cls = format!("{cls}{}", if rightward { " right" } else { " left" });
-                            let margin = format!("margin: 0 calc(100% / {})", span * 2);
+                            // The wire runs between the two hosts' lifelines; its label may use
+                            // the room beyond, on the side the bytes travel to.
+                            let wire = format!("margin: 0 calc(100% / {})", span * 2);
+                            let (label_cols, label_pad) = match (l.speaker, rightward) {
+                                (Speaker::Net, _) => (format!("{} / {}", lo + 2, hi + 3), String::new()),
+                                (_, true) => (
+                                    format!("{} / {}", lo + 2, ncols + 2),
+                                    format!("padding-left: calc(100% / {})", (ncols - lo) * 2),
+                                ),
+                                (_, false) => (
+                                    format!("2 / {}", hi + 3),
+                                    format!("padding-right: calc(100% / {})", (hi + 1) * 2),
+                                ),
+                            };
                             let text = format!("{dir}{}", l.text);
                             let title = format!("{} {}:{} {}", c.conn, proto_name(c.port), c.port, l.text);
                             view! {
                                 <div class="seq-row" role="row" style=format!("grid-template-columns: 5.5rem repeat({ncols}, 1fr)")>
                                     <div class="seq-time" role="cell">{fmt_time(l.at)}</div>
-                                    <div class="seq-cell" role="cell" style=format!("grid-column: {} / {}", lo + 2, hi + 3)>
-                                        <div class=cls style=margin title=title data-testid="seq-arrow">{text}</div>
+                                    <div class="seq-cell" aria-hidden="true" style=format!("grid-column: {} / {}; grid-row: 1", lo + 2, hi + 3)>
+                                        <div class=format!("wire {cls}") style=wire></div>
                                     </div>
+                                    <div class=format!("seq-label {cls}") role="cell" style=format!("grid-column: {label_cols}; grid-row: 1; {label_pad}")
+                                        title=title data-testid="seq-arrow">{text}</div>
                                 </div>
                             }
                         }).collect_view()
@@ -178,7 +205,11 @@ pub fn Transcripts() -> impl IntoView {
 }
 
 #[component]
-fn ConnRow(c: ConnSummary, chosen: RwSignal<BTreeSet<ConnId>>) -> impl IntoView {
+fn ConnRow(
+    c: ConnSummary,
+    chosen: RwSignal<BTreeSet<ConnId>>,
+    conns: Memo<Vec<ConnSummary>>,
+) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let conn = c.conn;
     let open = RwSignal::new(false);
@@ -196,17 +227,9 @@ fn ConnRow(c: ConnSummary, chosen: RwSignal<BTreeSet<ConnId>>) -> impl IntoView 
         ctx.with(|w| w.transcript(conn, true))
     });
     let bytes = Memo::new(move |_| {
-        ctx.tick.get();
-        ctx.with(|w| {
-            w.net
-                .trace
-                .of(conn)
-                .map(|e| match &e.kind {
-                    crate::net::TraceKind::Data(b) => b.len(),
-                    _ => 0,
-                })
-                .sum::<usize>()
-        })
+        conns
+            .with(|l| l.iter().find(|x| x.conn == conn).map(|x| x.bytes))
+            .unwrap_or(0)
     });
     let title = format!(
         "{} {} {} → {}:{}",

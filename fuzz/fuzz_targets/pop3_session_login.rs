@@ -1,0 +1,8 @@
+//! A `Pop3Session` after a scripted USER alice / PASS alice, fed arbitrary bytes.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let (sizes, body) = data.split_at(data.len().min(4));
+    fuzz_support::run_pop3(true, sizes, body);
+});

@@ -1,0 +1,12 @@
+//! An `SmtpServer` (port 25 or 587) after a scripted EHLO + AUTH PLAIN login, fed arbitrary
+//! bytes at arbitrary splits.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let (sizes, body) = rest.split_at(rest.len().min(4));
+    fuzz_support::run_smtp_server(mode & 1 == 1, true, &[&[mode][..], sizes].concat(), body);
+});
