@@ -2,7 +2,7 @@
 # Fails when the gzip'd release wasm grows past the budget (README: "Size budget").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-589824}   # 576 KiB: ~12% above the 527,328 B measured (README)
+BUDGET_GZIP_BYTES=${BUDGET_GZIP_BYTES:-606208}   # 592 KiB: ~13% above the 536,356 B measured (README)
 wasm=$(ls dist/*_bg.wasm | head -n1)
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
