@@ -13,7 +13,7 @@ from test_ui import css, fresh_page, text_of, wait
 
 def open_terminal(driver, target_text):
     Select(css(driver, "[data-testid=term-from]")).select_by_visible_text(
-        "pc.corp.example (Recipient's PC (office))")
+        "pc.corp.example — Recipient's PC (office)")
     target = css(driver, "[data-testid=term-target]")
     target.clear()
     target.send_keys(target_text + Keys.ENTER)
