@@ -221,7 +221,9 @@ class SandboxTest(unittest.TestCase):
             screenshot(driver, "transcripts.png")
             click(driver, "[data-testid=copy-transcript]")
             click(driver, "[data-testid=share-world]")
-            wait(driver, lambda d: "share link" in text_of(d, "[data-testid=saved]"))
+            # The link shows in a field (the status line may already say "saved" again).
+            wait(driver, lambda d: "#world=" in (d.find_elements(By.CSS_SELECTOR, "[data-testid=share-url]") or [None])[0].get_attribute("value")
+                 if d.find_elements(By.CSS_SELECTOR, "[data-testid=share-url]") else False, msg="share link")
             time.sleep(0.3)
             self.assertEqual(console_errors(driver), [])
 
