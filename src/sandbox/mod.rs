@@ -61,8 +61,8 @@ pub enum WorldEvent {
 }
 
 struct ServerSlot {
-    service: Service,
-    host: HostId,
+    /// The host it runs on, by name (what `Env::host` wants on every call).
+    host_name: String,
     peer: PeerInfo,
     session: ServerSession,
 }
@@ -491,8 +491,7 @@ impl World {
         self.servers.insert(
             conn,
             ServerSlot {
-                service,
-                host,
+                host_name,
                 peer,
                 session,
             },
@@ -510,9 +509,8 @@ impl World {
         let Some(slot) = self.servers.get_mut(&conn) else {
             return;
         };
-        let host_name = self.net.host_name(slot.host).to_string();
         let mut env = Env {
-            host: &host_name,
+            host: &slot.host_name,
             store: &mut self.store,
             clock: self.clock,
             queue: &mut self.queue,
@@ -523,7 +521,6 @@ impl World {
         while let Some(o) = slot.session.poll_output() {
             outputs.push(o);
         }
-        let _ = slot.service;
         for o in outputs {
             match o {
                 Output::Transmit(bytes) => {

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import threading
 import time
+import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.path.join(ROOT, "target", "debug", "mailsandbox-tcp")
@@ -171,3 +172,15 @@ def read_until(sock, marker, timeout=5.0, limit=1 << 20):
             break
         data += chunk
     return data
+
+
+class BridgeTestCase(unittest.TestCase):
+    """A test case with a fresh bridge per test, checked still alive at the end."""
+
+    def setUp(self):
+        self.bridge = Bridge()
+        self.bridge.start()
+
+    def tearDown(self):
+        self.assertTrue(self.bridge.alive(), "the bridge died")
+        self.bridge.stop()

@@ -6,7 +6,7 @@ import subprocess
 import time
 import unittest
 
-from bridge import Bridge
+from bridge import BridgeTestCase, Bridge
 
 TIMEOUT = 10
 
@@ -21,15 +21,7 @@ NEW_MESSAGE = (
 )
 
 
-class ImapClients(unittest.TestCase):
-    def setUp(self):
-        self.bridge = Bridge()
-        self.bridge.start()
-
-    def tearDown(self):
-        self.assertTrue(self.bridge.alive(), "the bridge died")
-        self.bridge.stop()
-
+class ImapClients(BridgeTestCase):
     def login(self, user="boss", password="boss"):
         m = imaplib.IMAP4(*self.bridge.addr("imap"), timeout=TIMEOUT)
         typ, _ = m.login(user, password)

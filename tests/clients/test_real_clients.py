@@ -12,7 +12,7 @@ import threading
 import time
 import unittest
 
-from bridge import Bridge, SERVICES, read_until, wait_for
+from bridge import BridgeTestCase, Bridge, SERVICES, read_until, wait_for
 
 TIMEOUT = 10
 
@@ -43,15 +43,7 @@ def curl(*args):
     return r
 
 
-class Pop3Clients(unittest.TestCase):
-    def setUp(self):
-        self.bridge = Bridge()
-        self.bridge.start()
-
-    def tearDown(self):
-        self.assertTrue(self.bridge.alive(), "the bridge died")
-        self.bridge.stop()
-
+class Pop3Clients(BridgeTestCase):
     def test_poplib_session(self):
         p = poplib.POP3(*self.bridge.addr("pop3"), timeout=TIMEOUT)
         self.assertTrue(p.getwelcome().startswith(b"+OK"))
@@ -150,16 +142,8 @@ class Pop3Clients(unittest.TestCase):
             p.quit()
 
 
-class Robustness(unittest.TestCase):
+class Robustness(BridgeTestCase):
     """Abuse on every port leaves the bridge serving everyone else promptly."""
-
-    def setUp(self):
-        self.bridge = Bridge()
-        self.bridge.start()
-
-    def tearDown(self):
-        self.assertTrue(self.bridge.alive(), "the bridge died")
-        self.bridge.stop()
 
     def assert_pop3_prompt(self, limit=2.0, user="boss", password="boss", messages=3):
         started = time.monotonic()

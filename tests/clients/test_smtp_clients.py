@@ -15,7 +15,7 @@ import time
 import unittest
 import uuid
 
-from bridge import Bridge, wait_for
+from bridge import BridgeTestCase, Bridge, wait_for
 
 TIMEOUT = 10
 SMITH = ("smith@isp.example", "smith")
@@ -72,16 +72,8 @@ def wait_for_delivery(bridge, subject, finder=pop3_find, **kw):
     return wait_for(lambda: finder(bridge, subject, **kw), timeout=5, interval=0.1)
 
 
-class SubmissionClients(unittest.TestCase):
+class SubmissionClients(BridgeTestCase):
     """Port 587 of smtp.isp.example: Smith's outgoing mail, relayed to corp.example's MX."""
-
-    def setUp(self):
-        self.bridge = Bridge()
-        self.bridge.start()
-
-    def tearDown(self):
-        self.assertTrue(self.bridge.alive(), "the bridge died")
-        self.bridge.stop()
 
     def test_smtplib_sends_with_auth_and_the_mail_is_relayed(self):
         subject = unique_subject("Report draft")
@@ -176,16 +168,8 @@ class SubmissionClients(unittest.TestCase):
             self.assertEqual(cm.exception.smtp_code, 530)
 
 
-class SmtpPortClients(unittest.TestCase):
+class SmtpPortClients(BridgeTestCase):
     """Port 25 of mx.corp.example: mail for corp.example from anywhere, and nothing else."""
-
-    def setUp(self):
-        self.bridge = Bridge()
-        self.bridge.start()
-
-    def tearDown(self):
-        self.assertTrue(self.bridge.alive(), "the bridge died")
-        self.bridge.stop()
 
     def test_mail_for_a_local_user_is_delivered(self):
         subject = unique_subject("Straight to the MX")
