@@ -6,8 +6,9 @@
 //! deterministic).
 
 use crate::net::ConnId;
-use crate::sandbox::{default_world, World};
-use crate::time::Duration;
+use crate::sandbox::{default_world, Speaker, TranscriptLine, World};
+use crate::time::{Duration, Instant};
+use crate::wire::assemble::LineAssembler;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -108,10 +109,28 @@ pub struct Term {
     pub port: u16,
     /// The host it connected to.
     pub target: String,
-    /// Everything shown so far: `C: ` and `S: ` prefixed lines.
-    pub output: String,
+    /// Everything shown so far, line by line.
+    pub output: Vec<TranscriptLine>,
+    /// The server's reply lines, reassembled across reads.
+    received: LineAssembler,
     /// Received during the current step.
     step_output: String,
+}
+
+impl Term {
+    fn note(&mut self, at: Instant, text: String) {
+        let line = TranscriptLine::new(at, self.conn, Speaker::Net, text.into_bytes());
+        self.output.push(line);
+    }
+
+    /// Bytes the server sent, as they arrived: a reply split over two reads is one line.
+    fn receive(&mut self, at: Instant, bytes: &[u8]) {
+        let (conn, output) = (self.conn, &mut self.output);
+        self.received.push(bytes, |l| {
+            output.push(TranscriptLine::new(at, conn, Speaker::Server, l.bytes));
+        });
+        self.step_output.push_str(&String::from_utf8_lossy(bytes));
+    }
 }
 
 /// A scenario being played on its own world.
@@ -148,17 +167,12 @@ impl Run {
     }
 
     fn collect(&mut self) {
+        let now = self.world.now();
         for term in self.terms.values_mut() {
             if let Some(conn) = term.conn {
                 let got = self.world.take_received(conn);
                 if !got.is_empty() {
-                    let text = String::from_utf8_lossy(&got).to_string();
-                    for line in text.lines() {
-                        term.output.push_str("S: ");
-                        term.output.push_str(line);
-                        term.output.push('\n');
-                    }
-                    term.step_output.push_str(&text);
+                    term.receive(now, &got);
                 }
             }
         }
@@ -180,14 +194,15 @@ impl Run {
                 port,
             } => {
                 let from = self.host(from)?;
+                let now = self.world.now();
                 let t = self.terms.entry(term.clone()).or_default();
                 t.port = *port;
                 t.target = to.clone();
-                t.output.push_str(&format!("-- connect {to} {port}\n"));
+                t.note(now, format!("connect {to} {port}"));
                 match self.world.connect(from, to, *port) {
                     Ok(c) => t.conn = Some(c),
                     Err(e) => {
-                        t.output.push_str(&format!("-- {e}\n"));
+                        t.note(now, e.to_string());
                         t.step_output.push_str(&e.to_string());
                     }
                 }
@@ -198,7 +213,13 @@ impl Run {
                     .terms
                     .get_mut(term)
                     .ok_or_else(|| format!("no terminal {term}"))?;
-                t.output.push_str(&format!("C: {line}\n"));
+                let typed = TranscriptLine::new(
+                    self.world.now(),
+                    t.conn,
+                    Speaker::Client,
+                    line.as_bytes().to_vec(),
+                );
+                t.output.push(typed);
                 let conn = t
                     .conn
                     .ok_or_else(|| format!("terminal {term} is not connected"))?;
@@ -273,7 +294,7 @@ impl Run {
                     .get(term)
                     .and_then(|t| t.conn)
                     .and_then(|c| self.world.session_state(c))
-                    .unwrap_or("");
+                    .map_or("", |s| s.label());
                 (got == state).then_some(()).ok_or_else(|| {
                     format!("terminal {term} is in state {got:?}, expected {state:?}")
                 })
@@ -345,6 +366,21 @@ mod tests {
         run.back();
         assert_eq!(run.done, 1);
         assert_eq!(run.world.snapshot_json(), after_one);
+    }
+
+    /// Regression: a reply that arrived in two reads was shown as two lines.
+    #[test]
+    fn a_reply_split_over_two_reads_is_one_line() {
+        let mut term = Term::default();
+        term.receive(Instant::ZERO, b"+OK POP3 ser");
+        term.receive(Instant::ZERO, b"ver ready\r\n+OK");
+        term.receive(Instant::ZERO, b" bye\r\n");
+        let lines: Vec<String> = term.output.iter().map(|l| l.text().into()).collect();
+        assert_eq!(lines, ["+OK POP3 server ready", "+OK bye"]);
+        assert!(term.output.iter().all(|l| l.speaker == Speaker::Server));
+        assert!(term
+            .step_output
+            .contains("+OK POP3 server ready\r\n+OK bye"));
     }
 
     #[test]

@@ -19,8 +19,9 @@ pub use transcript::{mask_secret, ConnSummary, Speaker, TranscriptLine};
 
 use crate::net::{ConnId, ConnectError, HostId, NetEvent, Network, Side};
 use crate::proto::smtp::PeerInfo;
+use crate::proto::ProtocolState;
 use crate::relay::RelayQueue;
-use crate::session::Output;
+use crate::session::{Output, SecretInput};
 use crate::store::Store;
 use crate::time::{Instant, WallClock};
 use relay_driver::RelayAttempt;
@@ -48,8 +49,8 @@ pub struct HostInfo {
 /// Something the UI may want to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorldEvent {
-    /// A server session's protocol state changed (e.g. "Transaction").
-    SessionState { conn: ConnId, state: String },
+    /// A server session's protocol state changed (e.g. POP3 Transaction).
+    SessionState { conn: ConnId, state: ProtocolState },
     /// A host's SMTP server accepted a message into the relay queue.
     Queued { id: String },
     /// The relay delivered a message into a mailbox.
@@ -80,7 +81,9 @@ pub struct World {
     endpoints: BTreeMap<ConnId, Endpoint>,
     /// Outgoing SMTP connections of the relay, by connection.
     relays: BTreeMap<ConnId, RelayAttempt>,
-    session_states: BTreeMap<ConnId, String>,
+    session_states: BTreeMap<ConnId, ProtocolState>,
+    /// Where each connection's client input carries a secret, as its server session said.
+    secret_marks: BTreeMap<ConnId, Vec<SecretInput>>,
     events: VecDeque<WorldEvent>,
     next_session_id: u64,
     /// Client input not yet handed to its server session (flow control, see `feed`).
@@ -99,6 +102,11 @@ struct HeldInput {
 const FLOW_WINDOW: usize = 4 * 1024 * 1024;
 /// Input is handed over in slices this small, so one slice cannot ask for much output.
 const FEED_SLICE: usize = 16;
+/// Connections whose last protocol state and secret marks are remembered (the bridge makes
+/// many).
+const MAX_REMEMBERED_CONNS: usize = 10_000;
+/// Secret marks remembered per connection.
+const MAX_SECRET_MARKS: usize = 64;
 /// Most input held for one connection; past it the link is dropped.
 const MAX_HELD_INPUT: usize = 16 * 1024 * 1024;
 
@@ -117,6 +125,7 @@ impl World {
             endpoints: BTreeMap::new(),
             relays: BTreeMap::new(),
             session_states: BTreeMap::new(),
+            secret_marks: BTreeMap::new(),
             events: VecDeque::new(),
             next_session_id: 0,
             held: BTreeMap::new(),
@@ -225,9 +234,14 @@ impl World {
         self.endpoints.remove(&conn);
     }
 
-    /// The protocol state of the server session on `conn` (e.g. "Transaction"), if known.
-    pub fn session_state(&self, conn: ConnId) -> Option<&str> {
-        self.session_states.get(&conn).map(String::as_str)
+    /// The protocol state of the server session on `conn`, if known.
+    pub fn session_state(&self, conn: ConnId) -> Option<ProtocolState> {
+        self.session_states.get(&conn).copied()
+    }
+
+    /// The marks the server session on `conn` put on client input that carries a secret.
+    pub fn secret_marks(&self, conn: ConnId) -> &[SecretInput] {
+        self.secret_marks.get(&conn).map_or(&[], Vec::as_slice)
     }
 
     pub fn poll_event(&mut self) -> Option<WorldEvent> {
@@ -486,7 +500,7 @@ impl World {
         };
         let session = ServerSession::start(service, &mut env, now, self.next_session_id);
         if let Some(state) = session.initial_state() {
-            self.session_states.insert(conn, state.to_string());
+            self.session_states.insert(conn, state);
         }
         self.servers.insert(
             conn,
@@ -529,10 +543,21 @@ impl World {
                 Output::Event(Note::Queued(id)) => {
                     self.events.push_back(WorldEvent::Queued { id });
                 }
+                Output::Event(Note::Secret(mark)) => {
+                    let marks = self.secret_marks.entry(conn).or_default();
+                    // A client that logs in again and again keeps its latest marks.
+                    if marks.len() >= MAX_SECRET_MARKS {
+                        marks.remove(0);
+                    }
+                    marks.push(mark);
+                    while self.secret_marks.len() > MAX_REMEMBERED_CONNS {
+                        self.secret_marks.pop_first();
+                    }
+                }
                 Output::Event(Note::State(state)) => {
-                    self.session_states.insert(conn, state.clone());
+                    self.session_states.insert(conn, state);
                     // Keep the last state of recent connections only (the bridge makes many).
-                    while self.session_states.len() > 10_000 {
+                    while self.session_states.len() > MAX_REMEMBERED_CONNS {
                         self.session_states.pop_first();
                     }
                     self.events

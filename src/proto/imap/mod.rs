@@ -14,6 +14,7 @@ pub mod mutf7;
 pub mod parse;
 pub mod response;
 pub mod search;
+mod secret;
 pub mod sequence;
 pub mod session;
 

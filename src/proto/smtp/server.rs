@@ -31,7 +31,7 @@ use super::command::{self, Command, Param, ParseError};
 use super::reply::{format_line, format_multi};
 use super::trace::{self, Protocol};
 use super::{Envelope, PeerInfo, SmtpCtx, SpoolError};
-use crate::session::{Output, OutputQueue, Session};
+use crate::session::{Output, OutputQueue, SecretInput, Session};
 use crate::time::{Duration, Instant};
 use crate::wire::dot::{DotReader, DotStatus};
 use crate::wire::line::{Line, LineReader};
@@ -79,6 +79,8 @@ pub enum SmtpEvent {
     },
     /// AUTH succeeded for this account address.
     Authenticated(String),
+    /// The line just read carries a secret (AUTH's initial response, a SASL answer).
+    Secret(SecretInput),
 }
 
 /// How the next input bytes are read.
@@ -134,6 +136,9 @@ pub struct SmtpServer {
     /// This session's number in the process, so that two sessions from the same peer at the
     /// same virtual instant still give different trace ids and Message-IDs.
     serial: u64,
+    /// Client bytes read so far, and where the line being handled ends ([`SecretInput`]).
+    input_seen: u64,
+    line_end: u64,
 }
 
 impl SmtpServer {
@@ -161,6 +166,8 @@ impl SmtpServer {
             phase: SmtpPhase::Greeted,
             quit: false,
             serial: 0,
+            input_seen: 0,
+            line_end: 0,
         }
     }
 
@@ -624,6 +631,9 @@ impl SmtpServer {
                 "Error: AUTH not allowed in a mail transaction",
             );
         }
+        if initial.is_some() {
+            self.mark_secret(2);
+        }
         // RFC 4954 §4: "=" is an empty initial response.
         let initial = initial.map(|s| if s == "=" { String::new() } else { s });
         match (mechanism.as_str(), initial) {
@@ -633,6 +643,13 @@ impl SmtpServer {
             ("LOGIN", None) => self.challenge(Mode::AuthLoginUser, "VXNlcm5hbWU6"),
             _ => self.error(504, "5.5.4", "Unrecognized authentication type"),
         }
+    }
+
+    /// Marks the line just read as carrying a secret after its first `shown_words` words.
+    fn mark_secret(&mut self, shown_words: u8) {
+        let end = self.line_end;
+        self.out
+            .event(SmtpEvent::Secret(SecretInput { end, shown_words }));
     }
 
     fn challenge(&mut self, mode: Mode, b64: &str) {
@@ -757,6 +774,7 @@ impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
                 }
                 Mode::Command => {
                     let (n, line) = self.lines.push(bytes);
+                    self.line_end = self.input_seen + n as u64;
                     if let Some(line) = line {
                         self.on_command_line(ctx, now, line);
                     }
@@ -764,13 +782,16 @@ impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
                 }
                 Mode::AuthPlain | Mode::AuthLoginUser | Mode::AuthLoginPass(_) => {
                     let (n, line) = self.lines.push(bytes);
+                    self.line_end = self.input_seen + n as u64;
                     if let Some(line) = line {
+                        self.mark_secret(0);
                         self.on_auth_line(ctx, now, line);
                     }
                     n
                 }
             };
             bytes = bytes.get(consumed..).unwrap_or(&[]);
+            self.input_seen += consumed as u64;
             self.sync_phase();
         }
     }

@@ -7,11 +7,13 @@ pub mod embed;
 pub mod lines;
 
 use crate::learn::scenario::{builtin, Run, Scenario};
+use crate::proto::ProtocolState;
+use crate::sandbox::TranscriptLine;
 use diagram::StateDiagram;
 use embed::{share_link, PageOptions};
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
-use lines::{explain_output, ExplainedLines};
+use lines::{explain_lines, ExplainedLines};
 
 /// How often autoplay takes a step, in milliseconds.
 const AUTOPLAY_MS: u32 = 1800;
@@ -22,8 +24,8 @@ struct TermView {
     name: String,
     target: String,
     port: u16,
-    state: String,
-    output: String,
+    state: Option<ProtocolState>,
+    output: Vec<TranscriptLine>,
 }
 
 fn find(scenarios: &[Scenario], id: Option<&str>) -> Scenario {
@@ -132,11 +134,7 @@ pub fn Tour(options: PageOptions) -> impl IntoView {
                     name: name.clone(),
                     target: t.target.clone(),
                     port: t.port,
-                    state: t
-                        .conn
-                        .and_then(|c| r.world.session_state(c))
-                        .unwrap_or("")
-                        .to_string(),
+                    state: t.conn.and_then(|c| r.world.session_state(c)),
                     output: t.output.clone(),
                 })
                 .collect::<Vec<_>>()
@@ -223,12 +221,12 @@ pub fn Tour(options: PageOptions) -> impl IntoView {
             <div class="tour-body">
                 {show_terms.then(|| view! {
                     <div class="tour-terms">
-                        <For each=terms key=|t| (t.name.clone(), t.output.len(), t.state.clone()) let:t>
+                        <For each=terms key=|t| (t.name.clone(), t.output.len(), t.state.map(ProtocolState::label)) let:t>
                             <article class="tour-term" data-testid="tour-term">
                                 <h3>{t.name.clone()}" → "{t.target.clone()}":"{t.port}</h3>
-                                {(!t.state.is_empty()).then(|| view! { <p class="badge" data-testid="tour-state">{t.state.clone()}</p> })}
-                                <StateDiagram state=Signal::derive({ let s = t.state.clone(); move || s.clone() }) />
-                                <ExplainedLines lines=explain_output(t.port, &t.output) />
+                                {t.state.map(|s| view! { <p class="badge" data-testid="tour-state">{s.label()}</p> })}
+                                <StateDiagram state=Signal::derive({ let s = t.state; move || s }) />
+                                <ExplainedLines lines=explain_lines(t.port, &t.output) />
                             </article>
                         </For>
                     </div>
