@@ -16,6 +16,7 @@
 //! [`Session::handle_close`] when a connection goes away, or the maildrop stays locked.
 
 mod authorization;
+pub mod client;
 pub mod command;
 mod maildrop;
 mod transaction;
