@@ -3,6 +3,7 @@
 //! with the time they want to reach; the world steps through every deadline on the way, so a
 //! jump of an hour still processes each retry and timeout at its own instant.
 
+pub mod client_model;
 mod default_world;
 mod endpoint;
 pub mod mail_client;
