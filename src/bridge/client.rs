@@ -84,11 +84,12 @@ pub(super) struct Client {
     /// Readiness as last reported (edge-triggered): cleared when the socket says WouldBlock.
     pub readable: bool,
     pub writable: bool,
-    /// Input on the virtual link, not yet arrived: (virtual time it arrives, bytes).
+    /// Input fed to the world whose answer cannot be back yet: (virtual time it can be,
+    /// bytes).
     in_flight: VecDeque<(Instant, usize)>,
     in_flight_bytes: usize,
-    /// One-way delay of the client's virtual link (its arrivals are this far behind).
-    link_delay: Duration,
+    /// The longest round trip of the client's virtual link (zero unless `--latency`).
+    round_trip: Duration,
     /// Largest pending output seen (for [`super::Stats`]).
     pub peak_unsent: usize,
     /// Times its reading was paused because its answers piled up.
@@ -98,7 +99,7 @@ pub(super) struct Client {
 }
 
 impl Client {
-    pub fn new(stream: TcpStream, conn: ConnId, link_delay: Duration) -> Client {
+    pub fn new(stream: TcpStream, conn: ConnId, round_trip: Duration) -> Client {
         Client {
             stream,
             conn,
@@ -110,7 +111,7 @@ impl Client {
             writable: true,
             in_flight: VecDeque::new(),
             in_flight_bytes: 0,
-            link_delay,
+            round_trip,
             peak_unsent: 0,
             pauses: 0,
             paused: false,
@@ -121,7 +122,8 @@ impl Client {
         self.pending.len() - self.written
     }
 
-    /// Input sent and not yet read by its server (see [`INPUT_WINDOW`]).
+    /// Input sent whose answer cannot be back yet, or not yet read by its server (see
+    /// [`INPUT_WINDOW`]).
     fn unanswered(&mut self, world: &World) -> usize {
         let now = world.now();
         while let Some(&(due, n)) = self.in_flight.front() {
@@ -215,9 +217,9 @@ impl Client {
                 }
             }
         }
-        if fed > 0 && self.link_delay > Duration::ZERO {
+        if fed > 0 && self.round_trip > Duration::ZERO {
             self.in_flight
-                .push_back((world.now() + self.link_delay, fed));
+                .push_back((world.now() + self.round_trip, fed));
             self.in_flight_bytes += fed;
         }
     }

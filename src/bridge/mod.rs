@@ -358,9 +358,10 @@ impl Bridge {
             self.world.forget(conn);
             return;
         }
-        let link_delay = self.world.net.link_latency(route.from, route.target);
+        let one_way = self.world.net.link_latency(route.from, route.target)
+            + self.world.net.faults.jitter;
         self.clients
-            .insert(token, Client::new(stream, conn, link_delay));
+            .insert(token, Client::new(stream, conn, one_way.saturating_mul(2)));
     }
 
     fn collect(&mut self) {

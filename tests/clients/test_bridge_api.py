@@ -189,6 +189,13 @@ class Latency(BridgeTestCase):
         answer = next(l for l in lines[noop:] if l["speaker"] == "server")
         self.assertEqual(answer["at_ms"] - lines[noop]["at_ms"], 40)
 
+    def test_a_client_that_shuts_down_writing_gets_its_last_answers(self):
+        with socket.create_connection(self.bridge.addr("pop3"), timeout=TIMEOUT) as s:
+            s.sendall(b"USER boss\r\nPASS boss\r\nSTAT\r\nQUIT\r\n")
+            s.shutdown(socket.SHUT_WR)
+            data = read_until(s, b"never", timeout=TIMEOUT)
+        self.assertEqual(data.count(b"+OK"), 5, data)
+
 
 class NoLatency(BridgeTestCase):
     bridge_args = ("--http", "0")
