@@ -115,7 +115,9 @@ fn message(n: u64) -> Vec<u8> {
     )
     .into_bytes();
     for i in 0..20 {
-        m.extend_from_slice(format!("Line {i} of a small message body, about seventy octets.\r\n").as_bytes());
+        m.extend_from_slice(
+            format!("Line {i} of a small message body, about seventy octets.\r\n").as_bytes(),
+        );
     }
     m
 }
@@ -242,7 +244,12 @@ fn main() {
     let a = |i: usize| args.get(i).map(String::as_str).unwrap_or_default();
     let num = |i: usize, default: u64| a(i).parse().unwrap_or(default);
     let result = match a(0) {
-        "noop" => noop(&format!("{}:{}", a(1), a(2)), a(3), a(4), num(5, 50) as usize),
+        "noop" => noop(
+            &format!("{}:{}", a(1), a(2)),
+            a(3),
+            a(4),
+            num(5, 50) as usize,
+        ),
         "mixed" => mixed(
             &format!("{}:{}", a(1), a(2)),
             a(3),

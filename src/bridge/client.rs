@@ -346,7 +346,12 @@ impl Client {
     /// the world's next deadline: more to read or to write than one turn's budget took, or
     /// answers waiting in the world that it has room for.
     pub fn has_ready_work(&mut self, world: &World) -> bool {
-        let answers_waiting = self.unsent() < PAUSE_AT
+        let collecting = matches!(
+            self.state,
+            Lifecycle::Open | Lifecycle::InputClosed | Lifecycle::Flushing { .. }
+        );
+        let answers_waiting = collecting
+            && self.unsent() < PAUSE_AT
             && world
                 .endpoint(self.conn)
                 .is_some_and(|e| !e.inbox.is_empty());

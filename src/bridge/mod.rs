@@ -358,8 +358,8 @@ impl Bridge {
             self.world.forget(conn);
             return;
         }
-        let one_way = self.world.net.link_latency(route.from, route.target)
-            + self.world.net.faults.jitter;
+        let one_way =
+            self.world.net.link_latency(route.from, route.target) + self.world.net.faults.jitter;
         self.clients
             .insert(token, Client::new(stream, conn, one_way.saturating_mul(2)));
     }
