@@ -200,4 +200,4 @@ else
   echo "| mixed IMAP, 20 users, 10 clients, ${SECONDS_MIXED} s | ${b_cps} cmd/s, ${b_err} errors | (no Dovecot) | - | >= 3x, no errors |"
 fi
 echo
-echo "Bridge process after the run: CPU time $b_cpu, RSS ${b_rss} KiB."
+echo "Bridge process after the run: CPU time ${b_cpu} s, RSS ${b_rss} KiB."
