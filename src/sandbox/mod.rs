@@ -313,6 +313,12 @@ impl World {
         self.endpoints.get_mut(&conn)
     }
 
+    /// Bytes a client endpoint sent that have reached its server's host but are still held
+    /// back by flow control (see `feed`): the server has not read them yet.
+    pub fn unfed_input(&self, conn: ConnId) -> usize {
+        self.held.get(&conn).map_or(0, |h| h.bytes.len())
+    }
+
     /// Forgets a finished client endpoint.
     pub fn forget(&mut self, conn: ConnId) {
         self.endpoints.remove(&conn);
