@@ -1,8 +1,8 @@
 //! Details of the host clicked in the picture: services and ports, mailboxes, queue entries
 //! (next attempt, last error), buttons to take it down or bring it up and to cut links.
 
-use super::app::Ctx;
-use super::clock::{fmt_span, fmt_time, step_world};
+use super::context::Ctx;
+use super::runtime::{fmt_span, fmt_time, step_world};
 use crate::relay::RcptState;
 use leptos::prelude::*;
 
@@ -138,6 +138,7 @@ pub fn HostPanel() -> impl IntoView {
                 let toggle_up = move |_| {
                     let since = ctx.with(|w| w.now());
                     ctx.world.update_value(|w| w.set_host_up(id, !up));
+                    ctx.touch();
                     step_world(ctx, since);
                 };
                 view! {
@@ -170,6 +171,7 @@ pub fn HostPanel() -> impl IntoView {
                                         let flip = move |_| {
                                             let since = ctx.with(|w| w.now());
                                             ctx.world.update_value(|w| { let now = w.now(); w.net.set_link_cut(now, id, other, !cut) });
+                                            ctx.touch();
                                             step_world(ctx, since);
                                         };
                                         view! {

@@ -12,7 +12,7 @@ mod list;
 mod login;
 mod reader;
 
-use super::app::Ctx;
+use super::context::Ctx;
 use super::dom;
 use crate::message;
 use crate::net::HostId;
