@@ -530,14 +530,7 @@ pub fn run_imap(login: bool, sizes: &[u8], data: &[u8]) {
         .collect();
     let mut now = Instant::from_millis(1_000);
     let clock = WallClock::default();
-    let mut session = ImapSession::new(
-        now,
-        &mut HostCtx {
-            host: HOST,
-            store: &mut store,
-            clock,
-        },
-    );
+    let mut session = ImapSession::new(now);
     let mut out = Vec::new();
     let mut closed = false;
     let mut users_seen: Vec<String> = Vec::new();

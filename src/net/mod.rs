@@ -141,13 +141,6 @@ impl Connection {
             Side::Server => self.server_open,
         }
     }
-
-    pub fn host_of(&self, side: Side) -> HostId {
-        match side {
-            Side::Client => self.client,
-            Side::Server => self.server,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -302,10 +295,6 @@ impl Network {
 
     pub fn listen(&mut self, host: HostId, port: u16) {
         self.listeners.insert((host, port));
-    }
-
-    pub fn unlisten(&mut self, host: HostId, port: u16) {
-        self.listeners.remove(&(host, port));
     }
 
     pub fn is_listening(&self, host: HostId, port: u16) -> bool {

@@ -81,9 +81,7 @@ impl ServerSession {
                 &mut env.host_ctx(),
                 session_id,
             ))),
-            Service::Imap => {
-                ServerSession::Imap(Box::new(ImapSession::new(now, &mut env.host_ctx())))
-            }
+            Service::Imap => ServerSession::Imap(Box::new(ImapSession::new(now))),
             Service::Smtp | Service::Submission => {
                 let submission = service == Service::Submission;
                 let peer = env.peer.clone();

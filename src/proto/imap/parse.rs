@@ -748,17 +748,15 @@ pub fn arguments(name: &str, p: &mut Parser<'_>) -> Result<Command, String> {
         }
         "SEARCH" | "UID SEARCH" => {
             p.sp("search criteria after SEARCH (e.g. ALL)")?;
-            let mut utf8_ok = true;
             if p.eat_word("CHARSET") {
                 p.sp("charset name")?;
                 let cs = p.astring_text("charset name")?;
-                utf8_ok = cs.eq_ignore_ascii_case("UTF-8") || cs.eq_ignore_ascii_case("US-ASCII");
-                if !utf8_ok {
+                let known = cs.eq_ignore_ascii_case("UTF-8") || cs.eq_ignore_ascii_case("US-ASCII");
+                if !known {
                     return Err(format!("BADCHARSET {cs}"));
                 }
                 p.sp("search criteria")?;
             }
-            let _ = utf8_ok;
             let mut keys = Vec::new();
             loop {
                 keys.push(search_key(p, 0)?);

@@ -133,7 +133,7 @@ fn store_no(e: StoreError, name: &str) -> Done {
 
 impl ImapSession {
     /// A new connection: queues the greeting (RFC 3501 §7.1.1).
-    pub fn new(now: Instant, _ctx: &mut HostCtx<'_>) -> ImapSession {
+    pub fn new(now: Instant) -> ImapSession {
         let mut s = ImapSession {
             framer: Framer::new(MAX_LINE),
             out: OutputQueue::default(),

@@ -101,7 +101,7 @@ fn against_server(store: &mut Store, job: ImapJob, chunk: usize) -> Vec<ImapClie
         store,
         clock: WallClock::default(),
     };
-    let mut server = ImapSession::new(now, &mut ctx);
+    let mut server = ImapSession::new(now);
     let mut client = ImapClient::new(now, job);
     let mut got = Vec::new();
     for _ in 0..10_000 {
