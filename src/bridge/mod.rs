@@ -171,6 +171,8 @@ impl Bridge {
         for (address, password) in &opts.users {
             add_user(&mut world, &corp, address, password)?;
         }
+        opts.apply_to_world(&mut world)
+            .map_err(|e| io::Error::new(ErrorKind::InvalidInput, e))?;
         let routes = [
             Route {
                 service: "smtp",

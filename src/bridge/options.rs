@@ -1,5 +1,6 @@
 //! Command-line options of `mailsandbox-tcp`, parsed by hand.
 
+use crate::sandbox::World;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// The usage text printed by `--help`.
@@ -15,6 +16,12 @@ options:
   --user ADDRESS:PASS    add an account (repeatable); a new domain becomes local to
                          mx.corp.example; an existing account gets the new password
   --trace                print every virtual connection's transcript to stdout
+  --fault RULE           a fault rule (repeatable), e.g.
+                         'mx.corp.example:25 RCPT TO:<*@corp.example> => 452 4.2.2 Mailbox full'
+                         'mx.corp.example:110 RETR => -ERR [SYS/TEMP] Disk error'
+                         'dns corp.example MX => none'
+  --strict               strict servers: refuse bare LF, MAIL FROM without <>, ...
+                         (default: lenient, as learners type)
   -h, --help             print this help
 
 Connections come from pc.home.example (smtp, submission) and pc.corp.example (pop3, imap).
@@ -31,6 +38,10 @@ pub struct Options {
     /// Extra accounts: (address, password).
     pub users: Vec<(String, String)>,
     pub trace: bool,
+    /// Fault rules, as given (each checked by `parse`).
+    pub faults: Vec<String>,
+    /// Every server host strict instead of lenient.
+    pub strict: bool,
 }
 
 impl Default for Options {
@@ -40,6 +51,8 @@ impl Default for Options {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             users: Vec::new(),
             trace: false,
+            faults: Vec::new(),
+            strict: false,
         }
     }
 }
@@ -78,6 +91,12 @@ impl Options {
             match flag.as_str() {
                 "-h" | "--help" => return Ok(Command::Help),
                 "--trace" => opts.trace = true,
+                "--strict" => opts.strict = true,
+                "--fault" => {
+                    let v = value("--fault")?;
+                    crate::fault::parse_rule(&v).map_err(|e| format!("--fault {v}: {e}"))?;
+                    opts.faults.push(v);
+                }
                 "--port-offset" => {
                     let v = value("--port-offset")?;
                     let n: u16 = v
@@ -106,6 +125,24 @@ impl Options {
             }
         }
         Ok(Command::Run(opts))
+    }
+}
+
+impl Options {
+    /// Applies `--fault` and `--strict` to the world the bridge serves.
+    pub fn apply_to_world(&self, world: &mut World) -> Result<(), String> {
+        for rule in &self.faults {
+            world
+                .add_fault(rule)
+                .map_err(|e| format!("--fault {rule}: {e}"))?;
+        }
+        if self.strict {
+            let hosts: Vec<_> = world.host_infos().iter().map(|h| h.id).collect();
+            for h in hosts {
+                world.set_strict(h, true);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -161,8 +198,15 @@ mod tests {
             "Carol@Example.org:p:w",
             "--user=dan@corp.example:x",
             "--trace",
+            "--fault",
+            "mx.corp.example:110 RETR => -ERR [SYS/TEMP] Disk error",
+            "--fault=dns corp.example MX => none",
+            "--strict",
         ])
         .unwrap();
+        assert_eq!(o.faults.len(), 2);
+        assert_eq!(o.faults[1], "dns corp.example MX => none");
+        assert!(o.strict);
         assert_eq!(o.port_offset, 20000);
         assert_eq!(o.bind.to_string(), "::1");
         assert_eq!(
@@ -187,6 +231,8 @@ mod tests {
             &["--user", "a@:pw"],
             &["--user", "a@b:"],
             &["--frobnicate"],
+            &["--fault"],
+            &["--fault", "mx.corp.example:25 RCPT => 45"],
         ] {
             assert!(run(args).is_err(), "{args:?}");
         }

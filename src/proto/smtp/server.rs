@@ -37,6 +37,8 @@ use crate::wire::dot::{DotReader, DotStatus};
 use crate::wire::line::{Line, LineReader};
 use crate::wire::sasl;
 
+mod auth;
+
 /// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
 pub const MAX_COMMAND_LINE: usize = 512;
 /// Longest text line in DATA, CRLF included (RFC 5321 §4.5.3.1.6).
@@ -180,6 +182,28 @@ impl SmtpServer {
     /// The authenticated account, if any.
     pub fn user(&self) -> Option<&str> {
         self.user.as_deref()
+    }
+
+    /// True when the next input line is a command (not DATA text, a BDAT chunk or an AUTH
+    /// answer) and no part of one is buffered: what a layer in front of the session may match.
+    pub fn is_reading_command(&self) -> bool {
+        matches!(self.mode, Mode::Command) && self.lines.pending() == 0
+    }
+
+    /// True while reading DATA's dot-stuffed message text (after 354, before the final dot).
+    pub fn is_reading_message_text(&self) -> bool {
+        matches!(self.mode, Mode::Data(_))
+    }
+
+    /// Ends a DATA transfer without taking the message: the layer in front of the session
+    /// answered the final dot itself (a fault rule, or a strict refusal). The transaction is
+    /// over, as after any reply to the end of data (RFC 5321 §4.1.1.4).
+    pub fn abort_message(&mut self) {
+        if matches!(self.mode, Mode::Data(_)) {
+            self.mode = Mode::Command;
+            self.tx = None;
+            self.sync_phase();
+        }
     }
 
     // ------------------------------------------------------------ replies
@@ -599,120 +623,6 @@ impl SmtpServer {
                 let text = format!("Temporary failure, try again later: {reason}");
                 self.reply(451, "4.3.0", &text);
             }
-        }
-    }
-
-    // ------------------------------------------------------------ AUTH (RFC 4954)
-
-    fn on_auth(
-        &mut self,
-        ctx: &mut SmtpCtx<'_>,
-        now: Instant,
-        mechanism: String,
-        initial: Option<String>,
-    ) {
-        if !matches!(self.helo, Some((_, true))) {
-            return self.error(503, "5.5.1", "Error: send EHLO first");
-        }
-        if self.user.is_some() {
-            return self.error(503, "5.5.1", "Error: already authenticated");
-        }
-        if self.tx.is_some() {
-            return self.error(
-                503,
-                "5.5.1",
-                "Error: AUTH not allowed in a mail transaction",
-            );
-        }
-        // RFC 4954 §4: "=" is an empty initial response.
-        let initial = initial.map(|s| if s == "=" { String::new() } else { s });
-        match (mechanism.as_str(), initial) {
-            ("PLAIN", Some(ir)) => self.check_plain(ctx, now, ir.as_bytes()),
-            ("PLAIN", None) => self.challenge(Mode::AuthPlain, ""),
-            ("LOGIN", Some(ir)) => self.on_login_user(ir.as_bytes()),
-            ("LOGIN", None) => self.challenge(Mode::AuthLoginUser, "VXNlcm5hbWU6"),
-            _ => self.error(504, "5.5.4", "Unrecognized authentication type"),
-        }
-    }
-
-    fn challenge(&mut self, mode: Mode, b64: &str) {
-        self.out.transmit(format!("334 {b64}\r\n"));
-        self.lines.set_max(MAX_AUTH_LINE);
-        self.mode = mode;
-    }
-
-    fn end_auth_exchange(&mut self) {
-        self.lines.set_max(MAX_COMMAND_LINE);
-        self.mode = Mode::Command;
-    }
-
-    fn on_auth_line(&mut self, ctx: &mut SmtpCtx<'_>, now: Instant, line: Line) {
-        let mode = std::mem::replace(&mut self.mode, Mode::Command);
-        self.end_auth_exchange();
-        let line = match line {
-            Line::Ok(l) => l,
-            Line::TooLong => {
-                return self.error(500, "5.5.6", "Authentication exchange line is too long")
-            }
-        };
-        if line == b"*" {
-            return self.error(501, "5.0.0", "Authentication cancelled");
-        }
-        match mode {
-            Mode::AuthPlain => self.check_plain(ctx, now, &line),
-            Mode::AuthLoginUser => self.on_login_user(&line),
-            Mode::AuthLoginPass(user) => match sasl::b64_decode(&line) {
-                Some(pw) => {
-                    let pw = String::from_utf8_lossy(&pw).into_owned();
-                    self.check_login(ctx, &user, &pw, None);
-                }
-                None => self.error(501, "5.5.2", "Cannot decode response"),
-            },
-            other => self.mode = other,
-        }
-    }
-
-    fn on_login_user(&mut self, b64: &[u8]) {
-        match sasl::b64_decode(b64) {
-            Some(user) if !user.is_empty() => {
-                let user = String::from_utf8_lossy(&user).into_owned();
-                self.challenge(Mode::AuthLoginPass(user), "UGFzc3dvcmQ6");
-            }
-            _ => self.error(501, "5.5.2", "Cannot decode response"),
-        }
-    }
-
-    fn check_plain(&mut self, ctx: &mut SmtpCtx<'_>, _now: Instant, b64: &[u8]) {
-        if sasl::b64_decode(b64).is_none() {
-            return self.error(501, "5.5.2", "Cannot decode response");
-        }
-        match sasl::decode_plain(b64) {
-            Some(c) => self.check_login(ctx, &c.authcid, &c.password, Some(&c.authzid)),
-            None => self.error(535, "5.7.8", "Authentication credentials invalid"),
-        }
-    }
-
-    fn check_login(
-        &mut self,
-        ctx: &mut SmtpCtx<'_>,
-        login: &str,
-        password: &str,
-        authzid: Option<&str>,
-    ) {
-        let host = self.host.to_ascii_lowercase();
-        let account = ctx.store.authenticate(login, password, &host);
-        // RFC 4616 §2: an authorization identity other than the user's own is refused.
-        let authz_ok = |addr: &str| match authzid {
-            None | Some("") => true,
-            Some(z) => z.eq_ignore_ascii_case(addr) || z.eq_ignore_ascii_case(login),
-        };
-        match account {
-            Some(addr) if authz_ok(&addr) => {
-                self.reply(235, "2.7.0", "Authentication successful");
-                self.out.event(SmtpEvent::Authenticated(addr.clone()));
-                self.user = Some(addr);
-            }
-            _ => self.error(535, "5.7.8", "Authentication credentials invalid"),
         }
     }
 }
