@@ -321,3 +321,28 @@ fn rules_are_kept_in_snapshots_and_bad_ones_are_refused() {
     assert!(e.to_string().contains("-ERR"), "{e}");
     assert_eq!(w.fault_rules().len(), 2, "nothing added");
 }
+
+#[test]
+fn transcript_lines_find_the_rule_that_answered_them() {
+    let (mut w, d) = world();
+    w.add_fault(EXAMPLES[6]).unwrap();
+    let mut p = Typed::open(&mut w, d.recipient_pc, "mx.corp.example", 110);
+    p.say(&mut w, "USER boss");
+    p.say(&mut w, "PASS boss");
+    p.say(&mut w, "RETR 1");
+    let lines = w.transcript(p.conn, true);
+    let marked: Vec<(String, Option<usize>)> = lines
+        .iter()
+        .filter_map(|l| {
+            w.gate_mark_for(p.conn, l)
+                .map(|m| (l.text.clone(), m.fault_rule()))
+        })
+        .collect();
+    assert_eq!(
+        marked,
+        vec![
+            ("RETR 1".to_string(), Some(1)),
+            ("-ERR [SYS/TEMP] Disk error".to_string(), Some(1))
+        ]
+    );
+}

@@ -1,8 +1,8 @@
 //! The world's side of fault rules and strict mode (issue 15): adding and removing rules,
 //! switching hosts between strict and lenient, and the marks the gates left per connection.
 
-use super::gate::GateMark;
-use super::{Service, World};
+use super::gate::{FaultAction, GateMark, GateMarkKind};
+use super::{mask_secret, Service, Speaker, TranscriptLine, World};
 use crate::fault::{parse_rule, DnsRecordKind, FaultOutcome, FaultRule, ReplyKind, RuleError};
 use crate::net::{ConnId, HostId};
 
@@ -98,6 +98,36 @@ impl World {
     /// (with the rule's number), delays, drops, and strict-mode findings, oldest first.
     pub fn gate_marks(&self, conn: ConnId) -> &[GateMark] {
         self.gate_marks.get(&conn).map_or(&[], Vec::as_slice)
+    }
+
+    /// The mark behind one transcript line of `conn`, for transcripts and terminals: for a
+    /// server line, the reply a fault rule or a strict refusal sent (same instant, same text);
+    /// for a client line, the mark about it (a rule that fired on it, or what a strict server
+    /// would have answered), the first one received after it was sent.
+    pub fn gate_mark_for(&self, conn: ConnId, line: &TranscriptLine) -> Option<&GateMark> {
+        let marks = self.gate_marks(conn);
+        match line.speaker {
+            Speaker::Server => marks.iter().find(|m| {
+                m.at == line.at
+                    && match &m.kind {
+                        GateMarkKind::Fault {
+                            action: FaultAction::Replied(text),
+                            ..
+                        } => *text == line.text,
+                        GateMarkKind::Strict { finding, refused } => {
+                            *refused && line.text.ends_with(finding.reply.as_str())
+                        }
+                        _ => false,
+                    }
+            }),
+            Speaker::Client => {
+                let masked = mask_secret(&line.text, false);
+                marks
+                    .iter()
+                    .find(|m| m.at >= line.at && (m.line == line.text || m.line == masked))
+            }
+            Speaker::Net => None,
+        }
     }
 
     pub(super) fn record_mark(&mut self, conn: ConnId, mark: GateMark) {

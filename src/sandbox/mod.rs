@@ -17,6 +17,7 @@ mod transcript;
 
 pub use default_world::{default_world, DefaultWorld};
 pub use endpoint::{Endpoint, EndpointState};
+pub use faults::AddRuleError;
 pub use gate::{FaultAction, GateMark, GateMarkKind};
 pub use service::Service;
 pub use strict::{StrictCheck, StrictFinding};
