@@ -233,3 +233,17 @@ fn dns_rules_hide_records() {
     assert_eq!(book.hides_dns("corp.example", DnsRecordKind::A), None);
     assert_eq!(book.hides_dns("isp.example", DnsRecordKind::Mx), None);
 }
+
+#[test]
+fn rules_print_back_to_text_that_parses_to_the_same_rule() {
+    for text in [
+        "H.Example.:25 x\tTO:<a b> =>\t452 a => b",
+        "h:25 X => 452 a after 3 per 60s after 2 per 5s",
+        "h:143 uid FETCH 1:* => BYE   going away",
+        "h:110 retr => -ERR x after 1 per 61m",
+        "h:25 greeting => drop after 1 per 3600000ms",
+    ] {
+        let rule = rule(text);
+        assert_eq!(parse_rule(&rule.text()), Ok(rule.clone()), "{text}");
+    }
+}

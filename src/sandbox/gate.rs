@@ -348,6 +348,9 @@ impl GatedSession {
                 return;
             }
         }
+        if env.faults.is_empty() {
+            return self.pass_line(env, now, mode, &line);
+        }
         let imap = self.proto == Proto::Imap;
         let text = String::from_utf8_lossy(body);
         let command = if imap {
