@@ -4,6 +4,7 @@
 pub mod annotate;
 pub mod explain;
 pub mod hint;
+pub mod hops;
 pub mod scenario;
 
 pub use explain::{explain_client_line, explain_server_line, Explanation, Protocol};

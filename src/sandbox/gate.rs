@@ -103,7 +103,11 @@ pub(crate) struct GatedSession {
     // SMTP tracking for the strict checks.
     pipelining: bool,
     smtputf8: bool,
-    last_command_at: Option<Instant>,
+    /// Input after the line being handled had already arrived (the client sent it before it
+    /// could see the reply).
+    more_input: bool,
+    /// That was so after the previous command line: this one is pipelined.
+    after_unanswered: bool,
     message: MessageSeen,
 }
 
@@ -141,7 +145,8 @@ impl GatedSession {
             done: false,
             pipelining: false,
             smtputf8: false,
-            last_command_at: None,
+            more_input: false,
+            after_unanswered: false,
             message: MessageSeen::default(),
         };
         let (host, port) = (env.host, env.port);
@@ -289,6 +294,7 @@ impl GatedSession {
                     bytes = &bytes[i + 1..];
                     let line = std::mem::take(&mut self.line);
                     self.line_mode = None;
+                    self.more_input = !bytes.is_empty() || env.input_waiting;
                     self.on_line(env, now, mode, line);
                 }
                 None => {
@@ -338,11 +344,8 @@ impl GatedSession {
             }
             return self.forward(env, now, &line);
         }
-        let pipelined =
-            self.proto == Proto::Smtp && !self.pipelining && self.last_command_at == Some(now);
-        if self.proto == Proto::Smtp {
-            self.last_command_at = Some(now);
-        }
+        let pipelined = self.proto == Proto::Smtp && !self.pipelining && self.after_unanswered;
+        self.after_unanswered = self.more_input;
         if let Some(f) = strict::check_command(self.proto, body, line.len(), bare_lf, pipelined) {
             if self.strict_refuses(env, now, body, f) {
                 return;

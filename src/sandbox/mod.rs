@@ -7,6 +7,7 @@ mod default_world;
 mod endpoint;
 mod faults;
 mod gate;
+pub mod journey;
 pub mod mail_client;
 mod relay_driver;
 mod server;
@@ -24,6 +25,7 @@ pub use strict::{StrictCheck, StrictFinding};
 pub use transcript::{mask_secret, ConnSummary, Speaker, TranscriptLine};
 
 use crate::fault::FaultBook;
+use crate::net::MxRecord;
 use crate::net::{ConnId, ConnectError, HostId, NetEvent, Network, Side};
 use crate::proto::smtp::PeerInfo;
 use crate::relay::RelayQueue;
@@ -53,19 +55,110 @@ pub struct HostInfo {
     pub label: String,
 }
 
-/// Something the UI may want to show.
+/// Something the UI may want to show: the hops of a message's journey, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorldEvent {
     /// A server session's protocol state changed (e.g. "Transaction").
     SessionState { conn: ConnId, state: String },
-    /// A host's SMTP server accepted a message into the relay queue.
-    Queued { id: String },
-    /// The relay delivered a message into a mailbox.
-    Delivered { id: String, rcpt: String },
-    /// The relay could not hand a message over and will retry.
-    Deferred { id: String, reason: String },
-    /// A message failed for good; a bounce went back to the sender (when it had one).
-    Bounced { id: String },
+    /// `host`'s SMTP server accepted a message into its relay queue as `id`.
+    Queued { id: String, host: String },
+    /// `host`'s relay asked the DNS where mail for `domain` goes (RFC 5321 §5.1): the MX
+    /// records, most preferred first; `implicit_mx` when there were none and the domain's own
+    /// A record stands in; both empty when there is nowhere to go.
+    MxLookup {
+        host: String,
+        domain: String,
+        answer: Vec<MxRecord>,
+        implicit_mx: bool,
+    },
+    /// The next hop (`to`) answered `reply` (250) to the message `from` relayed for `rcpts`.
+    Relayed {
+        id: String,
+        from: String,
+        to: String,
+        rcpts: Vec<String>,
+        reply: String,
+    },
+    /// Final delivery: `host` put queue entry `id` into `rcpt`'s `folder`.
+    Delivered {
+        id: String,
+        host: String,
+        rcpt: String,
+        folder: String,
+    },
+    /// `host` could not hand `id` over and will retry.
+    Deferred {
+        id: String,
+        host: String,
+        reason: String,
+    },
+    /// `id` failed for good on `host`; a bounce goes back to `sender` (when it has one).
+    Bounced {
+        id: String,
+        host: String,
+        sender: String,
+    },
+}
+
+impl WorldEvent {
+    /// One line for the event log, naming host, hop and reply
+    /// (`smtp.isp.example -> mx.corp.example: Q00001 relayed (250 2.0.0 Ok)`).
+    pub fn summary(&self) -> Option<String> {
+        Some(match self {
+            WorldEvent::SessionState { .. } => return None,
+            WorldEvent::Queued { id, host } => format!("{host}: {id} queued for relay"),
+            WorldEvent::MxLookup {
+                host,
+                domain,
+                answer,
+                implicit_mx,
+            } => format!(
+                "{host}: DNS {domain} MX? -> {}",
+                mx_answer_text(answer, *implicit_mx, domain)
+            ),
+            WorldEvent::Relayed {
+                id,
+                from,
+                to,
+                reply,
+                ..
+            } => format!("{from} -> {to}: {id} relayed ({reply})"),
+            WorldEvent::Delivered {
+                id,
+                host,
+                rcpt,
+                folder,
+            } => {
+                let user = rcpt.split('@').next().unwrap_or(rcpt);
+                format!("{host}: {id} delivered to {user}'s {folder}")
+            }
+            WorldEvent::Deferred { id, host, reason } => {
+                format!("{host}: {id} deferred, will retry ({reason})")
+            }
+            WorldEvent::Bounced { id, host, sender } if sender.is_empty() => {
+                format!("{host}: {id} failed for good (no sender to bounce to)")
+            }
+            WorldEvent::Bounced { id, host, sender } => {
+                format!("{host}: {id} failed for good, bounce sent to {sender}")
+            }
+        })
+    }
+}
+
+/// The answer of an MX lookup in words: `10 mx.corp.example`, `no MX, A record of corp.example`,
+/// `none`.
+pub fn mx_answer_text(answer: &[MxRecord], implicit_mx: bool, domain: &str) -> String {
+    if !answer.is_empty() {
+        let parts: Vec<String> = answer
+            .iter()
+            .map(|r| format!("{} {}", r.preference, r.exchange))
+            .collect();
+        parts.join(", ")
+    } else if implicit_mx {
+        format!("no MX, A record of {domain}")
+    } else {
+        "none".to_string()
+    }
 }
 
 struct ServerSlot {
@@ -236,6 +329,12 @@ impl World {
     /// A client endpoint, to change its settings (see [`Endpoint::inbox_limit`]).
     pub fn endpoint_mut(&mut self, conn: ConnId) -> Option<&mut Endpoint> {
         self.endpoints.get_mut(&conn)
+    }
+
+    /// Bytes a client endpoint sent that have reached its server's host but are still held
+    /// back by flow control (see `feed`): the server has not read them yet.
+    pub fn unfed_input(&self, conn: ConnId) -> usize {
+        self.held.get(&conn).map_or(0, |h| h.bytes.len())
     }
 
     /// Forgets a finished client endpoint.
@@ -510,6 +609,7 @@ impl World {
             port,
             strict,
             faults: &mut self.faults,
+            input_waiting: false,
         };
         let session = GatedSession::start(service, &mut env, now, self.next_session_id);
         if let Some(state) = session.initial_state() {
@@ -551,19 +651,22 @@ impl World {
             port: slot.port,
             strict,
             faults: &mut self.faults,
+            input_waiting: self.held.get(&conn).is_some_and(|h| !h.bytes.is_empty()),
         };
         f(&mut slot.session, &mut env, now);
         let mut outputs = Vec::new();
         while let Some(o) = slot.session.poll_output() {
             outputs.push(o);
         }
+        let host_name = slot.host_name.clone();
         for o in outputs {
             match o {
                 Output::Transmit(bytes) => {
                     self.net.send(now, conn, Side::Server, bytes);
                 }
                 Output::Event(Note::Queued(id)) => {
-                    self.events.push_back(WorldEvent::Queued { id });
+                    let host = host_name.clone();
+                    self.events.push_back(WorldEvent::Queued { id, host });
                 }
                 Output::Event(Note::Mark(mark)) => self.record_mark(conn, mark),
                 Output::Event(Note::DropLink) => {

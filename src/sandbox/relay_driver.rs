@@ -86,12 +86,30 @@ impl World {
             if self.store.domain_host(&domain) == Some(entry.host.as_str()) {
                 for r in &rcpts {
                     let outcome = self.deliver_locally(now, &entry, r);
+                    if outcome == Outcome::Delivered {
+                        self.events.push_back(WorldEvent::Delivered {
+                            id: id.to_string(),
+                            host: entry.host.clone(),
+                            rcpt: r.clone(),
+                            folder: "INBOX".into(),
+                        });
+                    }
                     self.note_outcome(id, r, &outcome);
                     self.queue.record(id, r, outcome);
                 }
                 continue;
             }
             let (exchangers, hidden_by) = self.exchangers_for(&domain);
+            let answer = match self.dns_hidden(&domain, crate::fault::DnsRecordKind::Mx) {
+                Some(_) => Vec::new(),
+                None => self.net.dns.mx(&domain).to_vec(),
+            };
+            self.events.push_back(WorldEvent::MxLookup {
+                host: entry.host.clone(),
+                domain: domain.clone(),
+                implicit_mx: answer.is_empty() && !exchangers.is_empty(),
+                answer,
+            });
             if exchangers.is_empty() {
                 let why = match hidden_by {
                     Some(n) => format!(" (record hidden by fault rule {n})"),
@@ -176,17 +194,19 @@ impl World {
         }
     }
 
-    fn note_outcome(&mut self, id: &str, rcpt: &str, outcome: &Outcome) {
-        match outcome {
-            Outcome::Delivered => self.events.push_back(WorldEvent::Delivered {
+    /// Tells the UI of a deferral (deliveries and relays are told where they happen).
+    fn note_outcome(&mut self, id: &str, _rcpt: &str, outcome: &Outcome) {
+        if let Outcome::Temporary(reason) = outcome {
+            let host = self
+                .queue
+                .entry(id)
+                .map(|e| e.host.clone())
+                .unwrap_or_default();
+            self.events.push_back(WorldEvent::Deferred {
                 id: id.to_string(),
-                rcpt: rcpt.to_string(),
-            }),
-            Outcome::Temporary(reason) => self.events.push_back(WorldEvent::Deferred {
-                id: id.to_string(),
+                host,
                 reason: reason.clone(),
-            }),
-            Outcome::Permanent(_) => {}
+            });
         }
     }
 
@@ -204,6 +224,8 @@ impl World {
         }
         self.events.push_back(WorldEvent::Bounced {
             id: done.id.clone(),
+            host: done.host.clone(),
+            sender: done.mail_from.clone(),
         });
         let bounce_id = format!("{}-B", done.id);
         if let Some(raw) = bounce_message(&done, &done.host, self.clock.unix(now), &bounce_id) {
@@ -282,11 +304,33 @@ impl World {
                 Output::Event(ClientEvent::Done(outcome)) => {
                     let (entry, rcpts) = (r.entry.clone(), std::mem::take(&mut r.rcpts));
                     let note = self.fault_note(conn);
+                    self.note_relayed(conn, &entry, &outcome);
                     self.apply_outcome(&entry, &rcpts, outcome, note.as_deref());
                     self.settle(now, &entry);
                 }
             }
         }
+    }
+
+    /// Tells the UI that the next hop took the message (its `250`), naming both hosts.
+    fn note_relayed(&mut self, conn: ConnId, entry: &str, outcome: &ClientOutcome) {
+        let ClientOutcome::Sent {
+            accepted, reply, ..
+        } = outcome
+        else {
+            return;
+        };
+        let Some(link) = self.net.connection(conn) else {
+            return;
+        };
+        let (from, to) = (link.client, link.server);
+        self.events.push_back(WorldEvent::Relayed {
+            id: entry.to_string(),
+            from: self.net.host_name(from).to_string(),
+            to: self.net.host_name(to).to_string(),
+            rcpts: accepted.clone(),
+            reply: reply_text(reply),
+        });
     }
 
     fn apply_outcome(

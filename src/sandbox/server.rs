@@ -26,6 +26,8 @@ pub(crate) struct Env<'a> {
     pub strict: bool,
     /// The world's fault rules and the state of their rates.
     pub faults: &'a mut FaultBook,
+    /// More client input has arrived than the session was handed (flow control holds it).
+    pub input_waiting: bool,
 }
 
 impl Env<'_> {

@@ -20,8 +20,9 @@ pub enum StrictCheck {
     /// A header field with 8-bit bytes in a transaction without SMTPUTF8 (RFC 6531 §3.2,
     /// RFC 5322 §2.2).
     EightBitHeader,
-    /// A command sent before the previous reply while PIPELINING was not offered (a HELO
-    /// session, RFC 2920 §3.1; RFC 5321 §4.3.1).
+    /// A command sent before the previous reply (it had arrived when the previous command was
+    /// handled) while PIPELINING was not offered (a HELO session, RFC 2920 §3.1; RFC 5321
+    /// §4.3.1).
     Pipelining,
     /// POP3 arguments separated by more than a single space (RFC 1939 §3).
     ExtraSpaces,

@@ -5,7 +5,7 @@
 //! APPEND import), the message with its HTML part in a sandboxed frame, attachments, the raw
 //! source and the MIME tree, and `.eml`/mbox export.
 
-use super::app::Ctx;
+use super::context::Ctx;
 use super::dom;
 use crate::message::{self, Part};
 use crate::net::HostId;

@@ -2,8 +2,8 @@
 //! (next attempt, last error), buttons to take it down or bring it up and to cut links, and
 //! for mail servers the fault-rule editor and the strict/lenient switch (issue 15).
 
-use super::app::Ctx;
-use super::clock::{fmt_span, fmt_time, step_world};
+use super::context::Ctx;
+use super::runtime::{fmt_span, fmt_time, step_world};
 use crate::relay::RcptState;
 use leptos::prelude::*;
 
@@ -139,6 +139,7 @@ pub fn HostPanel() -> impl IntoView {
                 let toggle_up = move |_| {
                     let since = ctx.with(|w| w.now());
                     ctx.world.update_value(|w| w.set_host_up(id, !up));
+                    ctx.touch();
                     step_world(ctx, since);
                 };
                 view! {
@@ -172,6 +173,7 @@ pub fn HostPanel() -> impl IntoView {
                                         let flip = move |_| {
                                             let since = ctx.with(|w| w.now());
                                             ctx.world.update_value(|w| { let now = w.now(); w.net.set_link_cut(now, id, other, !cut) });
+                                            ctx.touch();
                                             step_world(ctx, since);
                                         };
                                         view! {

@@ -2,8 +2,8 @@
 //! `host port`, then type lines; Enter sends the line with CRLF. Several terminals in tabs, a
 //! live protocol-state badge, history on the arrow keys and a base64 helper for AUTH PLAIN.
 
-use super::app::Ctx;
-use super::clock::step_world;
+use super::context::Ctx;
+use super::runtime::step_world;
 use super::tour::diagram::StateDiagram;
 use crate::learn::annotate::explain_output;
 use crate::net::{ConnId, HostId};
@@ -368,6 +368,16 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         let len = history.with_value(Vec::len);
         let pos = hist_pos.get_value();
         let new = match ev.key().as_str() {
+            // Escape leaves the input: no keyboard trap (WCAG 2.1.2), also inside an embed.
+            "Escape" => {
+                if let Some(el) = ev
+                    .target()
+                    .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
+                {
+                    let _ = el.blur();
+                }
+                return;
+            }
             "ArrowUp" if pos > 0 => pos - 1,
             "ArrowDown" if pos < len => pos + 1,
             _ => return,

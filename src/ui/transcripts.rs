@@ -2,9 +2,9 @@
 //! timestamps (secrets masked), copy and download as .txt; and a sequence diagram of the
 //! chosen connections: a column per host, an arrow per line in time order.
 
-use super::app::Ctx;
-use super::clock::fmt_time;
+use super::context::Ctx;
 use super::dom;
+use super::runtime::fmt_time;
 use crate::net::{ConnId, HostId};
 use crate::sandbox::{ConnSummary, Speaker, TranscriptLine};
 use leptos::prelude::*;

@@ -10,10 +10,10 @@ import unittest
 from bridge import BINARY, Bridge, build, read_until
 
 FULL = "mx.corp.example:25 RCPT TO:<*@corp.example> => 452 4.2.2 Mailbox full"
-AUTH = "smtp.isp.example:587 AUTH => 535 5.7.8 Authentication credentials invalid"
+AUTH = "mx.corp.example:587 AUTH => 535 5.7.8 Authentication credentials invalid"
 RETR = "mx.corp.example:110 RETR => -ERR [SYS/TEMP] Disk error"
 FETCH = "mx.corp.example:143 FETCH => NO [UNAVAILABLE] Try later"
-MESSAGE = "From: smith@isp.example\r\nTo: boss@corp.example\r\nSubject: hi\r\n\r\nhello\r\n"
+MESSAGE = "From: alice@corp.example\r\nTo: boss@corp.example\r\nSubject: hi\r\n\r\nhello\r\n"
 
 
 class FaultRules(unittest.TestCase):
@@ -21,12 +21,12 @@ class FaultRules(unittest.TestCase):
         with Bridge("--fault", FULL, "--fault", AUTH) as b:
             with smtplib.SMTP(*b.addr("smtp"), timeout=10) as s:
                 with self.assertRaises(smtplib.SMTPRecipientsRefused) as cm:
-                    s.sendmail("smith@isp.example", ["boss@corp.example"], MESSAGE)
+                    s.sendmail("alice@corp.example", ["boss@corp.example"], MESSAGE)
                 code, text = cm.exception.recipients["boss@corp.example"]
                 self.assertEqual((code, text), (452, b"4.2.2 Mailbox full"))
             with smtplib.SMTP(*b.addr("submission"), timeout=10) as s:
                 with self.assertRaises(smtplib.SMTPAuthenticationError) as cm:
-                    s.login("smith@isp.example", "smith")
+                    s.login("alice@corp.example", "alice")
                 self.assertEqual(cm.exception.smtp_code, 535)
             self.assertTrue(b.alive())
 
@@ -79,8 +79,8 @@ class StrictMode(unittest.TestCase):
             )
             # Real clients speak correctly: strict servers take their mail.
             with smtplib.SMTP(*b.addr("submission"), timeout=10) as s:
-                s.login("smith@isp.example", "smith")
-                refused = s.sendmail("smith@isp.example", ["boss@corp.example"], MESSAGE)
+                s.login("alice@corp.example", "alice")
+                refused = s.sendmail("alice@corp.example", ["boss@corp.example"], MESSAGE)
                 self.assertEqual(refused, {})
         with Bridge() as b:
             self.assertEqual(bare_lf_reply(b.addr("smtp")), b"250 2.0.0 Ok\r\n")
