@@ -250,7 +250,10 @@ fn FaultEditor(id: crate::net::HostId, host: String) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<(String, Option<usize>)>);
-    let changed = move || ctx.tick.update(|t| *t += 1);
+    let changed = move || {
+        ctx.touch();
+        ctx.tick.update(|t| *t += 1);
+    };
     let examples: Vec<&'static str> = crate::fault::EXAMPLES
         .iter()
         .copied()
