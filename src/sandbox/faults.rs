@@ -7,8 +7,8 @@ use crate::fault::{parse_rule, DnsRecordKind, FaultOutcome, FaultRule, ReplyKind
 use crate::net::{ConnId, HostId};
 
 /// Most marks kept per connection, and connections with marks kept.
-const MAX_MARKS_PER_CONN: usize = 1000;
-const MAX_CONNS_WITH_MARKS: usize = 10_000;
+const MAX_MARKS_PER_CONN: usize = 64;
+const MAX_CONNS_WITH_MARKS: usize = 1000;
 
 /// Why a rule was not added.
 #[derive(Debug, Clone, PartialEq, Eq)]
