@@ -895,7 +895,7 @@ impl Sim {
                 PopStage::Quit if ok => {
                     if line.contains("signing off") && !p.listing.is_empty() {
                         self.stats.pop3_quits += 1;
-                        if self.w.session_state(conn) != Some("POP3 Update") {
+                        if self.w.session_state(conn).map(|s| s.label()) != Some("POP3 Update") {
                             return fail(
                                 format!("QUIT answered +OK but the session never reached UPDATE: {line}"),
                                 vec![conn],
@@ -1133,7 +1133,7 @@ impl Sim {
             // The client sent QUIT and the server entered UPDATE on that connection.
             let quit_done = |m: &&Marked| {
                 self.quit_sent.contains(&m.conn)
-                    && self.w.session_state(m.conn) == Some("POP3 Update")
+                    && self.w.session_state(m.conn).map(|s| s.label()) == Some("POP3 Update")
             };
             let by = candidates
                 .clone()

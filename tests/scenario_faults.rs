@@ -284,7 +284,7 @@ fn the_same_world_and_rules_give_the_same_transcript() {
         let mut out = String::new();
         for c in w.connections_seen() {
             for l in w.transcript(c.conn, true) {
-                out.push_str(&format!("{:?} {:?} {}\n", l.at, l.speaker, l.text));
+                out.push_str(&format!("{:?} {:?} {}\n", l.at, l.speaker, l.text()));
             }
             out.push_str(&format!("{:?}\n", w.gate_marks(c.conn)));
         }
@@ -335,7 +335,7 @@ fn transcript_lines_find_the_rule_that_answered_them() {
         .iter()
         .filter_map(|l| {
             w.gate_mark_for(p.conn, l)
-                .map(|m| (l.text.clone(), m.fault_rule()))
+                .map(|m| (l.text().into_owned(), m.fault_rule()))
         })
         .collect();
     assert_eq!(
@@ -345,4 +345,34 @@ fn transcript_lines_find_the_rule_that_answered_them() {
             ("-ERR [SYS/TEMP] Disk error".to_string(), Some(1))
         ]
     );
+}
+
+/// Lines a rule answered are never read by the session, whose secret marks count only what it
+/// read: the gate moves the marks on, so passwords typed later stay masked.
+#[test]
+fn passwords_stay_masked_after_lines_a_rule_answered() {
+    let (mut w, d) = world();
+    w.add_fault("smtp.isp.example:587 NOOP => 250 2.0.0 Ok (by the rule)")
+        .unwrap();
+    w.add_fault("mx.corp.example:143 LOGIN => NO [UNAVAILABLE] Try later")
+        .unwrap();
+    let mut s = Typed::open(&mut w, d.sender_pc, "smtp.isp.example", 587);
+    s.say(&mut w, "EHLO pc.home.example");
+    // A long line, so that marks not moved on would name earlier lines.
+    let noop = format!("NOOP {}", "x".repeat(100));
+    assert_eq!(s.say(&mut w, &noop), "250 2.0.0 Ok (by the rule)\r\n");
+    assert!(s.say(&mut w, "AUTH LOGIN").starts_with("334"));
+    s.say(&mut w, "c21pdGhAaXNwLmV4YW1wbGU=");
+    assert!(s.say(&mut w, "c21pdGg=").starts_with("235"), "logged in");
+    let text = w.transcript_text(s.conn, true);
+    assert!(!text.contains("c21pdGg="), "{text}");
+    assert!(!text.contains("c21pdGhAaXNwLmV4YW1wbGU="), "{text}");
+    let mut i = Typed::open(&mut w, d.recipient_pc, "mx.corp.example", 143);
+    let r = i.raw(&mut w, b"a1 LOGIN boss {6+}\r\nsecret\r\na2 NOOP\r\n");
+    assert!(
+        r.starts_with("a1 NO [UNAVAILABLE]") && r.contains("a2 OK"),
+        "{r}"
+    );
+    let text = w.transcript_text(i.conn, true);
+    assert!(!text.contains("secret"), "{text}");
 }

@@ -381,7 +381,7 @@ fn connection(world: &World, id: ConnId) -> ApiResponse {
                 Speaker::Server => "server",
                 Speaker::Net => "net",
             };
-            json!({ "at_ms": l.at.as_millis(), "speaker": speaker, "text": l.text })
+            json!({ "at_ms": l.at.as_millis(), "speaker": speaker, "text": l.text() })
         })
         .collect();
     v["transcript"] = Value::from(lines);

@@ -222,16 +222,139 @@ fn smtp_extension(line: &str) -> Option<Explanation> {
         .map(|(_, e)| e.clone())
 }
 
+/// The response code of a status response's text (`[IN-USE] locked` gives `[IN-USE]`): only
+/// there does a bracket mean a code (RFC 2449 §8 for POP3, RFC 3501 §7.1 for IMAP), never
+/// inside data such as a FETCH'd subject.
+fn response_code(text: &str) -> Option<&str> {
+    let text = text.trim_start();
+    if !text.starts_with('[') {
+        return None;
+    }
+    text.find(']').map(|i| &text[..=i])
+}
+
+/// Finds a code's explanation: a table key names the code (`[UIDNEXT`) or the whole of it
+/// (`[READ-WRITE]`).
+fn code_meaning(table: &[(&str, Explanation)], code: &str) -> Option<Explanation> {
+    table
+        .iter()
+        .find(|(key, _)| {
+            code.strip_prefix(key)
+                .is_some_and(|rest| key.ends_with(']') || rest.starts_with([' ', ']']))
+        })
+        .map(|(_, e)| e.clone())
+}
+
+/// A server line parsed as far as explaining it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ServerLine<'a> {
+    /// `250-...` / `250 ...`: the code, whether more lines follow, the text.
+    Smtp {
+        code: u16,
+        more: bool,
+    },
+    /// POP3 `+OK` / `-ERR` with the text after it.
+    Pop3Status {
+        ok: bool,
+        text: &'a str,
+    },
+    /// POP3 `.` ending a multi-line reply.
+    Pop3End,
+    /// A continuation request: POP3/SMTP-AUTH `+ ...`, IMAP `+ ...`.
+    Continuation,
+    /// IMAP `*` or `tag` followed by OK/NO/BAD/BYE/PREAUTH and its text.
+    ImapStatus {
+        tagged: bool,
+        status: &'a str,
+        text: &'a str,
+    },
+    /// IMAP untagged data: `* 3 EXISTS`, `* FLAGS (...)`: its keyword.
+    ImapData {
+        keyword: &'a str,
+    },
+    Other,
+}
+
+impl<'a> ServerLine<'a> {
+    fn parse(proto: Protocol, line: &'a str) -> ServerLine<'a> {
+        match proto {
+            Protocol::Smtp => {
+                let code = line.get(..3).and_then(|c| c.parse::<u16>().ok());
+                let sep = line.as_bytes().get(3).copied();
+                match code {
+                    Some(code) if matches!(sep, None | Some(b' ') | Some(b'-')) => {
+                        ServerLine::Smtp {
+                            code,
+                            more: sep == Some(b'-'),
+                        }
+                    }
+                    _ => ServerLine::Other,
+                }
+            }
+            Protocol::Pop3 => {
+                if line == "." {
+                    ServerLine::Pop3End
+                } else if let Some(text) = status_text(line, "+OK") {
+                    ServerLine::Pop3Status { ok: true, text }
+                } else if let Some(text) = status_text(line, "-ERR") {
+                    ServerLine::Pop3Status { ok: false, text }
+                } else if line.starts_with('+') {
+                    ServerLine::Continuation
+                } else {
+                    ServerLine::Other
+                }
+            }
+            Protocol::Imap => {
+                if line.starts_with('+') {
+                    return ServerLine::Continuation;
+                }
+                let mut parts = line.splitn(3, ' ');
+                let (Some(tag), Some(word)) = (parts.next(), parts.next()) else {
+                    return ServerLine::Other;
+                };
+                let rest = parts.next().unwrap_or("");
+                let is_status = |w: &str| {
+                    ["OK", "NO", "BAD", "BYE", "PREAUTH"]
+                        .iter()
+                        .any(|s| w.eq_ignore_ascii_case(s))
+                };
+                if is_status(word) {
+                    return ServerLine::ImapStatus {
+                        tagged: tag != "*",
+                        status: word,
+                        text: rest,
+                    };
+                }
+                if tag != "*" {
+                    return ServerLine::Other;
+                }
+                // `* 3 EXISTS`: the keyword follows the number.
+                let keyword = if word.parse::<u32>().is_ok() {
+                    rest.split(' ').next().unwrap_or("")
+                } else {
+                    word
+                };
+                ServerLine::ImapData { keyword }
+            }
+        }
+    }
+}
+
+/// The text after a POP3 status indicator, when the line starts with it as a word.
+fn status_text<'a>(line: &'a str, status: &str) -> Option<&'a str> {
+    let rest = line.strip_prefix(status)?;
+    (rest.is_empty() || rest.starts_with(' ')).then(|| rest.trim_start())
+}
+
 /// Explains a line the server sent.
 pub fn explain_server_line(proto: Protocol, line: &str) -> Option<Explanation> {
-    match proto {
-        Protocol::Smtp => {
+    match ServerLine::parse(proto, line) {
+        ServerLine::Smtp { code, more } => {
             if let Some(e) = smtp_extension(line) {
                 return Some(e);
             }
-            let code: u16 = line.get(..3)?.parse().ok()?;
             // A continuation line (`250-...`) is part of the reply its last line explains.
-            if line.as_bytes().get(3) == Some(&b'-') {
+            if more {
                 return None;
             }
             let base = SMTP_CODES
@@ -239,84 +362,83 @@ pub fn explain_server_line(proto: Protocol, line: &str) -> Option<Explanation> {
                 .find(|(c, _)| *c == code)
                 .map(|(_, e)| e.clone());
             base.or_else(|| {
-                Some(match line.as_bytes()[0] {
-                    b'2' => ex("Positive completion.", "RFC 5321 §4.2.1"),
-                    b'3' => ex("Positive intermediate: send more.", "RFC 5321 §4.2.1"),
-                    b'4' => ex("Transient failure: try again later.", "RFC 5321 §4.2.1"),
+                Some(match code / 100 {
+                    2 => ex("Positive completion.", "RFC 5321 §4.2.1"),
+                    3 => ex("Positive intermediate: send more.", "RFC 5321 §4.2.1"),
+                    4 => ex("Transient failure: try again later.", "RFC 5321 §4.2.1"),
                     _ => ex("Permanent failure: do not repeat as is.", "RFC 5321 §4.2.1"),
                 })
             })
         }
-        Protocol::Pop3 => {
-            if let Some((_, e)) = POP3_CODES.iter().find(|(c, _)| line.contains(c)) {
-                return Some(e.clone());
+        ServerLine::Pop3Status { ok, text } => {
+            if let Some(e) = response_code(text).and_then(|c| code_meaning(POP3_CODES, c)) {
+                return Some(e);
             }
-            if line.starts_with("+OK") {
-                Some(ex("Positive status: the command worked.", "RFC 1939 §3"))
-            } else if line.starts_with("-ERR") {
-                Some(ex(
+            Some(if ok {
+                ex("Positive status: the command worked.", "RFC 1939 §3")
+            } else {
+                ex(
                     "Negative status: the command failed (the text says why).",
                     "RFC 1939 §3",
-                ))
-            } else if line == "." {
-                Some(ex(
-                    "End of a multi-line reply (lines starting with a dot are doubled).",
-                    "RFC 1939 §3",
-                ))
-            } else if line.starts_with('+') {
-                Some(ex(
-                    "Continuation: send the next piece of the SASL exchange.",
-                    "RFC 5034 §4",
-                ))
-            } else {
-                None
-            }
+                )
+            })
         }
-        Protocol::Imap => {
-            if let Some((_, e)) = IMAP_CODES.iter().find(|(c, _)| line.contains(c)) {
-                return Some(e.clone());
+        ServerLine::Pop3End => Some(ex(
+            "End of a multi-line reply (lines starting with a dot are doubled).",
+            "RFC 1939 §3",
+        )),
+        ServerLine::Continuation => Some(match proto {
+            Protocol::Imap => ex(
+                "Continuation request: the server is ready for the rest (a literal, IDLE, SASL).",
+                "RFC 3501 §7.5",
+            ),
+            _ => ex(
+                "Continuation: send the next piece of the SASL exchange.",
+                "RFC 5034 §4",
+            ),
+        }),
+        ServerLine::ImapStatus {
+            tagged,
+            status,
+            text,
+        } => {
+            if let Some(e) = response_code(text).and_then(|c| code_meaning(IMAP_CODES, c)) {
+                return Some(e);
             }
-            let words: Vec<&str> = line.split_whitespace().collect();
-            if line.starts_with("+") {
-                return Some(ex("Continuation request: the server is ready for the rest (a literal, IDLE, SASL).", "RFC 3501 §7.5"));
-            }
-            if words.first() == Some(&"*") {
-                let key = if words.get(1).is_some_and(|w| w.parse::<u32>().is_ok()) {
-                    words.get(2)
-                } else {
-                    words.get(1)
-                };
-                let key = key.map(|k| k.to_ascii_uppercase()).unwrap_or_default();
-                if key == "OK" {
-                    return Some(ex(
-                        "Untagged OK: information (or the greeting).",
-                        "RFC 3501 §7.1.1",
-                    ));
-                }
-                if key == "PREAUTH" {
-                    return Some(ex("Already authenticated.", "RFC 3501 §7.1.4"));
-                }
-                return IMAP_UNTAGGED
+            let status = status.to_ascii_uppercase();
+            match (tagged, status.as_str()) {
+                (false, "OK") => Some(ex(
+                    "Untagged OK: information (or the greeting).",
+                    "RFC 3501 §7.1.1",
+                )),
+                (false, "PREAUTH") => Some(ex("Already authenticated.", "RFC 3501 §7.1.4")),
+                (false, key) => IMAP_UNTAGGED
                     .iter()
                     .find(|(k, _)| *k == key)
-                    .map(|(_, e)| e.clone());
-            }
-            match words.get(1).map(|w| w.to_ascii_uppercase()).as_deref() {
-                Some("OK") => Some(ex(
+                    .map(|(_, e)| e.clone()),
+                (true, "OK") => Some(ex(
                     "Tagged OK: the command with this tag completed.",
                     "RFC 3501 §7.1.1",
                 )),
-                Some("NO") => Some(ex(
+                (true, "NO") => Some(ex(
                     "Tagged NO: the command was understood but failed.",
                     "RFC 3501 §7.1.2",
                 )),
-                Some("BAD") => Some(ex(
+                (true, "BAD") => Some(ex(
                     "Tagged BAD: a protocol or syntax error in the command; the text says what.",
                     "RFC 3501 §7.1.3",
                 )),
-                _ => None,
+                (true, _) => None,
             }
         }
+        ServerLine::ImapData { keyword } => {
+            let key = keyword.to_ascii_uppercase();
+            IMAP_UNTAGGED
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, e)| e.clone())
+        }
+        ServerLine::Other => None,
     }
 }
 
@@ -666,6 +788,32 @@ mod tests {
             .rfc
             .contains("2920"));
         assert!(explain_server_line(Protocol::Smtp, "250-mx.corp.example Hello x").is_none());
+    }
+
+    /// Regression: a response code counts only where the RFC puts it, after a status word;
+    /// a FETCH'd subject holding "[ALERT]" is message data, not an alert.
+    #[test]
+    fn a_bracket_inside_data_is_not_a_response_code() {
+        let fetch = explain_server_line(
+            Protocol::Imap,
+            "* 1 FETCH (ENVELOPE (NIL \"[ALERT] read me\" NIL))",
+        )
+        .unwrap();
+        assert!(fetch.rfc.contains("7.4.2"), "{fetch:?}");
+        let alert = explain_server_line(Protocol::Imap, "* OK [ALERT] disk full").unwrap();
+        assert_eq!(alert.text, "A message the user must see.");
+        assert!(explain_server_line(Protocol::Imap, "a1 NO [ALERT] x")
+            .unwrap()
+            .text
+            .contains("must see"));
+        let pop = explain_server_line(Protocol::Pop3, "+OK 2 messages [IN-USE]").unwrap();
+        assert!(pop.text.starts_with("Positive status"), "{pop:?}");
+        assert!(
+            explain_server_line(Protocol::Imap, "a1 OK [READ-WRITE] done")
+                .unwrap()
+                .text
+                .contains("read-write")
+        );
     }
 
     #[test]

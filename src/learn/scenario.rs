@@ -6,8 +6,9 @@
 //! deterministic).
 
 use crate::net::ConnId;
-use crate::sandbox::{default_world, World};
-use crate::time::Duration;
+use crate::sandbox::{default_world, Speaker, TranscriptLine, World};
+use crate::time::{Duration, Instant};
+use crate::wire::assemble::LineAssembler;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -124,10 +125,28 @@ pub struct Term {
     pub port: u16,
     /// The host it connected to.
     pub target: String,
-    /// Everything shown so far: `C: ` and `S: ` prefixed lines.
-    pub output: String,
+    /// Everything shown so far, line by line.
+    pub output: Vec<TranscriptLine>,
+    /// The server's reply lines, reassembled across reads.
+    received: LineAssembler,
     /// Received during the current step.
     step_output: String,
+}
+
+impl Term {
+    fn note(&mut self, at: Instant, text: String) {
+        let line = TranscriptLine::new(at, self.conn, Speaker::Net, text.into_bytes());
+        self.output.push(line);
+    }
+
+    /// Bytes the server sent, as they arrived: a reply split over two reads is one line.
+    fn receive(&mut self, at: Instant, bytes: &[u8]) {
+        let (conn, output) = (self.conn, &mut self.output);
+        self.received.push(bytes, |l| {
+            output.push(TranscriptLine::new(at, conn, Speaker::Server, l.bytes));
+        });
+        self.step_output.push_str(&String::from_utf8_lossy(bytes));
+    }
 }
 
 /// A scenario being played. The world it plays on is the caller's (the page's sandbox world,
@@ -176,17 +195,12 @@ impl Run {
 
     /// Takes what the terminals' connections received (the page calls it as time runs too).
     pub fn collect(&mut self, world: &mut World) {
+        let now = world.now();
         for term in self.terms.values_mut() {
             if let Some(conn) = term.conn {
                 let got = world.take_received(conn);
                 if !got.is_empty() {
-                    let text = String::from_utf8_lossy(&got).to_string();
-                    for line in text.lines() {
-                        term.output.push_str("S: ");
-                        term.output.push_str(line);
-                        term.output.push('\n');
-                    }
-                    term.step_output.push_str(&text);
+                    term.receive(now, &got);
                 }
             }
         }
@@ -208,14 +222,15 @@ impl Run {
                 port,
             } => {
                 let from = Self::host(world, from)?;
+                let now = world.now();
                 let t = self.terms.entry(term.clone()).or_default();
                 t.port = *port;
                 t.target = to.clone();
-                t.output.push_str(&format!("-- connect {to} {port}\n"));
+                t.note(now, format!("connect {to} {port}"));
                 match world.connect(from, to, *port) {
                     Ok(c) => t.conn = Some(c),
                     Err(e) => {
-                        t.output.push_str(&format!("-- {e}\n"));
+                        t.note(now, e.to_string());
                         t.step_output.push_str(&e.to_string());
                     }
                 }
@@ -226,7 +241,13 @@ impl Run {
                     .terms
                     .get_mut(term)
                     .ok_or_else(|| format!("no terminal {term}"))?;
-                t.output.push_str(&format!("C: {line}\n"));
+                let typed = TranscriptLine::new(
+                    world.now(),
+                    t.conn,
+                    Speaker::Client,
+                    line.as_bytes().to_vec(),
+                );
+                t.output.push(typed);
                 let conn = t
                     .conn
                     .ok_or_else(|| format!("terminal {term} is not connected"))?;
@@ -315,7 +336,7 @@ impl Run {
                     .get(term)
                     .and_then(|t| t.conn)
                     .and_then(|c| world.session_state(c))
-                    .unwrap_or("");
+                    .map_or("", |s| s.label());
                 (got == state).then_some(()).ok_or_else(|| {
                     format!("terminal {term} is in state {got:?}, expected {state:?}")
                 })
@@ -457,6 +478,21 @@ mod tests {
         run.back(&mut world);
         assert_eq!(run.done, 1);
         assert_eq!(world.snapshot_json(), after_one);
+    }
+
+    /// Regression: a reply that arrived in two reads was shown as two lines.
+    #[test]
+    fn a_reply_split_over_two_reads_is_one_line() {
+        let mut term = Term::default();
+        term.receive(Instant::ZERO, b"+OK POP3 ser");
+        term.receive(Instant::ZERO, b"ver ready\r\n+OK");
+        term.receive(Instant::ZERO, b" bye\r\n");
+        let lines: Vec<String> = term.output.iter().map(|l| l.text().into()).collect();
+        assert_eq!(lines, ["+OK POP3 server ready", "+OK bye"]);
+        assert!(term.output.iter().all(|l| l.speaker == Speaker::Server));
+        assert!(term
+            .step_output
+            .contains("+OK POP3 server ready\r\n+OK bye"));
     }
 
     #[test]

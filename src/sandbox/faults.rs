@@ -113,18 +113,19 @@ impl World {
                         GateMarkKind::Fault {
                             action: FaultAction::Replied(text),
                             ..
-                        } => *text == line.text,
+                        } => *text == line.text(),
                         GateMarkKind::Strict { finding, refused } => {
-                            *refused && line.text.ends_with(finding.reply.as_str())
+                            *refused && line.text().ends_with(finding.reply.as_str())
                         }
                         _ => false,
                     }
             }),
             Speaker::Client => {
-                let masked = mask_secret(&line.text, false);
+                let text = line.text();
+                let masked = mask_secret(&text, false);
                 marks
                     .iter()
-                    .find(|m| m.at >= line.at && (m.line == line.text || m.line == masked))
+                    .find(|m| m.at >= line.at && (m.line == text || m.line == masked))
             }
             Speaker::Net => None,
         }

@@ -14,6 +14,7 @@ use super::Service;
 use crate::fault::{command_hits, FaultOutcome, Fired, ReplyKind, Trigger};
 use crate::proto::imap::frame::{literal_announcement, tag_of};
 use crate::session::Output;
+use crate::session::SecretInput;
 use crate::time::{Duration, Instant};
 use std::collections::VecDeque;
 
@@ -108,6 +109,12 @@ pub(crate) struct GatedSession {
     more_input: bool,
     /// That was so after the previous command line: this one is pipelined.
     after_unanswered: bool,
+    /// Client bytes the gate kept from the session (lines it answered or refused, swallowed
+    /// literals): the session's secret marks count only what it read, so they are moved on by
+    /// this much to name bytes of the connection's stream.
+    withheld: u64,
+    /// Client bytes handed to the session.
+    forwarded: u64,
     message: MessageSeen,
 }
 
@@ -147,6 +154,8 @@ impl GatedSession {
             smtputf8: false,
             more_input: false,
             after_unanswered: false,
+            withheld: 0,
+            forwarded: 0,
             message: MessageSeen::default(),
         };
         let (host, port) = (env.host, env.port);
@@ -168,7 +177,7 @@ impl GatedSession {
         self.inner.is_store_watcher()
     }
 
-    pub fn initial_state(&self) -> Option<&'static str> {
+    pub fn initial_state(&self) -> Option<crate::proto::ProtocolState> {
         self.inner.initial_state()
     }
 
@@ -212,14 +221,25 @@ impl GatedSession {
     /// Moves the session's output behind what the gate already queued.
     fn pull(&mut self) {
         while let Some(o) = self.inner.poll_output() {
-            if self.done && matches!(o, Output::Transmit(_)) {
-                continue;
-            }
+            let o = match o {
+                Output::Transmit(_) if self.done => continue,
+                Output::Event(Note::Secret(mut secret)) => {
+                    secret.end += self.withheld;
+                    Output::Event(Note::Secret(secret))
+                }
+                other => other,
+            };
             self.out.push_back(o);
         }
     }
 
+    /// Bytes of the stream the session will never read.
+    fn withhold(&mut self, n: usize) {
+        self.withheld += n as u64;
+    }
+
     fn forward(&mut self, env: &mut Env<'_>, now: Instant, bytes: &[u8]) {
+        self.forwarded += bytes.len() as u64;
         self.inner.handle_input(env, now, bytes);
         if !self.output_held {
             self.pull();
@@ -240,8 +260,14 @@ impl GatedSession {
                 Swallow::Literal(left) => {
                     let n = bytes.len().min(usize::try_from(left).unwrap_or(usize::MAX));
                     bytes = &bytes[n..];
+                    self.withhold(n);
                     let left = left - n as u64;
                     self.swallow = if left == 0 {
+                        // The literal may be a password (an answered LOGIN): mask its line.
+                        self.out.push_back(Output::Event(Note::Secret(SecretInput {
+                            end: self.withheld + self.forwarded,
+                            shown_words: 0,
+                        })));
                         Swallow::Line
                     } else {
                         Swallow::Literal(left)
@@ -250,6 +276,7 @@ impl GatedSession {
                 }
                 Swallow::Line => {
                     let end = lf.map_or(bytes.len(), |i| i + 1);
+                    self.withhold(end);
                     if self.line.len() < MAX_GATE_LINE {
                         self.line.extend_from_slice(&bytes[..end]);
                     }
@@ -330,7 +357,7 @@ impl GatedSession {
             }
             if let Some(f) = self.message.check_end(self.smtputf8) {
                 self.message = MessageSeen::default();
-                if self.strict_refuses(env, now, body, f) {
+                if self.strict_refuses(env, now, body, line.len(), f) {
                     self.inner.abort_message();
                     return;
                 }
@@ -347,7 +374,7 @@ impl GatedSession {
         let pipelined = self.proto == Proto::Smtp && !self.pipelining && self.after_unanswered;
         self.after_unanswered = self.more_input;
         if let Some(f) = strict::check_command(self.proto, body, line.len(), bare_lf, pipelined) {
-            if self.strict_refuses(env, now, body, f) {
+            if self.strict_refuses(env, now, body, line.len(), f) {
                 return;
             }
         }
@@ -380,11 +407,13 @@ impl GatedSession {
         env: &mut Env<'_>,
         now: Instant,
         body: &[u8],
+        line_len: usize,
         finding: StrictFinding,
     ) -> bool {
         self.pull();
         let refused = env.strict;
         if refused {
+            self.withhold(line_len);
             let reply = self.reply_bytes(&finding.reply, body);
             self.mark(now, body, GateMarkKind::Strict { finding, refused });
             self.out.push_back(Output::Transmit(reply));
@@ -458,6 +487,7 @@ impl GatedSession {
         let rule = fired.rule;
         match fired.outcome {
             FaultOutcome::Reply { kind, text } => {
+                self.withhold(line.len());
                 if mode == InputMode::MessageText {
                     self.inner.abort_message();
                     self.pull();

@@ -3,6 +3,7 @@
 //! with the time they want to reach; the world steps through every deadline on the way, so a
 //! jump of an hour still processes each retry and timeout at its own instant.
 
+pub mod client_model;
 mod default_world;
 mod endpoint;
 mod faults;
@@ -28,8 +29,9 @@ use crate::fault::FaultBook;
 use crate::net::MxRecord;
 use crate::net::{ConnId, ConnectError, HostId, NetEvent, Network, Side};
 use crate::proto::smtp::PeerInfo;
+use crate::proto::ProtocolState;
 use crate::relay::RelayQueue;
-use crate::session::Output;
+use crate::session::{Output, SecretInput};
 use crate::store::Store;
 use crate::time::{Instant, WallClock};
 use gate::GatedSession;
@@ -58,8 +60,8 @@ pub struct HostInfo {
 /// Something the UI may want to show: the hops of a message's journey, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorldEvent {
-    /// A server session's protocol state changed (e.g. "Transaction").
-    SessionState { conn: ConnId, state: String },
+    /// A server session's protocol state changed (e.g. POP3 Transaction).
+    SessionState { conn: ConnId, state: ProtocolState },
     /// `host`'s SMTP server accepted a message into its relay queue as `id`.
     Queued { id: String, host: String },
     /// `host`'s relay asked the DNS where mail for `domain` goes (RFC 5321 §5.1): the MX
@@ -182,7 +184,9 @@ pub struct World {
     endpoints: BTreeMap<ConnId, Endpoint>,
     /// Outgoing SMTP connections of the relay, by connection.
     relays: BTreeMap<ConnId, RelayAttempt>,
-    session_states: BTreeMap<ConnId, String>,
+    session_states: BTreeMap<ConnId, ProtocolState>,
+    /// Where each connection's client input carries a secret, as its server session said.
+    secret_marks: BTreeMap<ConnId, Vec<SecretInput>>,
     events: VecDeque<WorldEvent>,
     next_session_id: u64,
     /// Client input not yet handed to its server session (flow control, see `feed`).
@@ -207,6 +211,11 @@ struct HeldInput {
 const FLOW_WINDOW: usize = 4 * 1024 * 1024;
 /// Input is handed over in slices this small, so one slice cannot ask for much output.
 const FEED_SLICE: usize = 16;
+/// Connections whose last protocol state and secret marks are remembered (the bridge makes
+/// many).
+const MAX_REMEMBERED_CONNS: usize = 10_000;
+/// Secret marks remembered per connection.
+const MAX_SECRET_MARKS: usize = 64;
 /// Most input held for one connection; past it the link is dropped.
 const MAX_HELD_INPUT: usize = 16 * 1024 * 1024;
 
@@ -225,6 +234,7 @@ impl World {
             endpoints: BTreeMap::new(),
             relays: BTreeMap::new(),
             session_states: BTreeMap::new(),
+            secret_marks: BTreeMap::new(),
             events: VecDeque::new(),
             next_session_id: 0,
             held: BTreeMap::new(),
@@ -342,9 +352,14 @@ impl World {
         self.endpoints.remove(&conn);
     }
 
-    /// The protocol state of the server session on `conn` (e.g. "Transaction"), if known.
-    pub fn session_state(&self, conn: ConnId) -> Option<&str> {
-        self.session_states.get(&conn).map(String::as_str)
+    /// The protocol state of the server session on `conn`, if known.
+    pub fn session_state(&self, conn: ConnId) -> Option<ProtocolState> {
+        self.session_states.get(&conn).copied()
+    }
+
+    /// The marks the server session on `conn` put on client input that carries a secret.
+    pub fn secret_marks(&self, conn: ConnId) -> &[SecretInput] {
+        self.secret_marks.get(&conn).map_or(&[], Vec::as_slice)
     }
 
     pub fn poll_event(&mut self) -> Option<WorldEvent> {
@@ -613,7 +628,7 @@ impl World {
         };
         let session = GatedSession::start(service, &mut env, now, self.next_session_id);
         if let Some(state) = session.initial_state() {
-            self.session_states.insert(conn, state.to_string());
+            self.session_states.insert(conn, state);
         }
         self.servers.insert(
             conn,
@@ -673,10 +688,21 @@ impl World {
                     self.net.drop_link(now, conn);
                     break;
                 }
+                Output::Event(Note::Secret(mark)) => {
+                    let marks = self.secret_marks.entry(conn).or_default();
+                    // A client that logs in again and again keeps its latest marks.
+                    if marks.len() >= MAX_SECRET_MARKS {
+                        marks.remove(0);
+                    }
+                    marks.push(mark);
+                    while self.secret_marks.len() > MAX_REMEMBERED_CONNS {
+                        self.secret_marks.pop_first();
+                    }
+                }
                 Output::Event(Note::State(state)) => {
-                    self.session_states.insert(conn, state.clone());
+                    self.session_states.insert(conn, state);
                     // Keep the last state of recent connections only (the bridge makes many).
-                    while self.session_states.len() > 10_000 {
+                    while self.session_states.len() > MAX_REMEMBERED_CONNS {
                         self.session_states.pop_first();
                     }
                     self.events

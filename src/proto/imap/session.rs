@@ -12,10 +12,11 @@ use super::frame::{tag_of, Frame, Framer};
 use super::parse::{self, Command, FetchAtt, StatusItem, StoreMode};
 use super::response::{compact_set, string};
 use super::search::{matches, Candidate, SearchKey};
+use super::secret;
 use super::sequence::SequenceSet;
 use super::{list, mutf7, CAPABILITIES};
 use crate::proto::HostCtx;
-use crate::session::{Output, OutputQueue, Session};
+use crate::session::{Output, OutputQueue, SecretInput, Session};
 use crate::store::{Flag, Flags, Folder, StoreError};
 use crate::time::{Duration, Instant};
 use crate::wire::sasl::decode_plain;
@@ -39,6 +40,8 @@ pub enum ImapEvent {
     LoggedIn(String),
     /// A mailbox was selected (SELECT) or examined (EXAMINE, `read_only`).
     Selected { folder: String, read_only: bool },
+    /// Input that carries a secret: LOGIN's password or literals, AUTHENTICATE responses.
+    Secret(SecretInput),
 }
 
 /// Longest command line (RFC 7162 §4 recommends at least 8192 octets).
@@ -97,6 +100,8 @@ pub struct ImapSession {
     selected: Option<Selected>,
     failed_logins: u32,
     deadline: Instant,
+    /// Client bytes framed so far (positions for [`SecretInput`] marks).
+    input_seen: u64,
 }
 
 /// A tagged completion: `OK`, `NO` or `BAD` and its text.
@@ -138,6 +143,7 @@ impl ImapSession {
             selected: None,
             failed_logins: 0,
             deadline: now + AUTOLOGOUT,
+            input_seen: 0,
         };
         s.send(format!(
             "* OK [CAPABILITY {CAPABILITIES}] Mail Sandbox IMAP4rev1 ready"
@@ -169,6 +175,12 @@ impl ImapSession {
         let mut b = line.as_ref().as_bytes().to_vec();
         b.extend_from_slice(b"\r\n");
         self.out.transmit(b);
+    }
+
+    /// Marks client input up to `end` as carrying a secret (see [`SecretInput`]).
+    fn mark_secret(&mut self, end: u64, shown_words: u8) {
+        self.out
+            .event(ImapEvent::Secret(SecretInput { end, shown_words }));
     }
 
     fn set_state(&mut self, s: ImapState) {
@@ -203,9 +215,19 @@ impl ImapSession {
                     "{tag} BAD Command line too long (limit {MAX_LINE} octets)"
                 ));
             }
-            Frame::Literal { size, sync } => self.on_literal(ctx, size, sync),
+            Frame::Literal { size, sync } => {
+                if secret::is_login(self.framer.partial()) {
+                    self.mark_secret(self.input_seen.saturating_add(size), 0);
+                }
+                self.on_literal(ctx, size, sync)
+            }
             Frame::Command(bytes) => match std::mem::replace(&mut self.mode, Mode::Commands) {
-                Mode::Commands => self.command(ctx, now, &bytes),
+                Mode::Commands => {
+                    if let Some(shown) = secret::shown_words(&bytes) {
+                        self.mark_secret(self.input_seen, shown);
+                    }
+                    self.command(ctx, now, &bytes)
+                }
                 Mode::Idle { tag } => {
                     if bytes.trim_ascii().eq_ignore_ascii_case(b"DONE") {
                         self.sync(ctx, true);
@@ -214,7 +236,10 @@ impl ImapSession {
                         self.send(format!("{tag} BAD Expected DONE to end IDLE"));
                     }
                 }
-                Mode::AuthPlain { tag } => self.auth_response(ctx, &tag, bytes.trim_ascii()),
+                Mode::AuthPlain { tag } => {
+                    self.mark_secret(self.input_seen, 0);
+                    self.auth_response(ctx, &tag, bytes.trim_ascii())
+                }
             },
         }
     }
@@ -1103,6 +1128,7 @@ impl<'a> Session<HostCtx<'a>> for ImapSession {
         while !bytes.is_empty() && !self.out.is_closed() {
             let (n, frame) = self.framer.push(bytes);
             bytes = &bytes[n..];
+            self.input_seen += n as u64;
             if let Some(frame) = frame {
                 self.on_frame(ctx, now, frame);
             } else if n == 0 {

@@ -31,7 +31,7 @@ use super::command::{self, Command, Param, ParseError};
 use super::reply::{format_line, format_multi};
 use super::trace::{self, Protocol};
 use super::{Envelope, PeerInfo, SmtpCtx, SpoolError};
-use crate::session::{Output, OutputQueue, Session};
+use crate::session::{Output, OutputQueue, SecretInput, Session};
 use crate::time::{Duration, Instant};
 use crate::wire::dot::{DotReader, DotStatus};
 use crate::wire::line::{Line, LineReader};
@@ -81,6 +81,8 @@ pub enum SmtpEvent {
     },
     /// AUTH succeeded for this account address.
     Authenticated(String),
+    /// The line just read carries a secret (AUTH's initial response, a SASL answer).
+    Secret(SecretInput),
 }
 
 /// How the next input bytes are read.
@@ -136,6 +138,9 @@ pub struct SmtpServer {
     /// This session's number in the process, so that two sessions from the same peer at the
     /// same virtual instant still give different trace ids and Message-IDs.
     serial: u64,
+    /// Client bytes read so far, and where the line being handled ends ([`SecretInput`]).
+    input_seen: u64,
+    line_end: u64,
 }
 
 impl SmtpServer {
@@ -163,6 +168,8 @@ impl SmtpServer {
             phase: SmtpPhase::Greeted,
             quit: false,
             serial: 0,
+            input_seen: 0,
+            line_end: 0,
         }
     }
 
@@ -667,6 +674,7 @@ impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
                 }
                 Mode::Command => {
                     let (n, line) = self.lines.push(bytes);
+                    self.line_end = self.input_seen + n as u64;
                     if let Some(line) = line {
                         self.on_command_line(ctx, now, line);
                     }
@@ -674,13 +682,16 @@ impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
                 }
                 Mode::AuthPlain | Mode::AuthLoginUser | Mode::AuthLoginPass(_) => {
                     let (n, line) = self.lines.push(bytes);
+                    self.line_end = self.input_seen + n as u64;
                     if let Some(line) = line {
+                        self.mark_secret(0);
                         self.on_auth_line(ctx, now, line);
                     }
                     n
                 }
             };
             bytes = bytes.get(consumed..).unwrap_or(&[]);
+            self.input_seen += consumed as u64;
             self.sync_phase();
         }
     }

@@ -11,13 +11,15 @@ pub mod embed;
 pub mod lines;
 
 use crate::learn::scenario::{builtin, Run, Scenario};
+use crate::proto::ProtocolState;
+use crate::sandbox::TranscriptLine;
 use crate::ui::context::Ctx;
 use crate::ui::runtime::step_world;
 use diagram::StateDiagram;
 use embed::{post_to_host, share_link, HostCommand, PageOptions};
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
-use lines::{explain_output, ExplainedLines};
+use lines::{explain_lines, ExplainedLines};
 use wasm_bindgen::JsValue;
 
 /// How often autoplay takes a step, in milliseconds.
@@ -31,8 +33,8 @@ struct TermView {
     name: String,
     target: String,
     port: u16,
-    state: String,
-    output: String,
+    state: Option<ProtocolState>,
+    output: Vec<TranscriptLine>,
     focused: bool,
 }
 
@@ -48,11 +50,9 @@ fn find(scenarios: &[Scenario], id: Option<&str>) -> Scenario {
         })
 }
 
-/// The last `n` lines of `text`.
-fn tail_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let from = lines.len().saturating_sub(n);
-    lines[from..].iter().map(|l| format!("{l}\n")).collect()
+/// The last `n` lines.
+fn tail_lines(lines: &[TranscriptLine], n: usize) -> &[TranscriptLine] {
+    &lines[lines.len().saturating_sub(n)..]
 }
 
 /// The tour card: scenario, step text, controls, and the step's sessions.
@@ -220,11 +220,7 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
                         name: name.clone(),
                         target: t.target.clone(),
                         port: t.port,
-                        state: t
-                            .conn
-                            .and_then(|c| w.session_state(c))
-                            .unwrap_or("")
-                            .to_string(),
+                        state: t.conn.and_then(|c| w.session_state(c)),
                         output: t.output.clone(),
                         focused: focus.contains(name),
                     })
@@ -314,12 +310,12 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
             <div class="tour-body">
                 {show_terms.then(|| view! {
                     <div class="tour-terms">
-                        <For each=terms key=|t| (t.name.clone(), t.output.len(), t.state.clone(), t.focused) let:t>
+                        <For each=terms key=|t| (t.name.clone(), t.output.len(), t.state.map(ProtocolState::label), t.focused) let:t>
                             <article class="tour-term" class:focused=t.focused data-testid="tour-term" data-focused=t.focused.to_string()>
                                 <h3>{t.name.clone()}" → "{t.target.clone()}":"{t.port}</h3>
-                                {(!t.state.is_empty()).then(|| view! { <p class="badge" data-testid="tour-state">{t.state.clone()}</p> })}
-                                {(!compact).then(|| view! { <StateDiagram state=Signal::derive({ let s = t.state.clone(); move || s.clone() }) /> })}
-                                <ExplainedLines lines=explain_output(t.port, &if compact { tail_lines(&t.output, COMPACT_LINES) } else { t.output.clone() }) />
+                                {t.state.map(|s| view! { <p class="badge" data-testid="tour-state">{s.label()}</p> })}
+                                {(!compact).then(|| view! { <StateDiagram state=Signal::derive({ let s = t.state; move || s }) /> })}
+                                <ExplainedLines lines=explain_lines(t.port, if compact { tail_lines(&t.output, COMPACT_LINES) } else { &t.output }) />
                             </article>
                         </For>
                     </div>

@@ -24,6 +24,9 @@ impl SmtpServer {
                 "Error: AUTH not allowed in a mail transaction",
             );
         }
+        if initial.is_some() {
+            self.mark_secret(2);
+        }
         // RFC 4954 §4: "=" is an empty initial response.
         let initial = initial.map(|s| if s == "=" { String::new() } else { s });
         match (mechanism.as_str(), initial) {
@@ -33,6 +36,13 @@ impl SmtpServer {
             ("LOGIN", None) => self.challenge(Mode::AuthLoginUser, "VXNlcm5hbWU6"),
             _ => self.error(504, "5.5.4", "Unrecognized authentication type"),
         }
+    }
+
+    /// Marks the line just read as carrying a secret after its first `shown_words` words.
+    pub(super) fn mark_secret(&mut self, shown_words: u8) {
+        let end = self.line_end;
+        self.out
+            .event(SmtpEvent::Secret(SecretInput { end, shown_words }));
     }
 
     fn challenge(&mut self, mode: Mode, b64: &str) {
