@@ -8,6 +8,7 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bridge;
+pub mod fault;
 pub mod learn;
 pub mod message;
 pub mod net;

@@ -1,5 +1,6 @@
 //! Command-line options of `mailsandbox-tcp`, parsed by hand.
 
+use crate::sandbox::World;
 use crate::time::Duration;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -21,6 +22,12 @@ options:
                          (a simulated WAN); default 0
   --http PORT            serve the JSON API (/api/v1/...) on PORT (0: any free port)
   --trace                print every virtual connection's transcript to stdout
+  --fault RULE           a fault rule (repeatable), e.g.
+                         'mx.corp.example:25 RCPT TO:<*@corp.example> => 452 4.2.2 Mailbox full'
+                         'mx.corp.example:110 RETR => -ERR [SYS/TEMP] Disk error'
+                         'dns corp.example MX => none'
+  --strict               strict servers: refuse bare LF, MAIL FROM without <>, ...
+                         (default: lenient, as learners type)
   -h, --help             print this help
 
 Prints one line LISTEN <service> <virtual-host> <ip>:<port> per listener, then READY.
@@ -43,6 +50,10 @@ pub struct Options {
     /// Port of the JSON API, if wanted (0: any free port).
     pub http_port: Option<u16>,
     pub trace: bool,
+    /// Fault rules, as given (each checked by `parse`).
+    pub faults: Vec<String>,
+    /// Every server host strict instead of lenient.
+    pub strict: bool,
 }
 
 impl Default for Options {
@@ -55,6 +66,8 @@ impl Default for Options {
             latency: Duration::ZERO,
             http_port: None,
             trace: false,
+            faults: Vec::new(),
+            strict: false,
         }
     }
 }
@@ -95,6 +108,12 @@ impl Options {
             match flag.as_str() {
                 "-h" | "--help" => return Ok(Command::Help),
                 "--trace" => opts.trace = true,
+                "--strict" => opts.strict = true,
+                "--fault" => {
+                    let v = value("--fault")?;
+                    crate::fault::parse_rule(&v).map_err(|e| format!("--fault {v}: {e}"))?;
+                    opts.faults.push(v);
+                }
                 "--all-hosts" => opts.all_hosts = true,
                 "--latency" => {
                     let v = value("--latency")?;
@@ -144,6 +163,24 @@ impl Options {
             }
         }
         Ok(Command::Run(opts))
+    }
+}
+
+impl Options {
+    /// Applies `--fault` and `--strict` to the world the bridge serves.
+    pub fn apply_to_world(&self, world: &mut World) -> Result<(), String> {
+        for rule in &self.faults {
+            world
+                .add_fault(rule)
+                .map_err(|e| format!("--fault {rule}: {e}"))?;
+        }
+        if self.strict {
+            let hosts: Vec<_> = world.host_infos().iter().map(|h| h.id).collect();
+            for h in hosts {
+                world.set_strict(h, true);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -199,12 +236,19 @@ mod tests {
             "Carol@Example.org:p:w",
             "--user=dan@corp.example:x",
             "--trace",
+            "--fault",
+            "mx.corp.example:110 RETR => -ERR [SYS/TEMP] Disk error",
+            "--fault=dns corp.example MX => none",
+            "--strict",
             "--all-hosts",
             "--latency",
             "25",
             "--http=0",
         ])
         .unwrap();
+        assert_eq!(o.faults.len(), 2);
+        assert_eq!(o.faults[1], "dns corp.example MX => none");
+        assert!(o.strict);
         assert_eq!(o.port_offset, 20000);
         assert_eq!(o.bind.to_string(), "::1");
         assert_eq!(
@@ -235,6 +279,8 @@ mod tests {
             &["--latency", "99999999"],
             &["--http", "70000"],
             &["--frobnicate"],
+            &["--fault"],
+            &["--fault", "mx.corp.example:25 RCPT => 45"],
         ] {
             assert!(run(args).is_err(), "{args:?}");
         }

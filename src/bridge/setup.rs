@@ -64,6 +64,7 @@ pub(super) fn build_world(opts: &Options) -> Result<(World, Vec<Route>), String>
     for (address, password) in &opts.users {
         add_user(&mut world, &mailbox_host, address, password)?;
     }
+    opts.apply_to_world(&mut world)?;
     let routes = routes(&world, &d, opts)?;
     for r in &routes {
         world

@@ -68,6 +68,20 @@ pub enum Action {
         a: String,
         b: String,
     },
+    /// Add a fault rule, in the rule syntax (`crate::fault`): `{"fault": "mx.corp.example:25
+    /// RCPT TO:<*@corp.example> => 452 4.2.2 Mailbox full"}`.
+    Fault(String),
+    /// Remove fault rule number `rule` (1-based).
+    RemoveFault {
+        rule: usize,
+    },
+    /// Remove every fault rule: `{"clear_faults": {}}`.
+    ClearFaults {},
+    /// Switch a host's servers to strict (true) or lenient (false).
+    Strict {
+        host: String,
+        strict: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +99,8 @@ pub enum Expect {
     Queue { count: usize },
     /// The server session on the terminal's connection is in this state.
     State { term: String, state: String },
+    /// During the step, a reply on the terminal's connection was made by fault rule `rule`.
+    FaultReply { term: String, rule: usize },
 }
 
 /// The scenarios shipped in `scenarios/`, in file-name order.
@@ -259,6 +275,21 @@ impl Run {
                 let now = world.now();
                 world.net.set_link_cut(now, a, b, cut);
             }
+            Action::Fault(rule) => {
+                world
+                    .add_fault(rule)
+                    .map_err(|e| format!("fault rule {rule:?}: {e}"))?;
+            }
+            Action::RemoveFault { rule } => {
+                world
+                    .remove_fault(*rule)
+                    .ok_or_else(|| format!("no fault rule {rule}"))?;
+            }
+            Action::ClearFaults {} => world.clear_faults(),
+            Action::Strict { host, strict } => {
+                let h = Self::host(world, host)?;
+                world.set_strict(h, *strict);
+            }
         }
         Ok(())
     }
@@ -309,6 +340,18 @@ impl Run {
                 (got == state).then_some(()).ok_or_else(|| {
                     format!("terminal {term} is in state {got:?}, expected {state:?}")
                 })
+            }
+            Expect::FaultReply { term, rule } => {
+                let conn = self.terms.get(term).and_then(|t| t.conn);
+                let marked = conn.is_some_and(|c| {
+                    world
+                        .gate_marks(c)
+                        .iter()
+                        .any(|m| m.fault_rule() == Some(*rule))
+                });
+                marked
+                    .then_some(())
+                    .ok_or_else(|| format!("terminal {term} got no reply from fault rule {rule}"))
             }
         }
     }
@@ -382,7 +425,15 @@ impl Run {
                     focus.hosts.push(a.clone());
                     focus.hosts.push(b.clone());
                 }
-                Action::Wait { .. } => {}
+                Action::Fault(rule) => {
+                    if let Ok(crate::fault::FaultRule::Server { host, .. }) =
+                        crate::fault::parse_rule(rule)
+                    {
+                        focus.hosts.push(host);
+                    }
+                }
+                Action::Strict { host, .. } => focus.hosts.push(host.clone()),
+                Action::Wait { .. } | Action::RemoveFault { .. } | Action::ClearFaults {} => {}
             }
         }
         focus.terms.dedup();

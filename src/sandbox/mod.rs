@@ -6,19 +6,26 @@
 pub mod client_model;
 mod default_world;
 mod endpoint;
+mod faults;
+mod gate;
 pub mod journey;
 pub mod mail_client;
 mod relay_driver;
 mod server;
 mod service;
 mod snapshot;
+mod strict;
 mod transcript;
 
 pub use default_world::{default_world, DefaultWorld};
 pub use endpoint::{Endpoint, EndpointState};
+pub use faults::AddRuleError;
+pub use gate::{FaultAction, GateMark, GateMarkKind};
 pub use service::Service;
+pub use strict::{StrictCheck, StrictFinding};
 pub use transcript::{mask_secret, ConnSummary, Speaker, TranscriptLine};
 
+use crate::fault::FaultBook;
 use crate::net::MxRecord;
 use crate::net::{ConnId, ConnectError, HostId, NetEvent, Network, Side};
 use crate::proto::smtp::PeerInfo;
@@ -27,9 +34,10 @@ use crate::relay::RelayQueue;
 use crate::session::{Output, SecretInput};
 use crate::store::Store;
 use crate::time::{Instant, WallClock};
+use gate::GatedSession;
 use relay_driver::RelayAttempt;
-use server::{Env, Note, ServerSession};
-use std::collections::{BTreeMap, VecDeque};
+use server::{Env, Note};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// What a host is for, in the picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,8 +166,9 @@ pub fn mx_answer_text(answer: &[MxRecord], implicit_mx: bool, domain: &str) -> S
 struct ServerSlot {
     /// The host it runs on, by name (what `Env::host` wants on every call).
     host_name: String,
+    port: u16,
     peer: PeerInfo,
-    session: ServerSession,
+    session: GatedSession,
 }
 
 pub struct World {
@@ -182,6 +191,12 @@ pub struct World {
     next_session_id: u64,
     /// Client input not yet handed to its server session (flow control, see `feed`).
     held: BTreeMap<ConnId, HeldInput>,
+    /// Fault rules (issue 15), applied by the gate in front of every server session.
+    faults: FaultBook,
+    /// Hosts whose servers are strict (lower-case names); the others are lenient.
+    strict_hosts: BTreeSet<String>,
+    /// What the gates did per connection (fault replies, strict notes), oldest first.
+    gate_marks: BTreeMap<ConnId, Vec<GateMark>>,
 }
 
 /// Input waiting for its server session.
@@ -223,6 +238,9 @@ impl World {
             events: VecDeque::new(),
             next_session_id: 0,
             held: BTreeMap::new(),
+            faults: FaultBook::default(),
+            strict_hosts: BTreeSet::new(),
+            gate_marks: BTreeMap::new(),
         }
     }
 
@@ -456,7 +474,12 @@ impl World {
                 self.held.remove(&conn);
                 return progress;
             }
-            if self.backlog(conn) > FLOW_WINDOW {
+            if self.backlog(conn) > FLOW_WINDOW
+                || self
+                    .servers
+                    .get(&conn)
+                    .is_some_and(|s| !s.session.is_accepting_input())
+            {
                 return progress;
             }
             let slice: Vec<u8> = match self.held.get_mut(&conn) {
@@ -591,14 +614,19 @@ impl World {
                 addr: "0.0.0.0".into(),
                 name: None,
             });
+        let strict = self.is_strict_name(&host_name);
         let mut env = Env {
             host: &host_name,
             store: &mut self.store,
             clock: self.clock,
             queue: &mut self.queue,
             peer: peer.clone(),
+            port,
+            strict,
+            faults: &mut self.faults,
+            input_waiting: false,
         };
-        let session = ServerSession::start(service, &mut env, now, self.next_session_id);
+        let session = GatedSession::start(service, &mut env, now, self.next_session_id);
         if let Some(state) = session.initial_state() {
             self.session_states.insert(conn, state);
         }
@@ -606,6 +634,7 @@ impl World {
             conn,
             ServerSlot {
                 host_name,
+                port,
                 peer,
                 session,
             },
@@ -617,18 +646,27 @@ impl World {
     fn with_server(
         &mut self,
         conn: ConnId,
-        f: impl FnOnce(&mut ServerSession, &mut Env<'_>, Instant),
+        f: impl FnOnce(&mut GatedSession, &mut Env<'_>, Instant),
     ) {
         let now = self.now;
         let Some(slot) = self.servers.get_mut(&conn) else {
             return;
         };
+        let strict = !self.strict_hosts.is_empty()
+            && self
+                .strict_hosts
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(&slot.host_name));
         let mut env = Env {
             host: &slot.host_name,
             store: &mut self.store,
             clock: self.clock,
             queue: &mut self.queue,
             peer: slot.peer.clone(),
+            port: slot.port,
+            strict,
+            faults: &mut self.faults,
+            input_waiting: self.held.get(&conn).is_some_and(|h| !h.bytes.is_empty()),
         };
         f(&mut slot.session, &mut env, now);
         let mut outputs = Vec::new();
@@ -644,6 +682,11 @@ impl World {
                 Output::Event(Note::Queued(id)) => {
                     let host = host_name.clone();
                     self.events.push_back(WorldEvent::Queued { id, host });
+                }
+                Output::Event(Note::Mark(mark)) => self.record_mark(conn, mark),
+                Output::Event(Note::DropLink) => {
+                    self.net.drop_link(now, conn);
+                    break;
                 }
                 Output::Event(Note::Secret(mark)) => {
                     let marks = self.secret_marks.entry(conn).or_default();

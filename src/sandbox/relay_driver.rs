@@ -99,17 +99,25 @@ impl World {
                 }
                 continue;
             }
-            let exchangers = self.net.dns.mail_exchangers(&domain);
+            let (exchangers, hidden_by) = self.exchangers_for(&domain);
+            let answer = match self.dns_hidden(&domain, crate::fault::DnsRecordKind::Mx) {
+                Some(_) => Vec::new(),
+                None => self.net.dns.mx(&domain).to_vec(),
+            };
             self.events.push_back(WorldEvent::MxLookup {
                 host: entry.host.clone(),
                 domain: domain.clone(),
-                answer: self.net.dns.mx(&domain).to_vec(),
-                implicit_mx: self.net.dns.mx(&domain).is_empty() && !exchangers.is_empty(),
+                implicit_mx: answer.is_empty() && !exchangers.is_empty(),
+                answer,
             });
             if exchangers.is_empty() {
+                let why = match hidden_by {
+                    Some(n) => format!(" (record hidden by fault rule {n})"),
+                    None => String::new(),
+                };
                 for r in &rcpts {
                     let o = Outcome::Permanent(format!(
-                        "550 5.1.2 no MX or A record for domain {domain}"
+                        "550 5.1.2 no MX or A record for domain {domain}{why}"
                     ));
                     self.note_outcome(id, r, &o);
                     self.queue.record(id, r, o);
@@ -252,16 +260,28 @@ impl World {
     fn end_relay(&mut self, conn: ConnId) {
         let now = self.now;
         self.net.close(now, conn, Side::Client);
+        let note = self.fault_note(conn).unwrap_or_default();
         if let Some(r) = self.relays.remove(&conn) {
             for rcpt in &r.rcpts {
-                self.queue.record(
-                    &r.entry,
-                    rcpt,
-                    Outcome::Temporary("4.4.2 connection lost".into()),
-                );
+                let o = Outcome::Temporary(format!("4.4.2 connection lost{note}"));
+                self.note_outcome(&r.entry, rcpt, &o);
+                self.queue.record(&r.entry, rcpt, o);
             }
             self.settle(now, &r.entry);
         }
+    }
+
+    /// " (fault rule 2)" when fault rules acted on this relay connection, for the reasons
+    /// the queue and the relay events show.
+    fn fault_note(&self, conn: ConnId) -> Option<String> {
+        let mut rules: Vec<usize> = self
+            .gate_marks(conn)
+            .iter()
+            .filter_map(|m| m.fault_rule())
+            .collect();
+        rules.dedup();
+        let list: Vec<String> = rules.iter().map(usize::to_string).collect();
+        (!list.is_empty()).then(|| format!(" (fault rule {})", list.join(", ")))
     }
 
     fn flush_relay(&mut self, conn: ConnId) {
@@ -283,8 +303,9 @@ impl World {
                 }
                 Output::Event(ClientEvent::Done(outcome)) => {
                     let (entry, rcpts) = (r.entry.clone(), std::mem::take(&mut r.rcpts));
+                    let note = self.fault_note(conn);
                     self.note_relayed(conn, &entry, &outcome);
-                    self.apply_outcome(&entry, &rcpts, outcome);
+                    self.apply_outcome(&entry, &rcpts, outcome, note.as_deref());
                     self.settle(now, &entry);
                 }
             }
@@ -312,7 +333,13 @@ impl World {
         });
     }
 
-    fn apply_outcome(&mut self, entry: &str, rcpts: &[String], outcome: ClientOutcome) {
+    fn apply_outcome(
+        &mut self,
+        entry: &str,
+        rcpts: &[String],
+        outcome: ClientOutcome,
+        fault_note: Option<&str>,
+    ) {
         let mut results: BTreeMap<String, Outcome> = BTreeMap::new();
         match outcome {
             ClientOutcome::Sent {
@@ -346,9 +373,14 @@ impl World {
             }
         }
         for r in rcpts {
-            let o = results
+            let mut o = results
                 .remove(&r.to_ascii_lowercase())
                 .unwrap_or_else(|| Outcome::Temporary("4.4.0 no answer for this recipient".into()));
+            if let (Some(note), Outcome::Temporary(why) | Outcome::Permanent(why)) =
+                (fault_note, &mut o)
+            {
+                why.push_str(note);
+            }
             self.note_outcome(entry, r, &o);
             self.queue.record(entry, r, o);
         }

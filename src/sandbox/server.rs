@@ -1,6 +1,7 @@
 //! Server-side sessions of every service behind one enum, so the world can drive them alike.
 
 use super::Service;
+use crate::fault::FaultBook;
 use crate::proto::echo::{DaytimeSession, EchoSession};
 use crate::proto::imap::{ImapEvent, ImapSession};
 use crate::proto::pop3::{Pop3Event, Pop3Session};
@@ -19,6 +20,14 @@ pub(crate) struct Env<'a> {
     pub queue: &'a mut RelayQueue,
     /// The connecting host, for SMTP's `Received:` field.
     pub peer: PeerInfo,
+    /// The port the service listens on (fault rules name `host:port`).
+    pub port: u16,
+    /// The host is in strict mode (see `strict`).
+    pub strict: bool,
+    /// The world's fault rules and the state of their rates.
+    pub faults: &'a mut FaultBook,
+    /// More client input has arrived than the session was handed (flow control holds it).
+    pub input_waiting: bool,
 }
 
 impl Env<'_> {
@@ -55,6 +64,23 @@ pub(crate) enum Note {
     Secret(SecretInput),
     /// An SMTP server put a message in its host's queue.
     Queued(String),
+    /// The gate in front of the session answered, held or dropped a line (a fault rule), or
+    /// noted a strict-mode difference.
+    Mark(super::gate::GateMark),
+    /// A fault rule drops the link now.
+    DropLink,
+}
+
+/// How a session reads its next input, for the gate in front of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InputMode {
+    /// A command line.
+    Command,
+    /// SMTP DATA's dot-stuffed text, line by line.
+    MessageText,
+    /// Anything else (a literal, a BDAT chunk, a SASL answer, IDLE's DONE, echo bytes): handed
+    /// on as it comes.
+    Raw,
 }
 
 pub(crate) enum ServerSession {
@@ -90,6 +116,31 @@ impl ServerSession {
                 });
                 ServerSession::Smtp(Box::new(server), submission)
             }
+        }
+    }
+
+    /// How the session reads its next input.
+    pub fn input_mode(&self) -> InputMode {
+        let command = match self {
+            ServerSession::Echo(_) | ServerSession::Daytime(_) => false,
+            ServerSession::Pop3(s) => s.is_reading_command(),
+            ServerSession::Smtp(s, _) if s.is_reading_message_text() => {
+                return InputMode::MessageText
+            }
+            ServerSession::Smtp(s, _) => s.is_reading_command(),
+            ServerSession::Imap(s) => s.is_reading_command(),
+        };
+        if command {
+            InputMode::Command
+        } else {
+            InputMode::Raw
+        }
+    }
+
+    /// SMTP: ends DATA without taking the message (the gate answered the final dot).
+    pub fn abort_message(&mut self) {
+        if let ServerSession::Smtp(s, _) = self {
+            s.abort_message();
         }
     }
 

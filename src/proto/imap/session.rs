@@ -160,6 +160,12 @@ impl ImapSession {
         self.user.as_deref()
     }
 
+    /// True when the next input starts a new command line (not a literal, the rest of a
+    /// command, an AUTHENTICATE answer or IDLE's DONE): what a layer in front may match.
+    pub fn is_reading_command(&self) -> bool {
+        self.mode == Mode::Commands && self.framer.pending() == 0
+    }
+
     /// The selected mailbox (UTF-8 name).
     pub fn selected(&self) -> Option<&str> {
         self.selected.as_ref().map(|s| s.name.as_str())

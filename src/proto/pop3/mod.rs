@@ -122,6 +122,12 @@ impl Pop3Session {
         self.state
     }
 
+    /// True when the next input line is a command (not the answer to AUTH's `+ ` challenge)
+    /// and no part of one is buffered: what a layer in front of the session may match.
+    pub fn is_reading_command(&self) -> bool {
+        self.pending != Pending::SaslPlain && self.lines.pending() == 0
+    }
+
     /// The APOP timestamp sent in the greeting, e.g. `<1.1793610000@mx.corp.example>`.
     pub fn apop_timestamp(&self) -> &str {
         &self.timestamp

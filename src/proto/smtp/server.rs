@@ -38,6 +38,8 @@ use crate::wire::line::{Line, LineReader};
 
 mod auth;
 
+mod auth;
+
 /// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
 pub const MAX_COMMAND_LINE: usize = 512;
 /// Longest text line in DATA, CRLF included (RFC 5321 §4.5.3.1.6).
@@ -188,6 +190,28 @@ impl SmtpServer {
     /// The authenticated account, if any.
     pub fn user(&self) -> Option<&str> {
         self.user.as_deref()
+    }
+
+    /// True when the next input line is a command (not DATA text, a BDAT chunk or an AUTH
+    /// answer) and no part of one is buffered: what a layer in front of the session may match.
+    pub fn is_reading_command(&self) -> bool {
+        matches!(self.mode, Mode::Command) && self.lines.pending() == 0
+    }
+
+    /// True while reading DATA's dot-stuffed message text (after 354, before the final dot).
+    pub fn is_reading_message_text(&self) -> bool {
+        matches!(self.mode, Mode::Data(_))
+    }
+
+    /// Ends a DATA transfer without taking the message: the layer in front of the session
+    /// answered the final dot itself (a fault rule, or a strict refusal). The transaction is
+    /// over, as after any reply to the end of data (RFC 5321 §4.1.1.4).
+    pub fn abort_message(&mut self) {
+        if matches!(self.mode, Mode::Data(_)) {
+            self.mode = Mode::Command;
+            self.tx = None;
+            self.sync_phase();
+        }
     }
 
     // ------------------------------------------------------------ replies
