@@ -38,8 +38,6 @@ use crate::wire::line::{Line, LineReader};
 
 mod auth;
 
-mod auth;
-
 /// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
 pub const MAX_COMMAND_LINE: usize = 512;
 /// Longest text line in DATA, CRLF included (RFC 5321 §4.5.3.1.6).
