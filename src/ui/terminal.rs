@@ -8,7 +8,7 @@ use super::tour::diagram::StateDiagram;
 use crate::learn::annotate::explain_lines;
 use crate::net::{ConnId, HostId};
 use crate::proto::ProtocolState;
-use crate::sandbox::{EndpointState, Speaker, TranscriptLine};
+use crate::sandbox::{EndpointState, FaultAction, GateMark, GateMarkKind, Speaker, TranscriptLine};
 use crate::time::Instant;
 use crate::wire::assemble::LineAssembler;
 use crate::wire::sasl::b64_encode;
@@ -65,6 +65,66 @@ fn notes_for(title: &str, lines: &[OutLine]) -> Vec<Option<String>> {
     explain_lines(port, &typed)
         .into_iter()
         .map(|l| l.note)
+        .collect()
+}
+
+/// What a fault rule or strict mode did to each line (issue 15): "answered by fault rule 2"
+/// under the reply a rule sent, "a strict server would answer ..." under a line a lenient
+/// server let through. Each mark is used once, in order.
+fn gate_notes(marks: &[GateMark], lines: &[OutLine]) -> Vec<Option<String>> {
+    let mut used = vec![false; marks.len()];
+    lines
+        .iter()
+        .map(|l| {
+            let found = marks.iter().enumerate().find(|(i, m)| {
+                !used[*i]
+                    && match (&l.kind, &m.kind) {
+                        (
+                            Kind::Server,
+                            GateMarkKind::Fault {
+                                action: FaultAction::Replied(text),
+                                ..
+                            },
+                        ) => l.text.ends_with(text.as_str()),
+                        (
+                            Kind::Server,
+                            GateMarkKind::Strict {
+                                finding,
+                                refused: true,
+                            },
+                        ) => l.text.ends_with(finding.reply.as_str()),
+                        (Kind::Client, GateMarkKind::Strict { refused: false, .. }) => {
+                            l.text.trim_end() == m.line
+                        }
+                        (
+                            Kind::Client,
+                            GateMarkKind::Fault {
+                                action: FaultAction::Delayed(_) | FaultAction::Dropped,
+                                ..
+                            },
+                        ) => l.text.trim_end() == m.line,
+                        _ => false,
+                    }
+            })?;
+            used[found.0] = true;
+            Some(match &found.1.kind {
+                GateMarkKind::Fault { rule, action } => match action {
+                    FaultAction::Replied(_) => format!("⚡ answered by fault rule {rule}"),
+                    FaultAction::Delayed(d) => {
+                        format!("⚡ fault rule {rule} held this for {} s", d.as_secs())
+                    }
+                    FaultAction::Dropped => format!("⚡ fault rule {rule} dropped the link"),
+                },
+                GateMarkKind::Strict {
+                    finding,
+                    refused: true,
+                } => format!("strict mode refused it ({})", finding.rfc),
+                GateMarkKind::Strict { finding, .. } => format!(
+                    "lenient server: a strict one would answer \"{}\" ({})",
+                    finding.reply, finding.rfc
+                ),
+            })
+        })
         .collect()
 }
 
@@ -411,7 +471,12 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
                 {move || {
                     let lines = term.lines.get();
                     let notes = notes_for(&term.title.get(), &lines);
-                    lines.into_iter().zip(notes).map(|(item, note)| {
+                    ctx.tick.get();
+                    let marks = term
+                        .conn
+                        .map(|c| ctx.with(|w| gate_notes(w.gate_marks(c), &lines)))
+                        .unwrap_or_else(|| vec![None; lines.len()]);
+                    lines.into_iter().zip(notes).zip(marks).map(|((item, note), mark)| {
                         let (cls, tid, prefix) = match item.kind {
                             Kind::Client => ("c", "term-client-line", "C: "),
                             Kind::Server => ("s", "term-server-line", "S: "),
@@ -423,6 +488,7 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
                             <div class=format!("tl {cls}") data-testid=tid title=title>
                                 <span class="pfx" aria-hidden="true">{prefix}</span>{item.text}
                                 {note.map(|n| view! { <small class="note" data-testid="explain">{n}</small> })}
+                                {mark.map(|n| view! { <small class="note fault" data-testid="fault-note">{n}</small> })}
                             </div>
                         }
                     }).collect_view()

@@ -326,6 +326,21 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
             {move || (!up.get()).then(|| view! {
                 <text class="down-badge" x=cx y=top - 6.0 text-anchor="middle">"✖ DOWN"</text>
             })}
+            // Active fault rules and strict mode, marked on the host (issue 15).
+            {move || {
+                ctx.tick.get();
+                let (rules, strict) = ctx.with(|w| (w.fault_rules_of(id).len(), w.is_strict(id)));
+                let mut marks = Vec::new();
+                if rules > 0 {
+                    marks.push(format!("⚡{rules} rule{}", if rules == 1 { "" } else { "s" }));
+                }
+                if strict {
+                    marks.push("strict".to_string());
+                }
+                (!marks.is_empty()).then(|| view! {
+                    <text class="rule-badge" x=x + bw - 6.0 y=top + 18.0 text-anchor="end" data-testid="rule-badge">{marks.join(" · ")}</text>
+                })
+            }}
         </g>
     }
 }
