@@ -94,8 +94,9 @@ pub fn respond(
     for name in source {
         names.insert(name.to_string());
         // LIST shows parents that do not exist; LSUB shows unsubscribed parents of
-        // subscribed names, but only where `%` hides the child (RFC 3501 §6.3.9).
-        if !subscribed_only || (lsub && hides_children) {
+        // subscribed names, but only where `%` hides the child (RFC 3501 §6.3.9); and
+        // RECURSIVEMATCH parents with subscribed children (RFC 5258 §3.1).
+        if !subscribed_only || (lsub && hides_children) || opts.recursive_match {
             let mut acc = String::new();
             for part in name.split(SEPARATOR) {
                 if !acc.is_empty() {
@@ -114,6 +115,15 @@ pub fn respond(
         }
         let folder = mailbox.folders.get(name.as_str());
         if opts.select_special_use && folder.and_then(|f| f.special_use).is_none() {
+            continue;
+        }
+        let subscribed = mailbox.subscribed.contains(name);
+        // RFC 5258 §3.5: CHILDINFO for a name whose descendants are subscribed.
+        let child_info = opts.recursive_match && {
+            let prefix = format!("{name}{SEPARATOR}");
+            mailbox.subscribed.iter().any(|s| s.starts_with(&prefix))
+        };
+        if opts.select_subscribed && !subscribed && !child_info {
             continue;
         }
         let mut attrs: Vec<&str> = Vec::new();
@@ -142,6 +152,9 @@ pub fn respond(
         }
         out.extend_from_slice(format!("* {kind} ({}) \"/\" ", attrs.join(" ")).as_bytes());
         string(&mut out, mutf7::encode(name).as_bytes());
+        if child_info {
+            out.extend_from_slice(b" (\"CHILDINFO\" (\"SUBSCRIBED\"))");
+        }
         out.extend_from_slice(b"\r\n");
     }
     out

@@ -104,6 +104,8 @@ pub struct ListOptions {
     pub select_special_use: bool,
     /// `RETURN (SUBSCRIBED)`: mark subscribed names `\Subscribed`.
     pub return_subscribed: bool,
+    /// `(SUBSCRIBED RECURSIVEMATCH)`: also parents of subscribed names, with CHILDINFO.
+    pub recursive_match: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,7 +170,40 @@ pub struct Parser<'a> {
     pos: usize,
 }
 
-type R<T> = Result<T, String>;
+type R<T> = Result<T, ParseError>;
+
+/// Why a command could not be parsed: the completion it gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// Malformed: `BAD` with this reason.
+    Bad(String),
+    /// `SEARCH CHARSET` names a charset we do not have (RFC 3501 §6.4.4): `NO [BADCHARSET]`.
+    BadCharset(String),
+    /// A well-formed mailbox name that is not valid modified UTF-7 (RFC 3501 §5.1.3): no
+    /// mailbox can have it, so `NO`, as for any mailbox that does not exist.
+    InvalidName(String),
+}
+
+impl ParseError {
+    /// The reason in words.
+    pub fn text(&self) -> &str {
+        match self {
+            ParseError::Bad(t) | ParseError::BadCharset(t) | ParseError::InvalidName(t) => t,
+        }
+    }
+}
+
+impl From<String> for ParseError {
+    fn from(s: String) -> Self {
+        ParseError::Bad(s)
+    }
+}
+
+impl From<&str> for ParseError {
+    fn from(s: &str) -> Self {
+        ParseError::Bad(s.to_string())
+    }
+}
 
 impl<'a> Parser<'a> {
     pub fn new(s: &'a [u8]) -> Self {
@@ -209,16 +244,16 @@ impl<'a> Parser<'a> {
     /// One space before `what`; a readable error naming `what` otherwise.
     pub fn sp(&mut self, what: &str) -> R<()> {
         if self.at_end() {
-            return Err(format!("Missing {what}"));
+            return Err(format!("Missing {what}").into());
         }
         if !self.eat(b' ') {
-            return Err(format!("Expected a space before {what}"));
+            return Err(format!("Expected a space before {what}").into());
         }
         if self.peek() == Some(b' ') {
-            return Err(format!("Too many spaces before {what}"));
+            return Err(format!("Too many spaces before {what}").into());
         }
         if self.at_end() {
-            return Err(format!("Missing {what}"));
+            return Err(format!("Missing {what}").into());
         }
         Ok(())
     }
@@ -229,10 +264,7 @@ impl<'a> Parser<'a> {
             Ok(())
         } else {
             let rest = String::from_utf8_lossy(&self.s[self.pos..self.s.len().min(self.pos + 40)]);
-            Err(format!(
-                "Unexpected text at end of command: {}",
-                rest.trim()
-            ))
+            Err(format!("Unexpected text at end of command: {}", rest.trim()).into())
         }
     }
 
@@ -261,7 +293,7 @@ impl<'a> Parser<'a> {
         let mut out = Vec::new();
         loop {
             match self.peek() {
-                None => return Err(format!("Unterminated quoted string in {what}")),
+                None => return Err(format!("Unterminated quoted string in {what}").into()),
                 Some(b'"') => {
                     self.pos += 1;
                     return Ok(out);
@@ -276,7 +308,8 @@ impl<'a> Parser<'a> {
                         _ => {
                             return Err(format!(
                                 "In {what}: only \\\" and \\\\ may be escaped in a quoted string"
-                            ))
+                            )
+                            .into())
                         }
                     }
                 }
@@ -297,7 +330,7 @@ impl<'a> Parser<'a> {
             .ok_or_else(|| format!("Invalid literal in {what}"))?;
         self.eat(b'+');
         if !self.eat(b'}') || !self.eat(b'\r') || !self.eat(b'\n') {
-            return Err(format!("Invalid literal in {what}"));
+            return Err(format!("Invalid literal in {what}").into());
         }
         let data = self
             .s
@@ -315,7 +348,7 @@ impl<'a> Parser<'a> {
         } else if self.eat(b'{') {
             self.literal(what)
         } else {
-            Err(format!("Expected a quoted string or literal for {what}"))
+            Err(format!("Expected a quoted string or literal for {what}").into())
         }
     }
 
@@ -328,7 +361,7 @@ impl<'a> Parser<'a> {
                 // `SELECT Café`: take them (as UTF-8) rather than fail.
                 let a = self.take_while(|b| is_atom_char(b) || b == b']' || b >= 0x80);
                 if a.is_empty() {
-                    return Err(format!("Missing {what}"));
+                    return Err(format!("Missing {what}").into());
                 }
                 Ok(a.to_vec())
             }
@@ -344,10 +377,10 @@ impl<'a> Parser<'a> {
     pub fn mailbox(&mut self, what: &str) -> R<String> {
         let raw = self.astring(what)?;
         let name = mutf7::decode(&raw).ok_or_else(|| {
-            format!(
+            ParseError::InvalidName(format!(
                 "Invalid {what} {:?}: not modified UTF-7 (RFC 3501 §5.1.3)",
                 String::from_utf8_lossy(&raw)
-            )
+            ))
         })?;
         Ok(match name.get(..6) {
             Some(p) if p.eq_ignore_ascii_case("INBOX/") => format!("INBOX/{}", &name[6..]),
@@ -363,12 +396,17 @@ impl<'a> Parser<'a> {
             _ => {
                 let a = self.take_while(|b| is_atom_char(b) || b"%*]".contains(&b));
                 if a.is_empty() {
-                    return Err(format!("Missing {what}"));
+                    return Err(format!("Missing {what}").into());
                 }
                 a.to_vec()
             }
         };
-        mutf7::decode(&raw).ok_or_else(|| format!("Invalid {what}: not modified UTF-7"))
+        mutf7::decode(&raw).ok_or_else(|| {
+            ParseError::InvalidName(format!(
+                "Invalid mailbox pattern {:?}: not modified UTF-7 (RFC 3501 §5.1.3)",
+                String::from_utf8_lossy(&raw)
+            ))
+        })
     }
 
     pub fn number(&mut self, what: &str) -> R<u32> {
@@ -377,20 +415,20 @@ impl<'a> Parser<'a> {
             .ok()
             .filter(|s| !s.is_empty())
             .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("Expected a number for {what}"))
+            .ok_or_else(|| format!("Expected a number for {what}").into())
     }
 
     pub fn sequence_set(&mut self, what: &str) -> R<SequenceSet> {
         let t = self.take_while(|b| b.is_ascii_digit() || b"*:,".contains(&b));
         if t.is_empty() {
-            return Err(format!("Missing {what}"));
+            return Err(format!("Missing {what}").into());
         }
         if self.peek().is_some_and(|b| b != b' ' && b != b')') {
-            return Err(format!(
-                "Invalid {what}: use numbers, ranges like 1:5, commas and *"
-            ));
+            return Err(
+                format!("Invalid {what}: use numbers, ranges like 1:5, commas and *").into(),
+            );
         }
-        SequenceSet::parse(t)
+        Ok(SequenceSet::parse(t)?)
     }
 
     /// A flag: `\Seen` etc. or a keyword atom. `\Recent` is read and dropped (clients cannot
@@ -410,6 +448,9 @@ impl<'a> Parser<'a> {
                 format!("Unknown system flag \\{name} (use \\Seen \\Answered \\Flagged \\Deleted \\Draft, or a keyword without \\)")
             })?;
             flags.insert(f);
+        } else if name.eq_ignore_ascii_case("NIL") {
+            // `flag-keyword` is an atom, and NIL is no atom (RFC 3501 §9).
+            return Err("NIL is not a flag: use () for no flags".into());
         } else {
             flags.insert_keyword(&name);
         }
@@ -441,13 +482,14 @@ impl<'a> Parser<'a> {
         let quoted = self.eat(b'"');
         let t = self.take_while(|b| b.is_ascii_alphanumeric() || b == b'-');
         if quoted && !self.eat(b'"') {
-            return Err(format!("Unterminated date for {what}"));
+            return Err(format!("Unterminated date for {what}").into());
         }
         parse_date(t).ok_or_else(|| {
             format!(
                 "Invalid date {:?} for {what}: use day-Mon-year, e.g. 1-Feb-2026",
                 String::from_utf8_lossy(t)
             )
+            .into()
         })
     }
 
@@ -459,6 +501,7 @@ impl<'a> Parser<'a> {
                 "Invalid date-time {:?}: use \"02-Nov-2026 09:00:00 +0000\"",
                 String::from_utf8_lossy(&raw)
             )
+            .into()
         })
     }
 }
@@ -536,7 +579,7 @@ pub fn head(cmd: &[u8]) -> Result<(String, String, Parser<'_>), (Option<String>,
     let mut name = String::from_utf8_lossy(name).to_ascii_uppercase();
     if name == "UID" {
         p.sp("command after UID (FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE)")
-            .map_err(|e| (Some(tag.clone()), e))?;
+            .map_err(|e| (Some(tag.clone()), e.text().to_string()))?;
         let sub = String::from_utf8_lossy(p.atom()).to_ascii_uppercase();
         name = format!("UID {sub}");
     }
@@ -544,7 +587,7 @@ pub fn head(cmd: &[u8]) -> Result<(String, String, Parser<'_>), (Option<String>,
 }
 
 /// Parses the arguments of command `name` (upper case, from [`head`]).
-pub fn arguments(name: &str, p: &mut Parser<'_>) -> Result<Command, String> {
+pub fn arguments(name: &str, p: &mut Parser<'_>) -> R<Command> {
     let cmd = match name {
         "CAPABILITY" => Command::Capability,
         "NOOP" => Command::Noop,
@@ -648,12 +691,13 @@ pub fn arguments(name: &str, p: &mut Parser<'_>) -> Result<Command, String> {
                         "SPECIAL-USE" => options.select_special_use = true,
                         "REMOTE" => {}
                         "RECURSIVEMATCH" => recursive = true,
-                        other => return Err(format!("Unknown LIST selection option {other} (use SUBSCRIBED, SPECIAL-USE, REMOTE or RECURSIVEMATCH)")),
+                        other => return Err(format!("Unknown LIST selection option {other} (use SUBSCRIBED, SPECIAL-USE, REMOTE or RECURSIVEMATCH)").into()),
                     }
                 }
                 if recursive && !options.select_subscribed {
                     return Err("RECURSIVEMATCH needs another selection option, e.g. (SUBSCRIBED RECURSIVEMATCH)".into());
                 }
+                options.recursive_match = recursive;
                 p.sp(&what)?;
             }
             let reference = p.mailbox(&what)?;
@@ -685,7 +729,7 @@ pub fn arguments(name: &str, p: &mut Parser<'_>) -> Result<Command, String> {
                     match opt.as_str() {
                         "SUBSCRIBED" => options.return_subscribed = true,
                         "CHILDREN" | "SPECIAL-USE" => {}
-                        other => return Err(format!("Unknown LIST return option {other} (use SUBSCRIBED, CHILDREN or SPECIAL-USE)")),
+                        other => return Err(format!("Unknown LIST return option {other} (use SUBSCRIBED, CHILDREN or SPECIAL-USE)").into()),
                     }
                 }
             }
@@ -713,7 +757,7 @@ pub fn arguments(name: &str, p: &mut Parser<'_>) -> Result<Command, String> {
                     "UIDVALIDITY" => StatusItem::UidValidity,
                     "UNSEEN" => StatusItem::Unseen,
                     "" => return Err("Expected a status item (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)".into()),
-                    other => return Err(format!("Unknown status item {other} (use MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)")),
+                    other => return Err(format!("Unknown status item {other} (use MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)").into()),
                 });
                 if p.eat(b')') {
                     break;
@@ -754,7 +798,7 @@ pub fn arguments(name: &str, p: &mut Parser<'_>) -> Result<Command, String> {
                 let cs = p.astring_text("charset name")?;
                 utf8_ok = cs.eq_ignore_ascii_case("UTF-8") || cs.eq_ignore_ascii_case("US-ASCII");
                 if !utf8_ok {
-                    return Err(format!("BADCHARSET {cs}"));
+                    return Err(ParseError::BadCharset(format!("Unsupported charset {cs}")));
                 }
                 p.sp("search criteria")?;
             }
@@ -840,15 +884,18 @@ pub fn arguments(name: &str, p: &mut Parser<'_>) -> Result<Command, String> {
             }
         }
         other => {
-            return Err(if let Some(sub) = other.strip_prefix("UID ") {
-                if sub.is_empty() {
-                    "Missing command after UID (FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE)".into()
+            return Err(ParseError::Bad(
+                if let Some(sub) = other.strip_prefix("UID ") {
+                    if sub.is_empty() {
+                        "Missing command after UID (FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE)"
+                            .into()
+                    } else {
+                        format!("UID {sub} is not a command: UID goes with FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE")
+                    }
                 } else {
-                    format!("UID {sub} is not a command: UID goes with FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE")
-                }
-            } else {
-                format!("Unknown command {other}")
-            })
+                    format!("Unknown command {other}")
+                },
+            ))
         }
     };
     p.end()?;
@@ -858,7 +905,7 @@ pub fn arguments(name: &str, p: &mut Parser<'_>) -> Result<Command, String> {
 /// `(OPT OPT ...)` of atoms, upper-cased (RFC 5258 option lists).
 fn option_list(p: &mut Parser<'_>, what: &str) -> R<Vec<String>> {
     if !p.eat(b'(') {
-        return Err(format!("Expected a {what} list in parentheses"));
+        return Err(format!("Expected a {what} list in parentheses").into());
     }
     let mut out = Vec::new();
     if p.eat(b')') {
@@ -867,14 +914,14 @@ fn option_list(p: &mut Parser<'_>, what: &str) -> R<Vec<String>> {
     loop {
         let a = p.atom();
         if a.is_empty() {
-            return Err(format!("Expected a {what}"));
+            return Err(format!("Expected a {what}").into());
         }
         out.push(String::from_utf8_lossy(a).to_ascii_uppercase());
         if p.eat(b')') {
             return Ok(out);
         }
         if !p.eat(b' ') {
-            return Err(format!("Expected a space or ) in the {what} list"));
+            return Err(format!("Expected a space or ) in the {what} list").into());
         }
     }
 }
@@ -973,7 +1020,7 @@ fn fetch_att(p: &mut Parser<'_>) -> R<FetchAtt> {
             }
         }
         "" => return Err("Expected a fetch item (FLAGS, UID, ENVELOPE, BODY[], ...)".into()),
-        other => return Err(format!("Unknown fetch item {other}")),
+        other => return Err(format!("Unknown fetch item {other}").into()),
     })
 }
 
@@ -1021,7 +1068,8 @@ fn section(p: &mut Parser<'_>) -> R<Section> {
         other => {
             return Err(format!(
             "Unknown section {other} (use HEADER, HEADER.FIELDS (..), TEXT, MIME or part numbers)"
-        ))
+        )
+            .into())
         }
     };
     if !p.eat(b']') {
@@ -1129,7 +1177,7 @@ fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
             K::Or(Box::new(a), Box::new(b))
         }
         "" => return Err("Expected a search key (ALL, UNSEEN, FROM \"x\", ...)".into()),
-        other => return Err(format!("Unknown search key {other}")),
+        other => return Err(format!("Unknown search key {other}").into()),
     })
 }
 
@@ -1139,7 +1187,8 @@ mod tests {
 
     fn parse(line: &str) -> Result<(String, Command), String> {
         let (tag, name, mut p) = head(line.as_bytes()).map_err(|(_, e)| e)?;
-        Ok((tag, arguments(&name, &mut p)?))
+        let cmd = arguments(&name, &mut p).map_err(|e| e.text().to_string())?;
+        Ok((tag, cmd))
     }
 
     #[test]
@@ -1238,8 +1287,10 @@ mod tests {
         let (_, c) =
             parse("a SEARCH CHARSET UTF-8 OR (FROM bob UNSEEN) NOT 1:3 SINCE 1-Feb-2026").unwrap();
         assert!(matches!(c, Command::Search { key: SearchKey::And(k), .. } if k.len() == 2));
-        assert!(parse("a SEARCH CHARSET KOI8-R ALL")
-            .unwrap_err()
-            .starts_with("BADCHARSET"));
+        let (_, name, mut p) = head(b"a SEARCH CHARSET KOI8-R ALL").unwrap();
+        assert!(matches!(
+            arguments(&name, &mut p),
+            Err(ParseError::BadCharset(_))
+        ));
     }
 }

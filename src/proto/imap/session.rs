@@ -9,7 +9,7 @@
 
 use super::fetch::{fetch_response, flag_list};
 use super::frame::{tag_of, Frame, Framer};
-use super::parse::{self, Command, FetchAtt, StatusItem, StoreMode};
+use super::parse::{self, Command, FetchAtt, ParseError, StatusItem, StoreMode};
 use super::response::{compact_set, string};
 use super::search::{matches, Candidate, SearchKey};
 use super::sequence::SequenceSet;
@@ -41,8 +41,9 @@ pub enum ImapEvent {
     Selected { folder: String, read_only: bool },
 }
 
-/// Longest command line (RFC 7162 §4 recommends at least 8192 octets).
-pub const MAX_LINE: usize = 8192;
+/// Longest command line: RFC 7162 §4 asks for at least 8192 octets; real clients send
+/// longer ID and SEARCH lines, and Dovecot takes 64 KiB.
+pub const MAX_LINE: usize = 64 * 1024;
 /// Largest literal outside APPEND.
 pub const MAX_LITERAL: u64 = 64 * 1024;
 /// Failed logins before the connection is closed.
@@ -78,12 +79,54 @@ struct Selected {
     recent: BTreeSet<u32>,
     /// Flag changes this session made and reported itself: uid -> modseq after the change.
     own: BTreeMap<u32, u64>,
+    /// The keywords this session was told of in FLAGS (RFC 3501 §7.2.6).
+    keywords: Flags,
 }
 
 impl Selected {
     fn exists(&self) -> u32 {
         self.uids.len() as u32
     }
+
+    /// RFC 3501 §7.2.6: before a FETCH carries a keyword this session has not been told of,
+    /// an untagged FLAGS response (and PERMANENTFLAGS, when writable) names it.
+    fn announce_keywords(&mut self, flags: &Flags, lines: &mut Vec<String>) {
+        let mut new = false;
+        for k in flags.keywords() {
+            if !self.keywords.has_keyword(k) {
+                self.keywords.insert_keyword(k);
+                new = true;
+            }
+        }
+        if new {
+            lines.push(flags_line(&self.keywords));
+            if !self.read_only {
+                lines.push(permanent_flags_line(&self.keywords));
+            }
+        }
+    }
+}
+
+/// `* FLAGS (...)`: the system flags and `keywords` (RFC 3501 §7.2.6).
+fn flags_line(keywords: &Flags) -> String {
+    let kw: String = keywords
+        .keywords()
+        .iter()
+        .map(|k| format!(" {k}"))
+        .collect();
+    format!("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft{kw})")
+}
+
+/// `* OK [PERMANENTFLAGS (...)]`: what STORE may set, new keywords included (RFC 3501 §7.1).
+fn permanent_flags_line(keywords: &Flags) -> String {
+    let kw: String = keywords
+        .keywords()
+        .iter()
+        .map(|k| format!(" {k}"))
+        .collect();
+    format!(
+        "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft{kw} \\*)] Flags permitted"
+    )
 }
 
 /// An IMAP server session on one connection.
@@ -358,14 +401,20 @@ impl ImapSession {
         }
         let cmd = match parse::arguments(&name, &mut p) {
             Ok(c) => c,
-            Err(why) if why.starts_with("BADCHARSET") => {
-                self.send(format!(
-                    "{tag} NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset{}",
-                    &why["BADCHARSET".len()..]
-                ));
+            Err(ParseError::BadCharset(why)) => {
+                self.send(format!("{tag} NO [BADCHARSET (UTF-8 US-ASCII)] {why}"));
                 return;
             }
-            Err(why) => {
+            Err(ParseError::InvalidName(why)) => {
+                let code = if name == "CREATE" {
+                    "CANNOT"
+                } else {
+                    "NONEXISTENT"
+                };
+                self.send(format!("{tag} NO [{code}] {why}"));
+                return;
+            }
+            Err(ParseError::Bad(why)) => {
                 self.send(format!("{tag} BAD {why}"));
                 return;
             }
@@ -657,16 +706,20 @@ impl ImapSession {
         let uids: Vec<u32> = f.messages().iter().map(|m| m.uid).collect();
         let recent: BTreeSet<u32> = if read_only {
             let n = f.unclaimed_recent();
-            uids[uids.len() - n..].iter().copied().collect()
+            uids[uids.len().saturating_sub(n)..]
+                .iter()
+                .copied()
+                .collect()
         } else {
             let from = f.claim_recent();
             uids.iter().copied().filter(|&u| u >= from).collect()
         };
-        let mut keywords: BTreeSet<String> = BTreeSet::new();
+        let mut keywords = Flags::new();
         for m in f.messages() {
-            keywords.extend(m.flags.keywords().iter().cloned());
+            for k in m.flags.keywords() {
+                keywords.insert_keyword(k);
+            }
         }
-        let kw: String = keywords.iter().map(|k| format!(" {k}")).collect();
         let first_unseen = f
             .messages()
             .iter()
@@ -680,10 +733,9 @@ impl ImapSession {
             uids,
             recent,
             own: BTreeMap::new(),
+            keywords,
         };
-        self.send(format!(
-            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft{kw})"
-        ));
+        self.send(flags_line(&sel.keywords));
         self.send(format!("* {} EXISTS", sel.exists()));
         self.send(format!("* {} RECENT", sel.recent.len()));
         if let Some(i) = first_unseen {
@@ -694,9 +746,7 @@ impl ImapSession {
         if read_only {
             self.send("* OK [PERMANENTFLAGS ()] No permanent flags permitted");
         } else {
-            self.send(format!(
-                "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft{kw} \\*)] Flags permitted"
-            ));
+            self.send(permanent_flags_line(&sel.keywords));
         }
         self.selected = Some(sel);
         self.out.event(ImapEvent::Selected {
@@ -804,6 +854,9 @@ impl ImapSession {
             };
             for &uid in &changes.added {
                 if sel.uids.last().map_or(true, |&l| uid > l) {
+                    if let Some(m) = f.by_uid(uid) {
+                        sel.announce_keywords(&m.flags, &mut lines);
+                    }
                     sel.uids.push(uid);
                     if uid >= from {
                         sel.recent.insert(uid);
@@ -820,6 +873,7 @@ impl ImapSession {
                 continue;
             }
             if let Ok(i) = sel.uids.binary_search(&uid) {
+                sel.announce_keywords(&m.flags, &mut lines);
                 lines.push(format!(
                     "* {} FETCH (FLAGS {})",
                     i + 1,
@@ -850,7 +904,7 @@ impl ImapSession {
             Ok(set
                 .seqs(sel.exists())?
                 .into_iter()
-                .map(|n| (n, sel.uids[n as usize - 1]))
+                .filter_map(|n| Some((n, *sel.uids.get((n as usize).checked_sub(1)?)?)))
                 .collect())
         }
     }
@@ -881,13 +935,22 @@ impl ImapSession {
                     FetchAtt::Rfc822 | FetchAtt::Rfc822Text | FetchAtt::Section { peek: false, .. }
                 )
             });
+        let shows_flags = sets_seen || items.contains(&FetchAtt::Flags);
         let mut out = Vec::new();
-        let mut missing = false;
+        // RFC 2180 §4.1: a message another session expunged is left out, the rest is
+        // answered, and the command does not fail.
         for (seq, u) in targets {
             let Some(m) = f.by_uid(u) else {
-                missing = true;
                 continue;
             };
+            if shows_flags {
+                let mut lines = Vec::new();
+                sel.announce_keywords(&m.flags, &mut lines);
+                for l in lines {
+                    out.extend_from_slice(l.as_bytes());
+                    out.extend_from_slice(b"\r\n");
+                }
+            }
             let mut changed = false;
             if sets_seen && !m.flags.contains(Flag::Seen) {
                 let flags = m.flags.clone().with(Flag::Seen);
@@ -908,15 +971,11 @@ impl ImapSession {
             ));
         }
         self.out.transmit(out);
-        if missing && !uid {
-            no("Some of the messages were expunged by another session")
+        ok(if uid {
+            "UID FETCH completed"
         } else {
-            ok(if uid {
-                "UID FETCH completed"
-            } else {
-                "FETCH completed"
-            })
-        }
+            "FETCH completed"
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -957,6 +1016,7 @@ impl ImapSession {
             }
             let Some(m) = f.by_uid(u) else { continue };
             sel.own.insert(u, m.modseq);
+            sel.announce_keywords(&m.flags, &mut lines);
             if !silent {
                 let uid_part = if uid {
                     format!("UID {u} ")
