@@ -7,6 +7,7 @@
 //! quotes strings, [`mutf7`] converts mailbox names, and [`session`] runs the state machine
 //! of RFC 3501 §3 against the store.
 
+pub mod command;
 pub mod fetch;
 pub mod frame;
 pub mod list;

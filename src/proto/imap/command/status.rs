@@ -1,0 +1,96 @@
+//! STATUS (RFC 3501 §6.3.10): counters of a mailbox without selecting it.
+
+use super::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusItem {
+    Messages,
+    Recent,
+    UidNext,
+    UidValidity,
+    Unseen,
+}
+
+pub(super) const STATUS: Spec = Spec::new(
+    "STATUS",
+    Valid::Authenticated,
+    "Counters of a mailbox without selecting it.",
+    "RFC 3501 §6.3.10",
+    parse_status,
+);
+
+fn parse_status(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
+    p.sp("mailbox name after STATUS")?;
+    let mailbox = p.mailbox("mailbox name after STATUS")?;
+    p.sp("status items, e.g. (MESSAGES UNSEEN)")?;
+    if !p.eat(b'(') {
+        return Err("Status items must be in parentheses, e.g. (MESSAGES UNSEEN)".into());
+    }
+    let mut items = Vec::new();
+    loop {
+        let a = String::from_utf8_lossy(p.atom()).to_ascii_uppercase();
+        items.push(match a.as_str() {
+            "MESSAGES" => StatusItem::Messages,
+            "RECENT" => StatusItem::Recent,
+            "UIDNEXT" => StatusItem::UidNext,
+            "UIDVALIDITY" => StatusItem::UidValidity,
+            "UNSEEN" => StatusItem::Unseen,
+            "" => {
+                return Err(
+                    "Expected a status item (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)".into(),
+                )
+            }
+            other => {
+                return Err(format!(
+                    "Unknown status item {other} (use MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)"
+                )
+                .into())
+            }
+        });
+        if p.eat(b')') {
+            break;
+        }
+        if !p.eat(b' ') {
+            return Err("Expected a space or ) in the status item list".into());
+        }
+    }
+    Ok(Command::Status { mailbox, items })
+}
+
+impl ImapSession {
+    pub(super) fn status(
+        &mut self,
+        ctx: &mut HostCtx<'_>,
+        user: &str,
+        mailbox: &str,
+        items: &[StatusItem],
+    ) -> Done {
+        let Some(f) = ctx.store.folder(user, mailbox) else {
+            return no(format!(
+                "[NONEXISTENT] Mailbox doesn't exist: {}",
+                mutf7::encode(mailbox)
+            ));
+        };
+        let values: Vec<String> = items
+            .iter()
+            .map(|i| match i {
+                StatusItem::Messages => format!("MESSAGES {}", f.len()),
+                StatusItem::Recent => format!("RECENT {}", f.unclaimed_recent()),
+                StatusItem::UidNext => format!("UIDNEXT {}", f.uidnext),
+                StatusItem::UidValidity => format!("UIDVALIDITY {}", f.uidvalidity),
+                StatusItem::Unseen => format!(
+                    "UNSEEN {}",
+                    f.messages()
+                        .iter()
+                        .filter(|m| !m.flags.contains(Flag::Seen))
+                        .count()
+                ),
+            })
+            .collect();
+        let mut line = b"* STATUS ".to_vec();
+        string(&mut line, mutf7::encode(mailbox).as_bytes());
+        line.extend_from_slice(format!(" ({})\r\n", values.join(" ")).as_bytes());
+        self.out.transmit(line);
+        ok("STATUS completed")
+    }
+}
