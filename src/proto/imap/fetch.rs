@@ -94,6 +94,9 @@ pub fn fetch_response(
         sep(&mut out);
         match att {
             FetchAtt::Uid => out.extend_from_slice(format!("UID {}", msg.uid).as_bytes()),
+            FetchAtt::ModSeq => {
+                out.extend_from_slice(format!("MODSEQ ({})", msg.modseq).as_bytes())
+            }
             FetchAtt::Flags => {
                 out.extend_from_slice(format!("FLAGS {}", flag_list(msg, recent)).as_bytes())
             }

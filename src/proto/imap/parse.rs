@@ -269,6 +269,31 @@ impl<'a> Parser<'a> {
             .ok_or_else(|| format!("Expected a number for {what}").into())
     }
 
+    /// A mod-sequence value (RFC 7162 §7: up to 2^63-1).
+    pub fn number64(&mut self, what: &str) -> R<u64> {
+        let d = self.take_while(|b| b.is_ascii_digit());
+        std::str::from_utf8(d)
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|&n| n < 1 << 63)
+            .ok_or_else(|| format!("Expected a mod-sequence number for {what}").into())
+    }
+
+    /// ` (NAME n)`: a CONDSTORE command modifier (RFC 7162 §3.1.3, §3.1.4.1), or nothing.
+    pub fn modseq_modifier(&mut self, name: &str) -> R<Option<u64>> {
+        let start = self.pos;
+        if !(self.eat(b' ') && self.eat(b'(') && self.eat_word(name)) {
+            self.pos = start;
+            return Ok(None);
+        }
+        self.sp(&format!("mod-sequence after {name}"))?;
+        let n = self.number64(name)?;
+        if !self.eat(b')') {
+            return Err(format!("Expected ) after {name} {n}").into());
+        }
+        Ok(Some(n))
+    }
+
     pub fn sequence_set(&mut self, what: &str) -> R<SequenceSet> {
         let t = self.take_while(|b| b.is_ascii_digit() || b"*:,".contains(&b));
         if t.is_empty() {

@@ -43,9 +43,24 @@ pub enum SearchKey {
     Smaller(u32),
     Uid(SequenceSet),
     Seq(SequenceSet),
+    /// `MODSEQ n` (RFC 7162 §3.1.5): changed at or after modseq n.
+    ModSeq(u64),
     Not(Box<SearchKey>),
     Or(Box<SearchKey>, Box<SearchKey>),
     And(Vec<SearchKey>),
+}
+
+impl SearchKey {
+    /// It has a `MODSEQ` key (a CONDSTORE-enabling SEARCH, RFC 7162 §3.1).
+    pub fn uses_modseq(&self) -> bool {
+        match self {
+            SearchKey::ModSeq(_) => true,
+            SearchKey::Not(k) => k.uses_modseq(),
+            SearchKey::Or(a, b) => a.uses_modseq() || b.uses_modseq(),
+            SearchKey::And(keys) => keys.iter().any(SearchKey::uses_modseq),
+            _ => false,
+        }
+    }
 }
 
 /// One message as a search sees it.
@@ -156,6 +171,7 @@ fn eval(key: &SearchKey, v: &mut View<'_>) -> bool {
         K::Old => !v.c.recent,
         K::New => v.c.recent && !f.contains(Flag::Seen),
         K::Keyword(k) => f.has_keyword(k),
+        K::ModSeq(n) => m.modseq >= *n,
         K::Unkeyword(k) => !f.has_keyword(k),
         K::Larger(n) => m.size() > *n as usize,
         K::Smaller(n) => m.size() < *n as usize,

@@ -136,6 +136,8 @@ pub struct ImapSession {
     pub(super) user: Option<String>,
     pub(super) selected: Option<Selected>,
     pub(super) failed_logins: u32,
+    /// CONDSTORE is on (RFC 7162 §3.1): MODSEQ in FETCH responses and HIGHESTMODSEQ.
+    pub(super) condstore: bool,
     pub(super) deadline: Instant,
 }
 
@@ -177,6 +179,7 @@ impl ImapSession {
             user: None,
             selected: None,
             failed_logins: 0,
+            condstore: false,
             deadline: now + AUTOLOGOUT,
         };
         s.send(format!(
@@ -203,6 +206,16 @@ impl ImapSession {
         let mut b = line.as_ref().as_bytes().to_vec();
         b.extend_from_slice(b"\r\n");
         self.out.transmit(b);
+    }
+
+    /// Turns CONDSTORE on for the rest of the session (RFC 7162 §3.1); the first enabling
+    /// command while a mailbox is selected reports its HIGHESTMODSEQ.
+    pub(super) fn enable_condstore(&mut self) {
+        if !std::mem::replace(&mut self.condstore, true) {
+            if let Some(m) = self.selected.as_ref().map(|s| s.modseq) {
+                self.send(format!("* OK [HIGHESTMODSEQ {m}] Highest"));
+            }
+        }
     }
 
     pub(super) fn set_state(&mut self, s: ImapState) {
@@ -402,6 +415,7 @@ impl ImapSession {
         let Some(user) = self.user.clone() else {
             return;
         };
+        let condstore = self.condstore;
         let Some(sel) = self.selected.as_mut() else {
             return;
         };
@@ -470,8 +484,13 @@ impl ImapSession {
             }
             if let Ok(i) = sel.uids.binary_search(&uid) {
                 sel.announce_keywords(&m.flags, &mut lines);
+                let modseq = if condstore {
+                    format!(" MODSEQ ({})", m.modseq)
+                } else {
+                    String::new()
+                };
                 lines.push(format!(
-                    "* {} FETCH (FLAGS {})",
+                    "* {} FETCH (FLAGS {}{modseq})",
                     i + 1,
                     flag_list(m, sel.recent.contains(&uid))
                 ));

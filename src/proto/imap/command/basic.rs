@@ -59,7 +59,7 @@ pub(super) const ID: Spec = Spec::new(
 pub(super) const ENABLE: Spec = Spec::new(
     "ENABLE",
     Valid::Authenticated,
-    "Turn on extensions.",
+    "Turn on extensions (CONDSTORE).",
     "RFC 5161",
     parse_enable,
 );
@@ -133,9 +133,16 @@ impl ImapSession {
         ok("ID completed")
     }
 
-    pub(super) fn run_enable(&mut self) -> Done {
-        self.send("* ENABLED");
-        ok("ENABLE completed (no extension needs enabling here)")
+    /// RFC 5161 §3.2: `* ENABLED` lists what was turned on; unknown names are ignored.
+    pub(super) fn run_enable(&mut self, caps: &[String]) -> Done {
+        if caps.iter().any(|c| c == "CONDSTORE") {
+            self.enable_condstore();
+            self.send("* ENABLED CONDSTORE");
+            ok("ENABLE completed")
+        } else {
+            self.send("* ENABLED");
+            ok("ENABLE completed (no extension needs enabling here)")
+        }
     }
 
     pub(super) fn run_namespace(&mut self) -> Done {

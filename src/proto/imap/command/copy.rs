@@ -1,7 +1,6 @@
 //! COPY (RFC 3501 §6.4.7) and MOVE (RFC 6851), with COPYUID (RFC 4315 §3).
 
 use super::prelude::*;
-use crate::proto::imap::response::compact_set;
 
 pub(super) const COPY: Spec = Spec::new(
     "COPY",

@@ -18,6 +18,8 @@ pub enum FetchAtt {
     Body,
     BodyStructure,
     Uid,
+    /// The message's mod-sequence (RFC 7162 §3.1.4.1).
+    ModSeq,
     Section {
         section: Section,
         partial: Option<(u32, u32)>,
@@ -47,8 +49,8 @@ pub enum SectionText {
 pub(super) const FETCH: Spec = Spec::new(
     "FETCH",
     Valid::Selected,
-    "Get message data: FLAGS, ENVELOPE, BODY[...], BODYSTRUCTURE...",
-    "RFC 3501 §6.4.5",
+    "Get message data: FLAGS, ENVELOPE, BODY[...], BODYSTRUCTURE, MODSEQ...; (CHANGEDSINCE n) only what changed since.",
+    "RFC 3501 §6.4.5, RFC 7162 §3.1.4",
     parse_fetch,
 )
 .with_uid();
@@ -62,6 +64,7 @@ fn parse_fetch(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
         uid: u.uid,
         set,
         items: fetch_items(p)?,
+        changed_since: p.modseq_modifier("CHANGEDSINCE")?,
     })
 }
 
@@ -105,6 +108,7 @@ fn fetch_att(p: &mut Parser<'_>) -> R<FetchAtt> {
         "ENVELOPE" => FetchAtt::Envelope,
         "BODYSTRUCTURE" => FetchAtt::BodyStructure,
         "UID" => FetchAtt::Uid,
+        "MODSEQ" => FetchAtt::ModSeq,
         "BODY" if p.peek() != Some(b'[') => FetchAtt::Body,
         "BODY" | "BODY.PEEK" => {
             if !p.eat(b'[') {
@@ -196,6 +200,7 @@ impl ImapSession {
         uid: bool,
         set: &SequenceSet,
         items: &[FetchAtt],
+        changed_since: Option<u64>,
     ) -> Done {
         let targets = match self.targets(uid, set) {
             Ok(t) => t,
@@ -223,6 +228,9 @@ impl ImapSession {
             let Some(m) = f.by_uid(u) else {
                 continue;
             };
+            if changed_since.is_some_and(|n| m.modseq <= n) {
+                continue;
+            }
             if shows_flags {
                 let mut lines = Vec::new();
                 sel.announce_keywords(&m.flags, &mut lines);

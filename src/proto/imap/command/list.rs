@@ -110,7 +110,7 @@ fn parse_list(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
 }
 
 /// `(OPT OPT ...)` of atoms, upper-cased (RFC 5258 option lists).
-fn option_list(p: &mut Parser<'_>, what: &str) -> R<Vec<String>> {
+pub(super) fn option_list(p: &mut Parser<'_>, what: &str) -> R<Vec<String>> {
     if !p.eat(b'(') {
         return Err(format!("Expected a {what} list in parentheses").into());
     }

@@ -21,6 +21,7 @@ mod store;
 pub use basic::IdParams;
 pub use fetch::{FetchAtt, Section, SectionText};
 pub use list::ListOptions;
+pub use search::SearchReturn;
 pub use status::StatusItem;
 pub use store::StoreMode;
 
@@ -38,6 +39,7 @@ mod prelude {
     pub(super) use crate::proto::imap::fetch::flag_list;
     pub(super) use crate::proto::imap::mutf7;
     pub(super) use crate::proto::imap::parse::{ParseError, Parser, R};
+    pub(super) use crate::proto::imap::response::compact_set;
     pub(super) use crate::proto::imap::response::string;
     pub(super) use crate::proto::imap::sequence::SequenceSet;
     pub(super) use crate::proto::imap::session::{
@@ -73,6 +75,8 @@ pub enum Command {
     Select {
         mailbox: String,
         read_only: bool,
+        /// `(CONDSTORE)` (RFC 7162 §3.1.8).
+        condstore: bool,
     },
     Create(String),
     Delete(String),
@@ -108,11 +112,15 @@ pub enum Command {
     Search {
         uid: bool,
         key: SearchKey,
+        /// ESEARCH's `RETURN (...)` (RFC 4731); `None` for a plain `* SEARCH` answer.
+        ret: Option<SearchReturn>,
     },
     Fetch {
         uid: bool,
         set: SequenceSet,
         items: Vec<FetchAtt>,
+        /// `(CHANGEDSINCE n)` (RFC 7162 §3.1.4.1).
+        changed_since: Option<u64>,
     },
     Store {
         uid: bool,
@@ -120,6 +128,8 @@ pub enum Command {
         mode: StoreMode,
         silent: bool,
         flags: Flags,
+        /// `(UNCHANGEDSINCE n)` (RFC 7162 §3.1.3).
+        unchanged_since: Option<u64>,
     },
     Copy {
         uid: bool,
@@ -312,7 +322,7 @@ impl ImapSession {
                 return None;
             }
             Command::Id(_) => self.run_id(),
-            Command::Enable(_) => self.run_enable(),
+            Command::Enable(caps) => self.run_enable(&caps),
             Command::Namespace => self.run_namespace(),
             Command::Starttls => no("STARTTLS is not available: the sandbox has no TLS"),
             Command::Login { user, password } => {
@@ -322,7 +332,14 @@ impl ImapSession {
             Command::Authenticate { mechanism, initial } => {
                 return self.run_authenticate(ctx, tag, &mechanism, initial)
             }
-            Command::Select { mailbox, read_only } => self.select(ctx, &user, &mailbox, read_only),
+            Command::Select {
+                mailbox,
+                read_only,
+                condstore,
+            } => {
+                self.condstore |= condstore;
+                self.select(ctx, &user, &mailbox, read_only)
+            }
             Command::Create(name) => self.run_create(ctx, &user, &name),
             Command::Delete(name) => self.run_delete(ctx, &user, &name),
             Command::Rename(from, to) => self.run_rename(ctx, &user, &from, &to),
@@ -334,7 +351,12 @@ impl ImapSession {
                 lsub,
                 options,
             } => self.run_list(ctx, &user, &reference, &patterns, lsub, options),
-            Command::Status { mailbox, items } => self.status(ctx, &user, &mailbox, &items),
+            Command::Status { mailbox, items } => {
+                if items.contains(&StatusItem::HighestModSeq) {
+                    self.enable_condstore();
+                }
+                self.status(ctx, &user, &mailbox, &items)
+            }
             Command::Append {
                 mailbox,
                 flags,
@@ -348,15 +370,45 @@ impl ImapSession {
             Command::Close => self.run_close(ctx, &user, true),
             Command::Unselect => self.run_close(ctx, &user, false),
             Command::Expunge { uids } => self.run_expunge(ctx, &user, uids),
-            Command::Search { uid, key } => self.search(ctx, &user, uid, &key),
-            Command::Fetch { uid, set, items } => self.fetch(ctx, &user, uid, &set, &items),
+            Command::Search { uid, key, ret } => {
+                if key.uses_modseq() {
+                    self.enable_condstore();
+                }
+                self.search(ctx, &user, tag, uid, &key, ret)
+            }
+            Command::Fetch {
+                uid,
+                set,
+                mut items,
+                changed_since,
+            } => {
+                if changed_since.is_some() && !items.contains(&FetchAtt::ModSeq) {
+                    items.push(FetchAtt::ModSeq);
+                }
+                if items.contains(&FetchAtt::ModSeq) {
+                    self.enable_condstore();
+                }
+                self.fetch(ctx, &user, uid, &set, &items, changed_since)
+            }
             Command::Store {
                 uid,
                 set,
                 mode,
                 silent,
                 flags,
-            } => self.store(ctx, &user, uid, &set, mode, silent, &flags),
+                unchanged_since,
+            } => {
+                if unchanged_since.is_some() {
+                    self.enable_condstore();
+                }
+                let change = store::Change {
+                    mode,
+                    silent,
+                    flags: &flags,
+                    unchanged_since,
+                };
+                self.store(ctx, &user, uid, &set, change)
+            }
             Command::Copy {
                 uid,
                 set,

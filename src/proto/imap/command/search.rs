@@ -7,14 +7,53 @@ use crate::proto::imap::search::{matches, Candidate, SearchKey};
 pub(super) const SEARCH: Spec = Spec::new(
     "SEARCH",
     Valid::Selected,
-    "Find messages by flags, headers, text, dates, sizes.",
-    "RFC 3501 §6.4.4",
+    "Find messages by flags, headers, text, dates, sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line.",
+    "RFC 3501 §6.4.4, RFC 4731, RFC 7162 §3.1.5",
     parse_search,
 )
 .with_uid();
 
+/// ESEARCH's `RETURN (...)` (RFC 4731 §3.1): which results to send in `* ESEARCH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SearchReturn {
+    pub min: bool,
+    pub max: bool,
+    pub all: bool,
+    pub count: bool,
+}
+
+/// `RETURN (MIN MAX ALL COUNT)`; an empty list means ALL.
+fn search_return(p: &mut Parser<'_>) -> R<SearchReturn> {
+    p.sp("return options, e.g. (MIN MAX COUNT)")?;
+    let mut r = SearchReturn::default();
+    for opt in super::list::option_list(p, "return option")? {
+        match opt.as_str() {
+            "MIN" => r.min = true,
+            "MAX" => r.max = true,
+            "ALL" => r.all = true,
+            "COUNT" => r.count = true,
+            other => {
+                return Err(format!(
+                    "Unknown SEARCH return option {other} (use MIN, MAX, ALL or COUNT)"
+                )
+                .into())
+            }
+        }
+    }
+    if r == SearchReturn::default() {
+        r.all = true;
+    }
+    p.sp("search criteria")?;
+    Ok(r)
+}
+
 fn parse_search(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     p.sp("search criteria after SEARCH (e.g. ALL)")?;
+    let ret = if p.eat_word("RETURN") {
+        Some(search_return(p)?)
+    } else {
+        None
+    };
     if p.eat_word("CHARSET") {
         p.sp("charset name")?;
         let cs = p.astring_text("charset name")?;
@@ -33,6 +72,7 @@ fn parse_search(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     }
     Ok(Command::Search {
         uid: u.uid,
+        ret,
         key: if keys.len() == 1 {
             keys.pop().unwrap_or(SearchKey::All)
         } else {
@@ -124,6 +164,18 @@ fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
                 K::Smaller(n)
             }
         }
+        "MODSEQ" => {
+            // RFC 7162 §3.1.5: `MODSEQ ["/flags/<flag>" all|shared|priv] <mod-sequence>`; the
+            // metadata entry is read and ignored (a message has one mod-sequence here).
+            p.sp("mod-sequence after MODSEQ")?;
+            if p.peek() == Some(b'"') {
+                p.string("entry name after MODSEQ")?;
+                p.sp("entry type (all, shared or priv)")?;
+                p.atom();
+                p.sp("mod-sequence after MODSEQ")?;
+            }
+            K::ModSeq(p.number64("mod-sequence after MODSEQ")?)
+        }
         "UID" => {
             p.sp("UID set after UID")?;
             K::Uid(p.sequence_set("UID set after UID")?)
@@ -149,8 +201,10 @@ impl ImapSession {
         &mut self,
         ctx: &mut HostCtx<'_>,
         user: &str,
+        tag: &str,
         uid: bool,
         key: &SearchKey,
+        ret: Option<SearchReturn>,
     ) -> Done {
         let Some(sel) = self.selected.as_ref() else {
             return bad("No mailbox selected");
@@ -160,6 +214,7 @@ impl ImapSession {
         };
         let max_uid = sel.uids.last().copied().unwrap_or(0);
         let mut hits = Vec::new();
+        let mut modseq = 0;
         for (i, &u) in sel.uids.iter().enumerate() {
             let Some(m) = f.by_uid(u) else { continue };
             let c = Candidate {
@@ -170,14 +225,52 @@ impl ImapSession {
                 max_uid,
             };
             if matches(key, &c) {
-                hits.push(if uid { u } else { i as u32 + 1 }.to_string());
+                hits.push(if uid { u } else { i as u32 + 1 });
+                modseq = modseq.max(m.modseq);
             }
         }
-        let mut line = String::from("* SEARCH");
-        for h in hits {
-            line.push(' ');
-            line.push_str(&h);
-        }
+        // RFC 7162 §3.1.5: a search by MODSEQ reports the highest mod-sequence it found.
+        let with_modseq = key.uses_modseq() && !hits.is_empty();
+        let line = match ret {
+            None => {
+                let mut line = String::from("* SEARCH");
+                for h in &hits {
+                    line.push_str(&format!(" {h}"));
+                }
+                if with_modseq {
+                    line.push_str(&format!(" (MODSEQ {modseq})"));
+                }
+                line
+            }
+            Some(r) => {
+                // RFC 4731 §3.1: MIN, MAX and ALL only when something matched.
+                let mut line = b"* ESEARCH (TAG ".to_vec();
+                string(&mut line, tag.as_bytes());
+                line.push(b')');
+                let mut line = String::from_utf8_lossy(&line).into_owned();
+                if uid {
+                    line.push_str(" UID");
+                }
+                if let (Some(min), Some(max)) = (hits.first(), hits.last()) {
+                    if r.min {
+                        line.push_str(&format!(" MIN {min}"));
+                    }
+                    if r.max {
+                        line.push_str(&format!(" MAX {max}"));
+                    }
+                    if r.all {
+                        line.push_str(&format!(" ALL {}", compact_set(&hits)));
+                    }
+                }
+                if r.count {
+                    line.push_str(&format!(" COUNT {}", hits.len()));
+                }
+                if with_modseq {
+                    line.push_str(&format!(" MODSEQ {modseq}"));
+                }
+                line
+            }
+        };
         self.send(line);
         ok(if uid {
             "UID SEARCH completed"

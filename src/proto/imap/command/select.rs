@@ -5,8 +5,8 @@ use super::prelude::*;
 pub(super) const SELECT: Spec = Spec::new(
     "SELECT",
     Valid::Authenticated,
-    "Open a mailbox read-write: the session enters the Selected state.",
-    "RFC 3501 §6.3.1",
+    "Open a mailbox read-write: the session enters the Selected state; (CONDSTORE) also reports HIGHESTMODSEQ.",
+    "RFC 3501 §6.3.1, RFC 7162 §3.1.8",
     parse_select,
 );
 pub(super) const EXAMINE: Spec = Spec::new(
@@ -35,9 +35,19 @@ fn parse_select(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     let name = u.name;
     let what = format!("mailbox name after {name}");
     p.sp(&what)?;
+    let mailbox = p.mailbox(&what)?;
+    // RFC 7162 §3.1.8: `SELECT name (CONDSTORE)`.
+    let condstore = !p.at_end();
+    if condstore {
+        p.sp("select parameters, e.g. (CONDSTORE)")?;
+        if !(p.eat(b'(') && p.eat_word("CONDSTORE") && p.eat(b')')) {
+            return Err(format!("The only {name} parameter is (CONDSTORE)").into());
+        }
+    }
     Ok(Command::Select {
-        mailbox: p.mailbox(&what)?,
+        mailbox,
         read_only: name == "EXAMINE",
+        condstore,
     })
 }
 
@@ -98,6 +108,9 @@ impl ImapSession {
         }
         self.send(format!("* OK [UIDVALIDITY {}] UIDs valid", sel.uidvalidity));
         self.send(format!("* OK [UIDNEXT {}] Predicted next UID", sel.uidnext));
+        if self.condstore {
+            self.send(format!("* OK [HIGHESTMODSEQ {}] Highest", sel.modseq));
+        }
         if read_only {
             self.send("* OK [PERMANENTFLAGS ()] No permanent flags permitted");
         } else {

@@ -9,13 +9,15 @@ pub enum StatusItem {
     UidNext,
     UidValidity,
     Unseen,
+    /// RFC 7162 §3.1.6.
+    HighestModSeq,
 }
 
 pub(super) const STATUS: Spec = Spec::new(
     "STATUS",
     Valid::Authenticated,
-    "Counters of a mailbox without selecting it.",
-    "RFC 3501 §6.3.10",
+    "Counters of a mailbox without selecting it (HIGHESTMODSEQ with CONDSTORE).",
+    "RFC 3501 §6.3.10, RFC 7162 §3.1.6",
     parse_status,
 );
 
@@ -35,6 +37,7 @@ fn parse_status(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
             "UIDNEXT" => StatusItem::UidNext,
             "UIDVALIDITY" => StatusItem::UidValidity,
             "UNSEEN" => StatusItem::Unseen,
+            "HIGHESTMODSEQ" => StatusItem::HighestModSeq,
             "" => {
                 return Err(
                     "Expected a status item (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)".into(),
@@ -78,6 +81,7 @@ impl ImapSession {
                 StatusItem::Recent => format!("RECENT {}", f.unclaimed_recent()),
                 StatusItem::UidNext => format!("UIDNEXT {}", f.uidnext),
                 StatusItem::UidValidity => format!("UIDVALIDITY {}", f.uidvalidity),
+                StatusItem::HighestModSeq => format!("HIGHESTMODSEQ {}", f.highest_modseq),
                 StatusItem::Unseen => format!(
                     "UNSEEN {}",
                     f.messages()

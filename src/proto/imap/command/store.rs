@@ -12,8 +12,8 @@ pub enum StoreMode {
 pub(super) const STORE: Spec = Spec::new(
     "STORE",
     Valid::Selected,
-    "Change flags: FLAGS, +FLAGS, -FLAGS (.SILENT).",
-    "RFC 3501 §6.4.6",
+    "Change flags: FLAGS, +FLAGS, -FLAGS (.SILENT); (UNCHANGEDSINCE n) leaves messages changed since, named in [MODIFIED].",
+    "RFC 3501 §6.4.6, RFC 7162 §3.1.3",
     parse_store,
 )
 .with_uid();
@@ -22,6 +22,7 @@ fn parse_store(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     let name = u.name;
     p.sp(&format!("message set after {name}"))?;
     let set = p.sequence_set("message set")?;
+    let unchanged_since = p.modseq_modifier("UNCHANGEDSINCE")?;
     p.sp("FLAGS, +FLAGS or -FLAGS")?;
     let mode = if p.eat(b'+') {
         StoreMode::Add
@@ -61,25 +62,33 @@ fn parse_store(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
         mode,
         silent,
         flags,
+        unchanged_since,
     })
 }
 
+/// What a STORE changes.
+pub(super) struct Change<'a> {
+    pub mode: StoreMode,
+    pub silent: bool,
+    pub flags: &'a Flags,
+    /// CONDSTORE's `UNCHANGEDSINCE` (RFC 7162 §3.1.3): leave messages changed after it.
+    pub unchanged_since: Option<u64>,
+}
+
 impl ImapSession {
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn store(
         &mut self,
         ctx: &mut HostCtx<'_>,
         user: &str,
         uid: bool,
         set: &SequenceSet,
-        mode: StoreMode,
-        silent: bool,
-        flags: &Flags,
+        change: Change<'_>,
     ) -> Done {
         let targets = match self.targets(uid, set) {
             Ok(t) => t,
             Err(e) => return bad(e),
         };
+        let condstore = self.condstore;
         let Some(sel) = self.selected.as_mut() else {
             return bad("No mailbox selected");
         };
@@ -90,34 +99,55 @@ impl ImapSession {
             return no("The selected mailbox no longer exists");
         };
         let mut lines = Vec::new();
+        let mut modified = Vec::new();
         for (seq, u) in targets {
             let Some(m) = f.by_uid(u) else { continue };
-            let mut new = m.flags.clone();
-            match mode {
-                StoreMode::Replace => new = flags.clone(),
-                StoreMode::Add => new.union(flags),
-                StoreMode::Remove => new.subtract(flags),
+            if change.unchanged_since.is_some_and(|n| m.modseq > n) {
+                modified.push(if uid { u } else { seq });
+                continue;
             }
-            if new != m.flags {
+            let mut new = m.flags.clone();
+            match change.mode {
+                StoreMode::Replace => new = change.flags.clone(),
+                StoreMode::Add => new.union(change.flags),
+                StoreMode::Remove => new.subtract(change.flags),
+            }
+            let changed = new != m.flags;
+            if changed {
                 f.set_flags(u, new);
             }
             let Some(m) = f.by_uid(u) else { continue };
             sel.own.insert(u, m.modseq);
             sel.announce_keywords(&m.flags, &mut lines);
-            if !silent {
-                let uid_part = if uid {
-                    format!("UID {u} ")
+            let uid_part = if uid {
+                format!("UID {u} ")
+            } else {
+                String::new()
+            };
+            if !change.silent {
+                let modseq = if condstore {
+                    format!(" MODSEQ ({})", m.modseq)
                 } else {
                     String::new()
                 };
                 lines.push(format!(
-                    "* {seq} FETCH ({uid_part}FLAGS {})",
+                    "* {seq} FETCH ({uid_part}FLAGS {}{modseq})",
                     flag_list(m, sel.recent.contains(&u))
                 ));
+            } else if condstore && changed {
+                // RFC 7162 §3.1.3: the new modseq is reported even with .SILENT.
+                lines.push(format!("* {seq} FETCH ({uid_part}MODSEQ ({}))", m.modseq));
             }
         }
         for l in lines {
             self.send(l);
+        }
+        if !modified.is_empty() {
+            modified.sort_unstable();
+            return ok(format!(
+                "[MODIFIED {}] Conditional STORE failed for some messages",
+                compact_set(&modified)
+            ));
         }
         ok(if uid {
             "UID STORE completed"

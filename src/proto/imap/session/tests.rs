@@ -520,3 +520,10 @@ fn command_lines_up_to_64_kib_are_taken() {
     let out = c.send(&mut store, &format!("s SEARCH {many} NOT SUBJECT {value}"));
     assert_eq!(out, "* SEARCH 1 2 3\r\ns OK SEARCH completed\r\n");
 }
+
+#[test]
+fn transcript_condstore_and_esearch() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_condstore_esearch.txt"
+    ));
+}
