@@ -51,23 +51,24 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     m[n.len()]
 }
 
-/// The untagged LIST or LSUB responses for `reference` joined with each of `patterns`.
+/// The untagged LIST or LSUB responses for `reference` joined with each of `patterns`, each
+/// with the mailbox name it is about.
 pub fn respond(
     mailbox: &Mailbox,
     reference: &str,
     patterns: &[String],
     lsub: bool,
     opts: ListOptions,
-) -> Vec<u8> {
+) -> Vec<(Vec<u8>, String)> {
     let kind = if lsub { "LSUB" } else { "LIST" };
-    let mut out = Vec::new();
+    let mut lines = Vec::new();
     if patterns.len() == 1 && patterns[0].is_empty() {
         // RFC 3501 §6.3.8: the hierarchy delimiter and the root of the reference.
         let root = reference.split(SEPARATOR).next().unwrap_or("");
-        out.extend_from_slice(format!("* {kind} (\\Noselect) \"/\" ").as_bytes());
+        let mut out = format!("* {kind} (\\Noselect) \"/\" ").into_bytes();
         string(&mut out, mutf7::encode(root).as_bytes());
         out.extend_from_slice(b"\r\n");
-        return out;
+        return vec![(out, String::new())];
     }
     // RFC 3501 §6.3.8: the reference and the pattern are joined (with one separator).
     let full: Vec<String> = patterns
@@ -150,14 +151,15 @@ pub fn respond(
                 attrs.push(u.imap_attribute());
             }
         }
-        out.extend_from_slice(format!("* {kind} ({}) \"/\" ", attrs.join(" ")).as_bytes());
+        let mut out = format!("* {kind} ({}) \"/\" ", attrs.join(" ")).into_bytes();
         string(&mut out, mutf7::encode(name).as_bytes());
         if child_info {
             out.extend_from_slice(b" (\"CHILDINFO\" (\"SUBSCRIBED\"))");
         }
         out.extend_from_slice(b"\r\n");
+        lines.push((out, name.clone()));
     }
-    out
+    lines
 }
 
 #[cfg(test)]

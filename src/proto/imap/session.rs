@@ -55,6 +55,11 @@ pub(super) enum Mode {
     AuthPlain {
         tag: String,
     },
+    /// AUTHENTICATE LOGIN waiting for the user name (`user` is `None`), then the password.
+    AuthLogin {
+        tag: String,
+        user: Option<String>,
+    },
     /// IDLE waiting for DONE.
     Idle {
         tag: String,
@@ -262,6 +267,9 @@ impl ImapSession {
                     }
                 }
                 Mode::AuthPlain { tag } => self.auth_response(ctx, &tag, bytes.trim_ascii()),
+                Mode::AuthLogin { tag, user } => {
+                    self.auth_login_response(ctx, tag, user, bytes.trim_ascii())
+                }
             },
         }
     }
@@ -273,7 +281,7 @@ impl ImapSession {
         if self.mode != Mode::Commands {
             self.framer.reject_literal();
             let tag = match std::mem::replace(&mut self.mode, Mode::Commands) {
-                Mode::Idle { tag } | Mode::AuthPlain { tag } => tag,
+                Mode::Idle { tag } | Mode::AuthPlain { tag } | Mode::AuthLogin { tag, .. } => tag,
                 Mode::Commands => tag,
             };
             self.send(format!("{tag} BAD Unexpected literal"));

@@ -1,7 +1,7 @@
 //! LOGIN (RFC 3501 §6.2.3) and AUTHENTICATE PLAIN (§6.2.2, RFC 4616) with SASL-IR (RFC 4959).
 
 use super::prelude::*;
-use crate::wire::sasl::decode_plain;
+use crate::wire::sasl::{b64_decode, decode_plain};
 
 pub(super) const LOGIN: Spec = Spec::new(
     "LOGIN",
@@ -13,7 +13,7 @@ pub(super) const LOGIN: Spec = Spec::new(
 pub(super) const AUTHENTICATE: Spec = Spec::new(
     "AUTHENTICATE",
     Valid::NotAuthenticated,
-    "Log in with SASL (PLAIN).",
+    "Log in with SASL (PLAIN, or LOGIN: user name and password in base64 after each challenge).",
     "RFC 3501 §6.2.2",
     parse_authenticate,
 );
@@ -52,9 +52,20 @@ impl ImapSession {
         mechanism: &str,
         initial: Option<Vec<u8>>,
     ) -> Option<Done> {
+        if mechanism == "LOGIN" {
+            let tag = tag.to_string();
+            match initial {
+                Some(ir) => self.auth_login_response(ctx, tag, None, &ir),
+                None => {
+                    self.send("+ VXNlcm5hbWU6"); // "Username:"
+                    self.mode = Mode::AuthLogin { tag, user: None };
+                }
+            }
+            return None;
+        }
         if mechanism != "PLAIN" {
             return Some(no(format!(
-                "[CANNOT] Unsupported mechanism {mechanism}: use AUTHENTICATE PLAIN"
+                "[CANNOT] Unsupported mechanism {mechanism}: use AUTHENTICATE PLAIN or LOGIN"
             )));
         }
         match initial {
@@ -119,6 +130,42 @@ impl ImapSession {
             None => self.send(format!(
                 "{tag} BAD Invalid PLAIN response: expected base64 of \\0user\\0password"
             )),
+        }
+    }
+
+    /// AUTHENTICATE LOGIN (draft-murchison-sasl-login): the user name and then the password,
+    /// each in base64 after a challenge; `*` cancels (RFC 3501 §6.2.2).
+    pub(in crate::proto::imap) fn auth_login_response(
+        &mut self,
+        ctx: &mut HostCtx<'_>,
+        tag: String,
+        user: Option<String>,
+        line: &[u8],
+    ) {
+        if line == b"*" {
+            self.send(format!("{tag} BAD AUTHENTICATE cancelled"));
+            return;
+        }
+        let Some(text) = b64_decode(line).and_then(|b| String::from_utf8(b).ok()) else {
+            self.send(format!(
+                "{tag} BAD Invalid LOGIN response: expected the {} in base64",
+                if user.is_none() {
+                    "user name"
+                } else {
+                    "password"
+                }
+            ));
+            return;
+        };
+        match user {
+            None => {
+                self.send("+ UGFzc3dvcmQ6"); // "Password:"
+                self.mode = Mode::AuthLogin {
+                    tag,
+                    user: Some(text),
+                };
+            }
+            Some(user) => self.login(ctx, &tag, &user, &text),
         }
     }
 }

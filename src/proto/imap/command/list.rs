@@ -2,6 +2,7 @@
 //! the answers are drawn by [`crate::proto::imap::list`].
 
 use super::prelude::*;
+use super::StatusItem;
 use crate::proto::imap::list;
 
 /// LIST-EXTENDED selection and return options (RFC 5258 §3, RFC 6154 §5).
@@ -39,6 +40,7 @@ fn parse_list(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     let what = format!("reference name after {name} (often \"\")");
     p.sp(&what)?;
     let mut options = ListOptions::default();
+    let mut status = Vec::new();
     if name == "LIST" && p.peek() == Some(b'(') {
         options.extended = true;
         let mut recursive = false;
@@ -88,16 +90,24 @@ fn parse_list(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
         }
         options.extended = true;
         p.sp("return options, e.g. (SUBSCRIBED CHILDREN)")?;
-        for opt in option_list(p, "return option")? {
+        if !p.eat(b'(') {
+            return Err("Expected a return option list in parentheses".into());
+        }
+        while !p.eat(b')') {
+            let opt = String::from_utf8_lossy(p.atom()).to_ascii_uppercase();
             match opt.as_str() {
                 "SUBSCRIBED" => options.return_subscribed = true,
                 "CHILDREN" | "SPECIAL-USE" => {}
-                other => {
-                    return Err(format!(
-                    "Unknown LIST return option {other} (use SUBSCRIBED, CHILDREN or SPECIAL-USE)"
-                )
-                    .into())
+                // RFC 5819 LIST-STATUS.
+                "STATUS" => {
+                    p.sp("status items, e.g. (MESSAGES UNSEEN)")?;
+                    status = super::status::status_items(p)?;
                 }
+                "" => return Err("Expected a return option or )".into()),
+                other => return Err(format!("Unknown LIST return option {other} (use SUBSCRIBED, CHILDREN, SPECIAL-USE or STATUS (...))").into()),
+            }
+            if !p.eat(b' ') && p.peek() != Some(b')') {
+                return Err("Expected a space or ) in the return option list".into());
             }
         }
     }
@@ -106,6 +116,7 @@ fn parse_list(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
         patterns,
         lsub: name == "LSUB",
         options,
+        status,
     })
 }
 
@@ -134,6 +145,7 @@ pub(super) fn option_list(p: &mut Parser<'_>, what: &str) -> R<Vec<String>> {
 }
 
 impl ImapSession {
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn run_list(
         &mut self,
         ctx: &mut HostCtx<'_>,
@@ -142,10 +154,18 @@ impl ImapSession {
         patterns: &[String],
         lsub: bool,
         options: ListOptions,
+        status: &[StatusItem],
     ) -> Done {
         if let Some(mb) = ctx.store.mailbox(user) {
-            let lines = list::respond(mb, reference, patterns, lsub, options);
-            self.out.transmit(lines);
+            let mut out = Vec::new();
+            for (line, name) in list::respond(mb, reference, patterns, lsub, options) {
+                out.extend(line);
+                // RFC 5819 §1: STATUS follows the LIST of each selectable mailbox.
+                if let (false, Some(f)) = (status.is_empty(), mb.folders.get(&name)) {
+                    out.extend(super::status::status_line(f, &name, status));
+                }
+            }
+            self.out.transmit(out);
         }
         ok(if lsub {
             "LSUB completed"

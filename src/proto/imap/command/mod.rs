@@ -78,7 +78,8 @@ pub enum Command {
         /// `(CONDSTORE)` (RFC 7162 §3.1.8).
         condstore: bool,
     },
-    Create(String),
+    /// The name and CREATE-SPECIAL-USE's uses (RFC 6154 §3).
+    Create(String, Vec<String>),
     Delete(String),
     Rename(String, String),
     Subscribe(String),
@@ -89,6 +90,8 @@ pub enum Command {
         patterns: Vec<String>,
         lsub: bool,
         options: ListOptions,
+        /// LIST-STATUS's `RETURN (STATUS (...))` (RFC 5819).
+        status: Vec<StatusItem>,
     },
     Namespace,
     Status {
@@ -340,7 +343,7 @@ impl ImapSession {
                 self.condstore |= condstore;
                 self.select(ctx, &user, &mailbox, read_only)
             }
-            Command::Create(name) => self.run_create(ctx, &user, &name),
+            Command::Create(name, uses) => self.run_create(ctx, &user, &name, &uses),
             Command::Delete(name) => self.run_delete(ctx, &user, &name),
             Command::Rename(from, to) => self.run_rename(ctx, &user, &from, &to),
             Command::Subscribe(name) => self.run_subscribe(ctx, &user, &name, true),
@@ -350,7 +353,8 @@ impl ImapSession {
                 patterns,
                 lsub,
                 options,
-            } => self.run_list(ctx, &user, &reference, &patterns, lsub, options),
+                status,
+            } => self.run_list(ctx, &user, &reference, &patterns, lsub, options, &status),
             Command::Status { mailbox, items } => {
                 if items.contains(&StatusItem::HighestModSeq) {
                     self.enable_condstore();

@@ -1,6 +1,7 @@
 //! STATUS (RFC 3501 §6.3.10): counters of a mailbox without selecting it.
 
 use super::prelude::*;
+use crate::store::Folder;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusItem {
@@ -25,6 +26,12 @@ fn parse_status(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
     p.sp("mailbox name after STATUS")?;
     let mailbox = p.mailbox("mailbox name after STATUS")?;
     p.sp("status items, e.g. (MESSAGES UNSEEN)")?;
+    let items = status_items(p)?;
+    Ok(Command::Status { mailbox, items })
+}
+
+/// `(MESSAGES UNSEEN ...)`: the items of STATUS, and of LIST's `RETURN (STATUS (...))`.
+pub(super) fn status_items(p: &mut Parser<'_>) -> R<Vec<StatusItem>> {
     if !p.eat(b'(') {
         return Err("Status items must be in parentheses, e.g. (MESSAGES UNSEEN)".into());
     }
@@ -51,13 +58,37 @@ fn parse_status(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
             }
         });
         if p.eat(b')') {
-            break;
+            return Ok(items);
         }
         if !p.eat(b' ') {
             return Err("Expected a space or ) in the status item list".into());
         }
     }
-    Ok(Command::Status { mailbox, items })
+}
+
+/// `* STATUS name (...)` for folder `f` (RFC 3501 §7.2.4).
+pub(super) fn status_line(f: &Folder, mailbox: &str, items: &[StatusItem]) -> Vec<u8> {
+    let values: Vec<String> = items
+        .iter()
+        .map(|i| match i {
+            StatusItem::Messages => format!("MESSAGES {}", f.len()),
+            StatusItem::Recent => format!("RECENT {}", f.unclaimed_recent()),
+            StatusItem::UidNext => format!("UIDNEXT {}", f.uidnext),
+            StatusItem::UidValidity => format!("UIDVALIDITY {}", f.uidvalidity),
+            StatusItem::HighestModSeq => format!("HIGHESTMODSEQ {}", f.highest_modseq),
+            StatusItem::Unseen => format!(
+                "UNSEEN {}",
+                f.messages()
+                    .iter()
+                    .filter(|m| !m.flags.contains(Flag::Seen))
+                    .count()
+            ),
+        })
+        .collect();
+    let mut line = b"* STATUS ".to_vec();
+    string(&mut line, mutf7::encode(mailbox).as_bytes());
+    line.extend_from_slice(format!(" ({})\r\n", values.join(" ")).as_bytes());
+    line
 }
 
 impl ImapSession {
@@ -74,27 +105,7 @@ impl ImapSession {
                 mutf7::encode(mailbox)
             ));
         };
-        let values: Vec<String> = items
-            .iter()
-            .map(|i| match i {
-                StatusItem::Messages => format!("MESSAGES {}", f.len()),
-                StatusItem::Recent => format!("RECENT {}", f.unclaimed_recent()),
-                StatusItem::UidNext => format!("UIDNEXT {}", f.uidnext),
-                StatusItem::UidValidity => format!("UIDVALIDITY {}", f.uidvalidity),
-                StatusItem::HighestModSeq => format!("HIGHESTMODSEQ {}", f.highest_modseq),
-                StatusItem::Unseen => format!(
-                    "UNSEEN {}",
-                    f.messages()
-                        .iter()
-                        .filter(|m| !m.flags.contains(Flag::Seen))
-                        .count()
-                ),
-            })
-            .collect();
-        let mut line = b"* STATUS ".to_vec();
-        string(&mut line, mutf7::encode(mailbox).as_bytes());
-        line.extend_from_slice(format!(" ({})\r\n", values.join(" ")).as_bytes());
-        self.out.transmit(line);
+        self.out.transmit(status_line(f, mailbox, items));
         ok("STATUS completed")
     }
 }

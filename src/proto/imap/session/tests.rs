@@ -527,3 +527,10 @@ fn transcript_condstore_and_esearch() {
         "../../../../tests/transcripts/imap_condstore_esearch.txt"
     ));
 }
+
+#[test]
+fn transcript_list_status_create_special_use_and_auth_login() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_list_status_special_use_login.txt"
+    ));
+}
