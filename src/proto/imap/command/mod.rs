@@ -13,6 +13,7 @@ mod fetch;
 mod idle;
 mod list;
 mod mailbox;
+mod quota;
 mod search;
 mod select;
 mod status;
@@ -94,6 +95,10 @@ pub enum Command {
         status: Vec<StatusItem>,
     },
     Namespace,
+    /// QUOTA (RFC 9208): a root, a mailbox, and a refused change.
+    GetQuota(String),
+    GetQuotaRoot(String),
+    SetQuota(String),
     Status {
         mailbox: String,
         items: Vec<StatusItem>,
@@ -231,6 +236,9 @@ pub const COMMANDS: &[Spec] = &[
     basic::NAMESPACE,
     basic::ID,
     basic::ENABLE,
+    quota::GETQUOTA,
+    quota::GETQUOTAROOT,
+    quota::SETQUOTA,
 ];
 
 /// The `UID` prefix, for learners (RFC 3501 §6.4.8).
@@ -367,6 +375,9 @@ impl ImapSession {
                 date,
                 message,
             } => self.run_append(ctx, now, &user, &mailbox, flags, date, message),
+            Command::GetQuota(root) => self.run_getquota(ctx, &user, &root),
+            Command::GetQuotaRoot(mailbox) => self.run_getquotaroot(ctx, &user, &mailbox),
+            Command::SetQuota(_) => no("[CANNOT] Quotas follow the server's limits here"),
             Command::Idle => {
                 self.run_idle(ctx, tag);
                 return None;

@@ -534,3 +534,8 @@ fn transcript_list_status_create_special_use_and_auth_login() {
         "../../../../tests/transcripts/imap_list_status_special_use_login.txt"
     ));
 }
+
+#[test]
+fn transcript_quota() {
+    run_transcript(include_str!("../../../../tests/transcripts/imap_quota.txt"));
+}
