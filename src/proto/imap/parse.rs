@@ -294,7 +294,11 @@ impl<'a> Parser<'a> {
         Ok(Some(n))
     }
 
+    /// A sequence set, or `$` for the saved search result (RFC 5182 §2.1).
     pub fn sequence_set(&mut self, what: &str) -> R<SequenceSet> {
+        if self.eat(b'$') {
+            return Ok(SequenceSet::saved());
+        }
         let t = self.take_while(|b| b.is_ascii_digit() || b"*:,".contains(&b));
         if t.is_empty() {
             return Err(format!("Missing {what}").into());

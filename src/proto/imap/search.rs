@@ -72,6 +72,8 @@ pub struct Candidate<'a> {
     /// Number of messages and the highest UID, for `*`.
     pub exists: u32,
     pub max_uid: u32,
+    /// UIDs of the saved search result, for `$` (RFC 5182).
+    pub saved: &'a [u32],
 }
 
 /// The message's parsed view, looked up only when a key needs it (most searches only look
@@ -188,6 +190,7 @@ fn eval(key: &SearchKey, v: &mut View<'_>) -> bool {
                 _ => sent >= *d,
             }
         }
+        K::Uid(set) | K::Seq(set) if set.is_saved() => v.c.saved.contains(&m.uid),
         K::Uid(set) => set.contains(m.uid, v.c.max_uid),
         K::Seq(set) => set.contains(v.c.seq, v.c.exists),
         K::Not(k) => !eval(k, v),
@@ -243,6 +246,7 @@ mod tests {
                 recent: true,
                 exists: 3,
                 max_uid: 9,
+                saved: &[],
             },
         )
     }

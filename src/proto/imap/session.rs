@@ -81,6 +81,9 @@ pub(super) struct Selected {
     pub(super) recent: BTreeSet<u32>,
     /// Flag changes this session made and reported itself: uid -> modseq after the change.
     pub(super) own: BTreeMap<u32, u64>,
+    /// The result of SEARCH RETURN (SAVE) as UIDs, for `$` (RFC 5182); a new selection
+    /// starts without one (§2.1).
+    pub(super) saved: Vec<u32>,
     /// The keywords this session was told of in FLAGS (RFC 3501 §7.2.6).
     pub(super) keywords: Flags,
 }
@@ -517,7 +520,17 @@ impl ImapSession {
         let Some(sel) = self.selected.as_ref() else {
             return Err("No mailbox selected".into());
         };
-        if uid {
+        if set.is_saved() {
+            // RFC 5182 §2.1: `$` names the saved UIDs that still exist, in UID and in
+            // sequence-number commands alike.
+            Ok(sel
+                .uids
+                .iter()
+                .enumerate()
+                .filter(|(_, u)| sel.saved.contains(u))
+                .map(|(i, &u)| (i as u32 + 1, u))
+                .collect())
+        } else if uid {
             Ok(set
                 .uid_indexes(&sel.uids)
                 .into_iter()

@@ -34,12 +34,16 @@ impl ImapSession {
         if sel.read_only {
             return no("[READ-ONLY] Mailbox is read-only (opened with EXAMINE)");
         }
-        let known = uids.as_ref().map(|set| {
-            set.uid_indexes(&sel.uids)
-                .into_iter()
-                .filter_map(|i| sel.uids.get(i).copied())
-                .collect::<BTreeSet<u32>>()
-        });
+        let known = match uids.as_ref().map(|set| self.targets(true, set)) {
+            Some(Ok(targets)) => Some(
+                targets
+                    .into_iter()
+                    .map(|(_, u)| u)
+                    .collect::<BTreeSet<u32>>(),
+            ),
+            Some(Err(e)) => return bad(e),
+            None => None,
+        };
         if let Some(f) = ctx.store.folder_mut(user, &sel.name) {
             let deleted = deleted_uids(f, known.as_ref());
             f.expunge(&deleted);

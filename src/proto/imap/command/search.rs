@@ -7,8 +7,8 @@ use crate::proto::imap::search::{matches, Candidate, SearchKey};
 pub(super) const SEARCH: Spec = Spec::new(
     "SEARCH",
     Valid::Selected,
-    "Find messages by flags, headers, text, dates, sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line.",
-    "RFC 3501 §6.4.4, RFC 4731, RFC 7162 §3.1.5",
+    "Find messages by flags, headers, text, dates, sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, RETURN (SAVE) keeps the result as $.",
+    "RFC 3501 §6.4.4, RFC 4731, RFC 5182, RFC 7162 §3.1.5",
     parse_search,
 )
 .with_uid();
@@ -16,6 +16,8 @@ pub(super) const SEARCH: Spec = Spec::new(
 /// ESEARCH's `RETURN (...)` (RFC 4731 §3.1): which results to send in `* ESEARCH`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SearchReturn {
+    /// SEARCHRES (RFC 5182 §2.1): keep the result for `$`.
+    pub save: bool,
     pub min: bool,
     pub max: bool,
     pub all: bool,
@@ -26,21 +28,23 @@ pub struct SearchReturn {
 fn search_return(p: &mut Parser<'_>) -> R<SearchReturn> {
     p.sp("return options, e.g. (MIN MAX COUNT)")?;
     let mut r = SearchReturn::default();
-    for opt in super::list::option_list(p, "return option")? {
+    let opts = super::list::option_list(p, "return option")?;
+    for opt in &opts {
         match opt.as_str() {
+            "SAVE" => r.save = true,
             "MIN" => r.min = true,
             "MAX" => r.max = true,
             "ALL" => r.all = true,
             "COUNT" => r.count = true,
             other => {
                 return Err(format!(
-                    "Unknown SEARCH return option {other} (use MIN, MAX, ALL or COUNT)"
+                    "Unknown SEARCH return option {other} (use MIN, MAX, ALL, COUNT or SAVE)"
                 )
                 .into())
             }
         }
     }
-    if r == SearchReturn::default() {
+    if opts.is_empty() {
         r.all = true;
     }
     p.sp("search criteria")?;
@@ -98,7 +102,9 @@ fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
         }
         return Ok(K::And(keys));
     }
-    if p.peek().is_some_and(|b| b.is_ascii_digit() || b == b'*') {
+    if p.peek()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'*' || b == b'$')
+    {
         return Ok(K::Seq(p.sequence_set("message set")?));
     }
     let word = String::from_utf8_lossy(p.atom()).to_ascii_uppercase();
@@ -215,6 +221,7 @@ impl ImapSession {
         let max_uid = sel.uids.last().copied().unwrap_or(0);
         let mut hits = Vec::new();
         let mut modseq = 0;
+        let mut hit_uids = Vec::new();
         for (i, &u) in sel.uids.iter().enumerate() {
             let Some(m) = f.by_uid(u) else { continue };
             let c = Candidate {
@@ -223,10 +230,26 @@ impl ImapSession {
                 recent: sel.recent.contains(&u),
                 exists: sel.exists(),
                 max_uid,
+                saved: &sel.saved,
             };
             if matches(key, &c) {
                 hits.push(if uid { u } else { i as u32 + 1 });
+                hit_uids.push(u);
                 modseq = modseq.max(m.modseq);
+            }
+        }
+        if let Some(r) = ret.filter(|r| r.save) {
+            // RFC 5182 §2.4: with MIN and/or MAX alone, only those messages are kept.
+            if (r.min || r.max) && !r.all && !r.count {
+                let (first, last) = (hit_uids.first().copied(), hit_uids.last().copied());
+                hit_uids = [first.filter(|_| r.min), last.filter(|_| r.max)]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                hit_uids.dedup();
+            }
+            if let Some(sel) = self.selected.as_mut() {
+                sel.saved = hit_uids;
             }
         }
         // RFC 7162 §3.1.5: a search by MODSEQ reports the highest mod-sequence it found.
@@ -242,6 +265,14 @@ impl ImapSession {
                 }
                 line
             }
+            // RFC 5182 §2.4: SAVE alone answers nothing but the tagged OK.
+            Some(SearchReturn {
+                save: true,
+                min: false,
+                max: false,
+                all: false,
+                count: false,
+            }) => return ok("SEARCH completed, result saved"),
             Some(r) => {
                 // RFC 4731 §3.1: MIN, MAX and ALL only when something matched.
                 let mut line = b"* ESEARCH (TAG ".to_vec();

@@ -99,6 +99,7 @@ impl ImapSession {
             recent,
             own: BTreeMap::new(),
             keywords,
+            saved: Vec::new(),
         };
         self.send(flags_line(&sel.keywords));
         self.send(format!("* {} EXISTS", sel.exists()));

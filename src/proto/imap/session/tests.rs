@@ -539,3 +539,10 @@ fn transcript_list_status_create_special_use_and_auth_login() {
 fn transcript_quota() {
     run_transcript(include_str!("../../../../tests/transcripts/imap_quota.txt"));
 }
+
+#[test]
+fn transcript_searchres() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_searchres.txt"
+    ));
+}
