@@ -1,5 +1,6 @@
 //! IMAP under multi-user load (issue 16): three users, three sessions each, interleaving
-//! SELECT, FETCH, STORE, EXPUNGE, APPEND, COPY, MOVE, SEARCH and IDLE on shared mailboxes while
+//! SELECT, FETCH, STORE, EXPUNGE, APPEND, COPY, MOVE, SEARCH and IDLE (with CONDSTORE, ESEARCH
+//! and SEARCHRES forms) on shared mailboxes while
 //! mail is delivered, with commands fed in random slices so that one session's command is
 //! half-sent while others change the mailbox. Every response is checked as a client would:
 //! well-formed lines and literals, OK for every command, sequence numbers within EXISTS,
@@ -51,6 +52,9 @@ struct Client {
 struct Checker {
     errors: Vec<String>,
     responses: usize,
+    /// Responses of the extensions seen, so the test knows they ran: ESEARCH, MODSEQ.
+    esearch: usize,
+    modseq: usize,
 }
 
 impl Checker {
@@ -115,6 +119,8 @@ impl Client {
         while let Some(resp) = next_response(&mut self.inbuf) {
             c.responses += 1;
             let line = String::from_utf8_lossy(&resp).into_owned();
+            c.esearch += usize::from(line.starts_with("* ESEARCH"));
+            c.modseq += usize::from(line.contains(" MODSEQ ("));
             let (tag, cmd) = self.in_flight.clone().unwrap_or_default();
             let cmd_name = cmd.split(' ').nth(1).unwrap_or("").to_ascii_uppercase();
             let quiet = matches!(cmd_name.as_str(), "FETCH" | "STORE" | "SEARCH");
@@ -158,7 +164,7 @@ impl Client {
                             }
                         }
                     }
-                } else if !matches!(first, "OK" | "LIST" | "STATUS" | "CAPABILITY") {
+                } else if !matches!(first, "OK" | "LIST" | "STATUS" | "CAPABILITY" | "ESEARCH") {
                     c.fail(who, &cmd, &line, "unexpected untagged response");
                 }
             } else if line.starts_with("+ ") {
@@ -264,7 +270,19 @@ impl Client {
             82..=83 => format!("{tag} UID SEARCH ALL"),
             84..=86 => format!("{tag} COPY {} {other}", self.seq(rng)),
             87..=89 => format!("{tag} MOVE {} {other}", self.seq(rng)),
-            90..=92 => format!("{tag} SELECT {other}"),
+            90 => format!("{tag} SELECT {other}"),
+            91 => format!("{tag} SELECT {other} (CONDSTORE)"),
+            92 => match rng.below(5) {
+                // CONDSTORE, ESEARCH and SEARCHRES under load.
+                0 => format!("{tag} SEARCH RETURN (SAVE) UNSEEN"),
+                1 => format!("{tag} FETCH $ (UID FLAGS)"),
+                2 => format!("{tag} SEARCH RETURN (MIN MAX COUNT) ALL"),
+                3 => format!(
+                    "{tag} UID STORE 1:* (UNCHANGEDSINCE {}) +FLAGS ($L1)",
+                    rng.below(200)
+                ),
+                _ => format!("{tag} FETCH 1:* (FLAGS) (CHANGEDSINCE {})", rng.below(200)),
+            },
             93..=94 => format!("{tag} STATUS {other} (MESSAGES UNSEEN)"),
             95..=96 => format!("{tag} IDLE"),
             _ => format!("{tag} CHECK"),
@@ -295,6 +313,8 @@ fn run(seed: u64, steps: usize) -> Checker {
     let mut c = Checker {
         errors: Vec::new(),
         responses: 0,
+        esearch: 0,
+        modseq: 0,
     };
     for i in 0..9 {
         let user = i % USERS.len();
@@ -348,7 +368,7 @@ fn run(seed: u64, steps: usize) -> Checker {
             let line = cmd.lines().next().unwrap_or("").to_string();
             let tag = line.split(' ').next().unwrap_or("").to_string();
             if line.contains(" SELECT ") {
-                let name = line.rsplit(' ').next().unwrap_or("INBOX");
+                let name = line.split(' ').nth(2).unwrap_or("INBOX");
                 cl.folder = FOLDERS.iter().copied().find(|f| *f == name);
                 cl.keywords.clear();
                 cl.exists = 0;
@@ -395,5 +415,6 @@ fn many_sessions_on_shared_mailboxes_never_see_a_protocol_error() {
             "the load ran ({} responses)",
             c.responses
         );
+        assert!(c.esearch > 0 && c.modseq > 0, "ESEARCH and CONDSTORE ran");
     }
 }
