@@ -398,12 +398,15 @@ impl ImapSession {
                 return;
             }
         };
-        // RFC 3501 §7.4.1: no EXPUNGE responses during FETCH, STORE or SEARCH.
+        // RFC 3501 §7.4.1: no EXPUNGE responses during FETCH, STORE or SEARCH (nor SORT and
+        // THREAD, which answer with sequence numbers like SEARCH, RFC 5256).
         let quiet = matches!(
             cmd,
             Command::Fetch { uid: false, .. }
                 | Command::Store { uid: false, .. }
                 | Command::Search { uid: false, .. }
+                | Command::Sort { uid: false, .. }
+                | Command::Thread { uid: false, .. }
         );
         let done = self.execute(ctx, now, &tag, cmd);
         let Some((status, text)) = done else {

@@ -16,6 +16,7 @@ mod mailbox;
 mod quota;
 mod search;
 mod select;
+mod sort;
 mod status;
 mod store;
 
@@ -23,6 +24,7 @@ pub use basic::IdParams;
 pub use fetch::{FetchAtt, Section, SectionText};
 pub use list::ListOptions;
 pub use search::SearchReturn;
+pub use sort::{base_subject, SortKey};
 pub use status::StatusItem;
 pub use store::StoreMode;
 
@@ -122,6 +124,17 @@ pub enum Command {
         key: SearchKey,
         /// ESEARCH's `RETURN (...)` (RFC 4731); `None` for a plain `* SEARCH` answer.
         ret: Option<SearchReturn>,
+    },
+    /// SORT (RFC 5256 §3): keys with their REVERSE, and the search.
+    Sort {
+        uid: bool,
+        keys: Vec<(SortKey, bool)>,
+        key: SearchKey,
+    },
+    /// THREAD=ORDEREDSUBJECT (RFC 5256 §4).
+    Thread {
+        uid: bool,
+        key: SearchKey,
     },
     Fetch {
         uid: bool,
@@ -228,6 +241,8 @@ pub const COMMANDS: &[Spec] = &[
     select::UNSELECT,
     expunge::EXPUNGE,
     search::SEARCH,
+    sort::SORT,
+    sort::THREAD,
     fetch::FETCH,
     store::STORE,
     copy::COPY,
@@ -391,6 +406,8 @@ impl ImapSession {
                 }
                 self.search(ctx, &user, tag, uid, &key, ret)
             }
+            Command::Sort { uid, keys, key } => self.run_sort(ctx, &user, uid, &keys, &key),
+            Command::Thread { uid, key } => self.run_thread(ctx, &user, uid, &key),
             Command::Fetch {
                 uid,
                 set,

@@ -60,12 +60,27 @@ fn parse_search(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     };
     if p.eat_word("CHARSET") {
         p.sp("charset name")?;
-        let cs = p.astring_text("charset name")?;
-        if !cs.eq_ignore_ascii_case("UTF-8") && !cs.eq_ignore_ascii_case("US-ASCII") {
-            return Err(ParseError::BadCharset(format!("Unsupported charset {cs}")));
-        }
+        charset(p)?;
         p.sp("search criteria")?;
     }
+    Ok(Command::Search {
+        uid: u.uid,
+        ret,
+        key: criteria(p)?,
+    })
+}
+
+/// A charset name: UTF-8 and US-ASCII are known, others are `NO [BADCHARSET]`.
+pub(super) fn charset(p: &mut Parser<'_>) -> R<()> {
+    let cs = p.astring_text("charset name")?;
+    if !cs.eq_ignore_ascii_case("UTF-8") && !cs.eq_ignore_ascii_case("US-ASCII") {
+        return Err(ParseError::BadCharset(format!("Unsupported charset {cs}")));
+    }
+    Ok(())
+}
+
+/// The search keys to the end of the command, all of which must match.
+pub(super) fn criteria(p: &mut Parser<'_>) -> R<SearchKey> {
     let mut keys = Vec::new();
     loop {
         keys.push(search_key(p, 0)?);
@@ -74,15 +89,41 @@ fn parse_search(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
         }
         p.sp("search key")?;
     }
-    Ok(Command::Search {
-        uid: u.uid,
-        ret,
-        key: if keys.len() == 1 {
-            keys.pop().unwrap_or(SearchKey::All)
-        } else {
-            SearchKey::And(keys)
-        },
+    Ok(if keys.len() == 1 {
+        keys.pop().unwrap_or(SearchKey::All)
+    } else {
+        SearchKey::And(keys)
     })
+}
+
+impl ImapSession {
+    /// The messages of the selected mailbox that match `key`: (sequence number, message).
+    pub(super) fn matching<'f>(
+        &self,
+        f: &'f crate::store::Folder,
+        key: &SearchKey,
+    ) -> Vec<(u32, &'f crate::store::StoredMessage)> {
+        let Some(sel) = self.selected.as_ref() else {
+            return Vec::new();
+        };
+        let max_uid = sel.uids.last().copied().unwrap_or(0);
+        let mut hits = Vec::new();
+        for (i, &u) in sel.uids.iter().enumerate() {
+            let Some(m) = f.by_uid(u) else { continue };
+            let c = Candidate {
+                msg: m,
+                seq: i as u32 + 1,
+                recent: sel.recent.contains(&u),
+                exists: sel.exists(),
+                max_uid,
+                saved: &sel.saved,
+            };
+            if matches(key, &c) {
+                hits.push((i as u32 + 1, m));
+            }
+        }
+        hits
+    }
 }
 
 /// One search key (RFC 3501 §6.4.4).
@@ -218,26 +259,13 @@ impl ImapSession {
         let Some(f) = ctx.store.folder(user, &sel.name) else {
             return no("The selected mailbox no longer exists");
         };
-        let max_uid = sel.uids.last().copied().unwrap_or(0);
-        let mut hits = Vec::new();
-        let mut modseq = 0;
-        let mut hit_uids = Vec::new();
-        for (i, &u) in sel.uids.iter().enumerate() {
-            let Some(m) = f.by_uid(u) else { continue };
-            let c = Candidate {
-                msg: m,
-                seq: i as u32 + 1,
-                recent: sel.recent.contains(&u),
-                exists: sel.exists(),
-                max_uid,
-                saved: &sel.saved,
-            };
-            if matches(key, &c) {
-                hits.push(if uid { u } else { i as u32 + 1 });
-                hit_uids.push(u);
-                modseq = modseq.max(m.modseq);
-            }
-        }
+        let found = self.matching(f, key);
+        let hits: Vec<u32> = found
+            .iter()
+            .map(|&(seq, m)| if uid { m.uid } else { seq })
+            .collect();
+        let mut hit_uids: Vec<u32> = found.iter().map(|(_, m)| m.uid).collect();
+        let modseq = found.iter().map(|(_, m)| m.modseq).max().unwrap_or(0);
         if let Some(r) = ret.filter(|r| r.save) {
             // RFC 5182 §2.4: with MIN and/or MAX alone, only those messages are kept.
             if (r.min || r.max) && !r.all && !r.count {

@@ -546,3 +546,10 @@ fn transcript_searchres() {
         "../../../../tests/transcripts/imap_searchres.txt"
     ));
 }
+
+#[test]
+fn transcript_sort_and_thread() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_sort_thread.txt"
+    ));
+}
