@@ -24,6 +24,8 @@ fn parse_append(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
         date = Some(p.date_time()?);
         p.sp("message literal")?;
     }
+    // A literal8 `~{n}` may carry any octet, NUL included (RFC 3516 §4.4).
+    p.eat(b'~');
     let message = p.string("the message (a literal like {310})")?;
     Ok(Command::Append {
         mailbox,

@@ -20,6 +20,14 @@ pub enum FetchAtt {
     Uid,
     /// The message's mod-sequence (RFC 7162 §3.1.4.1).
     ModSeq,
+    /// `BINARY[part]<partial>`: the part with its transfer encoding undone (RFC 3516 §4.2).
+    Binary {
+        path: Vec<u32>,
+        partial: Option<(u32, u32)>,
+        peek: bool,
+    },
+    /// `BINARY.SIZE[part]` (RFC 3516 §4.3).
+    BinarySize(Vec<u32>),
     Section {
         section: Section,
         partial: Option<(u32, u32)>,
@@ -49,8 +57,8 @@ pub enum SectionText {
 pub(super) const FETCH: Spec = Spec::new(
     "FETCH",
     Valid::Selected,
-    "Get message data: FLAGS, ENVELOPE, BODY[...], BODYSTRUCTURE, MODSEQ...; (CHANGEDSINCE n) only what changed since.",
-    "RFC 3501 §6.4.5, RFC 7162 §3.1.4",
+    "Get message data: FLAGS, ENVELOPE, BODY[...], BINARY[...] (decoded), BODYSTRUCTURE, MODSEQ...; (CHANGEDSINCE n) only what changed since.",
+    "RFC 3501 §6.4.5, RFC 3516, RFC 7162 §3.1.4",
     parse_fetch,
 )
 .with_uid();
@@ -109,24 +117,44 @@ fn fetch_att(p: &mut Parser<'_>) -> R<FetchAtt> {
         "BODYSTRUCTURE" => FetchAtt::BodyStructure,
         "UID" => FetchAtt::Uid,
         "MODSEQ" => FetchAtt::ModSeq,
+        "BINARY" | "BINARY.PEEK" | "BINARY.SIZE" => {
+            // `section-binary`: part numbers only (RFC 3516 §4.2).
+            if !p.eat(b'[') {
+                return Err(format!("{name} needs a part, e.g. {name}[1]").into());
+            }
+            let mut path = Vec::new();
+            while !p.eat(b']') {
+                if !path.is_empty() && !p.eat(b'.') {
+                    return Err(
+                        format!("{name}[...] takes part numbers only, e.g. {name}[1.2]").into(),
+                    );
+                }
+                let n = p.number("part number").map_err(|_| {
+                    ParseError::Bad(format!(
+                        "{name}[...] takes part numbers only, e.g. {name}[1.2]"
+                    ))
+                })?;
+                match n {
+                    0 => return Err("Part numbers start at 1".into()),
+                    n => path.push(n),
+                }
+            }
+            if name == "BINARY.SIZE" {
+                return Ok(FetchAtt::BinarySize(path));
+            }
+            FetchAtt::Binary {
+                path,
+                partial: partial(p)?,
+                peek: name == "BINARY.PEEK",
+            }
+        }
         "BODY" if p.peek() != Some(b'[') => FetchAtt::Body,
         "BODY" | "BODY.PEEK" => {
             if !p.eat(b'[') {
                 return Err("BODY.PEEK needs a section, e.g. BODY.PEEK[HEADER]".into());
             }
             let section = section(p)?;
-            let mut partial = None;
-            if p.eat(b'<') {
-                let start = p.number("partial start")?;
-                if !p.eat(b'.') {
-                    return Err("A partial fetch is <start.count>, e.g. <0.100>".into());
-                }
-                let count = p.number("partial count")?;
-                if count == 0 || !p.eat(b'>') {
-                    return Err("A partial fetch is <start.count>, e.g. <0.100>".into());
-                }
-                partial = Some((start, count));
-            }
+            let partial = partial(p)?;
             FetchAtt::Section {
                 section,
                 partial,
@@ -136,6 +164,22 @@ fn fetch_att(p: &mut Parser<'_>) -> R<FetchAtt> {
         "" => return Err("Expected a fetch item (FLAGS, UID, ENVELOPE, BODY[], ...)".into()),
         other => return Err(format!("Unknown fetch item {other}").into()),
     })
+}
+
+/// `<start.count>` after a section, or nothing.
+fn partial(p: &mut Parser<'_>) -> R<Option<(u32, u32)>> {
+    if !p.eat(b'<') {
+        return Ok(None);
+    }
+    let start = p.number("partial start")?;
+    if !p.eat(b'.') {
+        return Err("A partial fetch is <start.count>, e.g. <0.100>".into());
+    }
+    let count = p.number("partial count")?;
+    if count == 0 || !p.eat(b'>') {
+        return Err("A partial fetch is <start.count>, e.g. <0.100>".into());
+    }
+    Ok(Some((start, count)))
 }
 
 /// After `[`: `section-spec` and `]`.
@@ -217,7 +261,10 @@ impl ImapSession {
             && items.iter().any(|i| {
                 matches!(
                     i,
-                    FetchAtt::Rfc822 | FetchAtt::Rfc822Text | FetchAtt::Section { peek: false, .. }
+                    FetchAtt::Rfc822
+                        | FetchAtt::Rfc822Text
+                        | FetchAtt::Section { peek: false, .. }
+                        | FetchAtt::Binary { peek: false, .. }
                 )
             });
         let shows_flags = sets_seen || items.contains(&FetchAtt::Flags);

@@ -553,3 +553,10 @@ fn transcript_sort_and_thread() {
         "../../../../tests/transcripts/imap_sort_thread.txt"
     ));
 }
+
+#[test]
+fn transcript_binary() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_binary.txt"
+    ));
+}
