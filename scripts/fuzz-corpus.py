@@ -79,6 +79,8 @@ def main():
             for sizes in (WHOLE, SPLIT):
                 put("pop3_session", sizes + cbytes)
                 put("pop3_session_login", sizes + cbytes)
+                for mode in (0, 1):
+                    put("pop3_client", bytes([mode]) + sizes + stream(server))
             put("world", bytes([0x02]) + WHOLE + cbytes)
             for l in client:
                 words = l.split()
@@ -92,6 +94,8 @@ def main():
             for sizes in (WHOLE, SPLIT):
                 put("imap_session", sizes + cbytes)
                 put("imap_session_login", sizes + cbytes)
+                for mode in (0, 1):
+                    put("imap_client", bytes([mode]) + sizes + stream(server))
             put("world", bytes([0x03]) + WHOLE + cbytes)
         else:
             put("world", bytes([0x04]) + WHOLE + cbytes)

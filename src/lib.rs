@@ -2,11 +2,13 @@
 //! IMAP) as one sans-IO engine, driven by a web page, by native tests and by a TCP bridge.
 //!
 //! Layers, inner to outer (each uses only the ones before it): [`time`], [`wire`],
-//! [`message`], [`store`], [`session`] + [`proto`], [`net`], [`relay`], [`sandbox`], and the
-//! wasm-only `ui`; the native-only [`bridge`] serves the world on real TCP ports.
+//! [`message`], [`store`], [`session`] + [`proto`], [`net`], [`relay`], [`sandbox`], [`learn`]
+//! (explanations, hints, guided scenarios), and the wasm-only `ui`; the native-only [`bridge`]
+//! serves the world on real TCP ports. The README's "Map of the code" gives the reading order.
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bridge;
+pub mod fault;
 pub mod learn;
 pub mod message;
 pub mod net;
@@ -15,7 +17,8 @@ pub mod relay;
 pub mod sandbox;
 pub mod session;
 pub mod store;
-pub mod testing;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod time;
 pub mod wire;
 

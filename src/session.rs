@@ -117,3 +117,15 @@ pub fn drive_chunked<Ctx: ?Sized, S: Session<Ctx>>(
     }
     (out, closed)
 }
+
+/// A server session's mark on client input that carries a secret (a password, a SASL
+/// response, an IMAP LOGIN literal), so that transcripts can mask it without guessing from
+/// the server's wording. `end` is a position in the client's byte stream (bytes the session
+/// has been given since the connection opened): the secret is on the client line that holds
+/// byte `end - 1`. The first `shown_words` words of that line stay readable (`PASS` of
+/// `PASS x`, `a1 LOGIN boss` of `a1 LOGIN boss x`); the rest is the secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretInput {
+    pub end: u64,
+    pub shown_words: u8,
+}

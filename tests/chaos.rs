@@ -83,6 +83,8 @@ struct Stats {
     relay_duplicates: usize,
     snapshots: usize,
     imap_fetches: usize,
+    /// Lines a fault rule answered, held or dropped (runs with rules).
+    rule_marks: usize,
 }
 
 struct Failure {
@@ -287,7 +289,25 @@ struct Sim {
     faults_on: bool,
     /// POP3 connections on which the client sent QUIT.
     quit_sent: BTreeSet<ConnId>,
+    /// Fault rules (issue 15) are added and removed at random too, from their own stream so
+    /// that runs without them are unchanged.
+    rules: Option<Rng>,
 }
+
+/// The rules the simulation picks from: deferrals, refusals, drops and replies after DATA,
+/// a late greeting, rate limits and a missing MX. Clients and the relay must keep every
+/// invariant under them.
+const CHAOS_RULES: [&str; 9] = [
+    "mx.corp.example:25 RCPT TO:<*@corp.example> => 452 4.2.2 Mailbox full",
+    "mx.corp.example:25 RCPT TO:<alice@corp.example> => 550 5.1.1 No such user",
+    "mx.corp.example:25 after DATA => drop",
+    "mx.corp.example:25 after DATA => 451 4.3.0 Try later",
+    "mx.corp.example:25 greeting => delay 30s",
+    "mx.corp.example:25 MAIL => 421 4.7.0 Try again later after 2 per 60s",
+    "smtp.isp.example:587 MAIL => 421 4.7.0 Try again later after 3 per 60s",
+    "smtp.isp.example:587 after DATA => drop after 1 per 10s",
+    "dns corp.example MX => none",
+];
 
 const USERS: [(&str, &str); 3] = [
     ("smith@isp.example", "smith"),
@@ -314,6 +334,7 @@ impl Sim {
             stats: Stats::default(),
             faults_on: true,
             quit_sent: BTreeSet::new(),
+            rules: None,
         };
         for (user, _) in USERS {
             for name in sim.w.store.folder_names(user) {
@@ -529,9 +550,27 @@ impl Sim {
         }
     }
 
+    /// Adds or removes a random fault rule (only in runs with rules).
+    fn rule_fault(&mut self) {
+        let Some(rng) = self.rules.as_mut() else {
+            return;
+        };
+        let n = self.w.fault_rules().len();
+        if n > 0 && rng.below(3) == 0 {
+            let which = rng.below(n as u64) as usize + 1;
+            self.w.remove_fault(which);
+        } else {
+            let text = CHAOS_RULES[rng.below(CHAOS_RULES.len() as u64) as usize];
+            if let Err(e) = self.w.add_fault(text) {
+                panic!("{text}: {e}");
+            }
+        }
+    }
+
     fn calm(&mut self) {
         let d = self.d;
         let now = self.w.now();
+        self.w.clear_faults();
         self.faults_on = false;
         self.w.net.faults.drop_per_million = 0;
         self.w.net.faults.refuse_per_million = 0;
@@ -652,7 +691,10 @@ impl Sim {
                 SmtpStage::Rcpt(i) => {
                     if code == 250 {
                         s.accepted.push(s.rcpts[i].to_ascii_lowercase());
-                    } else if !(code == 550 || code == 554) {
+                    } else if !(code == 550
+                        || code == 554
+                        || self.rules.is_some() && (400..600).contains(&code))
+                    {
                         return fail(
                             format!("unexpected RCPT reply for <{}>: {text}", s.rcpts[i]),
                             vec![conn],
@@ -853,7 +895,7 @@ impl Sim {
                 PopStage::Quit if ok => {
                     if line.contains("signing off") && !p.listing.is_empty() {
                         self.stats.pop3_quits += 1;
-                        if self.w.session_state(conn) != Some("POP3 Update") {
+                        if self.w.session_state(conn).map(|s| s.label()) != Some("POP3 Update") {
                             return fail(
                                 format!("QUIT answered +OK but the session never reached UPDATE: {line}"),
                                 vec![conn],
@@ -1091,7 +1133,7 @@ impl Sim {
             // The client sent QUIT and the server entered UPDATE on that connection.
             let quit_done = |m: &&Marked| {
                 self.quit_sent.contains(&m.conn)
-                    && self.w.session_state(m.conn) == Some("POP3 Update")
+                    && self.w.session_state(m.conn).map(|s| s.label()) == Some("POP3 Update")
             };
             let by = candidates
                 .clone()
@@ -1324,6 +1366,7 @@ impl Sim {
             let faulting = step < steps;
             if faulting && self.chance(25) {
                 self.fault();
+                self.rule_fault();
             } else if faulting && self.w.net.faults.drop_per_million > 100_000 {
                 self.w.net.faults.drop_per_million = 0;
             }
@@ -1368,9 +1411,31 @@ impl Sim {
 /// Runs one seed; on failure, a replay: the seed and the transcripts of the relevant
 /// connections.
 fn run_seed(seed: u64, steps: usize) -> Result<Stats, String> {
+    run_seed_with(seed, steps, false)
+}
+
+fn run_seed_with(seed: u64, steps: usize, rules: bool) -> Result<Stats, String> {
     let mut sim = Sim::new(seed);
+    if rules {
+        sim.rules = Some(Rng::new(seed ^ 0x0F4A_0017));
+    }
     match sim.run(steps) {
-        Ok(()) => Ok(sim.stats),
+        Ok(()) => {
+            let mut stats = sim.stats;
+            stats.rule_marks = sim
+                .w
+                .connections_seen()
+                .iter()
+                .map(|c| {
+                    sim.w
+                        .gate_marks(c.conn)
+                        .iter()
+                        .filter(|m| m.fault_rule().is_some())
+                        .count()
+                })
+                .sum();
+            Ok(stats)
+        }
         Err(f) => {
             let mut out = format!(
                 "chaos seed {seed} failed: {}\nreplay: CHAOS_SEED={seed} cargo test --test chaos -- --nocapture\n",
@@ -1387,6 +1452,48 @@ fn run_seed(seed: u64, steps: usize) -> Result<Stats, String> {
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+/// The same simulation with fault rules added and removed at random (issue 15): every
+/// invariant holds under chosen failures too.
+#[test]
+fn chaos_seeds_with_fault_rules() {
+    let (first, count) = match env_u64("CHAOS_SEED") {
+        Some(s) => (s, 1),
+        None => (
+            env_u64("CHAOS_SEED_START").unwrap_or(1),
+            env_u64("CHAOS_SEEDS").unwrap_or(20),
+        ),
+    };
+    let steps = env_u64("CHAOS_STEPS").unwrap_or(150) as usize;
+    let mut failures = Vec::new();
+    let (mut accepted, mut rule_marks) = (0, 0);
+    for seed in first..first + count {
+        match run_seed_with(seed, steps, true) {
+            Ok(s) => {
+                accepted += s.accepted;
+                rule_marks += s.rule_marks;
+            }
+            Err(replay) => {
+                eprintln!("with fault rules: {replay}");
+                failures.push(seed);
+                if failures.len() >= 3 {
+                    break;
+                }
+            }
+        }
+    }
+    eprintln!(
+        "chaos with fault rules: seeds {first}..{}, accepted {accepted}, lines a rule acted on {rule_marks}",
+        first + count
+    );
+    assert!(
+        failures.is_empty(),
+        "failing seeds with rules: {failures:?}"
+    );
+    if count >= 10 {
+        assert!(rule_marks > 0, "no rule ever fired");
+    }
 }
 
 #[test]

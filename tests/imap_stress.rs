@@ -318,7 +318,7 @@ fn run(seed: u64, steps: usize) -> Checker {
     };
     for i in 0..9 {
         let user = i % USERS.len();
-        let mut s = ImapSession::new(Instant::ZERO, &mut ctx(&mut store));
+        let mut s = ImapSession::new(Instant::ZERO);
         let login = format!("l LOGIN {} pw\r\n", USERS[user]);
         s.handle_input(&mut ctx(&mut store), Instant::ZERO, login.as_bytes());
         while s.poll_output().is_some() {}

@@ -173,7 +173,7 @@ fn a_link_dropped_mid_data_delivers_nothing_partial_and_loses_nothing() {
     for _ in 0..200 {
         wait(&mut w, 5);
         let in_data = std::iter::from_fn(|| w.poll_event()).any(
-            |e| matches!(e, WorldEvent::SessionState { ref state, .. } if state == "SMTP data"),
+            |e| matches!(e, WorldEvent::SessionState { state, .. } if state.label() == "SMTP data"),
         );
         if in_data {
             w.net.set_link_cut(w.now(), d.isp, d.corp, true);

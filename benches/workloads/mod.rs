@@ -424,7 +424,7 @@ pub fn imap_login(store: &mut Store) -> ImapSession {
         clock: WallClock::default(),
     };
     let t = now();
-    let mut s = ImapSession::new(t, &mut ctx);
+    let mut s = ImapSession::new(t);
     s.handle_input(&mut ctx, t, b"a LOGIN boss@corp.example boss\r\n");
     drain(&mut s);
     s

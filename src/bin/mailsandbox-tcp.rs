@@ -1,8 +1,9 @@
 //! Native TCP bridge: serves the engine's SMTP, submission, POP3 and IMAP on loopback ports.
 //!
-//! `mailsandbox-tcp [--port-offset N] [--bind ADDR] [--user ADDRESS:PASS]... [--trace]`
-//! (see `--help`). Prints one `LISTEN <service> <virtual-host> <ip>:<port>` line per
-//! listener, then serves until killed.
+//! `mailsandbox-tcp [--port-offset N] [--bind ADDR] [--user ADDRESS:PASS]... [--all-hosts]
+//! [--latency MS] [--http PORT] [--trace]` (see `--help`). Prints one
+//! `LISTEN <service> <virtual-host> <ip>:<port>` line per listener, then `READY`, then
+//! serves until killed.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -29,11 +30,14 @@ fn main() {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for l in bridge.listeners() {
-        let _ = writeln!(out, "{}", l.listen_line());
+    for line in bridge.start_lines() {
+        let _ = writeln!(out, "{line}");
     }
     let _ = out.flush();
-    bridge.run(&mut out, || false);
+    if let Err(e) = bridge.run(&mut out) {
+        eprintln!("mailsandbox-tcp: {e}");
+        std::process::exit(1);
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -2,142 +2,83 @@
 //!
 //! Each real listener stands for one virtual service (host and port). A real client that
 //! connects gets a virtual connection from a virtual PC to that service; the bridge then only
-//! moves bytes both ways and moves the virtual clock along with real time. Everything runs on
-//! one thread with non-blocking sockets: every turn of the loop accepts, reads a bounded amount
-//! from each client, advances the world to the real time elapsed, and writes what each client
-//! has pending.
+//! moves bytes both ways and moves the virtual clock along with real time. Real clients sit
+//! right next to the host they reach (no delay on that link unless `--latency` asks for one),
+//! while the links between virtual hosts keep theirs, so relaying still takes visible time.
 //!
-//! No client can hold up the others: reads are bounded per client and per turn; input not yet
-//! answered is bounded per client ([`INPUT_WINDOW`], since the virtual network itself has no
-//! flow control); a client whose answers pile up unread is not read from until it catches up,
-//! and is dropped past [`MAX_PENDING`]. Socket errors end that client only.
+//! Event driven, on one thread: the loop waits (with `mio`) until a socket is ready, the
+//! world's next deadline comes, or the HTTP API has a request, then takes one turn: read
+//! what clients sent into the world, accept new clients, answer API requests, advance the
+//! world to the real time elapsed, collect each client's answers, write them, reap finished
+//! clients. A turn that had to stop short (a budget ran out) is followed at once by another.
 //!
-//! Closing: when the virtual end closes or resets, what is pending is written, then the socket
-//! is shut down. When the client closes its side, the virtual end is closed after a short grace
-//! ([`EOF_GRACE`]) for the answers to its last commands.
+//! No client can hold up the others: reads and writes are bounded per client and per turn;
+//! a client's unanswered input is bounded (the world's flow control holds input whose
+//! answers are not taken); a client whose answers pile up unread is paused, and dropped past
+//! [`MAX_PENDING`]. Socket errors end that client only.
 
+mod api;
+mod client;
+mod http;
 mod options;
+mod setup;
 mod transcript;
 
+pub use client::MAX_PENDING;
 pub use options::{Command, Options, USAGE};
+pub use setup::ListenerInfo;
 
-use crate::net::{ConnId, HostId};
-use crate::sandbox::{default_world, EndpointState, World};
-use crate::time::{Instant, WallClock};
-use std::collections::VecDeque;
-use std::io::{self, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::time::{Duration as StdDuration, Instant as StdInstant, SystemTime, UNIX_EPOCH};
+use crate::sandbox::World;
+use crate::time::Instant;
+use client::{Client, Ending, Lifecycle};
+use mio::net::TcpListener;
+use mio::{Events, Interest, Poll, Token, Waker};
+use setup::Route;
+use std::collections::BTreeMap;
+use std::io::{self, ErrorKind, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration as StdDuration, Instant as StdInstant};
 use transcript::Transcript;
 
-/// Most bytes read from one client per turn, so one busy client cannot starve the others.
-const READ_BUDGET: usize = 64 * 1024;
 /// Most bytes read from all clients together per turn.
 const TURN_READ_BUDGET: usize = 1024 * 1024;
-/// Most bytes of one client's input in flight: fed to the world less than a virtual round
-/// trip ago, so not yet answered. The world does all the work for input that arrives at one
-/// virtual instant in one go, and a few bytes of input can ask for a lot of work ("RETR 2"
-/// thousands of times, pipelined); this bounds the work one client can queue before its
-/// answers show (and, past [`PAUSE_READING_AT`], stop its reading). It also caps one client's
-/// upload speed at this much per round trip (128 KiB per 40 ms by default: 3 MiB/s).
-const INPUT_WINDOW: usize = 128 * 1024;
-/// Most bytes written to one client per turn.
-const WRITE_BUDGET: usize = 1024 * 1024;
-/// Past this much output waiting for a client, the bridge stops reading from it (it is
-/// sending faster than it reads answers).
-const PAUSE_READING_AT: usize = 1024 * 1024;
-/// Past this much output waiting for a client, the client is dropped.
-pub const MAX_PENDING: usize = 32 * 1024 * 1024;
 /// Most clients at once; more are accepted and closed at once.
 const MAX_CLIENTS: usize = 512;
 /// Most new connections taken from one listener per turn.
 const ACCEPTS_PER_TURN: usize = 32;
-/// How long a socket whose virtual end has closed waits for its client to close in turn
-/// (so unread input from the client does not turn the close into a reset that loses the
-/// last answer).
-const LINGER: StdDuration = StdDuration::from_secs(2);
-/// After a client closes its sending side, how long (virtual time) its connection stays open
-/// for the answers to what it sent last: a client that writes its commands, shuts down
-/// writing and reads (`nc -N`, a script) gets them. Then the bridge closes the virtual end.
-const EOF_GRACE: crate::time::Duration = crate::time::Duration::from_millis(100);
-/// A client whose virtual end has closed and that reads nothing of what is left for this
-/// long is dropped.
-const FLUSH_STALL: StdDuration = StdDuration::from_secs(60);
-/// Sleep of an idle turn.
-const IDLE_SLEEP: StdDuration = StdDuration::from_millis(1);
-/// Sleep of an idle turn with no client and nothing due in the world.
-const QUIET_SLEEP: StdDuration = StdDuration::from_millis(5);
-
-/// One service the bridge serves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListenerInfo {
-    /// `smtp`, `submission`, `pop3` or `imap`.
-    pub service: &'static str,
-    /// The virtual host the connections go to.
-    pub virtual_host: String,
-    pub virtual_port: u16,
-    /// The real address listened on.
-    pub addr: SocketAddr,
-}
-
-impl ListenerInfo {
-    /// The line printed at start: `LISTEN <service> <virtual-host> <ip>:<port>`.
-    pub fn listen_line(&self) -> String {
-        format!(
-            "LISTEN {} {} {}",
-            self.service, self.virtual_host, self.addr
-        )
-    }
-}
+/// The token of the waker (API requests, stop); listeners' tokens are their index, clients'
+/// start at [`FIRST_CLIENT`] and are never reused.
+const WAKER: Token = Token(usize::MAX);
+const FIRST_CLIENT: usize = 1 << 16;
 
 struct Listener {
     info: ListenerInfo,
-    /// The virtual host the connections come from.
-    from: HostId,
+    route: Route,
     socket: TcpListener,
+    /// A connection may be waiting (edge-triggered: cleared on WouldBlock).
+    ready: bool,
 }
 
-struct Client {
-    stream: TcpStream,
-    conn: ConnId,
-    /// Bytes for the client not yet written, from `written` on.
-    pending: Vec<u8>,
-    written: usize,
-    /// The client closed its sending side (or it failed).
-    client_done: bool,
-    /// When the virtual end is closed after the client closed its side (see [`EOF_GRACE`]).
-    close_virtual_at: Option<Instant>,
-    /// Last time a write made progress, or output became pending.
-    last_progress: StdInstant,
-    /// The virtual end closed or reset: flush, then close.
-    virtual_done: bool,
-    /// Set once everything is flushed and our side shut down: waiting for the client to
-    /// close, until this deadline.
-    lingering: Option<StdInstant>,
-    /// Input fed to the world and not yet answered: (virtual time its answer is due, bytes).
-    in_flight: VecDeque<(Instant, usize)>,
-    in_flight_bytes: usize,
-}
-
-impl Client {
-    fn unsent(&self) -> usize {
-        self.pending.len() - self.written
-    }
-}
-
-/// The bridge: the world, the listeners and the clients.
+/// The bridge: the world, the listeners, the clients and the optional HTTP API.
 pub struct Bridge {
+    opts: Options,
     world: World,
+    /// Real time at virtual time zero.
     started: StdInstant,
+    poll: Poll,
+    waker: Arc<Waker>,
+    stop: Arc<AtomicBool>,
     listeners: Vec<Listener>,
-    clients: Vec<Client>,
-    /// Which client reads first this turn.
-    turn_start: usize,
+    clients: BTreeMap<usize, Client>,
+    next_token: usize,
+    http: Option<http::HttpApi>,
     transcript: Option<Transcript>,
     /// Transcript lines not yet printed.
     lines: Vec<String>,
-    /// Counters, for tests and curiosity.
-    pub stats: Stats,
+    /// Counters of clients already reaped (see [`Bridge::stats`]).
+    stats: Stats,
 }
 
 /// What the bridge has done so far.
@@ -146,95 +87,114 @@ pub struct Stats {
     pub accepted: u64,
     /// Real connections closed because the virtual connect failed.
     pub refused: u64,
-    /// Clients dropped for not reading their output (past [`MAX_PENDING`], or for
-    /// [`FLUSH_STALL`] after the virtual end closed).
+    /// Clients dropped for not reading their output (past [`MAX_PENDING`], or for a minute
+    /// after the virtual end closed).
     pub dropped_slow: u64,
+    /// Times a client's reading was paused because its answers piled up unread.
+    pub paused: u64,
+    /// Most output ever waiting for one client.
+    pub peak_unsent: usize,
+    /// Turns of the loop (each after a wait, or at once after a turn cut short by a budget).
+    pub turns: u64,
 }
 
-/// The virtual end of a new connection: (service, target host, port, client host).
-struct Route {
-    service: &'static str,
-    target: HostId,
-    port: u16,
-    from: HostId,
+/// Stops a running bridge from another thread.
+#[derive(Clone)]
+pub struct StopHandle {
+    flag: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+}
+
+impl StopHandle {
+    pub fn stop(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+        let _ = self.waker.wake();
+    }
 }
 
 impl Bridge {
-    /// Builds the default world (clock at the real time, extra users added) and binds the
-    /// four listeners.
+    /// Builds the world (clock at the real time, extra users added) and binds the listeners
+    /// (and the HTTP API's, with `--http`).
     pub fn new(opts: &Options) -> io::Result<Bridge> {
-        let (mut world, d) = default_world(1);
-        world.clock = WallClock {
-            epoch_unix: real_unix_now(),
-        };
-        let corp = world.net.host_name(d.corp).to_string();
-        for (address, password) in &opts.users {
-            add_user(&mut world, &corp, address, password)?;
-        }
-        let routes = [
-            Route {
-                service: "smtp",
-                target: d.corp,
-                port: 25,
-                from: d.sender_pc,
-            },
-            Route {
-                service: "submission",
-                target: d.isp,
-                port: 587,
-                from: d.sender_pc,
-            },
-            Route {
-                service: "pop3",
-                target: d.corp,
-                port: 110,
-                from: d.recipient_pc,
-            },
-            Route {
-                service: "imap",
-                target: d.corp,
-                port: 143,
-                from: d.recipient_pc,
-            },
-        ];
+        let invalid = |e: String| io::Error::new(ErrorKind::InvalidInput, e);
+        let (world, routes) = setup::build_world(opts).map_err(invalid)?;
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let mut listeners = Vec::new();
-        for r in routes {
-            let port = opts
-                .port_offset
-                .checked_add(r.port)
-                .ok_or_else(|| io::Error::new(ErrorKind::InvalidInput, "port offset too large"))?;
-            let addr = SocketAddr::new(opts.bind, port);
-            let socket = TcpListener::bind(addr)
-                .map_err(|e| io::Error::new(e.kind(), format!("{} on {addr}: {e}", r.service)))?;
-            socket.set_nonblocking(true)?;
-            let addr = socket.local_addr()?;
+        for (i, route) in routes.into_iter().enumerate() {
+            let name = route.service.name();
+            let addr = SocketAddr::new(opts.bind, route.real_port);
+            let mut socket = TcpListener::bind(addr)
+                .map_err(|e| io::Error::new(e.kind(), format!("{name} on {addr}: {e}")))?;
+            poll.registry()
+                .register(&mut socket, Token(i), Interest::READABLE)?;
             listeners.push(Listener {
                 info: ListenerInfo {
-                    service: r.service,
-                    virtual_host: world.net.host_name(r.target).to_string(),
-                    virtual_port: r.port,
-                    addr,
+                    service: name,
+                    virtual_host: world.net.host_name(route.target).to_string(),
+                    virtual_port: route.port,
+                    addr: socket.local_addr()?,
                 },
-                from: r.from,
+                route,
                 socket,
+                ready: true,
             });
         }
+        let http = match opts.http_port {
+            Some(port) => Some(http::HttpApi::start(
+                SocketAddr::new(opts.bind, port),
+                waker.clone(),
+            )?),
+            None => None,
+        };
         let transcript = opts.trace.then(|| Transcript::new(&world.net));
         Ok(Bridge {
+            opts: opts.clone(),
             world,
             started: StdInstant::now(),
+            poll,
+            waker,
+            stop: Arc::new(AtomicBool::new(false)),
             listeners,
-            clients: Vec::new(),
-            turn_start: 0,
+            clients: BTreeMap::new(),
+            next_token: FIRST_CLIENT,
+            http,
             transcript,
             lines: Vec::new(),
             stats: Stats::default(),
         })
     }
 
-    /// The listeners, in the order smtp, submission, pop3, imap.
+    /// The listeners: the mailbox host's smtp, submission, pop3, imap, then (with
+    /// `--all-hosts`) the other services, host by host.
     pub fn listeners(&self) -> impl Iterator<Item = &ListenerInfo> {
         self.listeners.iter().map(|l| &l.info)
+    }
+
+    /// The HTTP API's address, with `--http`.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().map(|h| h.addr)
+    }
+
+    /// The lines printed at start: one `LISTEN` line per listener (and `LISTEN http api
+    /// <addr>` with `--http`), then `READY`.
+    pub fn start_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self.listeners().map(ListenerInfo::listen_line).collect();
+        if let Some(addr) = self.http_addr() {
+            lines.push(format!("LISTEN http api {addr}"));
+        }
+        lines.push("READY".into());
+        lines
+    }
+
+    /// What the bridge has done so far, clients still connected included.
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats;
+        for c in self.clients.values() {
+            s.paused += c.pauses;
+            s.peak_unsent = s.peak_unsent.max(c.peak_unsent);
+        }
+        s
     }
 
     pub fn world(&self) -> &World {
@@ -245,275 +205,229 @@ impl Bridge {
         &mut self.world
     }
 
-    /// Clients connected now.
-    pub fn client_count(&self) -> usize {
-        self.clients.len()
+    /// A handle that stops [`Bridge::run`] from another thread.
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle {
+            flag: self.stop.clone(),
+            waker: self.waker.clone(),
+        }
     }
 
-    /// Serves until `stop` returns true, writing transcript lines (with `--trace`) to `out`.
-    pub fn run(&mut self, out: &mut dyn Write, mut stop: impl FnMut() -> bool) {
-        while !stop() {
-            if !self.turn(out) {
-                std::thread::sleep(self.idle_sleep());
+    /// Serves until stopped (see [`Bridge::stop_handle`]), writing transcript lines (with
+    /// `--trace`) to `out`.
+    pub fn run(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        while !self.stop.load(Ordering::Relaxed) {
+            let timeout = self.wait_timeout();
+            match self.poll.poll(&mut events, timeout) {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
             }
-        }
-    }
-
-    /// How long an idle turn may sleep: short while clients are connected or the world has
-    /// something due soon, longer when nothing at all is going on.
-    fn idle_sleep(&self) -> StdDuration {
-        if !self.clients.is_empty() {
-            return IDLE_SLEEP;
-        }
-        let now = self.world.now();
-        match self.world.poll_timeout() {
-            Some(t) if t.saturating_since(now).as_millis() < QUIET_SLEEP.as_millis() as u64 => {
-                IDLE_SLEEP
+            for ev in events.iter() {
+                self.note_readiness(ev);
             }
-            _ => QUIET_SLEEP,
+            self.turn(out);
+        }
+        Ok(())
+    }
+
+    fn note_readiness(&mut self, ev: &mio::event::Event) {
+        let Token(t) = ev.token();
+        if ev.token() == WAKER {
+            return;
+        }
+        if let Some(l) = self.listeners.get_mut(t) {
+            l.ready = true;
+        } else if let Some(c) = self.clients.get_mut(&t) {
+            // Errors and hang-ups show on the next read or write.
+            c.readable |= ev.is_readable() || ev.is_read_closed() || ev.is_error();
+            c.writable |= ev.is_writable() || ev.is_write_closed() || ev.is_error();
         }
     }
 
-    /// One turn of the loop. Returns whether anything happened (if not, the caller may sleep).
-    pub fn turn(&mut self, out: &mut dyn Write) -> bool {
+    /// How long the loop may wait: not at all when a turn was cut short, until the world's
+    /// next deadline or a client's, or (nothing due) until a socket or the API wakes it.
+    fn wait_timeout(&mut self) -> Option<StdDuration> {
+        let world = &self.world;
+        if self.listeners.iter().any(|l| l.ready)
+            || self.clients.values_mut().any(|c| c.has_ready_work(world))
+        {
+            return Some(StdDuration::ZERO);
+        }
+        let started = self.started;
+        let real = |t: Instant| started + StdDuration::from_millis(t.as_millis());
+        let deadline = self
+            .clients
+            .values()
+            .filter_map(|c| c.deadline(real))
+            .chain(self.world.poll_timeout().map(real))
+            .min()?;
+        Some(deadline.saturating_duration_since(StdInstant::now()))
+    }
+
+    /// One turn of the loop.
+    pub fn turn(&mut self, out: &mut dyn Write) {
+        self.stats.turns += 1;
         self.advance_clock();
-        let mut busy = self.accept();
-        busy |= self.read();
+        self.read();
+        self.accept();
+        self.serve_api();
         self.advance_clock();
-        busy |= self.write();
+        self.collect();
+        self.flush();
+        self.reap();
         self.print_transcript(out);
-        busy
     }
 
     fn advance_clock(&mut self) {
-        let ms = self.started.elapsed().as_millis();
-        let ms = u64::try_from(ms).unwrap_or(u64::MAX);
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.world.run_until(Instant::from_millis(ms));
     }
 
-    fn accept(&mut self) -> bool {
-        let mut busy = false;
+    /// Reads what each client sent into the world, within the turn's budget. Clients already
+    /// connected go before new ones are accepted, so a client that drops and reconnects at
+    /// once is seen closing first (its POP3 lock is gone when it logs in again).
+    fn read(&mut self) {
+        let mut buf = vec![0u8; 16 * 1024];
+        let mut budget = TURN_READ_BUDGET;
+        // Start after the client that went first last turn, so the budget is shared fairly.
+        let first = self.stats.turns as usize % self.clients.len().max(1);
+        let tokens: Vec<usize> = self.clients.keys().copied().collect();
+        let (later, earlier) = tokens.split_at(first.min(tokens.len()));
+        for t in earlier.iter().chain(later) {
+            if let Some(c) = self.clients.get_mut(t) {
+                c.read(&mut self.world, &mut buf, &mut budget);
+            }
+        }
+    }
+
+    fn accept(&mut self) {
         for li in 0..self.listeners.len() {
             for _ in 0..ACCEPTS_PER_TURN {
-                let stream = match self.listeners[li].socket.accept() {
+                let l = &mut self.listeners[li];
+                let stream = match l.socket.accept() {
                     Ok((stream, _)) => stream,
-                    // WouldBlock: no more waiting. Anything else (out of descriptors, an
-                    // aborted handshake): try again next turn.
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        l.ready = false;
+                        break;
+                    }
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    // Out of descriptors, an aborted handshake: try again next turn.
                     Err(_) => break,
                 };
-                busy = true;
+                let route = l.route;
                 self.stats.accepted += 1;
-                if self.clients.len() >= MAX_CLIENTS || stream.set_nonblocking(true).is_err() {
+                if self.clients.len() >= MAX_CLIENTS {
                     let _ = stream.shutdown(Shutdown::Both);
                     continue;
                 }
-                let _ = stream.set_nodelay(true);
-                let l = &self.listeners[li];
-                match self
-                    .world
-                    .connect(l.from, &l.info.virtual_host, l.info.virtual_port)
-                {
-                    Ok(conn) => {
-                        // The bridge takes what arrives after every step and bounds it
-                        // itself (MAX_PENDING); the endpoint must not cut a large answer.
-                        if let Some(e) = self.world.endpoint_mut(conn) {
-                            e.inbox_limit = usize::MAX;
-                        }
-                        self.clients.push(Client {
-                            stream,
-                            conn,
-                            pending: Vec::new(),
-                            written: 0,
-                            client_done: false,
-                            close_virtual_at: None,
-                            last_progress: StdInstant::now(),
-                            virtual_done: false,
-                            lingering: None,
-                            in_flight: VecDeque::new(),
-                            in_flight_bytes: 0,
-                        })
-                    }
-                    Err(_) => {
-                        // Refused (the service is not there), host down...: the real client
-                        // sees its connection closed.
-                        self.stats.refused += 1;
-                        let _ = stream.shutdown(Shutdown::Both);
-                    }
-                }
+                self.add_client(stream, route);
             }
         }
-        busy
     }
 
-    /// Reads what each client sent (a bounded amount) into the world.
-    fn read(&mut self) -> bool {
-        let mut busy = false;
-        let mut buf = vec![0u8; 16 * 1024];
-        let now = self.world.now();
-        let faults = self.world.net.faults;
-        // Input sent now is answered a round trip later at the earliest.
-        let round_trip = (faults.latency + faults.jitter).saturating_mul(2);
-        let answered_at = now + round_trip.max(crate::time::Duration::from_millis(1));
-        let mut turn_budget = TURN_READ_BUDGET;
-        // Start with a different client each turn so that the turn budget is shared fairly.
-        let count = self.clients.len();
-        self.turn_start = if count == 0 {
-            0
-        } else {
-            (self.turn_start + 1) % count
+    fn add_client(&mut self, mut stream: mio::net::TcpStream, route: Route) {
+        let _ = stream.set_nodelay(true);
+        let host = self.world.net.host_name(route.target).to_string();
+        let conn = match self.world.connect(route.from, &host, route.port) {
+            Ok(conn) => conn,
+            Err(_) => {
+                // Refused (the service is not there), host down...: the real client sees its
+                // connection closed.
+                self.stats.refused += 1;
+                let _ = stream.shutdown(Shutdown::Both);
+                return;
+            }
         };
-        for i in 0..count {
-            let c = &mut self.clients[(self.turn_start + i) % count];
-            while c.in_flight.front().is_some_and(|(due, _)| *due <= now) {
-                if let Some((_, n)) = c.in_flight.pop_front() {
-                    c.in_flight_bytes -= n;
-                }
-            }
-            if c.client_done || c.unsent() >= PAUSE_READING_AT {
-                continue;
-            }
-            let mut budget = READ_BUDGET
-                .min(turn_budget)
-                .min(INPUT_WINDOW.saturating_sub(c.in_flight_bytes));
-            let mut fed = 0;
-            while budget > 0 {
-                let want = budget.min(buf.len());
-                match c.stream.read(&mut buf[..want]) {
-                    Ok(0) => {
-                        // The client closed (at least its sending side): its last answers
-                        // may still come, then the virtual end closes.
-                        c.client_done = true;
-                        c.close_virtual_at = Some(now + EOF_GRACE);
-                        busy = true;
-                        break;
-                    }
-                    Ok(n) => {
-                        busy = true;
-                        budget -= n;
-                        turn_budget -= n;
-                        // Once the virtual end has gone, input is discarded.
-                        if !c.virtual_done {
-                            self.world.send(c.conn, &buf[..n]);
-                            fed += n;
-                        }
-                    }
-                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                    Err(_) => {
-                        // Reset by the client: nothing more can be written either.
-                        busy = true;
-                        c.client_done = true;
-                        c.virtual_done = true;
-                        c.pending.clear();
-                        c.written = 0;
-                        self.world.close(c.conn);
-                        break;
-                    }
-                }
-            }
-            if fed > 0 {
-                c.in_flight.push_back((answered_at, fed));
-                c.in_flight_bytes += fed;
-            }
+        // The bridge takes what arrives after every step and bounds it itself; the endpoint
+        // must not cut a large answer.
+        if let Some(e) = self.world.endpoint_mut(conn) {
+            e.inbox_limit = usize::MAX;
         }
-        busy
+        let token = self.next_token;
+        self.next_token += 1;
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        if self
+            .poll
+            .registry()
+            .register(&mut stream, Token(token), interest)
+            .is_err()
+        {
+            self.world.close(conn);
+            self.world.forget(conn);
+            return;
+        }
+        let one_way =
+            self.world.net.link_latency(route.from, route.target) + self.world.net.faults.jitter;
+        self.clients
+            .insert(token, Client::new(stream, conn, one_way.saturating_mul(2)));
     }
 
-    /// Collects the world's output for each client, writes it, and closes what is finished.
-    fn write(&mut self) -> bool {
-        let mut busy = false;
+    fn collect(&mut self) {
         let now = StdInstant::now();
-        let world = &mut self.world;
-        let stats = &mut self.stats;
-        self.clients.retain_mut(|c| {
-            let received = world.take_received(c.conn);
-            if !received.is_empty() && c.lingering.is_none() {
-                if c.unsent() == 0 {
-                    c.last_progress = now;
-                }
-                c.pending.extend_from_slice(&received);
+        for c in self.clients.values_mut() {
+            c.collect(&mut self.world, now);
+        }
+    }
+
+    fn flush(&mut self) {
+        let now = StdInstant::now();
+        for c in self.clients.values_mut() {
+            c.flush(now);
+        }
+    }
+
+    /// Removes finished clients: both ends closed, counted.
+    fn reap(&mut self) {
+        let finished: Vec<usize> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| matches!(c.state, Lifecycle::Finished(_)))
+            .map(|(t, _)| *t)
+            .collect();
+        for t in finished {
+            let Some(mut c) = self.clients.remove(&t) else {
+                continue;
+            };
+            self.stats.paused += c.pauses;
+            self.stats.peak_unsent = self.stats.peak_unsent.max(c.peak_unsent);
+            if c.state == Lifecycle::Finished(Ending::TooSlow) {
+                self.stats.dropped_slow += 1;
             }
-            if c.close_virtual_at.is_some_and(|t| t <= world.now()) {
-                c.close_virtual_at = None;
-                world.close(c.conn);
-            }
-            let open = world.endpoint(c.conn).map(|e| e.state) == Some(EndpointState::Open);
-            if !open {
-                c.virtual_done = true;
-            }
-            if c.unsent() > MAX_PENDING {
-                // A client that does not read its answers.
-                stats.dropped_slow += 1;
-                finish(world, c);
-                busy = true;
-                return false;
-            }
-            let mut budget = WRITE_BUDGET;
-            while c.unsent() > 0 && budget > 0 {
-                let end = c.pending.len().min(c.written + budget);
-                match c.stream.write(&c.pending[c.written..end]) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        busy = true;
-                        c.written += n;
-                        budget -= n;
-                        c.last_progress = now;
-                    }
-                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                    Err(_) => {
-                        // The client has gone.
-                        finish(world, c);
-                        busy = true;
-                        return false;
-                    }
-                }
-            }
-            if c.written == c.pending.len() {
-                c.pending.clear();
-                c.written = 0;
-            } else if c.written >= 64 * 1024 && c.written * 2 >= c.pending.len() {
-                c.pending.drain(..c.written);
-                c.written = 0;
-            }
-            if c.virtual_done && c.unsent() > 0 && now.duration_since(c.last_progress) > FLUSH_STALL
-            {
-                // Nothing more will come and the client does not take what is left.
-                stats.dropped_slow += 1;
-                finish(world, c);
-                busy = true;
-                return false;
-            }
-            if !c.virtual_done || c.unsent() > 0 {
-                return true;
-            }
-            // The virtual end is gone and everything is written: close our side, then wait a
-            // little for the client to close too.
-            match c.lingering {
-                None => {
-                    busy = true;
-                    world.close(c.conn);
-                    world.forget(c.conn);
-                    if c.client_done {
-                        let _ = c.stream.shutdown(Shutdown::Both);
-                        return false;
-                    }
-                    let _ = c.stream.shutdown(Shutdown::Write);
-                    c.lingering = Some(now + LINGER);
-                    true
-                }
-                Some(deadline) => {
-                    if c.client_done || now >= deadline {
-                        let _ = c.stream.shutdown(Shutdown::Both);
-                        busy = true;
-                        false
-                    } else {
-                        true
-                    }
-                }
-            }
-        });
-        busy
+            self.world.close(c.conn);
+            self.world.forget(c.conn);
+            let _ = self.poll.registry().deregister(&mut c.stream);
+            let _ = c.stream.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Drops every client without touching the world (which is being replaced).
+    fn drop_all_clients(&mut self) {
+        for (_, mut c) in std::mem::take(&mut self.clients) {
+            let _ = self.poll.registry().deregister(&mut c.stream);
+            let _ = c.stream.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Puts back the world as it was at start (the default world and the `--user`
+    /// accounts); every client is disconnected.
+    fn reset_world(&mut self) -> Result<(), String> {
+        let (world, _) = setup::build_world(&self.opts)?;
+        self.drop_all_clients();
+        self.world = world;
+        self.started = StdInstant::now();
+        if self.transcript.is_some() {
+            self.transcript = Some(Transcript::new(&self.world.net));
+        }
+        Ok(())
+    }
+
+    fn serve_api(&mut self) {
+        while let Some(request) = self.http.as_ref().and_then(http::HttpApi::next_request) {
+            let response = self.handle_api(&request.call);
+            request.reply(response);
+        }
     }
 
     fn print_transcript(&mut self, out: &mut dyn Write) {
@@ -535,36 +449,12 @@ impl Bridge {
     }
 }
 
-/// Closes both ends of a client at once.
-fn finish(world: &mut World, c: &mut Client) {
-    world.close(c.conn);
-    world.forget(c.conn);
-    let _ = c.stream.shutdown(Shutdown::Both);
-}
-
-/// Adds an account; a domain not known yet becomes local to `host` and gets an MX record
-/// pointing there. An existing account gets the new password.
-fn add_user(world: &mut World, host: &str, address: &str, password: &str) -> io::Result<()> {
-    let (local, domain) = address
-        .rsplit_once('@')
-        .ok_or_else(|| io::Error::new(ErrorKind::InvalidInput, "not a mail address"))?;
-    if world.store.domain_host(domain).is_none() {
-        world.store.add_domain(domain, host);
-        world.net.dns.add_mx(domain, 10, host);
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        if let Some(h) = &self.http {
+            h.shut_down();
+        }
     }
-    let result = if world.store.is_user(address) {
-        world.store.set_password(address, password)
-    } else {
-        world.store.add_account(address, password, local)
-    };
-    result.map_err(|e| io::Error::new(ErrorKind::InvalidInput, format!("{address}: {e:?}")))
-}
-
-fn real_unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Command-line options of `mailsandbox-tcp`, parsed by hand.
 
+use crate::sandbox::World;
+use crate::time::Duration;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// The usage text printed by `--help`.
@@ -10,16 +12,27 @@ usage: mailsandbox-tcp [options]
 
 options:
   --port-offset N        listen on N+25 (smtp), N+587 (submission), N+110 (pop3) and
-                         N+143 (imap); default 3000
+                         N+143 (imap) of mx.corp.example; default 3000
   --bind ADDR            address to listen on; default 127.0.0.1
   --user ADDRESS:PASS    add an account (repeatable); a new domain becomes local to
                          mx.corp.example; an existing account gets the new password
+  --all-hosts            also serve every other service of every virtual host: the
+                         mailbox host's at N+port, the next host's at N+1000+port, ...
+  --latency MS           one-way delay between real clients and the virtual hosts
+                         (a simulated WAN); default 0
+  --http PORT            serve the JSON API (/api/v1/...) on PORT (0: any free port)
   --trace                print every virtual connection's transcript to stdout
+  --fault RULE           a fault rule (repeatable), e.g.
+                         'mx.corp.example:25 RCPT TO:<*@corp.example> => 452 4.2.2 Mailbox full'
+                         'mx.corp.example:110 RETR => -ERR [SYS/TEMP] Disk error'
+                         'dns corp.example MX => none'
+  --strict               strict servers: refuse bare LF, MAIL FROM without <>, ...
+                         (default: lenient, as learners type)
   -h, --help             print this help
 
-Connections come from pc.home.example (smtp, submission) and pc.corp.example (pop3, imap).
-Built-in accounts: smith@isp.example/smith (submission), boss@corp.example/boss and
-alice@corp.example/alice (pop3, imap: the mailboxes of mx.corp.example).
+Prints one line LISTEN <service> <virtual-host> <ip>:<port> per listener, then READY.
+Built-in accounts on mx.corp.example: boss@corp.example/boss, alice@corp.example/alice;
+on smtp.isp.example (with --all-hosts): smith@isp.example/smith.
 ";
 
 /// What the bridge is asked to do.
@@ -30,7 +43,17 @@ pub struct Options {
     pub bind: IpAddr,
     /// Extra accounts: (address, password).
     pub users: Vec<(String, String)>,
+    /// Serve every virtual host's services, not only the mailbox host's four.
+    pub all_hosts: bool,
+    /// One-way delay between real clients and the hosts they reach.
+    pub latency: Duration,
+    /// Port of the JSON API, if wanted (0: any free port).
+    pub http_port: Option<u16>,
     pub trace: bool,
+    /// Fault rules, as given (each checked by `parse`).
+    pub faults: Vec<String>,
+    /// Every server host strict instead of lenient.
+    pub strict: bool,
 }
 
 impl Default for Options {
@@ -39,7 +62,12 @@ impl Default for Options {
             port_offset: 3000,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             users: Vec::new(),
+            all_hosts: false,
+            latency: Duration::ZERO,
+            http_port: None,
             trace: false,
+            faults: Vec::new(),
+            strict: false,
         }
     }
 }
@@ -53,6 +81,8 @@ pub enum Command {
 
 /// The highest virtual port the bridge maps (submission).
 const HIGHEST_PORT: u16 = 587;
+/// The longest `--latency` (a minute each way is already far past any real WAN).
+const MAX_LATENCY_MS: u64 = 60_000;
 
 impl Options {
     /// Parses the arguments after the program name.
@@ -78,6 +108,33 @@ impl Options {
             match flag.as_str() {
                 "-h" | "--help" => return Ok(Command::Help),
                 "--trace" => opts.trace = true,
+                "--strict" => opts.strict = true,
+                "--fault" => {
+                    let v = value("--fault")?;
+                    crate::fault::parse_rule(&v).map_err(|e| format!("--fault {v}: {e}"))?;
+                    opts.faults.push(v);
+                }
+                "--all-hosts" => opts.all_hosts = true,
+                "--latency" => {
+                    let v = value("--latency")?;
+                    let ms: u64 = v
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|ms| *ms <= MAX_LATENCY_MS)
+                        .ok_or_else(|| {
+                            format!("--latency: not a delay in ms (0 to {MAX_LATENCY_MS}): {v}")
+                        })?;
+                    opts.latency = Duration::from_millis(ms);
+                }
+                "--http" => {
+                    let v = value("--http")?;
+                    let port: u16 = v
+                        .trim()
+                        .parse()
+                        .map_err(|_| format!("--http: not a port number: {v}"))?;
+                    opts.http_port = Some(port);
+                }
                 "--port-offset" => {
                     let v = value("--port-offset")?;
                     let n: u16 = v
@@ -106,6 +163,24 @@ impl Options {
             }
         }
         Ok(Command::Run(opts))
+    }
+}
+
+impl Options {
+    /// Applies `--fault` and `--strict` to the world the bridge serves.
+    pub fn apply_to_world(&self, world: &mut World) -> Result<(), String> {
+        for rule in &self.faults {
+            world
+                .add_fault(rule)
+                .map_err(|e| format!("--fault {rule}: {e}"))?;
+        }
+        if self.strict {
+            let hosts: Vec<_> = world.host_infos().iter().map(|h| h.id).collect();
+            for h in hosts {
+                world.set_strict(h, true);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -161,8 +236,19 @@ mod tests {
             "Carol@Example.org:p:w",
             "--user=dan@corp.example:x",
             "--trace",
+            "--fault",
+            "mx.corp.example:110 RETR => -ERR [SYS/TEMP] Disk error",
+            "--fault=dns corp.example MX => none",
+            "--strict",
+            "--all-hosts",
+            "--latency",
+            "25",
+            "--http=0",
         ])
         .unwrap();
+        assert_eq!(o.faults.len(), 2);
+        assert_eq!(o.faults[1], "dns corp.example MX => none");
+        assert!(o.strict);
         assert_eq!(o.port_offset, 20000);
         assert_eq!(o.bind.to_string(), "::1");
         assert_eq!(
@@ -173,6 +259,9 @@ mod tests {
             ]
         );
         assert!(o.trace);
+        assert!(o.all_hosts);
+        assert_eq!(o.latency, Duration::from_millis(25));
+        assert_eq!(o.http_port, Some(0));
         assert_eq!(Options::parse(["-h"]), Ok(Command::Help));
     }
 
@@ -186,7 +275,12 @@ mod tests {
             &["--user", "nobody"],
             &["--user", "a@:pw"],
             &["--user", "a@b:"],
+            &["--latency", "-1"],
+            &["--latency", "99999999"],
+            &["--http", "70000"],
             &["--frobnicate"],
+            &["--fault"],
+            &["--fault", "mx.corp.example:25 RCPT => 45"],
         ] {
             assert!(run(args).is_err(), "{args:?}");
         }

@@ -1,12 +1,13 @@
-//! Annotates a terminal's output: each line with its explanation and RFC section, and error
+//! Annotates a conversation: each line with its explanation and RFC section, and error
 //! replies with a "did you mean" hint for the command that caused them.
 
 use super::{explain_client_line, explain_server_line, hint_for, Protocol};
+use crate::sandbox::{Speaker, TranscriptLine};
 
-/// One rendered line of a terminal.
+/// One explained line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
-    pub speaker: char,
+    pub speaker: Speaker,
     pub text: String,
     pub note: Option<String>,
 }
@@ -21,38 +22,34 @@ fn is_error_reply(proto: Protocol, text: &str) -> bool {
     }
 }
 
-/// Splits a terminal's `C: `/`S: `/`-- ` output into lines with explanations.
-pub fn explain_output(port: u16, output: &str) -> Vec<Line> {
+/// Explains the lines of a conversation with a server on `port` (its protocol).
+pub fn explain_lines(port: u16, lines: &[TranscriptLine]) -> Vec<Line> {
     let proto = Protocol::from_port(port);
     let mut last_client = String::new();
-    output
-        .lines()
+    lines
+        .iter()
         .map(|l| {
-            let (speaker, text) = match l.get(..3) {
-                Some("C: ") => ('C', &l[3..]),
-                Some("S: ") => ('S', &l[3..]),
-                _ => ('-', l.trim_start_matches("-- ")),
-            };
+            let text = l.text().into_owned();
             let note = proto.and_then(|p| {
-                let e = match speaker {
-                    'C' => explain_client_line(p, text),
-                    'S' => explain_server_line(p, text),
-                    _ => None,
+                let e = match l.speaker {
+                    Speaker::Client => explain_client_line(p, &text),
+                    Speaker::Server => explain_server_line(p, &text),
+                    Speaker::Net => None,
                 };
                 let mut note = e.map(|e| format!("{} ({})", e.text, e.rfc));
-                if speaker == 'S' && is_error_reply(p, text) {
+                if l.speaker == Speaker::Server && is_error_reply(p, &text) {
                     if let Some(h) = hint_for(p, &last_client) {
                         note = Some(format!("{} Hint: {h}", note.unwrap_or_default()));
                     }
                 }
                 note
             });
-            if speaker == 'C' {
-                last_client = text.to_string();
+            if l.speaker == Speaker::Client {
+                last_client.clone_from(&text);
             }
             Line {
-                speaker,
-                text: text.to_string(),
+                speaker: l.speaker,
+                text,
                 note,
             }
         })
@@ -62,12 +59,21 @@ pub fn explain_output(port: u16, output: &str) -> Vec<Line> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::Instant;
 
     #[test]
     fn lines_carry_explanations_and_hints() {
-        let lines = explain_output(
+        let line = |speaker, text: &str| {
+            TranscriptLine::new(Instant::ZERO, None, speaker, text.as_bytes().to_vec())
+        };
+        let lines = explain_lines(
             25,
-            "-- connect mx 25\nS: 220 mx ready\nC: RCTP TO:<a@b>\nS: 500 5.5.2 unknown\n",
+            &[
+                line(Speaker::Net, "connect mx 25"),
+                line(Speaker::Server, "220 mx ready"),
+                line(Speaker::Client, "RCTP TO:<a@b>"),
+                line(Speaker::Server, "500 5.5.2 unknown"),
+            ],
         );
         assert_eq!(lines.len(), 4);
         assert!(lines[1].note.as_deref().unwrap().contains("RFC 5321"));

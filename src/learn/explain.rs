@@ -1,4 +1,7 @@
-//! Explanations of protocol lines, each with the RFC section it comes from.
+//! Explanations of protocol lines, each with the RFC section it comes from. Server lines are
+//! explained from their parsed form (`server_line.rs`).
+
+use super::server_line::{response_code, ServerLine};
 
 /// Which protocol a line belongs to (from the port, usually).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,16 +225,27 @@ fn smtp_extension(line: &str) -> Option<Explanation> {
         .map(|(_, e)| e.clone())
 }
 
+/// Finds a code's explanation: a table key names the code (`[UIDNEXT`) or the whole of it
+/// (`[READ-WRITE]`).
+fn code_meaning(table: &[(&str, Explanation)], code: &str) -> Option<Explanation> {
+    table
+        .iter()
+        .find(|(key, _)| {
+            code.strip_prefix(key)
+                .is_some_and(|rest| key.ends_with(']') || rest.starts_with([' ', ']']))
+        })
+        .map(|(_, e)| e.clone())
+}
+
 /// Explains a line the server sent.
 pub fn explain_server_line(proto: Protocol, line: &str) -> Option<Explanation> {
-    match proto {
-        Protocol::Smtp => {
+    match ServerLine::parse(proto, line) {
+        ServerLine::Smtp { code, more } => {
             if let Some(e) = smtp_extension(line) {
                 return Some(e);
             }
-            let code: u16 = line.get(..3)?.parse().ok()?;
             // A continuation line (`250-...`) is part of the reply its last line explains.
-            if line.as_bytes().get(3) == Some(&b'-') {
+            if more {
                 return None;
             }
             let base = SMTP_CODES
@@ -239,84 +253,83 @@ pub fn explain_server_line(proto: Protocol, line: &str) -> Option<Explanation> {
                 .find(|(c, _)| *c == code)
                 .map(|(_, e)| e.clone());
             base.or_else(|| {
-                Some(match line.as_bytes()[0] {
-                    b'2' => ex("Positive completion.", "RFC 5321 §4.2.1"),
-                    b'3' => ex("Positive intermediate: send more.", "RFC 5321 §4.2.1"),
-                    b'4' => ex("Transient failure: try again later.", "RFC 5321 §4.2.1"),
+                Some(match code / 100 {
+                    2 => ex("Positive completion.", "RFC 5321 §4.2.1"),
+                    3 => ex("Positive intermediate: send more.", "RFC 5321 §4.2.1"),
+                    4 => ex("Transient failure: try again later.", "RFC 5321 §4.2.1"),
                     _ => ex("Permanent failure: do not repeat as is.", "RFC 5321 §4.2.1"),
                 })
             })
         }
-        Protocol::Pop3 => {
-            if let Some((_, e)) = POP3_CODES.iter().find(|(c, _)| line.contains(c)) {
-                return Some(e.clone());
+        ServerLine::Pop3Status { ok, text } => {
+            if let Some(e) = response_code(text).and_then(|c| code_meaning(POP3_CODES, c)) {
+                return Some(e);
             }
-            if line.starts_with("+OK") {
-                Some(ex("Positive status: the command worked.", "RFC 1939 §3"))
-            } else if line.starts_with("-ERR") {
-                Some(ex(
+            Some(if ok {
+                ex("Positive status: the command worked.", "RFC 1939 §3")
+            } else {
+                ex(
                     "Negative status: the command failed (the text says why).",
                     "RFC 1939 §3",
-                ))
-            } else if line == "." {
-                Some(ex(
-                    "End of a multi-line reply (lines starting with a dot are doubled).",
-                    "RFC 1939 §3",
-                ))
-            } else if line.starts_with('+') {
-                Some(ex(
-                    "Continuation: send the next piece of the SASL exchange.",
-                    "RFC 5034 §4",
-                ))
-            } else {
-                None
-            }
+                )
+            })
         }
-        Protocol::Imap => {
-            if let Some((_, e)) = IMAP_CODES.iter().find(|(c, _)| line.contains(c)) {
-                return Some(e.clone());
+        ServerLine::Pop3End => Some(ex(
+            "End of a multi-line reply (lines starting with a dot are doubled).",
+            "RFC 1939 §3",
+        )),
+        ServerLine::Continuation => Some(match proto {
+            Protocol::Imap => ex(
+                "Continuation request: the server is ready for the rest (a literal, IDLE, SASL).",
+                "RFC 3501 §7.5",
+            ),
+            _ => ex(
+                "Continuation: send the next piece of the SASL exchange.",
+                "RFC 5034 §4",
+            ),
+        }),
+        ServerLine::ImapStatus {
+            tagged,
+            status,
+            text,
+        } => {
+            if let Some(e) = response_code(text).and_then(|c| code_meaning(IMAP_CODES, c)) {
+                return Some(e);
             }
-            let words: Vec<&str> = line.split_whitespace().collect();
-            if line.starts_with("+") {
-                return Some(ex("Continuation request: the server is ready for the rest (a literal, IDLE, SASL).", "RFC 3501 §7.5"));
-            }
-            if words.first() == Some(&"*") {
-                let key = if words.get(1).is_some_and(|w| w.parse::<u32>().is_ok()) {
-                    words.get(2)
-                } else {
-                    words.get(1)
-                };
-                let key = key.map(|k| k.to_ascii_uppercase()).unwrap_or_default();
-                if key == "OK" {
-                    return Some(ex(
-                        "Untagged OK: information (or the greeting).",
-                        "RFC 3501 §7.1.1",
-                    ));
-                }
-                if key == "PREAUTH" {
-                    return Some(ex("Already authenticated.", "RFC 3501 §7.1.4"));
-                }
-                return IMAP_UNTAGGED
+            let status = status.to_ascii_uppercase();
+            match (tagged, status.as_str()) {
+                (false, "OK") => Some(ex(
+                    "Untagged OK: information (or the greeting).",
+                    "RFC 3501 §7.1.1",
+                )),
+                (false, "PREAUTH") => Some(ex("Already authenticated.", "RFC 3501 §7.1.4")),
+                (false, key) => IMAP_UNTAGGED
                     .iter()
                     .find(|(k, _)| *k == key)
-                    .map(|(_, e)| e.clone());
-            }
-            match words.get(1).map(|w| w.to_ascii_uppercase()).as_deref() {
-                Some("OK") => Some(ex(
+                    .map(|(_, e)| e.clone()),
+                (true, "OK") => Some(ex(
                     "Tagged OK: the command with this tag completed.",
                     "RFC 3501 §7.1.1",
                 )),
-                Some("NO") => Some(ex(
+                (true, "NO") => Some(ex(
                     "Tagged NO: the command was understood but failed.",
                     "RFC 3501 §7.1.2",
                 )),
-                Some("BAD") => Some(ex(
+                (true, "BAD") => Some(ex(
                     "Tagged BAD: a protocol or syntax error in the command; the text says what.",
                     "RFC 3501 §7.1.3",
                 )),
-                _ => None,
+                (true, _) => None,
             }
         }
+        ServerLine::ImapData { keyword } => {
+            let key = keyword.to_ascii_uppercase();
+            IMAP_UNTAGGED
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, e)| e.clone())
+        }
+        ServerLine::Other => None,
     }
 }
 
@@ -540,6 +553,32 @@ mod tests {
             .rfc
             .contains("2920"));
         assert!(explain_server_line(Protocol::Smtp, "250-mx.corp.example Hello x").is_none());
+    }
+
+    /// Regression: a response code counts only where the RFC puts it, after a status word;
+    /// a FETCH'd subject holding "[ALERT]" is message data, not an alert.
+    #[test]
+    fn a_bracket_inside_data_is_not_a_response_code() {
+        let fetch = explain_server_line(
+            Protocol::Imap,
+            "* 1 FETCH (ENVELOPE (NIL \"[ALERT] read me\" NIL))",
+        )
+        .unwrap();
+        assert!(fetch.rfc.contains("7.4.2"), "{fetch:?}");
+        let alert = explain_server_line(Protocol::Imap, "* OK [ALERT] disk full").unwrap();
+        assert_eq!(alert.text, "A message the user must see.");
+        assert!(explain_server_line(Protocol::Imap, "a1 NO [ALERT] x")
+            .unwrap()
+            .text
+            .contains("must see"));
+        let pop = explain_server_line(Protocol::Pop3, "+OK 2 messages [IN-USE]").unwrap();
+        assert!(pop.text.starts_with("Positive status"), "{pop:?}");
+        assert!(
+            explain_server_line(Protocol::Imap, "a1 OK [READ-WRITE] done")
+                .unwrap()
+                .text
+                .contains("read-write")
+        );
     }
 
     #[test]

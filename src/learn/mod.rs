@@ -4,7 +4,9 @@
 pub mod annotate;
 pub mod explain;
 pub mod hint;
+pub mod hops;
 pub mod scenario;
+mod server_line;
 
 pub use explain::{explain_client_line, explain_server_line, Explanation, Protocol};
 pub use hint::hint_for;

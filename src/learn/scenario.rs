@@ -6,8 +6,9 @@
 //! deterministic).
 
 use crate::net::ConnId;
-use crate::sandbox::{default_world, World};
-use crate::time::Duration;
+use crate::sandbox::{default_world, Speaker, TranscriptLine, World};
+use crate::time::{Duration, Instant};
+use crate::wire::assemble::LineAssembler;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -67,6 +68,20 @@ pub enum Action {
         a: String,
         b: String,
     },
+    /// Add a fault rule, in the rule syntax (`crate::fault`): `{"fault": "mx.corp.example:25
+    /// RCPT TO:<*@corp.example> => 452 4.2.2 Mailbox full"}`.
+    Fault(String),
+    /// Remove fault rule number `rule` (1-based).
+    RemoveFault {
+        rule: usize,
+    },
+    /// Remove every fault rule: `{"clear_faults": {}}`.
+    ClearFaults {},
+    /// Switch a host's servers to strict (true) or lenient (false).
+    Strict {
+        host: String,
+        strict: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +99,8 @@ pub enum Expect {
     Queue { count: usize },
     /// The server session on the terminal's connection is in this state.
     State { term: String, state: String },
+    /// During the step, a reply on the terminal's connection was made by fault rule `rule`.
+    FaultReply { term: String, rule: usize },
 }
 
 /// The scenarios shipped in `scenarios/`, in file-name order.
@@ -108,19 +125,44 @@ pub struct Term {
     pub port: u16,
     /// The host it connected to.
     pub target: String,
-    /// Everything shown so far: `C: ` and `S: ` prefixed lines.
-    pub output: String,
+    /// Everything shown so far, line by line.
+    pub output: Vec<TranscriptLine>,
+    /// The server's reply lines, reassembled across reads.
+    received: LineAssembler,
     /// Received during the current step.
     step_output: String,
 }
 
-/// A scenario being played on its own world.
+impl Term {
+    fn note(&mut self, at: Instant, text: String) {
+        let line = TranscriptLine::new(at, self.conn, Speaker::Net, text.into_bytes());
+        self.output.push(line);
+    }
+
+    /// Bytes the server sent, as they arrived: a reply split over two reads is one line.
+    fn receive(&mut self, at: Instant, bytes: &[u8]) {
+        let (conn, output) = (self.conn, &mut self.output);
+        self.received.push(bytes, |l| {
+            output.push(TranscriptLine::new(at, conn, Speaker::Server, l.bytes));
+        });
+        self.step_output.push_str(&String::from_utf8_lossy(bytes));
+    }
+}
+
+/// A scenario being played. The world it plays on is the caller's (the page's sandbox world,
+/// or a test's), passed to every step; [`Run::fresh_world`] is where every run starts.
 pub struct Run {
     pub scenario: Scenario,
-    pub world: World,
     pub terms: BTreeMap<String, Term>,
     /// Steps done so far.
     pub done: usize,
+}
+
+/// What a step is about: its terminals (by name) and hosts (by name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepFocus {
+    pub terms: Vec<String>,
+    pub hosts: Vec<String>,
 }
 
 /// How long a step lets the network carry bytes after each typed line.
@@ -128,50 +170,50 @@ const SETTLE: Duration = Duration::from_millis(300);
 
 impl Run {
     pub fn new(scenario: Scenario) -> Run {
-        let (world, _) = default_world(1);
         Run {
             scenario,
-            world,
             terms: BTreeMap::new(),
             done: 0,
         }
+    }
+
+    /// The world every run starts from: the default world with seed 1, so steps replay the
+    /// same way (Back, share links).
+    pub fn fresh_world() -> World {
+        default_world(1).0
     }
 
     pub fn is_finished(&self) -> bool {
         self.done >= self.scenario.steps.len()
     }
 
-    fn settle(&mut self, d: Duration) {
-        let t = self.world.now() + d;
-        self.world.run_until(t);
-        self.collect();
+    fn settle(&mut self, world: &mut World, d: Duration) {
+        let t = world.now() + d;
+        world.run_until(t);
+        self.collect(world);
     }
 
-    fn collect(&mut self) {
+    /// Takes what the terminals' connections received (the page calls it as time runs too).
+    pub fn collect(&mut self, world: &mut World) {
+        let now = world.now();
         for term in self.terms.values_mut() {
             if let Some(conn) = term.conn {
-                let got = self.world.take_received(conn);
+                let got = world.take_received(conn);
                 if !got.is_empty() {
-                    let text = String::from_utf8_lossy(&got).to_string();
-                    for line in text.lines() {
-                        term.output.push_str("S: ");
-                        term.output.push_str(line);
-                        term.output.push('\n');
-                    }
-                    term.step_output.push_str(&text);
+                    term.receive(now, &got);
                 }
             }
         }
     }
 
-    fn host(&self, name: &str) -> Result<crate::net::HostId, String> {
-        self.world
+    fn host(world: &World, name: &str) -> Result<crate::net::HostId, String> {
+        world
             .net
             .host_by_name(name)
             .ok_or_else(|| format!("no host {name}"))
     }
 
-    fn act(&mut self, action: &Action) -> Result<(), String> {
+    fn act(&mut self, world: &mut World, action: &Action) -> Result<(), String> {
         match action {
             Action::Open {
                 term,
@@ -179,58 +221,80 @@ impl Run {
                 to,
                 port,
             } => {
-                let from = self.host(from)?;
+                let from = Self::host(world, from)?;
+                let now = world.now();
                 let t = self.terms.entry(term.clone()).or_default();
                 t.port = *port;
                 t.target = to.clone();
-                t.output.push_str(&format!("-- connect {to} {port}\n"));
-                match self.world.connect(from, to, *port) {
+                t.note(now, format!("connect {to} {port}"));
+                match world.connect(from, to, *port) {
                     Ok(c) => t.conn = Some(c),
                     Err(e) => {
-                        t.output.push_str(&format!("-- {e}\n"));
+                        t.note(now, e.to_string());
                         t.step_output.push_str(&e.to_string());
                     }
                 }
-                self.settle(SETTLE);
+                self.settle(world, SETTLE);
             }
             Action::Type { term, line } => {
                 let t = self
                     .terms
                     .get_mut(term)
                     .ok_or_else(|| format!("no terminal {term}"))?;
-                t.output.push_str(&format!("C: {line}\n"));
+                let typed = TranscriptLine::new(
+                    world.now(),
+                    t.conn,
+                    Speaker::Client,
+                    line.as_bytes().to_vec(),
+                );
+                t.output.push(typed);
                 let conn = t
                     .conn
                     .ok_or_else(|| format!("terminal {term} is not connected"))?;
-                self.world.send(conn, format!("{line}\r\n").as_bytes());
-                self.settle(SETTLE);
+                world.send(conn, format!("{line}\r\n").as_bytes());
+                self.settle(world, SETTLE);
             }
             Action::Close { term } => {
                 if let Some(c) = self.terms.get(term).and_then(|t| t.conn) {
-                    self.world.close(c);
+                    world.close(c);
                 }
-                self.settle(SETTLE);
+                self.settle(world, SETTLE);
             }
-            Action::Wait { ms } => self.settle(Duration::from_millis(*ms)),
+            Action::Wait { ms } => self.settle(world, Duration::from_millis(*ms)),
             Action::HostDown { host } => {
-                let h = self.host(host)?;
-                self.world.set_host_up(h, false);
+                let h = Self::host(world, host)?;
+                world.set_host_up(h, false);
             }
             Action::HostUp { host } => {
-                let h = self.host(host)?;
-                self.world.set_host_up(h, true);
+                let h = Self::host(world, host)?;
+                world.set_host_up(h, true);
             }
             Action::CutLink { a, b } | Action::RestoreLink { a, b } => {
-                let (a, b) = (self.host(a)?, self.host(b)?);
+                let (a, b) = (Self::host(world, a)?, Self::host(world, b)?);
                 let cut = matches!(action, Action::CutLink { .. });
-                let now = self.world.now();
-                self.world.net.set_link_cut(now, a, b, cut);
+                let now = world.now();
+                world.net.set_link_cut(now, a, b, cut);
+            }
+            Action::Fault(rule) => {
+                world
+                    .add_fault(rule)
+                    .map_err(|e| format!("fault rule {rule:?}: {e}"))?;
+            }
+            Action::RemoveFault { rule } => {
+                world
+                    .remove_fault(*rule)
+                    .ok_or_else(|| format!("no fault rule {rule}"))?;
+            }
+            Action::ClearFaults {} => world.clear_faults(),
+            Action::Strict { host, strict } => {
+                let h = Self::host(world, host)?;
+                world.set_strict(h, *strict);
             }
         }
         Ok(())
     }
 
-    fn check(&self, e: &Expect) -> Result<(), String> {
+    fn check(&self, world: &World, e: &Expect) -> Result<(), String> {
         match e {
             Expect::Output { term, contains } => {
                 let got = self
@@ -251,8 +315,7 @@ impl Run {
                 folder,
                 count,
             } => {
-                let n = self
-                    .world
+                let n = world
                     .store
                     .folder(user, folder)
                     .map(|f| f.len())
@@ -262,7 +325,7 @@ impl Run {
                     .ok_or_else(|| format!("{user} {folder} holds {n} messages, expected {count}"))
             }
             Expect::Queue { count } => {
-                let n = self.world.queue.len();
+                let n = world.queue.len();
                 (n == *count)
                     .then_some(())
                     .ok_or_else(|| format!("the queue holds {n} messages, expected {count}"))
@@ -272,17 +335,29 @@ impl Run {
                     .terms
                     .get(term)
                     .and_then(|t| t.conn)
-                    .and_then(|c| self.world.session_state(c))
-                    .unwrap_or("");
+                    .and_then(|c| world.session_state(c))
+                    .map_or("", |s| s.label());
                 (got == state).then_some(()).ok_or_else(|| {
                     format!("terminal {term} is in state {got:?}, expected {state:?}")
                 })
+            }
+            Expect::FaultReply { term, rule } => {
+                let conn = self.terms.get(term).and_then(|t| t.conn);
+                let marked = conn.is_some_and(|c| {
+                    world
+                        .gate_marks(c)
+                        .iter()
+                        .any(|m| m.fault_rule() == Some(*rule))
+                });
+                marked
+                    .then_some(())
+                    .ok_or_else(|| format!("terminal {term} got no reply from fault rule {rule}"))
             }
         }
     }
 
     /// Plays the next step; returns the expectations that failed (empty: all good).
-    pub fn next_step(&mut self) -> Vec<String> {
+    pub fn next_step(&mut self, world: &mut World) -> Vec<String> {
         let Some(step) = self.scenario.steps.get(self.done).cloned() else {
             return Vec::new();
         };
@@ -291,24 +366,79 @@ impl Run {
         }
         let mut failures = Vec::new();
         for a in &step.actions {
-            if let Err(e) = self.act(a) {
+            if let Err(e) = self.act(world, a) {
                 failures.push(e);
             }
         }
-        self.settle(Duration::from_millis(50));
-        failures.extend(step.expect.iter().filter_map(|e| self.check(e).err()));
+        self.settle(world, Duration::from_millis(50));
+        failures.extend(
+            step.expect
+                .iter()
+                .filter_map(|e| self.check(world, e).err()),
+        );
         self.done += 1;
         failures
     }
 
-    /// Goes back one step by replaying the scenario from the start.
-    pub fn back(&mut self) {
-        let target = self.done.saturating_sub(1);
-        let mut fresh = Run::new(self.scenario.clone());
-        while fresh.done < target {
-            fresh.next_step();
+    /// Goes back one step by replaying the scenario from the start on a fresh world.
+    pub fn back(&mut self, world: &mut World) {
+        self.replay_to(world, self.done.saturating_sub(1));
+    }
+
+    /// Starts again on a fresh world and plays the first `steps` steps.
+    pub fn replay_to(&mut self, world: &mut World, steps: usize) {
+        *world = Run::fresh_world();
+        *self = Run::new(self.scenario.clone());
+        while self.done < steps && !self.is_finished() {
+            self.next_step(world);
         }
-        *self = fresh;
+    }
+
+    /// The terminals the step about to be shown (`done - 1`) acted on, and the hosts they
+    /// join: what the tour points at.
+    pub fn focus(&self) -> StepFocus {
+        let mut focus = StepFocus::default();
+        let Some(step) = self
+            .done
+            .checked_sub(1)
+            .and_then(|i| self.scenario.steps.get(i))
+        else {
+            return focus;
+        };
+        for a in &step.actions {
+            match a {
+                Action::Open { term, from, to, .. } => {
+                    focus.terms.push(term.clone());
+                    focus.hosts.push(from.clone());
+                    focus.hosts.push(to.clone());
+                }
+                Action::Type { term, .. } | Action::Close { term } => {
+                    focus.terms.push(term.clone());
+                    if let Some(t) = self.terms.get(term) {
+                        focus.hosts.push(t.target.clone());
+                    }
+                }
+                Action::HostDown { host } | Action::HostUp { host } => {
+                    focus.hosts.push(host.clone())
+                }
+                Action::CutLink { a, b } | Action::RestoreLink { a, b } => {
+                    focus.hosts.push(a.clone());
+                    focus.hosts.push(b.clone());
+                }
+                Action::Fault(rule) => {
+                    if let Ok(crate::fault::FaultRule::Server { host, .. }) =
+                        crate::fault::parse_rule(rule)
+                    {
+                        focus.hosts.push(host);
+                    }
+                }
+                Action::Strict { host, .. } => focus.hosts.push(host.clone()),
+                Action::Wait { .. } | Action::RemoveFault { .. } | Action::ClearFaults {} => {}
+            }
+        }
+        focus.terms.dedup();
+        focus.hosts.dedup();
+        focus
     }
 }
 
@@ -323,9 +453,10 @@ mod tests {
         for s in all {
             let id = s.id.clone();
             let mut run = Run::new(s);
+            let mut world = Run::fresh_world();
             while !run.is_finished() {
                 let step = run.done;
-                let failures = run.next_step();
+                let failures = run.next_step(&mut world);
                 assert!(failures.is_empty(), "{id} step {step}: {failures:?}");
             }
         }
@@ -335,16 +466,33 @@ mod tests {
     fn back_replays_to_the_same_world() {
         let s = builtin().into_iter().next().unwrap();
         let mut run = Run::new(s);
-        run.next_step();
-        run.next_step();
+        let mut world = Run::fresh_world();
+        run.next_step(&mut world);
+        run.next_step(&mut world);
         let after_one = {
             let mut r = Run::new(run.scenario.clone());
-            r.next_step();
-            r.world.snapshot_json()
+            let mut w = Run::fresh_world();
+            r.next_step(&mut w);
+            w.snapshot_json()
         };
-        run.back();
+        run.back(&mut world);
         assert_eq!(run.done, 1);
-        assert_eq!(run.world.snapshot_json(), after_one);
+        assert_eq!(world.snapshot_json(), after_one);
+    }
+
+    /// Regression: a reply that arrived in two reads was shown as two lines.
+    #[test]
+    fn a_reply_split_over_two_reads_is_one_line() {
+        let mut term = Term::default();
+        term.receive(Instant::ZERO, b"+OK POP3 ser");
+        term.receive(Instant::ZERO, b"ver ready\r\n+OK");
+        term.receive(Instant::ZERO, b" bye\r\n");
+        let lines: Vec<String> = term.output.iter().map(|l| l.text().into()).collect();
+        assert_eq!(lines, ["+OK POP3 server ready", "+OK bye"]);
+        assert!(term.output.iter().all(|l| l.speaker == Speaker::Server));
+        assert!(term
+            .step_output
+            .contains("+OK POP3 server ready\r\n+OK bye"));
     }
 
     #[test]
@@ -355,7 +503,7 @@ mod tests {
         .unwrap();
         let mut run = Run::new(s);
         assert_eq!(
-            run.next_step(),
+            run.next_step(&mut Run::fresh_world()),
             vec!["the queue holds 0 messages, expected 3".to_string()]
         );
     }

@@ -20,10 +20,6 @@ impl Dns {
         self.a.insert(name.to_ascii_lowercase(), addr.to_string());
     }
 
-    pub fn remove_a(&mut self, name: &str) {
-        self.a.remove(&name.to_ascii_lowercase());
-    }
-
     pub fn add_mx(&mut self, domain: &str, preference: u16, exchange: &str) {
         let list = self.mx.entry(domain.to_ascii_lowercase()).or_default();
         list.push(MxRecord {
@@ -35,10 +31,6 @@ impl Dns {
                 .cmp(&b.preference)
                 .then(a.exchange.cmp(&b.exchange))
         });
-    }
-
-    pub fn clear_mx(&mut self, domain: &str) {
-        self.mx.remove(&domain.to_ascii_lowercase());
     }
 
     /// The address of `name`, if it has an A record.
@@ -67,10 +59,6 @@ impl Dns {
             return vec![domain.to_ascii_lowercase()];
         }
         Vec::new()
-    }
-
-    pub fn a_records(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.a.iter().map(|(n, a)| (n.as_str(), a.as_str()))
     }
 
     pub fn mx_records(&self) -> impl Iterator<Item = (&str, &[MxRecord])> {

@@ -141,13 +141,6 @@ impl Connection {
             Side::Server => self.server_open,
         }
     }
-
-    pub fn host_of(&self, side: Side) -> HostId {
-        match side {
-            Side::Client => self.client,
-            Side::Server => self.server,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -157,6 +150,9 @@ pub struct Network {
     listeners: BTreeSet<(HostId, u16)>,
     conns: BTreeMap<ConnId, Connection>,
     cut_links: BTreeSet<(HostId, HostId)>,
+    /// One-way latency of particular links, in place of [`Faults::latency`] (see
+    /// [`Network::set_link_latency`]).
+    link_latency: BTreeMap<(HostId, HostId), Duration>,
     /// Events in flight, by (delivery time, order of sending).
     in_flight: BTreeMap<(Instant, u64), NetEvent>,
     seq: u64,
@@ -174,6 +170,7 @@ impl Network {
             listeners: BTreeSet::new(),
             conns: BTreeMap::new(),
             cut_links: BTreeSet::new(),
+            link_latency: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             seq: 0,
             next_conn: 1,
@@ -274,14 +271,30 @@ impl Network {
         self.cut_links.contains(&Self::link_key(a, b))
     }
 
+    /// Gives the link between two hosts its own one-way latency, in both directions, in place
+    /// of [`Faults::latency`] (`None` goes back to it). Jitter still applies. The TCP bridge
+    /// uses it to put real clients right next to the host they talk to while the links
+    /// between virtual hosts keep their delay.
+    pub fn set_link_latency(&mut self, a: HostId, b: HostId, latency: Option<Duration>) {
+        let key = Self::link_key(a, b);
+        match latency {
+            Some(l) => self.link_latency.insert(key, l),
+            None => self.link_latency.remove(&key),
+        };
+    }
+
+    /// The one-way latency of the link between two hosts, before jitter.
+    pub fn link_latency(&self, a: HostId, b: HostId) -> Duration {
+        self.link_latency
+            .get(&Self::link_key(a, b))
+            .copied()
+            .unwrap_or(self.faults.latency)
+    }
+
     // ---- listeners and connections ----
 
     pub fn listen(&mut self, host: HostId, port: u16) {
         self.listeners.insert((host, port));
-    }
-
-    pub fn unlisten(&mut self, host: HostId, port: u16) {
-        self.listeners.remove(&(host, port));
     }
 
     pub fn is_listening(&self, host: HostId, port: u16) -> bool {
@@ -300,9 +313,13 @@ impl Network {
         self.conns.values()
     }
 
-    fn delay(&mut self) -> Duration {
-        let jitter = self.rng.below(self.faults.jitter.as_millis() + 1);
-        self.faults.latency + Duration::from_millis(jitter)
+    /// The delay of one chunk between two hosts: the link's latency plus jitter.
+    fn delay(&mut self, a: HostId, b: HostId) -> Duration {
+        self.jitter() + self.link_latency(a, b)
+    }
+
+    fn jitter(&mut self) -> Duration {
+        Duration::from_millis(self.rng.below(self.faults.jitter.as_millis() + 1))
     }
 
     fn schedule(&mut self, at: Instant, ev: NetEvent) {
@@ -347,7 +364,7 @@ impl Network {
                 Err(e)
             }
             Ok(to) => {
-                let at = now + self.delay();
+                let at = now + self.delay(from, to);
                 self.conns.insert(
                     id,
                     Connection {
@@ -400,7 +417,7 @@ impl Network {
             self.drop_link(now, conn);
             return false;
         }
-        let at = now + self.delay();
+        let at = now + self.delay(client, server);
         let Some(c) = self.conns.get_mut(&conn) else {
             return false;
         };
@@ -426,13 +443,20 @@ impl Network {
 
     /// Closes one end. The other end gets [`NetEvent::Closed`] after what is in flight.
     pub fn close(&mut self, now: Instant, conn: ConnId, side: Side) {
-        let delay = self.delay();
+        // Jitter is drawn first, whatever follows, so that a seed replays the same.
+        let jitter = self.jitter();
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
         if !c.is_open(side) {
             return;
         }
+        let delay = jitter
+            + self
+                .link_latency
+                .get(&Self::link_key(c.client, c.server))
+                .copied()
+                .unwrap_or(self.faults.latency);
         match side {
             Side::Client => c.client_open = false,
             Side::Server => c.server_open = false,

@@ -170,3 +170,27 @@ fn same_seed_same_trace() {
     assert!(trace.iter().any(|e| e.kind == TraceKind::Dropped));
     assert!(trace.iter().any(|e| matches!(e.kind, TraceKind::Failed(_))));
 }
+
+#[test]
+fn a_link_latency_replaces_the_default_on_that_link_only() {
+    let (mut n, a, b) = net();
+    let c_host = n.add_host("smtp.isp.example", "198.51.100.25");
+    n.listen(c_host, 25);
+    n.set_link_latency(a, b, Some(Duration::ZERO));
+    assert_eq!(n.link_latency(b, a), Duration::ZERO);
+    assert_eq!(n.link_latency(a, c_host), n.faults.latency);
+    let t = Instant::ZERO;
+    // Zero latency: the connection and its bytes arrive at the instant they are sent.
+    let c = n.connect(t, a, "mx.corp.example", 25).unwrap();
+    n.send(t, c, Side::Client, b"hi".to_vec());
+    let evs: Vec<NetEvent> = std::iter::from_fn(|| n.poll_event(t)).collect();
+    assert_eq!(evs.len(), 2, "{evs:?}");
+    // The other link keeps the default delay.
+    let d = n.connect(t, a, "smtp.isp.example", 25).unwrap();
+    assert!(n.poll_event(t).is_none());
+    assert_eq!(n.poll_timeout(), Some(t + n.faults.latency));
+    n.close(t, d, Side::Client);
+    // Back to the default.
+    n.set_link_latency(a, b, None);
+    assert_eq!(n.link_latency(a, b), n.faults.latency);
+}

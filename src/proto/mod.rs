@@ -4,6 +4,9 @@ pub mod echo;
 pub mod imap;
 pub mod pop3;
 pub mod smtp;
+pub mod state;
+
+pub use state::ProtocolState;
 
 use crate::store::Store;
 use crate::time::WallClock;

@@ -3,29 +3,41 @@
 //! with the time they want to reach; the world steps through every deadline on the way, so a
 //! jump of an hour still processes each retry and timeout at its own instant.
 
+pub mod client_model;
 mod default_world;
 mod endpoint;
+mod faults;
+mod gate;
+pub mod journey;
 pub mod mail_client;
 mod relay_driver;
 mod server;
 mod service;
 mod snapshot;
+mod strict;
 mod transcript;
 
 pub use default_world::{default_world, DefaultWorld};
 pub use endpoint::{Endpoint, EndpointState};
+pub use faults::AddRuleError;
+pub use gate::{FaultAction, GateMark, GateMarkKind};
 pub use service::Service;
+pub use strict::{StrictCheck, StrictFinding};
 pub use transcript::{mask_secret, ConnSummary, Speaker, TranscriptLine};
 
+use crate::fault::FaultBook;
+use crate::net::MxRecord;
 use crate::net::{ConnId, ConnectError, HostId, NetEvent, Network, Side};
 use crate::proto::smtp::PeerInfo;
+use crate::proto::ProtocolState;
 use crate::relay::RelayQueue;
-use crate::session::Output;
+use crate::session::{Output, SecretInput};
 use crate::store::Store;
 use crate::time::{Instant, WallClock};
+use gate::GatedSession;
 use relay_driver::RelayAttempt;
-use server::{Env, Note, ServerSession};
-use std::collections::{BTreeMap, VecDeque};
+use server::{Env, Note};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// What a host is for, in the picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,26 +57,118 @@ pub struct HostInfo {
     pub label: String,
 }
 
-/// Something the UI may want to show.
+/// Something the UI may want to show: the hops of a message's journey, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorldEvent {
-    /// A server session's protocol state changed (e.g. "Transaction").
-    SessionState { conn: ConnId, state: String },
-    /// A host's SMTP server accepted a message into the relay queue.
-    Queued { id: String },
-    /// The relay delivered a message into a mailbox.
-    Delivered { id: String, rcpt: String },
-    /// The relay could not hand a message over and will retry.
-    Deferred { id: String, reason: String },
-    /// A message failed for good; a bounce went back to the sender (when it had one).
-    Bounced { id: String },
+    /// A server session's protocol state changed (e.g. POP3 Transaction).
+    SessionState { conn: ConnId, state: ProtocolState },
+    /// `host`'s SMTP server accepted a message into its relay queue as `id`.
+    Queued { id: String, host: String },
+    /// `host`'s relay asked the DNS where mail for `domain` goes (RFC 5321 §5.1): the MX
+    /// records, most preferred first; `implicit_mx` when there were none and the domain's own
+    /// A record stands in; both empty when there is nowhere to go.
+    MxLookup {
+        host: String,
+        domain: String,
+        answer: Vec<MxRecord>,
+        implicit_mx: bool,
+    },
+    /// The next hop (`to`) answered `reply` (250) to the message `from` relayed for `rcpts`.
+    Relayed {
+        id: String,
+        from: String,
+        to: String,
+        rcpts: Vec<String>,
+        reply: String,
+    },
+    /// Final delivery: `host` put queue entry `id` into `rcpt`'s `folder`.
+    Delivered {
+        id: String,
+        host: String,
+        rcpt: String,
+        folder: String,
+    },
+    /// `host` could not hand `id` over and will retry.
+    Deferred {
+        id: String,
+        host: String,
+        reason: String,
+    },
+    /// `id` failed for good on `host`; a bounce goes back to `sender` (when it has one).
+    Bounced {
+        id: String,
+        host: String,
+        sender: String,
+    },
+}
+
+impl WorldEvent {
+    /// One line for the event log, naming host, hop and reply
+    /// (`smtp.isp.example -> mx.corp.example: Q00001 relayed (250 2.0.0 Ok)`).
+    pub fn summary(&self) -> Option<String> {
+        Some(match self {
+            WorldEvent::SessionState { .. } => return None,
+            WorldEvent::Queued { id, host } => format!("{host}: {id} queued for relay"),
+            WorldEvent::MxLookup {
+                host,
+                domain,
+                answer,
+                implicit_mx,
+            } => format!(
+                "{host}: DNS {domain} MX? -> {}",
+                mx_answer_text(answer, *implicit_mx, domain)
+            ),
+            WorldEvent::Relayed {
+                id,
+                from,
+                to,
+                reply,
+                ..
+            } => format!("{from} -> {to}: {id} relayed ({reply})"),
+            WorldEvent::Delivered {
+                id,
+                host,
+                rcpt,
+                folder,
+            } => {
+                let user = rcpt.split('@').next().unwrap_or(rcpt);
+                format!("{host}: {id} delivered to {user}'s {folder}")
+            }
+            WorldEvent::Deferred { id, host, reason } => {
+                format!("{host}: {id} deferred, will retry ({reason})")
+            }
+            WorldEvent::Bounced { id, host, sender } if sender.is_empty() => {
+                format!("{host}: {id} failed for good (no sender to bounce to)")
+            }
+            WorldEvent::Bounced { id, host, sender } => {
+                format!("{host}: {id} failed for good, bounce sent to {sender}")
+            }
+        })
+    }
+}
+
+/// The answer of an MX lookup in words: `10 mx.corp.example`, `no MX, A record of corp.example`,
+/// `none`.
+pub fn mx_answer_text(answer: &[MxRecord], implicit_mx: bool, domain: &str) -> String {
+    if !answer.is_empty() {
+        let parts: Vec<String> = answer
+            .iter()
+            .map(|r| format!("{} {}", r.preference, r.exchange))
+            .collect();
+        parts.join(", ")
+    } else if implicit_mx {
+        format!("no MX, A record of {domain}")
+    } else {
+        "none".to_string()
+    }
 }
 
 struct ServerSlot {
     /// The host it runs on, by name (what `Env::host` wants on every call).
     host_name: String,
+    port: u16,
     peer: PeerInfo,
-    session: ServerSession,
+    session: GatedSession,
 }
 
 pub struct World {
@@ -80,11 +184,19 @@ pub struct World {
     endpoints: BTreeMap<ConnId, Endpoint>,
     /// Outgoing SMTP connections of the relay, by connection.
     relays: BTreeMap<ConnId, RelayAttempt>,
-    session_states: BTreeMap<ConnId, String>,
+    session_states: BTreeMap<ConnId, ProtocolState>,
+    /// Where each connection's client input carries a secret, as its server session said.
+    secret_marks: BTreeMap<ConnId, Vec<SecretInput>>,
     events: VecDeque<WorldEvent>,
     next_session_id: u64,
     /// Client input not yet handed to its server session (flow control, see `feed`).
     held: BTreeMap<ConnId, HeldInput>,
+    /// Fault rules (issue 15), applied by the gate in front of every server session.
+    faults: FaultBook,
+    /// Hosts whose servers are strict (lower-case names); the others are lenient.
+    strict_hosts: BTreeSet<String>,
+    /// What the gates did per connection (fault replies, strict notes), oldest first.
+    gate_marks: BTreeMap<ConnId, Vec<GateMark>>,
 }
 
 /// Input waiting for its server session.
@@ -99,6 +211,11 @@ struct HeldInput {
 const FLOW_WINDOW: usize = 4 * 1024 * 1024;
 /// Input is handed over in slices this small, so one slice cannot ask for much output.
 const FEED_SLICE: usize = 16;
+/// Connections whose last protocol state and secret marks are remembered (the bridge makes
+/// many).
+const MAX_REMEMBERED_CONNS: usize = 10_000;
+/// Secret marks remembered per connection.
+const MAX_SECRET_MARKS: usize = 64;
 /// Most input held for one connection; past it the link is dropped.
 const MAX_HELD_INPUT: usize = 16 * 1024 * 1024;
 
@@ -117,9 +234,13 @@ impl World {
             endpoints: BTreeMap::new(),
             relays: BTreeMap::new(),
             session_states: BTreeMap::new(),
+            secret_marks: BTreeMap::new(),
             events: VecDeque::new(),
             next_session_id: 0,
             held: BTreeMap::new(),
+            faults: FaultBook::default(),
+            strict_hosts: BTreeSet::new(),
+            gate_marks: BTreeMap::new(),
         }
     }
 
@@ -220,14 +341,25 @@ impl World {
         self.endpoints.get_mut(&conn)
     }
 
+    /// Bytes a client endpoint sent that have reached its server's host but are still held
+    /// back by flow control (see `feed`): the server has not read them yet.
+    pub fn unfed_input(&self, conn: ConnId) -> usize {
+        self.held.get(&conn).map_or(0, |h| h.bytes.len())
+    }
+
     /// Forgets a finished client endpoint.
     pub fn forget(&mut self, conn: ConnId) {
         self.endpoints.remove(&conn);
     }
 
-    /// The protocol state of the server session on `conn` (e.g. "Transaction"), if known.
-    pub fn session_state(&self, conn: ConnId) -> Option<&str> {
-        self.session_states.get(&conn).map(String::as_str)
+    /// The protocol state of the server session on `conn`, if known.
+    pub fn session_state(&self, conn: ConnId) -> Option<ProtocolState> {
+        self.session_states.get(&conn).copied()
+    }
+
+    /// The marks the server session on `conn` put on client input that carries a secret.
+    pub fn secret_marks(&self, conn: ConnId) -> &[SecretInput] {
+        self.secret_marks.get(&conn).map_or(&[], Vec::as_slice)
     }
 
     pub fn poll_event(&mut self) -> Option<WorldEvent> {
@@ -342,7 +474,12 @@ impl World {
                 self.held.remove(&conn);
                 return progress;
             }
-            if self.backlog(conn) > FLOW_WINDOW {
+            if self.backlog(conn) > FLOW_WINDOW
+                || self
+                    .servers
+                    .get(&conn)
+                    .is_some_and(|s| !s.session.is_accepting_input())
+            {
                 return progress;
             }
             let slice: Vec<u8> = match self.held.get_mut(&conn) {
@@ -477,21 +614,27 @@ impl World {
                 addr: "0.0.0.0".into(),
                 name: None,
             });
+        let strict = self.is_strict_name(&host_name);
         let mut env = Env {
             host: &host_name,
             store: &mut self.store,
             clock: self.clock,
             queue: &mut self.queue,
             peer: peer.clone(),
+            port,
+            strict,
+            faults: &mut self.faults,
+            input_waiting: false,
         };
-        let session = ServerSession::start(service, &mut env, now, self.next_session_id);
+        let session = GatedSession::start(service, &mut env, now, self.next_session_id);
         if let Some(state) = session.initial_state() {
-            self.session_states.insert(conn, state.to_string());
+            self.session_states.insert(conn, state);
         }
         self.servers.insert(
             conn,
             ServerSlot {
                 host_name,
+                port,
                 peer,
                 session,
             },
@@ -503,36 +646,63 @@ impl World {
     fn with_server(
         &mut self,
         conn: ConnId,
-        f: impl FnOnce(&mut ServerSession, &mut Env<'_>, Instant),
+        f: impl FnOnce(&mut GatedSession, &mut Env<'_>, Instant),
     ) {
         let now = self.now;
         let Some(slot) = self.servers.get_mut(&conn) else {
             return;
         };
+        let strict = !self.strict_hosts.is_empty()
+            && self
+                .strict_hosts
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(&slot.host_name));
         let mut env = Env {
             host: &slot.host_name,
             store: &mut self.store,
             clock: self.clock,
             queue: &mut self.queue,
             peer: slot.peer.clone(),
+            port: slot.port,
+            strict,
+            faults: &mut self.faults,
+            input_waiting: self.held.get(&conn).is_some_and(|h| !h.bytes.is_empty()),
         };
         f(&mut slot.session, &mut env, now);
         let mut outputs = Vec::new();
         while let Some(o) = slot.session.poll_output() {
             outputs.push(o);
         }
+        let host_name = slot.host_name.clone();
         for o in outputs {
             match o {
                 Output::Transmit(bytes) => {
                     self.net.send(now, conn, Side::Server, bytes);
                 }
                 Output::Event(Note::Queued(id)) => {
-                    self.events.push_back(WorldEvent::Queued { id });
+                    let host = host_name.clone();
+                    self.events.push_back(WorldEvent::Queued { id, host });
+                }
+                Output::Event(Note::Mark(mark)) => self.record_mark(conn, mark),
+                Output::Event(Note::DropLink) => {
+                    self.net.drop_link(now, conn);
+                    break;
+                }
+                Output::Event(Note::Secret(mark)) => {
+                    let marks = self.secret_marks.entry(conn).or_default();
+                    // A client that logs in again and again keeps its latest marks.
+                    if marks.len() >= MAX_SECRET_MARKS {
+                        marks.remove(0);
+                    }
+                    marks.push(mark);
+                    while self.secret_marks.len() > MAX_REMEMBERED_CONNS {
+                        self.secret_marks.pop_first();
+                    }
                 }
                 Output::Event(Note::State(state)) => {
-                    self.session_states.insert(conn, state.clone());
+                    self.session_states.insert(conn, state);
                     // Keep the last state of recent connections only (the bridge makes many).
-                    while self.session_states.len() > 10_000 {
+                    while self.session_states.len() > MAX_REMEMBERED_CONNS {
                         self.session_states.pop_first();
                     }
                     self.events

@@ -86,16 +86,38 @@ impl World {
             if self.store.domain_host(&domain) == Some(entry.host.as_str()) {
                 for r in &rcpts {
                     let outcome = self.deliver_locally(now, &entry, r);
+                    if outcome == Outcome::Delivered {
+                        self.events.push_back(WorldEvent::Delivered {
+                            id: id.to_string(),
+                            host: entry.host.clone(),
+                            rcpt: r.clone(),
+                            folder: "INBOX".into(),
+                        });
+                    }
                     self.note_outcome(id, r, &outcome);
                     self.queue.record(id, r, outcome);
                 }
                 continue;
             }
-            let exchangers = self.net.dns.mail_exchangers(&domain);
+            let (exchangers, hidden_by) = self.exchangers_for(&domain);
+            let answer = match self.dns_hidden(&domain, crate::fault::DnsRecordKind::Mx) {
+                Some(_) => Vec::new(),
+                None => self.net.dns.mx(&domain).to_vec(),
+            };
+            self.events.push_back(WorldEvent::MxLookup {
+                host: entry.host.clone(),
+                domain: domain.clone(),
+                implicit_mx: answer.is_empty() && !exchangers.is_empty(),
+                answer,
+            });
             if exchangers.is_empty() {
+                let why = match hidden_by {
+                    Some(n) => format!(" (record hidden by fault rule {n})"),
+                    None => String::new(),
+                };
                 for r in &rcpts {
                     let o = Outcome::Permanent(format!(
-                        "550 5.1.2 no MX or A record for domain {domain}"
+                        "550 5.1.2 no MX or A record for domain {domain}{why}"
                     ));
                     self.note_outcome(id, r, &o);
                     self.queue.record(id, r, o);
@@ -172,17 +194,19 @@ impl World {
         }
     }
 
-    fn note_outcome(&mut self, id: &str, rcpt: &str, outcome: &Outcome) {
-        match outcome {
-            Outcome::Delivered => self.events.push_back(WorldEvent::Delivered {
+    /// Tells the UI of a deferral (deliveries and relays are told where they happen).
+    fn note_outcome(&mut self, id: &str, _rcpt: &str, outcome: &Outcome) {
+        if let Outcome::Temporary(reason) = outcome {
+            let host = self
+                .queue
+                .entry(id)
+                .map(|e| e.host.clone())
+                .unwrap_or_default();
+            self.events.push_back(WorldEvent::Deferred {
                 id: id.to_string(),
-                rcpt: rcpt.to_string(),
-            }),
-            Outcome::Temporary(reason) => self.events.push_back(WorldEvent::Deferred {
-                id: id.to_string(),
+                host,
                 reason: reason.clone(),
-            }),
-            Outcome::Permanent(_) => {}
+            });
         }
     }
 
@@ -200,6 +224,8 @@ impl World {
         }
         self.events.push_back(WorldEvent::Bounced {
             id: done.id.clone(),
+            host: done.host.clone(),
+            sender: done.mail_from.clone(),
         });
         let bounce_id = format!("{}-B", done.id);
         if let Some(raw) = bounce_message(&done, &done.host, self.clock.unix(now), &bounce_id) {
@@ -234,16 +260,28 @@ impl World {
     fn end_relay(&mut self, conn: ConnId) {
         let now = self.now;
         self.net.close(now, conn, Side::Client);
+        let note = self.fault_note(conn).unwrap_or_default();
         if let Some(r) = self.relays.remove(&conn) {
             for rcpt in &r.rcpts {
-                self.queue.record(
-                    &r.entry,
-                    rcpt,
-                    Outcome::Temporary("4.4.2 connection lost".into()),
-                );
+                let o = Outcome::Temporary(format!("4.4.2 connection lost{note}"));
+                self.note_outcome(&r.entry, rcpt, &o);
+                self.queue.record(&r.entry, rcpt, o);
             }
             self.settle(now, &r.entry);
         }
+    }
+
+    /// " (fault rule 2)" when fault rules acted on this relay connection, for the reasons
+    /// the queue and the relay events show.
+    fn fault_note(&self, conn: ConnId) -> Option<String> {
+        let mut rules: Vec<usize> = self
+            .gate_marks(conn)
+            .iter()
+            .filter_map(|m| m.fault_rule())
+            .collect();
+        rules.dedup();
+        let list: Vec<String> = rules.iter().map(usize::to_string).collect();
+        (!list.is_empty()).then(|| format!(" (fault rule {})", list.join(", ")))
     }
 
     fn flush_relay(&mut self, conn: ConnId) {
@@ -265,14 +303,43 @@ impl World {
                 }
                 Output::Event(ClientEvent::Done(outcome)) => {
                     let (entry, rcpts) = (r.entry.clone(), std::mem::take(&mut r.rcpts));
-                    self.apply_outcome(&entry, &rcpts, outcome);
+                    let note = self.fault_note(conn);
+                    self.note_relayed(conn, &entry, &outcome);
+                    self.apply_outcome(&entry, &rcpts, outcome, note.as_deref());
                     self.settle(now, &entry);
                 }
             }
         }
     }
 
-    fn apply_outcome(&mut self, entry: &str, rcpts: &[String], outcome: ClientOutcome) {
+    /// Tells the UI that the next hop took the message (its `250`), naming both hosts.
+    fn note_relayed(&mut self, conn: ConnId, entry: &str, outcome: &ClientOutcome) {
+        let ClientOutcome::Sent {
+            accepted, reply, ..
+        } = outcome
+        else {
+            return;
+        };
+        let Some(link) = self.net.connection(conn) else {
+            return;
+        };
+        let (from, to) = (link.client, link.server);
+        self.events.push_back(WorldEvent::Relayed {
+            id: entry.to_string(),
+            from: self.net.host_name(from).to_string(),
+            to: self.net.host_name(to).to_string(),
+            rcpts: accepted.clone(),
+            reply: reply_text(reply),
+        });
+    }
+
+    fn apply_outcome(
+        &mut self,
+        entry: &str,
+        rcpts: &[String],
+        outcome: ClientOutcome,
+        fault_note: Option<&str>,
+    ) {
         let mut results: BTreeMap<String, Outcome> = BTreeMap::new();
         match outcome {
             ClientOutcome::Sent {
@@ -306,9 +373,14 @@ impl World {
             }
         }
         for r in rcpts {
-            let o = results
+            let mut o = results
                 .remove(&r.to_ascii_lowercase())
                 .unwrap_or_else(|| Outcome::Temporary("4.4.0 no answer for this recipient".into()));
+            if let (Some(note), Outcome::Temporary(why) | Outcome::Permanent(why)) =
+                (fault_note, &mut o)
+            {
+                why.push_str(note);
+            }
             self.note_outcome(entry, r, &o);
             self.queue.record(entry, r, o);
         }

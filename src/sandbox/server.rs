@@ -1,13 +1,14 @@
 //! Server-side sessions of every service behind one enum, so the world can drive them alike.
 
 use super::Service;
+use crate::fault::FaultBook;
 use crate::proto::echo::{DaytimeSession, EchoSession};
-use crate::proto::imap::{ImapEvent, ImapSession, ImapState};
-use crate::proto::pop3::{Pop3Event, Pop3Session, Pop3State};
-use crate::proto::smtp::{PeerInfo, SmtpCtx, SmtpEvent, SmtpPhase, SmtpServer};
-use crate::proto::HostCtx;
+use crate::proto::imap::{ImapEvent, ImapSession};
+use crate::proto::pop3::{Pop3Event, Pop3Session};
+use crate::proto::smtp::{PeerInfo, SmtpCtx, SmtpEvent, SmtpServer};
+use crate::proto::{HostCtx, ProtocolState};
 use crate::relay::{HostSpool, RelayQueue};
-use crate::session::{Output, Session};
+use crate::session::{Output, SecretInput, Session};
 use crate::store::Store;
 use crate::time::{Instant, WallClock};
 
@@ -19,6 +20,14 @@ pub(crate) struct Env<'a> {
     pub queue: &'a mut RelayQueue,
     /// The connecting host, for SMTP's `Received:` field.
     pub peer: PeerInfo,
+    /// The port the service listens on (fault rules name `host:port`).
+    pub port: u16,
+    /// The host is in strict mode (see `strict`).
+    pub strict: bool,
+    /// The world's fault rules and the state of their rates.
+    pub faults: &'a mut FaultBook,
+    /// More client input has arrived than the session was handed (flow control holds it).
+    pub input_waiting: bool,
 }
 
 impl Env<'_> {
@@ -49,10 +58,29 @@ impl Env<'_> {
 /// What a session's events mean to the world.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Note {
-    /// The protocol state, in words, for the UI ("Transaction").
-    State(String),
+    /// The protocol state changed.
+    State(ProtocolState),
+    /// The client input up to here carries a secret (transcripts mask it).
+    Secret(SecretInput),
     /// An SMTP server put a message in its host's queue.
     Queued(String),
+    /// The gate in front of the session answered, held or dropped a line (a fault rule), or
+    /// noted a strict-mode difference.
+    Mark(super::gate::GateMark),
+    /// A fault rule drops the link now.
+    DropLink,
+}
+
+/// How a session reads its next input, for the gate in front of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InputMode {
+    /// A command line.
+    Command,
+    /// SMTP DATA's dot-stuffed text, line by line.
+    MessageText,
+    /// Anything else (a literal, a BDAT chunk, a SASL answer, IDLE's DONE, echo bytes): handed
+    /// on as it comes.
+    Raw,
 }
 
 pub(crate) enum ServerSession {
@@ -79,9 +107,7 @@ impl ServerSession {
                 &mut env.host_ctx(),
                 session_id,
             ))),
-            Service::Imap => {
-                ServerSession::Imap(Box::new(ImapSession::new(now, &mut env.host_ctx())))
-            }
+            Service::Imap => ServerSession::Imap(Box::new(ImapSession::new(now))),
             Service::Smtp | Service::Submission => {
                 let submission = service == Service::Submission;
                 let peer = env.peer.clone();
@@ -93,13 +119,38 @@ impl ServerSession {
         }
     }
 
-    /// The state a new session starts in, in words (later changes come as events).
-    pub fn initial_state(&self) -> Option<&'static str> {
+    /// How the session reads its next input.
+    pub fn input_mode(&self) -> InputMode {
+        let command = match self {
+            ServerSession::Echo(_) | ServerSession::Daytime(_) => false,
+            ServerSession::Pop3(s) => s.is_reading_command(),
+            ServerSession::Smtp(s, _) if s.is_reading_message_text() => {
+                return InputMode::MessageText
+            }
+            ServerSession::Smtp(s, _) => s.is_reading_command(),
+            ServerSession::Imap(s) => s.is_reading_command(),
+        };
+        if command {
+            InputMode::Command
+        } else {
+            InputMode::Raw
+        }
+    }
+
+    /// SMTP: ends DATA without taking the message (the gate answered the final dot).
+    pub fn abort_message(&mut self) {
+        if let ServerSession::Smtp(s, _) = self {
+            s.abort_message();
+        }
+    }
+
+    /// The state a new session starts in (later changes come as events).
+    pub fn initial_state(&self) -> Option<ProtocolState> {
         match self {
             ServerSession::Echo(_) | ServerSession::Daytime(_) => None,
-            ServerSession::Pop3(_) => Some("POP3 Authorization"),
-            ServerSession::Smtp(..) => Some("SMTP greeted (send EHLO)"),
-            ServerSession::Imap(_) => Some("IMAP Not Authenticated"),
+            ServerSession::Pop3(s) => Some(ProtocolState::Pop3(s.state())),
+            ServerSession::Smtp(s, _) => Some(ProtocolState::Smtp(s.phase())),
+            ServerSession::Imap(s) => Some(ProtocolState::Imap(s.state())),
         }
     }
 
@@ -159,22 +210,23 @@ impl ServerSession {
                 ServerSession::Pop3(s) => match s.poll_output()? {
                     Output::Transmit(b) => Some(Output::Transmit(b)),
                     Output::Close => Some(Output::Close),
-                    Output::Event(Pop3Event::State(state)) => Some(Output::Event(Note::State(
-                        match state {
-                            Pop3State::Authorization => "POP3 Authorization",
-                            Pop3State::Transaction => "POP3 Transaction",
-                            Pop3State::Update => "POP3 Update",
-                        }
-                        .to_string(),
-                    ))),
+                    Output::Event(Pop3Event::State(state)) => {
+                        Some(Output::Event(Note::State(ProtocolState::Pop3(state))))
+                    }
+                    Output::Event(Pop3Event::Secret(mark)) => {
+                        Some(Output::Event(Note::Secret(mark)))
+                    }
                     Output::Event(Pop3Event::LoggedIn(_)) => None,
                 },
                 ServerSession::Smtp(s, _) => match s.poll_output()? {
                     Output::Transmit(b) => Some(Output::Transmit(b)),
                     Output::Close => Some(Output::Close),
-                    Output::Event(SmtpEvent::Phase(p)) => Some(Output::Event(Note::State(
-                        format!("SMTP {}", smtp_phase_name(p)),
-                    ))),
+                    Output::Event(SmtpEvent::Phase(p)) => {
+                        Some(Output::Event(Note::State(ProtocolState::Smtp(p))))
+                    }
+                    Output::Event(SmtpEvent::Secret(mark)) => {
+                        Some(Output::Event(Note::Secret(mark)))
+                    }
                     Output::Event(SmtpEvent::Accepted { queue_id, .. }) => {
                         Some(Output::Event(Note::Queued(queue_id)))
                     }
@@ -183,15 +235,12 @@ impl ServerSession {
                 ServerSession::Imap(s) => match s.poll_output()? {
                     Output::Transmit(b) => Some(Output::Transmit(b)),
                     Output::Close => Some(Output::Close),
-                    Output::Event(ImapEvent::State(state)) => Some(Output::Event(Note::State(
-                        match state {
-                            ImapState::NotAuthenticated => "IMAP Not Authenticated",
-                            ImapState::Authenticated => "IMAP Authenticated",
-                            ImapState::Selected => "IMAP Selected",
-                            ImapState::Logout => "IMAP Logout",
-                        }
-                        .to_string(),
-                    ))),
+                    Output::Event(ImapEvent::State(state)) => {
+                        Some(Output::Event(Note::State(ProtocolState::Imap(state))))
+                    }
+                    Output::Event(ImapEvent::Secret(mark)) => {
+                        Some(Output::Event(Note::Secret(mark)))
+                    }
                     Output::Event(ImapEvent::LoggedIn(_) | ImapEvent::Selected { .. }) => None,
                 },
             };
@@ -199,16 +248,5 @@ impl ServerSession {
                 return out;
             }
         }
-    }
-}
-
-fn smtp_phase_name(p: SmtpPhase) -> &'static str {
-    match p {
-        SmtpPhase::Greeted => "greeted (send EHLO)",
-        SmtpPhase::Ready => "ready (MAIL FROM)",
-        SmtpPhase::Mail => "mail (RCPT TO)",
-        SmtpPhase::Rcpt => "rcpt (more RCPT TO or DATA)",
-        SmtpPhase::Data => "data",
-        SmtpPhase::Quit => "quit",
     }
 }

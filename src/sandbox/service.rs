@@ -17,7 +17,7 @@ pub enum Service {
 }
 
 impl Service {
-    /// What a mail host runs (filled in as the protocols land).
+    /// What a mail host runs: SMTP on 25, submission on 587, POP3 on 110, IMAP on 143.
     pub const MAIL_HOST: [Service; 4] = [
         Service::Smtp,
         Service::Submission,

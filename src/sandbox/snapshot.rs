@@ -1,6 +1,8 @@
 //! The world's persistent state (store, relay queue, DNS, which hosts are down, the clock) as
 //! JSON, for the page's localStorage and for share links. Live connections are not kept: a
 //! restored world starts with none, and relay attempts that were under way are retried.
+//! Fault rules (as text) and strict hosts are kept too, so share links carry them; snapshots
+//! from before they existed restore with none.
 
 use super::World;
 use crate::net::Dns;
@@ -24,6 +26,10 @@ struct Snapshot {
     queue: RelayQueue,
     dns: Dns,
     hosts_down: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    faults: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    strict_hosts: Vec<String>,
 }
 
 impl World {
@@ -43,6 +49,8 @@ impl World {
                 .filter(|h| !h.up)
                 .map(|h| h.name.clone())
                 .collect(),
+            faults: self.faults.rules().iter().map(|r| r.text()).collect(),
+            strict_hosts: self.strict_hosts.iter().cloned().collect(),
         };
         serde_json::to_string(&snap).unwrap_or_default()
     }
@@ -63,6 +71,14 @@ impl World {
         if snap.clock.epoch_unix.unsigned_abs() > MAX_EPOCH {
             return Err("clock out of range".into());
         }
+        if snap.faults.len() > crate::fault::MAX_RULES {
+            return Err("too many fault rules".into());
+        }
+        let mut faults = crate::fault::FaultBook::default();
+        for text in &snap.faults {
+            let rule = crate::fault::parse_rule(text).map_err(|e| format!("{text}: {e}"))?;
+            faults.add(rule)?;
+        }
         // Live connections belong to the world being replaced (see the module doc): drop them
         // all, so that no server session or relay attempt acts on the restored state. Their
         // clients see a reset.
@@ -80,6 +96,14 @@ impl World {
         self.queue = snap.queue;
         self.queue.reset_in_flight();
         self.net.dns = snap.dns;
+        self.faults = faults;
+        self.strict_hosts = snap
+            .strict_hosts
+            .iter()
+            .take(1000)
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
+        self.gate_marks.clear();
         let now = self.now;
         let ids: Vec<_> = self
             .net

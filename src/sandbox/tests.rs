@@ -1,4 +1,5 @@
 use super::*;
+use crate::proto::pop3::Pop3State;
 use crate::time::Duration;
 
 #[test]
@@ -103,7 +104,10 @@ fn pop3_over_the_network_reports_its_three_states() {
     w.run_until(Instant::from_millis(200));
     let reply = String::from_utf8(w.take_received(c)).unwrap();
     assert!(reply.contains("+OK 3 2229\r\n"), "{reply}");
-    assert_eq!(w.session_state(c), Some("POP3 Transaction"));
+    assert_eq!(
+        w.session_state(c),
+        Some(ProtocolState::Pop3(Pop3State::Transaction))
+    );
     w.send(c, b"QUIT\r\n");
     w.run_until(Instant::from_millis(300));
     let states: Vec<WorldEvent> = std::iter::from_fn(|| w.poll_event()).collect();
@@ -111,7 +115,7 @@ fn pop3_over_the_network_reports_its_three_states() {
         states.last(),
         Some(&WorldEvent::SessionState {
             conn: c,
-            state: "POP3 Update".into()
+            state: ProtocolState::Pop3(Pop3State::Update)
         })
     );
     assert_eq!(w.endpoint(c).unwrap().state, EndpointState::Closed);

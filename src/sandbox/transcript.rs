@@ -3,7 +3,9 @@
 
 use super::World;
 use crate::net::{ConnId, HostId, Side, TraceKind};
+use crate::session::SecretInput;
 use crate::time::Instant;
+use crate::wire::assemble::LineAssembler;
 
 /// Who a transcript line comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,11 +16,37 @@ pub enum Speaker {
     Net,
 }
 
+/// One line of a conversation, as the transcripts, the terminals and the learning layer see
+/// it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TranscriptLine {
     pub at: Instant,
+    /// The connection (so the session) it belongs to, when there is one.
+    pub conn: Option<ConnId>,
     pub speaker: Speaker,
-    pub text: String,
+    /// The line without its line end (with the secret replaced by `********` in a masked
+    /// transcript).
+    pub bytes: Vec<u8>,
+    /// The line carries a secret: its session marked it (a password, a SASL response, an IMAP
+    /// LOGIN literal), or it is a login command the session has not read yet.
+    pub secret: bool,
+}
+
+impl TranscriptLine {
+    pub fn new(at: Instant, conn: Option<ConnId>, speaker: Speaker, bytes: Vec<u8>) -> Self {
+        TranscriptLine {
+            at,
+            conn,
+            speaker,
+            bytes,
+            secret: false,
+        }
+    }
+
+    /// The line as text (bytes that are not UTF-8 shown as U+FFFD).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.bytes)
+    }
 }
 
 /// A connection as the transcript list shows it.
@@ -59,58 +87,41 @@ pub fn mask_secret(line: &str, after_challenge: bool) -> String {
     line.to_string()
 }
 
-/// How many of the client's next lines are SASL answers, after this client line: `AUTH PLAIN`
-/// without an initial response is answered with one line, `AUTH LOGIN` with two (one with an
-/// initial response), IMAP `AUTHENTICATE` likewise. Counting from the client's own lines keeps
-/// answers masked when a client pipelines them before the challenge arrives.
-fn sasl_answers_expected(line: &str) -> u8 {
+/// Masks what follows the first `shown_words` words of a line a session marked as carrying a
+/// secret. A lone `*` (the client cancelling a SASL exchange, RFC 4954 §4) is no secret.
+fn mask_marked(line: &str, shown_words: u8) -> String {
     let words: Vec<&str> = line.split_ascii_whitespace().collect();
-    let rest = match words.as_slice() {
-        [v, rest @ ..] if v.eq_ignore_ascii_case("AUTH") => rest,
-        [_, v, rest @ ..] if v.eq_ignore_ascii_case("AUTHENTICATE") => rest,
-        _ => return 0,
-    };
-    match rest {
-        [m] if m.eq_ignore_ascii_case("PLAIN") => 1,
-        [m] if m.eq_ignore_ascii_case("LOGIN") => 2,
-        [m, _] if m.eq_ignore_ascii_case("LOGIN") => 1,
-        _ => 0,
+    let shown = usize::from(shown_words);
+    match words.get(shown..) {
+        None | Some([]) | Some(["*"]) => line.to_string(),
+        Some(_) if shown == 0 => "********".into(),
+        Some(_) => format!("{} ********", words[..shown].join(" ")),
     }
 }
 
-/// True when a client line is (part of) an IMAP LOGIN that announces a literal (`{n}` or
-/// `{n+}`, RFC 3501 §4.3, RFC 7888): the literal's data, on the client's next line, is the user
-/// name or the password.
-fn announces_login_literal(line: &str, in_login: bool) -> bool {
-    let words: Vec<&str> = line.split_ascii_whitespace().collect();
-    let login = in_login
-        || words
-            .get(1)
-            .is_some_and(|w| w.eq_ignore_ascii_case("LOGIN"));
-    let literal = words.last().is_some_and(|w| {
-        let inner = w.strip_prefix('{').and_then(|w| w.strip_suffix('}'));
-        let inner = inner.map(|i| i.strip_suffix('+').unwrap_or(i));
-        inner.is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
-    });
-    login && literal
+/// The secret marks that fall on the client line `[start, end)` of the stream (a mark names
+/// the line holding byte `end - 1`); the fewest words shown wins.
+fn marked_words(marks: &[SecretInput], start: u64, end: u64) -> Option<u8> {
+    marks
+        .iter()
+        .filter(|m| m.end > start && m.end <= end)
+        .map(|m| m.shown_words)
+        .min()
 }
 
-/// A server line that refuses (SMTP 4xx/5xx, POP3/IMAP `-ERR`/`NO`/`BAD`): a SASL exchange in
-/// progress is over.
-fn is_refusal(server_line: &str) -> bool {
-    let b = server_line.as_bytes();
-    (b.len() >= 3 && (b[0] == b'4' || b[0] == b'5') && b[1..3].iter().all(u8::is_ascii_digit))
-        || server_line.starts_with("-ERR")
-}
-
-fn is_challenge(server_line: &str) -> bool {
-    server_line.starts_with("334")
-        || server_line == "+"
-        || server_line.starts_with("+ ")
-            && !server_line
-                .to_ascii_lowercase()
-                .contains("ready for literal")
-            && !server_line.to_ascii_lowercase().contains("idling")
+/// A client line as a transcript shows it: masked from its session's marks, else by the
+/// login-command rule of [`mask_secret`] (for a line its session has not read yet).
+fn client_line(mut line: TranscriptLine, shown: Option<u8>, mask: bool) -> TranscriptLine {
+    let text = line.text().into_owned();
+    let masked = match shown {
+        Some(w) => mask_marked(&text, w),
+        None => mask_secret(&text, false),
+    };
+    line.secret = masked != text;
+    if mask && line.secret {
+        line.bytes = masked.into_bytes();
+    }
+    line
 }
 
 impl World {
@@ -140,122 +151,93 @@ impl World {
         out
     }
 
-    /// The transcript of one connection, secrets masked when `mask` is set.
+    /// The transcript of one connection, secrets masked when `mask` is set. Client lines are
+    /// masked where the server session marked secret input (see [`SecretInput`]).
     pub fn transcript(&self, conn: ConnId, mask: bool) -> Vec<TranscriptLine> {
         let mut lines = Vec::new();
-        let mut partial: [(String, Instant); 2] = [
-            (String::new(), Instant::ZERO),
-            (String::new(), Instant::ZERO),
-        ];
-        let mut challenged = false;
-        // Client lines still to come that are SASL answers (see `sasl_answers_expected`).
-        let mut answers_due = 0u8;
-        // The next client line is literal data of an IMAP LOGIN.
-        let mut login_literal = false;
+        let marks = self.secret_marks(conn);
+        // Marks count bytes from the connection's start: they apply only while the trace
+        // still holds the whole connection; otherwise every marked connection is masked whole.
+        let whole = self
+            .net
+            .trace
+            .of(conn)
+            .next()
+            .is_some_and(|e| e.kind == TraceKind::Connect);
+        let shown_on = |start: u64, end: u64| match whole {
+            true => marked_words(marks, start, end),
+            false => (!marks.is_empty()).then_some(0),
+        };
+        let mut client = LineAssembler::default();
+        let mut server = LineAssembler::default();
+        let mut started = [Instant::ZERO; 2];
         for e in self.net.trace.of(conn) {
             let name = |h| self.net.host_name(h).to_string();
+            let note = |text: String| {
+                TranscriptLine::new(e.at, Some(conn), Speaker::Net, text.into_bytes())
+            };
             match &e.kind {
-                TraceKind::Connect => lines.push(TranscriptLine {
-                    at: e.at,
-                    speaker: Speaker::Net,
-                    text: format!(
-                        "connect {} -> {}:{}",
-                        name(e.client),
-                        name(e.server),
-                        e.port
-                    ),
-                }),
-                TraceKind::Failed(why) => lines.push(TranscriptLine {
-                    at: e.at,
-                    speaker: Speaker::Net,
-                    text: format!(
-                        "connect {} -> {}:{} failed: {why}",
-                        name(e.client),
-                        name(e.server),
-                        e.port
-                    ),
-                }),
-                TraceKind::Close => lines.push(TranscriptLine {
-                    at: e.at,
-                    speaker: Speaker::Net,
-                    text: format!(
-                        "{} closed",
-                        if e.from == Side::Client {
-                            "client"
-                        } else {
-                            "server"
-                        }
-                    ),
-                }),
-                TraceKind::Dropped => lines.push(TranscriptLine {
-                    at: e.at,
-                    speaker: Speaker::Net,
-                    text: "link dropped".into(),
-                }),
-                TraceKind::Data(bytes) => {
-                    let idx = if e.from == Side::Client { 0 } else { 1 };
-                    let speaker = if idx == 0 {
-                        Speaker::Client
+                TraceKind::Connect => lines.push(note(format!(
+                    "connect {} -> {}:{}",
+                    name(e.client),
+                    name(e.server),
+                    e.port
+                ))),
+                TraceKind::Failed(why) => lines.push(note(format!(
+                    "connect {} -> {}:{} failed: {why}",
+                    name(e.client),
+                    name(e.server),
+                    e.port
+                ))),
+                TraceKind::Close => lines.push(note(format!(
+                    "{} closed",
+                    if e.from == Side::Client {
+                        "client"
                     } else {
-                        Speaker::Server
+                        "server"
+                    }
+                ))),
+                TraceKind::Dropped => lines.push(note("link dropped".into())),
+                TraceKind::Data(bytes) => {
+                    let (assembler, speaker, at) = match e.from {
+                        Side::Client => (&mut client, Speaker::Client, &mut started[0]),
+                        Side::Server => (&mut server, Speaker::Server, &mut started[1]),
                     };
-                    let (buf, start) = &mut partial[idx];
-                    if buf.is_empty() {
-                        *start = e.at;
+                    if assembler.pending().is_empty() {
+                        *at = e.at;
                     }
-                    buf.push_str(&String::from_utf8_lossy(bytes));
-                    while let Some(pos) = buf.find('\n') {
-                        let raw: String = buf.drain(..=pos).collect();
-                        let text = raw.trim_end_matches(['\r', '\n']).to_string();
-                        let text = if speaker == Speaker::Client {
-                            let secret = challenged || answers_due > 0 || login_literal;
-                            login_literal = announces_login_literal(&text, login_literal);
-                            answers_due = answers_due.saturating_sub(1);
-                            if text.trim() == "*" {
-                                answers_due = 0;
-                            }
-                            answers_due = answers_due.max(sasl_answers_expected(&text));
-                            challenged = false;
-                            if mask {
-                                mask_secret(&text, secret)
-                            } else {
-                                text
-                            }
-                        } else {
-                            challenged = is_challenge(&text);
-                            if is_refusal(&text) {
-                                answers_due = 0;
-                            }
-                            text
-                        };
-                        lines.push(TranscriptLine {
-                            at: *start,
-                            speaker,
-                            text,
+                    assembler.push(bytes, |l| {
+                        let line = TranscriptLine::new(*at, Some(conn), speaker, l.bytes);
+                        lines.push(match speaker {
+                            Speaker::Client => client_line(line, shown_on(l.start, l.end), mask),
+                            _ => line,
                         });
-                        *start = e.at;
-                    }
+                        *at = e.at;
+                    });
                 }
             }
         }
-        for (idx, (buf, at)) in partial.iter().enumerate() {
-            if !buf.is_empty() {
-                // A line still being typed is masked like a complete one.
-                let text = if idx == 0 && mask {
-                    mask_secret(buf, challenged || answers_due > 0 || login_literal)
-                } else {
-                    buf.clone()
-                };
-                lines.push(TranscriptLine {
-                    at: *at,
-                    speaker: if idx == 0 {
-                        Speaker::Client
-                    } else {
-                        Speaker::Server
-                    },
-                    text,
-                });
-            }
+        // Lines still being typed; a client line is masked like a complete one, and also
+        // when a mark points past its start (an IMAP LOGIN literal still arriving).
+        if let Some(l) = client.take_pending() {
+            let line = TranscriptLine::new(started[0], Some(conn), Speaker::Client, l.bytes);
+            let shown = match whole {
+                true => marks
+                    .iter()
+                    .filter(|m| m.end > l.start)
+                    .map(|m| m.shown_words)
+                    .min(),
+                false => shown_on(l.start, l.end),
+            };
+            lines.push(client_line(line, shown, mask));
+        }
+        if let Some(l) = server.take_pending() {
+            lines.push(TranscriptLine::new(
+                started[1],
+                Some(conn),
+                Speaker::Server,
+                l.bytes,
+            ));
         }
         lines
     }
@@ -272,7 +254,7 @@ impl World {
             out.push_str(&format!(
                 "[{:>9.3}s] {tag} {}\n",
                 l.at.as_millis() as f64 / 1000.0,
-                l.text
+                l.text()
             ));
         }
         out
@@ -371,6 +353,53 @@ mod tests {
             !text.contains("sec\n") && text.contains("PASS ********"),
             "{text}"
         );
+    }
+
+    /// Masking follows the session's marks, not the server's wording: an APPEND literal after
+    /// "+ Ready" and IDLE's DONE stay readable, a LOGIN literal after the same "+ Ready" does
+    /// not, and each line says whether it carries a secret.
+    #[test]
+    fn only_input_the_session_marked_is_masked() {
+        let (mut w, d) = crate::sandbox::default_world(1);
+        let i = w.connect(d.recipient_pc, "mx.corp.example", 143).unwrap();
+        w.send(i, b"a1 LOGIN boss {4}\r\n");
+        w.run_until(Instant::from_millis(300));
+        w.send(i, b"boss\r\na2 APPEND INBOX {5}\r\n");
+        w.run_until(Instant::from_millis(600));
+        w.send(i, b"hello\r\na3 IDLE\r\n");
+        w.run_until(Instant::from_millis(900));
+        w.send(i, b"DONE\r\n");
+        w.run_until(Instant::from_millis(1200));
+        let lines = w.transcript(i, true);
+        let client: Vec<(String, bool)> = lines
+            .iter()
+            .filter(|l| l.speaker == Speaker::Client)
+            .map(|l| (l.text().into_owned(), l.secret))
+            .collect();
+        assert_eq!(
+            client,
+            [
+                // The login-command rule hides whatever follows the user name.
+                ("a1 LOGIN boss ********".to_string(), true),
+                ("********".to_string(), true),
+                ("a2 APPEND INBOX {5}".to_string(), false),
+                ("hello".to_string(), false),
+                ("a3 IDLE".to_string(), false),
+                ("DONE".to_string(), false),
+            ]
+        );
+        assert!(lines.iter().all(|l| l.conn == Some(i)));
+        let plain = w.transcript(i, false);
+        assert!(plain.iter().any(|l| l.text() == "boss" && l.secret));
+    }
+
+    #[test]
+    fn a_marked_line_keeps_its_first_words() {
+        assert_eq!(mask_marked("a1 LOGIN boss pw", 3), "a1 LOGIN boss ********");
+        assert_eq!(mask_marked("PASS  a b", 1), "PASS ********");
+        assert_eq!(mask_marked("c2VjcmV0", 0), "********");
+        assert_eq!(mask_marked("*", 0), "*");
+        assert_eq!(mask_marked("AUTH PLAIN", 2), "AUTH PLAIN");
     }
 
     #[test]

@@ -1,99 +1,68 @@
-//! The page: the shared context (the world and the tick every view reads), the header with the
-//! clock controls, and the panes.
+//! The page's layout: the picture and the explanation stay in view (a sticky column on
+//! desktops, a sticky strip on phones) beside the pane where the person acts (mail clients and
+//! terminals, or a tour's card and sessions). Views only lay out; the handles are in
+//! [`super::context`], the work in [`super::runtime`].
 
-use super::{client, clock, host_panel, network, persist, terminal, transcripts};
-use crate::net::HostId;
-use crate::sandbox::mail_client::{Task, TaskStatus};
-use crate::sandbox::{DefaultWorld, World};
+use super::context::Ctx;
+use super::tour;
+use super::tour::embed::PageOptions;
+use super::{client, clock, host_panel, journey, network, persist, runtime, terminal, transcripts};
 use leptos::prelude::*;
 
-/// Bytes that crossed a link recently, for the animation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Activity {
-    pub client: HostId,
-    pub server: HostId,
-    /// Bytes went from the client to the server.
-    pub to_server: bool,
-    /// The tick until which it stays lit.
-    pub until: u64,
-}
-
-type Callback = Box<dyn FnOnce(TaskStatus)>;
-
-/// Everything the views share. `Copy`: it is handles only.
-#[derive(Clone, Copy)]
-pub struct Ctx {
-    pub world: StoredValue<World, LocalStorage>,
-    pub ids: DefaultWorld,
-    /// Bumped after every step of virtual time; views that show the world read it.
-    pub tick: RwSignal<u64>,
-    /// Virtual milliseconds per real millisecond (0 = paused).
-    pub speed: RwSignal<u32>,
-    pub selected: RwSignal<Option<HostId>>,
-    pub active: RwSignal<Vec<Activity>>,
-    /// Recent world events, newest last.
-    pub events: RwSignal<Vec<String>>,
-    /// Client sessions under way (the mail client's actions) and what to do when they end.
-    pub tasks: StoredValue<Vec<(Task, Callback)>, LocalStorage>,
-    /// Text of the last save ("saved", or an error), for the header.
-    pub saved: RwSignal<String>,
-    /// Bumped when the world is replaced (reset): views drop their connections.
-    pub epoch: RwSignal<u32>,
-}
-
-impl Ctx {
-    /// Runs a client session; `done` gets its result when it ends.
-    pub fn spawn(&self, task: Task, done: impl FnOnce(TaskStatus) + 'static) {
-        self.tasks.update_value(|t| t.push((task, Box::new(done))));
-    }
-
-    /// Reads the world (call inside a view closure after `tick.get()` to re-render).
-    pub fn with<R>(&self, f: impl FnOnce(&World) -> R) -> R {
-        self.world.with_value(f)
-    }
-
-    pub fn host_name(&self, id: HostId) -> String {
-        self.with(|w| w.net.host_name(id).to_string())
-    }
-}
-
+/// The whole sandbox, or a tour over it (`?scenario=`), or the compact embed (`&compact=1`).
 #[component]
-pub fn App() -> impl IntoView {
-    let (world, ids, restored) = persist::load();
-    let ctx = Ctx {
-        world: StoredValue::new_local(world),
-        ids,
-        tick: RwSignal::new(0),
-        speed: RwSignal::new(1),
-        selected: RwSignal::new(None),
-        active: RwSignal::new(Vec::new()),
-        events: RwSignal::new(if restored {
-            vec!["Restored the saved world.".to_string()]
-        } else {
-            Vec::new()
-        }),
-        tasks: StoredValue::new_local(Vec::new()),
-        saved: RwSignal::new(String::new()),
-        epoch: RwSignal::new(0),
+pub fn App(options: PageOptions) -> impl IntoView {
+    let touring = options.scenario.is_some();
+    let ctx = if touring {
+        // A tour starts from its own fresh world and leaves the saved one alone.
+        let (_, ids) = crate::sandbox::default_world(1);
+        Ctx::new(crate::learn::scenario::Run::fresh_world(), ids, 0, false)
+    } else {
+        let (world, ids, restored) = persist::load();
+        let ctx = Ctx::new(world, ids, 1, true);
+        if restored {
+            ctx.events
+                .set(vec!["Restored the saved world.".to_string()]);
+        }
+        ctx
     };
     provide_context(ctx);
-    clock::start(ctx);
-    view! {
-        <a class="skip" href="#main">"Skip to content"</a>
-        <header class="topbar">
-            <div class="title">
-                <h1>"Mail Sandbox"</h1>
-                <p class="tagline">"Watch e-mail travel: SMTP submission, relay by MX, POP3 and IMAP over a virtual network."</p>
+    runtime::start(ctx);
+    let compact = options.compact;
+    let stage = view! {
+        <div class="stage">
+            <div class="picture" aria-label="The network">
+                <network::NetworkPicture compact=compact/>
             </div>
-            <clock::ClockBar/>
-        </header>
-        <main id="main" data-testid="app-ready">
-            <section class="pane network-pane" aria-labelledby="net-h">
-                <h2 id="net-h">"The network"</h2>
-                <details class="howto" data-testid="howto">
+            {(!compact).then(|| view! {
+                <aside class="explain" aria-label="Explanation">
+                    <journey::JourneyNotes/>
+                    <host_panel::HostPanel/>
+                    <clock::EventLog/>
+                </aside>
+            })}
+        </div>
+    };
+    let work = if touring {
+        view! {
+            <section class="work" aria-label="Guided tour">
+                <tour::TourCard options=options.clone()/>
+                {(!compact).then(|| view! {
+                    <section class="pane transcript-pane" aria-labelledby="tr-h">
+                        <h2 id="tr-h">"Transcripts"</h2>
+                        <transcripts::Transcripts/>
+                    </section>
+                })}
+            </section>
+        }
+        .into_any()
+    } else {
+        view! {
+            <section class="work">
+                <details class="howto pane" data-testid="howto">
                     <summary>"What to try"</summary>
                     <ol>
-                        <li>"On the sender's PC, write a message and press Send: it goes to the ISP's host by submission (:587), which looks up the MX of corp.example and relays it (:25) to the corporate host, into boss's mailbox."</li>
+                        <li>"On the sender's PC, write a message and press Send: watch it go to the ISP's host by submission (:587), the ISP ask the DNS for the MX of corp.example and relay it (:25) to the corporate host, into boss's mailbox."</li>
                         <li>"On the recipient's PC, log in and read it with POP3, then switch to IMAP."</li>
                         <li>"Click the corporate host and take it down, then send again: the message waits in the ISP's queue. Bring the host up and skip to the next event to see the retry."</li>
                         <li>"Open a terminal (telnet mx.corp.example 25) and speak SMTP yourself; every exchange is in the transcripts below."</li>
@@ -105,22 +74,42 @@ pub fn App() -> impl IntoView {
                         </li>
                     </ol>
                 </details>
-                <network::NetworkPicture/>
-                <host_panel::HostPanel/>
-                <clock::EventLog/>
+                <section class="pane client-pane" aria-labelledby="client-h">
+                    <h2 id="client-h">"Mail clients"</h2>
+                    <client::MailClients/>
+                </section>
+                <section class="pane term-pane" aria-labelledby="term-h">
+                    <h2 id="term-h">"Terminals (telnet)"</h2>
+                    <terminal::Terminals/>
+                </section>
+                <section class="pane transcript-pane" aria-labelledby="tr-h">
+                    <h2 id="tr-h">"Transcripts"</h2>
+                    <transcripts::Transcripts/>
+                </section>
             </section>
-            <section class="pane client-pane" aria-labelledby="client-h">
-                <h2 id="client-h">"Mail clients"</h2>
-                <client::MailClients/>
-            </section>
-            <section class="pane term-pane" aria-labelledby="term-h">
-                <h2 id="term-h">"Terminals (telnet)"</h2>
-                <terminal::Terminals/>
-            </section>
-            <section class="pane transcript-pane" aria-labelledby="tr-h">
-                <h2 id="tr-h">"Transcripts"</h2>
-                <transcripts::Transcripts/>
-            </section>
+        }
+        .into_any()
+    };
+    view! {
+        {(!compact).then(|| view! {
+            <a class="skip" href="#main">"Skip to content"</a>
+            <header class="topbar">
+                <div class="title">
+                    <h1>{if touring { "Mail Sandbox: guided tour" } else { "Mail Sandbox" }}</h1>
+                    <p class="tagline">
+                        {if touring {
+                            view! { <a href="./">"Open the whole sandbox"</a> }.into_any()
+                        } else {
+                            view! { "Watch e-mail travel: SMTP submission, relay by MX, POP3 and IMAP over a virtual network." }.into_any()
+                        }}
+                    </p>
+                </div>
+                <clock::ClockBar/>
+            </header>
+        })}
+        <main id="main" class="layout" class:compact=compact class:touring=touring data-testid="app-ready">
+            {stage}
+            {work}
         </main>
     }
 }

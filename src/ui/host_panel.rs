@@ -1,8 +1,9 @@
 //! Details of the host clicked in the picture: services and ports, mailboxes, queue entries
-//! (next attempt, last error), buttons to take it down or bring it up and to cut links.
+//! (next attempt, last error), buttons to take it down or bring it up and to cut links, and
+//! for mail servers the fault-rule editor and the strict/lenient switch (issue 15).
 
-use super::app::Ctx;
-use super::clock::{fmt_span, fmt_time, step_world};
+use super::context::Ctx;
+use super::runtime::{fmt_span, fmt_time, step_world};
 use crate::relay::RcptState;
 use leptos::prelude::*;
 
@@ -138,6 +139,7 @@ pub fn HostPanel() -> impl IntoView {
                 let toggle_up = move |_| {
                     let since = ctx.with(|w| w.now());
                     ctx.world.update_value(|w| w.set_host_up(id, !up));
+                    ctx.touch();
                     step_world(ctx, since);
                 };
                 view! {
@@ -152,6 +154,7 @@ pub fn HostPanel() -> impl IntoView {
                             </button>
                             <button type="button" class="close" aria-label="Close details" on:click=move |_| ctx.selected.set(None)>"✕"</button>
                         </div>
+                        {(!services.is_empty()).then(|| view! { <FaultEditor id=id host=host.name.clone()/> })}
                         <div class="hd-grid">
                             <div>
                                 <h4>"Services"</h4>
@@ -170,6 +173,7 @@ pub fn HostPanel() -> impl IntoView {
                                         let flip = move |_| {
                                             let since = ctx.with(|w| w.now());
                                             ctx.world.update_value(|w| { let now = w.now(); w.net.set_link_cut(now, id, other, !cut) });
+                                            ctx.touch();
                                             step_world(ctx, since);
                                         };
                                         view! {
@@ -236,5 +240,104 @@ pub fn HostPanel() -> impl IntoView {
             }
         };
         body.into_any()
+    }
+}
+
+/// The fault rules of a server host: add one (typed, or picked from the issue's examples), see
+/// a syntax error at its column, remove active ones; and the strict/lenient switch.
+#[component]
+fn FaultEditor(id: crate::net::HostId, host: String) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<(String, Option<usize>)>);
+    let changed = move || {
+        ctx.touch();
+        ctx.tick.update(|t| *t += 1);
+    };
+    let examples: Vec<&'static str> = crate::fault::EXAMPLES
+        .iter()
+        .copied()
+        .filter(|e| e.starts_with(&format!("{host}:")) || e.starts_with("dns "))
+        .collect();
+    let add = move || {
+        let rule = text.get_untracked();
+        match ctx.world.try_update_value(|w| w.add_fault(&rule)) {
+            Some(Ok(_)) => {
+                error.set(None);
+                text.set(String::new());
+                changed();
+            }
+            Some(Err(crate::sandbox::AddRuleError::Syntax(e))) => {
+                error.set(Some((e.to_string(), Some(e.column))))
+            }
+            Some(Err(e)) => error.set(Some((e.to_string(), None))),
+            None => {}
+        }
+    };
+    let rules = move || {
+        ctx.tick.get();
+        ctx.with(|w| {
+            w.fault_rules_of(id)
+                .into_iter()
+                .map(|(n, r)| (n, r.text()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let strict = move || {
+        ctx.tick.get();
+        ctx.with(|w| w.is_strict(id))
+    };
+    view! {
+        <div class="faults" data-testid="fault-editor">
+            <h4>"Fault rules"</h4>
+            <ul class="fault-rules" data-testid="fault-rules">
+                {move || {
+                    let list = rules();
+                    if list.is_empty() {
+                        return view! { <li class="muted">"None: this host behaves."</li> }.into_any();
+                    }
+                    list.into_iter().map(|(n, t)| view! {
+                        <li data-testid="fault-rule">
+                            <span class="rule-no">{format!("rule {n}")}</span>" "<code>{t}</code>" "
+                            <button type="button" data-testid=format!("remove-fault-{n}") on:click=move |_| {
+                                ctx.world.update_value(|w| { w.remove_fault(n); });
+                                changed();
+                            }>"Remove"</button>
+                        </li>
+                    }).collect_view().into_any()
+                }}
+            </ul>
+            <div class="fault-add">
+                <select data-testid="fault-example" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    if !v.is_empty() { text.set(v); error.set(None); }
+                }>
+                    <option value="">"Examples…"</option>
+                    {examples.into_iter().map(|e| view! { <option value=e>{e}</option> }).collect_view()}
+                </select>
+                <input type="text" data-testid="fault-input" spellcheck="false"
+                    placeholder=format!("{host}:25 RCPT TO:<*@corp.example> => 452 4.2.2 Mailbox full")
+                    prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))
+                    on:keydown=move |ev| if ev.key() == "Enter" { add() }/>
+                <button type="button" data-testid="fault-add" on:click=move |_| add()>"Add rule"</button>
+            </div>
+            {move || error.get().map(|(msg, column)| view! {
+                <div class="fault-error" role="alert" data-testid="fault-error">
+                    {column.map(|c| view! {
+                        <pre class="caret">{text.get_untracked()}"\n"{" ".repeat(c.saturating_sub(1))}"^"</pre>
+                    })}
+                    <p>{msg}</p>
+                </div>
+            })}
+            <label class="strict-toggle">
+                <input type="checkbox" data-testid="strict-toggle" prop:checked=strict on:change=move |_| {
+                    let now_strict = !ctx.with(|w| w.is_strict(id));
+                    ctx.world.update_value(|w| w.set_strict(id, now_strict));
+                    changed();
+                }/>
+                " Strict: refuse bare LF, addresses without <>, 8-bit headers without SMTPUTF8, pipelining without PIPELINING (lenient, the default, accepts them and says what a strict server would answer)"
+            </label>
+        </div>
     }
 }

@@ -1,32 +1,36 @@
-//! The Leptos UI (wasm only). One module per job: [`app`] builds the page and the shared
-//! [`Ctx`]; [`clock`] drives virtual time; [`network`] draws the hosts and links; [`host_panel`]
-//! shows one host; [`terminal`] is telnet; [`client`] is the mail client; [`transcripts`] lists
-//! connections and draws the sequence diagram; [`persist`] keeps the world in localStorage;
-//! [`dom`] holds the few browser helpers (downloads, clipboard).
+//! The Leptos UI (wasm only). One module per job: [`context`] holds the handles every view
+//! shares and [`runtime`] the work on them (the clock, the hop player, autosave); [`app`] lays
+//! the page out; [`network`] draws the hosts, links and hops; [`journey`] explains the hops;
+//! [`host_panel`] shows one host; [`clock`] is the clock bar and event log; [`terminal`] is
+//! telnet; [`client`] is the mail client; [`transcripts`] lists connections and draws the
+//! sequence diagram; [`tour`] plays guided scenarios over the sandbox and serves embeds;
+//! [`persist`] keeps the world in localStorage; [`theme`] applies `?theme=`; [`dom`] holds
+//! the few browser helpers (downloads, clipboard).
 
 mod app;
 mod client;
 mod clock;
+mod context;
 mod dom;
 mod host_panel;
+mod journey;
 mod network;
 mod persist;
+mod runtime;
 mod terminal;
+mod theme;
 mod transcripts;
 
 pub mod tour;
 
-pub use app::Ctx;
+pub use context::Ctx;
 
-/// Entry point called by the `mail-sandbox-web` binary. A `scenario=` in the URL opens the
-/// guided tour alone (the embeddable demo); otherwise the whole sandbox.
+/// Entry point called by the `mail-sandbox-web` binary. The URL says what opens: the whole
+/// sandbox, a tour over it (`scenario=`), or the compact embed (`compact=1`).
 pub fn start() {
     use leptos::prelude::*;
     console_error_panic_hook::set_once();
     let options = tour::embed::PageOptions::from_location();
-    if options.scenario.is_some() {
-        leptos::mount::mount_to_body(move || view! { <tour::Tour options=options.clone() /> });
-    } else {
-        leptos::mount::mount_to_body(app::App);
-    }
+    theme::apply(options.theme);
+    leptos::mount::mount_to_body(move || view! { <app::App options=options.clone()/> });
 }

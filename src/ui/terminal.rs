@@ -2,12 +2,15 @@
 //! `host port`, then type lines; Enter sends the line with CRLF. Several terminals in tabs, a
 //! live protocol-state badge, history on the arrow keys and a base64 helper for AUTH PLAIN.
 
-use super::app::Ctx;
-use super::clock::step_world;
+use super::context::Ctx;
+use super::runtime::step_world;
 use super::tour::diagram::StateDiagram;
-use crate::learn::annotate::explain_output;
+use crate::learn::annotate::explain_lines;
 use crate::net::{ConnId, HostId};
-use crate::sandbox::EndpointState;
+use crate::proto::ProtocolState;
+use crate::sandbox::{EndpointState, Speaker, TranscriptLine};
+use crate::time::Instant;
+use crate::wire::assemble::LineAssembler;
 use crate::wire::sasl::b64_encode;
 use leptos::prelude::*;
 
@@ -32,7 +35,11 @@ struct Term {
     title: RwSignal<String>,
     lines: RwSignal<Vec<OutLine>>,
     partial: RwSignal<String>,
+    /// The server's bytes, reassembled into lines across reads.
+    received: StoredValue<LineAssembler>,
     state: RwSignal<String>,
+    /// The server session's protocol state, for the diagram.
+    proto: RwSignal<Option<ProtocolState>>,
     open: RwSignal<bool>,
 }
 
@@ -44,23 +51,21 @@ fn notes_for(title: &str, lines: &[OutLine]) -> Vec<Option<String>> {
         .next()
         .and_then(|p| p.trim().parse::<u16>().ok())
         .unwrap_or(0);
-    let text: String = lines
+    let typed: Vec<TranscriptLine> = lines
         .iter()
         .map(|l| {
-            let tag = match l.kind {
-                Kind::Client => "C: ",
-                Kind::Server => "S: ",
-                Kind::Info | Kind::Error => "-- ",
+            let speaker = match l.kind {
+                Kind::Client => Speaker::Client,
+                Kind::Server => Speaker::Server,
+                Kind::Info | Kind::Error => Speaker::Net,
             };
-            format!("{tag}{}\n", l.text.replace('\n', " "))
+            TranscriptLine::new(Instant::ZERO, None, speaker, l.text.clone().into_bytes())
         })
         .collect();
-    let mut notes: Vec<Option<String>> = explain_output(port, &text)
+    explain_lines(port, &typed)
         .into_iter()
         .map(|l| l.note)
-        .collect();
-    notes.resize(lines.len(), None);
-    notes
+        .collect()
 }
 
 /// "POP3 Update (closed)" after "POP3 Update"; plain "closed" when no protocol state was seen.
@@ -151,7 +156,9 @@ pub fn Terminals() -> impl IntoView {
             title: RwSignal::new(format!("{host}:{port}")),
             lines: RwSignal::new(Vec::new()),
             partial: RwSignal::new(String::new()),
+            received: StoredValue::new(LineAssembler::default()),
             state: RwSignal::new(String::new()),
+            proto: RwSignal::new(None),
             open: RwSignal::new(false),
         };
         push(
@@ -283,30 +290,31 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         if !term.open.get_untracked() {
             return;
         }
-        let (state, proto) = ctx.with(|w| {
-            (
-                w.endpoint(conn).map(|e| e.state),
-                w.session_state(conn).map(str::to_string),
-            )
-        });
+        let (state, proto) =
+            ctx.with(|w| (w.endpoint(conn).map(|e| e.state), w.session_state(conn)));
         let mut got = Vec::new();
         ctx.world.update_value(|w| got = w.take_received(conn));
         if !got.is_empty() {
-            let mut text = term.partial.get_untracked();
-            text.push_str(&String::from_utf8_lossy(&got));
             let mut lines = Vec::new();
-            while let Some(p) = text.find('\n') {
-                let l: String = text.drain(..=p).collect();
-                lines.push(l.trim_end_matches(['\r', '\n']).to_string());
-            }
-            term.partial.set(text);
+            let mut partial = String::new();
+            term.received.update_value(|r| {
+                r.push(&got, |l| {
+                    lines.push(String::from_utf8_lossy(&l.bytes).into_owned())
+                });
+                partial = String::from_utf8_lossy(r.pending()).into_owned();
+            });
+            term.partial.set(partial);
             for l in lines {
                 push(&term, Kind::Server, l);
             }
         }
         if let Some(p) = proto {
-            if term.state.get_untracked() != p {
-                term.state.set(p);
+            if term.proto.get_untracked() != Some(p) {
+                term.proto.set(Some(p));
+            }
+            let label = p.label();
+            if term.state.get_untracked() != label {
+                term.state.set(label.to_string());
             }
         }
         match state {
@@ -368,6 +376,16 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         let len = history.with_value(Vec::len);
         let pos = hist_pos.get_value();
         let new = match ev.key().as_str() {
+            // Escape leaves the input: no keyboard trap (WCAG 2.1.2), also inside an embed.
+            "Escape" => {
+                if let Some(el) = ev
+                    .target()
+                    .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
+                {
+                    let _ = el.blur();
+                }
+                return;
+            }
             "ArrowUp" if pos > 0 => pos - 1,
             "ArrowDown" if pos < len => pos + 1,
             _ => return,
@@ -387,7 +405,7 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             <div class="term-head">
                 <span>"Protocol state: "</span>
                 <span class="badge big" data-testid="term-state" aria-live="polite">{move || term.state.get()}</span>
-                <StateDiagram state=Signal::derive(move || term.state.get()) />
+                <StateDiagram state=Signal::derive(move || term.proto.get()) />
             </div>
             <div class="term-out" node_ref=out_ref data-testid="term-output" role="log" aria-live="polite">
                 {move || {

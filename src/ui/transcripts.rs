@@ -2,9 +2,9 @@
 //! timestamps (secrets masked), copy and download as .txt; and a sequence diagram of the
 //! chosen connections: a column per host, an arrow per line in time order.
 
-use super::app::Ctx;
-use super::clock::fmt_time;
+use super::context::Ctx;
 use super::dom;
+use super::runtime::fmt_time;
 use crate::net::{ConnId, HostId};
 use crate::sandbox::{ConnSummary, Speaker, TranscriptLine};
 use leptos::prelude::*;
@@ -95,7 +95,7 @@ pub fn Transcripts() -> impl IntoView {
             for c in list.iter().filter(|c| c.port == 25 || c.port == 587) {
                 for l in w.transcript(c.conn, true) {
                     if l.speaker == Speaker::Client {
-                        if let Some(s) = l.text.strip_prefix("Subject: ") {
+                        if let Some(s) = l.text().strip_prefix("Subject: ") {
                             if !out.iter().any(|x| x == s) {
                                 out.push(s.to_string());
                             }
@@ -115,7 +115,7 @@ pub fn Transcripts() -> impl IntoView {
         let list = conns.get_untracked();
         let picked = ctx.with(|w| {
             list.iter()
-                .filter(|c| w.transcript(c.conn, false).iter().any(|l| l.text == want))
+                .filter(|c| w.transcript(c.conn, false).iter().any(|l| l.text() == want))
                 .map(|c| c.conn)
                 .collect::<BTreeSet<_>>()
         });
@@ -184,8 +184,8 @@ pub fn Transcripts() -> impl IntoView {
                                     format!("padding-right: calc(100% / {})", (hi + 1) * 2),
                                 ),
                             };
-                            let text = format!("{dir}{}", l.text);
-                            let title = format!("{} {}:{} {}", c.conn, proto_name(c.port), c.port, l.text);
+                            let text = format!("{dir}{}", l.text());
+                            let title = format!("{} {}:{} {}", c.conn, proto_name(c.port), c.port, l.text());
                             view! {
                                 <div class="seq-row" role="row" style=format!("grid-template-columns: 5.5rem repeat({ncols}, 1fr)")>
                                     <div class="seq-time" role="cell">{fmt_time(l.at)}</div>
@@ -283,7 +283,7 @@ fn ConnRow(
                                 view! {
                                     <li class=cls data-testid=format!("tr-{cls}")>
                                         <span class="t">{format!("[{:>9.3}s]", l.at.as_millis() as f64 / 1000.0)}</span>
-                                        " "<b>{tag}</b>" "{l.text}
+                                        " "<b>{tag}</b>" "{l.text().into_owned()}
                                     </li>
                                 }
                             }).collect_view()}

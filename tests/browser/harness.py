@@ -1,5 +1,8 @@
-"""Shared browser-test harness: serves dist/ on loopback and drives Debian's headless Chromium
-through Debian's chromedriver (never a browser a test tool downloads)."""
+"""Shared browser-test harness: serves the release page the tests built for themselves
+(`target/test-dist/`, or $MAIL_SANDBOX_DIST) on loopback and drives Debian's headless Chromium
+through Debian's chromedriver (never a browser a test tool downloads). The tests never use
+`dist/`, the folder `scripts/serve.sh` writes and live-reloads, so they pass while the app is
+being served."""
 
 import contextlib
 import functools
@@ -12,7 +15,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DIST = os.path.join(ROOT, "dist")
+DIST = os.environ.get("MAIL_SANDBOX_DIST") or os.path.join(ROOT, "target", "test-dist")
 ARTIFACTS = os.path.join(ROOT, "artifacts")
 
 
@@ -21,6 +24,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def end_headers(self):
+        # As static hosts such as GitHub Pages do: lets a sandboxed iframe (an opaque origin)
+        # load the page's module script and wasm.
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
 
 
 @contextlib.contextmanager
@@ -38,13 +47,13 @@ def serve_dist():
 
 
 @contextlib.contextmanager
-def chromium(width=1280, height=900):
+def chromium(width=1280, height=900, extra_flags=()):
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
     for flag in [
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", f"--window-size={width},{height}",
+        "--disable-dev-shm-usage", f"--window-size={width},{height}", *extra_flags,
     ]:
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})

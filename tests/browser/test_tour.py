@@ -1,9 +1,11 @@
-"""Guided tours and embedding: each scenario plays to its end in the real page, an embedded
-page (an iframe in a small host page) loads the requested scenario, and a share link
-reproduces the step it was made at."""
+"""Guided tours and embedding: each scenario plays to its end inside the sandbox (picture,
+sessions, transcripts) with the step's session in view, an embedded page (an iframe in a small
+host page) fits its frame with its picture, talks to its host page by postMessage and obeys
+its commands, and a share link reproduces the step it was made at."""
 
+import json
 import os
-import tempfile
+import time
 import unittest
 
 from selenium.webdriver.common.by import By
@@ -13,6 +15,18 @@ from selenium.webdriver.support.ui import WebDriverWait
 from harness import DIST, chromium, console_errors, screenshot, serve_dist
 
 SCENARIOS = ["smtp-by-hand", "seed-journey", "imap", "what-goes-wrong"]
+
+
+def msgs(driver):
+    return json.loads(driver.execute_script("return JSON.stringify(window.__msgs || [])"))
+
+
+def top_in_view(driver, sel):
+    """True when the element's top part (its first 40 px) is inside the window."""
+    return driver.execute_script(
+        "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return r.top >= 0 && r.top + Math.min(40, r.height) <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth + 1;",
+        sel)
 
 
 def wait_for(driver, css, timeout=30):
@@ -25,13 +39,24 @@ class TourTest(unittest.TestCase):
             for sid in SCENARIOS:
                 driver.get(f"{url}?scenario={sid}")
                 wait_for(driver, "[data-testid=tour]")
+                # The tour runs over the sandbox: the picture is there, in view.
+                wait_for(driver, "[data-testid=network]")
                 nxt = driver.find_element(By.CSS_SELECTOR, "[data-testid=tour-next]")
-                for _ in range(30):
+                steps = int(driver.find_element(By.CSS_SELECTOR, "[data-testid=tour-progress]").text.split()[-1])
+                for i in range(30):
                     if not nxt.is_enabled():
                         break
                     nxt.click()
                     failures = driver.find_elements(By.CSS_SELECTOR, ".tour-failures li")
                     self.assertEqual([f.text for f in failures], [], f"{sid}: a step's expectation failed")
+                    self.assertTrue(top_in_view(driver, "[data-testid=network]"), f"{sid} step {i + 1}: picture in view")
+                    focused = driver.find_elements(By.CSS_SELECTOR, "[data-testid=tour-term][data-focused=true]")
+                    if focused:
+                        self.assertTrue(top_in_view(driver, "[data-testid=tour-term][data-focused=true]"),
+                                        f"{sid} step {i + 1}: the step's session is in view")
+                    if i + 1 == steps // 2:
+                        time.sleep(1.2)  # let the picture draw the step's hops
+                        screenshot(driver, f"tour-{sid}-middle.png")
                 wait_for(driver, "[data-testid=tour-done]")
                 text = driver.find_element(By.CSS_SELECTOR, "[data-testid=tour]").text
                 expected = {
@@ -53,6 +78,15 @@ class TourTest(unittest.TestCase):
                 nxt.click()
             active = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".state-diagram .st.active")]
             self.assertIn("Transaction", active)
+            # Step 6 (LIST, RETR 4) is about the POP3 session: it is the one in view, first.
+            nxt.click()
+            focused = driver.find_element(By.CSS_SELECTOR, "[data-testid=tour-term][data-focused=true]")
+            self.assertIn("mx.corp.example:110", focused.text)
+            self.assertIn("RETR 4", focused.text)
+            self.assertTrue(top_in_view(driver, "[data-testid=tour-term][data-focused=true]"))
+            # The step points at its hosts on the picture.
+            hosts = [e.get_attribute("data-host") for e in driver.find_elements(By.CSS_SELECTOR, "[data-testid=host-card].focus")]
+            self.assertIn("mx.corp.example", hosts)
             self.assertEqual(console_errors(driver), [])
 
     def test_autoplay_embedded_in_a_small_iframe(self):
@@ -70,12 +104,67 @@ class TourTest(unittest.TestCase):
                 wait_for(driver, "[data-testid=tour]")
                 self.assertIn("compact", driver.find_element(By.CSS_SELECTOR, "[data-testid=tour]").get_attribute("class"))
                 # Autoplay reaches the end by itself.
-                wait_for(driver, "[data-testid=tour-done]", timeout=60)
+                wait_for(driver, "[data-testid=tour-done]", timeout=90)
                 self.assertIn("221", driver.find_element(By.CSS_SELECTOR, "[data-testid=tour]").text)
                 driver.switch_to.default_content()
-                screenshot(driver, "embed.png")
             finally:
                 os.remove(host)
+
+    def test_embed_fits_its_frame_talks_to_the_host_page_and_obeys_it(self):
+        for width, height in ((480, 560), (360, 640)):
+            with serve_dist() as url, chromium(width=1000, height=900) as driver:
+                host = os.path.join(DIST, f"embed-host-{width}.html")
+                with open(host, "w") as f:
+                    f.write(
+                        "<!doctype html><title>docs page</title><h1>Docs</h1>"
+                        "<script>window.__msgs = []; addEventListener('message', e => window.__msgs.push(e.data));</script>"
+                        f"<iframe id=demo sandbox='allow-scripts' title='Mail Sandbox demo' width={width} height={height} "
+                        "src='./?scenario=seed-journey&compact=1'></iframe>"
+                    )
+                try:
+                    start = time.monotonic()
+                    driver.get(url + f"embed-host-{width}.html")
+                    frame = wait_for(driver, "#demo")
+                    # Works in a sandboxed iframe (no same-origin: storage throws there).
+                    deadline = time.time() + 30
+                    while time.time() < deadline and not [m for m in msgs(driver) if m.get("type") == "mail-sandbox:step"]:
+                        time.sleep(0.05)
+                    print(f"embed {width}x{height}: first step message {1000 * (time.monotonic() - start):.0f} ms after navigation")
+                    steps = [m for m in msgs(driver) if m.get("type") == "mail-sandbox:step"]
+                    self.assertTrue(steps, "the embed announces its step")
+                    self.assertEqual(steps[-1], {"type": "mail-sandbox:step", "scenario": "seed-journey", "step": 0, "of": 7})
+                    sizes = [m for m in msgs(driver) if m.get("type") == "mail-sandbox:resize"]
+                    self.assertTrue(sizes and sizes[-1]["height"] > 100, sizes)
+                    # The host page says next; the embed takes the step and says so.
+                    driver.execute_script(
+                        "document.getElementById('demo').contentWindow.postMessage({type: 'mail-sandbox:command', command: 'next'}, '*')")
+                    deadline = time.time() + 15
+                    while time.time() < deadline and not any(m.get("step") == 1 for m in msgs(driver)):
+                        time.sleep(0.05)
+                    self.assertTrue(any(m.get("type") == "mail-sandbox:step" and m.get("step") == 1 for m in msgs(driver)))
+                    driver.execute_script(
+                        "document.getElementById('demo').contentWindow.postMessage({type: 'mail-sandbox:command', command: 'goto', step: 3}, '*')")
+                    deadline = time.time() + 15
+                    while time.time() < deadline and not any(m.get("step") == 3 for m in msgs(driver)):
+                        time.sleep(0.05)
+                    self.assertTrue(any(m.get("step") == 3 for m in msgs(driver)), msgs(driver))
+                    # Scrolling the host page is the host's business: the embed did not move it.
+                    self.assertEqual(driver.execute_script("return window.scrollY"), 0)
+                    driver.switch_to.frame(frame)
+                    wait_for(driver, "[data-testid=network]")
+                    self.assertEqual(driver.find_element(By.CSS_SELECTOR, "[data-testid=network]").get_attribute("data-layout"), "strip")
+                    self.assertEqual(driver.find_element(By.CSS_SELECTOR, "[data-testid=tour-progress]").text, "Step 3 of 7")
+                    sw = driver.execute_script("return document.documentElement.scrollWidth")
+                    cw = driver.execute_script("return document.documentElement.clientWidth")
+                    self.assertLessEqual(sw, cw + 1, f"no horizontal overflow at {width}x{height}")
+                    # Picture, step text and the live session lines all inside the frame.
+                    for sel in ["[data-testid=network]", "[data-testid=tour-text]", "[data-testid=tour-term]"]:
+                        self.assertTrue(top_in_view(driver, sel), f"{sel} in the {width}x{height} frame")
+                    self.assertEqual(console_errors(driver), [])
+                    driver.switch_to.default_content()
+                    screenshot(driver, f"embed-{width}x{height}.png")
+                finally:
+                    os.remove(host)
 
     def test_share_link_round_trips(self):
         with serve_dist() as url, chromium() as driver:

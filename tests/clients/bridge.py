@@ -1,7 +1,9 @@
 """Builds and starts the TCP bridge (target/debug/mailsandbox-tcp) for the real-client tests.
 
     with Bridge() as b:
-        poplib.POP3(*b.addr("pop3"))
+        poplib.POP3(*b.addr("pop3"))                        # the mailbox host's POP3
+    with Bridge("--all-hosts") as b:
+        smtplib.SMTP(*b.addr("submission", "smtp.isp.example"))
 
 Each Bridge is a fresh world (its own process on a random port offset), so tests that change
 mailboxes do not see each other.
@@ -19,6 +21,7 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.path.join(ROOT, "target", "debug", "mailsandbox-tcp")
 SERVICES = ["smtp", "submission", "pop3", "imap"]
+MAILBOX_HOST = "mx.corp.example"
 
 _built = False
 
@@ -34,7 +37,8 @@ def build():
 
 
 class Bridge:
-    """A running bridge: `addr(service)` is the (host, port) of smtp, submission, pop3, imap."""
+    """A running bridge: `addr(service, vhost)` is the (host, port) serving `service` of the
+    virtual host `vhost` (the mailbox host by default); `http_addr` the JSON API's, with --http."""
 
     def __init__(self, *extra_args, trace=False):
         self.extra_args = list(extra_args) + (["--trace"] if trace else [])
@@ -70,16 +74,18 @@ class Bridge:
             stderr=subprocess.PIPE,
         )
         listen = {}
+        order = []
         deadline = time.monotonic() + 10
         buf = b""
-        while len(listen) < len(SERVICES):
+        ready = False
+        while not ready:
             left = deadline - time.monotonic()
             if left <= 0:
                 proc.kill()
                 proc.wait()
                 raise RuntimeError("timed out waiting for LISTEN lines")
-            ready, _, _ = select.select([proc.stdout], [], [], left)
-            if not ready:
+            ready_fds, _, _ = select.select([proc.stdout], [], [], left)
+            if not ready_fds:
                 continue
             chunk = os.read(proc.stdout.fileno(), 4096)
             if not chunk:
@@ -87,8 +93,11 @@ class Bridge:
                 proc.wait()
                 raise RuntimeError(f"exited with {proc.returncode}: {err.strip()}")
             buf += chunk
-            while b"\n" in buf and len(listen) < len(SERVICES):
+            while b"\n" in buf and not ready:
                 line, buf = buf.split(b"\n", 1)
+                if line == b"READY":
+                    ready = True
+                    break
                 parts = line.decode().split()
                 if len(parts) != 4 or parts[0] != "LISTEN":
                     proc.kill()
@@ -96,14 +105,16 @@ class Bridge:
                     raise AssertionError(f"unexpected start line: {line!r}")
                 _, service, vhost, addr = parts
                 host, port = addr.rsplit(":", 1)
-                listen[service] = (vhost, host, int(port))
-        if list(listen) != SERVICES:
+                listen[(service, vhost)] = (host, int(port))
+                order.append((service, vhost))
+        if order[:4] != [(s, MAILBOX_HOST) for s in SERVICES]:
             proc.kill()
             proc.wait()
-            raise AssertionError(f"LISTEN lines out of order: {list(listen)}")
+            raise AssertionError(f"LISTEN lines out of order: {order}")
         self.proc = proc
         self.offset = offset
         self.listen = listen
+        self.order = order
         if buf:
             self.output.extend(buf.decode(errors="replace").splitlines())
         # Keep draining stdout (the transcript) so the bridge never blocks on a full pipe.
@@ -114,12 +125,14 @@ class Bridge:
         for line in self.proc.stdout:
             self.output.append(line.decode(errors="replace").rstrip("\n"))
 
-    def addr(self, service):
-        _, host, port = self.listen[service]
-        return host, port
+    def addr(self, service, vhost=MAILBOX_HOST):
+        return self.listen[(service, vhost)]
 
-    def url(self, scheme, service, path=""):
-        host, port = self.addr(service)
+    def http_addr(self):
+        return self.listen[("http", "api")]
+
+    def url(self, scheme, service, path="", vhost=MAILBOX_HOST):
+        host, port = self.addr(service, vhost)
         return f"{scheme}://{host}:{port}/{path}"
 
     def alive(self):
@@ -175,10 +188,13 @@ def read_until(sock, marker, timeout=5.0, limit=1 << 20):
 
 
 class BridgeTestCase(unittest.TestCase):
-    """A test case with a fresh bridge per test, checked still alive at the end."""
+    """A test case with a fresh bridge per test (started with `bridge_args`), checked still
+    alive at the end."""
+
+    bridge_args = ()
 
     def setUp(self):
-        self.bridge = Bridge()
+        self.bridge = Bridge(*self.bridge_args)
         self.bridge.start()
 
     def tearDown(self):

@@ -72,12 +72,18 @@ def wait_for_delivery(bridge, subject, finder=pop3_find, **kw):
     return wait_for(lambda: finder(bridge, subject, **kw), timeout=5, interval=0.1)
 
 
+ISP = "smtp.isp.example"
+
+
 class SubmissionClients(BridgeTestCase):
-    """Port 587 of smtp.isp.example: Smith's outgoing mail, relayed to corp.example's MX."""
+    """Port 587 of smtp.isp.example (served with --all-hosts): Smith's outgoing mail, relayed
+    to corp.example's MX."""
+
+    bridge_args = ("--all-hosts",)
 
     def test_smtplib_sends_with_auth_and_the_mail_is_relayed(self):
         subject = unique_subject("Report draft")
-        with smtplib.SMTP(*self.bridge.addr("submission"), timeout=TIMEOUT) as s:
+        with smtplib.SMTP(*self.bridge.addr("submission", ISP), timeout=TIMEOUT) as s:
             code, _ = s.ehlo("pc.home.example")
             self.assertEqual(code, 250)
             self.assertTrue(s.has_extn("auth"))
@@ -100,7 +106,7 @@ class SubmissionClients(BridgeTestCase):
 
     def test_two_recipients_and_a_local_one(self):
         subject = unique_subject("For both")
-        with smtplib.SMTP(*self.bridge.addr("submission"), timeout=TIMEOUT) as s:
+        with smtplib.SMTP(*self.bridge.addr("submission", ISP), timeout=TIMEOUT) as s:
             s.login(*SMITH)
             s.sendmail(
                 SMITH[0],
@@ -117,7 +123,7 @@ class SubmissionClients(BridgeTestCase):
         with tempfile.NamedTemporaryFile("wb", suffix=".eml", delete=False) as f:
             f.write(make_message(subject).as_bytes().replace(b"\n", b"\r\n"))
         try:
-            host, port = self.bridge.addr("submission")
+            host, port = self.bridge.addr("submission", ISP)
             r = subprocess.run(
                 [
                     "curl", "--silent", "--show-error", "--max-time", str(TIMEOUT),
@@ -142,7 +148,7 @@ class SubmissionClients(BridgeTestCase):
             r = subprocess.run(
                 [
                     "curl", "--silent", "--max-time", str(TIMEOUT),
-                    self.bridge.url("smtp", "submission"),
+                    self.bridge.url("smtp", "submission", vhost=ISP),
                     "--user", "smith@isp.example:wrong",
                     "--mail-from", "smith@isp.example",
                     "--mail-rcpt", "boss@corp.example",
@@ -156,13 +162,13 @@ class SubmissionClients(BridgeTestCase):
         self.assertNotEqual(r.returncode, 0)
 
     def test_wrong_password_is_refused(self):
-        with smtplib.SMTP(*self.bridge.addr("submission"), timeout=TIMEOUT) as s:
+        with smtplib.SMTP(*self.bridge.addr("submission", ISP), timeout=TIMEOUT) as s:
             with self.assertRaises(smtplib.SMTPAuthenticationError) as cm:
                 s.login("smith@isp.example", "not-her-password")
             self.assertEqual(cm.exception.smtp_code, 535)
 
     def test_mail_without_auth_is_refused(self):
-        with smtplib.SMTP(*self.bridge.addr("submission"), timeout=TIMEOUT) as s:
+        with smtplib.SMTP(*self.bridge.addr("submission", ISP), timeout=TIMEOUT) as s:
             with self.assertRaises(smtplib.SMTPSenderRefused) as cm:
                 s.sendmail(SMITH[0], ["boss@corp.example"], make_message("no auth").as_bytes())
             self.assertEqual(cm.exception.smtp_code, 530)

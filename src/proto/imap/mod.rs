@@ -7,6 +7,7 @@
 //! quotes strings, [`mutf7`] converts mailbox names, and [`session`] runs the state machine
 //! of RFC 3501 §3 against the store.
 
+pub mod client;
 pub mod command;
 pub mod fetch;
 pub mod frame;
@@ -15,6 +16,7 @@ pub mod mutf7;
 pub mod parse;
 pub mod response;
 pub mod search;
+mod secret;
 pub mod sequence;
 pub mod session;
 

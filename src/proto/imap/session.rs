@@ -10,10 +10,11 @@
 use super::fetch::flag_list;
 use super::frame::{tag_of, Frame, Framer};
 use super::parse::{self, Command, ParseError};
+use super::secret;
 use super::sequence::SequenceSet;
 use super::{command, mutf7, CAPABILITIES};
 use crate::proto::HostCtx;
-use crate::session::{Output, OutputQueue, Session};
+use crate::session::{Output, OutputQueue, SecretInput, Session};
 use crate::store::{Flag, Flags, Folder, StoreError};
 use crate::time::{Duration, Instant};
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,6 +37,8 @@ pub enum ImapEvent {
     LoggedIn(String),
     /// A mailbox was selected (SELECT) or examined (EXAMINE, `read_only`).
     Selected { folder: String, read_only: bool },
+    /// Input that carries a secret: LOGIN's password or literals, AUTHENTICATE responses.
+    Secret(SecretInput),
 }
 
 /// Longest command line: RFC 7162 §4 asks for at least 8192 octets; real clients send
@@ -147,6 +150,8 @@ pub struct ImapSession {
     /// CONDSTORE is on (RFC 7162 §3.1): MODSEQ in FETCH responses and HIGHESTMODSEQ.
     pub(super) condstore: bool,
     pub(super) deadline: Instant,
+    /// Client bytes framed so far (positions for [`SecretInput`] marks).
+    pub(super) input_seen: u64,
 }
 
 /// A tagged completion: `OK`, `NO` or `BAD` and its text.
@@ -178,7 +183,7 @@ pub(super) fn store_no(e: StoreError, name: &str) -> Done {
 
 impl ImapSession {
     /// A new connection: queues the greeting (RFC 3501 §7.1.1).
-    pub fn new(now: Instant, _ctx: &mut HostCtx<'_>) -> ImapSession {
+    pub fn new(now: Instant) -> ImapSession {
         let mut s = ImapSession {
             framer: Framer::new(MAX_LINE),
             out: OutputQueue::default(),
@@ -189,6 +194,7 @@ impl ImapSession {
             failed_logins: 0,
             condstore: false,
             deadline: now + AUTOLOGOUT,
+            input_seen: 0,
         };
         s.send(format!(
             "* OK [CAPABILITY {CAPABILITIES}] Mail Sandbox IMAP4rev1 ready"
@@ -203,6 +209,18 @@ impl ImapSession {
     /// The logged-in user's address.
     pub fn user(&self) -> Option<&str> {
         self.user.as_deref()
+    }
+
+    /// True when the next input starts a new command line (not a literal, the rest of a
+    /// command, an AUTHENTICATE answer or IDLE's DONE): what a layer in front may match.
+    pub fn is_reading_command(&self) -> bool {
+        self.mode == Mode::Commands && self.framer.pending() == 0
+    }
+
+    /// Marks client input up to `end` as carrying a secret (see [`SecretInput`]).
+    fn mark_secret(&mut self, end: u64, shown_words: u8) {
+        self.out
+            .event(ImapEvent::Secret(SecretInput { end, shown_words }));
     }
 
     /// The selected mailbox (UTF-8 name).
@@ -258,9 +276,19 @@ impl ImapSession {
                     "{tag} BAD Command line too long (limit {MAX_LINE} octets)"
                 ));
             }
-            Frame::Literal { size, sync } => self.on_literal(ctx, size, sync),
+            Frame::Literal { size, sync } => {
+                if secret::is_login(self.framer.partial()) {
+                    self.mark_secret(self.input_seen.saturating_add(size), 0);
+                }
+                self.on_literal(ctx, size, sync)
+            }
             Frame::Command(bytes) => match std::mem::replace(&mut self.mode, Mode::Commands) {
-                Mode::Commands => self.command(ctx, now, &bytes),
+                Mode::Commands => {
+                    if let Some(shown) = secret::shown_words(&bytes) {
+                        self.mark_secret(self.input_seen, shown);
+                    }
+                    self.command(ctx, now, &bytes)
+                }
                 Mode::Idle { tag } => {
                     if bytes.trim_ascii().eq_ignore_ascii_case(b"DONE") {
                         self.sync(ctx, true);
@@ -269,8 +297,12 @@ impl ImapSession {
                         self.send(format!("{tag} BAD Expected DONE to end IDLE"));
                     }
                 }
-                Mode::AuthPlain { tag } => self.auth_response(ctx, &tag, bytes.trim_ascii()),
+                Mode::AuthPlain { tag } => {
+                    self.mark_secret(self.input_seen, 0);
+                    self.auth_response(ctx, &tag, bytes.trim_ascii())
+                }
                 Mode::AuthLogin { tag, user } => {
+                    self.mark_secret(self.input_seen, 0);
                     self.auth_login_response(ctx, tag, user, bytes.trim_ascii())
                 }
             },
@@ -567,6 +599,7 @@ impl<'a> Session<HostCtx<'a>> for ImapSession {
         while !bytes.is_empty() && !self.out.is_closed() {
             let (n, frame) = self.framer.push(bytes);
             bytes = &bytes[n..];
+            self.input_seen += n as u64;
             if let Some(frame) = frame {
                 self.on_frame(ctx, now, frame);
             } else if n == 0 {

@@ -16,6 +16,7 @@
 //! [`Session::handle_close`] when a connection goes away, or the maildrop stays locked.
 
 mod authorization;
+pub mod client;
 pub mod command;
 mod maildrop;
 mod transaction;
@@ -24,7 +25,7 @@ mod transaction;
 mod tests;
 
 use crate::proto::HostCtx;
-use crate::session::{Output, OutputQueue, Session};
+use crate::session::{Output, OutputQueue, SecretInput, Session};
 use crate::store::Store;
 use crate::time::{Duration, Instant};
 use crate::wire::line::{Line, LineReader};
@@ -51,6 +52,8 @@ pub enum Pop3Event {
     State(Pop3State),
     /// A client logged in as this account address.
     LoggedIn(String),
+    /// The line just read carries a secret (PASS, APOP, AUTH's initial or later response).
+    Secret(SecretInput),
 }
 
 /// RFC 1939 §3: an autologout timer "MUST be of at least 10 minutes' duration".
@@ -88,6 +91,8 @@ pub struct Pop3Session {
     idle_deadline: Instant,
     /// The locked maildrop, from login until the lock is released.
     maildrop: Option<Maildrop>,
+    /// Client bytes read so far (where the line being handled ends, for [`SecretInput`]).
+    input_seen: u64,
 }
 
 impl Pop3Session {
@@ -108,12 +113,19 @@ impl Pop3Session {
             failed_logins: 0,
             idle_deadline: now + IDLE_TIMEOUT,
             maildrop: None,
+            input_seen: 0,
         }
     }
 
     /// The current state (RFC 1939 §3).
     pub fn state(&self) -> Pop3State {
         self.state
+    }
+
+    /// True when the next input line is a command (not the answer to AUTH's `+ ` challenge)
+    /// and no part of one is buffered: what a layer in front of the session may match.
+    pub fn is_reading_command(&self) -> bool {
+        self.pending != Pending::SaslPlain && self.lines.pending() == 0
     }
 
     /// The APOP timestamp sent in the greeting, e.g. `<1.1793610000@mx.corp.example>`.
@@ -136,6 +148,14 @@ impl Pop3Session {
         let mut bytes = format!("{}\r\n", status.as_ref()).into_bytes();
         crate::wire::dot::stuff_into(&mut bytes, body);
         self.out.transmit(bytes);
+    }
+
+    /// Marks the line just read as carrying a secret after its first `shown_words` words.
+    fn mark_secret(&mut self, shown_words: u8) {
+        self.out.event(Pop3Event::Secret(SecretInput {
+            end: self.input_seen,
+            shown_words,
+        }));
     }
 
     fn set_state(&mut self, state: Pop3State) {
@@ -185,10 +205,23 @@ impl Pop3Session {
         };
         if self.pending == Pending::SaslPlain {
             self.pending = Pending::Command;
+            self.mark_secret(0);
             return self.handle_sasl_response(ctx, &line);
         }
         match parse_line(&line) {
-            Ok(request) => self.handle_request(ctx, request),
+            Ok(request) => {
+                // The words before the secret: `PASS`, `APOP name`, `AUTH PLAIN`.
+                let shown = match request.verb {
+                    Verb::Pass => Some(1),
+                    Verb::Apop => Some(2),
+                    Verb::Auth if request.args.len() > 1 => Some(2),
+                    _ => None,
+                };
+                if let Some(shown) = shown {
+                    self.mark_secret(shown);
+                }
+                self.handle_request(ctx, request)
+            }
             Err(ParseError::Empty) => self.handle_bad_command(ctx.store, "-ERR empty command"),
             Err(ParseError::Unknown(word)) => {
                 let reply = format!("-ERR unknown command \"{word}\"");
@@ -279,6 +312,7 @@ impl<'a> Session<HostCtx<'a>> for Pop3Session {
         while !bytes.is_empty() && !self.out.is_closed() {
             let (n, line) = self.lines.push(bytes);
             bytes = &bytes[n..];
+            self.input_seen += n as u64;
             if let Some(line) = line {
                 self.handle_line(ctx, line);
             }

@@ -54,6 +54,8 @@ fn inbox_uids(store: &Store) -> Vec<u32> {
 struct Drained {
     text: String,
     events: Vec<Pop3Event>,
+    /// Input the session marked as carrying a secret.
+    secrets: Vec<crate::session::SecretInput>,
     closed: bool,
 }
 
@@ -62,6 +64,7 @@ fn drain(session: &mut Pop3Session) -> Drained {
     while let Some(o) = session.poll_output() {
         match o {
             Output::Transmit(b) => d.text.push_str(&String::from_utf8_lossy(&b)),
+            Output::Event(Pop3Event::Secret(mark)) => d.secrets.push(mark),
             Output::Event(e) => d.events.push(e),
             Output::Close => d.closed = true,
         }
@@ -567,4 +570,24 @@ fn arbitrary_bytes_never_panic_and_never_leak_the_lock() {
         session.handle_close(&mut ctx(&mut store), Instant::ZERO);
         assert!(!store.is_maildrop_locked(BOSS), "round {round}");
     }
+}
+
+/// The session marks the lines that carry a secret, at the end of each line in the client's
+/// byte stream, with the words that stay readable; other lines carry no mark.
+#[test]
+fn password_lines_are_marked_as_secret() {
+    use crate::session::SecretInput;
+    let mut store = world();
+    let mut client = Client::connect(&mut store, 1);
+    assert!(client.send(&mut store, "USER boss").secrets.is_empty());
+    let pass = client.send(&mut store, "PASS secret");
+    // "USER boss\r\n" is 11 bytes, "PASS secret\r\n" 13 more.
+    assert_eq!(
+        pass.secrets,
+        vec![SecretInput {
+            end: 24,
+            shown_words: 1
+        }]
+    );
+    assert!(client.send(&mut store, "STAT").secrets.is_empty());
 }

@@ -2,8 +2,9 @@
 //! SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531), BDAT (RFC 3030), AUTH (RFC 4954).
 //!
 //! The parser is liberal where RFC 5321 §4.1.2 lets it be (verbs in any case, a space after
-//! `FROM:`/`TO:`, source routes ignored) and strict where a wrong guess would change who gets
-//! the mail (the angle brackets around a path are required).
+//! `FROM:`/`TO:`, source routes ignored), and lenient about a path typed without its angle
+//! brackets (`MAIL FROM: a@b.example`, one word that is a whole mailbox): learners type that,
+//! and a host in strict mode refuses it before the session sees it (`sandbox::strict`).
 
 /// One parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,9 +187,16 @@ const MAX_PATH: usize = 256;
 fn parse_path_and_params(arg: &str) -> Result<(String, Vec<Param>), ParseError> {
     let bad = |text| ParseError::Syntax(SYNTAX, text);
     if !arg.starts_with('<') {
-        return Err(bad(
-            "Address must be in angle brackets, e.g. <user@example.com>",
-        ));
+        // Lenient: one bare mailbox (with a domain), then the parameters.
+        let (path, rest) = arg.split_once([' ', '\t']).unwrap_or((arg, ""));
+        if path.is_empty() || !path.contains('@') || path.len() + 2 > MAX_PATH {
+            return Err(bad(
+                "Address must be in angle brackets, e.g. <user@example.com>",
+            ));
+        }
+        validate_mailbox(path).map_err(bad)?;
+        let params = parse_params(rest)?;
+        return Ok((path.to_string(), params));
     }
     // Find the closing bracket, skipping quoted strings and quoted pairs (§4.1.2).
     let mut in_quote = false;
@@ -353,8 +361,20 @@ mod tests {
 
     #[test]
     fn rejects_bad_paths() {
+        assert_eq!(
+            parse("MAIL FROM: a@b.example SIZE=10"),
+            Ok(Command::Mail {
+                path: "a@b.example".into(),
+                params: vec![Param {
+                    key: "SIZE".into(),
+                    value: Some("10".into())
+                }]
+            }),
+            "lenient: a bare mailbox"
+        );
         for bad in [
-            "MAIL FROM:a@b.example",
+            "MAIL FROM:ab.example",
+            "MAIL FROM:a@b.example>",
             "MAIL FROM:<a@b.example",
             "MAIL FROM:<@b.example>",
             "MAIL FROM:<a@>",

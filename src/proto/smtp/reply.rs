@@ -21,11 +21,6 @@ impl Reply {
         (200..300).contains(&self.code)
     }
 
-    /// 3yz: go on (354 after DATA, 334 during AUTH).
-    pub fn is_intermediate(&self) -> bool {
-        (300..400).contains(&self.code)
-    }
-
     /// 5yz: permanent failure; do not retry.
     pub fn is_permanent(&self) -> bool {
         (500..600).contains(&self.code)

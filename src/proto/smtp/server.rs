@@ -31,11 +31,12 @@ use super::command::{self, Command, Param, ParseError};
 use super::reply::{format_line, format_multi};
 use super::trace::{self, Protocol};
 use super::{Envelope, PeerInfo, SmtpCtx, SpoolError};
-use crate::session::{Output, OutputQueue, Session};
+use crate::session::{Output, OutputQueue, SecretInput, Session};
 use crate::time::{Duration, Instant};
 use crate::wire::dot::{DotReader, DotStatus};
 use crate::wire::line::{Line, LineReader};
-use crate::wire::sasl;
+
+mod auth;
 
 /// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
 pub const MAX_COMMAND_LINE: usize = 512;
@@ -79,6 +80,8 @@ pub enum SmtpEvent {
     },
     /// AUTH succeeded for this account address.
     Authenticated(String),
+    /// The line just read carries a secret (AUTH's initial response, a SASL answer).
+    Secret(SecretInput),
 }
 
 /// How the next input bytes are read.
@@ -134,6 +137,9 @@ pub struct SmtpServer {
     /// This session's number in the process, so that two sessions from the same peer at the
     /// same virtual instant still give different trace ids and Message-IDs.
     serial: u64,
+    /// Client bytes read so far, and where the line being handled ends ([`SecretInput`]).
+    input_seen: u64,
+    line_end: u64,
 }
 
 impl SmtpServer {
@@ -161,6 +167,8 @@ impl SmtpServer {
             phase: SmtpPhase::Greeted,
             quit: false,
             serial: 0,
+            input_seen: 0,
+            line_end: 0,
         }
     }
 
@@ -180,6 +188,28 @@ impl SmtpServer {
     /// The authenticated account, if any.
     pub fn user(&self) -> Option<&str> {
         self.user.as_deref()
+    }
+
+    /// True when the next input line is a command (not DATA text, a BDAT chunk or an AUTH
+    /// answer) and no part of one is buffered: what a layer in front of the session may match.
+    pub fn is_reading_command(&self) -> bool {
+        matches!(self.mode, Mode::Command) && self.lines.pending() == 0
+    }
+
+    /// True while reading DATA's dot-stuffed message text (after 354, before the final dot).
+    pub fn is_reading_message_text(&self) -> bool {
+        matches!(self.mode, Mode::Data(_))
+    }
+
+    /// Ends a DATA transfer without taking the message: the layer in front of the session
+    /// answered the final dot itself (a fault rule, or a strict refusal). The transaction is
+    /// over, as after any reply to the end of data (RFC 5321 §4.1.1.4).
+    pub fn abort_message(&mut self) {
+        if matches!(self.mode, Mode::Data(_)) {
+            self.mode = Mode::Command;
+            self.tx = None;
+            self.sync_phase();
+        }
     }
 
     // ------------------------------------------------------------ replies
@@ -601,120 +631,6 @@ impl SmtpServer {
             }
         }
     }
-
-    // ------------------------------------------------------------ AUTH (RFC 4954)
-
-    fn on_auth(
-        &mut self,
-        ctx: &mut SmtpCtx<'_>,
-        now: Instant,
-        mechanism: String,
-        initial: Option<String>,
-    ) {
-        if !matches!(self.helo, Some((_, true))) {
-            return self.error(503, "5.5.1", "Error: send EHLO first");
-        }
-        if self.user.is_some() {
-            return self.error(503, "5.5.1", "Error: already authenticated");
-        }
-        if self.tx.is_some() {
-            return self.error(
-                503,
-                "5.5.1",
-                "Error: AUTH not allowed in a mail transaction",
-            );
-        }
-        // RFC 4954 §4: "=" is an empty initial response.
-        let initial = initial.map(|s| if s == "=" { String::new() } else { s });
-        match (mechanism.as_str(), initial) {
-            ("PLAIN", Some(ir)) => self.check_plain(ctx, now, ir.as_bytes()),
-            ("PLAIN", None) => self.challenge(Mode::AuthPlain, ""),
-            ("LOGIN", Some(ir)) => self.on_login_user(ir.as_bytes()),
-            ("LOGIN", None) => self.challenge(Mode::AuthLoginUser, "VXNlcm5hbWU6"),
-            _ => self.error(504, "5.5.4", "Unrecognized authentication type"),
-        }
-    }
-
-    fn challenge(&mut self, mode: Mode, b64: &str) {
-        self.out.transmit(format!("334 {b64}\r\n"));
-        self.lines.set_max(MAX_AUTH_LINE);
-        self.mode = mode;
-    }
-
-    fn end_auth_exchange(&mut self) {
-        self.lines.set_max(MAX_COMMAND_LINE);
-        self.mode = Mode::Command;
-    }
-
-    fn on_auth_line(&mut self, ctx: &mut SmtpCtx<'_>, now: Instant, line: Line) {
-        let mode = std::mem::replace(&mut self.mode, Mode::Command);
-        self.end_auth_exchange();
-        let line = match line {
-            Line::Ok(l) => l,
-            Line::TooLong => {
-                return self.error(500, "5.5.6", "Authentication exchange line is too long")
-            }
-        };
-        if line == b"*" {
-            return self.error(501, "5.0.0", "Authentication cancelled");
-        }
-        match mode {
-            Mode::AuthPlain => self.check_plain(ctx, now, &line),
-            Mode::AuthLoginUser => self.on_login_user(&line),
-            Mode::AuthLoginPass(user) => match sasl::b64_decode(&line) {
-                Some(pw) => {
-                    let pw = String::from_utf8_lossy(&pw).into_owned();
-                    self.check_login(ctx, &user, &pw, None);
-                }
-                None => self.error(501, "5.5.2", "Cannot decode response"),
-            },
-            other => self.mode = other,
-        }
-    }
-
-    fn on_login_user(&mut self, b64: &[u8]) {
-        match sasl::b64_decode(b64) {
-            Some(user) if !user.is_empty() => {
-                let user = String::from_utf8_lossy(&user).into_owned();
-                self.challenge(Mode::AuthLoginPass(user), "UGFzc3dvcmQ6");
-            }
-            _ => self.error(501, "5.5.2", "Cannot decode response"),
-        }
-    }
-
-    fn check_plain(&mut self, ctx: &mut SmtpCtx<'_>, _now: Instant, b64: &[u8]) {
-        if sasl::b64_decode(b64).is_none() {
-            return self.error(501, "5.5.2", "Cannot decode response");
-        }
-        match sasl::decode_plain(b64) {
-            Some(c) => self.check_login(ctx, &c.authcid, &c.password, Some(&c.authzid)),
-            None => self.error(535, "5.7.8", "Authentication credentials invalid"),
-        }
-    }
-
-    fn check_login(
-        &mut self,
-        ctx: &mut SmtpCtx<'_>,
-        login: &str,
-        password: &str,
-        authzid: Option<&str>,
-    ) {
-        let host = self.host.to_ascii_lowercase();
-        let account = ctx.store.authenticate(login, password, &host);
-        // RFC 4616 §2: an authorization identity other than the user's own is refused.
-        let authz_ok = |addr: &str| match authzid {
-            None | Some("") => true,
-            Some(z) => z.eq_ignore_ascii_case(addr) || z.eq_ignore_ascii_case(login),
-        };
-        match account {
-            Some(addr) if authz_ok(&addr) => {
-                self.reply(235, "2.7.0", "Authentication successful");
-                self.out.event(SmtpEvent::Authenticated(addr.clone()));
-                self.user = Some(addr);
-            }
-            _ => self.error(535, "5.7.8", "Authentication credentials invalid"),
-        }
-    }
 }
 
 impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
@@ -757,6 +673,7 @@ impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
                 }
                 Mode::Command => {
                     let (n, line) = self.lines.push(bytes);
+                    self.line_end = self.input_seen + n as u64;
                     if let Some(line) = line {
                         self.on_command_line(ctx, now, line);
                     }
@@ -764,13 +681,16 @@ impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
                 }
                 Mode::AuthPlain | Mode::AuthLoginUser | Mode::AuthLoginPass(_) => {
                     let (n, line) = self.lines.push(bytes);
+                    self.line_end = self.input_seen + n as u64;
                     if let Some(line) = line {
+                        self.mark_secret(0);
                         self.on_auth_line(ctx, now, line);
                     }
                     n
                 }
             };
             bytes = bytes.get(consumed..).unwrap_or(&[]);
+            self.input_seen += consumed as u64;
             self.sync_phase();
         }
     }

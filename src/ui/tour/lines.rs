@@ -1,7 +1,8 @@
 //! Protocol lines with their meaning in place (a hover title and a side note with the RFC
 //! section, see [`crate::learn::annotate`]).
 
-pub use crate::learn::annotate::{explain_output, Line};
+pub use crate::learn::annotate::{explain_lines, Line};
+use crate::sandbox::Speaker;
 use leptos::prelude::*;
 
 /// A terminal's lines, client and server styled apart, each explained on hover and focus.
@@ -11,14 +12,14 @@ pub fn ExplainedLines(lines: Vec<Line>) -> impl IntoView {
         .into_iter()
         .map(|l| {
             let class = match l.speaker {
-                'C' => "line client",
-                'S' => "line server",
-                _ => "line net",
+                Speaker::Client => "line client",
+                Speaker::Server => "line server",
+                Speaker::Net => "line net",
             };
             let tag = match l.speaker {
-                'C' => "C: ",
-                'S' => "S: ",
-                _ => "-- ",
+                Speaker::Client => "C: ",
+                Speaker::Server => "S: ",
+                Speaker::Net => "-- ",
             };
             let title = l.note.clone().unwrap_or_default();
             let has_note = l.note.is_some();

@@ -1,20 +1,31 @@
-//! Guided tours: the scenarios of `scenarios/` played step by step (Next / Back) or by
-//! themselves, with every line explained and the protocol state diagrams following along.
-//! The same view is the embeddable demo (`?scenario=...&autoplay=1&compact=1`).
+//! Guided tours over the whole sandbox: the scenarios of `scenarios/` played step by step
+//! (Next / Back) or by themselves on the page's own world, so the picture draws every hop,
+//! the mailbox counts move and the transcripts fill as the tour goes. The tour card shows the
+//! step's text and its sessions (the one the step is about first, every line explained);
+//! each step points at its hosts on the picture. The same card is the compact embed
+//! (`?scenario=...&autoplay=1&compact=1`), which tells its host page of each step and its
+//! height and obeys its commands (see [`embed`]).
 
 pub mod diagram;
 pub mod embed;
 pub mod lines;
 
 use crate::learn::scenario::{builtin, Run, Scenario};
+use crate::proto::ProtocolState;
+use crate::sandbox::TranscriptLine;
+use crate::ui::context::Ctx;
+use crate::ui::runtime::step_world;
 use diagram::StateDiagram;
-use embed::{share_link, PageOptions};
+use embed::{post_to_host, share_link, HostCommand, PageOptions};
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
-use lines::{explain_output, ExplainedLines};
+use lines::{explain_lines, ExplainedLines};
+use wasm_bindgen::JsValue;
 
 /// How often autoplay takes a step, in milliseconds.
-const AUTOPLAY_MS: u32 = 1800;
+const AUTOPLAY_MS: u32 = 2600;
+/// Lines of a session shown in the compact embed (the newest).
+const COMPACT_LINES: usize = 9;
 
 /// The state of one terminal of the tour, for rendering.
 #[derive(Clone, PartialEq)]
@@ -22,8 +33,9 @@ struct TermView {
     name: String,
     target: String,
     port: u16,
-    state: String,
-    output: String,
+    state: Option<ProtocolState>,
+    output: Vec<TranscriptLine>,
+    focused: bool,
 }
 
 fn find(scenarios: &[Scenario], id: Option<&str>) -> Scenario {
@@ -38,9 +50,15 @@ fn find(scenarios: &[Scenario], id: Option<&str>) -> Scenario {
         })
 }
 
-/// The guided tour player.
+/// The last `n` lines.
+fn tail_lines(lines: &[TranscriptLine], n: usize) -> &[TranscriptLine] {
+    &lines[lines.len().saturating_sub(n)..]
+}
+
+/// The tour card: scenario, step text, controls, and the step's sessions.
 #[component]
-pub fn Tour(options: PageOptions) -> impl IntoView {
+pub fn TourCard(options: PageOptions) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
     let scenarios = StoredValue::new(builtin());
     let first = scenarios.with_value(|s| find(s, options.scenario.as_deref()));
     let run = StoredValue::new_local(Run::new(first));
@@ -48,15 +66,50 @@ pub fn Tour(options: PageOptions) -> impl IntoView {
     let (failures, set_failures) = signal(Vec::<String>::new());
     let playing = RwSignal::new(false);
     let timer: StoredValue<Option<Interval>, LocalStorage> = StoredValue::new_local(None);
+    let compact = options.compact;
 
-    let step = move || {
-        let f = run.try_update_value(|r| r.next_step()).unwrap_or_default();
-        set_failures.set(f);
+    // After the run moved: point at the step's hosts, redraw, tell the host page.
+    let announce = move || {
+        let (id, done, of, hosts) = run.with_value(|r| {
+            (
+                r.scenario.id.clone(),
+                r.done,
+                r.scenario.steps.len(),
+                r.focus().hosts,
+            )
+        });
+        ctx.focus.set(hosts);
         set_tick.update(|t| *t += 1);
+        post_to_host(
+            "mail-sandbox:step",
+            &[
+                ("scenario", JsValue::from_str(&id)),
+                ("step", JsValue::from_f64(done as f64)),
+                ("of", JsValue::from_f64(of as f64)),
+            ],
+        );
     };
-    // A share link or `step=` replays the first steps.
-    for _ in 0..options.step {
-        step();
+    let step = move || {
+        let since = ctx.with(|w| w.now());
+        let f = ctx
+            .world
+            .try_update_value(|w| run.try_update_value(|r| r.next_step(w)))
+            .flatten()
+            .unwrap_or_default();
+        set_failures.set(f);
+        step_world(ctx, since);
+        announce();
+    };
+    // Replays the first `n` steps on a fresh world, without drawing them.
+    let goto = move |n: usize| {
+        let mut world = Run::fresh_world();
+        run.update_value(|r| r.replay_to(&mut world, n));
+        ctx.replace_world(world);
+        set_failures.set(Vec::new());
+        announce();
+    };
+    if options.step > 0 {
+        goto(options.step);
     }
     let stop = move || {
         timer.update_value(|t| *t = None);
@@ -82,21 +135,53 @@ pub fn Tour(options: PageOptions) -> impl IntoView {
         stop();
         let s = scenarios.with_value(|all| find(all, Some(&id)));
         run.set_value(Run::new(s));
-        set_failures.set(Vec::new());
-        set_tick.update(|t| *t += 1);
+        goto(0);
     };
     let back = move || {
         stop();
-        run.update_value(|r| r.back());
-        set_failures.set(Vec::new());
-        set_tick.update(|t| *t += 1);
+        let n = run.with_value(|r| r.done.saturating_sub(1));
+        goto(n);
     };
     let restart = move || {
         stop();
-        run.update_value(|r| *r = Run::new(r.scenario.clone()));
-        set_failures.set(Vec::new());
-        set_tick.update(|t| *t += 1);
+        goto(0);
     };
+    // The host page's commands.
+    let _commands =
+        window_event_listener(
+            leptos::ev::message,
+            move |ev| match HostCommand::from_message(&ev.data()) {
+                Some(HostCommand::Next) => {
+                    stop();
+                    if !run.with_value(|r| r.is_finished()) {
+                        step();
+                    }
+                }
+                Some(HostCommand::Back) => back(),
+                Some(HostCommand::Play) => play(),
+                Some(HostCommand::Pause) => stop(),
+                Some(HostCommand::Restart) => restart(),
+                Some(HostCommand::Goto(n)) => {
+                    stop();
+                    goto(n);
+                }
+                None => {}
+            },
+        );
+    // Bytes that arrive while the clock runs between steps reach the tour's sessions too, and
+    // the host page hears of every change of height.
+    let last_height = StoredValue::new(0.0f64);
+    Effect::new(move |_| {
+        ctx.tick.get();
+        ctx.world
+            .update_value(|w| run.update_value(|r| r.collect(w)));
+        let h = embed::document_height();
+        if h != last_height.get_value() {
+            last_height.set_value(h);
+            post_to_host("mail-sandbox:resize", &[("height", JsValue::from_f64(h))]);
+        }
+    });
+    announce();
 
     let info = move || {
         tick.get();
@@ -125,37 +210,43 @@ pub fn Tour(options: PageOptions) -> impl IntoView {
     };
     let terms = move || {
         tick.get();
-        run.with_value(|r| {
-            r.terms
-                .iter()
-                .map(|(name, t)| TermView {
-                    name: name.clone(),
-                    target: t.target.clone(),
-                    port: t.port,
-                    state: t
-                        .conn
-                        .and_then(|c| r.world.session_state(c))
-                        .unwrap_or("")
-                        .to_string(),
-                    output: t.output.clone(),
-                })
-                .collect::<Vec<_>>()
-        })
+        ctx.tick.get();
+        let mut views = run.with_value(|r| {
+            let focus = r.focus().terms;
+            ctx.with(|w| {
+                r.terms
+                    .iter()
+                    .map(|(name, t)| TermView {
+                        name: name.clone(),
+                        target: t.target.clone(),
+                        port: t.port,
+                        state: t.conn.and_then(|c| w.session_state(c)),
+                        output: t.output.clone(),
+                        focused: focus.contains(name),
+                    })
+                    .collect::<Vec<_>>()
+            })
+        });
+        // The session the step is about comes first, in view without scrolling the page.
+        views.sort_by_key(|t| !t.focused);
+        if compact {
+            views.truncate(1);
+        }
+        views
     };
     let store = move || {
         tick.get();
-        run.with_value(|r| {
-            r.world
-                .store
+        ctx.tick.get();
+        ctx.with(|w| {
+            w.store
                 .accounts()
                 .map(|a| {
-                    let folders: Vec<(String, usize)> = r
-                        .world
+                    let folders: Vec<(String, usize)> = w
                         .store
                         .folder_names(&a.address)
                         .into_iter()
                         .filter_map(|f| {
-                            let n = r.world.store.folder(&a.address, &f).map(|x| x.len())?;
+                            let n = w.store.folder(&a.address, &f).map(|x| x.len())?;
                             (f == "INBOX" || n > 0).then_some((f, n))
                         })
                         .collect();
@@ -166,19 +257,13 @@ pub fn Tour(options: PageOptions) -> impl IntoView {
     };
     let queue_len = move || {
         tick.get();
-        run.with_value(|r| r.world.queue.len())
+        ctx.tick.get();
+        ctx.with(|w| w.queue.len())
     };
-    let compact = options.compact;
-    let show_store = options.shows("store");
+    let show_store = options.shows("store") && !compact;
     let show_terms = options.shows("terminals");
 
     view! {
-        {(!compact).then(|| view! {
-            <header class="topbar">
-                <h1>"Mail Sandbox: guided tour"</h1>
-                <p class="tagline"><a href="./">"Open the whole sandbox"</a></p>
-            </header>
-        })}
         <section class=if compact { "tour compact" } else { "tour" } data-testid="tour" aria-label="Guided tour">
             <header class="tour-head">
                 <label>
@@ -197,12 +282,12 @@ pub fn Tour(options: PageOptions) -> impl IntoView {
                         }}
                     </select>
                 </label>
-                <p class="summary">{move || info().2}</p>
+                {(!compact).then(|| view! { <p class="summary">{move || info().2}</p> })}
             </header>
             <div class="tour-step" aria-live="polite">
                 <p class="progress" data-testid="tour-progress">{move || { let i = info(); format!("Step {} of {}", i.3, i.4) }}</p>
                 <p class="step-text" data-testid="tour-text">{move || info().5}</p>
-                {move || info().6.map(|t| view! { <p class="next-text">"Next: "{t}</p> })}
+                {move || (!compact).then(|| info().6.map(|t| view! { <p class="next-text">"Next: "{t}</p> }))}
             </div>
             <div class="tour-controls">
                 <button on:click=move |_| back() disabled=move || info().3 == 0>"◀ Back"</button>
@@ -210,8 +295,10 @@ pub fn Tour(options: PageOptions) -> impl IntoView {
                 <button data-testid="tour-play" on:click=move |_| if playing.get() { stop() } else { play() }>
                     {move || if playing.get() { "Pause" } else { "Play" }}
                 </button>
-                <button on:click=move |_| restart()>"Restart"</button>
-                <a class="share" data-testid="tour-share" href=move || { let i = info(); share_link(&i.0, i.3) }>"Share link"</a>
+                <button data-testid="tour-restart" on:click=move |_| restart()>"Restart"</button>
+                {(!compact).then(|| view! {
+                    <a class="share" data-testid="tour-share" href=move || { let i = info(); share_link(&i.0, i.3) }>"Share link"</a>
+                })}
             </div>
             {move || {
                 let f = failures.get();
@@ -219,16 +306,16 @@ pub fn Tour(options: PageOptions) -> impl IntoView {
                     <ul class="tour-failures" role="alert">{f.into_iter().map(|x| view! { <li>{x}</li> }).collect_view()}</ul>
                 })
             }}
-            {move || (info().3 >= info().4 && info().4 > 0).then(|| view! { <p class="done" data-testid="tour-done">"Done: the world is back in a known state when you restart."</p> })}
+            {move || (info().3 >= info().4 && info().4 > 0).then(|| view! { <p class="done" data-testid="tour-done">"Done: Restart plays it again from a fresh world."</p> })}
             <div class="tour-body">
                 {show_terms.then(|| view! {
                     <div class="tour-terms">
-                        <For each=terms key=|t| (t.name.clone(), t.output.len(), t.state.clone()) let:t>
-                            <article class="tour-term" data-testid="tour-term">
+                        <For each=terms key=|t| (t.name.clone(), t.output.len(), t.state.map(ProtocolState::label), t.focused) let:t>
+                            <article class="tour-term" class:focused=t.focused data-testid="tour-term" data-focused=t.focused.to_string()>
                                 <h3>{t.name.clone()}" → "{t.target.clone()}":"{t.port}</h3>
-                                {(!t.state.is_empty()).then(|| view! { <p class="badge" data-testid="tour-state">{t.state.clone()}</p> })}
-                                <StateDiagram state=Signal::derive({ let s = t.state.clone(); move || s.clone() }) />
-                                <ExplainedLines lines=explain_output(t.port, &t.output) />
+                                {t.state.map(|s| view! { <p class="badge" data-testid="tour-state">{s.label()}</p> })}
+                                {(!compact).then(|| view! { <StateDiagram state=Signal::derive({ let s = t.state; move || s }) /> })}
+                                <ExplainedLines lines=explain_lines(t.port, if compact { tail_lines(&t.output, COMPACT_LINES) } else { &t.output }) />
                             </article>
                         </For>
                     </div>

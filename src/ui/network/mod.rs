@@ -1,123 +1,22 @@
 //! The network picture (SVG): the four hosts left to right as in the seed figure, the links
 //! labelled with their protocol, mailboxes with counts on the mailbox hosts, the relay queue on
-//! the MTA hosts, and an envelope moving along a link in the direction of its bytes.
+//! the MTA hosts, an envelope moving along a link in the direction of its bytes, and the
+//! journey's hops written on the link or host they happen at ([`hops`]). Wide on desktops, a
+//! compact strip on phones and in embeds ([`geo`]).
 
-use super::app::Ctx;
-use super::clock::fmt_span;
+mod geo;
+mod hops;
+
+use super::context::Ctx;
+use super::runtime::fmt_span;
 use crate::net::HostId;
 use crate::relay::RcptState;
 use crate::sandbox::HostRole;
+use geo::{Geo, Layout};
 use leptos::prelude::*;
 
-const W: f64 = 1000.0;
-const BOX_W: f64 = 176.0;
-const BOX_TOP: f64 = 58.0;
-const BOX_H: f64 = 118.0;
-const LINK_Y: f64 = 117.0;
-const PANEL_TOP: f64 = 240.0;
-/// Vertical layout (phones): box column and row pitch.
-const V_X: f64 = 44.0;
-const V_W: f64 = 196.0;
-const V_TOP: f64 = 34.0;
-const V_PITCH: f64 = 204.0;
-/// Below this page width the picture stacks the hosts top to bottom.
-const NARROW_PX: f64 = 640.0;
-
-/// Where things go: left to right (desktop) or top to bottom (phones).
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Geo {
-    vertical: bool,
-    n: usize,
-}
-
-impl Geo {
-    fn view_box(&self) -> String {
-        if self.vertical {
-            format!(
-                "0 0 440 {}",
-                V_TOP + V_PITCH * self.n.saturating_sub(1) as f64 + 170.0
-            )
-        } else {
-            "0 0 1000 400".into()
-        }
-    }
-    fn box_w(&self) -> f64 {
-        if self.vertical {
-            V_W
-        } else {
-            BOX_W
-        }
-    }
-    /// Top-left corner of host `i`'s box.
-    fn box_at(&self, i: usize) -> (f64, f64) {
-        if self.vertical {
-            (V_X, V_TOP + V_PITCH * i as f64)
-        } else {
-            let slot = W / self.n.max(1) as f64;
-            (slot * i as f64 + slot / 2.0 - BOX_W / 2.0, BOX_TOP)
-        }
-    }
-    fn center(&self, i: usize) -> (f64, f64) {
-        let (x, y) = self.box_at(i);
-        (x + self.box_w() / 2.0, y + BOX_H / 2.0)
-    }
-    /// The straight wire between neighbours `i` and `i + 1`.
-    fn wire(&self, i: usize) -> ((f64, f64), (f64, f64)) {
-        let (xa, ya) = self.box_at(i);
-        let (xb, yb) = self.box_at(i + 1);
-        if self.vertical {
-            let x = xa + V_W / 2.0;
-            ((x, ya + BOX_H), (x, yb))
-        } else {
-            ((xa + BOX_W, LINK_Y), (xb, LINK_Y))
-        }
-    }
-    /// The curve between two hosts that are not neighbours.
-    fn arc(&self, a: usize, b: usize) -> ((f64, f64), (f64, f64), (f64, f64)) {
-        let (ca, cb) = (self.center(a), self.center(b));
-        let k = (b - a) as f64;
-        if self.vertical {
-            (
-                (V_X, ca.1),
-                (V_X - 20.0 - 18.0 * k, (ca.1 + cb.1) / 2.0),
-                (V_X, cb.1),
-            )
-        } else {
-            let y0 = BOX_TOP + BOX_H;
-            let depth = 24.0 + 10.0 * k;
-            (
-                (ca.0, y0),
-                ((ca.0 + cb.0) / 2.0, y0 + depth * 2.0),
-                (cb.0, y0),
-            )
-        }
-    }
-    /// Where the two label lines of link `i` go, and their anchor.
-    fn label(&self, i: usize) -> (f64, f64, f64, &'static str) {
-        if self.vertical {
-            let ((x, y1), (_, y2)) = self.wire(i);
-            (
-                x + 12.0,
-                (y1 + y2) / 2.0 - 4.0,
-                (y1 + y2) / 2.0 + 14.0,
-                "start",
-            )
-        } else {
-            let mx = (self.center(i).0 + self.center(i + 1).0) / 2.0;
-            (mx, 26.0, 44.0, "middle")
-        }
-    }
-    /// Top-left and width of the mailbox/queue panel of host `i`.
-    fn panel(&self, i: usize) -> (f64, f64, f64) {
-        if self.vertical {
-            let (_, y) = self.box_at(i);
-            (V_X + V_W + 8.0, y, 440.0 - (V_X + V_W + 8.0) - 4.0)
-        } else {
-            let (x, _) = self.box_at(i);
-            (x - 8.0, PANEL_TOP, BOX_W + 16.0)
-        }
-    }
-}
+/// Below this page width the picture is drawn as a compact strip.
+const NARROW_PX: f64 = 720.0;
 
 fn is_narrow() -> bool {
     web_sys::window()
@@ -127,12 +26,20 @@ fn is_narrow() -> bool {
 }
 
 /// The protocol label of the link between neighbours `i` and `i + 1` of the default world.
-fn link_label(i: usize) -> (&'static str, &'static str) {
-    match i {
-        0 => ("SMTP submission", ":587"),
-        1 => ("SMTP relay :25", "via MX lookup"),
-        _ => ("POP3 :110", "IMAP :143"),
+fn link_label(i: usize, strip: bool) -> (&'static str, &'static str) {
+    match (i, strip) {
+        (0, false) => ("SMTP submission", ":587"),
+        (1, false) => ("SMTP relay :25", "via MX lookup"),
+        (_, false) => ("POP3 :110", "IMAP :143"),
+        (0, true) => ("SMTP", ":587"),
+        (1, true) => ("SMTP :25", "by MX"),
+        (_, true) => ("POP3/IMAP", ":110 :143"),
     }
+}
+
+/// A short name for a host in the strip ("Sender's PC (home)" -> "Sender's PC").
+fn short_label(label: &str) -> String {
+    label.split(" (").next().unwrap_or(label).to_string()
 }
 
 #[derive(Clone)]
@@ -145,8 +52,9 @@ struct HostBox {
     client: bool,
 }
 
+/// The picture; `compact` draws the strip whatever the width (embeds).
 #[component]
-pub fn NetworkPicture() -> impl IntoView {
+pub fn NetworkPicture(#[prop(optional)] compact: bool) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let hosts: Vec<HostBox> = ctx.with(|w| {
         w.host_infos()
@@ -170,16 +78,21 @@ pub fn NetworkPicture() -> impl IntoView {
             .collect()
     });
     let n = hosts.len();
-    let narrow = RwSignal::new(is_narrow());
+    let narrow = RwSignal::new(compact || is_narrow());
     let _resize = window_event_listener(leptos::ev::resize, move |_| {
-        let now = is_narrow();
+        let now = compact || is_narrow();
         if narrow.get_untracked() != now {
             narrow.set(now);
         }
     });
+    let places: Vec<(String, usize)> = hosts.iter().map(|h| (h.name.clone(), h.idx)).collect();
     move || {
         let geo = Geo {
-            vertical: narrow.get(),
+            layout: if narrow.get() {
+                Layout::Strip
+            } else {
+                Layout::Wide
+            },
             n,
         };
         let mut pairs = Vec::new();
@@ -199,24 +112,28 @@ pub fn NetworkPicture() -> impl IntoView {
             .cloned()
             .map(|h| host_view(ctx, h, geo))
             .collect_view();
-        let panels = hosts
-            .iter()
-            .cloned()
-            .map(|h| panel_view(ctx, h, geo))
-            .collect_view();
+        let panels = (!geo.is_strip()).then(|| {
+            hosts
+                .iter()
+                .cloned()
+                .map(|h| panel_view(ctx, h, geo))
+                .collect_view()
+        });
         view! {
-            <div class="net-wrap" class:vertical=geo.vertical>
+            <div class="net-wrap" class:strip=geo.is_strip()>
                 <svg
                     class="net"
+                    class:strip=geo.is_strip()
                     viewBox=geo.view_box()
                     role="group"
                     aria-label="Network picture: sender's PC, ISP SMTP host, corporate SMTP host with the mailboxes, recipient's PC"
                     data-testid="network"
-                    data-layout=if geo.vertical { "vertical" } else { "horizontal" }
+                    data-layout=if geo.is_strip() { "strip" } else { "horizontal" }
                 >
                     {links}
                     {boxes}
                     {panels}
+                    <hops::HopOverlay geo=geo places=places.clone() />
                 </svg>
             </div>
         }
@@ -276,16 +193,16 @@ fn link_view(ctx: Ctx, a: HostBox, b: HostBox, geo: Geo) -> impl IntoView {
     };
     let testid = format!("link-{}-{}", a.name, b.name);
     let label = adjacent.then(|| {
-        let (l1, l2) = link_label(a.idx);
-        let (x, y1, y2, anchor) = geo.label(a.idx);
+        let (l1, l2) = link_label(a.idx, geo.is_strip());
+        let (x, y1, y2) = geo.label(a.idx);
         view! {
-            <text class="link-label" x=x y=y1 text-anchor=anchor>{l1}</text>
-            <text class="link-label sub" x=x y=y2 text-anchor=anchor>{l2}</text>
+            <text class="link-label" x=x y=y1 text-anchor="middle">{l1}</text>
+            <text class="link-label sub" x=x y=y2 text-anchor="middle">{l2}</text>
         }
     });
     let envelope = move |path: String| {
         view! {
-            <g class="envelope" aria-hidden="true">
+            <g class="envelope moving" aria-hidden="true">
                 <rect x="-9" y="-6" width="18" height="12" rx="2"></rect>
                 <path d="M-9 -6 L0 1 L9 -6"></path>
                 <animateMotion dur="0.9s" repeatCount="indefinite" path=path></animateMotion>
@@ -314,12 +231,15 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
         ctx.with(|w| w.net.is_up(id))
     });
     let selected = move || ctx.selected.get() == Some(id);
+    let focus_name = h.name.clone();
+    let focused = move || ctx.focus.with(|f| f.contains(&focus_name));
     let class = move || {
         format!(
-            "host-box {}{}{}",
+            "host-box {}{}{}{}",
             if h.client { "client" } else { "server" },
             if up.get() { "" } else { " down" },
-            if selected() { " selected" } else { "" }
+            if selected() { " selected" } else { "" },
+            if focused() { " focus" } else { "" }
         )
     };
     let toggle = move || {
@@ -332,6 +252,56 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
         Some((a, b)) => (a.to_string(), format!("({b}")),
         None => (h.label.clone(), String::new()),
     };
+    let strip = geo.is_strip();
+    let counts_name = h.name.clone();
+    // In the strip the mailbox and queue counts go inside the box.
+    let counts = move || {
+        ctx.tick.get();
+        ctx.with(|w| {
+            let boxes: Vec<String> = w
+                .store
+                .accounts_on_host(&counts_name)
+                .map(|a| {
+                    let n = w
+                        .store
+                        .folder(&a.address, "INBOX")
+                        .map(|f| f.len())
+                        .unwrap_or(0);
+                    format!("✉{} {n}", a.address.split('@').next().unwrap_or(""))
+                })
+                .collect();
+            let queued = w.queue.entries().filter(|e| e.host == counts_name).count();
+            (boxes, queued)
+        })
+    };
+    let body = if strip {
+        let short = short_label(&h.label);
+        let is_server = !h.client;
+        view! {
+            <text class="hl" x=cx y=top + 72.0 text-anchor="middle">{short}</text>
+            <text class="hn" x=cx y=top + 104.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.split('.').next().unwrap_or("").to_string()}</tspan></text>
+            <text class="hc" x=cx y=top + 136.0 text-anchor="middle" data-testid="host-counts">
+                {move || {
+                    let (boxes, queued) = counts();
+                    let mut parts: Vec<String> = boxes.into_iter().take(2).collect();
+                    if is_server && queued > 0 {
+                        parts.push(format!("⧗{queued}"));
+                    }
+                    parts.join(" ")
+                }}
+            </text>
+        }
+        .into_any()
+    } else {
+        view! {
+            <text class="hl" x=cx y=top + 50.0 text-anchor="middle">{l1}</text>
+            <text class="hl2" x=cx y=top + 66.0 text-anchor="middle">{l2}</text>
+            <text class="hn" x=cx y=top + 86.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.clone()}</tspan></text>
+            <text class="ha" x=cx y=top + 104.0 text-anchor="middle">{h.addr.clone()}</text>
+        }
+        .into_any()
+    };
+    let bh = geo.box_h();
     view! {
         <g
             class=class
@@ -350,12 +320,9 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
                 }
             }
         >
-            <rect x=x y=top width=bw height=BOX_H rx="10"></rect>
-            {icon(h.client, cx, top + 8.0)}
-            <text class="hl" x=cx y=top + 50.0 text-anchor="middle">{l1}</text>
-            <text class="hl2" x=cx y=top + 66.0 text-anchor="middle">{l2}</text>
-            <text class="hn" x=cx y=top + 86.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.clone()}</tspan></text>
-            <text class="ha" x=cx y=top + 104.0 text-anchor="middle">{h.addr.clone()}</text>
+            <rect x=x y=top width=bw height=bh rx="10"></rect>
+            {icon(h.client, cx, top + 8.0, if strip { 1.5 } else { 1.0 })}
+            {body}
             {move || (!up.get()).then(|| view! {
                 <text class="down-badge" x=cx y=top - 6.0 text-anchor="middle">"✖ DOWN"</text>
             })}
@@ -454,9 +421,14 @@ fn panel_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     }
 }
 
-/// A small drawing of a PC (monitor on a stand) or a server (a rack of units).
-fn icon(client: bool, cx: f64, top: f64) -> impl IntoView {
-    if client {
+/// A small drawing of a PC (monitor on a stand) or a server (a rack of units), `scale` times
+/// its size.
+fn icon(client: bool, cx: f64, top: f64, scale: f64) -> impl IntoView {
+    let transform = format!(
+        "translate({cx} {top}) scale({scale}) translate({} {})",
+        -cx, -top
+    );
+    let drawing = if client {
         view! {
             <g class="icon" aria-hidden="true">
                 <rect x=cx - 14.0 y=top width="28" height="18" rx="2"></rect>
@@ -473,5 +445,6 @@ fn icon(client: bool, cx: f64, top: f64) -> impl IntoView {
             </g>
         }
         .into_any()
-    }
+    };
+    view! { <g transform=transform>{drawing}</g> }
 }

@@ -1,0 +1,473 @@
+//! The JSON API (`--http PORT`), in the manner of Mailpit's `/api/v1` and GreenMail's REST
+//! API: users, mailboxes, messages (list, raw, delete one or all), text search, adding a user,
+//! resetting the world, the relay queue, and the transcripts of recent connections. Runs on
+//! the bridge's loop, so it sees the world exactly as the mail clients do.
+
+use super::http::{error, ApiCall, ApiResponse, Method};
+use super::{setup, Bridge};
+use crate::message;
+use crate::net::ConnId;
+use crate::relay::RcptState;
+use crate::sandbox::{Speaker, World};
+use crate::store::{Store, StoredMessage};
+use crate::time::civil_from_unix;
+use serde_json::{json, Value};
+
+/// Most connections listed by `GET /api/v1/connections`.
+const RECENT_CONNECTIONS: usize = 100;
+/// Most search hits returned.
+const MAX_HITS: usize = 1000;
+
+impl Bridge {
+    /// Answers one API call.
+    pub(super) fn handle_api(&mut self, call: &ApiCall) -> ApiResponse {
+        let segments: Vec<String> = call.path.split('/').map(percent_decode).collect();
+        let path: Vec<&str> = segments
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+            .collect();
+        let Some(rest) = path.strip_prefix(&["api", "v1"]) else {
+            return error(404, "not found: the API is under /api/v1");
+        };
+        let world = &mut self.world;
+        match (call.method, rest) {
+            (Method::Get, []) => ok(endpoints()),
+            (Method::Get, ["users"]) => ok(users(world)),
+            (Method::Post, ["users"]) => {
+                let host = self.listeners.first().map(|l| l.info.virtual_host.clone());
+                add_user(world, host.as_deref().unwrap_or_default(), &call.body)
+            }
+            (Method::Get, ["users", user, "mailboxes"]) => mailboxes(world, user),
+            (Method::Get, ["users", user, "mailboxes", mbox, "messages"]) => {
+                messages(world, user, mbox)
+            }
+            (Method::Delete, ["users", user, "mailboxes", mbox, "messages"]) => {
+                delete(&mut world.store, user, mbox, None)
+            }
+            (Method::Get, ["users", user, "mailboxes", mbox, "messages", uid]) => {
+                with_message(world, user, mbox, uid, |m| {
+                    let mut v = summary(m);
+                    v["text"] = message::text_body(&m.raw).map_or(Value::Null, Value::from);
+                    ok(v)
+                })
+            }
+            (Method::Get, ["users", user, "mailboxes", mbox, "messages", uid, "raw"]) => {
+                with_message(world, user, mbox, uid, |m| ApiResponse {
+                    status: 200,
+                    content_type: "message/rfc822",
+                    body: m.raw.to_vec(),
+                })
+            }
+            (Method::Delete, ["users", user, "mailboxes", mbox, "messages", uid]) => {
+                match uid.parse::<u32>() {
+                    Ok(uid) => delete(&mut world.store, user, mbox, Some(uid)),
+                    Err(_) => error(404, "no such message"),
+                }
+            }
+            (Method::Get, ["search"]) => search(world, &call.query),
+            (Method::Get, ["queue"]) => ok(queue(world)),
+            (Method::Get, ["connections"]) => ok(connections(world)),
+            (Method::Get, ["connections", id]) => match id.parse::<u64>() {
+                Ok(id) => connection(world, ConnId(id)),
+                Err(_) => error(404, "no such connection"),
+            },
+            (Method::Post, ["reset"]) => match self.reset_world() {
+                Ok(()) => ok(json!({ "reset": true })),
+                Err(e) => error(500, &e),
+            },
+            (_, [] | ["users" | "search" | "queue" | "connections" | "reset", ..]) => {
+                error(405, "method not allowed here")
+            }
+            _ => error(404, "not found"),
+        }
+    }
+}
+
+fn ok(v: Value) -> ApiResponse {
+    ApiResponse {
+        status: 200,
+        content_type: "application/json",
+        body: v.to_string().into_bytes(),
+    }
+}
+
+fn endpoints() -> Value {
+    json!({
+        "endpoints": [
+            "GET /api/v1/users",
+            "POST /api/v1/users {\"address\", \"password\"}",
+            "GET /api/v1/users/{address}/mailboxes",
+            "GET /api/v1/users/{address}/mailboxes/{mailbox}/messages",
+            "DELETE /api/v1/users/{address}/mailboxes/{mailbox}/messages",
+            "GET /api/v1/users/{address}/mailboxes/{mailbox}/messages/{uid}",
+            "GET /api/v1/users/{address}/mailboxes/{mailbox}/messages/{uid}/raw",
+            "DELETE /api/v1/users/{address}/mailboxes/{mailbox}/messages/{uid}",
+            "GET /api/v1/search?query=TEXT[&user=ADDRESS]",
+            "GET /api/v1/queue",
+            "GET /api/v1/connections",
+            "GET /api/v1/connections/{id}",
+            "POST /api/v1/reset"
+        ]
+    })
+}
+
+fn users(world: &World) -> Value {
+    let list: Vec<Value> = world
+        .store
+        .accounts()
+        .map(|a| {
+            json!({
+                "address": a.address,
+                "name": a.display_name,
+                "host": world.store.domain_host(a.domain()),
+            })
+        })
+        .collect();
+    json!({ "total": list.len(), "users": list })
+}
+
+fn add_user(world: &mut World, host: &str, body: &[u8]) -> ApiResponse {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return error(400, "expected a JSON object {\"address\", \"password\"}");
+    };
+    let field = |name: &str| v.get(name).and_then(Value::as_str).map(str::trim);
+    let (Some(address), Some(password)) = (field("address"), field("password")) else {
+        return error(400, "\"address\" and \"password\" are required");
+    };
+    let address = address.to_ascii_lowercase();
+    let valid = address.split_once('@').is_some_and(|(l, d)| {
+        !l.is_empty()
+            && !d.is_empty()
+            && !d.contains('@')
+            && address
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"<>()[],;:\\\"/".contains(&b))
+    });
+    if !valid || password.is_empty() {
+        return error(400, "not a mail address, or an empty password");
+    }
+    let existed = world.store.is_user(&address);
+    if let Err(e) = setup::add_user(world, host, &address, password) {
+        return error(400, &e);
+    }
+    let account = world.store.account(&address);
+    let mut response = ok(json!({
+        "address": address,
+        "name": account.map(|a| a.display_name.clone()),
+        "host": world.store.domain_host(address.rsplit('@').next().unwrap_or_default()),
+        "created": !existed,
+    }));
+    if !existed {
+        response.status = 201;
+    }
+    response
+}
+
+fn mailboxes(world: &World, user: &str) -> ApiResponse {
+    let Some(mailbox) = world.store.mailbox(user) else {
+        return error(404, "no such user");
+    };
+    let list: Vec<Value> = mailbox
+        .folders
+        .iter()
+        .map(|(name, f)| {
+            let unseen = f
+                .messages()
+                .iter()
+                .filter(|m| !m.flags.contains(crate::store::Flag::Seen))
+                .count();
+            json!({
+                "name": name,
+                "messages": f.len(),
+                "unseen": unseen,
+                "size": f.messages().iter().map(StoredMessage::size).sum::<usize>(),
+                "uidvalidity": f.uidvalidity,
+                "uidnext": f.uidnext,
+            })
+        })
+        .collect();
+    ok(json!({ "user": user.to_ascii_lowercase(), "mailboxes": list }))
+}
+
+fn messages(world: &World, user: &str, mbox: &str) -> ApiResponse {
+    let Some(folder) = world.store.folder(user, mbox) else {
+        return error(404, "no such user or mailbox");
+    };
+    let list: Vec<Value> = folder.messages().iter().map(summary).collect();
+    ok(json!({ "total": list.len(), "messages": list }))
+}
+
+fn with_message(
+    world: &World,
+    user: &str,
+    mbox: &str,
+    uid: &str,
+    f: impl FnOnce(&StoredMessage) -> ApiResponse,
+) -> ApiResponse {
+    let found = uid.parse::<u32>().ok().and_then(|uid| {
+        world
+            .store
+            .folder(user, mbox)
+            .and_then(|folder| folder.by_uid(uid))
+    });
+    match found {
+        Some(m) => f(m),
+        None => error(404, "no such message"),
+    }
+}
+
+/// What a message list shows of one message.
+fn summary(m: &StoredMessage) -> Value {
+    let info = message::parse(&m.raw);
+    let addr = |a: &message::Addr| json!({ "name": a.name, "address": a.address });
+    let mut flags: Vec<&str> = m.flags.system().map(|f| f.imap_name()).collect();
+    flags.extend(m.flags.keywords().iter().map(String::as_str));
+    json!({
+        "uid": m.uid,
+        "flags": flags,
+        "size": m.size(),
+        "subject": info.subject,
+        "from": info.from.first().map(addr),
+        "to": info.to.iter().map(addr).collect::<Vec<_>>(),
+        "date": info.date.map(rfc3339),
+        "received": rfc3339(m.internal_date),
+        "message_id": info.message_id,
+    })
+}
+
+/// Deletes one message, or every message of the mailbox (at once, like IMAP's EXPUNGE: other
+/// sessions are told).
+fn delete(store: &mut Store, user: &str, mbox: &str, uid: Option<u32>) -> ApiResponse {
+    let Some(folder) = store.folder_mut(user, mbox) else {
+        return error(404, "no such user or mailbox");
+    };
+    let uids: Vec<u32> = match uid {
+        Some(uid) => vec![uid],
+        None => folder.messages().iter().map(|m| m.uid).collect(),
+    };
+    let deleted = folder.expunge(&uids);
+    if uid.is_some() && deleted.is_empty() {
+        return error(404, "no such message");
+    }
+    ok(json!({ "deleted": deleted.len() }))
+}
+
+/// `GET /api/v1/search?query=TEXT[&user=ADDRESS]`: messages whose headers or text contain
+/// TEXT, ignoring case (ASCII), decoded header values and text parts included.
+fn search(world: &World, query: &str) -> ApiResponse {
+    let params = parse_query(query);
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let Some(text) = param("query").filter(|t| !t.is_empty()) else {
+        return error(400, "query=TEXT is required");
+    };
+    let user = param("user");
+    let needle = text.to_lowercase();
+    let mut hits = Vec::new();
+    for account in world.store.accounts() {
+        if user.is_some_and(|u| !u.eq_ignore_ascii_case(&account.address)) {
+            continue;
+        }
+        let Some(mailbox) = world.store.mailbox(&account.address) else {
+            continue;
+        };
+        for (name, folder) in &mailbox.folders {
+            for m in folder.messages() {
+                if hits.len() < MAX_HITS && matches_text(m, &needle) {
+                    let mut v = summary(m);
+                    v["user"] = json!(account.address);
+                    v["mailbox"] = json!(name);
+                    hits.push(v);
+                }
+            }
+        }
+    }
+    ok(json!({ "total": hits.len(), "messages": hits }))
+}
+
+fn matches_text(m: &StoredMessage, needle: &str) -> bool {
+    if contains_ignoring_ascii_case(&m.raw, needle.as_bytes()) {
+        return true;
+    }
+    let index = m.search_index();
+    index
+        .headers
+        .iter()
+        .filter_map(|h| h.decoded.as_deref())
+        .chain(index.texts.iter().map(|t| &**t))
+        .any(|t| t.to_lowercase().contains(needle))
+}
+
+fn contains_ignoring_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+fn queue(world: &World) -> Value {
+    let now = world.now();
+    let list: Vec<Value> = world
+        .queue
+        .entries()
+        .map(|e| {
+            let rcpts: Vec<Value> = e
+                .recipients
+                .iter()
+                .map(|r| {
+                    let (state, error) = match &r.state {
+                        RcptState::Pending => ("pending", None),
+                        RcptState::InFlight => ("in_flight", None),
+                        RcptState::Delivered => ("delivered", None),
+                        RcptState::Failed(why) => ("failed", Some(why.as_str())),
+                    };
+                    json!({ "address": r.address, "state": state, "error": error })
+                })
+                .collect();
+            json!({
+                "id": e.id,
+                "host": e.host,
+                "from": e.mail_from,
+                "recipients": rcpts,
+                "size": e.data.len(),
+                "attempts": e.attempts,
+                "next_attempt_in_ms": e.next_attempt.saturating_since(now).as_millis(),
+                "last_error": e.last_error,
+            })
+        })
+        .collect();
+    json!({ "total": list.len(), "entries": list })
+}
+
+fn connection_summary(world: &World, c: &crate::sandbox::ConnSummary) -> Value {
+    json!({
+        "id": c.conn.0,
+        "client": world.net.host_name(c.client),
+        "server": world.net.host_name(c.server),
+        "port": c.port,
+        "opened": rfc3339(world.clock.unix(c.opened)),
+        "bytes": c.bytes,
+    })
+}
+
+fn connections(world: &World) -> Value {
+    let all = world.connections_seen();
+    let recent = &all[all.len().saturating_sub(RECENT_CONNECTIONS)..];
+    let list: Vec<Value> = recent
+        .iter()
+        .map(|c| connection_summary(world, c))
+        .collect();
+    json!({ "total": list.len(), "connections": list })
+}
+
+/// One connection with its transcript (passwords masked).
+fn connection(world: &World, id: ConnId) -> ApiResponse {
+    let all = world.connections_seen();
+    let Some(c) = all.iter().find(|c| c.conn == id) else {
+        return error(404, "no such connection (or too old)");
+    };
+    let mut v = connection_summary(world, c);
+    let lines: Vec<Value> = world
+        .transcript(id, true)
+        .into_iter()
+        .map(|l| {
+            let speaker = match l.speaker {
+                Speaker::Client => "client",
+                Speaker::Server => "server",
+                Speaker::Net => "net",
+            };
+            json!({ "at_ms": l.at.as_millis(), "speaker": speaker, "text": l.text() })
+        })
+        .collect();
+    v["transcript"] = Value::from(lines);
+    ok(v)
+}
+
+/// `2026-12-01T19:55:00Z`.
+fn rfc3339(unix: i64) -> String {
+    let (y, m, d, secs) = civil_from_unix(unix);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// `a=1&b=x%20y` -> [("a", "1"), ("b", "x y")] (`+` is a space).
+fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (
+                percent_decode(&k.replace('+', " ")),
+                percent_decode(&v.replace('+', " ")),
+            )
+        })
+        .collect()
+}
+
+/// Decodes `%XX` escapes (invalid ones stay as they are; invalid UTF-8 is replaced).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                let v = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
+                out.push(v as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding() {
+        assert_eq!(percent_decode("a%40b%2Fc%zz%4"), "a@b/c%zz%4");
+        assert_eq!(
+            parse_query("query=hello+world&user=boss%40corp.example&x"),
+            vec![
+                ("query".into(), "hello world".into()),
+                ("user".into(), "boss@corp.example".into()),
+                ("x".into(), String::new())
+            ]
+        );
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_780_000_000), "2026-05-28T20:26:40Z");
+    }
+
+    #[test]
+    fn search_ignores_case_and_sees_decoded_headers() {
+        let (world, _) = crate::sandbox::default_world(1);
+        let hits = |q: &str| {
+            let r = search(&world, q);
+            let v: Value = serde_json::from_slice(&r.body).unwrap();
+            v["total"].as_u64().unwrap()
+        };
+        assert_eq!(hits("query=QUARTERLY"), 2);
+        assert_eq!(hits("query=quarterly&user=smith%40isp.example"), 1);
+        // The subject is an encoded-word: "Grüße aus Zürich – Café ☕".
+        assert_eq!(hits("query=Gr%C3%BC%C3%9Fe+aus"), 1);
+        assert_eq!(hits("query=kangaroo"), 0);
+        assert_eq!(search(&world, "").status, 400);
+    }
+}

@@ -1,0 +1,199 @@
+//! The HTTP side of the JSON API: `tiny_http` parses requests on its own threads; each
+//! request is handed to the bridge's loop (which owns the world) through a channel and a
+//! wake-up, and its response is written back by the thread that read it, so a slow HTTP
+//! client never holds up the mail loop.
+
+use mio::Waker;
+use std::io::{self, Read};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Largest request body read (the API takes small JSON objects only).
+const MAX_BODY: u64 = 64 * 1024;
+/// Most requests being handled at once; more get `503`.
+const MAX_ACTIVE: usize = 32;
+/// How long a request waits for the loop's answer.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The HTTP method of an API call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Method {
+    Get,
+    Post,
+    Delete,
+    Other,
+}
+
+/// One request, as the API sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ApiCall {
+    pub method: Method,
+    /// The path as sent (percent-encoded), without the query.
+    pub path: String,
+    /// The query string (percent-encoded), without `?`.
+    pub query: String,
+    pub body: Vec<u8>,
+}
+
+/// The answer to one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ApiResponse {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+/// A call waiting for the loop's answer.
+pub(super) struct PendingCall {
+    pub call: ApiCall,
+    reply: mpsc::Sender<ApiResponse>,
+}
+
+impl PendingCall {
+    pub fn reply(self, response: ApiResponse) {
+        // The HTTP client may have gone; nothing to do then.
+        let _ = self.reply.send(response);
+    }
+}
+
+/// The running HTTP server.
+pub(super) struct HttpApi {
+    pub addr: SocketAddr,
+    server: Arc<tiny_http::Server>,
+    calls: mpsc::Receiver<PendingCall>,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+impl HttpApi {
+    /// Listens on `addr`; every request wakes the loop through `waker`.
+    pub fn start(addr: SocketAddr, waker: Arc<Waker>) -> io::Result<HttpApi> {
+        let server = tiny_http::Server::http(addr).map_err(|e| {
+            io::Error::new(io::ErrorKind::AddrInUse, format!("http on {addr}: {e}"))
+        })?;
+        let addr = server.server_addr().to_ip().unwrap_or(addr);
+        let server = Arc::new(server);
+        let (tx, calls) = mpsc::channel();
+        let acceptor = {
+            let server = server.clone();
+            std::thread::Builder::new()
+                .name("http-api".into())
+                .spawn(move || accept_requests(&server, &tx, &waker))?
+        };
+        Ok(HttpApi {
+            addr,
+            server,
+            calls,
+            acceptor: Some(acceptor),
+        })
+    }
+
+    /// The next call waiting, if any.
+    pub fn next_request(&self) -> Option<PendingCall> {
+        self.calls.try_recv().ok()
+    }
+
+    /// Stops accepting requests.
+    pub fn shut_down(&self) {
+        self.server.unblock();
+    }
+}
+
+impl Drop for HttpApi {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.acceptor.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn accept_requests(
+    server: &tiny_http::Server,
+    calls: &mpsc::Sender<PendingCall>,
+    waker: &Arc<Waker>,
+) {
+    let active = Arc::new(AtomicUsize::new(0));
+    for request in server.incoming_requests() {
+        if active.fetch_add(1, Ordering::SeqCst) >= MAX_ACTIVE {
+            active.fetch_sub(1, Ordering::SeqCst);
+            let _ = request.respond(respond(error(503, "too many requests at once")));
+            continue;
+        }
+        let (calls, waker, done) = (calls.clone(), waker.clone(), active.clone());
+        let spawned = std::thread::Builder::new()
+            .name("http-request".into())
+            .spawn(move || {
+                serve(request, &calls, &waker);
+                done.fetch_sub(1, Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            // Out of threads: the request was dropped with the closure (its socket closes).
+            active.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Reads one request, hands it to the loop, writes its answer.
+fn serve(mut request: tiny_http::Request, calls: &mpsc::Sender<PendingCall>, waker: &Waker) {
+    let method = match request.method() {
+        tiny_http::Method::Get | tiny_http::Method::Head => Method::Get,
+        tiny_http::Method::Post | tiny_http::Method::Put => Method::Post,
+        tiny_http::Method::Delete => Method::Delete,
+        _ => Method::Other,
+    };
+    let (path, query) = match request.url().split_once('?') {
+        Some((p, q)) => (p.to_string(), q.to_string()),
+        None => (request.url().to_string(), String::new()),
+    };
+    let mut body = Vec::new();
+    let read = request
+        .as_reader()
+        .take(MAX_BODY + 1)
+        .read_to_end(&mut body);
+    let response = if read.is_err() {
+        error(400, "could not read the request body")
+    } else if body.len() as u64 > MAX_BODY {
+        error(413, "request body too large")
+    } else {
+        let (tx, rx) = mpsc::channel();
+        let call = PendingCall {
+            call: ApiCall {
+                method,
+                path,
+                query,
+                body,
+            },
+            reply: tx,
+        };
+        if calls.send(call).is_err() || waker.wake().is_err() {
+            error(503, "the bridge is stopping")
+        } else {
+            rx.recv_timeout(REPLY_TIMEOUT)
+                .unwrap_or_else(|_| error(503, "the bridge did not answer"))
+        }
+    };
+    let _ = request.respond(respond(response));
+}
+
+fn respond(r: ApiResponse) -> tiny_http::Response<io::Cursor<Vec<u8>>> {
+    let mut response = tiny_http::Response::from_data(r.body).with_status_code(r.status);
+    if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", r.content_type) {
+        response = response.with_header(h);
+    }
+    response
+}
+
+/// A JSON error answer: `{"error": "..."}`.
+pub(super) fn error(status: u16, message: &str) -> ApiResponse {
+    ApiResponse {
+        status,
+        content_type: "application/json",
+        body: serde_json::json!({ "error": message })
+            .to_string()
+            .into_bytes(),
+    }
+}

@@ -1,0 +1,272 @@
+//! The world the bridge serves and the services it puts on real ports.
+//!
+//! Accounts map to hosts by domain: a domain's mailboxes live on the host named by the store
+//! (the MX of the domain). The default listeners are the four mail services of the mailbox
+//! host, `mx.corp.example`, so an account there (the built-in corp.example users, and every
+//! `--user` whose domain is new) can submit with AUTH, receive on port 25 and read with POP3
+//! and IMAP. `--all-hosts` adds every other service of every virtual host (the ISP's, where
+//! smith@isp.example lives, and the mailbox host's echo and daytime).
+
+use super::Options;
+use crate::net::HostId;
+use crate::sandbox::{default_world, DefaultWorld, Service, World};
+use crate::time::WallClock;
+use std::net::SocketAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Real ports of the N-th served host are `offset + N * HOST_PORT_STRIDE + port`.
+const HOST_PORT_STRIDE: u16 = 1000;
+
+/// One service the bridge serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerInfo {
+    /// `smtp`, `submission`, `pop3`, `imap`, `echo` or `daytime`.
+    pub service: &'static str,
+    /// The virtual host the connections go to.
+    pub virtual_host: String,
+    pub virtual_port: u16,
+    /// The real address listened on.
+    pub addr: SocketAddr,
+}
+
+impl ListenerInfo {
+    /// The line printed at start: `LISTEN <service> <virtual-host> <ip>:<port>`.
+    pub fn listen_line(&self) -> String {
+        format!(
+            "LISTEN {} {} {}",
+            self.service, self.virtual_host, self.addr
+        )
+    }
+}
+
+/// Where the connections of one real port go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Route {
+    pub service: Service,
+    /// The virtual host serving it, and its port there.
+    pub target: HostId,
+    pub port: u16,
+    /// The virtual host real clients connect from.
+    pub from: HostId,
+    /// The real port.
+    pub real_port: u16,
+}
+
+/// The world as the bridge starts it: the default world on the real clock, the extra users,
+/// and the links between real clients and the hosts they reach at `--latency` (no delay by
+/// default), while links between virtual hosts keep theirs.
+pub(super) fn build_world(opts: &Options) -> Result<(World, Vec<Route>), String> {
+    let (mut world, d) = default_world(1);
+    world.clock = WallClock {
+        epoch_unix: real_unix_now(),
+    };
+    let mailbox_host = world.net.host_name(d.corp).to_string();
+    for (address, password) in &opts.users {
+        add_user(&mut world, &mailbox_host, address, password)?;
+    }
+    opts.apply_to_world(&mut world)?;
+    let routes = routes(&world, &d, opts)?;
+    for r in &routes {
+        world
+            .net
+            .set_link_latency(r.from, r.target, Some(opts.latency));
+    }
+    Ok((world, routes))
+}
+
+/// The services to serve, mailbox host first, each host's services in port order after the
+/// four mail services.
+fn routes(world: &World, d: &DefaultWorld, opts: &Options) -> Result<Vec<Route>, String> {
+    let mut hosts = vec![d.corp];
+    if opts.all_hosts {
+        hosts.extend(
+            world
+                .host_infos()
+                .iter()
+                .map(|h| h.id)
+                .filter(|&h| h != d.corp && !world.services_of(h).is_empty()),
+        );
+    }
+    let mut routes = Vec::new();
+    for (n, &target) in hosts.iter().enumerate() {
+        // Each mail host's own customers' PC.
+        let from = if target == d.isp {
+            d.sender_pc
+        } else {
+            d.recipient_pc
+        };
+        let mut services: Vec<(u16, Service)> = Service::MAIL_HOST
+            .iter()
+            .map(|&s| (s.default_port(), s))
+            .filter(|(p, s)| world.services_of(target).contains(&(*p, *s)))
+            .collect();
+        if opts.all_hosts {
+            services.extend(
+                world
+                    .services_of(target)
+                    .into_iter()
+                    .filter(|(_, s)| !Service::MAIL_HOST.contains(s)),
+            );
+        }
+        for (port, service) in services {
+            let real_port = u16::try_from(n)
+                .ok()
+                .and_then(|n| n.checked_mul(HOST_PORT_STRIDE))
+                .and_then(|base| base.checked_add(opts.port_offset))
+                .and_then(|base| base.checked_add(port))
+                .ok_or_else(|| {
+                    format!(
+                        "port offset {} too large for {} of {}",
+                        opts.port_offset,
+                        service.name(),
+                        world.net.host_name(target)
+                    )
+                })?;
+            routes.push(Route {
+                service,
+                target,
+                port,
+                from,
+                real_port,
+            });
+        }
+    }
+    Ok(routes)
+}
+
+/// Adds an account; a domain not known yet becomes local to `host` and gets an MX record
+/// pointing there. An existing account gets the new password.
+pub(super) fn add_user(
+    world: &mut World,
+    host: &str,
+    address: &str,
+    password: &str,
+) -> Result<(), String> {
+    let (local, domain) = address
+        .rsplit_once('@')
+        .filter(|(l, d)| !l.is_empty() && !d.is_empty())
+        .ok_or_else(|| format!("{address}: not a mail address"))?;
+    if world.store.domain_host(domain).is_none() {
+        world.store.add_domain(domain, host);
+        world.net.dns.add_mx(domain, 10, host);
+    }
+    let result = if world.store.is_user(address) {
+        world.store.set_password(address, password)
+    } else {
+        world.store.add_account(address, password, local)
+    };
+    result.map_err(|e| format!("{address}: {e}"))
+}
+
+fn real_unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Duration;
+
+    #[test]
+    fn extra_users_get_a_local_domain_with_an_mx() {
+        let mut world = default_world(1).0;
+        add_user(&mut world, "mx.corp.example", "carol@example.org", "c").unwrap();
+        add_user(&mut world, "mx.corp.example", "boss@corp.example", "new").unwrap();
+        assert!(add_user(&mut world, "mx.corp.example", "nobody", "x").is_err());
+        assert_eq!(
+            world.store.domain_host("example.org"),
+            Some("mx.corp.example")
+        );
+        assert_eq!(
+            world.net.dns.mail_exchangers("example.org"),
+            vec!["mx.corp.example"]
+        );
+        assert!(world
+            .store
+            .authenticate("carol@example.org", "c", "mx.corp.example")
+            .is_some());
+        assert!(world
+            .store
+            .authenticate("boss@corp.example", "new", "mx.corp.example")
+            .is_some());
+    }
+
+    fn names(routes: &[Route], world: &World) -> Vec<String> {
+        routes
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {}",
+                    r.service.name(),
+                    world.net.host_name(r.target),
+                    r.real_port
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_mailbox_host_by_default_every_host_on_request() {
+        let opts = Options::default();
+        let (world, routes) = build_world(&opts).unwrap();
+        assert_eq!(
+            names(&routes, &world),
+            [
+                "smtp mx.corp.example 3025",
+                "submission mx.corp.example 3587",
+                "pop3 mx.corp.example 3110",
+                "imap mx.corp.example 3143"
+            ]
+        );
+        let opts = Options {
+            all_hosts: true,
+            ..Options::default()
+        };
+        let (world, routes) = build_world(&opts).unwrap();
+        assert_eq!(
+            names(&routes, &world),
+            [
+                "smtp mx.corp.example 3025",
+                "submission mx.corp.example 3587",
+                "pop3 mx.corp.example 3110",
+                "imap mx.corp.example 3143",
+                "echo mx.corp.example 3007",
+                "daytime mx.corp.example 3013",
+                "smtp smtp.isp.example 4025",
+                "submission smtp.isp.example 4587",
+                "pop3 smtp.isp.example 4110",
+                "imap smtp.isp.example 4143"
+            ]
+        );
+        let opts = Options {
+            all_hosts: true,
+            port_offset: 64_500,
+            ..Options::default()
+        };
+        assert!(build_world(&opts).is_err());
+    }
+
+    #[test]
+    fn real_clients_have_the_latency_asked_for_and_virtual_links_keep_theirs() {
+        let (world, routes) = build_world(&Options::default()).unwrap();
+        let r = routes[0];
+        assert_eq!(world.net.link_latency(r.from, r.target), Duration::ZERO);
+        let isp = world.net.host_by_name("smtp.isp.example").unwrap();
+        let relay = world.net.link_latency(isp, r.target);
+        assert!(relay > Duration::ZERO);
+        let opts = Options {
+            latency: Duration::from_millis(30),
+            ..Options::default()
+        };
+        let (world, routes) = build_world(&opts).unwrap();
+        let r = routes[0];
+        assert_eq!(
+            world.net.link_latency(r.from, r.target),
+            Duration::from_millis(30)
+        );
+        assert_eq!(world.net.link_latency(isp, r.target), relay);
+    }
+}

@@ -1,0 +1,305 @@
+//! What each hop of a message's journey means, for the picture (a short label on the link or
+//! host) and the explanation column (a sentence with the RFC section).
+
+use crate::net::HostId;
+use crate::sandbox::journey::Hop;
+use crate::sandbox::{mx_answer_text, WorldEvent};
+
+/// How a hop is drawn and explained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HopText {
+    /// A short label on the picture (`RCPT`, `corp.example MX?`).
+    pub label: String,
+    /// A second line under the label (the DNS answer), if any.
+    pub label2: Option<String>,
+    /// One sentence for the explanation column.
+    pub detail: String,
+    /// The RFC section the step comes from.
+    pub rfc: &'static str,
+    /// Something went wrong (drawn in red).
+    pub is_trouble: bool,
+}
+
+/// Where a hop is drawn: on the link between two hosts, or at one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HopPlace {
+    /// From `from` toward `to` (host names).
+    Link { from: String, to: String },
+    /// At a host (by name).
+    Host(String),
+}
+
+fn text(label: impl Into<String>, detail: String, rfc: &'static str) -> HopText {
+    HopText {
+        label: label.into(),
+        label2: None,
+        detail,
+        rfc,
+        is_trouble: false,
+    }
+}
+
+/// What a client command does, in one sentence, and where its rule is.
+fn command_meaning(port: Option<u16>, verb: &str) -> (&'static str, &'static str) {
+    match (port, verb) {
+        (_, "EHLO" | "HELO") => (
+            "the client greets the server and names itself",
+            "RFC 5321 §4.1.1.1",
+        ),
+        (Some(110), "AUTH") => ("the client logs in with SASL", "RFC 5034 §4"),
+        (_, "AUTH") => ("the client logs in (SMTP AUTH)", "RFC 4954 §4"),
+        (_, "MAIL") => ("the envelope sender: where bounces go", "RFC 5321 §4.1.1.2"),
+        (_, "RCPT") => ("an envelope recipient", "RFC 5321 §4.1.1.3"),
+        (_, "DATA") => (
+            "the message itself follows, ended by a lone dot",
+            "RFC 5321 §4.1.1.4",
+        ),
+        (_, "end of DATA") => (
+            "the lone dot: the server now takes responsibility",
+            "RFC 5321 §4.1.1.4",
+        ),
+        (_, "BDAT") => ("a chunk of the message", "RFC 3030 §2"),
+        (Some(110), "USER" | "PASS" | "APOP") => ("logging in to the maildrop", "RFC 1939 §7"),
+        (_, "STAT" | "LIST" | "UIDL") => ("what is in the maildrop", "RFC 1939 §5"),
+        (_, "RETR") => ("downloading a message", "RFC 1939 §5"),
+        (_, "TOP") => ("the headers and first lines of a message", "RFC 1939 §7"),
+        (_, "DELE") => ("marking a message for deletion at QUIT", "RFC 1939 §5"),
+        (Some(110), "QUIT") => (
+            "the UPDATE state: marked messages are removed",
+            "RFC 1939 §6",
+        ),
+        (_, "QUIT") => ("the client says goodbye", "RFC 5321 §4.1.1.10"),
+        (_, "LOGIN" | "AUTHENTICATE") => ("logging in to the mail store", "RFC 3501 §6.2"),
+        (_, "SELECT" | "EXAMINE") => ("opening a mailbox on the server", "RFC 3501 §6.3.1"),
+        (_, "FETCH" | "UID FETCH") => (
+            "reading messages that stay on the server",
+            "RFC 3501 §6.4.5",
+        ),
+        (_, "STORE" | "UID STORE") => ("changing flags on the server", "RFC 3501 §6.4.6"),
+        (_, "SEARCH" | "UID SEARCH") => ("the server searches for the client", "RFC 3501 §6.4.4"),
+        (_, "IDLE") => ("waiting for the server to tell of new mail", "RFC 2177"),
+        (_, "APPEND") => ("uploading a message into a mailbox", "RFC 3501 §6.3.11"),
+        _ => ("a protocol command", ""),
+    }
+}
+
+/// The label, sentence and place of `hop`; `name` gives a host's name.
+pub fn describe(hop: &Hop, name: impl Fn(HostId) -> String) -> (HopText, HopPlace) {
+    match hop {
+        Hop::Connect {
+            client,
+            server,
+            port,
+        } => (
+            text(
+                format!("connect :{port}"),
+                format!(
+                    "{} opens a connection to {} port {port}.",
+                    name(*client),
+                    name(*server)
+                ),
+                "RFC 5321 §3.1",
+            ),
+            HopPlace::Link {
+                from: name(*client),
+                to: name(*server),
+            },
+        ),
+        Hop::ConnectFailed {
+            client,
+            server,
+            reason,
+        } => (
+            HopText {
+                is_trouble: true,
+                ..text(
+                    "✖ no connection",
+                    format!(
+                        "{} cannot reach {}: {reason}.",
+                        name(*client),
+                        name(*server)
+                    ),
+                    "RFC 5321 §4.5.4.1",
+                )
+            },
+            HopPlace::Link {
+                from: name(*client),
+                to: name(*server),
+            },
+        ),
+        Hop::Command {
+            client,
+            server,
+            port,
+            verb,
+        } => {
+            let (meaning, rfc) = command_meaning(Some(*port), verb);
+            (
+                text(
+                    verb.clone(),
+                    format!("{} → {}: {verb}, {meaning}.", name(*client), name(*server)),
+                    rfc,
+                ),
+                HopPlace::Link {
+                    from: name(*client),
+                    to: name(*server),
+                },
+            )
+        }
+        Hop::Event(e) => describe_event(e),
+    }
+}
+
+fn describe_event(e: &WorldEvent) -> (HopText, HopPlace) {
+    let summary = e.summary().unwrap_or_default();
+    match e {
+        WorldEvent::Queued { id, host } => (
+            text(
+                format!("⧗ queued {id}"),
+                format!("{summary}: the host took responsibility and will relay it."),
+                "RFC 5321 §4.1.1.4",
+            ),
+            HopPlace::Host(host.clone()),
+        ),
+        WorldEvent::MxLookup {
+            host,
+            domain,
+            answer,
+            implicit_mx,
+        } => (
+            HopText {
+                label2: Some(format!(
+                    "→ {}",
+                    mx_answer_text(answer, *implicit_mx, domain)
+                )),
+                ..text(
+                    format!("DNS: {domain} MX?"),
+                    format!(
+                        "{host} asks the DNS where mail for {domain} goes: {}.",
+                        mx_answer_text(answer, *implicit_mx, domain)
+                    ),
+                    "RFC 5321 §5.1",
+                )
+            },
+            HopPlace::Host(host.clone()),
+        ),
+        WorldEvent::Relayed { from, to, .. } => (
+            text(
+                "250 relayed",
+                format!("{summary}: the next hop has the message now."),
+                "RFC 5321 §6.1",
+            ),
+            HopPlace::Link {
+                from: from.clone(),
+                to: to.clone(),
+            },
+        ),
+        WorldEvent::Delivered {
+            host, rcpt, folder, ..
+        } => {
+            let user = rcpt.split('@').next().unwrap_or(rcpt);
+            (
+                text(
+                    format!("✉ +1 {user}'s {folder}"),
+                    format!("{summary}: final delivery, with Return-Path added."),
+                    "RFC 5321 §4.4",
+                ),
+                HopPlace::Host(host.clone()),
+            )
+        }
+        WorldEvent::Deferred { host, .. } => (
+            HopText {
+                is_trouble: true,
+                ..text(
+                    "⟳ deferred, will retry",
+                    format!("{summary}."),
+                    "RFC 5321 §4.5.4.1",
+                )
+            },
+            HopPlace::Host(host.clone()),
+        ),
+        WorldEvent::Bounced { host, sender, .. } => (
+            HopText {
+                is_trouble: true,
+                ..text(
+                    if sender.is_empty() {
+                        "✖ failed".to_string()
+                    } else {
+                        format!("✖ bounce → {sender}")
+                    },
+                    format!("{summary}."),
+                    "RFC 3464 §2",
+                )
+            },
+            HopPlace::Host(host.clone()),
+        ),
+        WorldEvent::SessionState { .. } => (text("", summary, ""), HopPlace::Host(String::new())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::MxRecord;
+
+    fn names(id: HostId) -> String {
+        format!("h{}", id.0)
+    }
+
+    #[test]
+    fn the_mx_lookup_reads_as_a_dns_question_and_answer() {
+        let hop = Hop::Event(WorldEvent::MxLookup {
+            host: "smtp.isp.example".into(),
+            domain: "corp.example".into(),
+            answer: vec![MxRecord {
+                preference: 10,
+                exchange: "mx.corp.example".into(),
+            }],
+            implicit_mx: false,
+        });
+        let (t, place) = describe(&hop, names);
+        assert_eq!(t.label, "DNS: corp.example MX?");
+        assert_eq!(t.label2.as_deref(), Some("→ 10 mx.corp.example"));
+        assert_eq!(t.rfc, "RFC 5321 §5.1");
+        assert_eq!(place, HopPlace::Host("smtp.isp.example".into()));
+    }
+
+    #[test]
+    fn commands_sit_on_their_link_and_pop3_quit_is_the_update_state() {
+        let hop = Hop::Command {
+            client: HostId(3),
+            server: HostId(2),
+            port: 110,
+            verb: "QUIT".into(),
+        };
+        let (t, place) = describe(&hop, names);
+        assert_eq!(t.label, "QUIT");
+        assert!(t.detail.contains("UPDATE"), "{}", t.detail);
+        assert_eq!(
+            place,
+            HopPlace::Link {
+                from: "h3".into(),
+                to: "h2".into()
+            }
+        );
+        let smtp_quit = Hop::Command {
+            client: HostId(0),
+            server: HostId(1),
+            port: 587,
+            verb: "QUIT".into(),
+        };
+        assert!(!describe(&smtp_quit, names).0.detail.contains("UPDATE"));
+    }
+
+    #[test]
+    fn deferrals_and_bounces_are_trouble() {
+        let hop = Hop::Event(WorldEvent::Bounced {
+            id: "Q1".into(),
+            host: "smtp.isp.example".into(),
+            sender: "smith@isp.example".into(),
+        });
+        let (t, _) = describe(&hop, names);
+        assert!(t.is_trouble);
+        assert_eq!(t.label, "✖ bounce → smith@isp.example");
+    }
+}

@@ -1,0 +1,262 @@
+//! IMAP client tests: recorded dialogues replayed at every chunk size, the client against the
+//! real server, and failures a user would see.
+
+use super::*;
+use crate::proto::imap::ImapSession;
+use crate::proto::HostCtx;
+use crate::session::drive_chunked;
+use crate::store::{Flags, Store};
+use crate::testing::Transcript;
+use crate::time::WallClock;
+
+fn job(action: ImapAction) -> ImapJob {
+    ImapJob {
+        user: "boss".into(),
+        password: "secret".into(),
+        action,
+    }
+}
+
+fn open_inbox() -> ImapJob {
+    job(ImapAction::Open {
+        folder: "INBOX".into(),
+    })
+}
+
+fn events(client: &mut ImapClient) -> Vec<ImapClientEvent> {
+    let mut out = Vec::new();
+    while let Some(o) = client.poll_output() {
+        if let Output::Event(e) = o {
+            out.push(e);
+        }
+    }
+    out
+}
+
+/// Replays a transcript at every chunk size: the client must send exactly its C: lines.
+/// Returns the outcome of a whole-input run.
+fn replay(text: &str, make: impl Fn() -> ImapClient) -> Vec<ImapClientEvent> {
+    let t = Transcript::parse(text);
+    let server = t.server_bytes();
+    for chunk in 1..=server.len() {
+        let mut client = make();
+        let (sent, closed) = drive_chunked(&mut client, &mut (), Instant::ZERO, &server, chunk);
+        assert_eq!(
+            String::from_utf8_lossy(&sent),
+            String::from_utf8_lossy(&t.client_bytes()),
+            "chunk {chunk}"
+        );
+        assert!(closed, "chunk {chunk}");
+    }
+    let mut client = make();
+    client.handle_input(&mut (), Instant::ZERO, &server);
+    events(&mut client)
+}
+
+#[test]
+fn transcript_open_a_folder_at_every_chunk_size() {
+    let got = replay(
+        include_str!("../../../../tests/transcripts/imap_client_open.txt"),
+        || ImapClient::new(Instant::ZERO, open_inbox()),
+    );
+    let [ImapClientEvent::Done(Ok(ImapOutcome::Mailbox { folders, messages }))] = got.as_slice()
+    else {
+        panic!("{got:?}")
+    };
+    let names: Vec<&str> = folders.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["INBOX", "Sent \"x\""]);
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0].uid, 4);
+    assert_eq!(messages[0].flags, ["\\Seen"]);
+    assert_eq!(messages[0].raw, b"Subject: a)\r\n\r\n");
+    assert_eq!(messages[1].raw, b"x\r\n");
+}
+
+#[test]
+fn transcript_append_waits_for_the_continuation_at_every_chunk_size() {
+    let got = replay(
+        include_str!("../../../../tests/transcripts/imap_client_append.txt"),
+        || {
+            ImapClient::new(
+                Instant::ZERO,
+                job(ImapAction::Append {
+                    folder: "Drafts".into(),
+                    raw: b"Subject:x".to_vec(),
+                }),
+            )
+        },
+    );
+    assert!(
+        matches!(got.as_slice(), [ImapClientEvent::Done(Ok(ImapOutcome::Done(t)))] if t.contains("APPEND completed")),
+        "{got:?}"
+    );
+}
+
+/// Runs the client against the real server, each side's bytes handed over in `chunk`-byte
+/// pieces, until both are quiet.
+fn against_server(store: &mut Store, job: ImapJob, chunk: usize) -> Vec<ImapClientEvent> {
+    let now = Instant::ZERO;
+    let mut ctx = HostCtx {
+        host: "mx.corp.example",
+        store,
+        clock: WallClock::default(),
+    };
+    let mut server = ImapSession::new(now);
+    let mut client = ImapClient::new(now, job);
+    let mut got = Vec::new();
+    for _ in 0..10_000 {
+        let mut to_client = Vec::new();
+        let mut server_closed = false;
+        while let Some(o) = server.poll_output() {
+            match o {
+                Output::Transmit(b) => to_client.extend(b),
+                Output::Close => server_closed = true,
+                Output::Event(_) => {}
+            }
+        }
+        for piece in to_client.chunks(chunk) {
+            client.handle_input(&mut (), now, piece);
+        }
+        if server_closed {
+            client.handle_close(&mut (), now);
+        }
+        let mut to_server = Vec::new();
+        while let Some(o) = client.poll_output() {
+            match o {
+                Output::Transmit(b) => to_server.extend(b),
+                Output::Event(e) => got.push(e),
+                Output::Close => {}
+            }
+        }
+        if to_client.is_empty() && to_server.is_empty() {
+            break;
+        }
+        for piece in to_server.chunks(chunk) {
+            server.handle_input(&mut ctx, now, piece);
+        }
+    }
+    got
+}
+
+fn store() -> Store {
+    let mut store = Store::new();
+    store.add_domain("corp.example", "mx.corp.example");
+    store
+        .add_account("boss@corp.example", "secret", "The Boss")
+        .expect("account");
+    for raw in [
+        &b"Subject: one\r\n\r\nhi\r\n"[..],
+        b"Subject: two\r\n\r\n.\r\n",
+    ] {
+        store
+            .deliver("boss@corp.example", "INBOX", raw.to_vec(), Flags::new(), 0)
+            .expect("delivery");
+    }
+    store
+}
+
+#[test]
+fn against_the_server_open_flag_append_move_and_delete() {
+    for chunk in [1, 3, 64, 4096] {
+        let mut s = store();
+        let got = against_server(&mut s, open_inbox(), chunk);
+        let [ImapClientEvent::Done(Ok(ImapOutcome::Mailbox { folders, messages }))] =
+            got.as_slice()
+        else {
+            panic!("{got:?}")
+        };
+        assert!(folders.iter().any(|f| f.name == "Sent"), "{folders:?}");
+        assert_eq!(messages.len(), 2);
+        assert_eq!(messages[1].raw, b"Subject: two\r\n\r\n.\r\n");
+        let uid = messages[0].uid;
+        let actions = [
+            ImapAction::Flag {
+                folder: "INBOX".into(),
+                uid,
+                flag: "\\Flagged".into(),
+                on: true,
+            },
+            ImapAction::Append {
+                folder: "Drafts".into(),
+                raw: b"Subject: draft\r\n\r\nx\r\n".to_vec(),
+            },
+            ImapAction::Move {
+                folder: "INBOX".into(),
+                uid,
+                to: "Trash".into(),
+            },
+            ImapAction::Delete {
+                folder: "INBOX".into(),
+                uid: messages[1].uid,
+            },
+        ];
+        for a in actions {
+            let got = against_server(&mut s, job(a.clone()), chunk);
+            assert!(
+                matches!(
+                    got.as_slice(),
+                    [ImapClientEvent::Done(Ok(ImapOutcome::Done(_)))]
+                ),
+                "{a:?}: {got:?}"
+            );
+        }
+        let len = |f: &str| s.folder("boss@corp.example", f).unwrap().len();
+        assert_eq!((len("INBOX"), len("Trash"), len("Drafts")), (0, 1, 1));
+    }
+}
+
+#[test]
+fn a_refused_login_fails_with_the_servers_words() {
+    let mut s = store();
+    let bad = ImapJob {
+        password: "wrong".into(),
+        ..open_inbox()
+    };
+    let got = against_server(&mut s, bad, 7);
+    assert!(
+        matches!(got.as_slice(), [ImapClientEvent::Done(Err(e))] if e.starts_with("NO")),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn garbage_oversized_literals_and_silence_fail_once_without_panicking() {
+    let mut c = ImapClient::new(Instant::ZERO, open_inbox());
+    c.handle_input(&mut (), Instant::ZERO, b"* OK hi\r\nzz OK what\r\n");
+    assert!(
+        matches!(events(&mut c).as_slice(), [ImapClientEvent::Done(Err(e))] if e.contains("unexpected"))
+    );
+
+    // A literal announcing more than the client keeps is refused before any data is held.
+    let mut c = ImapClient::new(Instant::ZERO, open_inbox());
+    c.handle_input(
+        &mut (),
+        Instant::ZERO,
+        b"* OK hi\r\n* 1 FETCH (BODY[] {99999999999999999999}\r\n",
+    );
+    c.handle_input(
+        &mut (),
+        Instant::ZERO,
+        b"* 1 FETCH (BODY[] {999999999999}\r\n",
+    );
+    let got = events(&mut c);
+    assert!(
+        matches!(got.as_slice(), [ImapClientEvent::Done(Err(_))]),
+        "{got:?}"
+    );
+    assert!(c.is_closed());
+
+    let mut c = ImapClient::new(Instant::ZERO, open_inbox());
+    c.handle_input(&mut (), Instant::ZERO, &[b'*'; 70_000]);
+    c.handle_input(&mut (), Instant::ZERO, b"\r\n");
+    assert!(
+        matches!(events(&mut c).as_slice(), [ImapClientEvent::Done(Err(e))] if e.contains("too long"))
+    );
+
+    let mut c = ImapClient::new(Instant::ZERO, open_inbox());
+    let late = c.poll_timeout().unwrap();
+    c.handle_timeout(&mut (), late);
+    assert!(
+        matches!(events(&mut c).as_slice(), [ImapClientEvent::Done(Err(e))] if e.contains("timed out"))
+    );
+}

@@ -1,0 +1,11 @@
+//! The mail client's model, native and tested (the page's `ui/client/` only lays it out):
+//! composing a message with properly encoded and folded headers, mbox export that keeps every
+//! byte, and a message view parsed once.
+
+pub mod compose;
+pub mod mbox;
+pub mod view;
+
+pub use compose::{compose, recipients, Draft};
+pub use mbox::mbox;
+pub use view::{Attachment, MessageView, Summary};
