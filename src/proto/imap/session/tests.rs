@@ -562,3 +562,23 @@ fn transcript_binary() {
         "../../../../tests/transcripts/imap_binary.txt"
     ));
 }
+
+#[test]
+fn authenticate_login_answers_are_marked_secret() {
+    let mut store = world();
+    let mut s = ImapSession::new(Instant::ZERO);
+    let input = b"a AUTHENTICATE LOGIN\r\nYm9zcw==\r\ncHc=\r\n";
+    s.handle_input(&mut ctx(&mut store), Instant::ZERO, input);
+    let mut marks = Vec::new();
+    let mut out = Vec::new();
+    while let Some(o) = s.poll_output() {
+        match o {
+            Output::Event(ImapEvent::Secret(m)) => marks.push(m.end),
+            Output::Transmit(b) => out.extend(b),
+            _ => {}
+        }
+    }
+    assert!(String::from_utf8_lossy(&out).contains("a OK [CAPABILITY"));
+    // Both answers (user name and password) are marked, up to the end of each line.
+    assert_eq!(marks, vec![32, 38]);
+}
