@@ -461,140 +461,10 @@ const POP3_COMMANDS: &[(&str, Explanation)] = &[
     ),
 ];
 
-const IMAP_COMMANDS: &[(&str, Explanation)] = &[
-    (
-        "CAPABILITY",
-        ex("What the server supports.", "RFC 3501 §6.1.1"),
-    ),
-    (
-        "NOOP",
-        ex(
-            "Do nothing, but collect pending updates (new mail, expunges).",
-            "RFC 3501 §6.1.2",
-        ),
-    ),
-    ("LOGOUT", ex("End the session.", "RFC 3501 §6.1.3")),
-    (
-        "LOGIN",
-        ex("Log in with user name and password.", "RFC 3501 §6.2.3"),
-    ),
-    (
-        "AUTHENTICATE",
-        ex("Log in with SASL (PLAIN).", "RFC 3501 §6.2.2"),
-    ),
-    (
-        "SELECT",
-        ex(
-            "Open a mailbox read-write: the session enters the Selected state.",
-            "RFC 3501 §6.3.1",
-        ),
-    ),
-    (
-        "EXAMINE",
-        ex("Open a mailbox read-only.", "RFC 3501 §6.3.2"),
-    ),
-    (
-        "CREATE",
-        ex("Create a mailbox on the server.", "RFC 3501 §6.3.3"),
-    ),
-    ("DELETE", ex("Delete a mailbox.", "RFC 3501 §6.3.4")),
-    ("RENAME", ex("Rename a mailbox.", "RFC 3501 §6.3.5")),
-    (
-        "SUBSCRIBE",
-        ex("Add a mailbox to the subscribed list.", "RFC 3501 §6.3.6"),
-    ),
-    (
-        "UNSUBSCRIBE",
-        ex(
-            "Remove a mailbox from the subscribed list.",
-            "RFC 3501 §6.3.7",
-        ),
-    ),
-    (
-        "LIST",
-        ex(
-            "List mailboxes: reference and pattern (* any depth, % one level).",
-            "RFC 3501 §6.3.8",
-        ),
-    ),
-    ("LSUB", ex("List subscribed mailboxes.", "RFC 3501 §6.3.9")),
-    (
-        "STATUS",
-        ex(
-            "Counters of a mailbox without selecting it.",
-            "RFC 3501 §6.3.10",
-        ),
-    ),
-    (
-        "APPEND",
-        ex(
-            "Upload a message into a mailbox (the message is a literal {size}).",
-            "RFC 3501 §6.3.11",
-        ),
-    ),
-    ("CHECK", ex("A checkpoint.", "RFC 3501 §6.4.1")),
-    (
-        "CLOSE",
-        ex(
-            "Remove \\Deleted messages and leave the Selected state.",
-            "RFC 3501 §6.4.2",
-        ),
-    ),
-    (
-        "UNSELECT",
-        ex("Leave the Selected state without expunging.", "RFC 3691"),
-    ),
-    (
-        "EXPUNGE",
-        ex("Remove every message flagged \\Deleted.", "RFC 3501 §6.4.3"),
-    ),
-    (
-        "SEARCH",
-        ex(
-            "Find messages by flags, headers, text, dates, sizes.",
-            "RFC 3501 §6.4.4",
-        ),
-    ),
-    (
-        "FETCH",
-        ex(
-            "Get message data: FLAGS, ENVELOPE, BODY[...], BODYSTRUCTURE...",
-            "RFC 3501 §6.4.5",
-        ),
-    ),
-    (
-        "STORE",
-        ex(
-            "Change flags: FLAGS, +FLAGS, -FLAGS (.SILENT).",
-            "RFC 3501 §6.4.6",
-        ),
-    ),
-    (
-        "COPY",
-        ex("Copy messages to another mailbox.", "RFC 3501 §6.4.7"),
-    ),
-    ("MOVE", ex("Move messages to another mailbox.", "RFC 6851")),
-    (
-        "UID",
-        ex(
-            "Use UIDs instead of sequence numbers for the command that follows.",
-            "RFC 3501 §6.4.8",
-        ),
-    ),
-    (
-        "IDLE",
-        ex(
-            "Wait for the server to push updates (new mail) until DONE.",
-            "RFC 2177",
-        ),
-    ),
-    ("NAMESPACE", ex("Where mailboxes live.", "RFC 2342")),
-    (
-        "ID",
-        ex("Exchange client and server identification.", "RFC 2971"),
-    ),
-    ("ENABLE", ex("Turn on extensions.", "RFC 5161")),
-];
+/// IMAP's commands come from the server's own command table.
+fn imap_command(word: &str) -> Option<Explanation> {
+    crate::proto::imap::command::about(word).map(|(text, rfc)| ex(text, rfc))
+}
 
 /// The command word of a client line (for IMAP, the word after the tag, and after `UID`).
 fn command_word(proto: Protocol, line: &str) -> Option<String> {
@@ -619,7 +489,7 @@ pub fn explain_client_line(proto: Protocol, line: &str) -> Option<Explanation> {
     let table = match proto {
         Protocol::Smtp => SMTP_COMMANDS,
         Protocol::Pop3 => POP3_COMMANDS,
-        Protocol::Imap => IMAP_COMMANDS,
+        Protocol::Imap => return imap_command(&word),
     };
     table
         .iter()
@@ -632,9 +502,13 @@ pub(crate) fn commands(proto: Protocol) -> impl Iterator<Item = &'static str> {
     let table = match proto {
         Protocol::Smtp => SMTP_COMMANDS,
         Protocol::Pop3 => POP3_COMMANDS,
-        Protocol::Imap => IMAP_COMMANDS,
+        Protocol::Imap => &[],
     };
-    table.iter().map(|(k, _)| *k)
+    let imap = (proto == Protocol::Imap).then(crate::proto::imap::command::names);
+    table
+        .iter()
+        .map(|(k, _)| *k)
+        .chain(imap.into_iter().flatten())
 }
 
 #[cfg(test)]

@@ -64,6 +64,8 @@ pub fn envelope(raw: &[u8]) -> Envelope {
 enum Tok {
     Word(String),
     Special(u8),
+    /// A comment's text, without its outer parentheses.
+    Comment(String),
 }
 
 fn tokens(v: &str) -> Vec<Tok> {
@@ -74,23 +76,38 @@ fn tokens(v: &str) -> Vec<Tok> {
         match b[i] {
             b' ' | b'\t' | b'\r' | b'\n' => i += 1,
             b'(' => {
-                // Comments nest (RFC 5322 §3.2.2); they are dropped.
+                // Comments nest (RFC 5322 §3.2.2); the text is kept, for the old
+                // `user@host (Real Name)` form of a display name (RFC 822 §6.1).
                 let mut depth = 0;
+                let mut text = Vec::new();
                 while i < b.len() {
                     match b[i] {
-                        b'\\' => i += 1,
-                        b'(' => depth += 1,
+                        b'\\' => {
+                            i += 1;
+                            if let Some(&c) = b.get(i) {
+                                text.push(c);
+                            }
+                        }
+                        b'(' => {
+                            if depth > 0 {
+                                text.push(b'(');
+                            }
+                            depth += 1;
+                        }
                         b')' => {
                             depth -= 1;
                             if depth == 0 {
                                 i += 1;
                                 break;
                             }
+                            text.push(b')');
                         }
-                        _ => {}
+                        c => text.push(c),
                     }
                     i += 1;
                 }
+                let text = String::from_utf8_lossy(&text).trim().to_string();
+                out.push(Tok::Comment(text));
             }
             b'"' => {
                 let mut s = Vec::new();
@@ -128,10 +145,16 @@ pub fn parse_addresses(value: &str) -> Vec<EnvAddr> {
     let mut angle: Option<String> = None;
     let mut in_angle = false;
     let mut in_group = false;
-    let flush = |words: &mut Vec<String>, angle: &mut Option<String>, out: &mut Vec<EnvAddr>| {
+    // The last comment of the current address: its display name when it has no phrase.
+    let mut comment: Option<String> = None;
+    let flush = |words: &mut Vec<String>,
+                 angle: &mut Option<String>,
+                 comment: &mut Option<String>,
+                 out: &mut Vec<EnvAddr>| {
+        let comment = comment.take().filter(|c| !c.is_empty());
         let (name, spec) = match angle.take() {
-            Some(a) => ((!words.is_empty()).then(|| words.join(" ")), a),
-            None => (None, words.concat()),
+            Some(a) => ((!words.is_empty()).then(|| words.join(" ")).or(comment), a),
+            None => (comment, words.concat()),
         };
         words.clear();
         if spec.is_empty() {
@@ -155,6 +178,8 @@ pub fn parse_addresses(value: &str) -> Vec<EnvAddr> {
     for t in tokens(value) {
         match t {
             Tok::Word(w) if in_angle => angle.get_or_insert_with(String::new).push_str(&w),
+            Tok::Comment(_) if in_angle => {}
+            Tok::Comment(c) => comment = Some(c),
             Tok::Special(b':') if in_angle => angle.get_or_insert_with(String::new).push(':'),
             Tok::Special(b',') if in_angle => angle.get_or_insert_with(String::new).push(','),
             Tok::Word(w) => words.push(w),
@@ -166,11 +191,12 @@ pub fn parse_addresses(value: &str) -> Vec<EnvAddr> {
             Tok::Special(b':') if !in_group => {
                 out.push(EnvAddr::GroupStart(words.join(" ")));
                 words.clear();
+                comment = None;
                 in_group = true;
             }
-            Tok::Special(b',') => flush(&mut words, &mut angle, &mut out),
+            Tok::Special(b',') => flush(&mut words, &mut angle, &mut comment, &mut out),
             Tok::Special(b';') => {
-                flush(&mut words, &mut angle, &mut out);
+                flush(&mut words, &mut angle, &mut comment, &mut out);
                 if in_group {
                     out.push(EnvAddr::GroupEnd);
                     in_group = false;
@@ -179,7 +205,7 @@ pub fn parse_addresses(value: &str) -> Vec<EnvAddr> {
             Tok::Special(_) => {}
         }
     }
-    flush(&mut words, &mut angle, &mut out);
+    flush(&mut words, &mut angle, &mut comment, &mut out);
     if in_group {
         out.push(EnvAddr::GroupEnd);
     }
@@ -208,7 +234,37 @@ mod tests {
             vec![
                 mb(Some("Smith, J"), "smith", "isp.example"),
                 mb(Some("=?UTF-8?Q?Andr=C3=A9?="), "andre", "x.example"),
-                mb(None, "bare", "y.example"),
+                mb(Some("Comment"), "bare", "y.example"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_trailing_comment_is_the_display_name_when_there_is_no_phrase() {
+        assert_eq!(
+            parse_addresses("user@domain (Real Name), Ann <ann@x.example> (work), (x) <b@y>"),
+            vec![
+                mb(Some("Real Name"), "user", "domain"),
+                mb(Some("Ann"), "ann", "x.example"),
+                mb(Some("x"), "b", "y"),
+            ]
+        );
+        assert_eq!(
+            parse_addresses("joe@x.example (Joe \\(the \\) (nested) one)"),
+            vec![mb(Some("Joe (the ) (nested) one"), "joe", "x.example")]
+        );
+        assert_eq!(
+            parse_addresses("<@a.example,@b.example:joe@x.example>, G: (Gee) g@x;"),
+            vec![
+                EnvAddr::Mailbox {
+                    name: None,
+                    adl: Some("@a.example,@b.example".into()),
+                    mailbox: "joe".into(),
+                    host: "x.example".into()
+                },
+                EnvAddr::GroupStart("G".into()),
+                mb(Some("Gee"), "g", "x"),
+                EnvAddr::GroupEnd,
             ]
         );
     }

@@ -31,6 +31,10 @@ pub struct SearchIndex {
     pub texts: Vec<Box<str>>,
     /// The `Date:` field's own calendar day (its zone, not UTC), as unix seconds at 00:00.
     pub sent_day: Option<i64>,
+    /// The `Date:` field as unix seconds (SORT by DATE, RFC 5256 §3).
+    pub sent_at: Option<i64>,
+    /// The `Subject:` field, encoded-words decoded (SORT by SUBJECT, THREAD).
+    pub subject: Option<Box<str>>,
 }
 
 /// A header value as text, decoded (what SEARCH matches besides the raw text).
@@ -126,6 +130,8 @@ impl SearchIndex {
             headers,
             texts,
             sent_day,
+            sent_at: msg.date().map(|d| d.to_timestamp()),
+            subject: msg.subject().map(Into::into),
         }
     }
 }

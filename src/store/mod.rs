@@ -344,7 +344,7 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes a folder (not INBOX). Children stay (RFC 3501 §6.3.4).
+    /// Deletes a folder (not INBOX). Children and the subscription stay (RFC 3501 §6.3.4).
     pub fn delete_folder(&mut self, user: &str, name: &str) -> Result<(), StoreError> {
         let name = Self::canonical_name(name);
         if name == "INBOX" {
@@ -355,7 +355,9 @@ impl Store {
             .get_mut(&user.to_ascii_lowercase())
             .ok_or(StoreError::NoSuchUser)?;
         mb.folders.remove(&name).ok_or(StoreError::NoSuchFolder)?;
-        mb.subscribed.remove(&name);
+        // The subscription stays: RFC 3501 §6.3.9, a server "MUST NOT unilaterally remove an
+        // existing mailbox name from the subscription list even if a mailbox by that name no
+        // longer exists" (LIST-EXTENDED then shows it `\NonExistent`, RFC 5258 §3.1).
         Ok(())
     }
 

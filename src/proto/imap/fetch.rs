@@ -72,6 +72,8 @@ pub fn fetch_response(
                 | FetchAtt::Body
                 | FetchAtt::BodyStructure
                 | FetchAtt::Section { .. }
+                | FetchAtt::Binary { .. }
+                | FetchAtt::BinarySize(_)
         )
     });
     let view = needs_view.then(|| msg.view(FetchView::new));
@@ -94,6 +96,9 @@ pub fn fetch_response(
         sep(&mut out);
         match att {
             FetchAtt::Uid => out.extend_from_slice(format!("UID {}", msg.uid).as_bytes()),
+            FetchAtt::ModSeq => {
+                out.extend_from_slice(format!("MODSEQ ({})", msg.modseq).as_bytes())
+            }
             FetchAtt::Flags => {
                 out.extend_from_slice(format!("FLAGS {}", flag_list(msg, recent)).as_bytes())
             }
@@ -133,6 +138,28 @@ pub fn fetch_response(
                         &v.body
                     }
                 }));
+            }
+            FetchAtt::Binary { path, partial, .. } => {
+                out.extend_from_slice(format!("BINARY[{}]", dotted(path)).as_bytes());
+                match (partial, view.and_then(|v| binary_bytes(raw, &v.root, path))) {
+                    (Some((start, count)), Some(bytes)) => {
+                        out.extend_from_slice(format!("<{start}> ").as_bytes());
+                        let s = (*start as usize).min(bytes.len());
+                        let e = s.saturating_add(*count as usize).min(bytes.len());
+                        literal8(&mut out, &bytes[s..e]);
+                    }
+                    (_, Some(bytes)) => {
+                        out.push(b' ');
+                        literal8(&mut out, &bytes);
+                    }
+                    (_, None) => out.extend_from_slice(b" NIL"),
+                }
+            }
+            FetchAtt::BinarySize(path) => {
+                let size = view
+                    .and_then(|v| binary_bytes(raw, &v.root, path))
+                    .map_or(0, |b| b.len());
+                out.extend_from_slice(format!("BINARY.SIZE[{}] {size}", dotted(path)).as_bytes());
             }
             FetchAtt::Section {
                 section, partial, ..
@@ -254,6 +281,72 @@ fn header_fields(head: &[u8], names: &[String], not: bool) -> Vec<u8> {
 }
 
 /// The bytes a section names, or `None` when there is no such part.
+fn dotted(path: &[u32]) -> String {
+    path.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A literal, as `~{n}` (literal8, RFC 3516 §4.1) when it holds a NUL.
+fn literal8(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.contains(&0) {
+        out.push(b'~');
+    }
+    literal(out, bytes);
+}
+
+/// `BINARY[path]` (RFC 3516 §4.2): the whole message for `[]`, else a leaf part's body with
+/// its Content-Transfer-Encoding (7bit, 8bit, binary, base64, quoted-printable) undone;
+/// `None` for a multipart or an encoding we do not know.
+pub fn binary_bytes(raw: &[u8], root: &Part, path: &[u32]) -> Option<Vec<u8>> {
+    if path.is_empty() {
+        return Some(raw.to_vec());
+    }
+    let part = resolve(root, path)?;
+    if part.is_multipart() {
+        return None;
+    }
+    let body = raw.get(part.body_start..part.end.max(part.body_start))?;
+    let head = raw.get(part.header_start..part.body_start)?;
+    let cte = crate::message::header_value(head, "Content-Transfer-Encoding")
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    match cte.as_str() {
+        "" | "7bit" | "8bit" | "binary" => Some(body.to_vec()),
+        "base64" => crate::wire::sasl::b64_decode(body),
+        "quoted-printable" => Some(decode_qp(body)),
+        _ => None,
+    }
+}
+
+/// Quoted-printable (RFC 2045 §6.7): `=XX` octets, `=` soft line breaks.
+fn decode_qp(body: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while let Some(&b) = body.get(i) {
+        if b == b'=' {
+            match (body.get(i + 1), body.get(i + 2)) {
+                (Some(b'\r'), Some(b'\n')) => i += 3,
+                (Some(b'\n'), _) => i += 2,
+                (Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                    out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                    i += 3;
+                }
+                _ => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    out
+}
+
 pub fn section_bytes(raw: &[u8], root: &Part, section: &Section) -> Option<Vec<u8>> {
     let slice = |a: usize, b: usize| raw.get(a..b.max(a)).map(<[u8]>::to_vec);
     // The message the HEADER/TEXT specifiers apply to: the top one, or the enclosed one.

@@ -51,23 +51,24 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     m[n.len()]
 }
 
-/// The untagged LIST or LSUB responses for `reference` joined with each of `patterns`.
+/// The untagged LIST or LSUB responses for `reference` joined with each of `patterns`, each
+/// with the mailbox name it is about.
 pub fn respond(
     mailbox: &Mailbox,
     reference: &str,
     patterns: &[String],
     lsub: bool,
     opts: ListOptions,
-) -> Vec<u8> {
+) -> Vec<(Vec<u8>, String)> {
     let kind = if lsub { "LSUB" } else { "LIST" };
-    let mut out = Vec::new();
+    let mut lines = Vec::new();
     if patterns.len() == 1 && patterns[0].is_empty() {
         // RFC 3501 §6.3.8: the hierarchy delimiter and the root of the reference.
         let root = reference.split(SEPARATOR).next().unwrap_or("");
-        out.extend_from_slice(format!("* {kind} (\\Noselect) \"/\" ").as_bytes());
+        let mut out = format!("* {kind} (\\Noselect) \"/\" ").into_bytes();
         string(&mut out, mutf7::encode(root).as_bytes());
         out.extend_from_slice(b"\r\n");
-        return out;
+        return vec![(out, String::new())];
     }
     // RFC 3501 §6.3.8: the reference and the pattern are joined (with one separator).
     let full: Vec<String> = patterns
@@ -94,8 +95,9 @@ pub fn respond(
     for name in source {
         names.insert(name.to_string());
         // LIST shows parents that do not exist; LSUB shows unsubscribed parents of
-        // subscribed names, but only where `%` hides the child (RFC 3501 §6.3.9).
-        if !subscribed_only || (lsub && hides_children) {
+        // subscribed names, but only where `%` hides the child (RFC 3501 §6.3.9); and
+        // RECURSIVEMATCH parents with subscribed children (RFC 5258 §3.1).
+        if !subscribed_only || (lsub && hides_children) || opts.recursive_match {
             let mut acc = String::new();
             for part in name.split(SEPARATOR) {
                 if !acc.is_empty() {
@@ -114,6 +116,15 @@ pub fn respond(
         }
         let folder = mailbox.folders.get(name.as_str());
         if opts.select_special_use && folder.and_then(|f| f.special_use).is_none() {
+            continue;
+        }
+        let subscribed = mailbox.subscribed.contains(name);
+        // RFC 5258 §3.5: CHILDINFO for a name whose descendants are subscribed.
+        let child_info = opts.recursive_match && {
+            let prefix = format!("{name}{SEPARATOR}");
+            mailbox.subscribed.iter().any(|s| s.starts_with(&prefix))
+        };
+        if opts.select_subscribed && !subscribed && !child_info {
             continue;
         }
         let mut attrs: Vec<&str> = Vec::new();
@@ -140,11 +151,15 @@ pub fn respond(
                 attrs.push(u.imap_attribute());
             }
         }
-        out.extend_from_slice(format!("* {kind} ({}) \"/\" ", attrs.join(" ")).as_bytes());
+        let mut out = format!("* {kind} ({}) \"/\" ", attrs.join(" ")).into_bytes();
         string(&mut out, mutf7::encode(name).as_bytes());
+        if child_info {
+            out.extend_from_slice(b" (\"CHILDINFO\" (\"SUBSCRIBED\"))");
+        }
         out.extend_from_slice(b"\r\n");
+        lines.push((out, name.clone()));
     }
-    out
+    lines
 }
 
 #[cfg(test)]

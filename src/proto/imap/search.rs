@@ -43,9 +43,24 @@ pub enum SearchKey {
     Smaller(u32),
     Uid(SequenceSet),
     Seq(SequenceSet),
+    /// `MODSEQ n` (RFC 7162 §3.1.5): changed at or after modseq n.
+    ModSeq(u64),
     Not(Box<SearchKey>),
     Or(Box<SearchKey>, Box<SearchKey>),
     And(Vec<SearchKey>),
+}
+
+impl SearchKey {
+    /// It has a `MODSEQ` key (a CONDSTORE-enabling SEARCH, RFC 7162 §3.1).
+    pub fn uses_modseq(&self) -> bool {
+        match self {
+            SearchKey::ModSeq(_) => true,
+            SearchKey::Not(k) => k.uses_modseq(),
+            SearchKey::Or(a, b) => a.uses_modseq() || b.uses_modseq(),
+            SearchKey::And(keys) => keys.iter().any(SearchKey::uses_modseq),
+            _ => false,
+        }
+    }
 }
 
 /// One message as a search sees it.
@@ -57,6 +72,8 @@ pub struct Candidate<'a> {
     /// Number of messages and the highest UID, for `*`.
     pub exists: u32,
     pub max_uid: u32,
+    /// UIDs of the saved search result, for `$` (RFC 5182).
+    pub saved: &'a [u32],
 }
 
 /// The message's parsed view, looked up only when a key needs it (most searches only look
@@ -156,6 +173,7 @@ fn eval(key: &SearchKey, v: &mut View<'_>) -> bool {
         K::Old => !v.c.recent,
         K::New => v.c.recent && !f.contains(Flag::Seen),
         K::Keyword(k) => f.has_keyword(k),
+        K::ModSeq(n) => m.modseq >= *n,
         K::Unkeyword(k) => !f.has_keyword(k),
         K::Larger(n) => m.size() > *n as usize,
         K::Smaller(n) => m.size() < *n as usize,
@@ -172,6 +190,7 @@ fn eval(key: &SearchKey, v: &mut View<'_>) -> bool {
                 _ => sent >= *d,
             }
         }
+        K::Uid(set) | K::Seq(set) if set.is_saved() => v.c.saved.contains(&m.uid),
         K::Uid(set) => set.contains(m.uid, v.c.max_uid),
         K::Seq(set) => set.contains(v.c.seq, v.c.exists),
         K::Not(k) => !eval(k, v),
@@ -227,6 +246,7 @@ mod tests {
                 recent: true,
                 exists: 3,
                 max_uid: 9,
+                saved: &[],
             },
         )
     }

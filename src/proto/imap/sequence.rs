@@ -23,6 +23,17 @@ impl SeqNum {
 pub struct SequenceSet(pub Vec<(SeqNum, SeqNum)>);
 
 impl SequenceSet {
+    /// `$`: the result SEARCH RETURN (SAVE) kept (RFC 5182 §2.1). Written as the one range
+    /// `0:0`, which no parsed set can be (numbers start at 1).
+    pub fn saved() -> SequenceSet {
+        SequenceSet(vec![(SeqNum::Value(0), SeqNum::Value(0))])
+    }
+
+    /// This is `$` (see [`SequenceSet::saved`]).
+    pub fn is_saved(&self) -> bool {
+        self.0 == [(SeqNum::Value(0), SeqNum::Value(0))]
+    }
+
     /// Parses `1,3:5,*`. Errors are readable reasons.
     pub fn parse(text: &[u8]) -> Result<SequenceSet, String> {
         let show = String::from_utf8_lossy(text);

@@ -1,0 +1,152 @@
+//! The commands of any state and the small ones: CAPABILITY, NOOP, LOGOUT (RFC 3501 §6.1),
+//! CHECK (§6.4.1), STARTTLS (§6.2.1, refused: the sandbox has no TLS), NAMESPACE (RFC 2342),
+//! ID (RFC 2971) and ENABLE (RFC 5161).
+
+use super::prelude::*;
+
+/// ID field names and values (RFC 2971 §3.3).
+pub type IdParams = Vec<(String, Option<String>)>;
+
+pub(super) const CAPABILITY: Spec = Spec::new(
+    "CAPABILITY",
+    Valid::Any,
+    "What the server supports.",
+    "RFC 3501 §6.1.1",
+    |_, _| Ok(Command::Capability),
+);
+pub(super) const NOOP: Spec = Spec::new(
+    "NOOP",
+    Valid::Any,
+    "Do nothing, but collect pending updates (new mail, expunges).",
+    "RFC 3501 §6.1.2",
+    |_, _| Ok(Command::Noop),
+);
+pub(super) const LOGOUT: Spec = Spec::new(
+    "LOGOUT",
+    Valid::Any,
+    "End the session.",
+    "RFC 3501 §6.1.3",
+    |_, _| Ok(Command::Logout),
+);
+pub(super) const STARTTLS: Spec = Spec::new(
+    "STARTTLS",
+    Valid::NotAuthenticated,
+    "Start TLS (not available in the sandbox).",
+    "RFC 3501 §6.2.1",
+    |_, _| Ok(Command::Starttls),
+);
+pub(super) const CHECK: Spec = Spec::new(
+    "CHECK",
+    Valid::Selected,
+    "A checkpoint.",
+    "RFC 3501 §6.4.1",
+    |_, _| Ok(Command::Check),
+);
+pub(super) const NAMESPACE: Spec = Spec::new(
+    "NAMESPACE",
+    Valid::Authenticated,
+    "Where mailboxes live.",
+    "RFC 2342",
+    |_, _| Ok(Command::Namespace),
+);
+pub(super) const ID: Spec = Spec::new(
+    "ID",
+    Valid::Any,
+    "Exchange client and server identification.",
+    "RFC 2971",
+    parse_id,
+);
+pub(super) const ENABLE: Spec = Spec::new(
+    "ENABLE",
+    Valid::Authenticated,
+    "Turn on extensions (CONDSTORE).",
+    "RFC 5161",
+    parse_enable,
+);
+
+fn parse_id(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
+    p.sp("parameter list or NIL after ID")?;
+    Ok(Command::Id(id_params(p)?))
+}
+
+fn parse_enable(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
+    let mut caps = Vec::new();
+    p.sp("capability name after ENABLE")?;
+    loop {
+        let a = p.atom();
+        if a.is_empty() {
+            return Err("Expected a capability name after ENABLE".into());
+        }
+        caps.push(String::from_utf8_lossy(a).to_ascii_uppercase());
+        if p.at_end() {
+            break;
+        }
+        p.sp("capability name")?;
+    }
+    Ok(Command::Enable(caps))
+}
+
+fn id_params(p: &mut Parser<'_>) -> R<Option<IdParams>> {
+    if p.eat_word("NIL") {
+        return Ok(None);
+    }
+    if !p.eat(b'(') {
+        return Err("ID takes NIL or a list like (\"name\" \"my client\")".into());
+    }
+    let mut out = Vec::new();
+    if p.eat(b')') {
+        return Ok(Some(out));
+    }
+    loop {
+        let k = String::from_utf8_lossy(&p.string("ID field name")?).into_owned();
+        p.sp("ID field value")?;
+        let v = if p.eat_word("NIL") {
+            None
+        } else {
+            Some(String::from_utf8_lossy(&p.string("ID field value")?).into_owned())
+        };
+        if out.len() < 30 {
+            out.push((k, v));
+        }
+        if p.eat(b')') {
+            return Ok(Some(out));
+        }
+        p.sp("next ID field")?;
+    }
+}
+
+impl ImapSession {
+    pub(super) fn run_capability(&mut self) -> Done {
+        self.send(format!("* CAPABILITY {CAPABILITIES}"));
+        ok("CAPABILITY completed")
+    }
+
+    pub(super) fn run_logout(&mut self, tag: &str) {
+        self.send("* BYE Mail Sandbox logging out");
+        self.send(format!("{tag} OK LOGOUT completed"));
+        self.set_state(ImapState::Logout);
+        self.out.close();
+    }
+
+    pub(super) fn run_id(&mut self) -> Done {
+        self.send("* ID (\"name\" \"Mail Sandbox\" \"vendor\" \"Mail Sandbox\")");
+        ok("ID completed")
+    }
+
+    /// RFC 5161 §3.2: `* ENABLED` lists what was turned on; unknown names are ignored.
+    pub(super) fn run_enable(&mut self, caps: &[String]) -> Done {
+        if caps.iter().any(|c| c == "CONDSTORE") {
+            self.enable_condstore();
+            self.send("* ENABLED CONDSTORE");
+            ok("ENABLE completed")
+        } else {
+            self.send("* ENABLED");
+            ok("ENABLE completed (no extension needs enabling here)")
+        }
+    }
+
+    pub(super) fn run_namespace(&mut self) -> Done {
+        self.send("* NAMESPACE ((\"\" \"/\")) NIL NIL");
+        ok("NAMESPACE completed")
+    }
+}

@@ -1,0 +1,315 @@
+//! FETCH and UID FETCH (RFC 3501 §6.4.5): the grammar of fetch items and sections; the data
+//! is drawn by [`crate::proto::imap::fetch`].
+
+use super::prelude::*;
+use crate::proto::imap::fetch::fetch_response;
+
+/// A FETCH data item (RFC 3501 §6.4.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchAtt {
+    Flags,
+    InternalDate,
+    Rfc822,
+    Rfc822Header,
+    Rfc822Text,
+    Rfc822Size,
+    Envelope,
+    /// `BODY` without a section: the non-extensible BODYSTRUCTURE.
+    Body,
+    BodyStructure,
+    Uid,
+    /// The message's mod-sequence (RFC 7162 §3.1.4.1).
+    ModSeq,
+    /// `BINARY[part]<partial>`: the part with its transfer encoding undone (RFC 3516 §4.2).
+    Binary {
+        path: Vec<u32>,
+        partial: Option<(u32, u32)>,
+        peek: bool,
+    },
+    /// `BINARY.SIZE[part]` (RFC 3516 §4.3).
+    BinarySize(Vec<u32>),
+    Section {
+        section: Section,
+        partial: Option<(u32, u32)>,
+        peek: bool,
+    },
+}
+
+/// `section` (RFC 3501 §6.4.5): a part path and what of it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Section {
+    pub path: Vec<u32>,
+    pub text: Option<SectionText>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SectionText {
+    Header,
+    /// Field names as the client wrote them; `not` for HEADER.FIELDS.NOT.
+    Fields {
+        names: Vec<String>,
+        not: bool,
+    },
+    Text,
+    Mime,
+}
+
+pub(super) const FETCH: Spec = Spec::new(
+    "FETCH",
+    Valid::Selected,
+    "Get message data: FLAGS, ENVELOPE, BODY[...], BINARY[...] (decoded), BODYSTRUCTURE, MODSEQ...; (CHANGEDSINCE n) only what changed since.",
+    "RFC 3501 §6.4.5, RFC 3516, RFC 7162 §3.1.4",
+    parse_fetch,
+)
+.with_uid();
+
+fn parse_fetch(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
+    let name = u.name;
+    p.sp(&format!("message set after {name}"))?;
+    let set = p.sequence_set("message set")?;
+    p.sp("fetch items, e.g. (FLAGS UID) or ALL")?;
+    Ok(Command::Fetch {
+        uid: u.uid,
+        set,
+        items: fetch_items(p)?,
+        changed_since: p.modseq_modifier("CHANGEDSINCE")?,
+    })
+}
+
+/// `fetch-att` list or macro (RFC 3501 §6.4.5).
+fn fetch_items(p: &mut Parser<'_>) -> R<Vec<FetchAtt>> {
+    use FetchAtt::*;
+    if p.eat(b'(') {
+        let mut items = Vec::new();
+        loop {
+            items.push(fetch_att(p)?);
+            if p.eat(b')') {
+                return Ok(items);
+            }
+            if !p.eat(b' ') {
+                return Err("Expected a space or ) in the fetch item list".into());
+            }
+        }
+    }
+    if p.eat_word("ALL") {
+        return Ok(vec![Flags, InternalDate, Rfc822Size, Envelope]);
+    }
+    if p.eat_word("FAST") {
+        return Ok(vec![Flags, InternalDate, Rfc822Size]);
+    }
+    if p.eat_word("FULL") {
+        return Ok(vec![Flags, InternalDate, Rfc822Size, Envelope, Body]);
+    }
+    Ok(vec![fetch_att(p)?])
+}
+
+fn fetch_att(p: &mut Parser<'_>) -> R<FetchAtt> {
+    let name = p.take_while(|b| b.is_ascii_alphanumeric() || b == b'.');
+    let name = String::from_utf8_lossy(name).to_ascii_uppercase();
+    Ok(match name.as_str() {
+        "FLAGS" => FetchAtt::Flags,
+        "INTERNALDATE" => FetchAtt::InternalDate,
+        "RFC822" => FetchAtt::Rfc822,
+        "RFC822.HEADER" => FetchAtt::Rfc822Header,
+        "RFC822.TEXT" => FetchAtt::Rfc822Text,
+        "RFC822.SIZE" => FetchAtt::Rfc822Size,
+        "ENVELOPE" => FetchAtt::Envelope,
+        "BODYSTRUCTURE" => FetchAtt::BodyStructure,
+        "UID" => FetchAtt::Uid,
+        "MODSEQ" => FetchAtt::ModSeq,
+        "BINARY" | "BINARY.PEEK" | "BINARY.SIZE" => {
+            // `section-binary`: part numbers only (RFC 3516 §4.2).
+            if !p.eat(b'[') {
+                return Err(format!("{name} needs a part, e.g. {name}[1]").into());
+            }
+            let mut path = Vec::new();
+            while !p.eat(b']') {
+                if !path.is_empty() && !p.eat(b'.') {
+                    return Err(
+                        format!("{name}[...] takes part numbers only, e.g. {name}[1.2]").into(),
+                    );
+                }
+                let n = p.number("part number").map_err(|_| {
+                    ParseError::Bad(format!(
+                        "{name}[...] takes part numbers only, e.g. {name}[1.2]"
+                    ))
+                })?;
+                match n {
+                    0 => return Err("Part numbers start at 1".into()),
+                    n => path.push(n),
+                }
+            }
+            if name == "BINARY.SIZE" {
+                return Ok(FetchAtt::BinarySize(path));
+            }
+            FetchAtt::Binary {
+                path,
+                partial: partial(p)?,
+                peek: name == "BINARY.PEEK",
+            }
+        }
+        "BODY" if p.peek() != Some(b'[') => FetchAtt::Body,
+        "BODY" | "BODY.PEEK" => {
+            if !p.eat(b'[') {
+                return Err("BODY.PEEK needs a section, e.g. BODY.PEEK[HEADER]".into());
+            }
+            let section = section(p)?;
+            let partial = partial(p)?;
+            FetchAtt::Section {
+                section,
+                partial,
+                peek: name == "BODY.PEEK",
+            }
+        }
+        "" => return Err("Expected a fetch item (FLAGS, UID, ENVELOPE, BODY[], ...)".into()),
+        other => return Err(format!("Unknown fetch item {other}").into()),
+    })
+}
+
+/// `<start.count>` after a section, or nothing.
+fn partial(p: &mut Parser<'_>) -> R<Option<(u32, u32)>> {
+    if !p.eat(b'<') {
+        return Ok(None);
+    }
+    let start = p.number("partial start")?;
+    if !p.eat(b'.') {
+        return Err("A partial fetch is <start.count>, e.g. <0.100>".into());
+    }
+    let count = p.number("partial count")?;
+    if count == 0 || !p.eat(b'>') {
+        return Err("A partial fetch is <start.count>, e.g. <0.100>".into());
+    }
+    Ok(Some((start, count)))
+}
+
+/// After `[`: `section-spec` and `]`.
+fn section(p: &mut Parser<'_>) -> R<Section> {
+    let mut sec = Section::default();
+    while p.peek().is_some_and(|b| b.is_ascii_digit()) {
+        let n = p.number("part number")?;
+        if n == 0 {
+            return Err("Part numbers start at 1".into());
+        }
+        sec.path.push(n);
+        if !p.eat(b'.') {
+            break;
+        }
+    }
+    let word = p.take_while(|b| b.is_ascii_alphabetic() || b == b'.');
+    let word = String::from_utf8_lossy(word).to_ascii_uppercase();
+    sec.text = match word.as_str() {
+        "" => None,
+        "HEADER" => Some(SectionText::Header),
+        "TEXT" => Some(SectionText::Text),
+        "MIME" if !sec.path.is_empty() => Some(SectionText::Mime),
+        "MIME" => return Err("MIME needs a part number, e.g. BODY[1.MIME]".into()),
+        "HEADER.FIELDS" | "HEADER.FIELDS.NOT" => {
+            p.sp("header field list, e.g. (From Subject)")?;
+            if !p.eat(b'(') {
+                return Err("Header fields go in parentheses, e.g. (From Subject)".into());
+            }
+            let mut names = Vec::new();
+            loop {
+                names.push(p.astring_text("header field name")?);
+                if p.eat(b')') {
+                    break;
+                }
+                if !p.eat(b' ') {
+                    return Err("Expected a space or ) in the header field list".into());
+                }
+            }
+            Some(SectionText::Fields {
+                names,
+                not: word.ends_with(".NOT"),
+            })
+        }
+        other => {
+            return Err(format!(
+            "Unknown section {other} (use HEADER, HEADER.FIELDS (..), TEXT, MIME or part numbers)"
+        )
+            .into())
+        }
+    };
+    if !p.eat(b']') {
+        return Err("Expected ] to end the section".into());
+    }
+    Ok(sec)
+}
+
+impl ImapSession {
+    pub(super) fn fetch(
+        &mut self,
+        ctx: &mut HostCtx<'_>,
+        user: &str,
+        uid: bool,
+        set: &SequenceSet,
+        items: &[FetchAtt],
+        changed_since: Option<u64>,
+    ) -> Done {
+        let targets = match self.targets(uid, set) {
+            Ok(t) => t,
+            Err(e) => return bad(e),
+        };
+        let Some(sel) = self.selected.as_mut() else {
+            return bad("No mailbox selected");
+        };
+        let Some(f) = ctx.store.folder_mut(user, &sel.name) else {
+            return no("The selected mailbox no longer exists");
+        };
+        // RFC 3501 §6.4.5: BODY[...] (not PEEK), RFC822 and RFC822.TEXT set \Seen.
+        let sets_seen = !sel.read_only
+            && items.iter().any(|i| {
+                matches!(
+                    i,
+                    FetchAtt::Rfc822
+                        | FetchAtt::Rfc822Text
+                        | FetchAtt::Section { peek: false, .. }
+                        | FetchAtt::Binary { peek: false, .. }
+                )
+            });
+        let shows_flags = sets_seen || items.contains(&FetchAtt::Flags);
+        let mut out = Vec::new();
+        // RFC 2180 §4.1: a message another session expunged is left out, the rest is
+        // answered, and the command does not fail.
+        for (seq, u) in targets {
+            let Some(m) = f.by_uid(u) else {
+                continue;
+            };
+            if changed_since.is_some_and(|n| m.modseq <= n) {
+                continue;
+            }
+            if shows_flags {
+                let mut lines = Vec::new();
+                sel.announce_keywords(&m.flags, &mut lines);
+                for l in lines {
+                    out.extend_from_slice(l.as_bytes());
+                    out.extend_from_slice(b"\r\n");
+                }
+            }
+            let mut changed = false;
+            if sets_seen && !m.flags.contains(Flag::Seen) {
+                let flags = m.flags.clone().with(Flag::Seen);
+                f.set_flags(u, flags);
+                changed = true;
+            }
+            let Some(m) = f.by_uid(u) else { continue };
+            if changed {
+                sel.own.insert(u, m.modseq);
+            }
+            out.extend(fetch_response(
+                seq,
+                m,
+                items,
+                sel.recent.contains(&u),
+                uid,
+                changed,
+            ));
+        }
+        self.out.transmit(out);
+        ok(if uid {
+            "UID FETCH completed"
+        } else {
+            "FETCH completed"
+        })
+    }
+}

@@ -1,0 +1,482 @@
+//! The IMAP commands, one module each (or one per family that shares a grammar, like SELECT
+//! and EXAMINE): its grammar, the states it may run in, what it does, and a line for learners.
+//! [`COMMANDS`] is the one table that the state check, the parser and the learning layer's
+//! command lists (`crate::learn`) read; [`ImapSession::execute`] is the one place that runs
+//! a parsed command, so that a layer may sit in front of it.
+
+mod append;
+mod auth;
+mod basic;
+mod copy;
+mod expunge;
+mod fetch;
+mod idle;
+mod list;
+mod mailbox;
+mod quota;
+mod search;
+mod select;
+mod sort;
+mod status;
+mod store;
+
+pub use basic::IdParams;
+pub use fetch::{FetchAtt, Section, SectionText};
+pub use list::ListOptions;
+pub use search::SearchReturn;
+pub use sort::{base_subject, SortKey};
+pub use status::StatusItem;
+pub use store::StoreMode;
+
+use super::parse::{ParseError, Parser};
+use super::search::SearchKey;
+use super::sequence::SequenceSet;
+use super::session::{no, ok, Done, ImapSession};
+use crate::proto::HostCtx;
+use crate::store::Flags;
+use crate::time::Instant;
+
+/// What the command modules share.
+mod prelude {
+    pub(super) use super::{Command, Spec, Use, Valid};
+    pub(super) use crate::proto::imap::fetch::flag_list;
+    pub(super) use crate::proto::imap::mutf7;
+    pub(super) use crate::proto::imap::parse::{ParseError, Parser, R};
+    pub(super) use crate::proto::imap::response::compact_set;
+    pub(super) use crate::proto::imap::response::string;
+    pub(super) use crate::proto::imap::sequence::SequenceSet;
+    pub(super) use crate::proto::imap::session::{
+        bad, deleted_uids, flags_line, no, ok, permanent_flags_line, store_no, Done, ImapEvent,
+        ImapSession, ImapState, Mode, Selected, MAX_FAILED_LOGINS,
+    };
+    pub(super) use crate::proto::imap::CAPABILITIES;
+    pub(super) use crate::proto::HostCtx;
+    pub(super) use crate::store::{Flag, Flags};
+    pub(super) use crate::time::Instant;
+    pub(super) use std::collections::{BTreeMap, BTreeSet};
+}
+
+/// A parsed command (without its tag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Capability,
+    Noop,
+    Logout,
+    /// RFC 2971: the client's parameters, or `None` for `NIL`.
+    Id(Option<IdParams>),
+    Enable(Vec<String>),
+    Starttls,
+    Login {
+        user: String,
+        password: String,
+    },
+    Authenticate {
+        mechanism: String,
+        /// SASL-IR initial response (RFC 4959), base64 (`=` for empty).
+        initial: Option<Vec<u8>>,
+    },
+    Select {
+        mailbox: String,
+        read_only: bool,
+        /// `(CONDSTORE)` (RFC 7162 §3.1.8).
+        condstore: bool,
+    },
+    /// The name and CREATE-SPECIAL-USE's uses (RFC 6154 §3).
+    Create(String, Vec<String>),
+    Delete(String),
+    Rename(String, String),
+    Subscribe(String),
+    Unsubscribe(String),
+    /// LIST or LSUB; LIST may carry RFC 5258 options and several patterns.
+    List {
+        reference: String,
+        patterns: Vec<String>,
+        lsub: bool,
+        options: ListOptions,
+        /// LIST-STATUS's `RETURN (STATUS (...))` (RFC 5819).
+        status: Vec<StatusItem>,
+    },
+    Namespace,
+    /// QUOTA (RFC 9208): a root, a mailbox, and a refused change.
+    GetQuota(String),
+    GetQuotaRoot(String),
+    SetQuota(String),
+    Status {
+        mailbox: String,
+        items: Vec<StatusItem>,
+    },
+    Append {
+        mailbox: String,
+        flags: Flags,
+        date: Option<i64>,
+        message: Vec<u8>,
+    },
+    Idle,
+    Check,
+    Close,
+    Unselect,
+    Expunge {
+        /// `UID EXPUNGE set` (RFC 4315 §2.1).
+        uids: Option<SequenceSet>,
+    },
+    Search {
+        uid: bool,
+        key: SearchKey,
+        /// ESEARCH's `RETURN (...)` (RFC 4731); `None` for a plain `* SEARCH` answer.
+        ret: Option<SearchReturn>,
+    },
+    /// SORT (RFC 5256 §3): keys with their REVERSE, and the search.
+    Sort {
+        uid: bool,
+        keys: Vec<(SortKey, bool)>,
+        key: SearchKey,
+    },
+    /// THREAD=ORDEREDSUBJECT (RFC 5256 §4).
+    Thread {
+        uid: bool,
+        key: SearchKey,
+    },
+    Fetch {
+        uid: bool,
+        set: SequenceSet,
+        items: Vec<FetchAtt>,
+        /// `(CHANGEDSINCE n)` (RFC 7162 §3.1.4.1).
+        changed_since: Option<u64>,
+    },
+    Store {
+        uid: bool,
+        set: SequenceSet,
+        mode: StoreMode,
+        silent: bool,
+        flags: Flags,
+        /// `(UNCHANGEDSINCE n)` (RFC 7162 §3.1.3).
+        unchanged_since: Option<u64>,
+    },
+    Copy {
+        uid: bool,
+        set: SequenceSet,
+        mailbox: String,
+        /// MOVE (RFC 6851) rather than COPY.
+        moving: bool,
+    },
+}
+
+/// The connection states a command may run in (RFC 3501 §3, §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Valid {
+    /// Any state (§6.1).
+    Any,
+    /// Before login only (§6.2).
+    NotAuthenticated,
+    /// After login, with or without a selected mailbox (§6.3).
+    Authenticated,
+    /// With a selected mailbox (§6.4).
+    Selected,
+}
+
+/// How the client named a command: upper case, with `UID ` when it was given (`UID FETCH`).
+#[derive(Debug, Clone, Copy)]
+pub struct Use<'a> {
+    pub name: &'a str,
+    pub uid: bool,
+}
+
+/// One command: its name, where it may run, its grammar, and what it is for.
+pub struct Spec {
+    pub name: &'static str,
+    pub valid: Valid,
+    /// It also comes as `UID <name>` (RFC 3501 §6.4.8).
+    pub uid: bool,
+    /// One line for learners, and the RFC section it comes from.
+    pub about: &'static str,
+    pub rfc: &'static str,
+    parse: fn(&mut Parser<'_>, Use<'_>) -> Result<Command, ParseError>,
+}
+
+impl Spec {
+    const fn new(
+        name: &'static str,
+        valid: Valid,
+        about: &'static str,
+        rfc: &'static str,
+        parse: fn(&mut Parser<'_>, Use<'_>) -> Result<Command, ParseError>,
+    ) -> Spec {
+        Spec {
+            name,
+            valid,
+            uid: false,
+            about,
+            rfc,
+            parse,
+        }
+    }
+
+    const fn with_uid(mut self) -> Spec {
+        self.uid = true;
+        self
+    }
+}
+
+/// Every command the server knows, in the order a learner meets them.
+pub const COMMANDS: &[Spec] = &[
+    basic::CAPABILITY,
+    basic::NOOP,
+    basic::LOGOUT,
+    auth::LOGIN,
+    auth::AUTHENTICATE,
+    basic::STARTTLS,
+    select::SELECT,
+    select::EXAMINE,
+    mailbox::CREATE,
+    mailbox::DELETE,
+    mailbox::RENAME,
+    mailbox::SUBSCRIBE,
+    mailbox::UNSUBSCRIBE,
+    list::LIST,
+    list::LSUB,
+    status::STATUS,
+    append::APPEND,
+    basic::CHECK,
+    select::CLOSE,
+    select::UNSELECT,
+    expunge::EXPUNGE,
+    search::SEARCH,
+    sort::SORT,
+    sort::THREAD,
+    fetch::FETCH,
+    store::STORE,
+    copy::COPY,
+    copy::MOVE,
+    idle::IDLE,
+    basic::NAMESPACE,
+    basic::ID,
+    basic::ENABLE,
+    quota::GETQUOTA,
+    quota::GETQUOTAROOT,
+    quota::SETQUOTA,
+];
+
+/// The `UID` prefix, for learners (RFC 3501 §6.4.8).
+pub const UID_ABOUT: (&str, &str) = (
+    "Use UIDs instead of sequence numbers for the command that follows.",
+    "RFC 3501 §6.4.8",
+);
+
+/// The command named `name` (upper case, without `UID`).
+pub fn spec(name: &str) -> Option<&'static Spec> {
+    COMMANDS.iter().find(|s| s.name == name)
+}
+
+/// Every command word, `UID` included (for the learning layer's hints).
+pub fn names() -> impl Iterator<Item = &'static str> {
+    COMMANDS.iter().map(|s| s.name).chain(["UID"])
+}
+
+/// What a command word is for and where it is defined (for the learning layer).
+pub fn about(word: &str) -> Option<(&'static str, &'static str)> {
+    if word == "UID" {
+        return Some(UID_ABOUT);
+    }
+    spec(word).map(|s| (s.about, s.rfc))
+}
+
+/// Whether command `name` (upper case, `UID FETCH` with its prefix) may run now; `Err` is the
+/// reason in words. Unknown names pass: the parser says what is wrong with them.
+pub fn check_state(name: &str, logged_in: bool, selected: bool) -> Result<(), String> {
+    // Every `UID` form needs a selected mailbox, even a mistaken one (`UID SELECT`).
+    let valid = if name.starts_with("UID") {
+        Valid::Selected
+    } else {
+        match spec(name) {
+            Some(s) => s.valid,
+            None => return Ok(()),
+        }
+    };
+    match valid {
+        Valid::Any => Ok(()),
+        Valid::NotAuthenticated if logged_in => Err(format!(
+            "{name} is only allowed before logging in: already logged in"
+        )),
+        Valid::NotAuthenticated => Ok(()),
+        _ if !logged_in => Err(format!(
+            "{name} needs you to log in first (LOGIN user password, or AUTHENTICATE PLAIN)"
+        )),
+        Valid::Selected if !selected => {
+            Err(format!("{name} needs a selected mailbox: SELECT one first"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Parses the arguments of command `name` (upper case, from [`super::parse::head`]); nothing
+/// may follow them.
+pub fn arguments(name: &str, p: &mut Parser<'_>) -> Result<Command, ParseError> {
+    let (uid, base) = match name.strip_prefix("UID ") {
+        Some(base) => (true, base),
+        None => (false, name),
+    };
+    let Some(spec) = spec(base).filter(|s| s.uid || !uid) else {
+        return Err(ParseError::Bad(if base.is_empty() && uid {
+            "Missing command after UID (FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE)".into()
+        } else if uid {
+            format!("UID {base} is not a command: UID goes with FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE")
+        } else {
+            format!("Unknown command {name}")
+        }));
+    };
+    let cmd = (spec.parse)(p, Use { name, uid })?;
+    p.end()?;
+    Ok(cmd)
+}
+
+impl ImapSession {
+    /// Runs a parsed command; `None` when it answered (or will answer) by itself.
+    pub(super) fn execute(
+        &mut self,
+        ctx: &mut HostCtx<'_>,
+        now: Instant,
+        tag: &str,
+        cmd: Command,
+    ) -> Option<Done> {
+        let user = self.user.clone().unwrap_or_default();
+        Some(match cmd {
+            Command::Capability => self.run_capability(),
+            Command::Noop => ok("NOOP completed"),
+            Command::Check => ok("CHECK completed"),
+            Command::Logout => {
+                self.run_logout(tag);
+                return None;
+            }
+            Command::Id(_) => self.run_id(),
+            Command::Enable(caps) => self.run_enable(&caps),
+            Command::Namespace => self.run_namespace(),
+            Command::Starttls => no("STARTTLS is not available: the sandbox has no TLS"),
+            Command::Login { user, password } => {
+                self.login(ctx, tag, &user, &password);
+                return None;
+            }
+            Command::Authenticate { mechanism, initial } => {
+                return self.run_authenticate(ctx, tag, &mechanism, initial)
+            }
+            Command::Select {
+                mailbox,
+                read_only,
+                condstore,
+            } => {
+                self.condstore |= condstore;
+                self.select(ctx, &user, &mailbox, read_only)
+            }
+            Command::Create(name, uses) => self.run_create(ctx, &user, &name, &uses),
+            Command::Delete(name) => self.run_delete(ctx, &user, &name),
+            Command::Rename(from, to) => self.run_rename(ctx, &user, &from, &to),
+            Command::Subscribe(name) => self.run_subscribe(ctx, &user, &name, true),
+            Command::Unsubscribe(name) => self.run_subscribe(ctx, &user, &name, false),
+            Command::List {
+                reference,
+                patterns,
+                lsub,
+                options,
+                status,
+            } => self.run_list(ctx, &user, &reference, &patterns, lsub, options, &status),
+            Command::Status { mailbox, items } => {
+                if items.contains(&StatusItem::HighestModSeq) {
+                    self.enable_condstore();
+                }
+                self.status(ctx, &user, &mailbox, &items)
+            }
+            Command::Append {
+                mailbox,
+                flags,
+                date,
+                message,
+            } => self.run_append(ctx, now, &user, &mailbox, flags, date, message),
+            Command::GetQuota(root) => self.run_getquota(ctx, &user, &root),
+            Command::GetQuotaRoot(mailbox) => self.run_getquotaroot(ctx, &user, &mailbox),
+            Command::SetQuota(_) => no("[CANNOT] Quotas follow the server's limits here"),
+            Command::Idle => {
+                self.run_idle(ctx, tag);
+                return None;
+            }
+            Command::Close => self.run_close(ctx, &user, true),
+            Command::Unselect => self.run_close(ctx, &user, false),
+            Command::Expunge { uids } => self.run_expunge(ctx, &user, uids),
+            Command::Search { uid, key, ret } => {
+                if key.uses_modseq() {
+                    self.enable_condstore();
+                }
+                self.search(ctx, &user, tag, uid, &key, ret)
+            }
+            Command::Sort { uid, keys, key } => self.run_sort(ctx, &user, uid, &keys, &key),
+            Command::Thread { uid, key } => self.run_thread(ctx, &user, uid, &key),
+            Command::Fetch {
+                uid,
+                set,
+                mut items,
+                changed_since,
+            } => {
+                if changed_since.is_some() && !items.contains(&FetchAtt::ModSeq) {
+                    items.push(FetchAtt::ModSeq);
+                }
+                if items.contains(&FetchAtt::ModSeq) {
+                    self.enable_condstore();
+                }
+                self.fetch(ctx, &user, uid, &set, &items, changed_since)
+            }
+            Command::Store {
+                uid,
+                set,
+                mode,
+                silent,
+                flags,
+                unchanged_since,
+            } => {
+                if unchanged_since.is_some() {
+                    self.enable_condstore();
+                }
+                let change = store::Change {
+                    mode,
+                    silent,
+                    flags: &flags,
+                    unchanged_since,
+                };
+                self.store(ctx, &user, uid, &set, change)
+            }
+            Command::Copy {
+                uid,
+                set,
+                mailbox,
+                moving,
+            } => self.copy(ctx, &user, uid, &set, &mailbox, moving),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_names_each_command_once_and_drives_the_state_check() {
+        for (i, s) in COMMANDS.iter().enumerate() {
+            assert!(
+                COMMANDS[i + 1..].iter().all(|o| o.name != s.name),
+                "{} twice",
+                s.name
+            );
+            assert!(s.rfc.starts_with("RFC "), "{}", s.name);
+        }
+        assert_eq!(check_state("FETCH", true, true), Ok(()));
+        assert!(check_state("FETCH", true, false)
+            .unwrap_err()
+            .contains("needs a selected mailbox"));
+        assert!(check_state("LOGIN", true, false)
+            .unwrap_err()
+            .contains("only allowed before logging in"));
+        assert!(check_state("UID FETCH", false, false)
+            .unwrap_err()
+            .contains("log in first"));
+        assert_eq!(check_state("FROB", false, false), Ok(()));
+        assert_eq!(about("MOVE").map(|a| a.1), Some("RFC 6851"));
+        assert!(names().any(|n| n == "UID"));
+    }
+}

@@ -1,0 +1,340 @@
+//! SEARCH and UID SEARCH (RFC 3501 §6.4.4): the grammar of search keys; the matching is
+//! [`crate::proto::imap::search`].
+
+use super::prelude::*;
+use crate::proto::imap::search::{matches, Candidate, SearchKey};
+
+pub(super) const SEARCH: Spec = Spec::new(
+    "SEARCH",
+    Valid::Selected,
+    "Find messages by flags, headers, text, dates, sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, RETURN (SAVE) keeps the result as $.",
+    "RFC 3501 §6.4.4, RFC 4731, RFC 5182, RFC 7162 §3.1.5",
+    parse_search,
+)
+.with_uid();
+
+/// ESEARCH's `RETURN (...)` (RFC 4731 §3.1): which results to send in `* ESEARCH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SearchReturn {
+    /// SEARCHRES (RFC 5182 §2.1): keep the result for `$`.
+    pub save: bool,
+    pub min: bool,
+    pub max: bool,
+    pub all: bool,
+    pub count: bool,
+}
+
+/// `RETURN (MIN MAX ALL COUNT)`; an empty list means ALL.
+fn search_return(p: &mut Parser<'_>) -> R<SearchReturn> {
+    p.sp("return options, e.g. (MIN MAX COUNT)")?;
+    let mut r = SearchReturn::default();
+    let opts = super::list::option_list(p, "return option")?;
+    for opt in &opts {
+        match opt.as_str() {
+            "SAVE" => r.save = true,
+            "MIN" => r.min = true,
+            "MAX" => r.max = true,
+            "ALL" => r.all = true,
+            "COUNT" => r.count = true,
+            other => {
+                return Err(format!(
+                    "Unknown SEARCH return option {other} (use MIN, MAX, ALL, COUNT or SAVE)"
+                )
+                .into())
+            }
+        }
+    }
+    if opts.is_empty() {
+        r.all = true;
+    }
+    p.sp("search criteria")?;
+    Ok(r)
+}
+
+fn parse_search(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
+    p.sp("search criteria after SEARCH (e.g. ALL)")?;
+    let ret = if p.eat_word("RETURN") {
+        Some(search_return(p)?)
+    } else {
+        None
+    };
+    if p.eat_word("CHARSET") {
+        p.sp("charset name")?;
+        charset(p)?;
+        p.sp("search criteria")?;
+    }
+    Ok(Command::Search {
+        uid: u.uid,
+        ret,
+        key: criteria(p)?,
+    })
+}
+
+/// A charset name: UTF-8 and US-ASCII are known, others are `NO [BADCHARSET]`.
+pub(super) fn charset(p: &mut Parser<'_>) -> R<()> {
+    let cs = p.astring_text("charset name")?;
+    if !cs.eq_ignore_ascii_case("UTF-8") && !cs.eq_ignore_ascii_case("US-ASCII") {
+        return Err(ParseError::BadCharset(format!("Unsupported charset {cs}")));
+    }
+    Ok(())
+}
+
+/// The search keys to the end of the command, all of which must match.
+pub(super) fn criteria(p: &mut Parser<'_>) -> R<SearchKey> {
+    let mut keys = Vec::new();
+    loop {
+        keys.push(search_key(p, 0)?);
+        if p.at_end() {
+            break;
+        }
+        p.sp("search key")?;
+    }
+    Ok(if keys.len() == 1 {
+        keys.pop().unwrap_or(SearchKey::All)
+    } else {
+        SearchKey::And(keys)
+    })
+}
+
+impl ImapSession {
+    /// The messages of the selected mailbox that match `key`: (sequence number, message).
+    pub(super) fn matching<'f>(
+        &self,
+        f: &'f crate::store::Folder,
+        key: &SearchKey,
+    ) -> Vec<(u32, &'f crate::store::StoredMessage)> {
+        let Some(sel) = self.selected.as_ref() else {
+            return Vec::new();
+        };
+        let max_uid = sel.uids.last().copied().unwrap_or(0);
+        let mut hits = Vec::new();
+        for (i, &u) in sel.uids.iter().enumerate() {
+            let Some(m) = f.by_uid(u) else { continue };
+            let c = Candidate {
+                msg: m,
+                seq: i as u32 + 1,
+                recent: sel.recent.contains(&u),
+                exists: sel.exists(),
+                max_uid,
+                saved: &sel.saved,
+            };
+            if matches(key, &c) {
+                hits.push((i as u32 + 1, m));
+            }
+        }
+        hits
+    }
+}
+
+/// One search key (RFC 3501 §6.4.4).
+fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
+    use SearchKey as K;
+    if depth > 50 {
+        return Err("Search criteria nested too deeply".into());
+    }
+    if p.eat(b'(') {
+        let mut keys = Vec::new();
+        loop {
+            keys.push(search_key(p, depth + 1)?);
+            if p.eat(b')') {
+                break;
+            }
+            p.sp("search key or )")?;
+        }
+        return Ok(K::And(keys));
+    }
+    if p.peek()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'*' || b == b'$')
+    {
+        return Ok(K::Seq(p.sequence_set("message set")?));
+    }
+    let word = String::from_utf8_lossy(p.atom()).to_ascii_uppercase();
+    let arg = |p: &mut Parser<'_>| -> R<String> {
+        p.sp(&format!("argument after {word}"))?;
+        p.astring_text(&format!("argument after {word}"))
+    };
+    Ok(match word.as_str() {
+        "ALL" => K::All,
+        "ANSWERED" => K::Answered,
+        "DELETED" => K::Deleted,
+        "DRAFT" => K::Draft,
+        "FLAGGED" => K::Flagged,
+        "NEW" => K::New,
+        "OLD" => K::Old,
+        "RECENT" => K::Recent,
+        "SEEN" => K::Seen,
+        "UNANSWERED" => K::Unanswered,
+        "UNDELETED" => K::Undeleted,
+        "UNDRAFT" => K::Undraft,
+        "UNFLAGGED" => K::Unflagged,
+        "UNSEEN" => K::Unseen,
+        "KEYWORD" => K::Keyword(arg(p)?),
+        "UNKEYWORD" => K::Unkeyword(arg(p)?),
+        "BCC" | "BODY" | "CC" | "FROM" | "SUBJECT" | "TEXT" | "TO" => {
+            let a = arg(p)?;
+            match word.as_str() {
+                "BCC" => K::Header("Bcc".into(), a),
+                "CC" => K::Header("Cc".into(), a),
+                "FROM" => K::Header("From".into(), a),
+                "SUBJECT" => K::Header("Subject".into(), a),
+                "TO" => K::Header("To".into(), a),
+                "BODY" => K::Body(a),
+                _ => K::Text(a),
+            }
+        }
+        "HEADER" => {
+            let name = arg(p)?;
+            p.sp("string to look for in the header")?;
+            let value = p.astring_text("string to look for in the header")?;
+            K::Header(name, value)
+        }
+        "BEFORE" | "ON" | "SINCE" | "SENTBEFORE" | "SENTON" | "SENTSINCE" => {
+            let what = format!("date after {word}");
+            p.sp(&what)?;
+            let d = p.date(&what)?;
+            match word.as_str() {
+                "BEFORE" => K::Before(d),
+                "ON" => K::On(d),
+                "SINCE" => K::Since(d),
+                "SENTBEFORE" => K::SentBefore(d),
+                "SENTON" => K::SentOn(d),
+                _ => K::SentSince(d),
+            }
+        }
+        "LARGER" | "SMALLER" => {
+            let what = format!("size after {word}");
+            p.sp(&what)?;
+            let n = p.number(&what)?;
+            if word == "LARGER" {
+                K::Larger(n)
+            } else {
+                K::Smaller(n)
+            }
+        }
+        "MODSEQ" => {
+            // RFC 7162 §3.1.5: `MODSEQ ["/flags/<flag>" all|shared|priv] <mod-sequence>`; the
+            // metadata entry is read and ignored (a message has one mod-sequence here).
+            p.sp("mod-sequence after MODSEQ")?;
+            if p.peek() == Some(b'"') {
+                p.string("entry name after MODSEQ")?;
+                p.sp("entry type (all, shared or priv)")?;
+                p.atom();
+                p.sp("mod-sequence after MODSEQ")?;
+            }
+            K::ModSeq(p.number64("mod-sequence after MODSEQ")?)
+        }
+        "UID" => {
+            p.sp("UID set after UID")?;
+            K::Uid(p.sequence_set("UID set after UID")?)
+        }
+        "NOT" => {
+            p.sp("search key after NOT")?;
+            K::Not(Box::new(search_key(p, depth + 1)?))
+        }
+        "OR" => {
+            p.sp("first search key after OR")?;
+            let a = search_key(p, depth + 1)?;
+            p.sp("second search key after OR")?;
+            let b = search_key(p, depth + 1)?;
+            K::Or(Box::new(a), Box::new(b))
+        }
+        "" => return Err("Expected a search key (ALL, UNSEEN, FROM \"x\", ...)".into()),
+        other => return Err(format!("Unknown search key {other}").into()),
+    })
+}
+
+impl ImapSession {
+    pub(super) fn search(
+        &mut self,
+        ctx: &mut HostCtx<'_>,
+        user: &str,
+        tag: &str,
+        uid: bool,
+        key: &SearchKey,
+        ret: Option<SearchReturn>,
+    ) -> Done {
+        let Some(sel) = self.selected.as_ref() else {
+            return bad("No mailbox selected");
+        };
+        let Some(f) = ctx.store.folder(user, &sel.name) else {
+            return no("The selected mailbox no longer exists");
+        };
+        let found = self.matching(f, key);
+        let hits: Vec<u32> = found
+            .iter()
+            .map(|&(seq, m)| if uid { m.uid } else { seq })
+            .collect();
+        let mut hit_uids: Vec<u32> = found.iter().map(|(_, m)| m.uid).collect();
+        let modseq = found.iter().map(|(_, m)| m.modseq).max().unwrap_or(0);
+        if let Some(r) = ret.filter(|r| r.save) {
+            // RFC 5182 §2.4: with MIN and/or MAX alone, only those messages are kept.
+            if (r.min || r.max) && !r.all && !r.count {
+                let (first, last) = (hit_uids.first().copied(), hit_uids.last().copied());
+                hit_uids = [first.filter(|_| r.min), last.filter(|_| r.max)]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                hit_uids.dedup();
+            }
+            if let Some(sel) = self.selected.as_mut() {
+                sel.saved = hit_uids;
+            }
+        }
+        // RFC 7162 §3.1.5: a search by MODSEQ reports the highest mod-sequence it found.
+        let with_modseq = key.uses_modseq() && !hits.is_empty();
+        let line = match ret {
+            None => {
+                let mut line = String::from("* SEARCH");
+                for h in &hits {
+                    line.push_str(&format!(" {h}"));
+                }
+                if with_modseq {
+                    line.push_str(&format!(" (MODSEQ {modseq})"));
+                }
+                line
+            }
+            // RFC 5182 §2.4: SAVE alone answers nothing but the tagged OK.
+            Some(SearchReturn {
+                save: true,
+                min: false,
+                max: false,
+                all: false,
+                count: false,
+            }) => return ok("SEARCH completed, result saved"),
+            Some(r) => {
+                // RFC 4731 §3.1: MIN, MAX and ALL only when something matched.
+                let mut line = b"* ESEARCH (TAG ".to_vec();
+                string(&mut line, tag.as_bytes());
+                line.push(b')');
+                let mut line = String::from_utf8_lossy(&line).into_owned();
+                if uid {
+                    line.push_str(" UID");
+                }
+                if let (Some(min), Some(max)) = (hits.first(), hits.last()) {
+                    if r.min {
+                        line.push_str(&format!(" MIN {min}"));
+                    }
+                    if r.max {
+                        line.push_str(&format!(" MAX {max}"));
+                    }
+                    if r.all {
+                        line.push_str(&format!(" ALL {}", compact_set(&hits)));
+                    }
+                }
+                if r.count {
+                    line.push_str(&format!(" COUNT {}", hits.len()));
+                }
+                if with_modseq {
+                    line.push_str(&format!(" MODSEQ {modseq}"));
+                }
+                line
+            }
+        };
+        self.send(line);
+        ok(if uid {
+            "UID SEARCH completed"
+        } else {
+            "SEARCH completed"
+        })
+    }
+}

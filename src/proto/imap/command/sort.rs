@@ -1,0 +1,289 @@
+//! SORT and THREAD=ORDEREDSUBJECT (RFC 5256): the matches of a search, ordered by sort keys, or
+//! grouped by base subject. THREAD=REFERENCES is not offered.
+
+use super::prelude::*;
+use super::search::{charset, criteria};
+use crate::message::envelope::{envelope, EnvAddr};
+use crate::proto::imap::search::SearchKey;
+use crate::store::StoredMessage;
+use std::cmp::Ordering;
+
+pub(super) const SORT: Spec = Spec::new(
+    "SORT",
+    Valid::Selected,
+    "Search, then order the matches by ARRIVAL, DATE, FROM, SUBJECT, SIZE... (REVERSE).",
+    "RFC 5256 §3",
+    parse_sort,
+)
+.with_uid();
+pub(super) const THREAD: Spec = Spec::new(
+    "THREAD",
+    Valid::Selected,
+    "Search, then group the matches into threads by subject (ORDEREDSUBJECT).",
+    "RFC 5256 §4",
+    parse_thread,
+)
+.with_uid();
+
+/// A SORT key (RFC 5256 §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Arrival,
+    Cc,
+    Date,
+    From,
+    Size,
+    Subject,
+    To,
+}
+
+/// `SORT (REVERSE DATE SUBJECT) UTF-8 ALL`.
+fn parse_sort(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
+    p.sp("sort criteria, e.g. (REVERSE DATE)")?;
+    let mut keys = Vec::new();
+    let mut reverse = false;
+    for word in super::list::option_list(p, "sort key")? {
+        let key = match word.as_str() {
+            "REVERSE" if !reverse => {
+                reverse = true;
+                continue;
+            }
+            "ARRIVAL" => SortKey::Arrival,
+            "CC" => SortKey::Cc,
+            "DATE" => SortKey::Date,
+            "FROM" => SortKey::From,
+            "SIZE" => SortKey::Size,
+            "SUBJECT" => SortKey::Subject,
+            "TO" => SortKey::To,
+            other => {
+                return Err(format!(
+                    "Unknown sort key {other} (use ARRIVAL CC DATE FROM SIZE SUBJECT TO, each maybe after REVERSE)"
+                )
+                .into())
+            }
+        };
+        keys.push((key, std::mem::take(&mut reverse)));
+    }
+    if keys.is_empty() || reverse {
+        return Err("Sort criteria need a sort key, e.g. (DATE) or (REVERSE ARRIVAL)".into());
+    }
+    p.sp("charset, e.g. UTF-8")?;
+    charset(p)?;
+    p.sp("search criteria")?;
+    Ok(Command::Sort {
+        uid: u.uid,
+        keys,
+        key: criteria(p)?,
+    })
+}
+
+/// `THREAD ORDEREDSUBJECT UTF-8 ALL`.
+fn parse_thread(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
+    p.sp("threading algorithm (ORDEREDSUBJECT)")?;
+    if !p.eat_word("ORDEREDSUBJECT") {
+        return Err("The threading algorithm here is ORDEREDSUBJECT".into());
+    }
+    p.sp("charset, e.g. UTF-8")?;
+    charset(p)?;
+    p.sp("search criteria")?;
+    Ok(Command::Thread {
+        uid: u.uid,
+        key: criteria(p)?,
+    })
+}
+
+/// The base subject (RFC 5256 §2.1), simplified: without `Re:`, `Fw:`, `Fwd:` (with `[blob]`s),
+/// leading `[blob]`s, trailing `(fwd)` and `[Fwd: ...]` wrappers, blanks collapsed, upper case.
+pub fn base_subject(subject: &str) -> String {
+    let mut s: String = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    loop {
+        let before = s.len();
+        while s.len() >= 5 && s[s.len() - 5..].eq_ignore_ascii_case("(fwd)") {
+            s.truncate(s.len() - 5);
+            s.truncate(s.trim_end().len());
+        }
+        s = strip_leaders(&s).to_string();
+        if s.len() > 6 && s[..5].eq_ignore_ascii_case("[fwd:") && s.ends_with(']') {
+            s = s[5..s.len() - 1].trim().to_string();
+        }
+        if s.len() == before {
+            return s.to_uppercase();
+        }
+    }
+}
+
+/// Leading `re:`/`fw:`/`fwd:` (each maybe with `[blob]`s before the colon) and `[blob]`s.
+fn strip_leaders(mut s: &str) -> &str {
+    loop {
+        let t = s.trim_start();
+        let lower = t.to_ascii_lowercase();
+        let word = ["re", "fwd", "fw"]
+            .into_iter()
+            .find(|w| lower.starts_with(w));
+        if let Some(w) = word {
+            let mut rest = t[w.len()..].trim_start();
+            while rest.starts_with('[') {
+                match rest.find(']') {
+                    Some(end) => rest = rest[end + 1..].trim_start(),
+                    None => break,
+                }
+            }
+            if let Some(after) = rest.strip_prefix(':') {
+                s = after;
+                continue;
+            }
+        }
+        if t.starts_with('[') {
+            if let Some(end) = t.find(']') {
+                // A blob is removed only if something is left (RFC 5256 §2.1 step 4).
+                if !t[end + 1..].trim().is_empty() {
+                    s = &t[end + 1..];
+                    continue;
+                }
+            }
+        }
+        return t;
+    }
+}
+
+/// The sent date, or the arrival date without one (RFC 5256 §3 DATE).
+fn sent_date(m: &StoredMessage) -> i64 {
+    m.search_index().sent_at.unwrap_or(m.internal_date)
+}
+
+fn subject_of(m: &StoredMessage) -> String {
+    base_subject(m.search_index().subject.as_deref().unwrap_or(""))
+}
+
+/// The mailbox (local part) of the first address of a field, upper case (RFC 5256 §3).
+fn first_mailbox(m: &StoredMessage, field: SortKey) -> String {
+    let e = envelope(&m.raw);
+    let list = match field {
+        SortKey::From => e.from,
+        SortKey::To => e.to,
+        _ => e.cc,
+    };
+    list.into_iter()
+        .find_map(|a| match a {
+            EnvAddr::Mailbox { mailbox, .. } => Some(mailbox.to_uppercase()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+fn compare(a: &StoredMessage, b: &StoredMessage, key: SortKey) -> Ordering {
+    match key {
+        SortKey::Arrival => a.internal_date.cmp(&b.internal_date),
+        SortKey::Date => sent_date(a).cmp(&sent_date(b)),
+        SortKey::Size => a.size().cmp(&b.size()),
+        SortKey::Subject => subject_of(a).cmp(&subject_of(b)),
+        SortKey::Cc | SortKey::From | SortKey::To => {
+            first_mailbox(a, key).cmp(&first_mailbox(b, key))
+        }
+    }
+}
+
+impl ImapSession {
+    pub(super) fn run_sort(
+        &mut self,
+        ctx: &mut HostCtx<'_>,
+        user: &str,
+        uid: bool,
+        keys: &[(SortKey, bool)],
+        key: &SearchKey,
+    ) -> Done {
+        let Some(f) = self
+            .selected
+            .as_ref()
+            .and_then(|s| ctx.store.folder(user, &s.name))
+        else {
+            return no("The selected mailbox no longer exists");
+        };
+        let mut found = self.matching(f, key);
+        // Ties fall back to the sequence number (RFC 5256 §3).
+        found.sort_by(|(sa, a), (sb, b)| {
+            keys.iter()
+                .map(|&(k, reverse)| {
+                    let o = compare(a, b, k);
+                    if reverse {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or_else(|| sa.cmp(sb))
+        });
+        let mut line = String::from("* SORT");
+        for (seq, m) in &found {
+            line.push_str(&format!(" {}", if uid { m.uid } else { *seq }));
+        }
+        self.send(line);
+        ok(if uid {
+            "UID SORT completed"
+        } else {
+            "SORT completed"
+        })
+    }
+
+    /// ORDEREDSUBJECT (RFC 5256 §4): threads of one base subject, each ordered by sent date,
+    /// the first message the parent of the others; threads ordered by their first message.
+    pub(super) fn run_thread(
+        &mut self,
+        ctx: &mut HostCtx<'_>,
+        user: &str,
+        uid: bool,
+        key: &SearchKey,
+    ) -> Done {
+        let Some(f) = self
+            .selected
+            .as_ref()
+            .and_then(|s| ctx.store.folder(user, &s.name))
+        else {
+            return no("The selected mailbox no longer exists");
+        };
+        let mut found: Vec<(String, i64, u32, u32)> = self
+            .matching(f, key)
+            .into_iter()
+            .map(|(seq, m)| {
+                (
+                    subject_of(m),
+                    sent_date(m),
+                    seq,
+                    if uid { m.uid } else { seq },
+                )
+            })
+            .collect();
+        found.sort();
+        let mut threads: Vec<((i64, u32), Vec<u32>)> = Vec::new();
+        for (i, (subject, date, seq, id)) in found.iter().enumerate() {
+            match i.checked_sub(1).and_then(|p| found.get(p)) {
+                Some((prev, ..)) if prev == subject => {
+                    if let Some((_, ids)) = threads.last_mut() {
+                        ids.push(*id);
+                    }
+                }
+                _ => threads.push(((*date, *seq), vec![*id])),
+            }
+        }
+        threads.sort();
+        let mut line = String::from("* THREAD ");
+        for (_, ids) in &threads {
+            line.push_str(&match ids.as_slice() {
+                [one] => format!("({one})"),
+                [first, second] => format!("({first} {second})"),
+                [first, rest @ ..] => {
+                    let children: String = rest.iter().map(|c| format!("({c})")).collect();
+                    format!("({first} {children})")
+                }
+                [] => String::new(),
+            });
+        }
+        self.send(line.trim_end());
+        ok(if uid {
+            "UID THREAD completed"
+        } else {
+            "THREAD completed"
+        })
+    }
+}
