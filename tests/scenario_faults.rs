@@ -43,6 +43,28 @@ fn a_full_mailbox_defers_the_relay_which_retries_and_delivers_once_the_rule_is_g
             action: FaultAction::Replied("452 4.2.2 Mailbox full".into())
         }
     );
+    // Transcripts and terminals show it under the reply the rule sent, not under others.
+    let lines = w.transcript(mx.conn, true);
+    let marked: Vec<(String, String)> = lines
+        .iter()
+        .filter_map(|l| {
+            Some((
+                l.text().into_owned(),
+                w.gate_mark_for(mx.conn, l)?.describe(),
+            ))
+        })
+        .collect();
+    assert!(
+        marked.contains(&(
+            "452 4.2.2 Mailbox full".to_string(),
+            "⚡ answered by fault rule 1".to_string()
+        )),
+        "{marked:?}"
+    );
+    assert!(
+        !marked.iter().any(|(t, _)| t.starts_with("554")),
+        "{marked:?}"
+    );
     // Through the relay: deferred (4xx), visible in the events and the queue, retried.
     let before = messages(&w, "boss@corp.example", "INBOX").len();
     events(&mut w);

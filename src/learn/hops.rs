@@ -155,7 +155,7 @@ fn describe_event(e: &WorldEvent) -> (HopText, HopPlace) {
     match e {
         WorldEvent::Queued { id, host } => (
             text(
-                format!("⧗ queued {id}"),
+                format!("queued {id}"),
                 format!("{summary}: the host took responsibility and will relay it."),
                 "RFC 5321 §4.1.1.4",
             ),
@@ -211,7 +211,7 @@ fn describe_event(e: &WorldEvent) -> (HopText, HopPlace) {
             HopText {
                 is_trouble: true,
                 ..text(
-                    "⟳ deferred, will retry",
+                    "deferred, will retry",
                     format!("{summary}."),
                     "RFC 5321 §4.5.4.1",
                 )

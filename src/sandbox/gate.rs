@@ -58,6 +58,31 @@ pub struct GateMark {
 }
 
 impl GateMark {
+    /// The mark in words, for transcripts and terminals: "⚡ answered by fault rule 2",
+    /// "strict mode refused it (RFC 5321 §2.3.8)", "lenient server: a strict one would answer
+    /// ...".
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            GateMarkKind::Fault { rule, action } => match action {
+                FaultAction::Replied(_) => format!("⚡ answered by fault rule {rule}"),
+                FaultAction::Delayed(d) => {
+                    format!("⚡ fault rule {rule} held this for {} s", d.as_secs())
+                }
+                FaultAction::Dropped => format!("⚡ fault rule {rule} dropped the link"),
+            },
+            GateMarkKind::Strict {
+                finding,
+                refused: true,
+            } => format!("strict mode refused it ({})", finding.rfc),
+            GateMarkKind::Strict { finding, .. } => format!(
+                "lenient server: a strict one would answer \"{}\" ({})",
+                finding.reply, finding.rfc
+            ),
+        }
+    }
+}
+
+impl GateMark {
     /// The fault rule behind this mark, if a rule made it.
     pub fn fault_rule(&self) -> Option<usize> {
         match self.kind {

@@ -135,11 +135,21 @@ impl Journey {
         }
     }
 
-    /// The hops since the last call: trace-derived hops first, then `events` (the world's
-    /// events the caller drained with `World::poll_event` for this step).
-    pub fn poll(&mut self, world: &World, events: &[WorldEvent]) -> Vec<Hop> {
+    /// The hops since the last call, in the order they happened: `events` are the world's
+    /// events the caller drained with `World::poll_event_stamped` for this step, each put
+    /// before the first trace entry recorded after it.
+    pub fn poll(&mut self, world: &World, events: &[(u64, WorldEvent)]) -> Vec<Hop> {
         let mut hops = Vec::new();
-        for e in world.net.trace.since(self.next_trace) {
+        let mut pending = events
+            .iter()
+            .filter(|(_, e)| !matches!(e, WorldEvent::SessionState { .. }))
+            .peekable();
+        let first = self.next_trace.max(world.net.trace.discarded);
+        for (k, e) in world.net.trace.since(self.next_trace).enumerate() {
+            let index = first + k as u64;
+            while let Some((_, ev)) = pending.next_if(|(at, _)| *at <= index) {
+                hops.push(Hop::Event(ev.clone()));
+            }
             match &e.kind {
                 TraceKind::Connect => hops.push(Hop::Connect {
                     client: e.client,
@@ -173,13 +183,7 @@ impl Journey {
             }
         }
         self.next_trace = world.net.trace.total;
-        hops.extend(
-            events
-                .iter()
-                .filter(|e| !matches!(e, WorldEvent::SessionState { .. }))
-                .cloned()
-                .map(Hop::Event),
-        );
+        hops.extend(pending.map(|(_, e)| Hop::Event(e.clone())));
         hops
     }
 
@@ -260,8 +264,8 @@ mod tests {
         w.run_until(t);
     }
 
-    fn drain(w: &mut World) -> Vec<WorldEvent> {
-        std::iter::from_fn(|| w.poll_event()).collect()
+    fn drain(w: &mut World) -> Vec<(u64, WorldEvent)> {
+        std::iter::from_fn(|| w.poll_event_stamped()).collect()
     }
 
     fn submit(w: &mut World, from: HostId, lines: &[&str]) {
@@ -346,6 +350,15 @@ mod tests {
             "{}",
             summaries[4]
         );
+        // In the order it happened: queued and looked up before the relay connects.
+        let at = |f: &dyn Fn(&Hop) -> bool| hops.iter().position(f).unwrap();
+        let queued = at(
+            &|h| matches!(h, Hop::Event(WorldEvent::Queued { host, .. }) if host == "smtp.isp.example"),
+        );
+        let lookup = at(&|h| matches!(h, Hop::Event(WorldEvent::MxLookup { .. })));
+        let relay_connect = at(&|h| matches!(h, Hop::Connect { client, .. } if *client == d.isp));
+        let data_end = at(&|h| matches!(h, Hop::Command { verb, .. } if verb == "end of DATA"));
+        assert!(data_end < queued && queued < lookup && lookup < relay_connect);
         // The relay's own commands on the ISP -> MX link are drawn too.
         let relay_verbs: Vec<&str> = hops
             .iter()

@@ -187,7 +187,8 @@ pub struct World {
     session_states: BTreeMap<ConnId, ProtocolState>,
     /// Where each connection's client input carries a secret, as its server session said.
     secret_marks: BTreeMap<ConnId, Vec<SecretInput>>,
-    events: VecDeque<WorldEvent>,
+    /// Events not polled yet, each with the trace index it happened at (`Trace::total` then).
+    events: VecDeque<(u64, WorldEvent)>,
     next_session_id: u64,
     /// Client input not yet handed to its server session (flow control, see `feed`).
     held: BTreeMap<ConnId, HeldInput>,
@@ -363,7 +364,18 @@ impl World {
     }
 
     pub fn poll_event(&mut self) -> Option<WorldEvent> {
+        self.events.pop_front().map(|(_, e)| e)
+    }
+
+    /// The next event with the trace index it happened at: it came after the trace entries
+    /// below that index (so a picture can put it between the bytes around it).
+    pub fn poll_event_stamped(&mut self) -> Option<(u64, WorldEvent)> {
         self.events.pop_front()
+    }
+
+    pub(crate) fn push_event(&mut self, event: WorldEvent) {
+        let at = self.net.trace.total;
+        self.events.push_back((at, event));
     }
 
     // ---- time ----
@@ -681,7 +693,7 @@ impl World {
                 }
                 Output::Event(Note::Queued(id)) => {
                     let host = host_name.clone();
-                    self.events.push_back(WorldEvent::Queued { id, host });
+                    self.push_event(WorldEvent::Queued { id, host });
                 }
                 Output::Event(Note::Mark(mark)) => self.record_mark(conn, mark),
                 Output::Event(Note::DropLink) => {
@@ -705,8 +717,7 @@ impl World {
                     while self.session_states.len() > MAX_REMEMBERED_CONNS {
                         self.session_states.pop_first();
                     }
-                    self.events
-                        .push_back(WorldEvent::SessionState { conn, state });
+                    self.push_event(WorldEvent::SessionState { conn, state });
                 }
                 Output::Close => {
                     self.net.close(now, conn, Side::Server);

@@ -87,7 +87,7 @@ impl World {
                 for r in &rcpts {
                     let outcome = self.deliver_locally(now, &entry, r);
                     if outcome == Outcome::Delivered {
-                        self.events.push_back(WorldEvent::Delivered {
+                        self.push_event(WorldEvent::Delivered {
                             id: id.to_string(),
                             host: entry.host.clone(),
                             rcpt: r.clone(),
@@ -104,7 +104,7 @@ impl World {
                 Some(_) => Vec::new(),
                 None => self.net.dns.mx(&domain).to_vec(),
             };
-            self.events.push_back(WorldEvent::MxLookup {
+            self.push_event(WorldEvent::MxLookup {
                 host: entry.host.clone(),
                 domain: domain.clone(),
                 implicit_mx: answer.is_empty() && !exchangers.is_empty(),
@@ -202,7 +202,7 @@ impl World {
                 .entry(id)
                 .map(|e| e.host.clone())
                 .unwrap_or_default();
-            self.events.push_back(WorldEvent::Deferred {
+            self.push_event(WorldEvent::Deferred {
                 id: id.to_string(),
                 host,
                 reason: reason.clone(),
@@ -222,7 +222,7 @@ impl World {
         if !failed {
             return;
         }
-        self.events.push_back(WorldEvent::Bounced {
+        self.push_event(WorldEvent::Bounced {
             id: done.id.clone(),
             host: done.host.clone(),
             sender: done.mail_from.clone(),
@@ -324,7 +324,7 @@ impl World {
             return;
         };
         let (from, to) = (link.client, link.server);
-        self.events.push_back(WorldEvent::Relayed {
+        self.push_event(WorldEvent::Relayed {
             id: entry.to_string(),
             from: self.net.host_name(from).to_string(),
             to: self.net.host_name(to).to_string(),

@@ -6,7 +6,6 @@
 use super::context::{Activity, Ctx, ShownHop};
 use super::{dom, persist};
 use crate::sandbox::journey::Hop;
-use crate::sandbox::WorldEvent;
 use crate::time::{Duration, Instant};
 use leptos::prelude::*;
 use std::cell::Cell;
@@ -95,7 +94,7 @@ pub fn step_world(ctx: Ctx, since: Instant) {
     let links = ctx.world.with_value(|w| w.active_links(since));
     let mut events = Vec::new();
     ctx.world.update_value(|w| {
-        while let Some(e) = w.poll_event() {
+        while let Some(e) = w.poll_event_stamped() {
             events.push(e);
         }
     });
@@ -139,7 +138,7 @@ pub fn step_world(ctx: Ctx, since: Instant) {
             }
         });
     }
-    let lines: Vec<String> = events.iter().filter_map(WorldEvent::summary).collect();
+    let lines: Vec<String> = events.iter().filter_map(|(_, e)| e.summary()).collect();
     if !lines.is_empty() {
         let stamp = ctx.world.with_value(|w| fmt_time(w.now()));
         ctx.events.update(|ev| {

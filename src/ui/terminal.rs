@@ -107,23 +107,7 @@ fn gate_notes(marks: &[GateMark], lines: &[OutLine]) -> Vec<Option<String>> {
                     }
             })?;
             used[found.0] = true;
-            Some(match &found.1.kind {
-                GateMarkKind::Fault { rule, action } => match action {
-                    FaultAction::Replied(_) => format!("⚡ answered by fault rule {rule}"),
-                    FaultAction::Delayed(d) => {
-                        format!("⚡ fault rule {rule} held this for {} s", d.as_secs())
-                    }
-                    FaultAction::Dropped => format!("⚡ fault rule {rule} dropped the link"),
-                },
-                GateMarkKind::Strict {
-                    finding,
-                    refused: true,
-                } => format!("strict mode refused it ({})", finding.rfc),
-                GateMarkKind::Strict { finding, .. } => format!(
-                    "lenient server: a strict one would answer \"{}\" ({})",
-                    finding.reply, finding.rfc
-                ),
-            })
+            Some(found.1.describe())
         })
         .collect()
 }
@@ -404,6 +388,7 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         }
     });
 
+    let bare_lf = RwSignal::new(false);
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let line = input.get_untracked();
@@ -426,7 +411,13 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         input.set(String::new());
         let since = ctx.with(|w| w.now());
         let mut bytes = line.into_bytes();
-        bytes.extend_from_slice(b"\r\n");
+        // Unix `nc` and some telnets end lines with a bare LF: a lenient server accepts it,
+        // a strict one refuses it (RFC 5321 §2.3.8).
+        bytes.extend_from_slice(if bare_lf.get_untracked() {
+            b"\n"
+        } else {
+            b"\r\n"
+        });
         ctx.world.update_value(|w| {
             w.send(conn, &bytes);
         });
@@ -511,6 +502,11 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
                 />
                 <button type="submit" data-testid="term-send">"Send"</button>
             </form>
+            <label class="bare-lf">
+                <input type="checkbox" data-testid="term-bare-lf" prop:checked=move || bare_lf.get()
+                    on:change=move |_| bare_lf.update(|b| *b = !*b)/>
+                " End lines with a bare LF (like nc), not CRLF"
+            </label>
             <details class="b64">
                 <summary>"Base64 helper for AUTH PLAIN"</summary>
                 <div class="b64-row">

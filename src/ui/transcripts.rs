@@ -224,7 +224,15 @@ fn ConnRow(
             return Vec::new();
         }
         ctx.tick.get();
-        ctx.with(|w| w.transcript(conn, true))
+        ctx.with(|w| {
+            w.transcript(conn, true)
+                .into_iter()
+                .map(|l| {
+                    let mark = w.gate_mark_for(conn, &l).map(|m| m.describe());
+                    (l, mark)
+                })
+                .collect::<Vec<_>>()
+        })
     });
     let bytes = Memo::new(move |_| {
         conns
@@ -274,7 +282,7 @@ fn ConnRow(
                             }>"Download .txt"</button>
                         </div>
                         <ol class="transcript" data-testid="transcript">
-                            {move || lines.get().into_iter().map(|l| {
+                            {move || lines.get().into_iter().map(|(l, mark)| {
                                 let (cls, tag) = match l.speaker {
                                     Speaker::Client => ("c", "C:"),
                                     Speaker::Server => ("s", "S:"),
@@ -284,6 +292,7 @@ fn ConnRow(
                                     <li class=cls data-testid=format!("tr-{cls}")>
                                         <span class="t">{format!("[{:>9.3}s]", l.at.as_millis() as f64 / 1000.0)}</span>
                                         " "<b>{tag}</b>" "{l.text().into_owned()}
+                                        {mark.map(|m| view! { <small class="mark" data-testid="tr-mark">" "{m}</small> })}
                                     </li>
                                 }
                             }).collect_view()}

@@ -116,7 +116,7 @@ class TourTest(unittest.TestCase):
                 host = os.path.join(DIST, f"embed-host-{width}.html")
                 with open(host, "w") as f:
                     f.write(
-                        "<!doctype html><title>docs page</title><h1>Docs</h1>"
+                        "<!doctype html><title>docs page</title><link rel=icon href='data:,'><h1>Docs</h1>"
                         "<script>window.__msgs = []; addEventListener('message', e => window.__msgs.push(e.data));</script>"
                         f"<iframe id=demo sandbox='allow-scripts' title='Mail Sandbox demo' width={width} height={height} "
                         "src='./?scenario=seed-journey&compact=1'></iframe>"

@@ -23,15 +23,16 @@ impl Geo {
         self.layout == Layout::Strip
     }
 
-    pub fn view_h(&self) -> f64 {
+    /// The picture's height when the tallest queue panel lists `queued` entries (at most 2).
+    pub fn view_h(&self, queued: usize) -> f64 {
         match self.layout {
-            Layout::Wide => 430.0,
+            Layout::Wide => self.panel_top() + 124.0 + 36.0 * queued.min(2) as f64,
             Layout::Strip => 330.0,
         }
     }
 
-    pub fn view_box(&self) -> String {
-        format!("0 0 {VIEW_W} {}", self.view_h())
+    pub fn view_box(&self, queued: usize) -> String {
+        format!("0 0 {VIEW_W} {}", self.view_h(queued))
     }
 
     pub fn box_w(&self) -> f64 {
@@ -114,12 +115,12 @@ impl Geo {
 
     /// The lane under the boxes where hops are written (y of its middle).
     pub fn lane_y(&self) -> f64 {
-        self.box_top() + self.box_h() + 36.0
+        self.box_top() + self.box_h() + 32.0
     }
 
     /// Top of the mailbox/queue panels (wide layout only).
     pub fn panel_top(&self) -> f64 {
-        self.lane_y() + 40.0
+        self.lane_y() + 36.0
     }
 
     /// Top-left and width of the mailbox/queue panel of host `i`.

@@ -124,7 +124,21 @@ pub fn NetworkPicture(#[prop(optional)] compact: bool) -> impl IntoView {
                 <svg
                     class="net"
                     class:strip=geo.is_strip()
-                    viewBox=geo.view_box()
+                    viewBox=move || {
+                        ctx.tick.get();
+                        // Room for the longest relay queue panel (it lists two entries at most).
+                        let queued = ctx.with(|w| {
+                            w.host_infos()
+                                .iter()
+                                .map(|h| {
+                                    let name = w.net.host_name(h.id);
+                                    w.queue.entries().filter(|e| e.host == name).count()
+                                })
+                                .max()
+                                .unwrap_or(0)
+                        });
+                        geo.view_box(queued)
+                    }
                     role="group"
                     aria-label="Network picture: sender's PC, ISP SMTP host, corporate SMTP host with the mailboxes, recipient's PC"
                     data-testid="network"
@@ -258,7 +272,7 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     let counts = move || {
         ctx.tick.get();
         ctx.with(|w| {
-            let boxes: Vec<String> = w
+            let boxes: Vec<(String, usize)> = w
                 .store
                 .accounts_on_host(&counts_name)
                 .map(|a| {
@@ -267,7 +281,7 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
                         .folder(&a.address, "INBOX")
                         .map(|f| f.len())
                         .unwrap_or(0);
-                    format!("✉{} {n}", a.address.split('@').next().unwrap_or(""))
+                    (a.address.split('@').next().unwrap_or("").to_string(), n)
                 })
                 .collect();
             let queued = w.queue.entries().filter(|e| e.host == counts_name).count();
@@ -283,11 +297,13 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
             <text class="hc" x=cx y=top + 136.0 text-anchor="middle" data-testid="host-counts">
                 {move || {
                     let (boxes, queued) = counts();
-                    let mut parts: Vec<String> = boxes.into_iter().take(2).collect();
-                    if is_server && queued > 0 {
-                        parts.push(format!("⧗{queued}"));
-                    }
-                    parts.join(" ")
+                    let mail = boxes.into_iter().take(2).map(|(user, n)| {
+                        let testid = format!("mbox-{user}");
+                        view! {
+                            <tspan data-testid=testid>"✉"{user}" "<tspan class="count">{n}</tspan>" "</tspan>
+                        }
+                    }).collect_view();
+                    (mail, (is_server && queued > 0).then(|| format!("queue {queued}")))
                 }}
             </text>
         }
