@@ -58,6 +58,10 @@ def chromium(width=1280, height=900, extra_flags=()):
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    if width < 500:
+        # Headless windows are at least 500 px wide: narrower phones are emulated.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
     try:
         yield driver
     finally:

@@ -14,7 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from harness import DIST, chromium, console_errors, screenshot, serve_dist
 
-SCENARIOS = ["smtp-by-hand", "seed-journey", "imap", "what-goes-wrong"]
+SCENARIOS = ["smtp-by-hand", "seed-journey", "imap", "what-goes-wrong", "full-mailbox"]
 
 
 def msgs(driver):
@@ -64,6 +64,7 @@ class TourTest(unittest.TestCase):
                     "seed-journey": "Subject: Progress update",
                     "imap": "* 4 EXISTS",
                     "what-goes-wrong": "554 5.7.1",
+                    "full-mailbox": "452 4.2.2 Mailbox full",
                 }[sid]
                 self.assertIn(expected, text, sid)
                 # Lines carry explanations with their RFC section.
@@ -154,6 +155,9 @@ class TourTest(unittest.TestCase):
                     wait_for(driver, "[data-testid=network]")
                     self.assertEqual(driver.find_element(By.CSS_SELECTOR, "[data-testid=network]").get_attribute("data-layout"), "strip")
                     self.assertEqual(driver.find_element(By.CSS_SELECTOR, "[data-testid=tour-progress]").text, "Step 3 of 7")
+                    # The stylesheet loads in the sandboxed frame too (no SRI on an opaque request).
+                    self.assertEqual(driver.execute_script(
+                        "return getComputedStyle(document.querySelector('.tour-step')).borderLeftWidth"), "4px")
                     sw = driver.execute_script("return document.documentElement.scrollWidth")
                     cw = driver.execute_script("return document.documentElement.clientWidth")
                     self.assertLessEqual(sw, cw + 1, f"no horizontal overflow at {width}x{height}")

@@ -345,6 +345,7 @@ class SandboxTest(unittest.TestCase):
             self.assertLessEqual(width, inner + 1)
             self.assertEqual(css(driver, "[data-testid=network]").get_attribute("data-layout"), "strip")
             screenshot(driver, "phone-full.png")
+            driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
             driver.set_window_size(1280, 900)
             wait(driver, lambda d: css(d, "[data-testid=network]").get_attribute("data-layout") == "horizontal")
             self.assertEqual(console_errors(driver), [])

@@ -37,9 +37,15 @@ fn link_label(i: usize, strip: bool) -> (&'static str, &'static str) {
     }
 }
 
-/// A short name for a host in the strip ("Sender's PC (home)" -> "Sender's PC").
+/// A short name for a host in the strip ("Corporate SMTP host (mailboxes)" -> "Corp. SMTP").
 fn short_label(label: &str) -> String {
-    label.split(" (").next().unwrap_or(label).to_string()
+    label
+        .split(" (")
+        .next()
+        .unwrap_or(label)
+        .replace("Corporate", "Corp.")
+        .replace("Recipient's", "Recipient")
+        .replace(" host", "")
 }
 
 #[derive(Clone)]
