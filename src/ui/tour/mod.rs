@@ -171,10 +171,15 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
     // Bytes that arrive while the clock runs between steps reach the tour's sessions too, and
     // the host page hears of every change of height.
     let last_height = StoredValue::new(0.0f64);
+    // Measuring forces a layout: only an embedded page, whose host listens, pays for it.
+    let embedded = embed::is_embedded();
     Effect::new(move |_| {
         ctx.tick.get();
         ctx.world
             .update_value(|w| run.update_value(|r| r.collect(w)));
+        if !embedded {
+            return;
+        }
         let h = embed::document_height();
         if h != last_height.get_value() {
             last_height.set_value(h);
