@@ -39,6 +39,14 @@ fn text(label: impl Into<String>, detail: String, rfc: &'static str) -> HopText 
     }
 }
 
+/// The link from `client` to `server`, by name.
+fn link(name: &impl Fn(HostId) -> String, client: HostId, server: HostId) -> HopPlace {
+    HopPlace::Link {
+        from: name(client),
+        to: name(server),
+    }
+}
+
 /// What a client command does, in one sentence, and where its rule is.
 fn command_meaning(port: Option<u16>, verb: &str) -> (&'static str, &'static str) {
     match (port, verb) {
@@ -100,10 +108,7 @@ pub fn describe(hop: &Hop, name: impl Fn(HostId) -> String) -> (HopText, HopPlac
                 ),
                 "RFC 5321 §3.1",
             ),
-            HopPlace::Link {
-                from: name(*client),
-                to: name(*server),
-            },
+            link(&name, *client, *server),
         ),
         Hop::ConnectFailed {
             client,
@@ -122,10 +127,7 @@ pub fn describe(hop: &Hop, name: impl Fn(HostId) -> String) -> (HopText, HopPlac
                     "RFC 5321 §4.5.4.1",
                 )
             },
-            HopPlace::Link {
-                from: name(*client),
-                to: name(*server),
-            },
+            link(&name, *client, *server),
         ),
         Hop::Command {
             client,
@@ -140,10 +142,7 @@ pub fn describe(hop: &Hop, name: impl Fn(HostId) -> String) -> (HopText, HopPlac
                     format!("{} → {}: {verb}, {meaning}.", name(*client), name(*server)),
                     rfc,
                 ),
-                HopPlace::Link {
-                    from: name(*client),
-                    to: name(*server),
-                },
+                link(&name, *client, *server),
             )
         }
         Hop::Event(e) => describe_event(e),
