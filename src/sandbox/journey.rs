@@ -104,9 +104,19 @@ const IMAP_VERBS: &[&str] = &[
     "ID",
 ];
 
+/// One client command read off the wire: its verb as [`Hop::Command`] names it, the IMAP tag,
+/// and the arguments with single spaces, secrets left out (the password of `PASS`, `LOGIN` and
+/// `APOP`, the initial response of `AUTH`/`AUTHENTICATE`: only the mechanism is kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClientCommand {
+    pub tag: Option<String>,
+    pub verb: String,
+    pub args: String,
+}
+
 /// Per-connection reading state of the client's byte stream.
 #[derive(Debug, Default)]
-struct Reader {
+pub(crate) struct Reader {
     /// A partial line carried to the next chunk (bounded by [`MAX_PARTIAL`]).
     partial: Vec<u8>,
     /// Inside SMTP DATA content.
@@ -167,7 +177,7 @@ impl Journey {
                         continue;
                     }
                     let reader = self.reader(e.conn);
-                    for verb in reader.verbs(grammar, bytes) {
+                    for ClientCommand { verb, .. } in reader.commands(grammar, bytes) {
                         hops.push(Hop::Command {
                             client: e.client,
                             server: e.server,
@@ -196,8 +206,18 @@ impl Journey {
 }
 
 impl Reader {
-    /// The command verbs in the client's next chunk of bytes.
+    /// The commands in the next chunk of bytes a client sent to `port`.
+    pub(crate) fn read(&mut self, port: u16, bytes: &[u8]) -> Vec<ClientCommand> {
+        self.commands(Grammar::of_port(port), bytes)
+    }
+
+    #[cfg(test)]
     fn verbs(&mut self, grammar: Grammar, bytes: &[u8]) -> Vec<String> {
+        let commands = self.commands(grammar, bytes);
+        commands.into_iter().map(|c| c.verb).collect()
+    }
+
+    fn commands(&mut self, grammar: Grammar, bytes: &[u8]) -> Vec<ClientCommand> {
         let mut out = Vec::new();
         for &b in bytes {
             if b == b'\n' {
@@ -212,20 +232,25 @@ impl Reader {
         out
     }
 
-    fn line(&mut self, grammar: Grammar, line: &[u8]) -> Option<String> {
+    fn line(&mut self, grammar: Grammar, line: &[u8]) -> Option<ClientCommand> {
         let text = String::from_utf8_lossy(line);
         let text = text.trim_end_matches('\r');
         if self.in_data {
             if text == "." {
                 self.in_data = false;
-                return Some("end of DATA".into());
+                return Some(ClientCommand {
+                    tag: None,
+                    verb: "end of DATA".into(),
+                    args: String::new(),
+                });
             }
             return None;
         }
         let mut words = text.split_ascii_whitespace();
+        let mut tag = None;
         let verb = match grammar {
             Grammar::Imap => {
-                words.next()?;
+                tag = Some(words.next()?.to_string());
                 let v = words.next()?.to_ascii_uppercase();
                 if v == "UID" {
                     format!("UID {}", words.next()?.to_ascii_uppercase())
@@ -248,7 +273,13 @@ impl Reader {
         if grammar == Grammar::Smtp && verb == "DATA" {
             self.in_data = true;
         }
-        Some(verb)
+        let shown = match head {
+            "PASS" => 0,
+            "AUTH" | "AUTHENTICATE" | "LOGIN" | "APOP" => 1,
+            _ => usize::MAX,
+        };
+        let args = words.take(shown).collect::<Vec<_>>().join(" ");
+        Some(ClientCommand { tag, verb, args })
     }
 }
 
