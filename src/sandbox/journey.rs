@@ -451,6 +451,18 @@ mod tests {
         );
         assert_eq!(r.verbs(Grammar::Imap, b"ect INBOX\r\n"), ["SELECT"]);
         let mut r = Reader::default();
+        let got = r.read(143, b"a1 LOGIN boss secret\r\na2 uid  search FROM  zoe\r\n");
+        assert_eq!(got[0].args, "boss", "the password is left out");
+        assert_eq!(got[1].tag.as_deref(), Some("a2"));
+        assert_eq!(
+            (got[1].verb.as_str(), got[1].args.as_str()),
+            ("UID SEARCH", "FROM zoe")
+        );
+        let got = r.read(587, b"AUTH PLAIN AGJvc3MAYm9zcw==\r\n");
+        assert_eq!(got[0].args, "PLAIN");
+        let got = Reader::default().read(110, b"PASS boss\r\n");
+        assert_eq!(got[0].args, "");
+        let mut r = Reader::default();
         let long = vec![b'A'; 5000];
         assert!(r.verbs(Grammar::Smtp, &long).is_empty());
         assert_eq!(r.partial.len(), MAX_PARTIAL);

@@ -420,3 +420,57 @@ fn literal_size(tail: &[u8]) -> Option<u64> {
     }
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(r: &mut ReplyReader, bytes: &[u8], literals: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        r.push(bytes, literals, |l| out.push(l));
+        out
+    }
+
+    #[test]
+    fn an_imap_literal_is_skipped_even_when_its_lines_look_like_replies() {
+        let mut r = ReplyReader::default();
+        let body = "a3 OK fake\r\n* 9 EXISTS\r\n";
+        let stream = format!(
+            "* 1 FETCH (BODY[] {{{}}}\r\n{body})\r\na3 OK FETCH done\r\n",
+            body.len()
+        );
+        // Split anywhere: the literal's count carries across reads.
+        let (a, b) = stream.as_bytes().split_at(30);
+        let mut got = lines(&mut r, a, true);
+        got.extend(lines(&mut r, b, true));
+        assert_eq!(got, ["* 1 FETCH (BODY[] {24}", "a3 OK FETCH done"]);
+        // Without literals (SMTP, POP3) every line counts.
+        let mut r = ReplyReader::default();
+        assert_eq!(lines(&mut r, b"x {3}\r\nabc\r\n", false), ["x {3}", "abc"]);
+    }
+
+    #[test]
+    fn a_long_server_line_keeps_its_start_and_its_literal() {
+        let mut r = ReplyReader::default();
+        let mut line = vec![b'*'; 5000];
+        line.extend_from_slice(b" {2}\r\nxy\r\na1 OK\r\n");
+        let got = lines(&mut r, &line, true);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].len(), LINE_HEAD);
+        assert_eq!(got[1], "a1 OK");
+    }
+
+    #[test]
+    fn pop3_multi_line_answers_are_skipped_to_their_dot() {
+        let mut c = Conversation::new("mx.corp.example", 110, Protocol::Pop3);
+        let store = Store::new();
+        c.server_bytes(b"+OK ready\r\n", &store);
+        c.client_bytes(b"RETR 1\r\nNOOP\r\n");
+        c.server_bytes(
+            b"+OK 20 octets\r\n-ERR not a reply\r\n.\r\n-ERR no\r\n",
+            &store,
+        );
+        let replies: Vec<_> = c.exchanges().map(|e| e.reply).collect();
+        assert_eq!(replies, [Some(ReplyClass::Ok), Some(ReplyClass::Error)]);
+    }
+}
