@@ -12,6 +12,7 @@
 
 use super::{World, WorldEvent};
 use crate::net::{ConnId, HostId, Side, TraceKind};
+use crate::wire::sasl::decode_plain;
 use std::collections::BTreeMap;
 
 /// One thing to draw, in the order it happened.
@@ -112,6 +113,9 @@ pub(crate) struct ClientCommand {
     pub tag: Option<String>,
     pub verb: String,
     pub args: String,
+    /// The account a login command names: `USER`, `APOP` and `LOGIN`'s user name, or the
+    /// authentication identity of a PLAIN initial response (RFC 4616 §2).
+    pub login: Option<String>,
 }
 
 /// Per-connection reading state of the client's byte stream.
@@ -242,6 +246,7 @@ impl Reader {
                     tag: None,
                     verb: "end of DATA".into(),
                     args: String::new(),
+                    login: None,
                 });
             }
             return None;
@@ -273,13 +278,33 @@ impl Reader {
         if grammar == Grammar::Smtp && verb == "DATA" {
             self.in_data = true;
         }
+        let words: Vec<&str> = words.collect();
+        let login = match (head, words.as_slice()) {
+            ("USER" | "APOP" | "LOGIN", [user, ..]) => Some(user.trim_matches('"').to_string()),
+            ("AUTH" | "AUTHENTICATE", [mechanism, response, ..])
+                if mechanism.eq_ignore_ascii_case("PLAIN") =>
+            {
+                decode_plain(response.as_bytes()).map(|c| c.authcid)
+            }
+            _ => None,
+        };
         let shown = match head {
             "PASS" => 0,
             "AUTH" | "AUTHENTICATE" | "LOGIN" | "APOP" => 1,
             _ => usize::MAX,
         };
-        let args = words.take(shown).collect::<Vec<_>>().join(" ");
-        Some(ClientCommand { tag, verb, args })
+        let args = words
+            .iter()
+            .take(shown)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        Some(ClientCommand {
+            tag,
+            verb,
+            args,
+            login,
+        })
     }
 }
 
@@ -458,8 +483,10 @@ mod tests {
             (got[1].verb.as_str(), got[1].args.as_str()),
             ("UID SEARCH", "FROM zoe")
         );
+        assert_eq!(got[0].login.as_deref(), Some("boss"));
         let got = r.read(587, b"AUTH PLAIN AGJvc3MAYm9zcw==\r\n");
         assert_eq!(got[0].args, "PLAIN");
+        assert_eq!(got[0].login.as_deref(), Some("boss"));
         let got = Reader::default().read(110, b"PASS boss\r\n");
         assert_eq!(got[0].args, "");
         let mut r = Reader::default();

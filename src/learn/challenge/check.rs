@@ -86,11 +86,33 @@ fn has_part_of_type(part: &Part, want: &str, is_root: bool) -> bool {
 
 // ---- sessions ----
 
-fn is_on(c: &Conversation, host: &Option<String>, port: Option<u16>, by_hand: bool) -> bool {
-    host.as_ref()
-        .map_or(true, |h| c.server.eq_ignore_ascii_case(h))
-        && port.map_or(true, |p| c.port == p)
-        && (!by_hand || c.by_hand)
+/// Where a check wants a connection: host, port, and who opened it.
+struct Place<'a> {
+    host: &'a Option<String>,
+    port: Option<u16>,
+    from_pc: bool,
+    typed: bool,
+}
+
+impl Place<'_> {
+    fn has(&self, c: &Conversation) -> bool {
+        self.host
+            .as_ref()
+            .map_or(true, |h| c.server.eq_ignore_ascii_case(h))
+            && self.port.map_or(true, |p| c.port == p)
+            && (!self.from_pc || c.from_pc)
+            && (!self.typed || c.typed)
+    }
+}
+
+fn is_on(c: &Conversation, s: &SessionMatch) -> bool {
+    Place {
+        host: &s.host,
+        port: s.port,
+        from_pc: s.from_pc,
+        typed: s.typed,
+    }
+    .has(c)
 }
 
 fn step_matches(e: &Exchange, s: &StepMatch) -> bool {
@@ -111,7 +133,7 @@ fn step_matches(e: &Exchange, s: &StepMatch) -> bool {
 /// How many of the session's steps one connection did in order, at best.
 fn best_progress(seen: &Observed, s: &SessionMatch) -> usize {
     seen.conversations()
-        .filter(|c| is_on(c, &s.host, s.port, s.by_hand))
+        .filter(|c| is_on(c, s))
         .filter(|c| {
             s.user.as_ref().map_or(true, |u| {
                 c.user.as_deref().is_some_and(|got| same_address(got, u))
@@ -135,7 +157,13 @@ fn best_progress(seen: &Observed, s: &SessionMatch) -> usize {
 /// RFC 5321 §3.3: MAIL starts a transaction, RCPTs add recipients, the 250 after the final dot
 /// ends it; RSET, EHLO and HELO abort it (§4.1.1.5, §4.1.4).
 fn carried(c: &Conversation, t: &TransactionMatch) -> bool {
-    if c.protocol != Protocol::Smtp || !is_on(c, &t.host, t.port, t.by_hand) {
+    let place = Place {
+        host: &t.host,
+        port: t.port,
+        from_pc: t.from_pc,
+        typed: t.typed,
+    };
+    if c.protocol != Protocol::Smtp || !place.has(c) {
         return false;
     }
     let mut authenticated = t.auth.is_none();
@@ -371,9 +399,9 @@ fn sentence(check: &Check, seen: &Observed) -> String {
             }
         }
         Check::SmtpTransaction(t) => {
-            let how = match (t.by_hand, &t.auth) {
-                (true, Some(m)) => format!(", typed by hand after AUTH {m},"),
-                (true, None) => ", typed by hand,".to_string(),
+            let how = match (t.typed, &t.auth) {
+                (true, Some(m)) => format!(", typed in a terminal after AUTH {m},"),
+                (true, None) => ", typed in a terminal,".to_string(),
                 (false, Some(m)) => format!(" after AUTH {m}"),
                 (false, None) => String::new(),
             };

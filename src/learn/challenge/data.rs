@@ -134,12 +134,15 @@ pub struct SessionMatch {
     pub host: Option<String>,
     #[serde(default)]
     pub port: Option<u16>,
-    /// The account logged in (POP3 USER/PASS, IMAP LOGIN), by address.
+    /// The account logged in (USER/PASS, APOP, LOGIN, AUTH PLAIN), by address.
     #[serde(default)]
     pub user: Option<String>,
     /// Opened from a client PC (a terminal or the mail client), not by a relay.
     #[serde(default)]
-    pub by_hand: bool,
+    pub from_pc: bool,
+    /// Typed in a terminal: from a client PC, and not the page's mail client.
+    #[serde(default)]
+    pub typed: bool,
     pub steps: Vec<StepMatch>,
 }
 
@@ -179,8 +182,12 @@ pub struct TransactionMatch {
     pub host: Option<String>,
     #[serde(default)]
     pub port: Option<u16>,
+    /// Opened from a client PC (a terminal or the mail client), not by a relay.
     #[serde(default)]
-    pub by_hand: bool,
+    pub from_pc: bool,
+    /// Typed in a terminal: from a client PC, and not the page's mail client.
+    #[serde(default)]
+    pub typed: bool,
     /// The SASL mechanism the session authenticated with first (`PLAIN`, RFC 4954).
     #[serde(default)]
     pub auth: Option<String>,

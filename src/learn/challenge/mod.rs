@@ -18,6 +18,7 @@ pub use data::{
 };
 pub use watch::{Conversation, Exchange, Observed, Protocol};
 
+use crate::net::ConnId;
 use crate::sandbox::journey::Hop;
 use crate::sandbox::{default_world, DefaultWorld, World};
 use crate::store::Flags;
@@ -121,6 +122,13 @@ impl Watch {
     /// the world's trace since the last call.
     pub fn observe(&mut self, world: &World, hops: &[Hop]) {
         self.seen.observe(world, hops);
+    }
+
+    /// Says that `conn` is the page's mail client's (`Task::conn`), so that checks asking for
+    /// a session typed in a terminal (`"typed": true`) do not count it. Call it when the task
+    /// starts; a connection never marked counts as typed when it comes from a PC.
+    pub fn mark_mail_client(&mut self, conn: ConnId) {
+        self.seen.mark_mail_client(conn);
     }
 
     /// Solved, or what is missing.

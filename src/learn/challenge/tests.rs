@@ -595,3 +595,101 @@ fn the_starting_world_takes_messages_hosts_down_and_faults() {
     assert!(!world.net.is_up(hosts.corp));
     assert_eq!(world.fault_rules().len(), 1);
 }
+
+// ---- the page's mail client, and other ways to log in ----
+
+fn mail_client_submission(to: &[&str]) -> crate::sandbox::mail_client::Submission {
+    crate::sandbox::mail_client::Submission {
+        login: "smith@isp.example".into(),
+        password: "smith".into(),
+        from: "smith@isp.example".into(),
+        to: to.iter().map(|t| t.to_string()).collect(),
+        raw: b"From: smith@isp.example\r\nSubject: From the client\r\n\r\nHi.\r\n".to_vec(),
+    }
+}
+
+impl Desk {
+    /// Sends with the page's mail client on pc.home.example; `mark` tells the watch.
+    fn mail_client_submit(&mut self, to: &[&str], mark: bool) {
+        use crate::sandbox::mail_client::{run_task, Task};
+        let pc = self.hosts.sender_pc;
+        let sub = mail_client_submission(to);
+        let mut task = Task::submit(&mut self.world, pc, "smtp.isp.example", sub).unwrap();
+        if mark {
+            self.watch.mark_mail_client(task.conn());
+        }
+        run_task(&mut self.world, &mut task);
+        self.wait(3000);
+    }
+}
+
+#[test]
+fn two_recipients_can_be_solved_with_the_mail_client() {
+    let mut d = Desk::start("two-recipients");
+    d.mail_client_submit(&["boss@corp.example", "alice@corp.example"], true);
+    d.assert_solved();
+}
+
+#[test]
+fn auth_plain_by_the_mail_client_is_not_base64_typed_by_the_learner() {
+    let mut d = Desk::start("auth-plain");
+    d.mail_client_submit(&["boss@corp.example"], true);
+    assert_eq!(
+        d.first_missing(),
+        "no message was sent on port 587 of smtp.isp.example after a successful AUTH PLAIN yet"
+    );
+}
+
+#[test]
+fn a_retry_can_be_watched_with_the_mail_client() {
+    let mut d = Desk::start("retry");
+    d.world.set_host_up(d.hosts.corp, false);
+    d.mail_client_submit(&["boss@corp.example"], true);
+    d.world.set_host_up(d.hosts.corp, true);
+    d.wait(120_000);
+    d.assert_solved();
+}
+
+#[test]
+fn idle_counts_a_session_that_logged_in_with_authenticate_plain() {
+    let mut d = Desk::start("idle-wake");
+    let c = d.open(d.hosts.recipient_pc, "mx.corp.example", 143);
+    let auth = format!("a1 AUTHENTICATE PLAIN {}", encode_plain("boss", "boss"));
+    d.type_lines(c, &[&auth, "a2 SELECT inbox", "a3 IDLE"]);
+    let pc = d.hosts.sender_pc;
+    let lines = message_to(&["boss@corp.example"], "Wake up");
+    d.smtp(pc, "mx.corp.example", 25, &refs(&lines));
+    d.assert_solved();
+    let user = d
+        .watch
+        .observed()
+        .conversations()
+        .next()
+        .unwrap()
+        .user
+        .clone();
+    assert_eq!(user.as_deref(), Some("boss@corp.example"));
+}
+
+#[test]
+fn a_session_check_counts_only_the_named_users_sessions() {
+    let text = r#"{"id":"stat","title":"t","task":"t","solved":"s","goal":[{"session":{
+        "port":110,"user":"boss@corp.example","steps":[{"verb":"STAT","reply":"ok"}]}}]}"#;
+    let c = parse(text).unwrap();
+    let (world, hosts) = c.fresh_world();
+    let mut d = Desk {
+        journey: Journey::new(&world),
+        watch: Watch::new(&c, &world),
+        world,
+        hosts,
+    };
+    let c = d.open(d.hosts.recipient_pc, "mx.corp.example", 110);
+    d.type_lines(c, &["USER alice", "PASS alice", "STAT", "QUIT"]);
+    assert_eq!(
+        d.first_missing(),
+        "no POP3 session as boss on port 110 did STAT (accepted) yet"
+    );
+    let c = d.pop3_as_boss();
+    d.type_lines(c, &["STAT"]);
+    d.assert_solved();
+}

@@ -13,7 +13,7 @@ use crate::net::{ConnId, Side, TraceKind};
 use crate::sandbox::journey::{ClientCommand, Hop, Reader};
 use crate::sandbox::{HostRole, World, WorldEvent};
 use crate::store::Store;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Connections remembered (the oldest is forgotten past this).
 const MAX_CONVERSATIONS: usize = 64;
@@ -35,6 +35,8 @@ pub struct Exchange {
     /// Arguments with single spaces, secrets left out (see the journey's `ClientCommand`).
     pub args: String,
     tag: Option<String>,
+    /// The account the command logs in as, if it is a login.
+    login: Option<String>,
     /// The final answer, once it came.
     pub reply: Option<ReplyClass>,
     /// IMAP untagged responses received while it ran (`EXISTS`, `SEARCH`, `FETCH`), upper case.
@@ -76,8 +78,10 @@ pub struct Conversation {
     pub port: u16,
     pub protocol: Protocol,
     /// Opened from a client PC (a terminal or the mail client), not by a relay.
-    pub by_hand: bool,
-    /// The account that logged in (POP3 USER/PASS or APOP, IMAP LOGIN), by address.
+    pub from_pc: bool,
+    /// Opened from a client PC and not marked as the mail client's: typed in a terminal.
+    pub typed: bool,
+    /// The account that logged in (USER/PASS, APOP, LOGIN, AUTH PLAIN), by address.
     pub user: Option<String>,
     exchanges: VecDeque<Exchange>,
     /// Exchanges forgotten from the front (absolute index = `dropped` + position).
@@ -99,6 +103,8 @@ pub struct Observed {
     next_trace: u64,
     conversations: BTreeMap<ConnId, Conversation>,
     events: VecDeque<WorldEvent>,
+    /// Connections the page's mail client opened (see [`Observed::mark_mail_client`]).
+    mail_client: BTreeSet<ConnId>,
 }
 
 impl Observed {
@@ -107,6 +113,17 @@ impl Observed {
         Observed {
             next_trace: world.net.trace.total,
             ..Observed::default()
+        }
+    }
+
+    /// Says that `conn` is the page's mail client's, not typed in a terminal.
+    pub fn mark_mail_client(&mut self, conn: ConnId) {
+        self.mail_client.insert(conn);
+        while self.mail_client.len() > MAX_CONVERSATIONS {
+            self.mail_client.pop_first();
+        }
+        if let Some(c) = self.conversations.get_mut(&conn) {
+            c.typed = false;
         }
     }
 
@@ -126,12 +143,17 @@ impl Observed {
             };
             match &e.kind {
                 TraceKind::Connect => {
-                    let by_hand = world
+                    let from_pc = world
                         .host_info(e.client)
                         .is_some_and(|h| h.role == HostRole::Client);
+                    let typed = from_pc && !self.mail_client.contains(&e.conn);
                     let c = Conversation::new(world.net.host_name(e.server), e.port, protocol);
-                    self.conversations
-                        .insert(e.conn, Conversation { by_hand, ..c });
+                    let c = Conversation {
+                        from_pc,
+                        typed,
+                        ..c
+                    };
+                    self.conversations.insert(e.conn, c);
                     while self.conversations.len() > MAX_CONVERSATIONS {
                         self.conversations.pop_first();
                     }
@@ -167,7 +189,8 @@ impl Conversation {
             server: server.to_string(),
             port,
             protocol,
-            by_hand: false,
+            from_pc: false,
+            typed: false,
             user: None,
             exchanges: VecDeque::new(),
             dropped: 0,
@@ -189,7 +212,13 @@ impl Conversation {
     }
 
     fn client_bytes(&mut self, bytes: &[u8]) {
-        for ClientCommand { tag, verb, args } in self.commands.read(self.port, bytes) {
+        for ClientCommand {
+            tag,
+            verb,
+            args,
+            login,
+        } in self.commands.read(self.port, bytes)
+        {
             if self.exchanges.len() >= MAX_EXCHANGES {
                 self.exchanges.pop_front();
                 self.dropped += 1;
@@ -199,6 +228,7 @@ impl Conversation {
                 verb,
                 args,
                 tag,
+                login,
                 reply: None,
                 untagged: Vec::new(),
             });
@@ -215,7 +245,7 @@ impl Conversation {
             .push(bytes, protocol == Protocol::Imap, |l| lines.push(l));
         for line in lines {
             match protocol {
-                Protocol::Smtp => self.smtp_line(&line),
+                Protocol::Smtp => self.smtp_line(&line, store),
                 Protocol::Pop3 => self.pop3_line(&line, store),
                 Protocol::Imap => self.imap_line(&line, store),
             }
@@ -231,7 +261,7 @@ impl Conversation {
     }
 
     /// RFC 5321 §4.2: `ddd ` ends a reply, `ddd-` continues it.
-    fn smtp_line(&mut self, line: &str) {
+    fn smtp_line(&mut self, line: &str, store: &Store) {
         let code = line.get(..3).and_then(|c| c.parse::<u16>().ok());
         let Some(code) = code else {
             return;
@@ -251,7 +281,9 @@ impl Conversation {
         } else {
             ReplyClass::Error
         };
-        self.answer_next(class);
+        if let Some(at) = self.answer_next(class) {
+            self.note_login(at, class, store);
+        }
     }
 
     /// RFC 1939 §3: `+OK` / `-ERR`, multi-line answers end with a lone dot.
@@ -277,26 +309,33 @@ impl Conversation {
         if class == ReplyClass::Error {
             return;
         }
-        let (verb, args) = match self.get_mut(at) {
-            Some(e) => (e.verb.clone(), e.args.clone()),
-            None => return,
-        };
-        self.in_multiline = match verb.as_str() {
+        self.in_multiline = self.get_mut(at).is_some_and(|e| match e.verb.as_str() {
             "RETR" | "TOP" | "CAPA" => true,
-            "LIST" | "UIDL" | "AUTH" => args.is_empty(),
+            "LIST" | "UIDL" | "AUTH" => e.args.is_empty(),
             _ => false,
-        };
-        let login = match verb.as_str() {
-            "APOP" => Some(args),
+        });
+        if self.get_mut(at).is_some_and(|e| e.verb == "PASS") {
             // The USER command just before this PASS names the account.
-            "PASS" => at
+            let user = at
                 .checked_sub(1)
                 .and_then(|u| self.get_mut(u))
                 .filter(|u| u.verb == "USER")
-                .map(|u| u.args.clone()),
-            _ => None,
-        };
-        if let Some(login) = login {
+                .and_then(|u| u.login.clone());
+            if let Some(user) = user {
+                self.log_in(&user, store);
+            }
+        } else {
+            self.note_login(at, class, store);
+        }
+    }
+
+    /// A login command (`APOP`, `LOGIN`, `AUTH`/`AUTHENTICATE` PLAIN) that succeeded logs in.
+    fn note_login(&mut self, at: usize, class: ReplyClass, store: &Store) {
+        let login = self
+            .get_mut(at)
+            .filter(|e| e.verb != "USER")
+            .and_then(|e| e.login.clone());
+        if let (ReplyClass::Ok, Some(login)) = (class, login) {
             self.log_in(&login, store);
         }
     }
@@ -340,8 +379,7 @@ impl Conversation {
             return;
         };
         e.reply = Some(class);
-        if class == ReplyClass::Ok && e.verb == "LOGIN" {
-            let login = e.args.trim_matches('"').to_string();
+        if let (ReplyClass::Ok, Some(login)) = (class, e.login.clone()) {
             self.log_in(&login, store);
         }
     }
