@@ -180,9 +180,7 @@ fn carried(c: &Conversation, t: &TransactionMatch) -> bool {
             "MAIL" if ok => rcpts = Some(Vec::new()),
             "RCPT" if ok => {
                 if let Some(r) = rcpts.as_mut() {
-                    let arg = e.args.split_ascii_whitespace().next().unwrap_or("");
-                    let address = arg.get(3..).unwrap_or("");
-                    r.push(address);
+                    r.push(path_address(&e.args));
                 }
             }
             "RSET" | "EHLO" | "HELO" => rcpts = None,
@@ -200,6 +198,19 @@ fn carried(c: &Conversation, t: &TransactionMatch) -> bool {
         }
     }
     false
+}
+
+/// The address of a `TO:<path>` or `FROM:<path>` argument (RFC 5321 §4.1.2), parameters after
+/// it left out; a lenient server also takes it without the angle brackets.
+fn path_address(args: &str) -> &str {
+    let after_colon = args
+        .split_once(':')
+        .map_or(args, |(_, rest)| rest)
+        .trim_start();
+    match after_colon.strip_prefix('<') {
+        Some(inner) => inner.split('>').next().unwrap_or(inner),
+        None => after_colon.split_ascii_whitespace().next().unwrap_or(""),
+    }
 }
 
 // ---- events ----
@@ -425,5 +436,34 @@ fn sentence(check: &Check, seen: &Observed) -> String {
             };
             format!("{which} {} yet", what.join(" and then "))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_address_of_a_path_is_read_with_or_without_brackets_and_parameters() {
+        assert_eq!(
+            path_address("TO:<alice@corp.example>"),
+            "alice@corp.example"
+        );
+        assert_eq!(
+            path_address("TO: <alice@corp.example> NOTIFY=NEVER"),
+            "alice@corp.example"
+        );
+        assert_eq!(path_address("to:alice@corp.example"), "alice@corp.example");
+        assert_eq!(path_address("TO:"), "");
+    }
+
+    #[test]
+    fn a_local_part_alone_matches_any_domain_and_a_full_address_only_itself() {
+        assert!(same_address(
+            "MAILER-DAEMON@smtp.isp.example",
+            "mailer-daemon"
+        ));
+        assert!(same_address("<Boss@Corp.Example>", "boss@corp.example"));
+        assert!(!same_address("boss@isp.example", "boss@corp.example"));
     }
 }
