@@ -405,7 +405,12 @@ fn sentence(check: &Check, seen: &Observed) -> String {
                 }
                 (_, Some(next)) => format!(
                     "a {session} did {} but not {next} after it yet",
-                    steps[..done].join(" then ")
+                    steps
+                        .iter()
+                        .take(done)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" then ")
                 ),
             }
         }

@@ -409,7 +409,7 @@ fn validate(c: &Challenge) -> Result<(), ParseError> {
             reason: e.to_string(),
         })?;
     }
-    for g in &c.goal {
+    for (index, g) in c.goal.iter().enumerate() {
         match &g.check {
             Check::MailboxHas(m) | Check::MailboxLacks(m) => known_user(&m.user)?,
             Check::FolderExists(f) => known_user(&f.user)?,
@@ -429,20 +429,43 @@ fn validate(c: &Challenge) -> Result<(), ParseError> {
                     known_host(h)?;
                 }
             }
-            Check::EventSeen(e) => {
-                if let Some(h) = &e.host {
-                    known_host(h)?;
-                }
-            }
+            Check::EventSeen(e) => event_fits(index, e)?,
             Check::EventsInOrder(s) => {
                 if s.events.is_empty() {
                     return Err(ParseError::Empty("events"));
                 }
-                for h in s.events.iter().filter_map(|e| e.host.as_ref()) {
-                    known_host(h)?;
+                for e in &s.events {
+                    event_fits(index, e)?;
                 }
             }
         }
     }
     Ok(())
+}
+
+/// An event pattern names a known host and only fields its kind has (a `sender` on a
+/// `deferred` would never be compared, and the check would pass without it).
+fn event_fits(index: usize, e: &EventMatch) -> Result<(), ParseError> {
+    if let Some(h) = &e.host {
+        known_host(h)?;
+    }
+    let kind = e.kind;
+    let misfit = [
+        ("to", e.to.is_some(), kind == EventKind::Relayed),
+        (
+            "rcpt",
+            e.rcpt.is_some(),
+            matches!(kind, EventKind::Relayed | EventKind::Delivered),
+        ),
+        ("sender", e.sender.is_some(), kind == EventKind::Bounced),
+    ]
+    .into_iter()
+    .find(|(_, given, fits)| *given && !fits);
+    match misfit {
+        Some((field, _, _)) => Err(ParseError::BadCheck {
+            index,
+            reason: format!("a {kind:?} event has no field {field}").to_lowercase(),
+        }),
+        None => Ok(()),
+    }
 }

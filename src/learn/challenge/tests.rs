@@ -566,6 +566,16 @@ fn mistakes_in_a_file_are_typed_errors_with_a_reason() {
         Err(ParseError::UnknownHost("mx.x".into()))
     );
     assert!(matches!(with("goal", "gaol"), Err(ParseError::Json(_))));
+    assert_eq!(
+        with(
+            r#"{"folder_exists":{"user":"boss@corp.example","folder":"Travel"}}"#,
+            r#"{"event_seen":{"kind":"deferred","sender":"smith@isp.example"}}"#
+        ),
+        Err(ParseError::BadCheck {
+            index: 0,
+            reason: "a deferred event has no field sender".into()
+        })
+    );
     assert!(matches!(
         with(r#"}}]}"#, r#"}}],"hint":[]}"#),
         Err(ParseError::Json(r)) if r.contains("hint")

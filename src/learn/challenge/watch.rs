@@ -223,7 +223,9 @@ impl Conversation {
                 self.exchanges.pop_front();
                 self.dropped += 1;
             }
-            self.pending.push_back(self.dropped + self.exchanges.len());
+            if self.protocol != Protocol::Imap {
+                self.pending.push_back(self.dropped + self.exchanges.len());
+            }
             self.exchanges.push_back(Exchange {
                 verb,
                 args,
