@@ -7,6 +7,7 @@ use super::data::{
 };
 use super::watch::{Conversation, Exchange, Observed, Protocol};
 use crate::fault::glob;
+use crate::message::envelope::{parse_addresses, EnvAddr};
 use crate::message::{self, Part};
 use crate::sandbox::{World, WorldEvent};
 
@@ -53,23 +54,30 @@ fn count_matching(world: &World, m: &MessageMatch) -> usize {
             if m.flag.is_some_and(|f| !msg.flags.contains(f.flag())) {
                 return false;
             }
-            if m.subject.is_none() && m.from.is_none() && m.attachment_type.is_none() {
-                return true;
-            }
-            let info = message::parse(&msg.raw);
+            // The subject comes from the store's search index (kept with the message), the
+            // From address from the header block alone; only an attachment needs the whole
+            // MIME structure.
             let subject_ok = m.subject.as_ref().map_or(true, |want| {
-                info.subject
+                msg.search_index()
+                    .subject
                     .as_deref()
                     .is_some_and(|s| s.trim().eq_ignore_ascii_case(want.trim()))
             });
             let from_ok = m.from.as_ref().map_or(true, |want| {
-                info.from.iter().any(|a| same_address(&a.address, want))
+                let from = message::header_value(&msg.raw, "From").unwrap_or_default();
+                parse_addresses(&from).iter().any(|a| match a {
+                    EnvAddr::Mailbox { mailbox, host, .. } => {
+                        same_address(&format!("{mailbox}@{host}"), want)
+                    }
+                    EnvAddr::GroupStart(_) | EnvAddr::GroupEnd => false,
+                })
             });
-            let attachment_ok = m
-                .attachment_type
-                .as_ref()
-                .map_or(true, |want| has_part_of_type(&info.root, want, true));
-            subject_ok && from_ok && attachment_ok
+            let all_match = subject_ok
+                && from_ok
+                && m.attachment_type.as_ref().map_or(true, |want| {
+                    has_part_of_type(&message::parse(&msg.raw).root, want, true)
+                });
+            all_match
         })
         .count()
 }
