@@ -125,6 +125,11 @@ pub(crate) struct Reader {
     partial: Vec<u8>,
     /// Inside SMTP DATA content.
     in_data: bool,
+    /// `AUTH PLAIN` came without an initial response: the next line is the response.
+    plain_pending: bool,
+    /// The authentication identity of a PLAIN response sent on its own line (RFC 4954 §4,
+    /// RFC 3501 §6.2.2), for [`Reader::take_sasl_login`].
+    sasl_login: Option<String>,
 }
 
 /// Longest partial line kept; past it the line is skipped (content, not a command).
@@ -215,6 +220,12 @@ impl Reader {
         self.commands(Grammar::of_port(port), bytes)
     }
 
+    /// The account named by a PLAIN response the client sent on its own line after `AUTH
+    /// PLAIN`, once (the line is no command, so [`Reader::read`] does not return it).
+    pub(crate) fn take_sasl_login(&mut self) -> Option<String> {
+        self.sasl_login.take()
+    }
+
     #[cfg(test)]
     fn verbs(&mut self, grammar: Grammar, bytes: &[u8]) -> Vec<String> {
         let commands = self.commands(grammar, bytes);
@@ -251,6 +262,12 @@ impl Reader {
             }
             return None;
         }
+        if std::mem::take(&mut self.plain_pending) {
+            if let Some(c) = decode_plain(text.trim().as_bytes()) {
+                self.sasl_login = Some(c.authcid);
+                return None;
+            }
+        }
         let mut words = text.split_ascii_whitespace();
         let mut tag = None;
         let verb = match grammar {
@@ -285,6 +302,10 @@ impl Reader {
                 if mechanism.eq_ignore_ascii_case("PLAIN") =>
             {
                 decode_plain(response.as_bytes()).map(|c| c.authcid)
+            }
+            ("AUTH" | "AUTHENTICATE", [mechanism]) => {
+                self.plain_pending = mechanism.eq_ignore_ascii_case("PLAIN");
+                None
             }
             _ => None,
         };
@@ -487,6 +508,10 @@ mod tests {
         let got = r.read(587, b"AUTH PLAIN AGJvc3MAYm9zcw==\r\n");
         assert_eq!(got[0].args, "PLAIN");
         assert_eq!(got[0].login.as_deref(), Some("boss"));
+        let got = r.read(143, b"a3 AUTHENTICATE PLAIN\r\nAGJvc3MAYm9zcw==\r\n");
+        assert_eq!(got.len(), 1, "the response is no command");
+        assert_eq!(r.take_sasl_login().as_deref(), Some("boss"));
+        assert_eq!(r.take_sasl_login(), None);
         let got = Reader::default().read(110, b"PASS boss\r\n");
         assert_eq!(got[0].args, "");
         let mut r = Reader::default();

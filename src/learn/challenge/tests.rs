@@ -681,6 +681,25 @@ fn idle_counts_a_session_that_logged_in_with_authenticate_plain() {
 }
 
 #[test]
+fn a_plain_response_on_its_own_line_logs_in_too() {
+    let b64 = encode_plain("boss", "boss");
+    let mut d = Desk::start("pop3-top");
+    let c = d.open(d.hosts.recipient_pc, "mx.corp.example", 110);
+    d.type_lines(c, &["AUTH PLAIN", &b64, "TOP 2 0"]);
+    d.assert_solved();
+    let mut d = Desk::start("idle-wake");
+    let c = d.open(d.hosts.recipient_pc, "mx.corp.example", 143);
+    d.type_lines(
+        c,
+        &["a1 AUTHENTICATE PLAIN", &b64, "a2 SELECT INBOX", "a3 IDLE"],
+    );
+    let pc = d.hosts.sender_pc;
+    let lines = message_to(&["boss@corp.example"], "Wake up");
+    d.smtp(pc, "mx.corp.example", 25, &refs(&lines));
+    d.assert_solved();
+}
+
+#[test]
 fn a_session_check_counts_only_the_named_users_sessions() {
     let text = r#"{"id":"stat","title":"t","task":"t","solved":"s","goal":[{"session":{
         "port":110,"user":"boss@corp.example","steps":[{"verb":"STAT","reply":"ok"}]}}]}"#;

@@ -238,6 +238,16 @@ impl Conversation {
                 self.pending.pop_front();
             }
         }
+        if let Some(login) = self.commands.take_sasl_login() {
+            let auth = self
+                .exchanges
+                .iter_mut()
+                .rev()
+                .find(|e| e.verb == "AUTH" || e.verb == "AUTHENTICATE");
+            if let Some(e) = auth.filter(|e| e.login.is_none()) {
+                e.login = Some(login);
+            }
+        }
     }
 
     fn server_bytes(&mut self, bytes: &[u8], store: &Store) {
