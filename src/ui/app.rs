@@ -3,6 +3,7 @@
 //! terminals, or a tour's card and sessions). Views only lay out; the handles are in
 //! [`super::context`], the work in [`super::runtime`].
 
+use super::challenge;
 use super::context::Ctx;
 use super::tour;
 use super::tour::embed::PageOptions;
@@ -10,12 +11,17 @@ use super::{
     client, clock, host_panel, journey, network, persist, runtime, terminal, transcripts,
     world_file,
 };
+use crate::learn::challenge::Watch;
 use leptos::prelude::*;
 
 /// The whole sandbox, or a tour over it (`?scenario=`), or the compact embed (`&compact=1`).
 #[component]
 pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoView {
     let touring = options.scenario.is_some();
+    let active_challenge = options
+        .challenge
+        .as_deref()
+        .and_then(crate::learn::challenge::find);
     let ctx = match loaded {
         Some(loaded) => {
             let ctx = Ctx::new(loaded.world, loaded.ids, 1, Some(loaded.keeper));
@@ -24,10 +30,18 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
             ctx.saved.set(loaded.status);
             ctx
         }
-        None => {
-            let (_, ids) = crate::sandbox::default_world(1);
-            Ctx::new(crate::learn::scenario::Run::fresh_world(), ids, 0, None)
-        }
+        None => match &active_challenge {
+            Some(c) => {
+                let (world, ids) = c.fresh_world();
+                let ctx = Ctx::new(world, ids, 1, None);
+                ctx.with(|w| ctx.watch.set_value(Some(Watch::new(c, w))));
+                ctx
+            }
+            None => {
+                let (_, ids) = crate::sandbox::default_world(1);
+                Ctx::new(crate::learn::scenario::Run::fresh_world(), ids, 0, None)
+            }
+        },
     };
     provide_context(ctx);
     runtime::start(ctx);
@@ -62,6 +76,10 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
     } else {
         view! {
             <section class="work">
+                {match active_challenge.clone() {
+                    Some(c) => view! { <challenge::ChallengeCard challenge=c/> }.into_any(),
+                    None => view! { <challenge::ChallengeList/> }.into_any(),
+                }}
                 <details class="howto pane" data-testid="howto">
                     <summary>"What to try"</summary>
                     <ol>
@@ -98,7 +116,7 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
             <a class="skip" href="#main">"Skip to content"</a>
             <header class="topbar">
                 <div class="title">
-                    <h1>{if touring { "Mail Sandbox: guided tour" } else { "Mail Sandbox" }}</h1>
+                    <h1>{if touring { "Mail Sandbox: guided tour" } else if active_challenge.is_some() { "Mail Sandbox: challenge" } else { "Mail Sandbox" }}</h1>
                     <p class="tagline">
                         {if touring {
                             view! { <a href="./">"Open the whole sandbox"</a> }.into_any()
@@ -109,7 +127,7 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
                 </div>
                 <div class="bars">
                     <clock::ClockBar/>
-                    {(!touring).then(|| view! { <world_file::WorldBar/> })}
+                    {ctx.is_persistent().then(|| view! { <world_file::WorldBar/> })}
                 </div>
             </header>
         })}

@@ -3,6 +3,7 @@
 //! (the pump, tasks, autosave) lives in [`super::runtime`].
 
 use super::persist::{Keeper, SaveStatus};
+use crate::learn::challenge::{Status, Watch};
 use crate::net::HostId;
 use crate::sandbox::journey::{Hop, Journey};
 use crate::sandbox::mail_client::{Task, TaskStatus};
@@ -50,6 +51,10 @@ pub struct Ctx {
     pub saved: RwSignal<SaveStatus>,
     /// What saves the world (None for tours and embeds, which never touch the saved one).
     pub keeper: StoredValue<Option<Keeper>, LocalStorage>,
+    /// The active challenge's watch (`?challenge=`): fed every hop, asked for its status.
+    pub watch: StoredValue<Option<Watch>, LocalStorage>,
+    /// The active challenge's status, updated as the world changes.
+    pub challenge_status: RwSignal<Option<Status>>,
     /// Mail the PCs downloaded with POP3 (kept with the world, exported with it).
     pub pc_mail: StoredValue<PcMail, LocalStorage>,
     /// Bumped when the world is replaced (reset): views drop their connections.
@@ -85,6 +90,8 @@ impl Ctx {
             saved: RwSignal::new(SaveStatus::Idle),
             keeper: StoredValue::new_local(keeper),
             pc_mail: StoredValue::new_local(PcMail::new()),
+            watch: StoredValue::new_local(None),
+            challenge_status: RwSignal::new(None),
             epoch: RwSignal::new(0),
             journey: StoredValue::new_local(journey),
             pending: StoredValue::new_local(VecDeque::new()),
@@ -102,6 +109,12 @@ impl Ctx {
 
     /// Runs a client session; `done` gets its result when it ends.
     pub fn spawn(&self, task: Task, done: impl FnOnce(TaskStatus) + 'static) {
+        // A challenge that asks for a session typed by hand does not count the mail client's.
+        self.watch.update_value(|w| {
+            if let Some(w) = w {
+                w.mark_mail_client(task.conn());
+            }
+        });
         self.tasks.update_value(|t| t.push((task, Box::new(done))));
     }
 

@@ -3,12 +3,13 @@
 //! the page out; [`network`] draws the hosts, links and hops; [`journey`] explains the hops;
 //! [`host_panel`] shows one host; [`clock`] is the clock bar and event log; [`terminal`] is
 //! telnet; [`client`] is the mail client; [`transcripts`] lists connections and draws the
-//! sequence diagram; [`tour`] plays guided scenarios over the sandbox and serves embeds;
+//! sequence diagram; [`challenge`] lists challenges and shows the active one; [`tour`] plays guided scenarios over the sandbox and serves embeds;
 //! [`persist`] keeps the world in IndexedDB; [`share`] makes and reads share links;
 //! [`world_file`] is the header's save status, share, export, import and reset; [`theme`] applies `?theme=`; [`dom`] holds
 //! the few browser helpers (downloads, clipboard).
 
 mod app;
+mod challenge;
 mod client;
 mod clock;
 mod context;
@@ -33,10 +34,17 @@ pub use context::Ctx;
 pub fn start() {
     use leptos::prelude::*;
     console_error_panic_hook::set_once();
-    let options = tour::embed::PageOptions::from_location();
+    let mut options = tour::embed::PageOptions::from_location();
+    if options
+        .challenge
+        .as_deref()
+        .is_some_and(|id| crate::learn::challenge::find(id).is_none())
+    {
+        options.challenge = None;
+    }
     theme::apply(options.theme);
-    if options.scenario.is_some() {
-        // A tour starts from its own fresh world and leaves the saved one alone.
+    if options.scenario.is_some() || options.challenge.is_some() {
+        // Tours and challenges start from their own fresh world and leave the saved one alone.
         leptos::mount::mount_to_body(move || view! { <app::App options=options loaded=None/> });
         return;
     }

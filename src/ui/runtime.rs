@@ -51,6 +51,29 @@ pub fn start(ctx: Ctx) {
     interval.forget();
 }
 
+/// Feeds the active challenge's watch every hop and shows its status when it changed.
+fn check_challenge(ctx: Ctx, hops: &[Hop]) {
+    let status = ctx
+        .world
+        .with_value(|w| {
+            ctx.watch.try_update_value(|watch| {
+                watch.as_mut().map(|watch| {
+                    watch.observe(w, hops);
+                    watch.status(w)
+                })
+            })
+        })
+        .flatten();
+    if let Some(status) = status {
+        if ctx
+            .challenge_status
+            .with_untracked(|s| s.as_ref() != Some(&status))
+        {
+            ctx.challenge_status.set(Some(status));
+        }
+    }
+}
+
 /// Saves the world when it changed since the last save that succeeded, one save at a time.
 fn autosave(ctx: Ctx, saved_revision: &Rc<Cell<u64>>) {
     let Some(keeper) = ctx.keeper.get_value() else {
@@ -138,6 +161,7 @@ pub fn step_world(ctx: Ctx, since: Instant) {
         .world
         .with_value(|w| ctx.journey.try_update_value(|j| j.poll(w, &events)))
         .unwrap_or_default();
+    check_challenge(ctx, &hops);
     if !hops.is_empty() {
         ctx.pending.update_value(|p| {
             p.extend(hops);

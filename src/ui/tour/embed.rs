@@ -20,6 +20,8 @@ pub enum Theme {
 pub struct PageOptions {
     /// A guided scenario to open.
     pub scenario: Option<String>,
+    /// A challenge to open the sandbox with (`?challenge=<id>`).
+    pub challenge: Option<String>,
     /// Play it by itself.
     pub autoplay: bool,
     /// A small layout for embedding.
@@ -41,6 +43,7 @@ impl PageOptions {
                 let v = v.replace('+', " ");
                 match k {
                     "scenario" | "tour" => o.scenario = Some(v),
+                    "challenge" => o.challenge = Some(v),
                     "autoplay" => o.autoplay = v != "0",
                     "compact" => o.compact = v != "0",
                     "step" => o.step = v.parse().unwrap_or(0),
