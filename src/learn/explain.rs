@@ -148,6 +148,7 @@ const IMAP_CODES: &[(&str, Explanation)] = &[
     ("[APPENDUID", ex("The UIDVALIDITY and UID the appended message got.", "RFC 4315 §3")),
     ("[COPYUID", ex("Where the copied messages went (old and new UIDs).", "RFC 4315 §3")),
     ("[AUTHENTICATIONFAILED]", ex("Wrong user name or password.", "RFC 5530 §3")),
+    ("[UNKNOWN-CTE]", ex("BINARY cannot undo this part's Content-Transfer-Encoding; fetch it with BODY[] and decode it yourself.", "RFC 3516 §4.3")),
 ];
 
 const SMTP_EXTENSIONS: &[(&str, Explanation)] = &[

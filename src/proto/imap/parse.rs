@@ -16,6 +16,7 @@ use crate::store::{Flag, Flags};
 use crate::time::{unix_from_civil, MONTH_NAMES};
 
 /// Reads the grammar's tokens from one command.
+#[derive(Clone)]
 pub struct Parser<'a> {
     s: &'a [u8],
     pos: usize,

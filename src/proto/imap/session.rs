@@ -244,6 +244,13 @@ impl ImapSession {
         }
     }
 
+    /// RFC 5182 §2.1: a SEARCH RETURN (SAVE) that fails (NO or BAD) leaves `$` empty.
+    pub(super) fn forget_saved(&mut self) {
+        if let Some(sel) = self.selected.as_mut() {
+            sel.saved.clear();
+        }
+    }
+
     pub(super) fn set_state(&mut self, s: ImapState) {
         if self.state != s {
             self.state = s;
@@ -410,7 +417,12 @@ impl ImapSession {
             self.send(format!("{tag} BAD {why}"));
             return;
         }
-        let cmd = match parse::arguments(&name, &mut p) {
+        let saving = command::is_saving(&name, p.clone());
+        let parsed = parse::arguments(&name, &mut p);
+        if parsed.is_err() && saving {
+            self.forget_saved();
+        }
+        let cmd = match parsed {
             Ok(c) => c,
             Err(ParseError::BadCharset(why)) => {
                 self.send(format!("{tag} NO [BADCHARSET (UTF-8 US-ASCII)] {why}"));

@@ -2,7 +2,7 @@
 //! is drawn by [`crate::proto::imap::fetch`].
 
 use super::prelude::*;
-use crate::proto::imap::fetch::fetch_response;
+use crate::proto::imap::fetch::{fetch_response, has_unknown_cte};
 
 /// A FETCH data item (RFC 3501 §6.4.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,6 +277,12 @@ impl ImapSession {
             };
             if changed_since.is_some_and(|n| m.modseq <= n) {
                 continue;
+            }
+            if has_unknown_cte(m, items) {
+                self.out.transmit(out);
+                return no(format!(
+                    "[UNKNOWN-CTE] Message {seq} has a part in a transfer encoding BINARY cannot undo"
+                ));
             }
             if shows_flags {
                 let mut lines = Vec::new();

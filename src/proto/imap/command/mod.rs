@@ -23,7 +23,7 @@ mod store;
 pub use basic::IdParams;
 pub use fetch::{FetchAtt, Section, SectionText};
 pub use list::ListOptions;
-pub use search::SearchReturn;
+pub use search::{is_saving, SearchReturn};
 pub use sort::{base_subject, SortKey};
 pub use status::StatusItem;
 pub use store::StoreMode;
