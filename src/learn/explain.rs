@@ -133,6 +133,9 @@ const IMAP_UNTAGGED: &[(&str, Explanation)] = &[
     ("NAMESPACE", ex("Where personal and shared mailboxes live.", "RFC 2342 §5")),
     ("ID", ex("Server identification.", "RFC 2971 §3.1")),
     ("ENABLED", ex("Extensions that ENABLE turned on.", "RFC 5161 §3.2")),
+    ("ESEARCH", ex("The results of SEARCH RETURN (...): MIN, MAX, ALL (as a set), COUNT, for the command with this TAG.", "RFC 4731 §3.1")),
+    ("SORT", ex("The matching messages in the order SORT asked for.", "RFC 5256 §4")),
+    ("THREAD", ex("The matches as threads: (parent child ...), several children each in parentheses; REFERENCES links replies by Message-ID, In-Reply-To and References.", "RFC 5256 §4")),
 ];
 
 const IMAP_CODES: &[(&str, Explanation)] = &[

@@ -24,7 +24,7 @@ pub use basic::IdParams;
 pub use fetch::{FetchAtt, Section, SectionText};
 pub use list::ListOptions;
 pub use search::{is_saving, SearchReturn};
-pub use sort::{base_subject, SortKey};
+pub use sort::{base_subject, SortKey, ThreadAlgorithm};
 pub use status::StatusItem;
 pub use store::StoreMode;
 
@@ -131,9 +131,10 @@ pub enum Command {
         keys: Vec<(SortKey, bool)>,
         key: SearchKey,
     },
-    /// THREAD=ORDEREDSUBJECT (RFC 5256 §4).
+    /// THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 §4).
     Thread {
         uid: bool,
+        algorithm: ThreadAlgorithm,
         key: SearchKey,
     },
     Fetch {
@@ -407,7 +408,11 @@ impl ImapSession {
                 self.search(ctx, &user, tag, uid, &key, ret)
             }
             Command::Sort { uid, keys, key } => self.run_sort(ctx, &user, uid, &keys, &key),
-            Command::Thread { uid, key } => self.run_thread(ctx, &user, uid, &key),
+            Command::Thread {
+                uid,
+                algorithm,
+                key,
+            } => self.run_thread(ctx, &user, uid, algorithm, &key),
             Command::Fetch {
                 uid,
                 set,

@@ -564,6 +564,13 @@ fn transcript_binary() {
 }
 
 #[test]
+fn transcript_thread_references() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_thread_references.txt"
+    ));
+}
+
+#[test]
 fn authenticate_login_answers_are_marked_secret() {
     let mut store = world();
     let mut s = ImapSession::new(Instant::ZERO);
