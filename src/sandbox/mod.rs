@@ -13,6 +13,7 @@ pub mod mail_client;
 mod relay_driver;
 mod server;
 mod service;
+pub mod share;
 mod snapshot;
 mod strict;
 mod transcript;
@@ -22,6 +23,7 @@ pub use endpoint::{Endpoint, EndpointState};
 pub use faults::AddRuleError;
 pub use gate::{FaultAction, GateMark, GateMarkKind};
 pub use service::Service;
+pub use snapshot::{LocalMail, PcMail};
 pub use strict::{StrictCheck, StrictFinding};
 pub use transcript::{mask_secret, ConnSummary, Speaker, TranscriptLine};
 

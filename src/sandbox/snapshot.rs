@@ -7,9 +7,12 @@
 use super::World;
 use crate::net::Dns;
 use crate::relay::RelayQueue;
+use crate::store::bodies::{self, BodySink, BodyTable};
 use crate::store::Store;
 use crate::time::{Instant, WallClock};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Bumped when the format changes; older snapshots are refused (the page then resets).
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -32,10 +35,38 @@ struct Snapshot {
     strict_hosts: Vec<String>,
 }
 
+/// Mail a PC downloaded with POP3 (RFC 1939 §3: the copy lives on the PC, not the server).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalMail {
+    pub id: u32,
+    pub uidl: Option<String>,
+    #[serde(with = "crate::store::folder::raw_base64")]
+    pub raw: Arc<[u8]>,
+}
+
+/// Each PC's downloaded mail, by the PC's role (`sender`, `recipient`).
+pub type PcMail = BTreeMap<String, Vec<LocalMail>>;
+
+/// What a world file says it is (exports, and the page's saved state).
+const FILE_FORMAT: &str = "mail-sandbox-world";
+
+/// A whole world with the PCs' mail: an export file, or the page's saved state (then with
+/// body references, see [`crate::store::bodies`]).
+#[derive(Serialize, Deserialize)]
+struct WorldFile {
+    format: String,
+    world: Snapshot,
+    #[serde(default)]
+    pcs: PcMail,
+}
+
+/// Most PCs and messages per PC a world file may carry.
+const MAX_PCS: usize = 8;
+const MAX_PC_MESSAGES: usize = 100_000;
+
 impl World {
-    /// The world's state as JSON.
-    pub fn snapshot_json(&self) -> String {
-        let snap = Snapshot {
+    fn to_snapshot(&self) -> Snapshot {
+        Snapshot {
             version: SNAPSHOT_VERSION,
             now: self.now,
             clock: self.clock,
@@ -51,14 +82,54 @@ impl World {
                 .collect(),
             faults: self.faults.rules().iter().map(|r| r.text()).collect(),
             strict_hosts: self.strict_hosts.iter().cloned().collect(),
+        }
+    }
+
+    /// The world's state as JSON.
+    pub fn snapshot_json(&self) -> String {
+        serde_json::to_string(&self.to_snapshot()).unwrap_or_default()
+    }
+
+    /// The world and the PCs' mail as one file (bodies inline): the page's export.
+    pub fn file_json(&self, pcs: &PcMail) -> String {
+        let file = WorldFile {
+            format: FILE_FORMAT.into(),
+            world: self.to_snapshot(),
+            pcs: pcs.clone(),
         };
-        serde_json::to_string(&snap).unwrap_or_default()
+        serde_json::to_string(&file).unwrap_or_default()
+    }
+
+    /// The world and the PCs' mail as a small state with every body referred to by id, and
+    /// those bodies: what the page saves (bodies once each, the state on every change).
+    pub fn file_parts(&self, pcs: &PcMail, sink: &mut BodySink) -> (String, BodyTable) {
+        let state = bodies::with_sink(sink, || self.file_json(pcs));
+        (state, sink.take_used())
+    }
+
+    /// Restores a world file (an import, or saved state with `bodies` for its references);
+    /// returns the PCs' mail. On error nothing changes, and the error says why.
+    pub fn restore_file(&mut self, json: &str, bodies: BodyTable) -> Result<PcMail, String> {
+        let file: WorldFile = bodies::with_source(bodies, || serde_json::from_str(json))
+            .map_err(|e| format!("not a Mail Sandbox world file: {e}"))?;
+        if file.format != FILE_FORMAT {
+            return Err(format!("not a Mail Sandbox world file ({})", file.format));
+        }
+        if file.pcs.len() > MAX_PCS || file.pcs.values().any(|m| m.len() > MAX_PC_MESSAGES) {
+            return Err("too much PC mail".into());
+        }
+        self.restore_snapshot(file.world)?;
+        Ok(file.pcs)
     }
 
     /// Replaces this world's state with a snapshot (the hosts and services stay as built).
     /// On error nothing changes.
     pub fn restore_json(&mut self, json: &str) -> Result<(), String> {
         let snap: Snapshot = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        self.restore_snapshot(snap)
+    }
+
+    fn restore_snapshot(&mut self, snap: Snapshot) -> Result<(), String> {
         if snap.version != SNAPSHOT_VERSION {
             return Err(format!(
                 "snapshot version {} is not {SNAPSHOT_VERSION}",
@@ -143,6 +214,48 @@ mod tests {
             json,
             "a bad snapshot changes nothing"
         );
+    }
+
+    /// The page's saved state: bodies apart, each once, and the state refers to them; an
+    /// export carries them inline. Both restore the same world and PC mail.
+    #[test]
+    fn a_world_file_round_trips_with_bodies_inline_or_apart() {
+        use super::{LocalMail, PcMail};
+        use crate::store::bodies::BodySink;
+        let (w, _) = default_world(1);
+        let mut pcs = PcMail::new();
+        pcs.insert(
+            "recipient".into(),
+            vec![LocalMail {
+                id: 1,
+                uidl: Some("u1".into()),
+                raw: std::sync::Arc::from(&b"Subject: kept on the PC\r\n\r\nhi\r\n"[..]),
+            }],
+        );
+        let mut sink = BodySink::new();
+        let (state, bodies) = w.file_parts(&pcs, &mut sink);
+        assert_eq!(bodies.len(), 5, "four seed messages and the PC's one");
+        assert!(
+            !state.contains("U3ViamVjd"),
+            "no base64 body in the state: {state}"
+        );
+        assert!(state.len() < 4000, "{}", state.len());
+        let (mut a, _) = default_world(1);
+        assert_eq!(a.restore_file(&state, bodies.clone()).unwrap(), pcs);
+        assert_eq!(a.snapshot_json(), w.snapshot_json());
+        let export = w.file_json(&pcs);
+        let (mut b, _) = default_world(1);
+        assert_eq!(b.restore_file(&export, Default::default()).unwrap(), pcs);
+        assert_eq!(b.snapshot_json(), w.snapshot_json());
+        let mut missing = bodies;
+        let gone = missing.keys().next().unwrap().clone();
+        missing.remove(&gone);
+        let err = b.restore_file(&state, missing).unwrap_err();
+        assert!(err.contains(&format!("@{gone} is missing")), "{err}");
+        let err = b
+            .restore_file(r#"{"format":"x","world":{}}"#, Default::default())
+            .unwrap_err();
+        assert!(err.contains("not a Mail Sandbox world file"), "{err}");
     }
 
     /// Regression (fuzzing `restore_json`): snapshots a share link could carry that made the

@@ -81,12 +81,21 @@ pub(crate) mod raw_base64 {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::sync::Arc;
 
+    use crate::store::bodies::{reference_for, resolve, REF_PREFIX};
+
+    /// Inline base64, or `@<id>` when a body table is lent (see [`crate::store::bodies`]).
     pub fn serialize<S: Serializer>(raw: &Arc<[u8]>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&STANDARD.encode(raw))
+        match reference_for(raw) {
+            Some(id) => s.serialize_str(&format!("{REF_PREFIX}{id}")),
+            None => s.serialize_str(&STANDARD.encode(raw)),
+        }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<[u8]>, D::Error> {
         let text = String::deserialize(d)?;
+        if let Some(id) = text.strip_prefix(REF_PREFIX) {
+            return resolve(id).map_err(serde::de::Error::custom);
+        }
         STANDARD
             .decode(text.as_bytes())
             .map(Arc::from)

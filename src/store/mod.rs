@@ -6,6 +6,7 @@
 //! Every change bumps the folder's modification sequence (`modseq`, in the spirit of RFC 7162),
 //! so a session that remembers the last modseq it saw can ask what changed since.
 
+pub mod bodies;
 mod flags;
 pub(crate) mod folder;
 
