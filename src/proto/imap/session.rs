@@ -10,6 +10,7 @@
 use super::fetch::flag_list;
 use super::frame::{tag_of, Frame, Framer};
 use super::parse::{self, Command, ParseError};
+use super::response::compact_set;
 use super::secret;
 use super::sequence::SequenceSet;
 use super::{command, mutf7, CAPABILITIES};
@@ -149,6 +150,8 @@ pub struct ImapSession {
     pub(super) failed_logins: u32,
     /// CONDSTORE is on (RFC 7162 §3.1): MODSEQ in FETCH responses and HIGHESTMODSEQ.
     pub(super) condstore: bool,
+    /// QRESYNC is on (RFC 7162 §3.2): VANISHED instead of EXPUNGE, SELECT (QRESYNC ...).
+    pub(super) qresync: bool,
     pub(super) deadline: Instant,
     /// Client bytes framed so far (positions for [`SecretInput`] marks).
     pub(super) input_seen: u64,
@@ -193,6 +196,7 @@ impl ImapSession {
             selected: None,
             failed_logins: 0,
             condstore: false,
+            qresync: false,
             deadline: now + AUTOLOGOUT,
             input_seen: 0,
         };
@@ -502,12 +506,22 @@ impl ImapSession {
             changes.expunged.clone()
         };
         expunged.sort_unstable_by(|a, b| b.cmp(a));
+        let mut vanished = Vec::new();
         for uid in expunged {
             if let Ok(i) = sel.uids.binary_search(&uid) {
                 sel.uids.remove(i);
                 sel.recent.remove(&uid);
-                lines.push(format!("* {} EXPUNGE", i + 1));
+                if self.qresync {
+                    vanished.push(uid);
+                } else {
+                    lines.push(format!("* {} EXPUNGE", i + 1));
+                }
             }
+        }
+        // RFC 7162 §3.2.10: once QRESYNC is on, one VANISHED line replaces the EXPUNGEs.
+        if !vanished.is_empty() {
+            vanished.reverse();
+            lines.push(format!("* VANISHED {}", compact_set(&vanished)));
         }
         if !changes.added.is_empty() {
             let from = if sel.read_only {
@@ -547,8 +561,14 @@ impl ImapSession {
                 } else {
                     String::new()
                 };
+                // RFC 7162 §3.2.4: with QRESYNC on, unsolicited FETCHes carry the UID.
+                let uid_part = if self.qresync {
+                    format!("UID {uid} ")
+                } else {
+                    String::new()
+                };
                 lines.push(format!(
-                    "* {} FETCH (FLAGS {}{modseq})",
+                    "* {} FETCH ({uid_part}FLAGS {}{modseq})",
                     i + 1,
                     flag_list(m, sel.recent.contains(&uid))
                 ));

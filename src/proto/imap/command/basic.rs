@@ -59,8 +59,8 @@ pub(super) const ID: Spec = Spec::new(
 pub(super) const ENABLE: Spec = Spec::new(
     "ENABLE",
     Valid::Authenticated,
-    "Turn on extensions (CONDSTORE).",
-    "RFC 5161",
+    "Turn on extensions: CONDSTORE (MODSEQ everywhere), QRESYNC (resynchronise on SELECT, VANISHED instead of EXPUNGE).",
+    "RFC 5161, RFC 7162 §3.2.3",
     parse_enable,
 );
 
@@ -134,14 +134,33 @@ impl ImapSession {
     }
 
     /// RFC 5161 §3.2: `* ENABLED` lists what was turned on; unknown names are ignored.
+    /// QRESYNC turns CONDSTORE on too (RFC 7162 §3.2.3).
     pub(super) fn run_enable(&mut self, caps: &[String]) -> Done {
-        if caps.iter().any(|c| c == "CONDSTORE") {
+        let mut enabled: Vec<&str> = Vec::new();
+        for cap in caps {
+            let name = match cap.as_str() {
+                "CONDSTORE" => "CONDSTORE",
+                "QRESYNC" => {
+                    self.qresync = true;
+                    "QRESYNC"
+                }
+                _ => continue,
+            };
             self.enable_condstore();
-            self.send("* ENABLED CONDSTORE");
-            ok("ENABLE completed")
-        } else {
-            self.send("* ENABLED");
+            if !enabled.contains(&name) {
+                enabled.push(name);
+            }
+        }
+        let mut line = String::from("* ENABLED");
+        for name in &enabled {
+            line.push(' ');
+            line.push_str(name);
+        }
+        self.send(line);
+        if enabled.is_empty() {
             ok("ENABLE completed (no extension needs enabling here)")
+        } else {
+            ok("ENABLE completed")
         }
     }
 

@@ -24,6 +24,7 @@ pub use basic::IdParams;
 pub use fetch::{FetchAtt, Section, SectionText};
 pub use list::ListOptions;
 pub use search::{is_saving, SearchReturn};
+pub use select::QresyncParams;
 pub use sort::{base_subject, SortKey, ThreadAlgorithm};
 pub use status::StatusItem;
 pub use store::StoreMode;
@@ -31,7 +32,7 @@ pub use store::StoreMode;
 use super::parse::{ParseError, Parser};
 use super::search::SearchKey;
 use super::sequence::SequenceSet;
-use super::session::{no, ok, Done, ImapSession};
+use super::session::{bad, no, ok, Done, ImapSession};
 use crate::proto::HostCtx;
 use crate::store::Flags;
 use crate::time::Instant;
@@ -80,6 +81,8 @@ pub enum Command {
         read_only: bool,
         /// `(CONDSTORE)` (RFC 7162 §3.1.8).
         condstore: bool,
+        /// `(QRESYNC (...))` (RFC 7162 §3.2.5).
+        qresync: Option<QresyncParams>,
     },
     /// The name and CREATE-SPECIAL-USE's uses (RFC 6154 §3).
     Create(String, Vec<String>),
@@ -143,6 +146,8 @@ pub enum Command {
         items: Vec<FetchAtt>,
         /// `(CHANGEDSINCE n)` (RFC 7162 §3.1.4.1).
         changed_since: Option<u64>,
+        /// `(CHANGEDSINCE n VANISHED)` on UID FETCH (RFC 7162 §3.2.6).
+        vanished: bool,
     },
     Store {
         uid: bool,
@@ -363,9 +368,14 @@ impl ImapSession {
                 mailbox,
                 read_only,
                 condstore,
+                qresync,
             } => {
+                // RFC 7162 §3.2.5: QRESYNC parameters without ENABLE QRESYNC are an error.
+                if qresync.is_some() && !self.qresync {
+                    return Some(bad("QRESYNC parameters need ENABLE QRESYNC first"));
+                }
                 self.condstore |= condstore;
-                self.select(ctx, &user, &mailbox, read_only)
+                self.select(ctx, &user, &mailbox, read_only, qresync.as_ref())
             }
             Command::Create(name, uses) => self.run_create(ctx, &user, &name, &uses),
             Command::Delete(name) => self.run_delete(ctx, &user, &name),
@@ -418,14 +428,22 @@ impl ImapSession {
                 set,
                 mut items,
                 changed_since,
+                vanished,
             } => {
+                if vanished && !self.qresync {
+                    return Some(bad("The VANISHED modifier needs ENABLE QRESYNC first"));
+                }
                 if changed_since.is_some() && !items.contains(&FetchAtt::ModSeq) {
                     items.push(FetchAtt::ModSeq);
                 }
                 if items.contains(&FetchAtt::ModSeq) {
                     self.enable_condstore();
                 }
-                self.fetch(ctx, &user, uid, &set, &items, changed_since)
+                let since = changed_since.map(|m| fetch::Since {
+                    modseq: m,
+                    vanished,
+                });
+                self.fetch(ctx, &user, uid, &set, &items, since)
             }
             Command::Store {
                 uid,

@@ -564,6 +564,13 @@ fn transcript_binary() {
 }
 
 #[test]
+fn transcript_qresync() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_qresync.txt"
+    ));
+}
+
+#[test]
 fn transcript_thread_references() {
     run_transcript(include_str!(
         "../../../../tests/transcripts/imap_thread_references.txt"
@@ -588,4 +595,28 @@ fn authenticate_login_answers_are_marked_secret() {
     assert!(String::from_utf8_lossy(&out).contains("a OK [CAPABILITY"));
     // Both answers (user name and password) are marked, up to the end of each line.
     assert_eq!(marks, vec![32, 38]);
+}
+
+#[test]
+fn with_qresync_others_expunges_come_as_vanished_and_fetches_carry_the_uid() {
+    let mut store = world();
+    let mut a = selected(&mut store, "INBOX");
+    let mut b = logged_in(&mut store);
+    assert!(b
+        .send(&mut store, "1 ENABLE QRESYNC")
+        .starts_with("* ENABLED QRESYNC\r\n"));
+    assert!(b.send(&mut store, "2 SELECT INBOX").contains("2 OK"));
+    a.send(&mut store, "3 STORE 1 +FLAGS.SILENT (\\Deleted)");
+    // A session without QRESYNC hears EXPUNGE.
+    assert_eq!(
+        a.send(&mut store, "4 EXPUNGE"),
+        "* 3 EXPUNGE\r\n* 1 EXPUNGE\r\n4 OK EXPUNGE completed\r\n"
+    );
+    a.send(&mut store, "5 STORE 1 +FLAGS.SILENT (\\Answered)");
+    // RFC 7162 §3.2.10: one VANISHED line for UIDs 1 and 3; §3.2.4: the UID in the FETCH.
+    let out = b.send(&mut store, "6 NOOP");
+    assert!(
+        out.starts_with("* VANISHED 1,3\r\n* 1 FETCH (UID 2 FLAGS (\\Seen \\Answered) MODSEQ ("),
+        "{out}"
+    );
 }
