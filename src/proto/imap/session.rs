@@ -9,11 +9,12 @@
 
 use super::fetch::flag_list;
 use super::frame::{tag_of, Frame, Framer};
+use super::mutf7::NameEncoding;
 use super::parse::{self, Command, ParseError};
 use super::response::compact_set;
 use super::secret;
 use super::sequence::SequenceSet;
-use super::{command, mutf7, CAPABILITIES};
+use super::{command, CAPABILITIES};
 use crate::proto::HostCtx;
 use crate::session::{Output, OutputQueue, SecretInput, Session};
 use crate::store::{Flag, Flags, Folder, StoreError};
@@ -152,6 +153,8 @@ pub struct ImapSession {
     pub(super) condstore: bool,
     /// QRESYNC is on (RFC 7162 §3.2): VANISHED instead of EXPUNGE, SELECT (QRESYNC ...).
     pub(super) qresync: bool,
+    /// How mailbox names are written both ways: UTF-8 after ENABLE UTF8=ACCEPT (RFC 6855).
+    pub(super) names: NameEncoding,
     pub(super) deadline: Instant,
     /// Client bytes framed so far (positions for [`SecretInput`] marks).
     pub(super) input_seen: u64,
@@ -172,8 +175,9 @@ pub(super) fn bad(text: impl Into<String>) -> Done {
     ("BAD", text.into())
 }
 
-pub(super) fn store_no(e: StoreError, name: &str) -> Done {
-    let shown = mutf7::encode(name);
+/// The completion for a store error about mailbox `name`, shown as the client writes names.
+pub(super) fn store_no(e: StoreError, name: &str, names: NameEncoding) -> Done {
+    let shown = names.encode(name);
     match e {
         StoreError::NoSuchFolder => no(format!("[NONEXISTENT] Mailbox doesn't exist: {shown}")),
         StoreError::FolderExists => no(format!("[ALREADYEXISTS] Mailbox already exists: {shown}")),
@@ -197,6 +201,7 @@ impl ImapSession {
             failed_logins: 0,
             condstore: false,
             qresync: false,
+            names: NameEncoding::default(),
             deadline: now + AUTOLOGOUT,
             input_seen: 0,
         };
@@ -337,7 +342,8 @@ impl ImapSession {
         // For APPEND, the mailbox comes before the message literal: refuse the literal
         // right away when the mailbox is not there (RFC 3501 §6.3.11, TRYCREATE).
         let mut append_to: Option<Option<String>> = None;
-        if let Ok((_, name, mut p)) = parse::head(partial) {
+        if let Ok((_, name, p)) = parse::head(partial) {
+            let mut p = p.with_names(self.names);
             // A command that may not run now gets no literal either.
             if let Err(why) = self.check_state(&name) {
                 self.framer.reject_literal();
@@ -359,7 +365,7 @@ impl ImapSession {
                 self.framer.reject_literal();
                 self.send(format!(
                     "{tag} NO [TRYCREATE] Mailbox doesn't exist: {}",
-                    mutf7::encode(mailbox)
+                    self.names.encode(mailbox)
                 ));
                 return;
             }
@@ -411,7 +417,7 @@ impl ImapSession {
             bytes.trim_ascii_end()
         };
         let (tag, name, mut p) = match parse::head(bytes) {
-            Ok(h) => h,
+            Ok((tag, name, p)) => (tag, name, p.with_names(self.names)),
             Err((tag, why)) => {
                 self.send(format!("{} BAD {why}", tag.as_deref().unwrap_or("*")));
                 return;

@@ -59,8 +59,8 @@ pub(super) const ID: Spec = Spec::new(
 pub(super) const ENABLE: Spec = Spec::new(
     "ENABLE",
     Valid::Authenticated,
-    "Turn on extensions: CONDSTORE (MODSEQ everywhere), QRESYNC (resynchronise on SELECT, VANISHED instead of EXPUNGE).",
-    "RFC 5161, RFC 7162 §3.2.3",
+    "Turn on extensions: CONDSTORE (MODSEQ everywhere), QRESYNC (resynchronise on SELECT, VANISHED instead of EXPUNGE), UTF8=ACCEPT (mailbox names in UTF-8 instead of modified UTF-7).",
+    "RFC 5161, RFC 7162 §3.2.3, RFC 6855 §3",
     parse_enable,
 );
 
@@ -134,7 +134,8 @@ impl ImapSession {
     }
 
     /// RFC 5161 §3.2: `* ENABLED` lists what was turned on; unknown names are ignored.
-    /// QRESYNC turns CONDSTORE on too (RFC 7162 §3.2.3).
+    /// QRESYNC turns CONDSTORE on too (RFC 7162 §3.2.3); UTF8=ACCEPT makes mailbox names
+    /// UTF-8 both ways (RFC 6855 §3).
     pub(super) fn run_enable(&mut self, caps: &[String]) -> Done {
         let mut enabled: Vec<&str> = Vec::new();
         for cap in caps {
@@ -143,6 +144,13 @@ impl ImapSession {
                 "QRESYNC" => {
                     self.qresync = true;
                     "QRESYNC"
+                }
+                "UTF8=ACCEPT" => {
+                    self.names = NameEncoding::Utf8;
+                    if !enabled.contains(&"UTF8=ACCEPT") {
+                        enabled.push("UTF8=ACCEPT");
+                    }
+                    continue;
                 }
                 _ => continue,
             };

@@ -29,6 +29,7 @@ pub use sort::{base_subject, SortKey, ThreadAlgorithm};
 pub use status::StatusItem;
 pub use store::StoreMode;
 
+use super::mutf7::NameEncoding;
 use super::parse::{ParseError, Parser};
 use super::search::SearchKey;
 use super::sequence::SequenceSet;
@@ -41,7 +42,7 @@ use crate::time::Instant;
 mod prelude {
     pub(super) use super::{Command, Spec, Use, Valid};
     pub(super) use crate::proto::imap::fetch::flag_list;
-    pub(super) use crate::proto::imap::mutf7;
+    pub(super) use crate::proto::imap::mutf7::NameEncoding;
     pub(super) use crate::proto::imap::parse::{ParseError, Parser, R};
     pub(super) use crate::proto::imap::response::compact_set;
     pub(super) use crate::proto::imap::response::string;
@@ -113,6 +114,8 @@ pub enum Command {
         flags: Flags,
         date: Option<i64>,
         message: Vec<u8>,
+        /// Sent as `UTF8 (literal)` (RFC 6855 §4).
+        utf8: bool,
     },
     Idle,
     Check,
@@ -400,7 +403,14 @@ impl ImapSession {
                 flags,
                 date,
                 message,
-            } => self.run_append(ctx, now, &user, &mailbox, flags, date, message),
+                utf8,
+            } => {
+                // RFC 6855 §4: the UTF8 form is for clients that enabled UTF8=ACCEPT.
+                if utf8 && self.names != NameEncoding::Utf8 {
+                    return Some(bad("APPEND ... UTF8 (...) needs ENABLE UTF8=ACCEPT first"));
+                }
+                self.run_append(ctx, now, &user, &mailbox, flags, date, message)
+            }
             Command::GetQuota(root) => self.run_getquota(ctx, &user, &root),
             Command::GetQuotaRoot(mailbox) => self.run_getquotaroot(ctx, &user, &mailbox),
             Command::SetQuota(_) => no("[CANNOT] Quotas follow the server's limits here"),

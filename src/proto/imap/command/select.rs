@@ -135,7 +135,7 @@ impl ImapSession {
         let Some(f) = ctx.store.folder_mut(user, &name) else {
             return no(format!(
                 "[NONEXISTENT] Mailbox doesn't exist: {}",
-                mutf7::encode(mailbox)
+                self.names.encode(mailbox)
             ));
         };
         let uids: Vec<u32> = f.messages().iter().map(|m| m.uid).collect();

@@ -67,7 +67,12 @@ pub(super) fn status_items(p: &mut Parser<'_>) -> R<Vec<StatusItem>> {
 }
 
 /// `* STATUS name (...)` for folder `f` (RFC 3501 §7.2.4).
-pub(super) fn status_line(f: &Folder, mailbox: &str, items: &[StatusItem]) -> Vec<u8> {
+pub(super) fn status_line(
+    f: &Folder,
+    mailbox: &str,
+    items: &[StatusItem],
+    names: NameEncoding,
+) -> Vec<u8> {
     let values: Vec<String> = items
         .iter()
         .map(|i| match i {
@@ -86,7 +91,7 @@ pub(super) fn status_line(f: &Folder, mailbox: &str, items: &[StatusItem]) -> Ve
         })
         .collect();
     let mut line = b"* STATUS ".to_vec();
-    string(&mut line, mutf7::encode(mailbox).as_bytes());
+    names.write(&mut line, mailbox);
     line.extend_from_slice(format!(" ({})\r\n", values.join(" ")).as_bytes());
     line
 }
@@ -102,10 +107,11 @@ impl ImapSession {
         let Some(f) = ctx.store.folder(user, mailbox) else {
             return no(format!(
                 "[NONEXISTENT] Mailbox doesn't exist: {}",
-                mutf7::encode(mailbox)
+                self.names.encode(mailbox)
             ));
         };
-        self.out.transmit(status_line(f, mailbox, items));
+        self.out
+            .transmit(status_line(f, mailbox, items, self.names));
         ok("STATUS completed")
     }
 }

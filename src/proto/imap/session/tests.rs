@@ -571,6 +571,13 @@ fn transcript_qresync() {
 }
 
 #[test]
+fn transcript_utf8_accept() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_utf8_accept.txt"
+    ));
+}
+
+#[test]
 fn transcript_thread_references() {
     run_transcript(include_str!(
         "../../../../tests/transcripts/imap_thread_references.txt"
