@@ -8,7 +8,8 @@
 //! an untagged FLAGS has not announced (RFC 3501 §7.2.6). With QRESYNC: VANISHED instead of
 //! EXPUNGE (never during FETCH/STORE/SEARCH, never more UIDs than EXISTS), VANISHED (EARLIER)
 //! only for SELECT and UID FETCH, the UID in every FETCH not asked for by FETCH (RFC 7162
-//! §3.2.4, §3.2.10). Deterministic: fixed seeds.
+//! §3.2.4, §3.2.10). A third with IMAP4rev2 on: no RECENT, no `\Recent` (RFC 9051 Appendix
+//! E). Deterministic: fixed seeds.
 //!
 //! `cargo test --test imap_stress` (a few seconds); `IMAP_STRESS_STEPS=n` runs longer.
 
@@ -52,6 +53,8 @@ struct Client {
     next_tag: u32,
     /// ENABLE QRESYNC was sent at login.
     qresync: bool,
+    /// ENABLE IMAP4rev2 was sent at login: no RECENT, no `\Recent` (RFC 9051 Appendix E).
+    rev2: bool,
     /// The selected mailbox's UIDVALIDITY, for SELECT (QRESYNC ...).
     uidvalidity: u32,
 }
@@ -152,7 +155,11 @@ impl Client {
                 if let Ok(n) = first.parse::<u32>() {
                     match second {
                         "EXISTS" => self.exists = n,
-                        "RECENT" => {}
+                        "RECENT" => {
+                            if self.rev2 {
+                                c.fail(who, &cmd, &line, "RECENT for an IMAP4rev2 session");
+                            }
+                        }
                         "EXPUNGE" => {
                             if self.qresync {
                                 c.fail(who, &cmd, &line, "EXPUNGE with QRESYNC on");
@@ -168,6 +175,9 @@ impl Client {
                         "FETCH" => {
                             if n == 0 || n > self.exists {
                                 c.fail(who, &cmd, &line, "FETCH beyond EXISTS");
+                            }
+                            if self.rev2 && line.contains("\\Recent") {
+                                c.fail(who, &cmd, &line, "\\Recent for an IMAP4rev2 session");
                             }
                             if self.qresync && cmd_name != "FETCH" && !line.contains("(UID ") {
                                 c.fail(who, &cmd, &line, "FETCH without UID with QRESYNC on");
@@ -384,7 +394,12 @@ fn run(seed: u64, steps: usize) -> Checker {
         let user = i % USERS.len();
         let mut s = ImapSession::new(Instant::ZERO);
         let qresync = i % 3 == 0;
-        let enable = if qresync { "q ENABLE QRESYNC\r\n" } else { "" };
+        let rev2 = i % 3 == 1;
+        let enable = match (qresync, rev2) {
+            (true, _) => "q ENABLE QRESYNC\r\n",
+            (_, true) => "q ENABLE IMAP4rev2\r\n",
+            _ => "",
+        };
         let login = format!("l LOGIN {} pw\r\n{enable}", USERS[user]);
         s.handle_input(&mut ctx(&mut store), Instant::ZERO, login.as_bytes());
         while s.poll_output().is_some() {}
@@ -399,6 +414,7 @@ fn run(seed: u64, steps: usize) -> Checker {
             folder: None,
             next_tag: 0,
             qresync,
+            rev2,
             uidvalidity: 0,
         });
     }

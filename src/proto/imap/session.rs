@@ -155,6 +155,9 @@ pub struct ImapSession {
     pub(super) qresync: bool,
     /// How mailbox names are written both ways: UTF-8 after ENABLE UTF8=ACCEPT (RFC 6855).
     pub(super) names: NameEncoding,
+    /// IMAP4rev2 is on (RFC 9051, after `ENABLE IMAP4rev2`): no `\Recent` and no RECENT,
+    /// ESEARCH answers to SEARCH, UTF-8 names, [CLOSED].
+    pub(super) rev2: bool,
     pub(super) deadline: Instant,
     /// Client bytes framed so far (positions for [`SecretInput`] marks).
     pub(super) input_seen: u64,
@@ -202,6 +205,7 @@ impl ImapSession {
             condstore: false,
             qresync: false,
             names: NameEncoding::default(),
+            rev2: false,
             deadline: now + AUTOLOGOUT,
             input_seen: 0,
         };
@@ -530,7 +534,10 @@ impl ImapSession {
             lines.push(format!("* VANISHED {}", compact_set(&vanished)));
         }
         if !changes.added.is_empty() {
-            let from = if sel.read_only {
+            // RFC 9051 has no \Recent: an IMAP4rev2 session claims none (RFC 9051 Appendix E).
+            let from = if self.rev2 {
+                u32::MAX
+            } else if sel.read_only {
                 let n = f.unclaimed_recent();
                 f.messages()
                     .len()
@@ -552,7 +559,9 @@ impl ImapSession {
                 }
             }
             lines.push(format!("* {} EXISTS", sel.exists()));
-            lines.push(format!("* {} RECENT", sel.recent.len()));
+            if !self.rev2 {
+                lines.push(format!("* {} RECENT", sel.recent.len()));
+            }
         }
         sel.uidnext = sel.uidnext.max(f.uidnext);
         for &uid in &changes.flags_changed {

@@ -421,9 +421,16 @@ impl ImapSession {
             Command::Close => self.run_close(ctx, &user, true),
             Command::Unselect => self.run_close(ctx, &user, false),
             Command::Expunge { uids } => self.run_expunge(ctx, &user, uids),
-            Command::Search { uid, key, ret } => {
+            Command::Search { uid, key, mut ret } => {
                 if key.uses_modseq() {
                     self.enable_condstore();
+                }
+                // RFC 9051 §6.4.4: IMAP4rev2 answers a plain SEARCH with ESEARCH, ALL assumed.
+                if self.rev2 && ret.is_none() {
+                    ret = Some(SearchReturn {
+                        all: true,
+                        ..SearchReturn::default()
+                    });
                 }
                 self.search(ctx, &user, tag, uid, &key, ret)
             }

@@ -1,6 +1,7 @@
 //! SELECT and EXAMINE (RFC 3501 §6.3.1, §6.3.2), CLOSE (§6.4.2) and UNSELECT (RFC 3691).
 
 use super::prelude::*;
+use super::ListOptions;
 use crate::proto::imap::vanished::vanished_since;
 
 pub(super) const SELECT: Spec = Spec::new(
@@ -124,14 +125,32 @@ impl ImapSession {
         read_only: bool,
         qresync: Option<&QresyncParams>,
     ) -> Done {
-        // RFC 7162 §3.2.11: with QRESYNC on, [CLOSED] marks where the old mailbox's
-        // responses end.
-        if self.selected.is_some() && self.qresync {
+        // RFC 7162 §3.2.11 (and RFC 9051 §6.3.2): with QRESYNC or IMAP4rev2 on, [CLOSED]
+        // marks where the old mailbox's responses end.
+        if self.selected.is_some() && (self.qresync || self.rev2) {
             self.send("* OK [CLOSED] Previous mailbox closed");
         }
         // RFC 3501 §6.3.1: a SELECT deselects first, even when it fails.
         self.deselect();
         let name = crate::store::Store::canonical_name(mailbox);
+        // RFC 9051 §6.3.2: IMAP4rev2 names the mailbox in a LIST response, with its attributes.
+        let list_line = if self.rev2 {
+            ctx.store.mailbox(user).and_then(|mb| {
+                crate::proto::imap::list::respond(
+                    mb,
+                    "",
+                    std::slice::from_ref(&name),
+                    false,
+                    ListOptions::default(),
+                    self.names,
+                )
+                .into_iter()
+                .find(|(_, n)| *n == name)
+                .map(|(line, _)| line)
+            })
+        } else {
+            None
+        };
         let Some(f) = ctx.store.folder_mut(user, &name) else {
             return no(format!(
                 "[NONEXISTENT] Mailbox doesn't exist: {}",
@@ -139,7 +158,10 @@ impl ImapSession {
             ));
         };
         let uids: Vec<u32> = f.messages().iter().map(|m| m.uid).collect();
-        let recent: BTreeSet<u32> = if read_only {
+        // RFC 9051 has no \Recent: an IMAP4rev2 session sees and claims none.
+        let recent: BTreeSet<u32> = if self.rev2 {
+            BTreeSet::new()
+        } else if read_only {
             let n = f.unclaimed_recent();
             uids[uids.len().saturating_sub(n)..]
                 .iter()
@@ -173,8 +195,14 @@ impl ImapSession {
         };
         self.send(flags_line(&sel.keywords));
         self.send(format!("* {} EXISTS", sel.exists()));
-        self.send(format!("* {} RECENT", sel.recent.len()));
-        if let Some(i) = first_unseen {
+        if !self.rev2 {
+            self.send(format!("* {} RECENT", sel.recent.len()));
+        }
+        if let Some(line) = list_line {
+            self.out.transmit(line);
+        }
+        // RFC 9051 §6.3.2 dropped [UNSEEN]: an IMAP4rev2 client searches for it.
+        if let Some(i) = first_unseen.filter(|_| !self.rev2) {
             self.send(format!("* OK [UNSEEN {}] First unseen message", i + 1));
         }
         self.send(format!("* OK [UIDVALIDITY {}] UIDs valid", sel.uidvalidity));

@@ -578,6 +578,11 @@ fn transcript_utf8_accept() {
 }
 
 #[test]
+fn transcript_imap4rev2() {
+    run_transcript(include_str!("../../../../tests/transcripts/imap_rev2.txt"));
+}
+
+#[test]
 fn transcript_thread_references() {
     run_transcript(include_str!(
         "../../../../tests/transcripts/imap_thread_references.txt"
@@ -626,4 +631,30 @@ fn with_qresync_others_expunges_come_as_vanished_and_fetches_carry_the_uid() {
         out.starts_with("* VANISHED 1,3\r\n* 1 FETCH (UID 2 FLAGS (\\Seen \\Answered) MODSEQ ("),
         "{out}"
     );
+}
+
+#[test]
+fn an_imap4rev2_session_never_hears_of_recent_and_leaves_it_to_rev1_sessions() {
+    let mut store = world();
+    let mut v2 = logged_in(&mut store);
+    assert!(v2
+        .send(&mut store, "1 ENABLE IMAP4rev2")
+        .starts_with("* ENABLED IMAP4rev2\r\n"));
+    assert!(v2.send(&mut store, "2 SELECT INBOX").contains("2 OK"));
+    store
+        .deliver(BOSS, "INBOX", MSG3.into(), Flags::new(), 0)
+        .unwrap();
+    // RFC 9051 Appendix E: no RECENT response, no \Recent flag.
+    assert_eq!(
+        v2.send(&mut store, "3 NOOP"),
+        "* 4 EXISTS\r\n3 OK NOOP completed\r\n"
+    );
+    assert_eq!(
+        v2.send(&mut store, "4 FETCH 4 FLAGS"),
+        "* 4 FETCH (FLAGS ())\r\n4 OK FETCH completed\r\n"
+    );
+    // The message is still new for an IMAP4rev1 session.
+    let mut v1 = logged_in(&mut store);
+    let out = v1.send(&mut store, "5 SELECT INBOX");
+    assert!(out.contains("* 4 RECENT\r\n"), "{out}");
 }
