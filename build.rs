@@ -1,11 +1,13 @@
-//! Compiles the guided scenarios in `scenarios/*.json` into the crate (see src/learn/scenario.rs),
-//! so adding a scenario is adding a file.
+//! Compiles the guided scenarios in `scenarios/*.json` (see src/learn/scenario.rs) and the
+//! challenges in `challenges/*.json` (see src/learn/challenge) into the crate, so adding one is
+//! adding a file.
 
 use std::{env, fs, path::Path};
 
-fn main() {
-    println!("cargo:rerun-if-changed=scenarios");
-    let mut files: Vec<_> = fs::read_dir("scenarios")
+/// Writes `OUT_DIR/<out>`: an array of `include_str!` of every JSON file in `dir`, by name.
+fn include_dir(dir: &str, out: &str) {
+    println!("cargo:rerun-if-changed={dir}");
+    let mut files: Vec<_> = fs::read_dir(dir)
         .map(|d| {
             d.filter_map(|e| e.ok())
                 .map(|e| e.path())
@@ -15,16 +17,21 @@ fn main() {
         .unwrap_or_default();
     files.sort();
     let root = env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
-    let mut out = String::from("[\n");
+    let mut text = String::from("[\n");
     for f in files {
         println!("cargo:rerun-if-changed={}", f.display());
         let abs = Path::new(&root).join(&f);
-        out.push_str(&format!(
+        text.push_str(&format!(
             "    include_str!({:?}),\n",
             abs.display().to_string()
         ));
     }
-    out.push(']');
-    let dest = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join("scenarios.rs");
-    fs::write(dest, out).expect("write scenarios.rs");
+    text.push(']');
+    let dest = Path::new(&env::var("OUT_DIR").unwrap_or_default()).join(out);
+    fs::write(dest, text).expect("write the list of included files");
+}
+
+fn main() {
+    include_dir("scenarios", "scenarios.rs");
+    include_dir("challenges", "challenges.rs");
 }

@@ -69,5 +69,47 @@ fn imap(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, smtp, pop3, imap);
+/// What the page pays per tick for an active challenge: `Watch::status` (the store's messages
+/// parsed for the mailbox checks, the observed sessions walked), for all ten challenges after
+/// an IMAP session of boss (LOGIN, SELECT, SEARCH, STORE) was observed.
+fn challenge(c: &mut Criterion) {
+    use mail_sandbox::learn::challenge::{builtin, Watch};
+    use mail_sandbox::sandbox::journey::Journey;
+    use mail_sandbox::time::Duration;
+    let all = builtin();
+    let (mut world, hosts) = all[0].fresh_world();
+    let mut journey = Journey::new(&world);
+    let mut watches: Vec<Watch> = all.iter().map(|ch| Watch::new(ch, &world)).collect();
+    let conn = world
+        .connect(hosts.recipient_pc, "mx.corp.example", 143)
+        .expect("connect");
+    for line in [
+        "a1 LOGIN boss boss",
+        "a2 SELECT INBOX",
+        "a3 SEARCH TEXT figures.csv",
+        "a4 STORE 2 +FLAGS (\\Flagged)",
+    ] {
+        world.send(conn, format!("{line}\r\n").as_bytes());
+        let t = world.now() + Duration::from_millis(300);
+        world.run_until(t);
+    }
+    let events: Vec<_> = std::iter::from_fn(|| world.poll_event_stamped()).collect();
+    let hops = journey.poll(&world, &events);
+    for w in &mut watches {
+        w.observe(&world, &hops);
+    }
+    let mut g = c.benchmark_group("challenge");
+    g.throughput(Throughput::Elements(watches.len() as u64));
+    g.bench_function("status_of_all_ten", |b| {
+        b.iter(|| {
+            watches
+                .iter()
+                .filter(|w| black_box(w.status(&world)).is_solved())
+                .count()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, smtp, pop3, imap, challenge);
 criterion_main!(benches);

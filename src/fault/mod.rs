@@ -324,7 +324,7 @@ fn squeeze_after_colons(s: &str) -> String {
 }
 
 /// Case-insensitive (ASCII) match with `*` for any run of bytes.
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
+pub(crate) fn glob(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {

@@ -2,6 +2,7 @@
 //! hints for mistyped commands, and guided scenarios as data.
 
 pub mod annotate;
+pub mod challenge;
 pub mod explain;
 pub mod hint;
 pub mod hops;

@@ -12,6 +12,7 @@
 
 use super::{World, WorldEvent};
 use crate::net::{ConnId, HostId, Side, TraceKind};
+use crate::wire::sasl::decode_plain;
 use std::collections::BTreeMap;
 
 /// One thing to draw, in the order it happened.
@@ -104,9 +105,22 @@ const IMAP_VERBS: &[&str] = &[
     "ID",
 ];
 
+/// One client command read off the wire: its verb as [`Hop::Command`] names it, the IMAP tag,
+/// and the arguments with single spaces, secrets left out (the password of `PASS`, `LOGIN` and
+/// `APOP`, the initial response of `AUTH`/`AUTHENTICATE`: only the mechanism is kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClientCommand {
+    pub tag: Option<String>,
+    pub verb: String,
+    pub args: String,
+    /// The account a login command names: `USER`, `APOP` and `LOGIN`'s user name, or the
+    /// authentication identity of a PLAIN initial response (RFC 4616 §2).
+    pub login: Option<String>,
+}
+
 /// Per-connection reading state of the client's byte stream.
 #[derive(Debug, Default)]
-struct Reader {
+pub(crate) struct Reader {
     /// A partial line carried to the next chunk (bounded by [`MAX_PARTIAL`]).
     partial: Vec<u8>,
     /// Inside SMTP DATA content.
@@ -167,7 +181,7 @@ impl Journey {
                         continue;
                     }
                     let reader = self.reader(e.conn);
-                    for verb in reader.verbs(grammar, bytes) {
+                    for ClientCommand { verb, .. } in reader.commands(grammar, bytes) {
                         hops.push(Hop::Command {
                             client: e.client,
                             server: e.server,
@@ -196,8 +210,18 @@ impl Journey {
 }
 
 impl Reader {
-    /// The command verbs in the client's next chunk of bytes.
+    /// The commands in the next chunk of bytes a client sent to `port`.
+    pub(crate) fn read(&mut self, port: u16, bytes: &[u8]) -> Vec<ClientCommand> {
+        self.commands(Grammar::of_port(port), bytes)
+    }
+
+    #[cfg(test)]
     fn verbs(&mut self, grammar: Grammar, bytes: &[u8]) -> Vec<String> {
+        let commands = self.commands(grammar, bytes);
+        commands.into_iter().map(|c| c.verb).collect()
+    }
+
+    fn commands(&mut self, grammar: Grammar, bytes: &[u8]) -> Vec<ClientCommand> {
         let mut out = Vec::new();
         for &b in bytes {
             if b == b'\n' {
@@ -212,20 +236,26 @@ impl Reader {
         out
     }
 
-    fn line(&mut self, grammar: Grammar, line: &[u8]) -> Option<String> {
+    fn line(&mut self, grammar: Grammar, line: &[u8]) -> Option<ClientCommand> {
         let text = String::from_utf8_lossy(line);
         let text = text.trim_end_matches('\r');
         if self.in_data {
             if text == "." {
                 self.in_data = false;
-                return Some("end of DATA".into());
+                return Some(ClientCommand {
+                    tag: None,
+                    verb: "end of DATA".into(),
+                    args: String::new(),
+                    login: None,
+                });
             }
             return None;
         }
         let mut words = text.split_ascii_whitespace();
+        let mut tag = None;
         let verb = match grammar {
             Grammar::Imap => {
-                words.next()?;
+                tag = Some(words.next()?.to_string());
                 let v = words.next()?.to_ascii_uppercase();
                 if v == "UID" {
                     format!("UID {}", words.next()?.to_ascii_uppercase())
@@ -248,7 +278,33 @@ impl Reader {
         if grammar == Grammar::Smtp && verb == "DATA" {
             self.in_data = true;
         }
-        Some(verb)
+        let words: Vec<&str> = words.collect();
+        let login = match (head, words.as_slice()) {
+            ("USER" | "APOP" | "LOGIN", [user, ..]) => Some(user.trim_matches('"').to_string()),
+            ("AUTH" | "AUTHENTICATE", [mechanism, response, ..])
+                if mechanism.eq_ignore_ascii_case("PLAIN") =>
+            {
+                decode_plain(response.as_bytes()).map(|c| c.authcid)
+            }
+            _ => None,
+        };
+        let shown = match head {
+            "PASS" => 0,
+            "AUTH" | "AUTHENTICATE" | "LOGIN" | "APOP" => 1,
+            _ => usize::MAX,
+        };
+        let args = words
+            .iter()
+            .take(shown)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        Some(ClientCommand {
+            tag,
+            verb,
+            args,
+            login,
+        })
     }
 }
 
@@ -419,6 +475,20 @@ mod tests {
             ["LOGIN", "UID FETCH"]
         );
         assert_eq!(r.verbs(Grammar::Imap, b"ect INBOX\r\n"), ["SELECT"]);
+        let mut r = Reader::default();
+        let got = r.read(143, b"a1 LOGIN boss secret\r\na2 uid  search FROM  zoe\r\n");
+        assert_eq!(got[0].args, "boss", "the password is left out");
+        assert_eq!(got[1].tag.as_deref(), Some("a2"));
+        assert_eq!(
+            (got[1].verb.as_str(), got[1].args.as_str()),
+            ("UID SEARCH", "FROM zoe")
+        );
+        assert_eq!(got[0].login.as_deref(), Some("boss"));
+        let got = r.read(587, b"AUTH PLAIN AGJvc3MAYm9zcw==\r\n");
+        assert_eq!(got[0].args, "PLAIN");
+        assert_eq!(got[0].login.as_deref(), Some("boss"));
+        let got = Reader::default().read(110, b"PASS boss\r\n");
+        assert_eq!(got[0].args, "");
         let mut r = Reader::default();
         let long = vec![b'A'; 5000];
         assert!(r.verbs(Grammar::Smtp, &long).is_empty());

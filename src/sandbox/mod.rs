@@ -18,7 +18,9 @@ mod snapshot;
 mod strict;
 mod transcript;
 
-pub use default_world::{default_world, DefaultWorld};
+pub use default_world::{
+    default_world, DefaultWorld, CORP_HOST, ISP_HOST, RECIPIENT_PC, SENDER_PC, USERS,
+};
 pub use endpoint::{Endpoint, EndpointState};
 pub use faults::AddRuleError;
 pub use gate::{FaultAction, GateMark, GateMarkKind};

@@ -6,25 +6,28 @@
 use super::context::Ctx;
 use super::tour;
 use super::tour::embed::PageOptions;
-use super::{client, clock, host_panel, journey, network, persist, runtime, terminal, transcripts};
+use super::{
+    client, clock, host_panel, journey, network, persist, runtime, terminal, transcripts,
+    world_file,
+};
 use leptos::prelude::*;
 
 /// The whole sandbox, or a tour over it (`?scenario=`), or the compact embed (`&compact=1`).
 #[component]
-pub fn App(options: PageOptions) -> impl IntoView {
+pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoView {
     let touring = options.scenario.is_some();
-    let ctx = if touring {
-        // A tour starts from its own fresh world and leaves the saved one alone.
-        let (_, ids) = crate::sandbox::default_world(1);
-        Ctx::new(crate::learn::scenario::Run::fresh_world(), ids, 0, false)
-    } else {
-        let (world, ids, restored) = persist::load();
-        let ctx = Ctx::new(world, ids, 1, true);
-        if restored {
-            ctx.events
-                .set(vec!["Restored the saved world.".to_string()]);
+    let ctx = match loaded {
+        Some(loaded) => {
+            let ctx = Ctx::new(loaded.world, loaded.ids, 1, Some(loaded.keeper));
+            ctx.pc_mail.set_value(loaded.pcs);
+            ctx.events.set(loaded.notes);
+            ctx.saved.set(loaded.status);
+            ctx
         }
-        ctx
+        None => {
+            let (_, ids) = crate::sandbox::default_world(1);
+            Ctx::new(crate::learn::scenario::Run::fresh_world(), ids, 0, None)
+        }
     };
     provide_context(ctx);
     runtime::start(ctx);
@@ -104,7 +107,10 @@ pub fn App(options: PageOptions) -> impl IntoView {
                         }}
                     </p>
                 </div>
-                <clock::ClockBar/>
+                <div class="bars">
+                    <clock::ClockBar/>
+                    {(!touring).then(|| view! { <world_file::WorldBar/> })}
+                </div>
             </header>
         })}
         <main id="main" class="layout" class:compact=compact class:touring=touring data-testid="app-ready">

@@ -1,9 +1,8 @@
-//! The clock bar (virtual time with speed, skip, share and reset) and the relay event log.
+//! The clock bar (virtual time with speed and skip) and the relay event log.
 //! What runs the clock is [`super::runtime`].
 
 use super::context::Ctx;
 use super::runtime::{fmt_span, fmt_time, step_world};
-use super::{dom, persist};
 use leptos::prelude::*;
 
 #[component]
@@ -30,25 +29,6 @@ pub fn ClockBar() -> impl IntoView {
         });
         step_world(ctx, since);
     };
-    let reset = move |_| {
-        let ok = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message("Reset the world to its start? Mail and changes are lost.")
-                    .ok()
-            })
-            .unwrap_or(true);
-        if ok {
-            persist::clear();
-            persist::clear_local();
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().set_hash("");
-            }
-            let (fresh, _) = crate::sandbox::default_world(1);
-            ctx.replace_world(fresh);
-            ctx.events.set(vec!["The world was reset.".into()]);
-        }
-    };
-    let share_url = RwSignal::new(String::new());
     let speed_btn = move |v: u32, label: &'static str| {
         view! {
             <button
@@ -86,23 +66,6 @@ pub fn ClockBar() -> impl IntoView {
                 "Skip to next event »"
             </button>
             <span class="next" data-testid="next-event">{next}</span>
-            <button type="button" data-testid="share-world" title="Copy a link that carries this world (mailboxes, queue, DNS)" on:click=move |_| {
-                let link = super::tour::embed::world_share_link(&ctx.with(|w| w.snapshot_json()));
-                dom::copy_text(&link);
-                share_url.set(link);
-                ctx.saved.set("share link copied".into());
-            }>"Share link"</button>
-            {move || (!share_url.get().is_empty()).then(|| view! {
-                <input class="share-url" type="text" readonly aria-label="Share link" data-testid="share-url"
-                    prop:value=move || share_url.get()
-                    on:focus=move |ev| {
-                        if let Some(el) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok()) {
-                            el.select();
-                        }
-                    }/>
-            })}
-            <button type="button" class="danger" data-testid="reset-world" on:click=reset>"Reset world"</button>
-            <span class="saved" aria-live="polite" data-testid="saved">{move || ctx.saved.get()}</span>
         </div>
     }
 }

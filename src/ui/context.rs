@@ -2,10 +2,11 @@
 //! imports another pane or the app). `Ctx` is `Copy`: it holds handles only; the work on them
 //! (the pump, tasks, autosave) lives in [`super::runtime`].
 
+use super::persist::{Keeper, SaveStatus};
 use crate::net::HostId;
 use crate::sandbox::journey::{Hop, Journey};
 use crate::sandbox::mail_client::{Task, TaskStatus};
-use crate::sandbox::{DefaultWorld, World};
+use crate::sandbox::{DefaultWorld, PcMail, World};
 use leptos::prelude::*;
 use std::collections::VecDeque;
 
@@ -45,8 +46,12 @@ pub struct Ctx {
     pub events: RwSignal<Vec<String>>,
     /// Client sessions under way (the mail client's actions) and what to do when they end.
     pub tasks: StoredValue<Vec<(Task, Callback)>, LocalStorage>,
-    /// Text of the last save ("saved", or an error), for the header.
-    pub saved: RwSignal<String>,
+    /// What the header says about saving.
+    pub saved: RwSignal<SaveStatus>,
+    /// What saves the world (None for tours and embeds, which never touch the saved one).
+    pub keeper: StoredValue<Option<Keeper>, LocalStorage>,
+    /// Mail the PCs downloaded with POP3 (kept with the world, exported with it).
+    pub pc_mail: StoredValue<PcMail, LocalStorage>,
     /// Bumped when the world is replaced (reset): views drop their connections.
     pub epoch: RwSignal<u32>,
     /// Reads the trace and events into hops.
@@ -62,13 +67,11 @@ pub struct Ctx {
     /// Changes to the world that time alone does not make (bytes, events, clicks): autosave
     /// saves when this moved.
     pub revision: StoredValue<u64, LocalStorage>,
-    /// Whether the world is kept in the browser (off for tours and embeds).
-    pub persistent: bool,
 }
 
 impl Ctx {
     /// Handles over `world`, with the clock at `speed`.
-    pub fn new(world: World, ids: DefaultWorld, speed: u32, persistent: bool) -> Ctx {
+    pub fn new(world: World, ids: DefaultWorld, speed: u32, keeper: Option<Keeper>) -> Ctx {
         let journey = Journey::new(&world);
         Ctx {
             world: StoredValue::new_local(world),
@@ -79,7 +82,9 @@ impl Ctx {
             active: RwSignal::new(Vec::new()),
             events: RwSignal::new(Vec::new()),
             tasks: StoredValue::new_local(Vec::new()),
-            saved: RwSignal::new(String::new()),
+            saved: RwSignal::new(SaveStatus::Idle),
+            keeper: StoredValue::new_local(keeper),
+            pc_mail: StoredValue::new_local(PcMail::new()),
             epoch: RwSignal::new(0),
             journey: StoredValue::new_local(journey),
             pending: StoredValue::new_local(VecDeque::new()),
@@ -87,8 +92,12 @@ impl Ctx {
             drawn: RwSignal::new(Vec::new()),
             focus: RwSignal::new(Vec::new()),
             revision: StoredValue::new_local(0),
-            persistent,
         }
+    }
+
+    /// Whether the world is kept in the browser (tours and embeds are not).
+    pub fn is_persistent(&self) -> bool {
+        self.keeper.with_value(|k| k.is_some())
     }
 
     /// Runs a client session; `done` gets its result when it ends.

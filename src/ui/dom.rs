@@ -58,3 +58,17 @@ pub fn read_file(input: &web_sys::HtmlInputElement, done: impl FnOnce(String, Ve
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
+
+/// Enter pressed in a one-line field of a form. The page's forms act on this and on their
+/// button's click rather than on `submit`: in an iframe sandboxed without `allow-forms` (how
+/// documentation sites embed the page) a form is never submitted and `submit` never fires.
+pub fn is_enter_in_field(ev: &web_sys::KeyboardEvent) -> bool {
+    ev.key() == "Enter"
+        && !ev.is_composing()
+        && ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .is_some_and(|i| {
+                !matches!(i.type_().as_str(), "checkbox" | "radio" | "file" | "button")
+            })
+}

@@ -4,7 +4,8 @@
 //! [`host_panel`] shows one host; [`clock`] is the clock bar and event log; [`terminal`] is
 //! telnet; [`client`] is the mail client; [`transcripts`] lists connections and draws the
 //! sequence diagram; [`tour`] plays guided scenarios over the sandbox and serves embeds;
-//! [`persist`] keeps the world in localStorage; [`theme`] applies `?theme=`; [`dom`] holds
+//! [`persist`] keeps the world in IndexedDB; [`share`] makes and reads share links;
+//! [`world_file`] is the header's save status, share, export, import and reset; [`theme`] applies `?theme=`; [`dom`] holds
 //! the few browser helpers (downloads, clipboard).
 
 mod app;
@@ -17,9 +18,11 @@ mod journey;
 mod network;
 mod persist;
 mod runtime;
+mod share;
 mod terminal;
 mod theme;
 mod transcripts;
+mod world_file;
 
 pub mod tour;
 
@@ -32,5 +35,15 @@ pub fn start() {
     console_error_panic_hook::set_once();
     let options = tour::embed::PageOptions::from_location();
     theme::apply(options.theme);
-    leptos::mount::mount_to_body(move || view! { <app::App options=options.clone()/> });
+    if options.scenario.is_some() {
+        // A tour starts from its own fresh world and leaves the saved one alone.
+        leptos::mount::mount_to_body(move || view! { <app::App options=options loaded=None/> });
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        let loaded = persist::load().await;
+        leptos::mount::mount_to_body(
+            move || view! { <app::App options=options loaded=Some(loaded)/> },
+        );
+    });
 }

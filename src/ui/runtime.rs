@@ -4,7 +4,8 @@
 //! world when it changed (a revision counter that time alone does not move).
 
 use super::context::{Activity, Ctx, ShownHop};
-use super::{dom, persist};
+use super::dom;
+use super::persist::SaveStatus;
 use crate::sandbox::journey::Hop;
 use crate::time::{Duration, Instant};
 use leptos::prelude::*;
@@ -42,22 +43,36 @@ pub fn start(ctx: Ctx) {
         last.set(real);
         advance(ctx, dt);
         play_hops(ctx, real, &shown_at, &serial);
-        if ctx.persistent && real - last_save.get() > SAVE_EVERY_MS {
+        if real - last_save.get() > SAVE_EVERY_MS {
             last_save.set(real);
-            let revision = ctx.revision.get_value();
-            if revision != saved_revision.get() {
-                let json = ctx.world.with_value(|w| w.snapshot_json());
-                let ok = persist::save(&json);
-                ctx.saved.set(if ok {
-                    "saved".into()
-                } else {
-                    "could not save".into()
-                });
-                saved_revision.set(revision);
-            }
+            autosave(ctx, &saved_revision);
         }
     });
     interval.forget();
+}
+
+/// Saves the world when it changed since the last save that succeeded, one save at a time.
+fn autosave(ctx: Ctx, saved_revision: &Rc<Cell<u64>>) {
+    let Some(keeper) = ctx.keeper.get_value() else {
+        return;
+    };
+    let revision = ctx.revision.get_value();
+    if revision == saved_revision.get() || !keeper.is_ready() {
+        return;
+    }
+    let saved_revision = Rc::clone(saved_revision);
+    ctx.world.with_value(|w| {
+        ctx.pc_mail.with_value(|pcs| {
+            keeper.save(w, pcs, move |status| {
+                // A failed save is tried again at the next change, not every two seconds; after
+                // a conflict, once the person keeps this tab's world.
+                if matches!(status, SaveStatus::Saved { .. } | SaveStatus::Failed { .. }) {
+                    saved_revision.set(revision);
+                }
+                ctx.saved.set(status);
+            })
+        })
+    });
 }
 
 /// Moves virtual time by `dt` real milliseconds × speed.

@@ -176,8 +176,7 @@ pub fn Terminals() -> impl IntoView {
         }
         e
     });
-    let connect = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let connect = move || {
         let (host, port) = match parse_target(&target.get_untracked()) {
             Ok(t) => t,
             Err(e) => {
@@ -242,7 +241,7 @@ pub fn Terminals() -> impl IntoView {
     };
 
     view! {
-        <form class="connect" on:submit=connect aria-label="Open a terminal" data-testid="connect-form">
+        <form class="connect" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default() on:keydown=move |ev| if super::dom::is_enter_in_field(&ev) { ev.prevent_default(); connect() } aria-label="Open a terminal" data-testid="connect-form">
             <label>
                 "From "
                 <select
@@ -272,7 +271,7 @@ pub fn Terminals() -> impl IntoView {
                     on:input=move |ev| target.set(event_target_value(&ev))
                 />
             </label>
-            <button type="submit" data-testid="term-connect">"Connect"</button>
+            <button type="button" data-testid="term-connect" on:click=move |_| connect()>"Connect"</button>
             <span class="form-error" role="alert" data-testid="connect-error">{move || form_error.get()}</span>
         </form>
         <p class="hint">"Try: mx.corp.example 25 (SMTP), smtp.isp.example 587 (submission), mx.corp.example 110 (POP3) or 143 (IMAP)."</p>
@@ -389,8 +388,7 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
     });
 
     let bare_lf = RwSignal::new(false);
-    let send = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let send = move || {
         let line = input.get_untracked();
         let Some(conn) = term.conn else {
             return;
@@ -486,7 +484,7 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
                 }}
                 <div class="tl s partial">{move || term.partial.get()}</div>
             </div>
-            <form class="term-in" on:submit=send>
+            <form class="term-in" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default() on:keydown=move |ev| if super::dom::is_enter_in_field(&ev) { ev.prevent_default(); send() }>
                 <label class="sr-only" for=format!("term-input-{}", term.id)>"Line to send"</label>
                 <input
                     id=format!("term-input-{}", term.id)
@@ -500,7 +498,7 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
                     on:input=move |ev| input.set(event_target_value(&ev))
                     on:keydown=keydown
                 />
-                <button type="submit" data-testid="term-send">"Send"</button>
+                <button type="button" data-testid="term-send" on:click=move |_| send()>"Send"</button>
             </form>
             <label class="bare-lf">
                 <input type="checkbox" data-testid="term-bare-lf" prop:checked=move || bare_lf.get()

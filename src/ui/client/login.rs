@@ -17,8 +17,7 @@ pub(super) fn Login(client: Client) -> impl IntoView {
         busy,
         ..
     } = client;
-    let login = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let login = move || {
         client.refresh();
     };
     let logout = move |_| {
@@ -36,11 +35,11 @@ pub(super) fn Login(client: Client) -> impl IntoView {
         }
     };
     view! {
-        <form class="login" on:submit=login aria-label="Account">
+        <form class="login" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default() on:keydown=move |ev| if crate::ui::dom::is_enter_in_field(&ev) { ev.prevent_default(); login() } aria-label="Account">
             <label>"Address "<input type="email" data-testid="login-address" prop:value=move || addr.get() on:input=move |ev| addr.set(event_target_value(&ev))/></label>
             <label>"Password "<input type="password" data-testid="login-password" prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/></label>
             <label>"Mail server "<input type="text" data-testid="login-server" prop:value=move || srv.get() on:input=move |ev| srv.set(event_target_value(&ev))/></label>
-            <button type="submit" data-testid="login">{move || if logged_in.get() { "Check mail" } else { "Log in" }}</button>
+            <button type="button" data-testid="login" on:click=move |_| login()>{move || if logged_in.get() { "Check mail" } else { "Log in" }}</button>
             {move || logged_in.get().then(|| view! { <button type="button" on:click=logout>"Log out"</button> })}
         </form>
         <div class="proto" role="radiogroup" aria-label="Read mail with">

@@ -285,16 +285,24 @@ fn MailClient(
     to: &'static str,
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    // Mail downloaded with POP3 lives on this PC: kept in localStorage across reloads.
-    let saved_local: Vec<Fetched> = super::persist::load_local(who)
-        .into_iter()
-        .map(|(id, uidl, raw)| Fetched {
-            id,
-            uidl,
-            flags: Vec::new(),
-            raw,
+    // Mail downloaded with POP3 lives on this PC: kept with the world across reloads.
+    let pc_mail = move || -> Vec<Fetched> {
+        ctx.pc_mail.with_value(|m| {
+            m.get(who)
+                .map(|mail| {
+                    mail.iter()
+                        .map(|m| Fetched {
+                            id: m.id,
+                            uidl: m.uidl.clone(),
+                            flags: Vec::new(),
+                            raw: m.raw.to_vec(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
         })
-        .collect();
+    };
+    let saved_local = pc_mail();
     let client = Client {
         ctx,
         host,
@@ -317,19 +325,34 @@ fn MailClient(
     Effect::new(move |prev: Option<()>| {
         let list = client.pop_msgs.get();
         if prev.is_some() {
-            let rows: Vec<_> = list
+            let rows: Vec<crate::sandbox::LocalMail> = list
                 .iter()
-                .map(|m| (m.id, m.uidl.clone(), m.raw.as_slice()))
+                .map(|m| crate::sandbox::LocalMail {
+                    id: m.id,
+                    uidl: m.uidl.clone(),
+                    raw: std::sync::Arc::from(m.raw.as_slice()),
+                })
                 .collect();
-            super::persist::save_local(who, &rows);
+            ctx.pc_mail.update_value(|all| {
+                if rows.is_empty() {
+                    all.remove(who);
+                } else {
+                    all.insert(who.to_string(), rows);
+                }
+            });
+            ctx.touch();
         }
     });
-    // A reset world starts with fresh PCs too.
+    // A reset or imported world comes with its PCs' mail.
     Effect::new(move |prev: Option<u32>| {
         let e = ctx.epoch.get();
         if prev.is_some_and(|p| p != e) {
             client.logged_in.set(false);
-            client.pop_msgs.set(Vec::new());
+            let mail = pc_mail();
+            client
+                .pop_next
+                .set_value(mail.iter().map(|m| m.id + 1).max().unwrap_or(1));
+            client.pop_msgs.set(mail);
             client.imap_msgs.set(Vec::new());
             client.folders.set(Vec::new());
             client.selected.set(None);

@@ -91,29 +91,6 @@ pub fn share_link(id: &str, step: usize) -> String {
     format!("{base}?scenario={id}&step={step}")
 }
 
-/// A link that carries a whole world (its snapshot JSON, base64url in the fragment), so
-/// someone else opens the same mailboxes, queue and DNS.
-pub fn world_share_link(snapshot_json: &str) -> String {
-    use base64::Engine;
-    let base = web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .map(|h| h.split(['?', '#']).next().unwrap_or("").to_string())
-        .unwrap_or_default();
-    let data = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(snapshot_json.as_bytes());
-    format!("{base}#world={data}")
-}
-
-/// The snapshot JSON carried by a `#world=` link, if the page was opened with one.
-pub fn world_from_location() -> Option<String> {
-    use base64::Engine;
-    let hash = web_sys::window()?.location().hash().ok()?;
-    let data = hash.trim_start_matches('#').strip_prefix("world=")?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(data.as_bytes())
-        .ok()?;
-    String::from_utf8(bytes).ok()
-}
-
 /// A command the host page sends (`{type: "mail-sandbox:command", command, step}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostCommand {

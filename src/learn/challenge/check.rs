@@ -1,0 +1,474 @@
+//! Evaluates a goal's checks against the world's state and what was observed, and words what
+//! is missing in a plain sentence.
+
+use super::data::{
+    Check, EventKind, EventMatch, EventSequence, FolderRef, Goal, MessageMatch, ReplyClass,
+    SessionMatch, StepMatch, TransactionMatch,
+};
+use super::watch::{Conversation, Exchange, Observed, Protocol};
+use crate::fault::glob;
+use crate::message::{self, Part};
+use crate::sandbox::{World, WorldEvent};
+
+/// `Ok` when the goal entry is met, else the sentence of what is missing.
+pub fn evaluate(goal: &Goal, world: &World, seen: &Observed) -> Result<(), String> {
+    let met = match &goal.check {
+        Check::MailboxHas(m) => count_matching(world, m) > 0,
+        Check::MailboxLacks(m) => count_matching(world, m) == 0,
+        Check::FolderExists(f) => world.store.folder(&f.user, &f.folder).is_some(),
+        Check::Session(s) => best_progress(seen, s) == s.steps.len(),
+        Check::SmtpTransaction(t) => seen.conversations().any(|c| carried(c, t)),
+        Check::EventSeen(e) => seen.events().any(|ev| event_matches(ev, e)),
+        Check::EventsInOrder(s) => events_in_order(seen, s),
+    };
+    if met {
+        return Ok(());
+    }
+    Err(goal
+        .missing
+        .clone()
+        .unwrap_or_else(|| sentence(&goal.check, seen)))
+}
+
+fn local(address: &str) -> &str {
+    address.split('@').next().unwrap_or(address)
+}
+
+fn same_address(a: &str, b: &str) -> bool {
+    let a = a.trim().trim_start_matches('<').trim_end_matches('>');
+    let b = b.trim().trim_start_matches('<').trim_end_matches('>');
+    a.eq_ignore_ascii_case(b) || (!b.contains('@') && local(a).eq_ignore_ascii_case(b))
+}
+
+// ---- the store ----
+
+fn count_matching(world: &World, m: &MessageMatch) -> usize {
+    let Some(folder) = world.store.folder(&m.user, &m.folder) else {
+        return 0;
+    };
+    folder
+        .messages()
+        .iter()
+        .filter(|msg| {
+            if m.flag.is_some_and(|f| !msg.flags.contains(f.flag())) {
+                return false;
+            }
+            if m.subject.is_none() && m.from.is_none() && m.attachment_type.is_none() {
+                return true;
+            }
+            let info = message::parse(&msg.raw);
+            let subject_ok = m.subject.as_ref().map_or(true, |want| {
+                info.subject
+                    .as_deref()
+                    .is_some_and(|s| s.trim().eq_ignore_ascii_case(want.trim()))
+            });
+            let from_ok = m.from.as_ref().map_or(true, |want| {
+                info.from.iter().any(|a| same_address(&a.address, want))
+            });
+            let attachment_ok = m
+                .attachment_type
+                .as_ref()
+                .map_or(true, |want| has_part_of_type(&info.root, want, true));
+            subject_ok && from_ok && attachment_ok
+        })
+        .count()
+}
+
+/// A part (not the message itself) whose `type/subtype` is `want`.
+fn has_part_of_type(part: &Part, want: &str, is_root: bool) -> bool {
+    let own = format!("{}/{}", part.media_type, part.subtype);
+    (!is_root && own.eq_ignore_ascii_case(want))
+        || part
+            .children
+            .iter()
+            .any(|c| has_part_of_type(c, want, false))
+}
+
+// ---- sessions ----
+
+/// Where a check wants a connection: host, port, and who opened it.
+struct Place<'a> {
+    host: &'a Option<String>,
+    port: Option<u16>,
+    from_pc: bool,
+    typed: bool,
+}
+
+impl Place<'_> {
+    fn has(&self, c: &Conversation) -> bool {
+        self.host
+            .as_ref()
+            .map_or(true, |h| c.server.eq_ignore_ascii_case(h))
+            && self.port.map_or(true, |p| c.port == p)
+            && (!self.from_pc || c.from_pc)
+            && (!self.typed || c.typed)
+    }
+}
+
+fn is_on(c: &Conversation, s: &SessionMatch) -> bool {
+    Place {
+        host: &s.host,
+        port: s.port,
+        from_pc: s.from_pc,
+        typed: s.typed,
+    }
+    .has(c)
+}
+
+fn step_matches(e: &Exchange, s: &StepMatch) -> bool {
+    let verb_ok = e.verb.eq_ignore_ascii_case(&s.verb)
+        || e.verb
+            .strip_prefix("UID ")
+            .is_some_and(|v| v.eq_ignore_ascii_case(&s.verb));
+    verb_ok
+        && s.args
+            .as_ref()
+            .map_or(true, |p| glob(p.trim().as_bytes(), e.args.as_bytes()))
+        && s.reply.map_or(true, |r| e.reply == Some(r))
+        && s.untagged.as_ref().map_or(true, |u| {
+            e.untagged.iter().any(|x| x.eq_ignore_ascii_case(u))
+        })
+}
+
+/// How many of the session's steps one connection did in order, at best.
+fn best_progress(seen: &Observed, s: &SessionMatch) -> usize {
+    seen.conversations()
+        .filter(|c| is_on(c, s))
+        .filter(|c| {
+            s.user.as_ref().map_or(true, |u| {
+                c.user.as_deref().is_some_and(|got| same_address(got, u))
+            })
+        })
+        .map(|c| {
+            let mut done = 0;
+            for e in c.exchanges() {
+                match s.steps.get(done) {
+                    Some(step) if step_matches(e, step) => done += 1,
+                    Some(_) => {}
+                    None => break,
+                }
+            }
+            done
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// RFC 5321 §3.3: MAIL starts a transaction, RCPTs add recipients, the 250 after the final dot
+/// ends it; RSET, EHLO and HELO abort it (§4.1.1.5, §4.1.4).
+fn carried(c: &Conversation, t: &TransactionMatch) -> bool {
+    let place = Place {
+        host: &t.host,
+        port: t.port,
+        from_pc: t.from_pc,
+        typed: t.typed,
+    };
+    if c.protocol != Protocol::Smtp || !place.has(c) {
+        return false;
+    }
+    let mut authenticated = t.auth.is_none();
+    let mut rcpts: Option<Vec<&str>> = None;
+    for e in c.exchanges() {
+        let ok = e.reply == Some(ReplyClass::Ok);
+        match e.verb.as_str() {
+            "AUTH" if ok => {
+                authenticated |= t
+                    .auth
+                    .as_ref()
+                    .is_some_and(|m| e.args.eq_ignore_ascii_case(m));
+            }
+            "MAIL" if ok => rcpts = Some(Vec::new()),
+            "RCPT" if ok => {
+                if let Some(r) = rcpts.as_mut() {
+                    r.push(path_address(&e.args));
+                }
+            }
+            "RSET" | "EHLO" | "HELO" => rcpts = None,
+            "end of DATA" => {
+                let got = rcpts.take().unwrap_or_default();
+                let all = t
+                    .rcpts
+                    .iter()
+                    .all(|want| got.iter().any(|g| same_address(g, want)));
+                if ok && all && authenticated {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The address of a `TO:<path>` or `FROM:<path>` argument (RFC 5321 §4.1.2), parameters after
+/// it left out; a lenient server also takes it without the angle brackets.
+fn path_address(args: &str) -> &str {
+    let after_colon = args
+        .split_once(':')
+        .map_or(args, |(_, rest)| rest)
+        .trim_start();
+    match after_colon.strip_prefix('<') {
+        Some(inner) => inner.split('>').next().unwrap_or(inner),
+        None => after_colon.split_ascii_whitespace().next().unwrap_or(""),
+    }
+}
+
+// ---- events ----
+
+fn event_matches(ev: &WorldEvent, m: &EventMatch) -> bool {
+    let host_is = |h: &str| {
+        m.host
+            .as_ref()
+            .map_or(true, |want| want.eq_ignore_ascii_case(h))
+    };
+    match (m.kind, ev) {
+        (EventKind::Queued, WorldEvent::Queued { host, .. }) => host_is(host),
+        (
+            EventKind::Relayed,
+            WorldEvent::Relayed {
+                from, to, rcpts, ..
+            },
+        ) => {
+            host_is(from)
+                && m.to.as_ref().map_or(true, |t| t.eq_ignore_ascii_case(to))
+                && m.rcpt
+                    .as_ref()
+                    .map_or(true, |want| rcpts.iter().any(|r| same_address(r, want)))
+        }
+        (EventKind::Delivered, WorldEvent::Delivered { host, rcpt, .. }) => {
+            host_is(host)
+                && m.rcpt
+                    .as_ref()
+                    .map_or(true, |want| same_address(rcpt, want))
+        }
+        (EventKind::Deferred, WorldEvent::Deferred { host, .. }) => host_is(host),
+        (EventKind::Bounced, WorldEvent::Bounced { host, sender, .. }) => {
+            host_is(host)
+                && m.sender
+                    .as_ref()
+                    .map_or(true, |want| same_address(sender, want))
+        }
+        _ => false,
+    }
+}
+
+fn event_id(ev: &WorldEvent) -> Option<&str> {
+    match ev {
+        WorldEvent::Queued { id, .. }
+        | WorldEvent::Relayed { id, .. }
+        | WorldEvent::Delivered { id, .. }
+        | WorldEvent::Deferred { id, .. }
+        | WorldEvent::Bounced { id, .. } => Some(id),
+        WorldEvent::SessionState { .. } | WorldEvent::MxLookup { .. } => None,
+    }
+}
+
+fn events_in_order(seen: &Observed, s: &EventSequence) -> bool {
+    let Some(first) = s.events.first() else {
+        return true;
+    };
+    let events: Vec<&WorldEvent> = seen.events().collect();
+    events.iter().enumerate().any(|(i, start)| {
+        if !event_matches(start, first) {
+            return false;
+        }
+        let id = event_id(start);
+        let mut want = s.events.iter().skip(1).peekable();
+        for ev in events.iter().skip(i + 1) {
+            let Some(m) = want.peek() else {
+                break;
+            };
+            if event_matches(ev, m) && (!s.same_message || event_id(ev) == id) {
+                want.next();
+            }
+        }
+        want.peek().is_none()
+    })
+}
+
+// ---- sentences ----
+
+fn describe_message(m: &MessageMatch) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = &m.subject {
+        parts.push(format!("with the subject {s}"));
+    }
+    if let Some(f) = &m.from {
+        parts.push(format!("from {f}"));
+    }
+    if let Some(t) = &m.attachment_type {
+        parts.push(format!("with a {t} attachment"));
+    }
+    if let Some(f) = m.flag {
+        parts.push(format!("flagged {}", f.flag().imap_name()));
+    }
+    let mut out = String::from("message");
+    for (i, p) in parts.iter().enumerate() {
+        out.push_str(if i == 0 { " " } else { " and " });
+        out.push_str(p);
+    }
+    out
+}
+
+fn describe_step(s: &StepMatch) -> String {
+    let mut out = s.verb.clone();
+    if let Some(a) = &s.args {
+        out.push(' ');
+        out.push_str(a);
+    }
+    match s.reply {
+        Some(ReplyClass::Ok) => out.push_str(" (accepted)"),
+        Some(ReplyClass::Error) => out.push_str(" (refused)"),
+        None => {}
+    }
+    if let Some(u) = &s.untagged {
+        out.push_str(&format!(" and got an untagged {u}"));
+    }
+    out
+}
+
+fn where_(host: &Option<String>, port: Option<u16>) -> String {
+    match (host, port) {
+        (Some(h), Some(p)) => format!(" on {h} port {p}"),
+        (Some(h), None) => format!(" on {h}"),
+        (None, Some(p)) => format!(" on port {p}"),
+        (None, None) => String::new(),
+    }
+}
+
+fn describe_event(e: &EventMatch) -> String {
+    let at = e
+        .host
+        .as_ref()
+        .map(|h| format!(" by {h}"))
+        .unwrap_or_default();
+    match e.kind {
+        EventKind::Queued => format!("queued{at}"),
+        EventKind::Relayed => {
+            let to =
+                e.to.as_ref()
+                    .map(|t| format!(" to {t}"))
+                    .unwrap_or_default();
+            format!("relayed{at}{to}")
+        }
+        EventKind::Delivered => {
+            let to = e
+                .rcpt
+                .as_ref()
+                .map(|r| format!(" to {r}"))
+                .unwrap_or_default();
+            format!("delivered{at}{to}")
+        }
+        EventKind::Deferred => format!("deferred{at}"),
+        EventKind::Bounced => {
+            let to = e
+                .sender
+                .as_ref()
+                .map(|s| format!(", with a bounce to {s}"))
+                .unwrap_or_default();
+            format!("bounced{at}{to}")
+        }
+    }
+}
+
+fn sentence(check: &Check, seen: &Observed) -> String {
+    match check {
+        Check::MailboxHas(m) => format!(
+            "{}'s {} has no {} yet",
+            local(&m.user),
+            m.folder,
+            describe_message(m)
+        ),
+        Check::MailboxLacks(m) => format!(
+            "{}'s {} still has a {}",
+            local(&m.user),
+            m.folder,
+            describe_message(m)
+        ),
+        Check::FolderExists(FolderRef { user, folder }) => {
+            format!("{} has no folder {folder} yet", local(user))
+        }
+        Check::Session(s) => {
+            let protocol = s.port.and_then(Protocol::of_port).map_or("", |p| p.name());
+            let who = s
+                .user
+                .as_ref()
+                .map(|u| format!(" as {}", local(u)))
+                .unwrap_or_default();
+            let done = best_progress(seen, s);
+            let steps: Vec<String> = s.steps.iter().map(describe_step).collect();
+            let session = format!("{protocol} session{who}{}", where_(&s.host, s.port));
+            let session = session.trim_start();
+            match (done, steps.get(done)) {
+                (0, _) | (_, None) => {
+                    format!("no {session} did {} yet", steps.join(" then "))
+                }
+                (_, Some(next)) => format!(
+                    "a {session} did {} but not {next} after it yet",
+                    steps
+                        .iter()
+                        .take(done)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" then ")
+                ),
+            }
+        }
+        Check::SmtpTransaction(t) => {
+            let how = match (t.typed, &t.auth) {
+                (true, Some(m)) => format!(", typed in a terminal after AUTH {m},"),
+                (true, None) => ", typed in a terminal,".to_string(),
+                (false, Some(m)) => format!(" after AUTH {m}"),
+                (false, None) => String::new(),
+            };
+            let to = match t.rcpts.as_slice() {
+                [] => String::new(),
+                [one] => format!(" to {one}"),
+                many => format!(" to {} at once", many.join(" and ")),
+            };
+            format!(
+                "no SMTP transaction{}{how} has handed over a message{to} yet",
+                where_(&t.host, t.port)
+            )
+        }
+        Check::EventSeen(e) => format!("no message was {} yet", describe_event(e)),
+        Check::EventsInOrder(s) => {
+            let what: Vec<String> = s.events.iter().map(describe_event).collect();
+            let which = if s.same_message {
+                "no message was"
+            } else {
+                "nothing was"
+            };
+            format!("{which} {} yet", what.join(" and then "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_address_of_a_path_is_read_with_or_without_brackets_and_parameters() {
+        assert_eq!(
+            path_address("TO:<alice@corp.example>"),
+            "alice@corp.example"
+        );
+        assert_eq!(
+            path_address("TO: <alice@corp.example> NOTIFY=NEVER"),
+            "alice@corp.example"
+        );
+        assert_eq!(path_address("to:alice@corp.example"), "alice@corp.example");
+        assert_eq!(path_address("TO:"), "");
+    }
+
+    #[test]
+    fn a_local_part_alone_matches_any_domain_and_a_full_address_only_itself() {
+        assert!(same_address(
+            "MAILER-DAEMON@smtp.isp.example",
+            "mailer-daemon"
+        ));
+        assert!(same_address("<Boss@Corp.Example>", "boss@corp.example"));
+        assert!(!same_address("boss@isp.example", "boss@corp.example"));
+    }
+}

@@ -1,0 +1,155 @@
+//! Challenges that check themselves (issue 19): a task done with the terminals and mail clients
+//! of the normal sandbox, checked from the world's real state (the store, the queues) and from
+//! what was observed on the wire (each connection's commands and the server's answers, the
+//! world's events), never from text typed into an answer box.
+//!
+//! Challenges are data: one JSON file per challenge in `challenges/`, compiled in by `build.rs`,
+//! so a new one needs no Rust (see [`data`] for the format and the check vocabulary). The page
+//! starts one on [`Challenge::fresh_world`], makes a [`Watch`], feeds it every poll of the
+//! journey, and shows [`Watch::status`].
+
+mod check;
+pub mod data;
+mod watch;
+
+pub use data::{
+    parse, Challenge, Check, EventKind, EventMatch, Goal, Link, MessageMatch, ParseError,
+    ReplyClass, WorldChanges,
+};
+pub use watch::{Conversation, Exchange, Observed, Protocol};
+
+use crate::net::ConnId;
+use crate::sandbox::journey::Hop;
+use crate::sandbox::{default_world, DefaultWorld, World};
+use crate::store::Flags;
+
+/// The challenge files, in file-name order (the order of the list).
+const FILES: &[&str] = &include!(concat!(env!("OUT_DIR"), "/challenges.rs"));
+
+/// Every challenge shipped in `challenges/`, in order. A file that does not parse is left out
+/// (a test checks they all parse: [`parse_all`]).
+pub fn builtin() -> Vec<Challenge> {
+    FILES.iter().filter_map(|text| parse(text).ok()).collect()
+}
+
+/// Parses every shipped file: the first error, or all of them (with unique ids).
+pub fn parse_all() -> Result<Vec<Challenge>, ParseError> {
+    let mut all: Vec<Challenge> = Vec::new();
+    for text in FILES {
+        let c = parse(text)?;
+        if all.iter().any(|o| o.id == c.id) {
+            return Err(ParseError::DuplicateId(c.id));
+        }
+        all.push(c);
+    }
+    Ok(all)
+}
+
+/// The challenge with this id (`?challenge=<id>`).
+pub fn find(id: &str) -> Option<Challenge> {
+    builtin().into_iter().find(|c| c.id == id)
+}
+
+impl Challenge {
+    /// The world the challenge starts from: the default world (seed 1) with its changes.
+    pub fn fresh_world(&self) -> (World, DefaultWorld) {
+        let (mut world, hosts) = default_world(1);
+        let changes = &self.world;
+        for m in &changes.messages {
+            let mut flags = Flags::new();
+            for f in &m.flags {
+                flags.insert(f.flag());
+            }
+            let mut raw = m.lines.join("\r\n");
+            raw.push_str("\r\n");
+            let date = world.clock.unix(world.now());
+            // Users were checked when the file was parsed; a folder may be new.
+            let _ = world.store.create_folder(&m.user, &m.folder);
+            let _ = world
+                .store
+                .deliver(&m.user, &m.folder, raw.into_bytes(), flags, date);
+        }
+        for rule in &changes.faults {
+            // Rules were checked when the file was parsed.
+            let _ = world.add_fault(rule);
+        }
+        for name in &changes.strict {
+            if let Some(h) = world.net.host_by_name(name) {
+                world.set_strict(h, true);
+            }
+        }
+        for name in &changes.hosts_down {
+            if let Some(h) = world.net.host_by_name(name) {
+                world.set_host_up(h, false);
+            }
+        }
+        (world, hosts)
+    }
+}
+
+/// Where a challenge stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Solved,
+    /// What is still missing, one sentence per unmet check, in the goal's order.
+    Missing(Vec<String>),
+}
+
+impl Status {
+    pub fn is_solved(&self) -> bool {
+        matches!(self, Status::Solved)
+    }
+}
+
+/// What has been observed since a challenge started, and its goal.
+#[derive(Debug)]
+pub struct Watch {
+    goal: Vec<Goal>,
+    seen: Observed,
+}
+
+impl Watch {
+    /// Starts watching `world` now: what happened before does not count.
+    pub fn new(challenge: &Challenge, world: &World) -> Watch {
+        Watch {
+            goal: challenge.goal.clone(),
+            seen: Observed::new(world),
+        }
+    }
+
+    /// Call after every `Journey::poll`, with the hops it returned (all of them, none skipped:
+    /// the world's events reach the watch only this way). The connections' bytes are read off
+    /// the world's trace since the last call.
+    pub fn observe(&mut self, world: &World, hops: &[Hop]) {
+        self.seen.observe(world, hops);
+    }
+
+    /// Says that `conn` is the page's mail client's (`Task::conn`), so that checks asking for
+    /// a session typed in a terminal (`"typed": true`) do not count it. Call it when the task
+    /// starts; a connection never marked counts as typed when it comes from a PC.
+    pub fn mark_mail_client(&mut self, conn: ConnId) {
+        self.seen.mark_mail_client(conn);
+    }
+
+    /// Solved, or what is missing.
+    pub fn status(&self, world: &World) -> Status {
+        let missing: Vec<String> = self
+            .goal
+            .iter()
+            .filter_map(|g| check::evaluate(g, world, &self.seen).err())
+            .collect();
+        if missing.is_empty() {
+            Status::Solved
+        } else {
+            Status::Missing(missing)
+        }
+    }
+
+    /// What was observed (for tests and for a page that wants to show it).
+    pub fn observed(&self) -> &Observed {
+        &self.seen
+    }
+}
+
+#[cfg(test)]
+mod tests;
