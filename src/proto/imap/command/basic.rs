@@ -150,6 +150,10 @@ impl ImapSession {
                     self.names = NameEncoding::Utf8;
                     let name = if cap == "IMAP4REV2" {
                         self.rev2 = true;
+                        // No \Recent from here on, for the selected mailbox too.
+                        if let Some(sel) = self.selected.as_mut() {
+                            sel.recent.clear();
+                        }
                         "IMAP4rev2"
                     } else {
                         "UTF8=ACCEPT"

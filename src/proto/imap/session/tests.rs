@@ -658,3 +658,15 @@ fn an_imap4rev2_session_never_hears_of_recent_and_leaves_it_to_rev1_sessions() {
     let out = v1.send(&mut store, "5 SELECT INBOX");
     assert!(out.contains("* 4 RECENT\r\n"), "{out}");
 }
+
+#[test]
+fn enabling_imap4rev2_while_selected_drops_recent_at_once() {
+    let mut store = world();
+    let mut c = selected(&mut store, "INBOX");
+    assert!(c.send(&mut store, "1 FETCH 1 FLAGS").contains("\\Recent"));
+    assert!(c.send(&mut store, "2 ENABLE IMAP4rev2").contains("2 OK"));
+    assert_eq!(
+        c.send(&mut store, "3 FETCH 1 FLAGS"),
+        "* 1 FETCH (FLAGS ())\r\n3 OK FETCH completed\r\n"
+    );
+}
