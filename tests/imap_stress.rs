@@ -1,11 +1,15 @@
 //! IMAP under multi-user load (issue 16): three users, three sessions each, interleaving
 //! SELECT, FETCH, STORE, EXPUNGE, APPEND, COPY, MOVE, SEARCH and IDLE (with CONDSTORE, ESEARCH
-//! and SEARCHRES forms) on shared mailboxes while
+//! and SEARCHRES forms; a third of the sessions with QRESYNC on) on shared mailboxes while
 //! mail is delivered, with commands fed in random slices so that one session's command is
 //! half-sent while others change the mailbox. Every response is checked as a client would:
 //! well-formed lines and literals, OK for every command, sequence numbers within EXISTS,
 //! EXPUNGE never during FETCH/STORE/SEARCH (RFC 3501 §7.4.1), and no keyword in a FETCH that
-//! an untagged FLAGS has not announced (RFC 3501 §7.2.6). Deterministic: fixed seeds.
+//! an untagged FLAGS has not announced (RFC 3501 §7.2.6). With QRESYNC: VANISHED instead of
+//! EXPUNGE (never during FETCH/STORE/SEARCH, never more UIDs than EXISTS), VANISHED (EARLIER)
+//! only for SELECT and UID FETCH, the UID in every FETCH not asked for by FETCH (RFC 7162
+//! §3.2.4, §3.2.10). A third with IMAP4rev2 on: no RECENT, no `\Recent` (RFC 9051 Appendix
+//! E). Deterministic: fixed seeds.
 //!
 //! `cargo test --test imap_stress` (a few seconds); `IMAP_STRESS_STEPS=n` runs longer.
 
@@ -47,6 +51,12 @@ struct Client {
     keywords: Vec<String>,
     folder: Option<&'static str>,
     next_tag: u32,
+    /// ENABLE QRESYNC was sent at login.
+    qresync: bool,
+    /// ENABLE IMAP4rev2 was sent at login: no RECENT, no `\Recent` (RFC 9051 Appendix E).
+    rev2: bool,
+    /// The selected mailbox's UIDVALIDITY, for SELECT (QRESYNC ...).
+    uidvalidity: u32,
 }
 
 struct Checker {
@@ -55,6 +65,7 @@ struct Checker {
     /// Responses of the extensions seen, so the test knows they ran: ESEARCH, MODSEQ.
     esearch: usize,
     modseq: usize,
+    vanished: usize,
 }
 
 impl Checker {
@@ -65,6 +76,19 @@ impl Checker {
             ));
         }
     }
+}
+
+/// How many numbers a UID set like `1,3:5` names.
+fn set_size(set: &str) -> u32 {
+    set.split(',')
+        .map(|r| match r.split_once(':') {
+            Some((a, b)) => {
+                let (a, b) = (a.parse::<u32>().unwrap_or(0), b.parse::<u32>().unwrap_or(0));
+                a.max(b) - a.min(b) + 1
+            }
+            None => 1,
+        })
+        .sum()
 }
 
 /// Splits `buf` into complete responses: a line, with any literals inside it (`{n}\r\n`).
@@ -131,8 +155,15 @@ impl Client {
                 if let Ok(n) = first.parse::<u32>() {
                     match second {
                         "EXISTS" => self.exists = n,
-                        "RECENT" => {}
+                        "RECENT" => {
+                            if self.rev2 {
+                                c.fail(who, &cmd, &line, "RECENT for an IMAP4rev2 session");
+                            }
+                        }
                         "EXPUNGE" => {
+                            if self.qresync {
+                                c.fail(who, &cmd, &line, "EXPUNGE with QRESYNC on");
+                            }
                             if quiet {
                                 c.fail(who, &cmd, &line, "EXPUNGE during FETCH/STORE/SEARCH");
                             }
@@ -145,6 +176,12 @@ impl Client {
                             if n == 0 || n > self.exists {
                                 c.fail(who, &cmd, &line, "FETCH beyond EXISTS");
                             }
+                            if self.rev2 && line.contains("\\Recent") {
+                                c.fail(who, &cmd, &line, "\\Recent for an IMAP4rev2 session");
+                            }
+                            if self.qresync && cmd_name != "FETCH" && !line.contains("(UID ") {
+                                c.fail(who, &cmd, &line, "FETCH without UID with QRESYNC on");
+                            }
                             for k in fetch_keywords(&line) {
                                 if !self.keywords.iter().any(|a| a.eq_ignore_ascii_case(&k)) {
                                     c.fail(who, &cmd, &line, "keyword not announced by FLAGS");
@@ -153,6 +190,29 @@ impl Client {
                         }
                         _ => c.fail(who, &cmd, &line, "unknown numbered response"),
                     }
+                } else if first == "VANISHED" {
+                    c.vanished += 1;
+                    if !self.qresync {
+                        c.fail(who, &cmd, &line, "VANISHED without QRESYNC");
+                    }
+                    if let Some(set) = rest.strip_prefix("VANISHED (EARLIER) ") {
+                        let by_select = cmd.contains(" SELECT ") || cmd.contains(" EXAMINE ");
+                        if !(by_select || cmd.contains(" UID FETCH ")) || set_size(set) == 0 {
+                            c.fail(who, &cmd, &line, "VANISHED (EARLIER) out of place");
+                        }
+                    } else {
+                        if quiet {
+                            c.fail(who, &cmd, &line, "VANISHED during FETCH/STORE/SEARCH");
+                        }
+                        let n = set_size(second);
+                        if n == 0 || n > self.exists {
+                            c.fail(who, &cmd, &line, "VANISHED beyond EXISTS");
+                        }
+                        self.exists = self.exists.saturating_sub(n);
+                    }
+                } else if first == "OK" && second.starts_with("[UIDVALIDITY") {
+                    let n = rest.split(' ').nth(2).unwrap_or("").trim_end_matches(']');
+                    self.uidvalidity = n.parse().unwrap_or(0);
                 } else if first == "FLAGS" {
                     self.keywords = fetch_keywords(&line);
                 } else if first == "SEARCH" {
@@ -272,6 +332,19 @@ impl Client {
             87..=89 => format!("{tag} MOVE {} {other}", self.seq(rng)),
             90 => format!("{tag} SELECT {other}"),
             91 => format!("{tag} SELECT {other} (CONDSTORE)"),
+            92 if self.qresync && rng.below(2) == 0 => match rng.below(2) {
+                // QRESYNC under load: what vanished since a modseq, and resynchronising SELECTs.
+                0 => format!(
+                    "{tag} UID FETCH 1:* (FLAGS) (CHANGEDSINCE {} VANISHED)",
+                    rng.below(200)
+                ),
+                _ => format!(
+                    "{tag} SELECT {folder} (QRESYNC ({} {} 1:{}))",
+                    self.uidvalidity,
+                    rng.below(200),
+                    1 + rng.below(100)
+                ),
+            },
             92 => match rng.below(5) {
                 // CONDSTORE, ESEARCH and SEARCHRES under load.
                 0 => format!("{tag} SEARCH RETURN (SAVE) UNSEEN"),
@@ -315,11 +388,19 @@ fn run(seed: u64, steps: usize) -> Checker {
         responses: 0,
         esearch: 0,
         modseq: 0,
+        vanished: 0,
     };
     for i in 0..9 {
         let user = i % USERS.len();
         let mut s = ImapSession::new(Instant::ZERO);
-        let login = format!("l LOGIN {} pw\r\n", USERS[user]);
+        let qresync = i % 3 == 0;
+        let rev2 = i % 3 == 1;
+        let enable = match (qresync, rev2) {
+            (true, _) => "q ENABLE QRESYNC\r\n",
+            (_, true) => "q ENABLE IMAP4rev2\r\n",
+            _ => "",
+        };
+        let login = format!("l LOGIN {} pw\r\n{enable}", USERS[user]);
         s.handle_input(&mut ctx(&mut store), Instant::ZERO, login.as_bytes());
         while s.poll_output().is_some() {}
         clients.push(Client {
@@ -332,6 +413,9 @@ fn run(seed: u64, steps: usize) -> Checker {
             keywords: Vec::new(),
             folder: None,
             next_tag: 0,
+            qresync,
+            rev2,
+            uidvalidity: 0,
         });
     }
     for _ in 0..steps {
@@ -416,5 +500,6 @@ fn many_sessions_on_shared_mailboxes_never_see_a_protocol_error() {
             c.responses
         );
         assert!(c.esearch > 0 && c.modseq > 0, "ESEARCH and CONDSTORE ran");
+        assert!(c.vanished > 0, "QRESYNC ran");
     }
 }

@@ -133,6 +133,10 @@ const IMAP_UNTAGGED: &[(&str, Explanation)] = &[
     ("NAMESPACE", ex("Where personal and shared mailboxes live.", "RFC 2342 §5")),
     ("ID", ex("Server identification.", "RFC 2971 §3.1")),
     ("ENABLED", ex("Extensions that ENABLE turned on.", "RFC 5161 §3.2")),
+    ("VANISHED", ex("UIDs that are gone (QRESYNC's EXPUNGE: no sequence numbers to shift); (EARLIER) means they went while the client was away.", "RFC 7162 §3.2.10")),
+    ("ESEARCH", ex("The results of SEARCH RETURN (...): MIN, MAX, ALL (as a set), COUNT, for the command with this TAG.", "RFC 4731 §3.1")),
+    ("SORT", ex("The matching messages in the order SORT asked for.", "RFC 5256 §4")),
+    ("THREAD", ex("The matches as threads: (parent child ...), several children each in parentheses; REFERENCES links replies by Message-ID, In-Reply-To and References.", "RFC 5256 §4")),
 ];
 
 const IMAP_CODES: &[(&str, Explanation)] = &[
@@ -148,6 +152,9 @@ const IMAP_CODES: &[(&str, Explanation)] = &[
     ("[APPENDUID", ex("The UIDVALIDITY and UID the appended message got.", "RFC 4315 §3")),
     ("[COPYUID", ex("Where the copied messages went (old and new UIDs).", "RFC 4315 §3")),
     ("[AUTHENTICATIONFAILED]", ex("Wrong user name or password.", "RFC 5530 §3")),
+    ("[CLOSED]", ex("The previously selected mailbox is closed: what follows is about the new one.", "RFC 7162 §3.2.11")),
+    ("[HIGHESTMODSEQ", ex("The highest mod-sequence in the mailbox: remember it to ask later what changed since (CONDSTORE, QRESYNC).", "RFC 7162 §3.1.2.1")),
+    ("[UNKNOWN-CTE]", ex("BINARY cannot undo this part's Content-Transfer-Encoding; fetch it with BODY[] and decode it yourself.", "RFC 3516 §4.3")),
 ];
 
 const SMTP_EXTENSIONS: &[(&str, Explanation)] = &[

@@ -296,22 +296,50 @@ fn literal8(out: &mut Vec<u8>, bytes: &[u8]) {
     literal(out, bytes);
 }
 
+/// The Content-Transfer-Encodings BINARY can undo (RFC 2045 §6.1).
+const KNOWN_CTE: &[&str] = &["", "7bit", "8bit", "binary", "base64", "quoted-printable"];
+
+/// A leaf part's Content-Transfer-Encoding, lower case (`""` when absent); `None` for the
+/// whole message, a multipart or a part that does not exist.
+fn leaf_cte(raw: &[u8], root: &Part, path: &[u32]) -> Option<String> {
+    let part = resolve(root, path).filter(|p| !path.is_empty() && !p.is_multipart())?;
+    let head = raw.get(part.header_start..part.body_start)?;
+    Some(
+        crate::message::header_value(head, "Content-Transfer-Encoding")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default(),
+    )
+}
+
+/// RFC 3516 §4.3: a BINARY or BINARY.SIZE item names a part whose Content-Transfer-Encoding
+/// the server does not know; the command then fails with `NO [UNKNOWN-CTE]`.
+pub fn has_unknown_cte(msg: &StoredMessage, items: &[FetchAtt]) -> bool {
+    let mut paths = items
+        .iter()
+        .filter_map(|a| match a {
+            FetchAtt::Binary { path, .. } | FetchAtt::BinarySize(path) => Some(path),
+            _ => None,
+        })
+        .peekable();
+    if paths.peek().is_none() {
+        return false;
+    }
+    let view = msg.view(FetchView::new);
+    paths.any(|path| {
+        leaf_cte(&msg.raw, &view.root, path).is_some_and(|c| !KNOWN_CTE.contains(&c.as_str()))
+    })
+}
+
 /// `BINARY[path]` (RFC 3516 §4.2): the whole message for `[]`, else a leaf part's body with
 /// its Content-Transfer-Encoding (7bit, 8bit, binary, base64, quoted-printable) undone;
-/// `None` for a multipart or an encoding we do not know.
+/// `None` for a multipart or an encoding we do not know (see [`has_unknown_cte`]).
 pub fn binary_bytes(raw: &[u8], root: &Part, path: &[u32]) -> Option<Vec<u8>> {
     if path.is_empty() {
         return Some(raw.to_vec());
     }
+    let cte = leaf_cte(raw, root, path)?;
     let part = resolve(root, path)?;
-    if part.is_multipart() {
-        return None;
-    }
     let body = raw.get(part.body_start..part.end.max(part.body_start))?;
-    let head = raw.get(part.header_start..part.body_start)?;
-    let cte = crate::message::header_value(head, "Content-Transfer-Encoding")
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
     match cte.as_str() {
         "" | "7bit" | "8bit" | "binary" => Some(body.to_vec()),
         "base64" => crate::wire::sasl::b64_decode(body),

@@ -1,9 +1,8 @@
 //! LIST and LSUB (RFC 3501 §6.3.8, §6.3.9): pattern matching with `*` and `%`, the hierarchy
 //! attributes of RFC 3348 (CHILDREN) and the special-use attributes of RFC 6154.
 
-use super::mutf7;
+use super::mutf7::NameEncoding;
 use super::parse::ListOptions;
-use super::response::string;
 use crate::store::{Mailbox, SEPARATOR};
 use std::collections::BTreeSet;
 
@@ -59,6 +58,7 @@ pub fn respond(
     patterns: &[String],
     lsub: bool,
     opts: ListOptions,
+    encoding: NameEncoding,
 ) -> Vec<(Vec<u8>, String)> {
     let kind = if lsub { "LSUB" } else { "LIST" };
     let mut lines = Vec::new();
@@ -66,7 +66,7 @@ pub fn respond(
         // RFC 3501 §6.3.8: the hierarchy delimiter and the root of the reference.
         let root = reference.split(SEPARATOR).next().unwrap_or("");
         let mut out = format!("* {kind} (\\Noselect) \"/\" ").into_bytes();
-        string(&mut out, mutf7::encode(root).as_bytes());
+        encoding.write(&mut out, root);
         out.extend_from_slice(b"\r\n");
         return vec![(out, String::new())];
     }
@@ -152,7 +152,7 @@ pub fn respond(
             }
         }
         let mut out = format!("* {kind} ({}) \"/\" ", attrs.join(" ")).into_bytes();
-        string(&mut out, mutf7::encode(name).as_bytes());
+        encoding.write(&mut out, name);
         if child_info {
             out.extend_from_slice(b" (\"CHILDINFO\" (\"SUBSCRIBED\"))");
         }

@@ -1,5 +1,5 @@
-//! IMAP4rev1 server session (RFC 3501), with the compatible parts of IMAP4rev2 (RFC 9051)
-//! and the extensions listed in [`CAPABILITIES`].
+//! IMAP4rev1 server session (RFC 3501) and IMAP4rev2 (RFC 9051, after `ENABLE IMAP4rev2`),
+//! with the extensions listed in [`CAPABILITIES`].
 //!
 //! Layers, each in its own module: [`frame`] cuts the byte stream into commands (lines and
 //! literals, with limits), [`parse`] reads a command's grammar, [`sequence`] and [`search`]
@@ -19,8 +19,10 @@ pub mod search;
 mod secret;
 pub mod sequence;
 pub mod session;
+pub mod thread;
+pub mod vanished;
 
 pub use session::{ImapEvent, ImapSession, ImapState};
 
 /// What CAPABILITY reports (RFC 3501 §6.1.1), in every state.
-pub const CAPABILITIES: &str = "IMAP4rev1 LITERAL+ SASL-IR AUTH=PLAIN AUTH=LOGIN IDLE UIDPLUS MOVE NAMESPACE ID ENABLE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED CONDSTORE ESEARCH LIST-STATUS CREATE-SPECIAL-USE QUOTA QUOTA=RES-MESSAGE QUOTA=RES-MAILBOX SEARCHRES SORT THREAD=ORDEREDSUBJECT BINARY";
+pub const CAPABILITIES: &str = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR AUTH=PLAIN AUTH=LOGIN IDLE UIDPLUS MOVE NAMESPACE ID ENABLE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED CONDSTORE QRESYNC ESEARCH LIST-STATUS CREATE-SPECIAL-USE QUOTA QUOTA=RES-MESSAGE QUOTA=RES-MAILBOX SEARCHRES SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY UTF8=ACCEPT STATUS=SIZE";

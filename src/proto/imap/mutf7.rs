@@ -1,6 +1,59 @@
 //! Modified UTF-7 mailbox names (RFC 3501 §5.1.3): printable ASCII stands for itself except
 //! `&`, written `&-`; other characters are UTF-16, base64-encoded with `,` for `/`, between
 //! `&` and `-`. The store keeps UTF-8 names; the session decodes input and encodes output.
+//!
+//! [`NameEncoding`] is the one seam names cross: modified UTF-7, or UTF-8 once the client
+//! enabled UTF8=ACCEPT (RFC 6855 §3) or IMAP4rev2 (RFC 9051 §5.1).
+
+use super::response::{literal, string};
+use std::borrow::Cow;
+
+/// How mailbox names travel on one connection, in both directions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NameEncoding {
+    /// RFC 3501 §5.1.3.
+    #[default]
+    ModifiedUtf7,
+    /// RFC 6855 §3: names are UTF-8 (a `&` is just a `&`), sent in quoted strings.
+    Utf8,
+}
+
+impl NameEncoding {
+    /// A store name as the client should see it (in texts and in strings).
+    pub fn encode(self, name: &str) -> Cow<'_, str> {
+        match self {
+            NameEncoding::ModifiedUtf7 => Cow::Owned(encode(name)),
+            NameEncoding::Utf8 => Cow::Borrowed(name),
+        }
+    }
+
+    /// A name as the client sent it, or `None` when it is not valid in this encoding.
+    pub fn decode(self, raw: &[u8]) -> Option<String> {
+        match self {
+            NameEncoding::ModifiedUtf7 => decode(raw),
+            NameEncoding::Utf8 => std::str::from_utf8(raw).ok().map(str::to_string),
+        }
+    }
+
+    /// Appends the name as an IMAP string. With UTF-8 names, a quoted string may carry UTF-8
+    /// (RFC 6855 §3); a name with a control character still goes as a literal.
+    pub fn write(self, out: &mut Vec<u8>, name: &str) {
+        match self {
+            NameEncoding::ModifiedUtf7 => string(out, encode(name).as_bytes()),
+            NameEncoding::Utf8 if name.len() <= 1024 && !name.chars().any(char::is_control) => {
+                out.push(b'"');
+                for &b in name.as_bytes() {
+                    if b == b'"' || b == b'\\' {
+                        out.push(b'\\');
+                    }
+                    out.push(b);
+                }
+                out.push(b'"');
+            }
+            NameEncoding::Utf8 => literal(out, name.as_bytes()),
+        }
+    }
+}
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
 
@@ -114,5 +167,24 @@ mod tests {
         assert_eq!(decode(b"a&b"), None);
         assert_eq!(decode(b"&AGE-"), None, "encoded ASCII");
         assert_eq!(decode(b"&!!-"), None);
+    }
+}
+
+#[cfg(test)]
+mod name_encoding_tests {
+    use super::*;
+
+    #[test]
+    fn utf8_names_pass_as_they_are_and_go_quoted() {
+        let u = NameEncoding::Utf8;
+        assert_eq!(u.encode("Tom & Jerry"), "Tom & Jerry");
+        assert_eq!(u.decode(b"Tom &- Jerry").as_deref(), Some("Tom &- Jerry"));
+        assert_eq!(u.decode(b"\xff"), None);
+        let mut out = Vec::new();
+        u.write(&mut out, "Caf\u{e9} \"1\"");
+        assert_eq!(out, "\"Caf\u{e9} \\\"1\\\"\"".as_bytes());
+        let mut out = Vec::new();
+        NameEncoding::ModifiedUtf7.write(&mut out, "Caf\u{e9}");
+        assert_eq!(out, b"\"Caf&AOk-\"");
     }
 }

@@ -9,16 +9,19 @@ pub use super::command::{
     arguments, Command, FetchAtt, IdParams, ListOptions, Section, SectionText, StatusItem,
     StoreMode,
 };
-use super::mutf7;
+use super::mutf7::NameEncoding;
 use super::response::is_atom_char;
 use super::sequence::SequenceSet;
 use crate::store::{Flag, Flags};
 use crate::time::{unix_from_civil, MONTH_NAMES};
 
 /// Reads the grammar's tokens from one command.
+#[derive(Clone)]
 pub struct Parser<'a> {
     s: &'a [u8],
     pos: usize,
+    /// How mailbox names are written on this connection.
+    names: NameEncoding,
 }
 
 pub(super) type R<T> = Result<T, ParseError>;
@@ -58,7 +61,22 @@ impl From<&str> for ParseError {
 
 impl<'a> Parser<'a> {
     pub fn new(s: &'a [u8]) -> Self {
-        Parser { s, pos: 0 }
+        Parser {
+            s,
+            pos: 0,
+            names: NameEncoding::default(),
+        }
+    }
+
+    /// Reads mailbox names in `names` (UTF-8 after ENABLE UTF8=ACCEPT, RFC 6855 §3).
+    pub fn with_names(mut self, names: NameEncoding) -> Self {
+        self.names = names;
+        self
+    }
+
+    /// How this command's mailbox names are written.
+    pub fn names(&self) -> NameEncoding {
+        self.names
     }
 
     pub(super) fn peek(&self) -> Option<u8> {
@@ -223,16 +241,11 @@ impl<'a> Parser<'a> {
         Ok(String::from_utf8_lossy(&self.astring(what)?).into_owned())
     }
 
-    /// A mailbox name, decoded from modified UTF-7; `INBOX` (and an `INBOX/` prefix) in any
-    /// case means INBOX (RFC 3501 §5.1).
+    /// A mailbox name, decoded from modified UTF-7 (or UTF-8, see [`NameEncoding`]); `INBOX`
+    /// (and an `INBOX/` prefix) in any case means INBOX (RFC 3501 §5.1).
     pub fn mailbox(&mut self, what: &str) -> R<String> {
         let raw = self.astring(what)?;
-        let name = mutf7::decode(&raw).ok_or_else(|| {
-            ParseError::InvalidName(format!(
-                "Invalid {what} {:?}: not modified UTF-7 (RFC 3501 §5.1.3)",
-                String::from_utf8_lossy(&raw)
-            ))
-        })?;
+        let name = self.decode_name(&raw, what)?;
         Ok(match name.get(..6) {
             Some(p) if p.eq_ignore_ascii_case("INBOX/") => format!("INBOX/{}", &name[6..]),
             _ if name.eq_ignore_ascii_case("INBOX") => "INBOX".to_string(),
@@ -252,10 +265,18 @@ impl<'a> Parser<'a> {
                 a.to_vec()
             }
         };
-        mutf7::decode(&raw).ok_or_else(|| {
+        self.decode_name(&raw, "mailbox pattern")
+    }
+
+    fn decode_name(&self, raw: &[u8], what: &str) -> R<String> {
+        self.names.decode(raw).ok_or_else(|| {
+            let rule = match self.names {
+                NameEncoding::ModifiedUtf7 => "not modified UTF-7 (RFC 3501 §5.1.3)",
+                NameEncoding::Utf8 => "not UTF-8 (RFC 6855 §3)",
+            };
             ParseError::InvalidName(format!(
-                "Invalid mailbox pattern {:?}: not modified UTF-7 (RFC 3501 §5.1.3)",
-                String::from_utf8_lossy(&raw)
+                "Invalid {what} {:?}: {rule}",
+                String::from_utf8_lossy(raw)
             ))
         })
     }

@@ -91,7 +91,7 @@ impl SequenceSet {
     }
 
     /// The set as sorted, merged, inclusive intervals, `*` read as `largest`.
-    fn intervals(&self, largest: u32) -> Vec<(u32, u32)> {
+    pub fn intervals(&self, largest: u32) -> Vec<(u32, u32)> {
         let mut v: Vec<(u32, u32)> = self
             .0
             .iter()

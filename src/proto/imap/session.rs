@@ -9,10 +9,12 @@
 
 use super::fetch::flag_list;
 use super::frame::{tag_of, Frame, Framer};
+use super::mutf7::NameEncoding;
 use super::parse::{self, Command, ParseError};
+use super::response::compact_set;
 use super::secret;
 use super::sequence::SequenceSet;
-use super::{command, mutf7, CAPABILITIES};
+use super::{command, CAPABILITIES};
 use crate::proto::HostCtx;
 use crate::session::{Output, OutputQueue, SecretInput, Session};
 use crate::store::{Flag, Flags, Folder, StoreError};
@@ -149,6 +151,13 @@ pub struct ImapSession {
     pub(super) failed_logins: u32,
     /// CONDSTORE is on (RFC 7162 §3.1): MODSEQ in FETCH responses and HIGHESTMODSEQ.
     pub(super) condstore: bool,
+    /// QRESYNC is on (RFC 7162 §3.2): VANISHED instead of EXPUNGE, SELECT (QRESYNC ...).
+    pub(super) qresync: bool,
+    /// How mailbox names are written both ways: UTF-8 after ENABLE UTF8=ACCEPT (RFC 6855).
+    pub(super) names: NameEncoding,
+    /// IMAP4rev2 is on (RFC 9051, after `ENABLE IMAP4rev2`): no `\Recent` and no RECENT,
+    /// ESEARCH answers to SEARCH, UTF-8 names, [CLOSED].
+    pub(super) rev2: bool,
     pub(super) deadline: Instant,
     /// Client bytes framed so far (positions for [`SecretInput`] marks).
     pub(super) input_seen: u64,
@@ -169,8 +178,9 @@ pub(super) fn bad(text: impl Into<String>) -> Done {
     ("BAD", text.into())
 }
 
-pub(super) fn store_no(e: StoreError, name: &str) -> Done {
-    let shown = mutf7::encode(name);
+/// The completion for a store error about mailbox `name`, shown as the client writes names.
+pub(super) fn store_no(e: StoreError, name: &str, names: NameEncoding) -> Done {
+    let shown = names.encode(name);
     match e {
         StoreError::NoSuchFolder => no(format!("[NONEXISTENT] Mailbox doesn't exist: {shown}")),
         StoreError::FolderExists => no(format!("[ALREADYEXISTS] Mailbox already exists: {shown}")),
@@ -193,6 +203,9 @@ impl ImapSession {
             selected: None,
             failed_logins: 0,
             condstore: false,
+            qresync: false,
+            names: NameEncoding::default(),
+            rev2: false,
             deadline: now + AUTOLOGOUT,
             input_seen: 0,
         };
@@ -241,6 +254,13 @@ impl ImapSession {
             if let Some(m) = self.selected.as_ref().map(|s| s.modseq) {
                 self.send(format!("* OK [HIGHESTMODSEQ {m}] Highest"));
             }
+        }
+    }
+
+    /// RFC 5182 §2.1: a SEARCH RETURN (SAVE) that fails (NO or BAD) leaves `$` empty.
+    pub(super) fn forget_saved(&mut self) {
+        if let Some(sel) = self.selected.as_mut() {
+            sel.saved.clear();
         }
     }
 
@@ -326,7 +346,8 @@ impl ImapSession {
         // For APPEND, the mailbox comes before the message literal: refuse the literal
         // right away when the mailbox is not there (RFC 3501 §6.3.11, TRYCREATE).
         let mut append_to: Option<Option<String>> = None;
-        if let Ok((_, name, mut p)) = parse::head(partial) {
+        if let Ok((_, name, p)) = parse::head(partial) {
+            let mut p = p.with_names(self.names);
             // A command that may not run now gets no literal either.
             if let Err(why) = self.check_state(&name) {
                 self.framer.reject_literal();
@@ -348,7 +369,7 @@ impl ImapSession {
                 self.framer.reject_literal();
                 self.send(format!(
                     "{tag} NO [TRYCREATE] Mailbox doesn't exist: {}",
-                    mutf7::encode(mailbox)
+                    self.names.encode(mailbox)
                 ));
                 return;
             }
@@ -400,7 +421,7 @@ impl ImapSession {
             bytes.trim_ascii_end()
         };
         let (tag, name, mut p) = match parse::head(bytes) {
-            Ok(h) => h,
+            Ok((tag, name, p)) => (tag, name, p.with_names(self.names)),
             Err((tag, why)) => {
                 self.send(format!("{} BAD {why}", tag.as_deref().unwrap_or("*")));
                 return;
@@ -410,7 +431,12 @@ impl ImapSession {
             self.send(format!("{tag} BAD {why}"));
             return;
         }
-        let cmd = match parse::arguments(&name, &mut p) {
+        let saving = command::is_saving(&name, p.clone());
+        let parsed = parse::arguments(&name, &mut p);
+        if parsed.is_err() && saving {
+            self.forget_saved();
+        }
+        let cmd = match parsed {
             Ok(c) => c,
             Err(ParseError::BadCharset(why)) => {
                 self.send(format!("{tag} NO [BADCHARSET (UTF-8 US-ASCII)] {why}"));
@@ -490,15 +516,28 @@ impl ImapSession {
             changes.expunged.clone()
         };
         expunged.sort_unstable_by(|a, b| b.cmp(a));
+        let mut vanished = Vec::new();
         for uid in expunged {
             if let Ok(i) = sel.uids.binary_search(&uid) {
                 sel.uids.remove(i);
                 sel.recent.remove(&uid);
-                lines.push(format!("* {} EXPUNGE", i + 1));
+                if self.qresync {
+                    vanished.push(uid);
+                } else {
+                    lines.push(format!("* {} EXPUNGE", i + 1));
+                }
             }
         }
+        // RFC 7162 §3.2.10: once QRESYNC is on, one VANISHED line replaces the EXPUNGEs.
+        if !vanished.is_empty() {
+            vanished.reverse();
+            lines.push(format!("* VANISHED {}", compact_set(&vanished)));
+        }
         if !changes.added.is_empty() {
-            let from = if sel.read_only {
+            // RFC 9051 has no \Recent: an IMAP4rev2 session claims none (RFC 9051 Appendix E).
+            let from = if self.rev2 {
+                u32::MAX
+            } else if sel.read_only {
                 let n = f.unclaimed_recent();
                 f.messages()
                     .len()
@@ -520,7 +559,9 @@ impl ImapSession {
                 }
             }
             lines.push(format!("* {} EXISTS", sel.exists()));
-            lines.push(format!("* {} RECENT", sel.recent.len()));
+            if !self.rev2 {
+                lines.push(format!("* {} RECENT", sel.recent.len()));
+            }
         }
         sel.uidnext = sel.uidnext.max(f.uidnext);
         for &uid in &changes.flags_changed {
@@ -535,8 +576,14 @@ impl ImapSession {
                 } else {
                     String::new()
                 };
+                // RFC 7162 §3.2.4: with QRESYNC on, unsolicited FETCHes carry the UID.
+                let uid_part = if self.qresync {
+                    format!("UID {uid} ")
+                } else {
+                    String::new()
+                };
                 lines.push(format!(
-                    "* {} FETCH (FLAGS {}{modseq})",
+                    "* {} FETCH ({uid_part}FLAGS {}{modseq})",
                     i + 1,
                     flag_list(m, sel.recent.contains(&uid))
                 ));

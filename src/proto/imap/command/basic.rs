@@ -59,8 +59,8 @@ pub(super) const ID: Spec = Spec::new(
 pub(super) const ENABLE: Spec = Spec::new(
     "ENABLE",
     Valid::Authenticated,
-    "Turn on extensions (CONDSTORE).",
-    "RFC 5161",
+    "Turn on extensions: CONDSTORE (MODSEQ everywhere), QRESYNC (resynchronise on SELECT, VANISHED instead of EXPUNGE), UTF8=ACCEPT (mailbox names in UTF-8 instead of modified UTF-7), IMAP4rev2 (RFC 9051's rules: no \\Recent, ESEARCH answers, UTF-8 names).",
+    "RFC 5161, RFC 7162 §3.2.3, RFC 6855 §3, RFC 9051 §6.3.1",
     parse_enable,
 );
 
@@ -134,14 +134,52 @@ impl ImapSession {
     }
 
     /// RFC 5161 §3.2: `* ENABLED` lists what was turned on; unknown names are ignored.
+    /// QRESYNC turns CONDSTORE on too (RFC 7162 §3.2.3); UTF8=ACCEPT makes mailbox names
+    /// UTF-8 both ways (RFC 6855 §3); IMAP4rev2 turns on RFC 9051's differences.
     pub(super) fn run_enable(&mut self, caps: &[String]) -> Done {
-        if caps.iter().any(|c| c == "CONDSTORE") {
+        let mut enabled: Vec<&str> = Vec::new();
+        for cap in caps {
+            let name = match cap.as_str() {
+                "CONDSTORE" => "CONDSTORE",
+                "QRESYNC" => {
+                    self.qresync = true;
+                    "QRESYNC"
+                }
+                "UTF8=ACCEPT" | "IMAP4REV2" => {
+                    // RFC 9051 §5.1: IMAP4rev2 names are UTF-8 too.
+                    self.names = NameEncoding::Utf8;
+                    let name = if cap == "IMAP4REV2" {
+                        self.rev2 = true;
+                        // No \Recent from here on, for the selected mailbox too.
+                        if let Some(sel) = self.selected.as_mut() {
+                            sel.recent.clear();
+                        }
+                        "IMAP4rev2"
+                    } else {
+                        "UTF8=ACCEPT"
+                    };
+                    if !enabled.contains(&name) {
+                        enabled.push(name);
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
             self.enable_condstore();
-            self.send("* ENABLED CONDSTORE");
-            ok("ENABLE completed")
-        } else {
-            self.send("* ENABLED");
+            if !enabled.contains(&name) {
+                enabled.push(name);
+            }
+        }
+        let mut line = String::from("* ENABLED");
+        for name in &enabled {
+            line.push(' ');
+            line.push_str(name);
+        }
+        self.send(line);
+        if enabled.is_empty() {
             ok("ENABLE completed (no extension needs enabling here)")
+        } else {
+            ok("ENABLE completed")
         }
     }
 

@@ -65,7 +65,7 @@ impl ImapSession {
         let Some(dst) = ctx.store.folder_mut(user, mailbox) else {
             return no(format!(
                 "[TRYCREATE] Mailbox doesn't exist: {}",
-                mutf7::encode(mailbox)
+                self.names.encode(mailbox)
             ));
         };
         if dst.len() + msgs.len() > max {

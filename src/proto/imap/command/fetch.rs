@@ -2,7 +2,8 @@
 //! is drawn by [`crate::proto::imap::fetch`].
 
 use super::prelude::*;
-use crate::proto::imap::fetch::fetch_response;
+use crate::proto::imap::fetch::{fetch_response, has_unknown_cte};
+use crate::proto::imap::vanished::vanished_since;
 
 /// A FETCH data item (RFC 3501 §6.4.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +58,8 @@ pub enum SectionText {
 pub(super) const FETCH: Spec = Spec::new(
     "FETCH",
     Valid::Selected,
-    "Get message data: FLAGS, ENVELOPE, BODY[...], BINARY[...] (decoded), BODYSTRUCTURE, MODSEQ...; (CHANGEDSINCE n) only what changed since.",
-    "RFC 3501 §6.4.5, RFC 3516, RFC 7162 §3.1.4",
+    "Get message data: FLAGS, ENVELOPE, BODY[...], BINARY[...] (decoded), BODYSTRUCTURE, MODSEQ...; (CHANGEDSINCE n) only what changed since; UID FETCH ... (CHANGEDSINCE n VANISHED) also the UIDs expunged since.",
+    "RFC 3501 §6.4.5, RFC 3516, RFC 7162 §3.1.4, §3.2.6",
     parse_fetch,
 )
 .with_uid();
@@ -68,12 +69,53 @@ fn parse_fetch(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     p.sp(&format!("message set after {name}"))?;
     let set = p.sequence_set("message set")?;
     p.sp("fetch items, e.g. (FLAGS UID) or ALL")?;
+    let items = fetch_items(p)?;
+    let (changed_since, vanished) = fetch_modifiers(p, u.uid)?;
     Ok(Command::Fetch {
         uid: u.uid,
         set,
-        items: fetch_items(p)?,
-        changed_since: p.modseq_modifier("CHANGEDSINCE")?,
+        items,
+        changed_since,
+        vanished,
     })
+}
+
+/// ` (CHANGEDSINCE n [VANISHED])`, in either order (RFC 7162 §3.1.4.1, §3.2.6), or nothing.
+fn fetch_modifiers(p: &mut Parser<'_>, uid: bool) -> R<(Option<u64>, bool)> {
+    let (mut changed_since, mut vanished) = (None, false);
+    if p.at_end() {
+        return Ok((None, false));
+    }
+    p.sp("fetch modifiers, e.g. (CHANGEDSINCE 12345)")?;
+    if !p.eat(b'(') {
+        return Err("Fetch modifiers go in parentheses, e.g. (CHANGEDSINCE 12345)".into());
+    }
+    loop {
+        if p.eat_word("CHANGEDSINCE") {
+            p.sp("mod-sequence after CHANGEDSINCE")?;
+            changed_since = Some(p.number64("CHANGEDSINCE")?);
+        } else if p.eat_word("VANISHED") {
+            vanished = true;
+        } else {
+            return Err("The fetch modifiers are CHANGEDSINCE n and VANISHED".into());
+        }
+        if p.eat(b')') {
+            break;
+        }
+        p.sp("next fetch modifier")?;
+    }
+    // RFC 7162 §3.2.6: VANISHED goes with UID FETCH and CHANGEDSINCE only.
+    if vanished && !(uid && changed_since.is_some()) {
+        return Err("VANISHED needs UID FETCH and CHANGEDSINCE, e.g. UID FETCH 1:* FLAGS (CHANGEDSINCE 5 VANISHED)".into());
+    }
+    Ok((changed_since, vanished))
+}
+
+/// FETCH's CHANGEDSINCE (RFC 7162 §3.1.4.1), and whether VANISHED (EARLIER) is wanted too.
+#[derive(Debug, Clone, Copy)]
+pub struct Since {
+    pub modseq: u64,
+    pub vanished: bool,
 }
 
 /// `fetch-att` list or macro (RFC 3501 §6.4.5).
@@ -244,8 +286,9 @@ impl ImapSession {
         uid: bool,
         set: &SequenceSet,
         items: &[FetchAtt],
-        changed_since: Option<u64>,
+        since: Option<Since>,
     ) -> Done {
+        let changed_since = since.map(|s| s.modseq);
         let targets = match self.targets(uid, set) {
             Ok(t) => t,
             Err(e) => return bad(e),
@@ -269,6 +312,17 @@ impl ImapSession {
             });
         let shows_flags = sets_seen || items.contains(&FetchAtt::Flags);
         let mut out = Vec::new();
+        // RFC 7162 §3.2.6: the UIDs of the set expunged since, before the FETCH responses.
+        if let Some(Since {
+            modseq,
+            vanished: true,
+        }) = since
+        {
+            let gone = vanished_since(f, modseq, Some(set));
+            if !gone.is_empty() {
+                out.extend_from_slice(format!("* VANISHED (EARLIER) {gone}\r\n").as_bytes());
+            }
+        }
         // RFC 2180 §4.1: a message another session expunged is left out, the rest is
         // answered, and the command does not fail.
         for (seq, u) in targets {
@@ -277,6 +331,12 @@ impl ImapSession {
             };
             if changed_since.is_some_and(|n| m.modseq <= n) {
                 continue;
+            }
+            if has_unknown_cte(m, items) {
+                self.out.transmit(out);
+                return no(format!(
+                    "[UNKNOWN-CTE] Message {seq} has a part in a transfer encoding BINARY cannot undo"
+                ));
             }
             if shows_flags {
                 let mut lines = Vec::new();

@@ -158,11 +158,11 @@ impl ImapSession {
     ) -> Done {
         if let Some(mb) = ctx.store.mailbox(user) {
             let mut out = Vec::new();
-            for (line, name) in list::respond(mb, reference, patterns, lsub, options) {
+            for (line, name) in list::respond(mb, reference, patterns, lsub, options, self.names) {
                 out.extend(line);
                 // RFC 5819 §1: STATUS follows the LIST of each selectable mailbox.
                 if let (false, Some(f)) = (status.is_empty(), mb.folders.get(&name)) {
-                    out.extend(super::status::status_line(f, &name, status));
+                    out.extend(super::status::status_line(f, &name, status, self.names));
                 }
             }
             self.out.transmit(out);

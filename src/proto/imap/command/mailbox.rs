@@ -117,7 +117,7 @@ impl ImapSession {
                 }
                 ok("CREATE completed")
             }
-            Err(e) => store_no(e, name),
+            Err(e) => store_no(e, name, self.names),
         }
     }
 
@@ -130,7 +130,7 @@ impl ImapSession {
                 }
                 ok("DELETE completed")
             }
-            Err(e) => store_no(e, name),
+            Err(e) => store_no(e, name, self.names),
         }
     }
 
@@ -155,8 +155,10 @@ impl ImapSession {
                 }
                 ok("RENAME completed")
             }
-            Err(e @ (StoreError::FolderExists | StoreError::BadName)) => store_no(e, to),
-            Err(e) => store_no(e, from),
+            Err(e @ (StoreError::FolderExists | StoreError::BadName)) => {
+                store_no(e, to, self.names)
+            }
+            Err(e) => store_no(e, from, self.names),
         }
     }
 
@@ -170,7 +172,7 @@ impl ImapSession {
         match ctx.store.subscribe(user, name, on) {
             Ok(()) if on => ok("SUBSCRIBE completed"),
             Ok(()) => ok("UNSUBSCRIBE completed"),
-            Err(e) => store_no(e, name),
+            Err(e) => store_no(e, name, self.names),
         }
     }
 }

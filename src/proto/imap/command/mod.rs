@@ -23,15 +23,17 @@ mod store;
 pub use basic::IdParams;
 pub use fetch::{FetchAtt, Section, SectionText};
 pub use list::ListOptions;
-pub use search::SearchReturn;
-pub use sort::{base_subject, SortKey};
+pub use search::{is_saving, SearchReturn};
+pub use select::QresyncParams;
+pub use sort::{base_subject, SortKey, ThreadAlgorithm};
 pub use status::StatusItem;
 pub use store::StoreMode;
 
+use super::mutf7::NameEncoding;
 use super::parse::{ParseError, Parser};
 use super::search::SearchKey;
 use super::sequence::SequenceSet;
-use super::session::{no, ok, Done, ImapSession};
+use super::session::{bad, no, ok, Done, ImapSession};
 use crate::proto::HostCtx;
 use crate::store::Flags;
 use crate::time::Instant;
@@ -40,7 +42,7 @@ use crate::time::Instant;
 mod prelude {
     pub(super) use super::{Command, Spec, Use, Valid};
     pub(super) use crate::proto::imap::fetch::flag_list;
-    pub(super) use crate::proto::imap::mutf7;
+    pub(super) use crate::proto::imap::mutf7::NameEncoding;
     pub(super) use crate::proto::imap::parse::{ParseError, Parser, R};
     pub(super) use crate::proto::imap::response::compact_set;
     pub(super) use crate::proto::imap::response::string;
@@ -80,6 +82,8 @@ pub enum Command {
         read_only: bool,
         /// `(CONDSTORE)` (RFC 7162 §3.1.8).
         condstore: bool,
+        /// `(QRESYNC (...))` (RFC 7162 §3.2.5).
+        qresync: Option<QresyncParams>,
     },
     /// The name and CREATE-SPECIAL-USE's uses (RFC 6154 §3).
     Create(String, Vec<String>),
@@ -110,6 +114,8 @@ pub enum Command {
         flags: Flags,
         date: Option<i64>,
         message: Vec<u8>,
+        /// Sent as `UTF8 (literal)` (RFC 6855 §4).
+        utf8: bool,
     },
     Idle,
     Check,
@@ -131,9 +137,10 @@ pub enum Command {
         keys: Vec<(SortKey, bool)>,
         key: SearchKey,
     },
-    /// THREAD=ORDEREDSUBJECT (RFC 5256 §4).
+    /// THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 §4).
     Thread {
         uid: bool,
+        algorithm: ThreadAlgorithm,
         key: SearchKey,
     },
     Fetch {
@@ -142,6 +149,8 @@ pub enum Command {
         items: Vec<FetchAtt>,
         /// `(CHANGEDSINCE n)` (RFC 7162 §3.1.4.1).
         changed_since: Option<u64>,
+        /// `(CHANGEDSINCE n VANISHED)` on UID FETCH (RFC 7162 §3.2.6).
+        vanished: bool,
     },
     Store {
         uid: bool,
@@ -362,9 +371,14 @@ impl ImapSession {
                 mailbox,
                 read_only,
                 condstore,
+                qresync,
             } => {
+                // RFC 7162 §3.2.5: QRESYNC parameters without ENABLE QRESYNC are an error.
+                if qresync.is_some() && !self.qresync {
+                    return Some(bad("QRESYNC parameters need ENABLE QRESYNC first"));
+                }
                 self.condstore |= condstore;
-                self.select(ctx, &user, &mailbox, read_only)
+                self.select(ctx, &user, &mailbox, read_only, qresync.as_ref())
             }
             Command::Create(name, uses) => self.run_create(ctx, &user, &name, &uses),
             Command::Delete(name) => self.run_delete(ctx, &user, &name),
@@ -389,7 +403,14 @@ impl ImapSession {
                 flags,
                 date,
                 message,
-            } => self.run_append(ctx, now, &user, &mailbox, flags, date, message),
+                utf8,
+            } => {
+                // RFC 6855 §4: the UTF8 form is for clients that enabled UTF8=ACCEPT.
+                if utf8 && self.names != NameEncoding::Utf8 {
+                    return Some(bad("APPEND ... UTF8 (...) needs ENABLE UTF8=ACCEPT first"));
+                }
+                self.run_append(ctx, now, &user, &mailbox, flags, date, message)
+            }
             Command::GetQuota(root) => self.run_getquota(ctx, &user, &root),
             Command::GetQuotaRoot(mailbox) => self.run_getquotaroot(ctx, &user, &mailbox),
             Command::SetQuota(_) => no("[CANNOT] Quotas follow the server's limits here"),
@@ -400,27 +421,46 @@ impl ImapSession {
             Command::Close => self.run_close(ctx, &user, true),
             Command::Unselect => self.run_close(ctx, &user, false),
             Command::Expunge { uids } => self.run_expunge(ctx, &user, uids),
-            Command::Search { uid, key, ret } => {
+            Command::Search { uid, key, mut ret } => {
                 if key.uses_modseq() {
                     self.enable_condstore();
+                }
+                // RFC 9051 §6.4.4: IMAP4rev2 answers a plain SEARCH with ESEARCH, ALL assumed.
+                if self.rev2 && ret.is_none() {
+                    ret = Some(SearchReturn {
+                        all: true,
+                        ..SearchReturn::default()
+                    });
                 }
                 self.search(ctx, &user, tag, uid, &key, ret)
             }
             Command::Sort { uid, keys, key } => self.run_sort(ctx, &user, uid, &keys, &key),
-            Command::Thread { uid, key } => self.run_thread(ctx, &user, uid, &key),
+            Command::Thread {
+                uid,
+                algorithm,
+                key,
+            } => self.run_thread(ctx, &user, uid, algorithm, &key),
             Command::Fetch {
                 uid,
                 set,
                 mut items,
                 changed_since,
+                vanished,
             } => {
+                if vanished && !self.qresync {
+                    return Some(bad("The VANISHED modifier needs ENABLE QRESYNC first"));
+                }
                 if changed_since.is_some() && !items.contains(&FetchAtt::ModSeq) {
                     items.push(FetchAtt::ModSeq);
                 }
                 if items.contains(&FetchAtt::ModSeq) {
                     self.enable_condstore();
                 }
-                self.fetch(ctx, &user, uid, &set, &items, changed_since)
+                let since = changed_since.map(|m| fetch::Since {
+                    modseq: m,
+                    vanished,
+                });
+                self.fetch(ctx, &user, uid, &set, &items, since)
             }
             Command::Store {
                 uid,

@@ -61,7 +61,12 @@ fn parse_setquota(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
 
 impl ImapSession {
     /// `* QUOTA root (...)` for `root`, or `None` when there is no such root.
-    fn quota_line(ctx: &HostCtx<'_>, user: &str, root: &str) -> Option<Vec<u8>> {
+    fn quota_line(
+        ctx: &HostCtx<'_>,
+        user: &str,
+        root: &str,
+        names: NameEncoding,
+    ) -> Option<Vec<u8>> {
         let limits = &ctx.store.limits;
         let resources = if root.is_empty() {
             let used = ctx.store.mailbox(user)?.folders.len();
@@ -71,13 +76,13 @@ impl ImapSession {
             format!("MESSAGE {used} {}", limits.max_messages_per_folder)
         };
         let mut line = b"* QUOTA ".to_vec();
-        string(&mut line, mutf7::encode(root).as_bytes());
+        names.write(&mut line, root);
         line.extend_from_slice(format!(" ({resources})\r\n").as_bytes());
         Some(line)
     }
 
     pub(super) fn run_getquota(&mut self, ctx: &mut HostCtx<'_>, user: &str, root: &str) -> Done {
-        match Self::quota_line(ctx, user, root) {
+        match Self::quota_line(ctx, user, root, self.names) {
             Some(line) => {
                 self.out.transmit(line);
                 ok("GETQUOTA completed")
@@ -92,18 +97,18 @@ impl ImapSession {
         user: &str,
         mailbox: &str,
     ) -> Done {
-        let Some(mine) = Self::quota_line(ctx, user, mailbox) else {
+        let Some(mine) = Self::quota_line(ctx, user, mailbox, self.names) else {
             return no(format!(
                 "[NONEXISTENT] Mailbox doesn't exist: {}",
-                mutf7::encode(mailbox)
+                self.names.encode(mailbox)
             ));
         };
         let mut out = b"* QUOTAROOT ".to_vec();
-        string(&mut out, mutf7::encode(mailbox).as_bytes());
+        self.names.write(&mut out, mailbox);
         out.extend_from_slice(b" \"\" ");
-        string(&mut out, mutf7::encode(mailbox).as_bytes());
+        self.names.write(&mut out, mailbox);
         out.extend_from_slice(b"\r\n");
-        out.extend(Self::quota_line(ctx, user, "").unwrap_or_default());
+        out.extend(Self::quota_line(ctx, user, "", self.names).unwrap_or_default());
         out.extend(mine);
         self.out.transmit(out);
         ok("GETQUOTAROOT completed")

@@ -70,6 +70,17 @@ fn parse_search(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     })
 }
 
+/// RFC 5182 §2.1: whether a SEARCH command (arguments after the name) asks to SAVE its
+/// result, read before the full parse so that a SEARCH that fails still empties `$`.
+pub fn is_saving(name: &str, mut p: Parser<'_>) -> bool {
+    (name == "SEARCH" || name == "UID SEARCH")
+        && p.sp("").is_ok()
+        && p.eat_word("RETURN")
+        && p.sp("").is_ok()
+        && super::list::option_list(&mut p, "return option")
+            .is_ok_and(|opts| opts.iter().any(|o| o == "SAVE"))
+}
+
 /// A charset name: UTF-8 and US-ASCII are known, others are `NO [BADCHARSET]`.
 pub(super) fn charset(p: &mut Parser<'_>) -> R<()> {
     let cs = p.astring_text("charset name")?;
@@ -257,6 +268,9 @@ impl ImapSession {
             return bad("No mailbox selected");
         };
         let Some(f) = ctx.store.folder(user, &sel.name) else {
+            if ret.is_some_and(|r| r.save) {
+                self.forget_saved();
+            }
             return no("The selected mailbox no longer exists");
         };
         let found = self.matching(f, key);

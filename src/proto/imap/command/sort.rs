@@ -1,10 +1,13 @@
-//! SORT and THREAD=ORDEREDSUBJECT (RFC 5256): the matches of a search, ordered by sort keys, or
-//! grouped by base subject. THREAD=REFERENCES is not offered.
+//! SORT and THREAD (RFC 5256): the matches of a search, ordered by sort keys, or threaded by
+//! base subject (ORDEREDSUBJECT) or by their references (REFERENCES, see
+//! [`crate::proto::imap::thread`]).
 
 use super::prelude::*;
 use super::search::{charset, criteria};
 use crate::message::envelope::{envelope, EnvAddr};
+use crate::message::HeaderBlock;
 use crate::proto::imap::search::SearchKey;
+use crate::proto::imap::thread::{self, msg_ids, ThreadMessage};
 use crate::store::StoredMessage;
 use std::cmp::Ordering;
 
@@ -19,7 +22,7 @@ pub(super) const SORT: Spec = Spec::new(
 pub(super) const THREAD: Spec = Spec::new(
     "THREAD",
     Valid::Selected,
-    "Search, then group the matches into threads by subject (ORDEREDSUBJECT).",
+    "Search, then group the matches into threads: by subject (ORDEREDSUBJECT) or by Message-ID, In-Reply-To and References (REFERENCES).",
     "RFC 5256 §4",
     parse_thread,
 )
@@ -77,17 +80,29 @@ fn parse_sort(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     })
 }
 
-/// `THREAD ORDEREDSUBJECT UTF-8 ALL`.
+/// A threading algorithm (RFC 5256 §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadAlgorithm {
+    OrderedSubject,
+    References,
+}
+
+/// `THREAD REFERENCES UTF-8 ALL`.
 fn parse_thread(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
-    p.sp("threading algorithm (ORDEREDSUBJECT)")?;
-    if !p.eat_word("ORDEREDSUBJECT") {
-        return Err("The threading algorithm here is ORDEREDSUBJECT".into());
-    }
+    p.sp("threading algorithm (ORDEREDSUBJECT or REFERENCES)")?;
+    let algorithm = if p.eat_word("ORDEREDSUBJECT") {
+        ThreadAlgorithm::OrderedSubject
+    } else if p.eat_word("REFERENCES") {
+        ThreadAlgorithm::References
+    } else {
+        return Err("The threading algorithms here are ORDEREDSUBJECT and REFERENCES".into());
+    };
     p.sp("charset, e.g. UTF-8")?;
     charset(p)?;
     p.sp("search criteria")?;
     Ok(Command::Thread {
         uid: u.uid,
+        algorithm,
         key: criteria(p)?,
     })
 }
@@ -226,13 +241,13 @@ impl ImapSession {
         })
     }
 
-    /// ORDEREDSUBJECT (RFC 5256 §4): threads of one base subject, each ordered by sent date,
-    /// the first message the parent of the others; threads ordered by their first message.
+    /// THREAD (RFC 5256 §4) on the messages that match `key`.
     pub(super) fn run_thread(
         &mut self,
         ctx: &mut HostCtx<'_>,
         user: &str,
         uid: bool,
+        algorithm: ThreadAlgorithm,
         key: &SearchKey,
     ) -> Done {
         let Some(f) = self
@@ -242,48 +257,50 @@ impl ImapSession {
         else {
             return no("The selected mailbox no longer exists");
         };
-        let mut found: Vec<(String, i64, u32, u32)> = self
+        let msgs: Vec<ThreadMessage> = self
             .matching(f, key)
             .into_iter()
-            .map(|(seq, m)| {
-                (
-                    subject_of(m),
-                    sent_date(m),
-                    seq,
-                    if uid { m.uid } else { seq },
-                )
-            })
+            .map(|(seq, m)| thread_message(seq, if uid { m.uid } else { seq }, m, algorithm))
             .collect();
-        found.sort();
-        let mut threads: Vec<((i64, u32), Vec<u32>)> = Vec::new();
-        for (i, (subject, date, seq, id)) in found.iter().enumerate() {
-            match i.checked_sub(1).and_then(|p| found.get(p)) {
-                Some((prev, ..)) if prev == subject => {
-                    if let Some((_, ids)) = threads.last_mut() {
-                        ids.push(*id);
-                    }
-                }
-                _ => threads.push(((*date, *seq), vec![*id])),
-            }
-        }
-        threads.sort();
-        let mut line = String::from("* THREAD ");
-        for (_, ids) in &threads {
-            line.push_str(&match ids.as_slice() {
-                [one] => format!("({one})"),
-                [first, second] => format!("({first} {second})"),
-                [first, rest @ ..] => {
-                    let children: String = rest.iter().map(|c| format!("({c})")).collect();
-                    format!("({first} {children})")
-                }
-                [] => String::new(),
-            });
-        }
-        self.send(line.trim_end());
+        let threads = match algorithm {
+            ThreadAlgorithm::OrderedSubject => thread::ordered_subject(&msgs),
+            ThreadAlgorithm::References => thread::references(&msgs),
+        };
+        self.send(format!("* THREAD {threads}").trim_end());
         ok(if uid {
             "UID THREAD completed"
         } else {
             "THREAD completed"
         })
     }
+}
+
+/// What threading needs of a message; the msg-ids only for REFERENCES.
+fn thread_message(
+    seq: u32,
+    number: u32,
+    m: &StoredMessage,
+    algorithm: ThreadAlgorithm,
+) -> ThreadMessage {
+    let raw_subject = m.search_index().subject.as_deref().unwrap_or("");
+    let subject = base_subject(raw_subject);
+    let plain = raw_subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut t = ThreadMessage {
+        number,
+        seq,
+        sent: sent_date(m),
+        is_reply: subject != plain.to_uppercase(),
+        subject,
+        ..ThreadMessage::default()
+    };
+    if algorithm == ThreadAlgorithm::References {
+        let head = HeaderBlock::new(&m.raw);
+        let ids = |name: &str| head.get(name).map(|v| msg_ids(&v)).unwrap_or_default();
+        t.message_id = ids("Message-ID").into_iter().next();
+        t.references = ids("References");
+        if t.references.is_empty() {
+            t.references = ids("In-Reply-To").into_iter().take(1).collect();
+        }
+    }
+    t
 }

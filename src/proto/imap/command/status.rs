@@ -12,13 +12,17 @@ pub enum StatusItem {
     Unseen,
     /// RFC 7162 §3.1.6.
     HighestModSeq,
+    /// The mailbox's size in octets (RFC 8438, RFC 9051 §6.3.11).
+    Size,
+    /// How many messages have `\Deleted` (RFC 9051 §6.3.11).
+    Deleted,
 }
 
 pub(super) const STATUS: Spec = Spec::new(
     "STATUS",
     Valid::Authenticated,
-    "Counters of a mailbox without selecting it (HIGHESTMODSEQ with CONDSTORE).",
-    "RFC 3501 §6.3.10, RFC 7162 §3.1.6",
+    "Counters of a mailbox without selecting it (HIGHESTMODSEQ with CONDSTORE; SIZE and DELETED as in IMAP4rev2).",
+    "RFC 3501 §6.3.10, RFC 7162 §3.1.6, RFC 8438, RFC 9051 §6.3.11",
     parse_status,
 );
 
@@ -45,14 +49,16 @@ pub(super) fn status_items(p: &mut Parser<'_>) -> R<Vec<StatusItem>> {
             "UIDVALIDITY" => StatusItem::UidValidity,
             "UNSEEN" => StatusItem::Unseen,
             "HIGHESTMODSEQ" => StatusItem::HighestModSeq,
+            "SIZE" => StatusItem::Size,
+            "DELETED" => StatusItem::Deleted,
             "" => {
                 return Err(
-                    "Expected a status item (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)".into(),
+                    "Expected a status item (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE DELETED)".into(),
                 )
             }
             other => {
                 return Err(format!(
-                    "Unknown status item {other} (use MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)"
+                    "Unknown status item {other} (use MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE DELETED)"
                 )
                 .into())
             }
@@ -67,7 +73,12 @@ pub(super) fn status_items(p: &mut Parser<'_>) -> R<Vec<StatusItem>> {
 }
 
 /// `* STATUS name (...)` for folder `f` (RFC 3501 §7.2.4).
-pub(super) fn status_line(f: &Folder, mailbox: &str, items: &[StatusItem]) -> Vec<u8> {
+pub(super) fn status_line(
+    f: &Folder,
+    mailbox: &str,
+    items: &[StatusItem],
+    names: NameEncoding,
+) -> Vec<u8> {
     let values: Vec<String> = items
         .iter()
         .map(|i| match i {
@@ -76,6 +87,17 @@ pub(super) fn status_line(f: &Folder, mailbox: &str, items: &[StatusItem]) -> Ve
             StatusItem::UidNext => format!("UIDNEXT {}", f.uidnext),
             StatusItem::UidValidity => format!("UIDVALIDITY {}", f.uidvalidity),
             StatusItem::HighestModSeq => format!("HIGHESTMODSEQ {}", f.highest_modseq),
+            StatusItem::Size => format!(
+                "SIZE {}",
+                f.messages().iter().map(|m| m.size() as u64).sum::<u64>()
+            ),
+            StatusItem::Deleted => format!(
+                "DELETED {}",
+                f.messages()
+                    .iter()
+                    .filter(|m| m.flags.contains(Flag::Deleted))
+                    .count()
+            ),
             StatusItem::Unseen => format!(
                 "UNSEEN {}",
                 f.messages()
@@ -86,7 +108,7 @@ pub(super) fn status_line(f: &Folder, mailbox: &str, items: &[StatusItem]) -> Ve
         })
         .collect();
     let mut line = b"* STATUS ".to_vec();
-    string(&mut line, mutf7::encode(mailbox).as_bytes());
+    names.write(&mut line, mailbox);
     line.extend_from_slice(format!(" ({})\r\n", values.join(" ")).as_bytes());
     line
 }
@@ -102,10 +124,11 @@ impl ImapSession {
         let Some(f) = ctx.store.folder(user, mailbox) else {
             return no(format!(
                 "[NONEXISTENT] Mailbox doesn't exist: {}",
-                mutf7::encode(mailbox)
+                self.names.encode(mailbox)
             ));
         };
-        self.out.transmit(status_line(f, mailbox, items));
+        self.out
+            .transmit(status_line(f, mailbox, items, self.names));
         ok("STATUS completed")
     }
 }

@@ -89,6 +89,7 @@ impl ImapSession {
             Err(e) => return bad(e),
         };
         let condstore = self.condstore;
+        let qresync = self.qresync;
         let Some(sel) = self.selected.as_mut() else {
             return bad("No mailbox selected");
         };
@@ -119,7 +120,8 @@ impl ImapSession {
             let Some(m) = f.by_uid(u) else { continue };
             sel.own.insert(u, m.modseq);
             sel.announce_keywords(&m.flags, &mut lines);
-            let uid_part = if uid {
+            // RFC 7162 §3.2.4: with QRESYNC on, every FETCH response carries the UID.
+            let uid_part = if uid || qresync {
                 format!("UID {u} ")
             } else {
                 String::new()

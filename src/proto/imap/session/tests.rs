@@ -564,6 +564,32 @@ fn transcript_binary() {
 }
 
 #[test]
+fn transcript_qresync() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_qresync.txt"
+    ));
+}
+
+#[test]
+fn transcript_utf8_accept() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_utf8_accept.txt"
+    ));
+}
+
+#[test]
+fn transcript_imap4rev2() {
+    run_transcript(include_str!("../../../../tests/transcripts/imap_rev2.txt"));
+}
+
+#[test]
+fn transcript_thread_references() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_thread_references.txt"
+    ));
+}
+
+#[test]
 fn authenticate_login_answers_are_marked_secret() {
     let mut store = world();
     let mut s = ImapSession::new(Instant::ZERO);
@@ -581,4 +607,66 @@ fn authenticate_login_answers_are_marked_secret() {
     assert!(String::from_utf8_lossy(&out).contains("a OK [CAPABILITY"));
     // Both answers (user name and password) are marked, up to the end of each line.
     assert_eq!(marks, vec![32, 38]);
+}
+
+#[test]
+fn with_qresync_others_expunges_come_as_vanished_and_fetches_carry_the_uid() {
+    let mut store = world();
+    let mut a = selected(&mut store, "INBOX");
+    let mut b = logged_in(&mut store);
+    assert!(b
+        .send(&mut store, "1 ENABLE QRESYNC")
+        .starts_with("* ENABLED QRESYNC\r\n"));
+    assert!(b.send(&mut store, "2 SELECT INBOX").contains("2 OK"));
+    a.send(&mut store, "3 STORE 1 +FLAGS.SILENT (\\Deleted)");
+    // A session without QRESYNC hears EXPUNGE.
+    assert_eq!(
+        a.send(&mut store, "4 EXPUNGE"),
+        "* 3 EXPUNGE\r\n* 1 EXPUNGE\r\n4 OK EXPUNGE completed\r\n"
+    );
+    a.send(&mut store, "5 STORE 1 +FLAGS.SILENT (\\Answered)");
+    // RFC 7162 §3.2.10: one VANISHED line for UIDs 1 and 3; §3.2.4: the UID in the FETCH.
+    let out = b.send(&mut store, "6 NOOP");
+    assert!(
+        out.starts_with("* VANISHED 1,3\r\n* 1 FETCH (UID 2 FLAGS (\\Seen \\Answered) MODSEQ ("),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_imap4rev2_session_never_hears_of_recent_and_leaves_it_to_rev1_sessions() {
+    let mut store = world();
+    let mut v2 = logged_in(&mut store);
+    assert!(v2
+        .send(&mut store, "1 ENABLE IMAP4rev2")
+        .starts_with("* ENABLED IMAP4rev2\r\n"));
+    assert!(v2.send(&mut store, "2 SELECT INBOX").contains("2 OK"));
+    store
+        .deliver(BOSS, "INBOX", MSG3.into(), Flags::new(), 0)
+        .unwrap();
+    // RFC 9051 Appendix E: no RECENT response, no \Recent flag.
+    assert_eq!(
+        v2.send(&mut store, "3 NOOP"),
+        "* 4 EXISTS\r\n3 OK NOOP completed\r\n"
+    );
+    assert_eq!(
+        v2.send(&mut store, "4 FETCH 4 FLAGS"),
+        "* 4 FETCH (FLAGS ())\r\n4 OK FETCH completed\r\n"
+    );
+    // The message is still new for an IMAP4rev1 session.
+    let mut v1 = logged_in(&mut store);
+    let out = v1.send(&mut store, "5 SELECT INBOX");
+    assert!(out.contains("* 4 RECENT\r\n"), "{out}");
+}
+
+#[test]
+fn enabling_imap4rev2_while_selected_drops_recent_at_once() {
+    let mut store = world();
+    let mut c = selected(&mut store, "INBOX");
+    assert!(c.send(&mut store, "1 FETCH 1 FLAGS").contains("\\Recent"));
+    assert!(c.send(&mut store, "2 ENABLE IMAP4rev2").contains("2 OK"));
+    assert_eq!(
+        c.send(&mut store, "3 FETCH 1 FLAGS"),
+        "* 1 FETCH (FLAGS ())\r\n3 OK FETCH completed\r\n"
+    );
 }
