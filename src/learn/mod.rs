@@ -4,6 +4,7 @@
 pub mod annotate;
 pub mod challenge;
 pub mod explain;
+pub mod format;
 pub mod hint;
 pub mod hops;
 pub mod scenario;
