@@ -1,4 +1,4 @@
-//! Keeps the world in the browser: IndexedDB through [`idb`] (bodies once each, the small
+//! Keeps the world in the browser: IndexedDB through [`idb`] (direct web-sys calls) (bodies once each, the small
 //! state on every change, counted by the revision counter), with the storage quota shown in
 //! the header ([`quota`]); a world saved by an older page in localStorage moves over on first
 //! load ([`legacy`]). Where storage is blocked (a sandboxed embed, a private mode that throws)
