@@ -165,3 +165,25 @@ pub fn ChallengeCard(challenge: Challenge) -> impl IntoView {
         </section>
     }
 }
+
+/// The active challenge's status in the sticky explanation column, so it stays in view while
+/// the person works in a terminal further down.
+#[component]
+pub fn ChallengeBadge(title: String) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let solved = move || {
+        ctx.challenge_status
+            .with(|s| s.as_ref().is_some_and(Status::is_solved))
+    };
+    let line = move || match ctx.challenge_status.get() {
+        Some(Status::Solved) => "Solved ✓".to_string(),
+        Some(Status::Missing(m)) => format!("Not yet: {}", m.first().cloned().unwrap_or_default()),
+        None => "Not yet".to_string(),
+    };
+    view! {
+        <a class="challenge-badge" class:solved=solved href="#challenge-h" data-testid="challenge-badge">
+            <strong>"Challenge: " {title}</strong>
+            <span>{line}</span>
+        </a>
+    }
+}

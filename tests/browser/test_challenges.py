@@ -69,6 +69,8 @@ class ChallengeTest(unittest.TestCase):
             screenshot(driver, "challenge-partial.png")
             smtp_to_alice(say, "Hello")
             wait(driver, lambda d: status().startswith("Solved"), msg="solved")
+            # The status stays in view in the sticky column while the terminal is used.
+            self.assertTrue(text_of(driver, "[data-testid=challenge-badge]").endswith("Solved ✓"))
             explain = text_of(driver, "[data-testid=challenge-explain]")
             self.assertIn("RFC 5321 §3.3", explain)
             screenshot(driver, "challenge-solved.png")
