@@ -81,6 +81,14 @@ class ChallengeTest(unittest.TestCase):
             item = css(driver, "[data-testid=challenge-item][data-id=deliver-by-hand]")
             self.assertIn("solved", item.get_attribute("class"))
             self.assertIn("1 of 10 solved", text_of(driver, "[data-testid=challenge-list] summary"))
+            link = css(driver, "[data-testid=share-progress]").get_attribute("href")
+            self.assertTrue(link.endswith("#progress=deliver-by-hand"), link)
+            self.assertEqual(console_errors(driver), [])
+        # The progress link carries the ticks to another browser.
+        with serve_dist() as url, chromium() as driver:
+            driver.get(url + "#progress=deliver-by-hand,no-such-challenge")
+            wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=challenge-list]"))
+            self.assertIn("1 of 10 solved", text_of(driver, "[data-testid=challenge-list] summary"))
             self.assertEqual(console_errors(driver), [])
 
     def test_pop3_top_typed_in_a_terminal(self):
