@@ -68,6 +68,8 @@ done
 
 step "page load to interactive (headless Chromium)"
 python3 scripts/bench/load_time.py | tee "$out/load.txt" >&2
+step "time to interactive, unthrottled and 4x CPU + Fast 3G (headless Chromium)"
+MAIL_SANDBOX_DIST="$PWD/dist" python3 scripts/bench/throttled_load.py 3 | tee "$out/throttled.txt" >&2
 
 python3 - "$out" <<'EOF'
 import os, sys, datetime, subprocess

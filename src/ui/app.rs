@@ -46,6 +46,7 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
     provide_context(ctx);
     runtime::start(ctx);
     let compact = options.compact;
+    let badge_title = active_challenge.as_ref().map(|c| c.title.clone());
     let stage = view! {
         <div class="stage">
             <div class="picture" aria-label="The network">
@@ -53,6 +54,7 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
             </div>
             {(!compact).then(|| view! {
                 <aside class="explain" aria-label="Explanation">
+                    {badge_title.clone().map(|title| view! { <challenge::ChallengeBadge title=title/> })}
                     <journey::JourneyNotes/>
                     <host_panel::HostPanel/>
                     <clock::EventLog/>

@@ -40,6 +40,15 @@ fn mark_solved(id: &str) {
     }
 }
 
+/// Adds the challenges a progress link (`#progress=a,b`) says were solved; unknown ids are
+/// ignored.
+pub fn absorb_progress(ids: &[String]) {
+    let known = challenge::builtin();
+    for id in ids.iter().filter(|id| known.iter().any(|c| &c.id == *id)) {
+        mark_solved(id);
+    }
+}
+
 /// Starts `challenge` on `ctx`: its fresh world, a new watch, no status yet.
 pub fn start(ctx: Ctx, challenge: &Challenge) {
     let (world, _) = challenge.fresh_world();
@@ -78,6 +87,12 @@ pub fn ChallengeList(#[prop(optional)] open: bool) -> impl IntoView {
             </summary>
             <p class="hint">"A task to do yourself with the terminals and mail clients; the page checks the servers' real state and tells you what is still missing."</p>
             <ol>{items}</ol>
+            {move || solved.with(|s| (!s.is_empty()).then(|| view! {
+                <p class="hint">
+                    <a data-testid="share-progress" href=format!("./#progress={}", s.join(","))>"Link to my progress"</a>
+                    " (open it in another browser to carry the ticks over)"
+                </p>
+            }))}
         </details>
     }
 }
@@ -163,5 +178,27 @@ pub fn ChallengeCard(challenge: Challenge) -> impl IntoView {
             </div>
             <ChallengeList/>
         </section>
+    }
+}
+
+/// The active challenge's status in the sticky explanation column, so it stays in view while
+/// the person works in a terminal further down.
+#[component]
+pub fn ChallengeBadge(title: String) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let solved = move || {
+        ctx.challenge_status
+            .with(|s| s.as_ref().is_some_and(Status::is_solved))
+    };
+    let line = move || match ctx.challenge_status.get() {
+        Some(Status::Solved) => "Solved ✓".to_string(),
+        Some(Status::Missing(m)) => format!("Not yet: {}", m.first().cloned().unwrap_or_default()),
+        None => "Not yet".to_string(),
+    };
+    view! {
+        <a class="challenge-badge" class:solved=solved href="#challenge-h" data-testid="challenge-badge">
+            <strong>"Challenge: " {title}</strong>
+            <span>{line}</span>
+        </a>
     }
 }

@@ -43,6 +43,7 @@ pub fn start() {
         options.challenge = None;
     }
     theme::apply(options.theme);
+    challenge::absorb_progress(&options.progress);
     if options.scenario.is_some() || options.challenge.is_some() {
         // Tours and challenges start from their own fresh world and leave the saved one alone.
         leptos::mount::mount_to_body(move || view! { <app::App options=options loaded=None/> });

@@ -69,6 +69,8 @@ class ChallengeTest(unittest.TestCase):
             screenshot(driver, "challenge-partial.png")
             smtp_to_alice(say, "Hello")
             wait(driver, lambda d: status().startswith("Solved"), msg="solved")
+            # The status stays in view in the sticky column while the terminal is used.
+            self.assertTrue(text_of(driver, "[data-testid=challenge-badge]").endswith("Solved ✓"))
             explain = text_of(driver, "[data-testid=challenge-explain]")
             self.assertIn("RFC 5321 §3.3", explain)
             screenshot(driver, "challenge-solved.png")
@@ -78,6 +80,14 @@ class ChallengeTest(unittest.TestCase):
             click(driver, "[data-testid=challenge-list] summary")
             item = css(driver, "[data-testid=challenge-item][data-id=deliver-by-hand]")
             self.assertIn("solved", item.get_attribute("class"))
+            self.assertIn("1 of 10 solved", text_of(driver, "[data-testid=challenge-list] summary"))
+            link = css(driver, "[data-testid=share-progress]").get_attribute("href")
+            self.assertTrue(link.endswith("#progress=deliver-by-hand"), link)
+            self.assertEqual(console_errors(driver), [])
+        # The progress link carries the ticks to another browser.
+        with serve_dist() as url, chromium() as driver:
+            driver.get(url + "#progress=deliver-by-hand,no-such-challenge")
+            wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=challenge-list]"))
             self.assertIn("1 of 10 solved", text_of(driver, "[data-testid=challenge-list] summary"))
             self.assertEqual(console_errors(driver), [])
 

@@ -221,7 +221,10 @@ pub async fn load() -> Loaded {
                     "The saved world could not be read ({e}); starting fresh."
                 )),
             }
-            quota::ask_persistent().await;
+            // Not awaited: the page need not wait for the browser's answer to mount.
+            wasm_bindgen_futures::spawn_local(async {
+                quota::ask_persistent().await;
+            });
             (keeper, SaveStatus::Idle)
         }
         Err(_) => (

@@ -22,6 +22,8 @@ pub struct PageOptions {
     pub scenario: Option<String>,
     /// A challenge to open the sandbox with (`?challenge=<id>`).
     pub challenge: Option<String>,
+    /// Challenges solved elsewhere, carried by a progress link (`progress=a,b`).
+    pub progress: Vec<String>,
     /// Play it by itself.
     pub autoplay: bool,
     /// A small layout for embedding.
@@ -44,6 +46,14 @@ impl PageOptions {
                 match k {
                     "scenario" | "tour" => o.scenario = Some(v),
                     "challenge" => o.challenge = Some(v),
+                    "progress" => {
+                        o.progress = v
+                            .split(',')
+                            .filter(|p| !p.is_empty())
+                            .take(100)
+                            .map(String::from)
+                            .collect()
+                    }
                     "autoplay" => o.autoplay = v != "0",
                     "compact" => o.compact = v != "0",
                     "step" => o.step = v.parse().unwrap_or(0),
