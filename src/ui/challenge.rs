@@ -43,6 +43,9 @@ fn mark_solved(id: &str) {
 /// Adds the challenges a progress link (`#progress=a,b`) says were solved; unknown ids are
 /// ignored.
 pub fn absorb_progress(ids: &[String]) {
+    if ids.is_empty() {
+        return;
+    }
     let known = challenge::builtin();
     for id in ids.iter().filter(|id| known.iter().any(|c| &c.id == *id)) {
         mark_solved(id);
@@ -55,6 +58,23 @@ pub fn start(ctx: Ctx, challenge: &Challenge) {
     ctx.watch.set_value(Some(Watch::new(challenge, &world)));
     ctx.challenge_status.set(None);
     ctx.replace_world(world);
+}
+
+/// Whether the active challenge is solved (tracks the status).
+fn is_solved(ctx: Ctx) -> bool {
+    ctx.challenge_status
+        .with(|s| s.as_ref().is_some_and(Status::is_solved))
+}
+
+/// The status in one line: `Solved`, or `Not yet:` and the first thing missing.
+fn status_line(status: &Option<Status>) -> String {
+    match status {
+        Some(Status::Solved) => "Solved".into(),
+        Some(Status::Missing(missing)) => {
+            format!("Not yet: {}", missing.first().map_or("", String::as_str))
+        }
+        None => "Not yet: nothing done so far".into(),
+    }
 }
 
 /// The list of challenges, each a link that opens it, solved ones ticked.
@@ -104,10 +124,7 @@ pub fn ChallengeCard(challenge: Challenge) -> impl IntoView {
     let shown_hints = RwSignal::new(0usize);
     let id = challenge.id.clone();
     Effect::new(move |_| {
-        if ctx
-            .challenge_status
-            .with(|s| s.as_ref().is_some_and(Status::is_solved))
-        {
+        if is_solved(ctx) {
             mark_solved(&id);
         }
     });
@@ -124,17 +141,8 @@ pub fn ChallengeCard(challenge: Challenge) -> impl IntoView {
         start(ctx, &restart_with);
         shown_hints.set(0);
     };
-    let solved = move || {
-        ctx.challenge_status
-            .with(|s| s.as_ref().is_some_and(Status::is_solved))
-    };
-    let status_text = move || match ctx.challenge_status.get() {
-        Some(Status::Solved) => "Solved".to_string(),
-        Some(Status::Missing(missing)) => {
-            format!("Not yet: {}", missing.first().cloned().unwrap_or_default())
-        }
-        None => "Not yet: nothing done so far".to_string(),
-    };
+    let solved = move || is_solved(ctx);
+    let status_text = move || ctx.challenge_status.with(status_line);
     let more_missing = move || match ctx.challenge_status.get() {
         Some(Status::Missing(missing)) if missing.len() > 1 => missing[1..].to_vec(),
         _ => Vec::new(),
@@ -186,14 +194,14 @@ pub fn ChallengeCard(challenge: Challenge) -> impl IntoView {
 #[component]
 pub fn ChallengeBadge(title: String) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let solved = move || {
-        ctx.challenge_status
-            .with(|s| s.as_ref().is_some_and(Status::is_solved))
-    };
-    let line = move || match ctx.challenge_status.get() {
-        Some(Status::Solved) => "Solved ✓".to_string(),
-        Some(Status::Missing(m)) => format!("Not yet: {}", m.first().cloned().unwrap_or_default()),
-        None => "Not yet".to_string(),
+    let solved = move || is_solved(ctx);
+    let line = move || {
+        let line = ctx.challenge_status.with(status_line);
+        if solved() {
+            format!("{line} ✓")
+        } else {
+            line
+        }
     };
     view! {
         <a class="challenge-badge" class:solved=solved href="#challenge-h" data-testid="challenge-badge">

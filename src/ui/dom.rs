@@ -62,7 +62,7 @@ pub fn now_ms() -> f64 {
 /// Enter pressed in a one-line field of a form. The page's forms act on this and on their
 /// button's click rather than on `submit`: in an iframe sandboxed without `allow-forms` (how
 /// documentation sites embed the page) a form is never submitted and `submit` never fires.
-pub fn is_enter_in_field(ev: &web_sys::KeyboardEvent) -> bool {
+fn is_enter_in_field(ev: &web_sys::KeyboardEvent) -> bool {
     ev.key() == "Enter"
         && !ev.is_composing()
         && ev
@@ -71,4 +71,21 @@ pub fn is_enter_in_field(ev: &web_sys::KeyboardEvent) -> bool {
             .is_some_and(|i| {
                 !matches!(i.type_().as_str(), "checkbox" | "radio" | "file" | "button")
             })
+}
+
+/// A form's keydown handler that runs `act` on Enter in a one-line field (see
+/// [`is_enter_in_field`]); with `on:submit=dom::no_submit` and the button's click, a form
+/// that works with and without `allow-forms`.
+pub fn act_on_enter(act: impl Fn() + 'static) -> impl Fn(web_sys::KeyboardEvent) + 'static {
+    move |ev| {
+        if is_enter_in_field(&ev) {
+            ev.prevent_default();
+            act();
+        }
+    }
+}
+
+/// Keeps a form from being submitted (Enter in a form with one field would reload the page).
+pub fn no_submit(ev: web_sys::SubmitEvent) {
+    ev.prevent_default();
 }

@@ -241,7 +241,7 @@ pub fn Terminals() -> impl IntoView {
     };
 
     view! {
-        <form class="connect" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default() on:keydown=move |ev| if super::dom::is_enter_in_field(&ev) { ev.prevent_default(); connect() } aria-label="Open a terminal" data-testid="connect-form">
+        <form class="connect" on:submit=super::dom::no_submit on:keydown=super::dom::act_on_enter(connect) aria-label="Open a terminal" data-testid="connect-form">
             <label>
                 "From "
                 <select
@@ -484,7 +484,7 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
                 }}
                 <div class="tl s partial">{move || term.partial.get()}</div>
             </div>
-            <form class="term-in" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default() on:keydown=move |ev| if super::dom::is_enter_in_field(&ev) { ev.prevent_default(); send() }>
+            <form class="term-in" on:submit=super::dom::no_submit on:keydown=super::dom::act_on_enter(send)>
                 <label class="sr-only" for=format!("term-input-{}", term.id)>"Line to send"</label>
                 <input
                     id=format!("term-input-{}", term.id)

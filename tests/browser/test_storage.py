@@ -53,6 +53,12 @@ def wait_saved(driver, timeout=60):
     wait(driver, lambda d: saved(d).startswith("saved"), timeout=timeout, msg="saved")
 
 
+def toggle_mx(driver):
+    """Takes mx.corp.example down (or up) from its host panel: a change that is saved."""
+    driver.find_element(By.CSS_SELECTOR, "[data-testid=host-card][data-host='mx.corp.example']").click()
+    click(driver, "[data-testid=toggle-host]")
+
+
 def reload(driver):
     driver.refresh()
     wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=app-ready]"))
@@ -117,8 +123,7 @@ class StorageTest(unittest.TestCase):
             wait(driver, lambda d: mbox_count(d, "boss") == 2, msg="migrated")
             self.assertIn("older version", text_of(driver, "[data-testid=event-log]"))
             # Any change saves: take a host down.
-            driver.find_element(By.CSS_SELECTOR, "[data-testid=host-card][data-host='mx.corp.example']").click()
-            click(driver, "[data-testid=toggle-host]")
+            toggle_mx(driver)
             wait_saved(driver)
             self.assertIsNone(driver.execute_script("return localStorage.getItem('mail-sandbox-world')"))
             reload(driver)
@@ -218,8 +223,7 @@ class StorageTest(unittest.TestCase):
             wait_saved(driver)
             # The second tab, opened before, changes its own world: it is told, not saved.
             driver.switch_to.window(second)
-            driver.find_element(By.CSS_SELECTOR, "[data-testid=host-card][data-host='mx.corp.example']").click()
-            click(driver, "[data-testid=toggle-host]")
+            toggle_mx(driver)
             wait(driver, lambda d: "another tab" in saved(d), msg="conflict told")
             screenshot(driver, "storage-two-tabs.png")
             reload(driver)
@@ -230,8 +234,7 @@ class StorageTest(unittest.TestCase):
             wait(driver, lambda d: mbox_count(d, "boss") == 5)
             wait_saved(driver)
             driver.switch_to.window(second)
-            driver.find_element(By.CSS_SELECTOR, "[data-testid=host-card][data-host='mx.corp.example']").click()
-            click(driver, "[data-testid=toggle-host]")
+            toggle_mx(driver)
             wait(driver, lambda d: "another tab" in saved(d), msg="conflict again")
             click(driver, "[data-testid=keep-this-tab]")
             wait_saved(driver)

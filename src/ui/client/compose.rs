@@ -67,7 +67,7 @@ pub(super) fn Compose(client: Client, to: &'static str) -> impl IntoView {
     view! {
         <details class="compose" open=who == "sender">
             <summary>"Compose (sends via submission :587 with AUTH PLAIN)"</summary>
-            <form on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default() on:keydown=move |ev| if crate::ui::dom::is_enter_in_field(&ev) { ev.prevent_default(); send() } aria-label="Compose">
+            <form on:submit=crate::ui::dom::no_submit on:keydown=crate::ui::dom::act_on_enter(send) aria-label="Compose">
                 <label>"To "<input type="text" data-testid="compose-to" prop:value=move || c_to.get() on:input=move |ev| c_to.set(event_target_value(&ev))/></label>
                 <label>"Subject "<input type="text" data-testid="compose-subject" prop:value=move || c_subject.get() on:input=move |ev| c_subject.set(event_target_value(&ev))/></label>
                 <label>"Message "<textarea rows="4" data-testid="compose-body" prop:value=move || c_body.get() on:input=move |ev| c_body.set(event_target_value(&ev))></textarea></label>

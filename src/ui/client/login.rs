@@ -35,7 +35,7 @@ pub(super) fn Login(client: Client) -> impl IntoView {
         }
     };
     view! {
-        <form class="login" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default() on:keydown=move |ev| if crate::ui::dom::is_enter_in_field(&ev) { ev.prevent_default(); login() } aria-label="Account">
+        <form class="login" on:submit=crate::ui::dom::no_submit on:keydown=crate::ui::dom::act_on_enter(login) aria-label="Account">
             <label>"Address "<input type="email" data-testid="login-address" prop:value=move || addr.get() on:input=move |ev| addr.set(event_target_value(&ev))/></label>
             <label>"Password "<input type="password" data-testid="login-password" prop:value=move || pass.get() on:input=move |ev| pass.set(event_target_value(&ev))/></label>
             <label>"Mail server "<input type="text" data-testid="login-server" prop:value=move || srv.get() on:input=move |ev| srv.set(event_target_value(&ev))/></label>

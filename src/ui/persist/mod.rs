@@ -188,39 +188,9 @@ pub async fn load() -> Loaded {
     let (keeper, mut status) = match idb::Db::open().await {
         Ok(db) => {
             let keeper = Keeper::new(Some(db.clone()));
-            match db.load().await {
-                Ok(Some((record, bodies))) => match world.restore_file(&record.state, bodies) {
-                    Ok(saved_pcs) => {
-                        pcs = saved_pcs;
-                        let mut s = keeper.0.borrow_mut();
-                        s.generation = record.generation;
-                        s.stored = record.bodies.iter().cloned().collect();
-                        notes.push("Restored the saved world.".to_string());
-                    }
-                    Err(e) => {
-                        keeper.0.borrow_mut().generation = record.generation;
-                        notes.push(format!(
-                            "The saved world could not be restored ({e}); starting fresh."
-                        ));
-                    }
-                },
-                Ok(None) => {
-                    if let Some((json, old_pcs)) = legacy::read() {
-                        match world.restore_json(&json) {
-                            Ok(()) => {
-                                pcs = old_pcs;
-                                keeper.0.borrow_mut().legacy_pending = true;
-                                notes.push("Moved the world saved by an older version of the page into IndexedDB.".to_string());
-                            }
-                            Err(e) => notes
-                                .push(format!("The old saved world could not be restored ({e}).")),
-                        }
-                    }
-                }
-                Err(e) => notes.push(format!(
-                    "The saved world could not be read ({e}); starting fresh."
-                )),
-            }
+            let (saved_pcs, note) = restore_saved(&db, &keeper, &mut world).await;
+            pcs = saved_pcs;
+            notes.extend(note);
             // Not awaited: the page need not wait for the browser's answer to mount.
             wasm_bindgen_futures::spawn_local(async {
                 quota::ask_persistent().await;
@@ -260,6 +230,56 @@ pub async fn load() -> Loaded {
         notes,
         keeper,
         status,
+    }
+}
+
+/// Restores into `world` what `db` holds, or else a world an older page left in
+/// localStorage; returns the PCs' mail and a line for the event log.
+async fn restore_saved(
+    db: &idb::Db,
+    keeper: &Keeper,
+    world: &mut World,
+) -> (PcMail, Option<String>) {
+    let (record, bodies) = match db.load().await {
+        Ok(Some(saved)) => saved,
+        Ok(None) => return restore_legacy(keeper, world),
+        Err(e) => {
+            let note = format!("The saved world could not be read ({e}); starting fresh.");
+            return (PcMail::new(), Some(note));
+        }
+    };
+    let mut s = keeper.0.borrow_mut();
+    // Saves go over the stored generation even when its world cannot be restored here.
+    s.generation = record.generation;
+    match world.restore_file(&record.state, bodies) {
+        Ok(pcs) => {
+            s.stored = record.bodies.iter().cloned().collect();
+            (pcs, Some("Restored the saved world.".into()))
+        }
+        Err(e) => (
+            PcMail::new(),
+            Some(format!(
+                "The saved world could not be restored ({e}); starting fresh."
+            )),
+        ),
+    }
+}
+
+/// A world an older page left in localStorage, moved over (removed after the first save).
+fn restore_legacy(keeper: &Keeper, world: &mut World) -> (PcMail, Option<String>) {
+    let Some((json, pcs)) = legacy::read() else {
+        return (PcMail::new(), None);
+    };
+    match world.restore_json(&json) {
+        Ok(()) => {
+            keeper.0.borrow_mut().legacy_pending = true;
+            let note = "Moved the world saved by an older version of the page into IndexedDB.";
+            (pcs, Some(note.into()))
+        }
+        Err(e) => (
+            PcMail::new(),
+            Some(format!("The old saved world could not be restored ({e}).")),
+        ),
     }
 }
 

@@ -70,14 +70,19 @@ fn parse_sort(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     if keys.is_empty() || reverse {
         return Err("Sort criteria need a sort key, e.g. (DATE) or (REVERSE ARRIVAL)".into());
     }
-    p.sp("charset, e.g. UTF-8")?;
-    charset(p)?;
-    p.sp("search criteria")?;
     Ok(Command::Sort {
         uid: u.uid,
         keys,
-        key: criteria(p)?,
+        key: charset_and_criteria(p)?,
     })
+}
+
+/// SORT's and THREAD's common tail: ` UTF-8 <search criteria>` (RFC 5256 §3).
+fn charset_and_criteria(p: &mut Parser<'_>) -> R<SearchKey> {
+    p.sp("charset, e.g. UTF-8")?;
+    charset(p)?;
+    p.sp("search criteria")?;
+    criteria(p)
 }
 
 /// A threading algorithm (RFC 5256 §4).
@@ -97,13 +102,10 @@ fn parse_thread(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     } else {
         return Err("The threading algorithms here are ORDEREDSUBJECT and REFERENCES".into());
     };
-    p.sp("charset, e.g. UTF-8")?;
-    charset(p)?;
-    p.sp("search criteria")?;
     Ok(Command::Thread {
         uid: u.uid,
         algorithm,
-        key: criteria(p)?,
+        key: charset_and_criteria(p)?,
     })
 }
 
