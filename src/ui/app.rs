@@ -43,6 +43,7 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
             }
         },
     };
+    let ctx = ctx.with_extras(runtime::Extras::PAGE);
     provide_context(ctx);
     runtime::start(ctx);
     let compact = options.compact;

@@ -3,6 +3,7 @@
 //! (the pump, tasks, autosave) lives in [`super::runtime`].
 
 use super::persist::{Keeper, SaveStatus};
+use super::runtime::Extras;
 use crate::learn::challenge::{Status, Watch};
 use crate::net::HostId;
 use crate::sandbox::journey::{Hop, Journey};
@@ -72,6 +73,8 @@ pub struct Ctx {
     /// Changes to the world that time alone does not make (bytes, events, clicks): autosave
     /// saves when this moved.
     pub revision: StoredValue<u64, LocalStorage>,
+    /// What the runtime does beyond running the world (see [`Extras`]).
+    pub extras: Extras,
 }
 
 impl Ctx {
@@ -99,7 +102,13 @@ impl Ctx {
             drawn: RwSignal::new(Vec::new()),
             focus: RwSignal::new(Vec::new()),
             revision: StoredValue::new_local(0),
+            extras: Extras::NONE,
         }
+    }
+
+    /// The same handles, with the runtime doing `extras` too.
+    pub fn with_extras(self, extras: Extras) -> Ctx {
+        Ctx { extras, ..self }
     }
 
     /// Whether the world is kept in the browser (tours and embeds are not).

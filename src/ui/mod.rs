@@ -29,6 +29,15 @@ pub mod tour;
 
 pub use context::Ctx;
 
+/// Entry point of the `mail-sandbox-embed` binary (`embed.html`): the compact tour only.
+pub fn start_embed() {
+    use leptos::prelude::*;
+    console_error_panic_hook::set_once();
+    let options = tour::embed::PageOptions::from_location();
+    theme::apply(options.theme);
+    leptos::mount::mount_to_body(move || view! { <tour::page::EmbedPage options=options/> });
+}
+
 /// Entry point called by the `mail-sandbox-web` binary. The URL says what opens: the whole
 /// sandbox, a tour over it (`scenario=`), or the compact embed (`compact=1`).
 pub fn start() {

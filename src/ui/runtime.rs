@@ -30,6 +30,29 @@ const MAX_PENDING: usize = 60;
 /// Most hops kept in the explanation column.
 const MAX_DRAWN: usize = 40;
 
+/// What the whole page adds to the runtime. The embed adds nothing, so its binary carries
+/// neither the challenge checker nor the saver (issue 17: a lighter embed).
+#[derive(Clone, Copy)]
+pub struct Extras {
+    /// Called with the hops of every step.
+    pub on_hops: fn(Ctx, &[Hop]),
+    /// Called every [`SAVE_EVERY_MS`] with the revision saved last.
+    pub save: fn(Ctx, &Rc<Cell<u64>>),
+}
+
+impl Extras {
+    /// Nothing beyond running the world and drawing it (tours in the embed).
+    pub const NONE: Extras = Extras {
+        on_hops: |_, _| {},
+        save: |_, _| {},
+    };
+    /// The whole page: the active challenge watches every hop, and the world is saved.
+    pub const PAGE: Extras = Extras {
+        on_hops: check_challenge,
+        save: autosave,
+    };
+}
+
 /// Starts the timer that runs the page.
 pub fn start(ctx: Ctx) {
     let last = Rc::new(Cell::new(dom::now_ms()));
@@ -45,7 +68,7 @@ pub fn start(ctx: Ctx) {
         play_hops(ctx, real, &shown_at, &serial);
         if real - last_save.get() > SAVE_EVERY_MS {
             last_save.set(real);
-            autosave(ctx, &saved_revision);
+            (ctx.extras.save)(ctx, &saved_revision);
         }
     });
     interval.forget();
@@ -161,7 +184,7 @@ pub fn step_world(ctx: Ctx, since: Instant) {
         .world
         .with_value(|w| ctx.journey.try_update_value(|j| j.poll(w, &events)))
         .unwrap_or_default();
-    check_challenge(ctx, &hops);
+    (ctx.extras.on_hops)(ctx, &hops);
     if !hops.is_empty() {
         ctx.pending.update_value(|p| {
             p.extend(hops);

@@ -19,8 +19,16 @@ DIST = os.environ.get("MAIL_SANDBOX_DIST") or os.path.join(ROOT, "target", "test
 ARTIFACTS = os.path.join(ROOT, "artifacts")
 
 
+# Every path the test servers were asked for, in order (tests check which wasm a page fetched).
+REQUESTED = []
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm"}
+
+    def send_head(self):
+        REQUESTED.append(self.path)
+        return super().send_head()
 
     def log_message(self, *args):
         pass

@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness import DIST, _QuietHandler, chromium, console_errors
+from harness import DIST, REQUESTED, _QuietHandler, chromium, console_errors
 
 
 class StaticHostingTest(unittest.TestCase):
@@ -29,16 +29,22 @@ class StaticHostingTest(unittest.TestCase):
                 threading.Thread(target=httpd.serve_forever, daemon=True).start()
                 base = f"http://127.0.0.1:{httpd.server_address[1]}/docs/mail/"
                 with chromium() as driver:
+                    REQUESTED.clear()
                     driver.get(base)
                     WebDriverWait(driver, 30).until(
                         EC.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=app-ready]"))
                     )
+                    # The whole page fetches its own wasm once (preloaded, then used), not the embed's.
+                    wasm = [p for p in REQUESTED if p.endswith(".wasm")]
+                    self.assertEqual(len(wasm), 1, wasm)
+                    self.assertIn("/docs/mail/mail-sandbox-web-", wasm[0])
                     times = []
                     for _ in range(5):
-                        driver.get(base + "?scenario=seed-journey&compact=1")
+                        driver.get(base + "embed.html?scenario=seed-journey")
                         WebDriverWait(driver, 30).until(
                             EC.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=tour]"))
                         )
+                        self.assertIn("compact", driver.find_element(By.CSS_SELECTOR, "[data-testid=tour]").get_attribute("class"))
                         times.append(driver.execute_script("return performance.now()"))
                     print(f"\nembed page load to interactive tour: median {statistics.median(times):.0f} ms "
                           f"(of {', '.join(f'{t:.0f}' for t in times)} ms)")

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness import DIST, chromium, console_errors, screenshot, serve_dist
+from harness import DIST, REQUESTED, chromium, console_errors, screenshot, serve_dist
 
 SCENARIOS = ["smtp-by-hand", "seed-journey", "imap", "what-goes-wrong", "full-mailbox"]
 
@@ -100,10 +100,17 @@ class TourTest(unittest.TestCase):
                     "src='./?scenario=smtp-by-hand&autoplay=1&compact=1'></iframe>"
                 )
             try:
+                REQUESTED.clear()
                 driver.get(url + "embed-test-host.html")
                 driver.switch_to.frame(wait_for(driver, "#demo"))
                 wait_for(driver, "[data-testid=tour]")
                 self.assertIn("compact", driver.find_element(By.CSS_SELECTOR, "[data-testid=tour]").get_attribute("class"))
+                # An embed URL of the whole page goes to the lighter embed page, and the whole
+                # page's wasm is never fetched.
+                self.assertTrue(driver.execute_script("return location.pathname").endswith("/embed.html"))
+                self.assertIn("autoplay=1", driver.execute_script("return location.search"))
+                wasm = [p for p in REQUESTED if p.endswith(".wasm")]
+                self.assertTrue(wasm and all("/mail-sandbox-embed-" in p for p in wasm), wasm)
                 # Autoplay reaches the end by itself.
                 wait_for(driver, "[data-testid=tour-done]", timeout=90)
                 self.assertIn("221", driver.find_element(By.CSS_SELECTOR, "[data-testid=tour]").text)
@@ -120,7 +127,7 @@ class TourTest(unittest.TestCase):
                         "<!doctype html><title>docs page</title><link rel=icon href='data:,'><h1>Docs</h1>"
                         "<script>window.__msgs = []; addEventListener('message', e => window.__msgs.push(e.data));</script>"
                         f"<iframe id=demo sandbox='allow-scripts' title='Mail Sandbox demo' width={width} height={height} "
-                        "src='./?scenario=seed-journey&compact=1'></iframe>"
+                        "src='./embed.html?scenario=seed-journey'></iframe>"
                     )
                 try:
                     start = time.monotonic()

@@ -9,6 +9,7 @@
 pub mod diagram;
 pub mod embed;
 pub mod lines;
+pub mod page;
 
 use crate::learn::scenario::{builtin, Run, Scenario};
 use crate::proto::ProtocolState;
