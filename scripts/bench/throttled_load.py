@@ -4,6 +4,8 @@ RTT, through the DevTools protocol), for the full page and the embed (embed.html
 asserts nothing (a benchmark, not a test). Files are served gzip-compressed, as static hosts do.
 
 Interactive means the app has mounted (its root element exists, so its handlers are attached).
+Also printed: when the wasm was asked for and when its last byte arrived (medians, ms from the
+navigation), so what follows the download (compiling, starting the app) shows.
 
     MAIL_SANDBOX_DIST=target/test-dist python3 scripts/bench/throttled_load.py [runs]
 
@@ -100,25 +102,36 @@ def load_once(url, selector, profile):
         transferred = driver.execute_script(
             "return performance.getEntriesByType('resource').reduce((n, e) => n + e.transferSize, 0)"
             " + performance.getEntriesByType('navigation').reduce((n, e) => n + e.transferSize, 0)")
-        return ready, transferred
+        # When the wasm started and finished arriving: what is left after it is compiling and
+        # starting the app.
+        wasm = driver.execute_script(
+            "const e = performance.getEntriesByType('resource').find(e => e.name.endsWith('.wasm'));"
+            "return e ? [e.requestStart, e.responseEnd] : [null, null]")
+        return ready, transferred, wasm
 
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     print(f"time to interactive, median of {runs} loads (gzip served, cache disabled), dist: {DIST}")
-    print(f"{'page':<10} {'profile':<18} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'bytes over the wire':>20}")
+    print(f"{'page':<10} {'profile':<18} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'bytes over the wire':>20}"
+          f" {'wasm asked ms':>14} {'wasm in ms':>11}")
     with serve_gzip() as base:
         for name, query, selector in PAGES:
             for pname, profile in PROFILES:
-                times, sizes = [], []
+                times, sizes, asked, arrived = [], [], [], []
                 for _ in range(runs):
-                    t, size = load_once(base + query, selector, profile)
+                    t, size, (start, end) = load_once(base + query, selector, profile)
                     if t is not None:
                         times.append(t)
                     sizes.append(size)
+                    if end is not None:
+                        asked.append(start)
+                        arrived.append(end)
                 if times:
+                    wasm = (f" {statistics.median(asked):>14.0f} {statistics.median(arrived):>11.0f}"
+                            if arrived else "")
                     print(f"{name:<10} {pname:<18} {statistics.median(times):>10.0f} {min(times):>8.0f} "
-                          f"{max(times):>8.0f} {int(statistics.median(sizes)):>20}")
+                          f"{max(times):>8.0f} {int(statistics.median(sizes)):>20}{wasm}")
                 else:
                     print(f"{name:<10} {pname:<18} {'never ready':>10}")
 

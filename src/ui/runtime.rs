@@ -38,6 +38,8 @@ pub struct Extras {
     pub on_hops: fn(Ctx, &[Hop]),
     /// Called every [`SAVE_EVERY_MS`] with the revision saved last.
     pub save: fn(Ctx, &Rc<Cell<u64>>),
+    /// Polls the mail client's sessions (the embed has no mail client).
+    pub poll_tasks: fn(Ctx),
 }
 
 impl Extras {
@@ -45,11 +47,13 @@ impl Extras {
     pub const NONE: Extras = Extras {
         on_hops: |_, _| {},
         save: |_, _| {},
+        poll_tasks: |_| {},
     };
     /// The whole page: the active challenge watches every hop, and the world is saved.
     pub const PAGE: Extras = Extras {
         on_hops: check_challenge,
         save: autosave,
+        poll_tasks,
     };
 }
 
@@ -141,7 +145,7 @@ fn advance(ctx: Ctx, dt: f64) {
             target
         };
         ctx.world.update_value(|w| w.run_until(next));
-        poll_tasks(ctx);
+        (ctx.extras.poll_tasks)(ctx);
     }
     ctx.world.update_value(|w| w.run_until(target));
     step_world(ctx, since);
@@ -150,7 +154,7 @@ fn advance(ctx: Ctx, dt: f64) {
 /// After time moved (or the world changed): poll client sessions, collect activity since
 /// `since`, events and hops, and re-render.
 pub fn step_world(ctx: Ctx, since: Instant) {
-    poll_tasks(ctx);
+    (ctx.extras.poll_tasks)(ctx);
     let tick = ctx.tick.get_untracked() + 1;
     let links = ctx.world.with_value(|w| w.active_links(since));
     let mut events = Vec::new();

@@ -12,8 +12,9 @@ use leptos::prelude::*;
 /// The compact tour over a fresh world (the options' `compact` is implied).
 #[component]
 pub fn EmbedPage(options: PageOptions) -> impl IntoView {
-    let (_, ids) = crate::sandbox::default_world(1);
-    let ctx = Ctx::new(crate::learn::scenario::Run::fresh_world(), ids, 0, None);
+    // The tour's fresh world (`Run::fresh_world` is this world).
+    let (world, ids) = crate::sandbox::default_world(1);
+    let ctx = Ctx::new(world, ids, 0, None);
     provide_context(ctx);
     runtime::start(ctx);
     let options = PageOptions {
