@@ -15,7 +15,7 @@ step "cargo clippy (native, all targets)"
 cargo clippy --all-targets -- -D warnings
 
 step "cargo clippy (wasm32: the engine and the UI)"
-cargo clippy --lib --bin mail-sandbox-web --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --lib --bin mail-sandbox-web --bin mail-sandbox-embed --target wasm32-unknown-unknown -- -D warnings
 
 step "benchmarks compile (native ones are checked by clippy above; the wasm one here)"
 cargo check --target wasm32-unknown-unknown --test wasm_bench
@@ -30,10 +30,10 @@ scripts/fuzz.sh 3
 # writes and live-reloads), so they pass while the app is being served.
 export MAIL_SANDBOX_DIST="$PWD/target/test-dist"
 
-step "trunk build --release (the optimised page users get)"
+step "trunk build --release (the optimised pages users get: index.html and embed.html)"
 trunk build --release --offline --dist "$MAIL_SANDBOX_DIST"
 
-step "wasm size budget"
+step "size budget (each page's first load: wasm, JS, CSS)"
 scripts/size-budget.sh "$MAIL_SANDBOX_DIST"
 
 step "browser tests (headless Chromium)"

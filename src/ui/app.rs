@@ -14,7 +14,8 @@ use super::{
 use crate::learn::challenge::Watch;
 use leptos::prelude::*;
 
-/// The whole sandbox, or a tour over it (`?scenario=`), or the compact embed (`&compact=1`).
+/// The whole sandbox, or a tour over it (`?scenario=`), or a challenge (`?challenge=`), in the
+/// compact layout with `&compact=1` (embed.html has its own, lighter page: [`super::tour::page`]).
 #[component]
 pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoView {
     let touring = options.scenario.is_some();

@@ -39,7 +39,8 @@ pub fn start_embed() {
 }
 
 /// Entry point called by the `mail-sandbox-web` binary. The URL says what opens: the whole
-/// sandbox, a tour over it (`scenario=`), or the compact embed (`compact=1`).
+/// sandbox, a tour over it (`scenario=`), a challenge (`challenge=`), in the compact layout with
+/// `compact=1` (index.html sends a compact tour on to embed.html before this runs).
 pub fn start() {
     use leptos::prelude::*;
     console_error_panic_hook::set_once();

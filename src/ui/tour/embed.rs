@@ -1,4 +1,5 @@
-//! Page options from the URL: `?scenario=seed-journey&autoplay=1&compact=1&step=3&theme=dark`.
+//! Page options from the URL: `?scenario=seed-journey&autoplay=1&compact=1&step=3&theme=dark`
+//! (embed.html reads the same options; `compact` is implied there).
 //! The fragment works too (`#scenario=...`), for hosts that strip query strings. One `<iframe>`
 //! with such a URL gives a docs page a live demo, and a small `postMessage` API lets the host
 //! page follow and steer it ([`post_to_host`], [`HostCommand`]).

@@ -2,9 +2,9 @@
 //! (Next / Back) or by themselves on the page's own world, so the picture draws every hop,
 //! the mailbox counts move and the transcripts fill as the tour goes. The tour card shows the
 //! step's text and its sessions (the one the step is about first, every line explained);
-//! each step points at its hosts on the picture. The same card is the compact embed
-//! (`?scenario=...&autoplay=1&compact=1`), which tells its host page of each step and its
-//! height and obeys its commands (see [`embed`]).
+//! each step points at its hosts on the picture. The same card is the embed (`embed.html?
+//! scenario=...&autoplay=1`, [`page`], or the page's own `&compact=1` layout), which tells its
+//! host page of each step and its height and obeys its commands (see [`embed`]).
 
 pub mod diagram;
 pub mod embed;
