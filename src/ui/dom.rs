@@ -2,6 +2,17 @@
 
 use wasm_bindgen::JsCast;
 
+/// Takes the page's loading note (`#loading` in index.html and embed.html) away, right before the
+/// app mounts in its place.
+pub fn remove_loading_note() {
+    if let Some(note) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("loading"))
+    {
+        note.remove();
+    }
+}
+
 /// Offers `bytes` as a file download named `name`.
 pub fn download(name: &str, mime: &str, bytes: &[u8]) {
     let Some(url) = blob_url(mime, bytes) else {

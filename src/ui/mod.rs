@@ -35,6 +35,7 @@ pub fn start_embed() {
     console_error_panic_hook::set_once();
     let options = tour::embed::PageOptions::from_location();
     theme::apply(options.theme);
+    dom::remove_loading_note();
     leptos::mount::mount_to_body(move || view! { <tour::page::EmbedPage options=options/> });
 }
 
@@ -56,11 +57,13 @@ pub fn start() {
     challenge::absorb_progress(&options.progress);
     if options.scenario.is_some() || options.challenge.is_some() {
         // Tours and challenges start from their own fresh world and leave the saved one alone.
+        dom::remove_loading_note();
         leptos::mount::mount_to_body(move || view! { <app::App options=options loaded=None/> });
         return;
     }
     wasm_bindgen_futures::spawn_local(async move {
         let loaded = persist::load().await;
+        dom::remove_loading_note();
         leptos::mount::mount_to_body(
             move || view! { <app::App options=options loaded=Some(loaded)/> },
         );

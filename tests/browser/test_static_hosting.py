@@ -16,10 +16,38 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness import DIST, REQUESTED, _QuietHandler, chromium, console_errors
+from harness import DIST, REQUESTED, _QuietHandler, chromium, console_errors, screenshot, serve_dist
 
 
 class StaticHostingTest(unittest.TestCase):
+    def test_pages_say_what_is_loading_before_their_module_runs(self):
+        # What a reader sees while the wasm downloads (seconds on a slow phone): a line about what
+        # is coming, in the static HTML itself.
+        for page, words in (("index.html", "Loading the mail system"), ("embed.html", "loading the live demo")):
+            with open(os.path.join(DIST, page), encoding="utf-8") as f:
+                html = f.read()
+            self.assertIn('id="loading"', html, page)
+            self.assertIn(words, html, page)
+
+    def test_a_slow_network_shows_the_loading_note_in_the_asked_theme(self):
+        # At 200 KB/s the module takes seconds to arrive: meanwhile the reader sees the note, in
+        # the dark theme the embed was asked for; once the tour is there the note is gone.
+        with serve_dist() as url, chromium(width=500, height=560) as driver:
+            driver.execute_cdp_cmd("Network.enable", {})
+            driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+                "offline": False, "latency": 150, "downloadThroughput": 200_000, "uploadThroughput": 90_000})
+            driver.get(url + "embed.html?scenario=seed-journey&theme=dark")
+            note = driver.find_element(By.ID, "loading")
+            self.assertTrue(note.is_displayed())
+            self.assertIn("loading the live demo", note.text)
+            self.assertEqual(driver.execute_script("return document.documentElement.dataset.theme"), "dark")
+            self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "[data-testid=tour]"), [])
+            screenshot(driver, "loading-embed-dark.png")
+            WebDriverWait(driver, 60).until(
+                EC.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=tour]")))
+            self.assertEqual(driver.find_elements(By.ID, "loading"), [])
+            self.assertEqual(console_errors(driver), [])
+
     def test_page_works_from_a_sub_path(self):
         root = tempfile.mkdtemp()
         try:
@@ -34,6 +62,8 @@ class StaticHostingTest(unittest.TestCase):
                     WebDriverWait(driver, 30).until(
                         EC.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=app-ready]"))
                     )
+                    # The note shown while the module loaded is gone once the app is there.
+                    self.assertEqual(driver.find_elements(By.ID, "loading"), [])
                     # The whole page fetches its own wasm once (preloaded, then used), not the embed's.
                     wasm = [p for p in REQUESTED if p.endswith(".wasm")]
                     self.assertEqual(len(wasm), 1, wasm)
