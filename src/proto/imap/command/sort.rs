@@ -115,12 +115,14 @@ pub fn base_subject(subject: &str) -> String {
     let mut s: String = subject.split_whitespace().collect::<Vec<_>>().join(" ");
     loop {
         let before = s.len();
-        while s.len() >= 5 && s[s.len() - 5..].eq_ignore_ascii_case("(fwd)") {
+        // Compared as bytes: a subject may end (or start) inside a multi-byte character there;
+        // when the ASCII bytes match, the cut falls between characters.
+        while s.len() >= 5 && s.as_bytes()[s.len() - 5..].eq_ignore_ascii_case(b"(fwd)") {
             s.truncate(s.len() - 5);
             s.truncate(s.trim_end().len());
         }
         s = strip_leaders(&s).to_string();
-        if s.len() > 6 && s[..5].eq_ignore_ascii_case("[fwd:") && s.ends_with(']') {
+        if s.len() > 6 && s.as_bytes()[..5].eq_ignore_ascii_case(b"[fwd:") && s.ends_with(']') {
             s = s[5..s.len() - 1].trim().to_string();
         }
         if s.len() == before {
@@ -305,4 +307,25 @@ fn thread_message(
         }
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base_subject;
+
+    #[test]
+    fn base_subjects_drop_reply_and_forward_marks() {
+        assert_eq!(base_subject("Re: Fwd: [list] Plan (fwd)"), "PLAN");
+        assert_eq!(base_subject("[Fwd: Re: Plan]"), "PLAN");
+        assert_eq!(base_subject("  re[2]:  Plan   B "), "PLAN B");
+    }
+
+    /// A fuzzer's find: the five bytes looked at for `(fwd)` or `[fwd:` may cut a character.
+    #[test]
+    fn multi_byte_characters_at_the_edges_are_no_panic() {
+        assert_eq!(base_subject("Plan ééé"), "PLAN ÉÉÉ");
+        assert_eq!(base_subject("a€€ b]"), "A€€ B]");
+        assert_eq!(base_subject("\u{FFFD}\u{FFFD}x"), "\u{FFFD}\u{FFFD}X");
+        assert_eq!(base_subject("Plan é(fwd)"), "PLAN É");
+    }
 }
