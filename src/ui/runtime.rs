@@ -49,7 +49,8 @@ impl Extras {
         save: |_, _| {},
         poll_tasks: |_| {},
     };
-    /// The whole page: the active challenge watches every hop, and the world is saved.
+    /// The whole page: the active challenge watches every hop, the world is saved, and the mail
+    /// client's sessions are polled.
     pub const PAGE: Extras = Extras {
         on_hops: check_challenge,
         save: autosave,
