@@ -6,7 +6,7 @@
 //! deterministic).
 
 use crate::net::ConnId;
-use crate::sandbox::{default_world, Speaker, TranscriptLine, World};
+use crate::sandbox::{default_world, DefaultWorld, Speaker, TranscriptLine, World};
 use crate::time::{Duration, Instant};
 use crate::wire::assemble::LineAssembler;
 use std::collections::BTreeMap;
@@ -93,7 +93,12 @@ impl Run {
     /// The world every run starts from: the default world with seed 1, so steps replay the
     /// same way (Back, share links).
     pub fn fresh_world() -> World {
-        default_world(1).0
+        Run::fresh_world_and_hosts().0
+    }
+
+    /// [`Run::fresh_world`] with its hosts' ids, for a page that shows it.
+    pub fn fresh_world_and_hosts() -> (World, DefaultWorld) {
+        default_world(1)
     }
 
     pub fn is_finished(&self) -> bool {

@@ -39,8 +39,8 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
                 ctx
             }
             None => {
-                let (_, ids) = crate::sandbox::default_world(1);
-                Ctx::new(crate::learn::scenario::Run::fresh_world(), ids, 0, None)
+                let (world, ids) = crate::learn::scenario::Run::fresh_world_and_hosts();
+                Ctx::new(world, ids, 0, None)
             }
         },
     };

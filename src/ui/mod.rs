@@ -29,14 +29,23 @@ pub mod tour;
 
 pub use context::Ctx;
 
+/// Mounts the page's view in place of the HTML's loading note.
+fn mount_page<F, N>(view: F)
+where
+    F: FnOnce() -> N + 'static,
+    N: leptos::prelude::IntoView,
+{
+    dom::remove_loading_note();
+    leptos::mount::mount_to_body(view);
+}
+
 /// Entry point of the `mail-sandbox-embed` binary (`embed.html`): the compact tour only.
 pub fn start_embed() {
     use leptos::prelude::*;
     console_error_panic_hook::set_once();
     let options = tour::embed::PageOptions::from_location();
     theme::apply(options.theme);
-    dom::remove_loading_note();
-    leptos::mount::mount_to_body(move || view! { <tour::page::EmbedPage options=options/> });
+    mount_page(move || view! { <tour::page::EmbedPage options=options/> });
 }
 
 /// Entry point called by the `mail-sandbox-web` binary. The URL says what opens: the whole
@@ -57,15 +66,11 @@ pub fn start() {
     challenge::absorb_progress(&options.progress);
     if options.scenario.is_some() || options.challenge.is_some() {
         // Tours and challenges start from their own fresh world and leave the saved one alone.
-        dom::remove_loading_note();
-        leptos::mount::mount_to_body(move || view! { <app::App options=options loaded=None/> });
+        mount_page(move || view! { <app::App options=options loaded=None/> });
         return;
     }
     wasm_bindgen_futures::spawn_local(async move {
         let loaded = persist::load().await;
-        dom::remove_loading_note();
-        leptos::mount::mount_to_body(
-            move || view! { <app::App options=options loaded=Some(loaded)/> },
-        );
+        mount_page(move || view! { <app::App options=options loaded=Some(loaded)/> });
     });
 }

@@ -12,8 +12,7 @@ use leptos::prelude::*;
 /// The compact tour over a fresh world (the options' `compact` is implied).
 #[component]
 pub fn EmbedPage(options: PageOptions) -> impl IntoView {
-    // The tour's fresh world (`Run::fresh_world` is this world).
-    let (world, ids) = crate::sandbox::default_world(1);
+    let (world, ids) = crate::learn::scenario::Run::fresh_world_and_hosts();
     let ctx = Ctx::new(world, ids, 0, None);
     provide_context(ctx);
     runtime::start(ctx);
