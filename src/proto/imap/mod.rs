@@ -16,6 +16,7 @@ pub mod frame;
 pub mod list;
 pub mod mutf7;
 pub mod parse;
+pub mod record;
 pub mod response;
 pub mod search;
 mod secret;
