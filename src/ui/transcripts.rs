@@ -5,6 +5,7 @@
 use super::context::Ctx;
 use super::dom;
 use super::runtime::fmt_time;
+use crate::learn::annotate::explain_lines;
 use crate::net::{ConnId, HostId};
 use crate::sandbox::{ConnSummary, Service, Speaker, TranscriptLine};
 use leptos::prelude::*;
@@ -209,6 +210,7 @@ fn ConnRow(
     let ctx = expect_context::<Ctx>();
     let conn = c.conn;
     let open = RwSignal::new(false);
+    let service = c.service;
     let (client, server) = ctx.with(|w| {
         (
             w.net.host_name(c.client).to_string(),
@@ -221,11 +223,16 @@ fn ConnRow(
         }
         ctx.tick.get();
         ctx.with(|w| {
-            w.transcript(conn, true)
+            let lines = w.transcript(conn, true);
+            // What each line means, from the connection's typed records.
+            let protocol = service.and_then(|s| s.protocol());
+            let notes = explain_lines(protocol, w.records_of(conn), &lines);
+            lines
                 .into_iter()
-                .map(|l| {
+                .zip(notes)
+                .map(|(l, explained)| {
                     let mark = w.gate_mark_for(conn, &l).map(|m| m.describe());
-                    (l, mark)
+                    (l, mark, explained.note.unwrap_or_default())
                 })
                 .collect::<Vec<_>>()
         })
@@ -278,14 +285,14 @@ fn ConnRow(
                             }>"Download .txt"</button>
                         </div>
                         <ol class="transcript" data-testid="transcript">
-                            {move || lines.get().into_iter().map(|(l, mark)| {
+                            {move || lines.get().into_iter().map(|(l, mark, note)| {
                                 let (cls, tag) = match l.speaker {
                                     Speaker::Client => ("c", "C:"),
                                     Speaker::Server => ("s", "S:"),
                                     Speaker::Net => ("n", "--"),
                                 };
                                 view! {
-                                    <li class=cls data-testid=format!("tr-{cls}")>
+                                    <li class=cls data-testid=format!("tr-{cls}") title=note>
                                         <span class="t">{format!("[{:>9.3}s]", l.at.as_millis() as f64 / 1000.0)}</span>
                                         " "<b>{tag}</b>" "{l.text().into_owned()}
                                         {mark.map(|m| view! { <small class="mark" data-testid="tr-mark">" "{m}</small> })}
