@@ -41,7 +41,7 @@ const SMTP_CODES: &[(u16, Explanation)] = &[
     (220, ex("Service ready: the server greets you. Say EHLO next.", "RFC 5321 §4.2, §4.3.1")),
     (221, ex("Service closing the connection (after QUIT).", "RFC 5321 §4.1.1.10")),
     (235, ex("Authentication succeeded.", "RFC 4954 §6")),
-    (250, ex("Requested action okay, completed. After the final dot of DATA it means the server has taken responsibility for the message.", "RFC 5321 §4.2.3, §4.1.1.4")),
+    (250, ex("Requested action okay, completed. After the final dot of DATA it means the server has taken responsibility for the message.", "RFC 5321 §4.2.3, §6.1")),
     (251, ex("User not local; will forward.", "RFC 5321 §3.4")),
     (252, ex("Cannot verify the user, but will accept the message and try (a safe VRFY answer).", "RFC 5321 §3.5.3")),
     (334, ex("Server challenge during AUTH: answer with a base64 line (or * to cancel).", "RFC 4954 §4")),
@@ -49,7 +49,7 @@ const SMTP_CODES: &[(u16, Explanation)] = &[
     (421, ex("Service not available, closing the connection (too many errors, idle too long, shutting down).", "RFC 5321 §4.2.3")),
     (450, ex("Mailbox unavailable for now: try again later.", "RFC 5321 §4.2.3")),
     (451, ex("Local error in processing: try again later.", "RFC 5321 §4.2.3")),
-    (452, ex("Insufficient storage, or too many recipients: try again later.", "RFC 5321 §4.5.3.1.10")),
+    (452, ex("Insufficient storage, or too many recipients: try again later.", "RFC 5321 §4.2.3, §4.5.3.1.10")),
     (454, ex("Temporary authentication failure.", "RFC 4954 §6")),
     (500, ex("Syntax error, command unrecognized (or a line too long).", "RFC 5321 §4.2.3")),
     (501, ex("Syntax error in parameters or arguments (e.g. missing <> around an address).", "RFC 5321 §4.2.3")),
@@ -94,27 +94,27 @@ const POP3_CODES: &[(&str, Explanation)] = &[
         "[IN-USE]",
         ex(
             "Another POP3 session holds the lock on this maildrop: only one at a time.",
-            "RFC 2449 §8.1.1",
+            "RFC 2449 §8.1.2",
         ),
     ),
     (
         "[AUTH]",
         ex(
             "The credentials were wrong (not a temporary problem).",
-            "RFC 3206 §4",
+            "RFC 3206 §5",
         ),
     ),
     (
         "[LOGIN-DELAY]",
-        ex("Logging in too often.", "RFC 2449 §8.1.2"),
+        ex("Logging in too often.", "RFC 2449 §8.1.1"),
     ),
     (
         "[SYS/TEMP]",
-        ex("A temporary system problem.", "RFC 3206 §5"),
+        ex("A temporary system problem.", "RFC 3206 §4"),
     ),
     (
         "[SYS/PERM]",
-        ex("A permanent system problem.", "RFC 3206 §5"),
+        ex("A permanent system problem.", "RFC 3206 §4"),
     ),
 ];
 
@@ -131,7 +131,7 @@ const IMAP_UNTAGGED: &[(&str, Explanation)] = &[
     ("CAPABILITY", ex("What this server can do: extensions and AUTH mechanisms.", "RFC 3501 §7.2.1")),
     ("BYE", ex("The server is closing the connection.", "RFC 3501 §7.1.5")),
     ("NAMESPACE", ex("Where personal and shared mailboxes live.", "RFC 2342 §5")),
-    ("ID", ex("Server identification.", "RFC 2971 §3.1")),
+    ("ID", ex("Server identification.", "RFC 2971 §3.2")),
     ("ENABLED", ex("Extensions that ENABLE turned on.", "RFC 5161 §3.2")),
     ("VANISHED", ex("UIDs that are gone (QRESYNC's EXPUNGE: no sequence numbers to shift); (EARLIER) means they went while the client was away.", "RFC 7162 §3.2.10")),
     ("ESEARCH", ex("The results of SEARCH RETURN (...): MIN, MAX, ALL (as a set), COUNT, for the command with this TAG.", "RFC 4731 §3.1")),
