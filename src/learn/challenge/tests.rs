@@ -182,7 +182,8 @@ fn deliver_by_hand_with_the_wrong_subject_says_which_subject_is_missing() {
     d.smtp(pc, "mx.corp.example", 25, &refs(&lines));
     assert_eq!(
         d.first_missing(),
-        "alice's INBOX has no message with the subject Hello yet"
+        "alice's INBOX has no message with the subject Hello that came straight from the \
+         sender (one Received: line) yet"
     );
 }
 
@@ -194,6 +195,9 @@ fn deliver_by_hand_through_the_isp_is_not_by_hand_on_port_25() {
     assert_eq!(
         d.status(),
         Status::Missing(vec![
+            "alice's INBOX has no message with the subject Hello that came straight from the \
+             sender (one Received: line) yet"
+                .into(),
             "no message to alice@corp.example was typed by hand on port 25 of mx.corp.example yet"
                 .into()
         ])
@@ -431,7 +435,7 @@ fn imap_search_and_flag_is_solved_by_search_then_store() {
 fn imap_flagging_the_wrong_message_is_not_solved() {
     let mut d = Desk::start("imap-search-flag");
     let c = d.imap_as_boss();
-    d.type_lines(c, &["a3 UID SEARCH ALL", "a4 STORE 1 +FLAGS (\\Flagged)"]);
+    d.type_lines(c, &["a3 UID SEARCH TEXT csv", "a4 STORE 1 +FLAGS (\\Flagged)"]);
     assert_eq!(
         d.first_missing(),
         "boss's INBOX has no message with a text/csv attachment and flagged \\Flagged yet"
@@ -445,7 +449,8 @@ fn imap_flagging_without_a_search_says_the_search_is_missing() {
     d.type_lines(c, &["a3 FETCH 2 BODY[]", "a4 STORE 2 +FLAGS (\\Flagged)"]);
     assert_eq!(
         d.first_missing(),
-        "no IMAP session logged in as boss has searched the mailbox yet"
+        "no IMAP session logged in as boss has searched for the CSV attachment and then \
+         flagged what it found yet"
     );
 }
 
