@@ -362,14 +362,6 @@ fn pop3_top_before_logging_in_is_refused_and_does_not_count() {
 // ---- 5. POP3 DELE then QUIT ----
 
 #[test]
-fn pop3_delete_is_solved_by_dele_then_quit() {
-    let mut d = Desk::start("pop3-delete");
-    let c = d.pop3_as_boss();
-    d.type_lines(c, &["DELE 1", "QUIT"]);
-    d.assert_solved();
-}
-
-#[test]
 fn pop3_dele_then_a_dropped_connection_leaves_the_message_on_the_server() {
     let mut d = Desk::start("pop3-delete");
     let c = d.pop3_as_boss();
