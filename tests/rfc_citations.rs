@@ -43,13 +43,17 @@ fn section_tables(root: &Path) -> BTreeMap<u32, BTreeSet<String>> {
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
-            let (number_part, title) = line.split_once('\t').unwrap_or_else(|| {
-                panic!("{name}:{}: expected `§ number<TAB>title`", i + 1)
-            });
+            let (number_part, title) = line
+                .split_once('\t')
+                .unwrap_or_else(|| panic!("{name}:{}: expected `§ number<TAB>title`", i + 1));
             let section = number_part
                 .strip_prefix("§ ")
                 .unwrap_or_else(|| panic!("{name}:{}: a row starts with `§ `", i + 1));
-            assert!(!title.trim().is_empty(), "{name}:{}: a row has a title", i + 1);
+            assert!(
+                !title.trim().is_empty(),
+                "{name}:{}: a row has a title",
+                i + 1
+            );
             sections.insert(section.trim().to_string());
         }
         tables.insert(number, sections);
@@ -163,7 +167,11 @@ fn every_rfc_citation_names_a_section_that_exists() {
     let mut checked = 0;
     for path in cited_files(root) {
         let text = fs::read_to_string(&path).expect("source is UTF-8");
-        let shown = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+        let shown = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         for citation in citations(&text) {
             checked += 1;
             match tables.get(&citation.rfc) {
@@ -219,6 +227,9 @@ fn a_section_missing_from_its_table_is_reported() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tables = section_tables(root);
     let smtp = tables.get(&5321).expect("RFC 5321 has a table");
-    assert!(smtp.contains("4.5.5"), "§4.5.5 Messages with a Null Reverse-Path");
+    assert!(
+        smtp.contains("4.5.5"),
+        "§4.5.5 Messages with a Null Reverse-Path"
+    );
     assert!(!smtp.contains("4.5.6"), "RFC 5321 has no §4.5.6");
 }

@@ -40,7 +40,11 @@ const DETAILS: &[(u16, u16, &str)] = &[
     (0, 0, "nothing more specific to say"),
     (1, 0, "something about an address"),
     (1, 1, "bad destination mailbox address: no such user there"),
-    (1, 2, "bad destination system: the domain has no mail server (no MX or A record)"),
+    (
+        1,
+        2,
+        "bad destination system: the domain has no mail server (no MX or A record)",
+    ),
     (1, 3, "bad destination mailbox address syntax"),
     (1, 4, "destination mailbox address ambiguous"),
     (1, 5, "destination address valid: the recipient is accepted"),
@@ -79,8 +83,16 @@ const DETAILS: &[(u16, u16, &str)] = &[
     (6, 3, "conversion required but not supported"),
     (6, 4, "conversion with loss performed"),
     (6, 5, "conversion failed"),
-    (6, 7, "non-ASCII address where the session did not allow it (SMTPUTF8)"),
-    (7, 0, "something about security or policy (with 530: log in first)"),
+    (
+        6,
+        7,
+        "non-ASCII address where the session did not allow it (SMTPUTF8)",
+    ),
+    (
+        7,
+        0,
+        "something about security or policy (with 530: log in first)",
+    ),
     (
         7,
         1,

@@ -321,7 +321,10 @@ fn no_auth_plain_hint_prints_the_base64_to_copy() {
     let c = find("auth-plain").expect("the challenge");
     let answer = encode_plain("smith@isp.example", "smith");
     for hint in &c.hints {
-        assert!(!hint.contains(&answer), "a hint gives the answer away: {hint}");
+        assert!(
+            !hint.contains(&answer),
+            "a hint gives the answer away: {hint}"
+        );
     }
     assert!(
         !c.task.contains("yourself"),
@@ -427,7 +430,10 @@ fn imap_search_and_flag_is_solved_by_search_then_store() {
 fn imap_flagging_the_wrong_message_is_not_solved() {
     let mut d = Desk::start("imap-search-flag");
     let c = d.imap_as_boss();
-    d.type_lines(c, &["a3 UID SEARCH TEXT csv", "a4 STORE 1 +FLAGS (\\Flagged)"]);
+    d.type_lines(
+        c,
+        &["a3 UID SEARCH TEXT csv", "a4 STORE 1 +FLAGS (\\Flagged)"],
+    );
     assert_eq!(
         d.first_missing(),
         "boss's INBOX has no message with a text/csv attachment and flagged \\Flagged yet"
