@@ -30,7 +30,9 @@ pub use records::StampedRecord;
 pub use service::Service;
 pub use snapshot::{LocalMail, PcMail};
 pub use strict::{StrictCheck, StrictFinding};
-pub use transcript::{mask_secret, ConnSummary, Speaker, TranscriptLine};
+pub use transcript::{
+    marked_words, mask_client_line, mask_secret, ConnSummary, Speaker, TranscriptLine,
+};
 
 use crate::fault::FaultBook;
 use crate::net::MxRecord;
@@ -370,6 +372,16 @@ impl World {
     /// back by flow control (see `feed`): the server has not read them yet.
     pub fn unfed_input(&self, conn: ConnId) -> usize {
         self.held.get(&conn).map_or(0, |h| h.bytes.len())
+    }
+
+    /// Whether the server session on `conn` has been given everything its client sent (nothing
+    /// on the link, nothing held by flow control) or never will be (its end is closed): the
+    /// marks it put on secret input ([`World::secret_marks`]) then cover every line sent.
+    pub fn is_client_input_read(&self, conn: ConnId) -> bool {
+        self.unfed_input(conn) == 0
+            && self.net.connection(conn).map_or(true, |c| {
+                !c.is_open(Side::Server) || c.unread_by_server == 0
+            })
     }
 
     /// Forgets a finished client endpoint.

@@ -15,6 +15,8 @@ pub(crate) struct RelayAttempt {
     entry: String,
     rcpts: Vec<String>,
     client: SmtpClient,
+    /// The next hop's name.
+    hop: String,
 }
 
 fn reply_text(r: &Reply) -> String {
@@ -127,6 +129,7 @@ impl World {
             // RFC 5321 §5.1: try the exchangers in preference order.
             let mut errors = Vec::new();
             let mut conn = None;
+            let mut hop = String::new();
             for mx in &exchangers {
                 if mx.eq_ignore_ascii_case(&entry.host) {
                     errors.push(format!("{mx} is this host (mail loops back to myself)"));
@@ -136,6 +139,7 @@ impl World {
                 match self.net.connect(now, from, mx, 25) {
                     Ok(c) => {
                         conn = Some(c);
+                        hop = mx.clone();
                         break;
                     }
                     Err(e) => errors.push(format!("{mx}: {e}")),
@@ -158,6 +162,7 @@ impl World {
                             entry: id.to_string(),
                             rcpts,
                             client: SmtpClient::new(now, job),
+                            hop,
                         },
                     );
                 }
@@ -303,9 +308,10 @@ impl World {
                 }
                 Output::Event(ClientEvent::Done(outcome)) => {
                     let (entry, rcpts) = (r.entry.clone(), std::mem::take(&mut r.rcpts));
+                    let hop = r.hop.clone();
                     let note = self.fault_note(conn);
                     self.note_relayed(conn, &entry, &outcome);
-                    self.apply_outcome(&entry, &rcpts, outcome, note.as_deref());
+                    self.apply_outcome(&entry, &rcpts, &hop, outcome, note.as_deref());
                     self.settle(now, &entry);
                 }
             }
@@ -337,10 +343,12 @@ impl World {
         &mut self,
         entry: &str,
         rcpts: &[String],
+        hop: &str,
         outcome: ClientOutcome,
         fault_note: Option<&str>,
     ) {
         let mut results: BTreeMap<String, Outcome> = BTreeMap::new();
+        let mut answer_lost = false;
         match outcome {
             ClientOutcome::Sent {
                 accepted, rejected, ..
@@ -357,8 +365,19 @@ impl World {
                 reason,
                 reply,
                 per_recipient,
+                answer_lost: lost,
             } => {
-                let why = reply.as_ref().map(reply_text).unwrap_or(reason);
+                answer_lost = lost;
+                let why = match reply.as_ref() {
+                    Some(reply) => reply_text(reply),
+                    // RFC 5321 §6.1: the next hop may have taken it; retrying is still right
+                    // (better a duplicate than a lost message).
+                    None if lost => format!(
+                        "4.4.2 {reason} after the whole message was sent to {hop}, before its \
+                         answer: {hop} may have delivered it (RFC 5321 §6.1)"
+                    ),
+                    None => reason,
+                };
                 for r in rcpts {
                     let o = if permanent {
                         Outcome::Permanent(why.clone())
@@ -380,6 +399,9 @@ impl World {
                 (fault_note, &mut o)
             {
                 why.push_str(note);
+            }
+            if answer_lost {
+                self.queue.note_unanswered_hop(entry, r, hop);
             }
             self.note_outcome(entry, r, &o);
             self.queue.record(entry, r, o);
