@@ -7,10 +7,17 @@
 # After the pages answer, it waits FIRST_RUN_SETTLE seconds (default 20) and fails if Trunk
 # started another build meanwhile (its own output must not make it rebuild in a loop).
 #
+# The panic came from a race (an inotify event for a folder whose watch was just removed), so
+# it came only sometimes, on a busy machine. To make the test fail every time Trunk's watcher
+# sees target/, the test adds to cargo's own flood there: while the server starts, a small
+# loop creates, renames and deletes folders of files in target/first-run-churn/, as rustc and
+# Trunk's staging do (with Trunk.toml's old default watch, Trunk aborts within seconds).
+#
 # The clone compiles every wasm dependency from scratch in release mode (see the README for the
 # time it takes). It shares what a new user has too: the cargo registry (~/.cargo) and the tools
 # scripts/setup.sh installs (a copy of this checkout's .tools/, made just before, as setup.sh
-# writes it just before on a first run). Usage: scripts/first-run-test.sh [--keep]
+# writes it just before on a first run).
+# Usage: scripts/first-run-test.sh [--keep]   (FIRST_RUN_REV=<commit> tries another revision)
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
 . "$src/scripts/setup.sh"
@@ -23,7 +30,9 @@ say() { printf '[first-run] %s\n' "$*" >&2; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/mail-sandbox-first-run.XXXXXX")"
 server_pid=
+churn_pid=
 cleanup() {
+  if [ -n "$churn_pid" ]; then kill "$churn_pid" 2>/dev/null || true; fi
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     # serve.sh runs in its own process group (setsid): stop Trunk and the builds it started.
     kill -TERM -- "-$server_pid" 2>/dev/null || true
@@ -35,9 +44,10 @@ cleanup() {
 trap cleanup EXIT
 
 # The committed state of this checkout (HEAD), as `git clone` gives a new user.
-say "cloning $src at $(git -C "$src" rev-parse --short HEAD) into $work/repo"
+rev="$(git -C "$src" rev-parse "${FIRST_RUN_REV:-HEAD}")"
+say "cloning $src at ${rev:0:12} into $work/repo"
 git clone --quiet --no-hardlinks --no-checkout "$src" "$work/repo"
-git -C "$work/repo" checkout --quiet --detach "$(git -C "$src" rev-parse HEAD)"
+git -C "$work/repo" checkout --quiet --detach "$rev"
 clone="$work/repo"
 [ ! -e "$clone/target" ] || { say "the clone has a target/"; exit 1; }
 if [ -d "$src/.tools" ]; then cp -R "$src/.tools" "$clone/.tools"; fi
@@ -50,6 +60,39 @@ start=$(date +%s)
 (cd "$clone" && exec env -u CARGO_TARGET_DIR -u CARGO_BUILD_TARGET_DIR -u MAIL_SANDBOX_DIST \
   PORT="$port" setsid ./scripts/serve.sh >"$log" 2>&1) &
 server_pid=$!
+
+# Folders of files created, renamed while being written and deleted in target/, until stopped.
+python3 - "$clone/target/first-run-churn" <<'PY' &
+import os, shutil, sys, threading, time
+root = sys.argv[1]
+def append(d):
+    for j in range(6):
+        try:
+            with open(os.path.join(d, "a", "b", f"h{j}"), "a") as f:
+                f.write("z")
+        except OSError:
+            pass
+i = 0
+while True:
+    d = os.path.join(root, f"d{i % 5}")
+    i += 1
+    os.makedirs(os.path.join(d, "a", "b", "c"), exist_ok=True)
+    for j in range(6):
+        for name in (f"f{j}", os.path.join("a", "b", "c", f"g{j}")):
+            with open(os.path.join(d, name), "w") as f:
+                f.write("x")
+    t = threading.Thread(target=append, args=(d,))
+    t.start()
+    try:
+        os.rename(d, d + ".moved")
+    except OSError:
+        pass
+    shutil.rmtree(d + ".moved", ignore_errors=True)
+    shutil.rmtree(d, ignore_errors=True)
+    t.join()
+    time.sleep(0.01)
+PY
+churn_pid=$!
 
 base="http://127.0.0.1:$port"
 # Prints the body of $1 if it answers 200, else fails.
@@ -98,6 +141,8 @@ if [ "$builds_later" != "$builds_served" ]; then
   tail -n 20 "$log" >&2
   fail=1
 fi
+
+kill "$churn_pid" 2>/dev/null || true
 
 [ "$fail" = 0 ] || exit 1
 say "ok: the first run served both pages in ${served}s"
