@@ -158,9 +158,7 @@ impl World {
         for conn in live {
             self.net.drop_link(now, conn);
         }
-        self.servers.clear();
-        self.relays.clear();
-        self.held.clear();
+        self.slots.drop_sessions();
         self.now = self.now.max(snap.now);
         self.clock = snap.clock;
         self.store = snap.store;
@@ -174,7 +172,6 @@ impl World {
             .take(1000)
             .map(|h| h.to_ascii_lowercase())
             .collect();
-        self.gate_marks.clear();
         let now = self.now;
         let ids: Vec<_> = self
             .net
