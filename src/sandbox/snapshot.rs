@@ -323,7 +323,7 @@ mod tests {
         w.send(c, b"USER boss\r\nPASS boss\r\nDELE 1\r\n");
         w.run_until(Instant::from_millis(500));
         let got = String::from_utf8_lossy(&w.take_received(c)).to_string();
-        assert!(got.contains("+OK message 1 deleted"), "{got}");
+        assert!(got.contains("+OK message 1 marked for deletion"), "{got}");
         w.restore_json(&json).unwrap();
         w.send(c, b"QUIT\r\n");
         w.run_until(Instant::from_millis(1000));
