@@ -1,7 +1,7 @@
 //! Views over the trace log: per-connection transcripts as `C:`/`S:` lines with virtual
 //! timestamps, and link activity for the network picture.
 
-use super::World;
+use super::{Service, World};
 use crate::net::{ConnId, HostId, Side, TraceKind};
 use crate::session::SecretInput;
 use crate::time::Instant;
@@ -30,6 +30,9 @@ pub struct TranscriptLine {
     /// The line carries a secret: its session marked it (a password, a SASL response, an IMAP
     /// LOGIN literal), or it is a login command the session has not read yet.
     pub secret: bool,
+    /// Where the line starts in its sender's byte stream, when known: the key to the typed
+    /// records that say what it means (see [`crate::proto::record`]).
+    pub offset: Option<u64>,
 }
 
 impl TranscriptLine {
@@ -40,6 +43,15 @@ impl TranscriptLine {
             speaker,
             bytes,
             secret: false,
+            offset: None,
+        }
+    }
+
+    /// The line, starting at `offset` of its sender's stream.
+    pub fn at_offset(self, offset: u64) -> Self {
+        TranscriptLine {
+            offset: Some(offset),
+            ..self
         }
     }
 
@@ -56,6 +68,8 @@ pub struct ConnSummary {
     pub client: HostId,
     pub server: HostId,
     pub port: u16,
+    /// The service it reached (none when the connection was refused).
+    pub service: Option<Service>,
     pub opened: Instant,
     pub bytes: usize,
 }
@@ -101,7 +115,7 @@ fn mask_marked(line: &str, shown_words: u8) -> String {
 
 /// The secret marks that fall on the client line `[start, end)` of the stream (a mark names
 /// the line holding byte `end - 1`); the fewest words shown wins.
-fn marked_words(marks: &[SecretInput], start: u64, end: u64) -> Option<u8> {
+pub fn marked_words(marks: &[SecretInput], start: u64, end: u64) -> Option<u8> {
     marks
         .iter()
         .filter(|m| m.end > start && m.end <= end)
@@ -109,14 +123,21 @@ fn marked_words(marks: &[SecretInput], start: u64, end: u64) -> Option<u8> {
         .min()
 }
 
-/// A client line as a transcript shows it: masked from its session's marks, else by the
-/// login-command rule of [`mask_secret`] (for a line its session has not read yet).
+/// A client line's text with its secret masked: after the first `shown_words` words when its
+/// session marked it (see [`marked_words`]), else by the login-command rule of [`mask_secret`]
+/// (for a line its session has not read yet). The page's transcripts and the bridge's
+/// `--trace` both mask this way.
+pub fn mask_client_line(text: &str, shown_words: Option<u8>) -> String {
+    match shown_words {
+        Some(w) => mask_marked(text, w),
+        None => mask_secret(text, false),
+    }
+}
+
+/// A client line as a transcript shows it (see [`mask_client_line`]).
 fn client_line(mut line: TranscriptLine, shown: Option<u8>, mask: bool) -> TranscriptLine {
     let text = line.text().into_owned();
-    let masked = match shown {
-        Some(w) => mask_marked(&text, w),
-        None => mask_secret(&text, false),
-    };
+    let masked = mask_client_line(&text, shown);
     line.secret = masked != text;
     if mask && line.secret {
         line.bytes = masked.into_bytes();
@@ -140,6 +161,7 @@ impl World {
                     client: e.client,
                     server: e.server,
                     port: e.port,
+                    service: self.service_on(e.server, e.port),
                     opened: e.at,
                     bytes: match &e.kind {
                         TraceKind::Data(b) => b.len(),
@@ -207,7 +229,10 @@ impl World {
                         *at = e.at;
                     }
                     assembler.push(bytes, |l| {
-                        let line = TranscriptLine::new(*at, Some(conn), speaker, l.bytes);
+                        let mut line = TranscriptLine::new(*at, Some(conn), speaker, l.bytes);
+                        if whole {
+                            line = line.at_offset(l.start);
+                        }
                         lines.push(match speaker {
                             Speaker::Client => client_line(line, shown_on(l.start, l.end), mask),
                             _ => line,

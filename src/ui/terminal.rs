@@ -7,6 +7,7 @@ use super::runtime::step_world;
 use super::tour::diagram::StateDiagram;
 use crate::learn::annotate::explain_lines;
 use crate::net::{ConnId, HostId};
+use crate::proto::record::{Protocol, Record};
 use crate::proto::ProtocolState;
 use crate::sandbox::{EndpointState, FaultAction, GateMark, GateMarkKind, Speaker, TranscriptLine};
 use crate::time::Instant;
@@ -26,6 +27,48 @@ enum Kind {
 struct OutLine {
     kind: Kind,
     text: String,
+    /// Where a client or server line starts in its sender's byte stream (the key to the
+    /// connection's typed records).
+    offset: Option<u64>,
+}
+
+/// Where the terminal's connection is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// Not tried yet.
+    Opening,
+    NotConnected,
+    Connected,
+    Closed,
+    Reset,
+}
+
+/// The terminal's state, typed: the link and the server session's protocol state (the last
+/// one stays after the link ends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TermState {
+    link: Link,
+    proto: Option<ProtocolState>,
+}
+
+impl TermState {
+    /// The badge: "POP3 Update (closed)" after "POP3 Update"; plain "closed" when no protocol
+    /// state was seen.
+    fn label(self) -> String {
+        let how = match self.link {
+            Link::Opening => return String::new(),
+            Link::NotConnected => return "not connected".into(),
+            Link::Connected => None,
+            Link::Closed => Some("closed"),
+            Link::Reset => Some("reset"),
+        };
+        match (self.proto, how) {
+            (None, None) => "connected".into(),
+            (Some(p), None) => p.label().to_string(),
+            (None, Some(how)) => how.into(),
+            (Some(p), Some(how)) => format!("{} ({how})", p.label()),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -33,24 +76,25 @@ struct Term {
     id: u32,
     conn: Option<ConnId>,
     title: RwSignal<String>,
+    /// What the service it reached speaks (asked of the world, not read from the port).
+    protocol: Option<Protocol>,
     lines: RwSignal<Vec<OutLine>>,
     partial: RwSignal<String>,
     /// The server's bytes, reassembled into lines across reads.
     received: StoredValue<LineAssembler>,
-    state: RwSignal<String>,
-    /// The server session's protocol state, for the diagram.
-    proto: RwSignal<Option<ProtocolState>>,
+    /// Bytes sent so far (where the next typed line starts).
+    sent: StoredValue<u64>,
+    state: RwSignal<TermState>,
     open: RwSignal<bool>,
 }
 
-/// What each line means (with its RFC section), from the protocol of the terminal's port
-/// (its title is `host:port`); error replies get a "did you mean" hint.
-fn notes_for(title: &str, lines: &[OutLine]) -> Vec<Option<String>> {
-    let port = title
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.trim().parse::<u16>().ok())
-        .unwrap_or(0);
+/// What each line means (with its RFC section), from the connection's typed records; error
+/// replies get a "did you mean" hint.
+fn notes_for<'a>(
+    protocol: Option<Protocol>,
+    records: impl IntoIterator<Item = &'a Record>,
+    lines: &[OutLine],
+) -> Vec<Option<String>> {
     let typed: Vec<TranscriptLine> = lines
         .iter()
         .map(|l| {
@@ -59,10 +103,15 @@ fn notes_for(title: &str, lines: &[OutLine]) -> Vec<Option<String>> {
                 Kind::Server => Speaker::Server,
                 Kind::Info | Kind::Error => Speaker::Net,
             };
-            TranscriptLine::new(Instant::ZERO, None, speaker, l.text.clone().into_bytes())
+            let line =
+                TranscriptLine::new(Instant::ZERO, None, speaker, l.text.clone().into_bytes());
+            match l.offset {
+                Some(o) => line.at_offset(o),
+                None => line,
+            }
         })
         .collect();
-    explain_lines(port, &typed)
+    explain_lines(protocol, records, &typed)
         .into_iter()
         .map(|l| l.note)
         .collect()
@@ -112,15 +161,6 @@ fn gate_notes(marks: &[GateMark], lines: &[OutLine]) -> Vec<Option<String>> {
         .collect()
 }
 
-/// "POP3 Update (closed)" after "POP3 Update"; plain "closed" when no protocol state was seen.
-fn ended_state(last: &str, how: &str) -> String {
-    if last.is_empty() || last == "connected" || last == "not connected" {
-        how.to_string()
-    } else {
-        format!("{last} ({how})")
-    }
-}
-
 /// Parses `host port` or `host:port`.
 fn parse_target(s: &str) -> Result<(String, u16), String> {
     let s = s.trim();
@@ -142,9 +182,13 @@ fn parse_target(s: &str) -> Result<(String, u16), String> {
 }
 
 fn push(term: &Term, kind: Kind, text: impl Into<String>) {
+    push_at(term, kind, text, None);
+}
+
+fn push_at(term: &Term, kind: Kind, text: impl Into<String>, offset: Option<u64>) {
     let text = text.into();
     term.lines.update(|l| {
-        l.push(OutLine { kind, text });
+        l.push(OutLine { kind, text, offset });
         let n = l.len();
         if n > 2000 {
             l.drain(..n - 2000);
@@ -189,19 +233,31 @@ pub fn Terminals() -> impl IntoView {
         let from_name = ctx.host_name(from_id);
         let since = ctx.with(|w| w.now());
         let mut result = None;
-        ctx.world
-            .update_value(|w| result = Some(w.connect(from_id, &host, port)));
+        let mut protocol = None;
+        ctx.world.update_value(|w| {
+            let r = w.connect(from_id, &host, port);
+            protocol = r
+                .as_ref()
+                .ok()
+                .and_then(|c| w.service_of(*c))
+                .and_then(|s| s.protocol());
+            result = Some(r);
+        });
         let id = next_id.get_value();
         next_id.set_value(id + 1);
         let term = Term {
             id,
             conn: None,
             title: RwSignal::new(format!("{host}:{port}")),
+            protocol,
             lines: RwSignal::new(Vec::new()),
             partial: RwSignal::new(String::new()),
             received: StoredValue::new(LineAssembler::default()),
-            state: RwSignal::new(String::new()),
-            proto: RwSignal::new(None),
+            sent: StoredValue::new(0),
+            state: RwSignal::new(TermState {
+                link: Link::Opening,
+                proto: None,
+            }),
             open: RwSignal::new(false),
         };
         push(
@@ -217,7 +273,7 @@ pub fn Terminals() -> impl IntoView {
                     format!("Trying {host}... Connected ({conn})."),
                 );
                 term.open.set(true);
-                term.state.set("connected".into());
+                term.state.update(|s| s.link = Link::Connected);
                 Term {
                     conn: Some(conn),
                     ..term
@@ -230,7 +286,7 @@ pub fn Terminals() -> impl IntoView {
                     format!("telnet: Unable to connect to {host}:{port}: {e}"),
                 );
                 form_error.set(format!("{host}:{port}: {e}"));
-                term.state.set("not connected".into());
+                term.state.update(|s| s.link = Link::NotConnected);
                 term
             }
             None => term,
@@ -288,7 +344,7 @@ pub fn Terminals() -> impl IntoView {
                         on:click=move |_| current.set(t.id)
                     >
                         {move || t.title.get()}
-                        <span class="badge" data-testid="term-badge">{move || t.state.get()}</span>
+                        <span class="badge" data-testid="term-badge">{move || t.state.get().label()}</span>
                     </button>
                     <button
                         type="button"
@@ -342,23 +398,17 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             let mut partial = String::new();
             term.received.update_value(|r| {
                 r.push(&got, |l| {
-                    lines.push(String::from_utf8_lossy(&l.bytes).into_owned())
+                    lines.push((String::from_utf8_lossy(&l.bytes).into_owned(), l.start))
                 });
                 partial = String::from_utf8_lossy(r.pending()).into_owned();
             });
             term.partial.set(partial);
-            for l in lines {
-                push(&term, Kind::Server, l);
+            for (l, start) in lines {
+                push_at(&term, Kind::Server, l, Some(start));
             }
         }
-        if let Some(p) = proto {
-            if term.proto.get_untracked() != Some(p) {
-                term.proto.set(Some(p));
-            }
-            let label = p.label();
-            if term.state.get_untracked() != label {
-                term.state.set(label.to_string());
-            }
+        if proto.is_some() && term.state.get_untracked().proto != proto {
+            term.state.update(|s| s.proto = proto);
         }
         match state {
             Some(EndpointState::Open) => {}
@@ -366,14 +416,12 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             Some(EndpointState::Closed) | None => {
                 term.open.set(false);
                 push(&term, Kind::Info, "Connection closed by foreign host.");
-                term.state
-                    .set(ended_state(&term.state.get_untracked(), "closed"));
+                term.state.update(|s| s.link = Link::Closed);
             }
             Some(EndpointState::Reset) => {
                 term.open.set(false);
                 push(&term, Kind::Error, "Connection reset: the link dropped.");
-                term.state
-                    .set(ended_state(&term.state.get_untracked(), "reset"));
+                term.state.update(|s| s.link = Link::Reset);
             }
         }
     });
@@ -397,7 +445,8 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             push(&term, Kind::Error, "Not connected.");
             return;
         }
-        push(&term, Kind::Client, line.clone());
+        let offset = term.sent.get_value();
+        push_at(&term, Kind::Client, line.clone(), Some(offset));
         if !line.is_empty() {
             history.update_value(|h| {
                 if h.last() != Some(&line) {
@@ -416,6 +465,7 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         } else {
             b"\r\n"
         });
+        term.sent.set_value(offset + bytes.len() as u64);
         ctx.world.update_value(|w| {
             w.send(conn, &bytes);
         });
@@ -453,14 +503,17 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             data-testid="terminal" data-visible=move || visible.get().to_string()>
             <div class="term-head">
                 <span>"Protocol state: "</span>
-                <span class="badge big" data-testid="term-state" aria-live="polite">{move || term.state.get()}</span>
-                <StateDiagram state=Signal::derive(move || term.proto.get()) />
+                <span class="badge big" data-testid="term-state" aria-live="polite">{move || term.state.get().label()}</span>
+                <StateDiagram state=Signal::derive(move || term.state.get().proto) />
             </div>
             <div class="term-out" node_ref=out_ref data-testid="term-output" role="log" aria-live="polite">
                 {move || {
                     let lines = term.lines.get();
-                    let notes = notes_for(&term.title.get(), &lines);
                     ctx.tick.get();
+                    let notes = term
+                        .conn
+                        .map(|c| ctx.with(|w| notes_for(term.protocol, w.records_of(c), &lines)))
+                        .unwrap_or_else(|| vec![None; lines.len()]);
                     let marks = term
                         .conn
                         .map(|c| ctx.with(|w| gate_notes(w.gate_marks(c), &lines)))
