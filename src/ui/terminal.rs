@@ -3,37 +3,24 @@
 //! live protocol-state badge, history on the arrow keys and a base64 helper for AUTH PLAIN.
 
 use super::context::Ctx;
-use super::runtime::step_world;
+use super::model::target::{ended_state, parse_target};
+use super::model::term_lines::{gate_notes, LineKind, TermLine, TermLines};
+use super::runtime;
 use super::tour::diagram::StateDiagram;
-use crate::learn::annotate::explain_lines;
 use crate::net::{ConnId, HostId};
 use crate::proto::ProtocolState;
-use crate::sandbox::{EndpointState, FaultAction, GateMark, GateMarkKind, Speaker, TranscriptLine};
-use crate::time::Instant;
+use crate::sandbox::EndpointState;
 use crate::wire::assemble::LineAssembler;
 use crate::wire::sasl::b64_encode;
 use leptos::prelude::*;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Client,
-    Server,
-    Info,
-    Error,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct OutLine {
-    kind: Kind,
-    text: String,
-}
 
 #[derive(Clone, Copy)]
 struct Term {
     id: u32,
     conn: Option<ConnId>,
     title: RwSignal<String>,
-    lines: RwSignal<Vec<OutLine>>,
+    /// Every line, explained once when it arrived.
+    lines: RwSignal<TermLines>,
     partial: RwSignal<String>,
     /// The server's bytes, reassembled into lines across reads.
     received: StoredValue<LineAssembler>,
@@ -43,113 +30,9 @@ struct Term {
     open: RwSignal<bool>,
 }
 
-/// What each line means (with its RFC section), from the protocol of the terminal's port
-/// (its title is `host:port`); error replies get a "did you mean" hint.
-fn notes_for(title: &str, lines: &[OutLine]) -> Vec<Option<String>> {
-    let port = title
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.trim().parse::<u16>().ok())
-        .unwrap_or(0);
-    let typed: Vec<TranscriptLine> = lines
-        .iter()
-        .map(|l| {
-            let speaker = match l.kind {
-                Kind::Client => Speaker::Client,
-                Kind::Server => Speaker::Server,
-                Kind::Info | Kind::Error => Speaker::Net,
-            };
-            TranscriptLine::new(Instant::ZERO, None, speaker, l.text.clone().into_bytes())
-        })
-        .collect();
-    explain_lines(port, &typed)
-        .into_iter()
-        .map(|l| l.note)
-        .collect()
-}
-
-/// What a fault rule or strict mode did to each line (issue 15): "answered by fault rule 2"
-/// under the reply a rule sent, "a strict server would answer ..." under a line a lenient
-/// server let through. Each mark is used once, in order.
-fn gate_notes(marks: &[GateMark], lines: &[OutLine]) -> Vec<Option<String>> {
-    let mut used = vec![false; marks.len()];
-    lines
-        .iter()
-        .map(|l| {
-            let found = marks.iter().enumerate().find(|(i, m)| {
-                !used[*i]
-                    && match (&l.kind, &m.kind) {
-                        (
-                            Kind::Server,
-                            GateMarkKind::Fault {
-                                action: FaultAction::Replied(text),
-                                ..
-                            },
-                        ) => l.text.ends_with(text.as_str()),
-                        (
-                            Kind::Server,
-                            GateMarkKind::Strict {
-                                finding,
-                                refused: true,
-                            },
-                        ) => l.text.ends_with(finding.reply.as_str()),
-                        (Kind::Client, GateMarkKind::Strict { refused: false, .. }) => {
-                            l.text.trim_end() == m.line
-                        }
-                        (
-                            Kind::Client,
-                            GateMarkKind::Fault {
-                                action: FaultAction::Delayed(_) | FaultAction::Dropped,
-                                ..
-                            },
-                        ) => l.text.trim_end() == m.line,
-                        _ => false,
-                    }
-            })?;
-            used[found.0] = true;
-            Some(found.1.describe())
-        })
-        .collect()
-}
-
-/// "POP3 Update (closed)" after "POP3 Update"; plain "closed" when no protocol state was seen.
-fn ended_state(last: &str, how: &str) -> String {
-    if last.is_empty() || last == "connected" || last == "not connected" {
-        how.to_string()
-    } else {
-        format!("{last} ({how})")
-    }
-}
-
-/// Parses `host port` or `host:port`.
-fn parse_target(s: &str) -> Result<(String, u16), String> {
-    let s = s.trim();
-    let s = s.strip_prefix("telnet ").unwrap_or(s).trim();
-    let (host, port) = match s.rsplit_once(|c: char| c == ':' || c.is_whitespace()) {
-        Some((h, p)) => (h.trim(), p.trim()),
-        None => return Err("type a host and a port, e.g. mx.corp.example 25".into()),
-    };
-    if host.is_empty() {
-        return Err("the host is missing".into());
-    }
-    let port: u16 = port
-        .parse()
-        .map_err(|_| format!("{port:?} is not a port number (1-65535)"))?;
-    if port == 0 {
-        return Err("port 0 is not a port".into());
-    }
-    Ok((host.to_string(), port))
-}
-
-fn push(term: &Term, kind: Kind, text: impl Into<String>) {
+fn push(term: &Term, kind: LineKind, text: impl Into<String>) {
     let text = text.into();
-    term.lines.update(|l| {
-        l.push(OutLine { kind, text });
-        let n = l.len();
-        if n > 2000 {
-            l.drain(..n - 2000);
-        }
-    });
+    term.lines.update(|l| l.push(kind, text));
 }
 
 #[component]
@@ -187,17 +70,14 @@ pub fn Terminals() -> impl IntoView {
         form_error.set(String::new());
         let from_id = HostId(from.get_untracked());
         let from_name = ctx.host_name(from_id);
-        let since = ctx.with(|w| w.now());
-        let mut result = None;
-        ctx.world
-            .update_value(|w| result = Some(w.connect(from_id, &host, port)));
+        let result = runtime::act(ctx, |w| w.connect(from_id, &host, port));
         let id = next_id.get_value();
         next_id.set_value(id + 1);
         let term = Term {
             id,
             conn: None,
             title: RwSignal::new(format!("{host}:{port}")),
-            lines: RwSignal::new(Vec::new()),
+            lines: RwSignal::new(TermLines::new(port)),
             partial: RwSignal::new(String::new()),
             received: StoredValue::new(LineAssembler::default()),
             state: RwSignal::new(String::new()),
@@ -206,14 +86,14 @@ pub fn Terminals() -> impl IntoView {
         };
         push(
             &term,
-            Kind::Info,
+            LineKind::Info,
             format!("{from_name}$ telnet {host} {port}"),
         );
         let term = match result {
             Some(Ok(conn)) => {
                 push(
                     &term,
-                    Kind::Info,
+                    LineKind::Info,
                     format!("Trying {host}... Connected ({conn})."),
                 );
                 term.open.set(true);
@@ -226,7 +106,7 @@ pub fn Terminals() -> impl IntoView {
             Some(Err(e)) => {
                 push(
                     &term,
-                    Kind::Error,
+                    LineKind::Error,
                     format!("telnet: Unable to connect to {host}:{port}: {e}"),
                 );
                 form_error.set(format!("{host}:{port}: {e}"));
@@ -237,7 +117,6 @@ pub fn Terminals() -> impl IntoView {
         };
         terms.update(|t| t.push(term));
         current.set(id);
-        step_world(ctx, since);
     };
 
     view! {
@@ -297,7 +176,7 @@ pub fn Terminals() -> impl IntoView {
                         on:click=move |_| {
                             if let Some(c) = t.conn {
                                 if t.open.get_untracked() {
-                                    ctx.world.update_value(|w| w.close(c));
+                                    runtime::act(ctx, |w| w.close(c));
                                 }
                             }
                             terms.update(|v| v.retain(|x| x.id != t.id));
@@ -324,9 +203,9 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
     let out_ref = NodeRef::<leptos::html::Div>::new();
     let input_ref = NodeRef::<leptos::html::Input>::new();
 
-    // Read what arrived, each tick.
+    // Read what arrived, each time the world stepped.
     Effect::new(move |_| {
-        ctx.tick.get();
+        ctx.stepped.get();
         let Some(conn) = term.conn else {
             return;
         };
@@ -348,7 +227,7 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             });
             term.partial.set(partial);
             for l in lines {
-                push(&term, Kind::Server, l);
+                push(&term, LineKind::Server, l);
             }
         }
         if let Some(p) = proto {
@@ -365,13 +244,13 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             // The last protocol state stays visible (the diagram keeps following it).
             Some(EndpointState::Closed) | None => {
                 term.open.set(false);
-                push(&term, Kind::Info, "Connection closed by foreign host.");
+                push(&term, LineKind::Info, "Connection closed by foreign host.");
                 term.state
                     .set(ended_state(&term.state.get_untracked(), "closed"));
             }
             Some(EndpointState::Reset) => {
                 term.open.set(false);
-                push(&term, Kind::Error, "Connection reset: the link dropped.");
+                push(&term, LineKind::Error, "Connection reset: the link dropped.");
                 term.state
                     .set(ended_state(&term.state.get_untracked(), "reset"));
             }
@@ -387,6 +266,23 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         }
     });
 
+    // What fault rules and strict mode did, under the lines they touched: looked at again only
+    // when the world stepped, and redrawn only where a note changed.
+    let marks = Memo::new(move |_| {
+        ctx.stepped.get();
+        term.conn
+            .map(|c| ctx.with(|w| w.gate_marks(c).to_vec()))
+            .unwrap_or_default()
+    });
+    let fault_notes = Memo::new(move |_| {
+        marks.with(|m| {
+            if m.is_empty() {
+                return Vec::new();
+            }
+            term.lines.with(|l| gate_notes(m, l.iter()))
+        })
+    });
+
     let bare_lf = RwSignal::new(false);
     let send = move || {
         let line = input.get_untracked();
@@ -394,10 +290,10 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             return;
         };
         if !term.open.get_untracked() {
-            push(&term, Kind::Error, "Not connected.");
+            push(&term, LineKind::Error, "Not connected.");
             return;
         }
-        push(&term, Kind::Client, line.clone());
+        push(&term, LineKind::Client, line.clone());
         if !line.is_empty() {
             history.update_value(|h| {
                 if h.last() != Some(&line) {
@@ -407,7 +303,6 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         }
         hist_pos.set_value(history.with_value(Vec::len));
         input.set(String::new());
-        let since = ctx.with(|w| w.now());
         let mut bytes = line.into_bytes();
         // Unix `nc` and some telnets end lines with a bare LF: a lenient server accepts it,
         // a strict one refuses it (RFC 5321 §2.3.8).
@@ -416,10 +311,9 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         } else {
             b"\r\n"
         });
-        ctx.world.update_value(|w| {
+        runtime::act(ctx, |w| {
             w.send(conn, &bytes);
         });
-        step_world(ctx, since);
     };
     let keydown = move |ev: leptos::ev::KeyboardEvent| {
         let len = history.with_value(Vec::len);
@@ -457,31 +351,9 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
                 <StateDiagram state=Signal::derive(move || term.proto.get()) />
             </div>
             <div class="term-out" node_ref=out_ref data-testid="term-output" role="log" aria-live="polite">
-                {move || {
-                    let lines = term.lines.get();
-                    let notes = notes_for(&term.title.get(), &lines);
-                    ctx.tick.get();
-                    let marks = term
-                        .conn
-                        .map(|c| ctx.with(|w| gate_notes(w.gate_marks(c), &lines)))
-                        .unwrap_or_else(|| vec![None; lines.len()]);
-                    lines.into_iter().zip(notes).zip(marks).map(|((item, note), mark)| {
-                        let (cls, tid, prefix) = match item.kind {
-                            Kind::Client => ("c", "term-client-line", "C: "),
-                            Kind::Server => ("s", "term-server-line", "S: "),
-                            Kind::Info => ("i", "term-info", ""),
-                            Kind::Error => ("e", "term-error", ""),
-                        };
-                        let title = note.clone().unwrap_or_default();
-                        view! {
-                            <div class=format!("tl {cls}") data-testid=tid title=title>
-                                <span class="pfx" aria-hidden="true">{prefix}</span>{item.text}
-                                {note.map(|n| view! { <small class="note" data-testid="explain">{n}</small> })}
-                                {mark.map(|n| view! { <small class="note fault" data-testid="fault-note">{n}</small> })}
-                            </div>
-                        }
-                    }).collect_view()
-                }}
+                <For each=move || term.lines.with(|l| l.iter().cloned().collect::<Vec<_>>()) key=|l| l.id let:line>
+                    <TermRow line=line fault=fault_notes/>
+                </For>
                 <div class="tl s partial">{move || term.partial.get()}</div>
             </div>
             <form class="term-in" on:submit=super::dom::no_submit on:keydown=super::dom::act_on_enter(send)>
@@ -519,6 +391,30 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
                     }
                 }>"Insert “AUTH PLAIN …” into the input"</button>
             </details>
+        </div>
+    }
+}
+
+/// One line of a terminal, drawn once under its key; only its fault note can change later (the
+/// mark of a typed line is recorded when the server reads it).
+#[component]
+fn TermRow(line: TermLine, fault: Memo<Vec<(u64, String)>>) -> impl IntoView {
+    let (cls, tid, prefix) = match line.kind {
+        LineKind::Client => ("c", "term-client-line", "C: "),
+        LineKind::Server => ("s", "term-server-line", "S: "),
+        LineKind::Info => ("i", "term-info", ""),
+        LineKind::Error => ("e", "term-error", ""),
+    };
+    let id = line.id;
+    let mark = Memo::new(move |_| {
+        fault.with(|f| f.iter().find(|(at, _)| *at == id).map(|(_, n)| n.clone()))
+    });
+    let title = line.note.clone().unwrap_or_default();
+    view! {
+        <div class=format!("tl {cls}") data-testid=tid title=title>
+            <span class="pfx" aria-hidden="true">{prefix}</span>{line.text}
+            {line.note.map(|n| view! { <small class="note" data-testid="explain">{n}</small> })}
+            {move || mark.get().map(|n| view! { <small class="note fault" data-testid="fault-note">{n}</small> })}
         </div>
     }
 }
