@@ -1,27 +1,9 @@
-//! Explanations of protocol lines, each with the RFC section it comes from. Server lines are
-//! explained from their parsed form (`server_line.rs`).
+//! Explanations of protocol lines, each with the RFC section it comes from, looked up from
+//! the typed records the servers' recorders write (a reply's code, a command's verb: see
+//! [`crate::proto::record`]), never by searching a line's text.
 
-use super::server_line::{response_code, ServerLine};
-
-/// Which protocol a line belongs to (from the port, usually).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    Smtp,
-    Pop3,
-    Imap,
-}
-
-impl Protocol {
-    /// The protocol usually spoken on a port.
-    pub fn from_port(port: u16) -> Option<Protocol> {
-        match port {
-            25 | 587 | 465 | 2525 => Some(Protocol::Smtp),
-            110 | 995 => Some(Protocol::Pop3),
-            143 | 993 => Some(Protocol::Imap),
-            _ => None,
-        }
-    }
-}
+pub use crate::proto::record::Protocol;
+use crate::proto::record::{read_command, Command, ImapStatus, ReplyLine};
 
 /// What a line means.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,19 +198,11 @@ const SMTP_EXTENSIONS: &[(&str, Explanation)] = &[
     ),
 ];
 
-/// Explains an EHLO reply line naming an extension (`250-PIPELINING`).
-fn smtp_extension(line: &str) -> Option<Explanation> {
-    if !line.starts_with("250") {
-        return None;
-    }
-    let word = line
-        .get(4..)?
-        .split([' ', '='])
-        .next()?
-        .to_ascii_uppercase();
+/// Explains an extension an EHLO reply names (`250-PIPELINING`).
+fn smtp_extension(keyword: &str) -> Option<Explanation> {
     SMTP_EXTENSIONS
         .iter()
-        .find(|(k, _)| *k == word)
+        .find(|(k, _)| *k == keyword)
         .map(|(_, e)| e.clone())
 }
 
@@ -244,20 +218,36 @@ fn code_meaning(table: &[(&str, Explanation)], code: &str) -> Option<Explanation
         .map(|(_, e)| e.clone())
 }
 
-/// Explains a line the server sent.
+/// Explains a line the server sent, parsed by its protocol's grammar (see
+/// [`explain_reply`] for a line a recorder typed already).
 pub fn explain_server_line(proto: Protocol, line: &str) -> Option<Explanation> {
-    match ServerLine::parse(proto, line) {
-        ServerLine::Smtp { code, more } => {
-            if let Some(e) = smtp_extension(line) {
+    let parsed = match proto {
+        Protocol::Smtp => ReplyLine::parse_smtp(line),
+        Protocol::Pop3 => ReplyLine::parse_pop3(line),
+        Protocol::Imap => ReplyLine::parse_imap(line),
+    }?;
+    explain_reply(proto, &parsed)
+}
+
+/// Explains a typed server line.
+pub fn explain_reply(proto: Protocol, line: &ReplyLine) -> Option<Explanation> {
+    match line {
+        ReplyLine::Smtp {
+            code,
+            more,
+            extension,
+            ..
+        } => {
+            if let Some(e) = extension.as_deref().and_then(smtp_extension) {
                 return Some(e);
             }
             // A continuation line (`250-...`) is part of the reply its last line explains.
-            if more {
+            if *more {
                 return None;
             }
             let base = SMTP_CODES
                 .iter()
-                .find(|(c, _)| *c == code)
+                .find(|(c, _)| c == code)
                 .map(|(_, e)| e.clone());
             base.or_else(|| {
                 Some(match code / 100 {
@@ -268,11 +258,11 @@ pub fn explain_server_line(proto: Protocol, line: &str) -> Option<Explanation> {
                 })
             })
         }
-        ServerLine::Pop3Status { ok, text } => {
-            if let Some(e) = response_code(text).and_then(|c| code_meaning(POP3_CODES, c)) {
+        ReplyLine::Pop3Status { ok, code } => {
+            if let Some(e) = code.as_deref().and_then(|c| code_meaning(POP3_CODES, c)) {
                 return Some(e);
             }
-            Some(if ok {
+            Some(if *ok {
                 ex("Positive status: the command worked.", "RFC 1939 §3")
             } else {
                 ex(
@@ -281,11 +271,11 @@ pub fn explain_server_line(proto: Protocol, line: &str) -> Option<Explanation> {
                 )
             })
         }
-        ServerLine::Pop3End => Some(ex(
+        ReplyLine::Pop3End => Some(ex(
             "End of a multi-line reply (lines starting with a dot are doubled).",
             "RFC 1939 §3",
         )),
-        ServerLine::Continuation => Some(match proto {
+        ReplyLine::Continuation => Some(match proto {
             Protocol::Imap => ex(
                 "Continuation request: the server is ready for the rest (a literal, IDLE, SASL).",
                 "RFC 3501 §7.5",
@@ -295,49 +285,47 @@ pub fn explain_server_line(proto: Protocol, line: &str) -> Option<Explanation> {
                 "RFC 5034 §4",
             ),
         }),
-        ServerLine::ImapStatus {
+        ReplyLine::ImapStatus {
             tagged,
             status,
-            text,
+            code,
         } => {
-            if let Some(e) = response_code(text).and_then(|c| code_meaning(IMAP_CODES, c)) {
+            if let Some(e) = code.as_deref().and_then(|c| code_meaning(IMAP_CODES, c)) {
                 return Some(e);
             }
-            let status = status.to_ascii_uppercase();
-            match (tagged, status.as_str()) {
-                (false, "OK") => Some(ex(
+            match (tagged, status) {
+                (false, ImapStatus::Ok) => Some(ex(
                     "Untagged OK: information (or the greeting).",
                     "RFC 3501 §7.1.1",
                 )),
-                (false, "PREAUTH") => Some(ex("Already authenticated.", "RFC 3501 §7.1.4")),
-                (false, key) => IMAP_UNTAGGED
-                    .iter()
-                    .find(|(k, _)| *k == key)
-                    .map(|(_, e)| e.clone()),
-                (true, "OK") => Some(ex(
+                (false, ImapStatus::Preauth) => {
+                    Some(ex("Already authenticated.", "RFC 3501 §7.1.4"))
+                }
+                (false, other) => untagged_meaning(other.name()),
+                (true, ImapStatus::Ok) => Some(ex(
                     "Tagged OK: the command with this tag completed.",
                     "RFC 3501 §7.1.1",
                 )),
-                (true, "NO") => Some(ex(
+                (true, ImapStatus::No) => Some(ex(
                     "Tagged NO: the command was understood but failed.",
                     "RFC 3501 §7.1.2",
                 )),
-                (true, "BAD") => Some(ex(
+                (true, ImapStatus::Bad) => Some(ex(
                     "Tagged BAD: a protocol or syntax error in the command; the text says what.",
                     "RFC 3501 §7.1.3",
                 )),
                 (true, _) => None,
             }
         }
-        ServerLine::ImapData { keyword } => {
-            let key = keyword.to_ascii_uppercase();
-            IMAP_UNTAGGED
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, e)| e.clone())
-        }
-        ServerLine::Other => None,
+        ReplyLine::ImapData { name } => untagged_meaning(name),
     }
+}
+
+fn untagged_meaning(name: &str) -> Option<Explanation> {
+    IMAP_UNTAGGED
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, e)| e.clone())
 }
 
 const SMTP_COMMANDS: &[(&str, Explanation)] = &[
@@ -473,34 +461,23 @@ fn imap_command(word: &str) -> Option<Explanation> {
     crate::proto::imap::command::about(word).map(|(text, rfc)| ex(text, rfc))
 }
 
-/// The command word of a client line (for IMAP, the word after the tag, and after `UID`).
-fn command_word(proto: Protocol, line: &str) -> Option<String> {
-    let mut words = line.split_whitespace();
-    let word = match proto {
-        Protocol::Imap => {
-            words.next()?;
-            let w = words.next()?;
-            if w.eq_ignore_ascii_case("UID") {
-                return Some("UID".into());
-            }
-            w
-        }
-        _ => words.next()?,
-    };
-    Some(word.split(':').next().unwrap_or(word).to_ascii_uppercase())
+/// Explains a line the client typed, read by its protocol's grammar (see
+/// [`explain_command`] for a command a recorder typed already).
+pub fn explain_client_line(proto: Protocol, line: &str) -> Option<Explanation> {
+    explain_command(proto, &read_command(proto, line)?)
 }
 
-/// Explains a line the client typed.
-pub fn explain_client_line(proto: Protocol, line: &str) -> Option<Explanation> {
-    let word = command_word(proto, line)?;
+/// Explains a typed client command by its verb (IMAP's `UID` prefix by itself).
+pub fn explain_command(proto: Protocol, command: &Command) -> Option<Explanation> {
     let table = match proto {
         Protocol::Smtp => SMTP_COMMANDS,
         Protocol::Pop3 => POP3_COMMANDS,
-        Protocol::Imap => return imap_command(&word),
+        Protocol::Imap if command.verb.starts_with("UID ") => return imap_command("UID"),
+        Protocol::Imap => return imap_command(&command.verb),
     };
     table
         .iter()
-        .find(|(k, _)| *k == word)
+        .find(|(k, _)| *k == command.verb)
         .map(|(_, e)| e.clone())
 }
 
@@ -602,6 +579,5 @@ mod tests {
             .unwrap()
             .text
             .contains("QUIT"));
-        assert_eq!(Protocol::from_port(587), Some(Protocol::Smtp));
     }
 }

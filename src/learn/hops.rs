@@ -2,6 +2,7 @@
 //! host) and the explanation column (a sentence with the RFC section).
 
 use crate::net::HostId;
+use crate::proto::record::Protocol;
 use crate::sandbox::journey::Hop;
 use crate::sandbox::{mx_answer_text, WorldEvent};
 
@@ -47,46 +48,59 @@ fn link(name: &impl Fn(HostId) -> String, client: HostId, server: HostId) -> Hop
     }
 }
 
-/// What a client command does, in one sentence, and where its rule is.
-fn command_meaning(port: Option<u16>, verb: &str) -> (&'static str, &'static str) {
-    match (port, verb) {
-        (_, "EHLO" | "HELO") => (
+/// What a client command does, in one sentence, and where its rule is: the verb read in the
+/// protocol the connection's service speaks (POP3's LIST is not IMAP's).
+fn command_meaning(protocol: Protocol, verb: &str) -> (&'static str, &'static str) {
+    use Protocol::{Imap, Pop3, Smtp};
+    match (protocol, verb) {
+        (Smtp, "EHLO" | "HELO") => (
             "the client greets the server and names itself",
             "RFC 5321 §4.1.1.1",
         ),
-        (Some(110), "AUTH") => ("the client logs in with SASL", "RFC 5034 §4"),
-        (_, "AUTH") => ("the client logs in (SMTP AUTH)", "RFC 4954 §4"),
-        (_, "MAIL") => ("the envelope sender: where bounces go", "RFC 5321 §4.1.1.2"),
-        (_, "RCPT") => ("an envelope recipient", "RFC 5321 §4.1.1.3"),
-        (_, "DATA") => (
+        (Pop3, "AUTH") => ("the client logs in with SASL", "RFC 5034 §4"),
+        (Smtp, "AUTH") => ("the client logs in (SMTP AUTH)", "RFC 4954 §4"),
+        (Smtp, "MAIL") => ("the envelope sender: where bounces go", "RFC 5321 §4.1.1.2"),
+        (Smtp, "RCPT") => ("an envelope recipient", "RFC 5321 §4.1.1.3"),
+        (Smtp, "DATA") => (
             "the message itself follows, ended by a lone dot",
             "RFC 5321 §4.1.1.4",
         ),
-        (_, "end of DATA") => (
+        (Smtp, "end of DATA") => (
             "the lone dot: the server now takes responsibility",
             "RFC 5321 §4.1.1.4",
         ),
-        (_, "BDAT") => ("a chunk of the message", "RFC 3030 §2"),
-        (Some(110), "USER" | "PASS" | "APOP") => ("logging in to the maildrop", "RFC 1939 §7"),
-        (_, "STAT" | "LIST" | "UIDL") => ("what is in the maildrop", "RFC 1939 §5"),
-        (_, "RETR") => ("downloading a message", "RFC 1939 §5"),
-        (_, "TOP") => ("the headers and first lines of a message", "RFC 1939 §7"),
-        (_, "DELE") => ("marking a message for deletion at QUIT", "RFC 1939 §5"),
-        (Some(110), "QUIT") => (
+        (Smtp, "BDAT") => ("a chunk of the message", "RFC 3030 §2"),
+        (Pop3, "USER" | "PASS" | "APOP") => ("logging in to the maildrop", "RFC 1939 §7"),
+        (Pop3, "STAT" | "LIST" | "UIDL") => ("what is in the maildrop", "RFC 1939 §5"),
+        (Pop3, "RETR") => ("downloading a message", "RFC 1939 §5"),
+        (Pop3, "TOP") => ("the headers and first lines of a message", "RFC 1939 §7"),
+        (Pop3, "DELE") => ("marking a message for deletion at QUIT", "RFC 1939 §5"),
+        (Pop3, "QUIT") => (
             "the UPDATE state: marked messages are removed",
             "RFC 1939 §6",
         ),
-        (_, "QUIT") => ("the client says goodbye", "RFC 5321 §4.1.1.10"),
-        (_, "LOGIN" | "AUTHENTICATE") => ("logging in to the mail store", "RFC 3501 §6.2"),
-        (_, "SELECT" | "EXAMINE") => ("opening a mailbox on the server", "RFC 3501 §6.3.1"),
-        (_, "FETCH" | "UID FETCH") => (
+        (Smtp, "QUIT") => ("the client says goodbye", "RFC 5321 §4.1.1.10"),
+        (Imap, "LOGIN" | "AUTHENTICATE") => ("logging in to the mail store", "RFC 3501 §6.2"),
+        (Imap, "SELECT" | "EXAMINE") => ("opening a mailbox on the server", "RFC 3501 §6.3.1"),
+        (Imap, "LIST" | "LSUB") => ("which mailboxes the account has", "RFC 3501 §6.3.8"),
+        (Imap, "FETCH" | "UID FETCH") => (
             "reading messages that stay on the server",
             "RFC 3501 §6.4.5",
         ),
-        (_, "STORE" | "UID STORE") => ("changing flags on the server", "RFC 3501 §6.4.6"),
-        (_, "SEARCH" | "UID SEARCH") => ("the server searches for the client", "RFC 3501 §6.4.4"),
-        (_, "IDLE") => ("waiting for the server to tell of new mail", "RFC 2177"),
-        (_, "APPEND") => ("uploading a message into a mailbox", "RFC 3501 §6.3.11"),
+        (Imap, "STORE" | "UID STORE") => ("changing flags on the server", "RFC 3501 §6.4.6"),
+        (Imap, "SEARCH" | "UID SEARCH") => {
+            ("the server searches for the client", "RFC 3501 §6.4.4")
+        }
+        (Imap, "SORT" | "UID SORT") => ("the server sorts the messages", "RFC 5256 §3"),
+        (Imap, "THREAD" | "UID THREAD") => {
+            ("the server groups the messages into threads", "RFC 5256 §3")
+        }
+        (Imap, "GETQUOTA" | "GETQUOTAROOT" | "SETQUOTA") => {
+            ("how much the account may store", "RFC 9208 §4")
+        }
+        (Imap, "IDLE") => ("waiting for the server to tell of new mail", "RFC 2177"),
+        (Imap, "APPEND") => ("uploading a message into a mailbox", "RFC 3501 §6.3.11"),
+        (Imap, "LOGOUT") => ("the client says goodbye", "RFC 3501 §6.1.3"),
         _ => ("a protocol command", ""),
     }
 }
@@ -132,10 +146,11 @@ pub fn describe(hop: &Hop, name: impl Fn(HostId) -> String) -> (HopText, HopPlac
         Hop::Command {
             client,
             server,
-            port,
+            protocol,
             verb,
+            ..
         } => {
-            let (meaning, rfc) = command_meaning(Some(*port), verb);
+            let (meaning, rfc) = command_meaning(*protocol, verb);
             (
                 text(
                     verb.clone(),
@@ -269,6 +284,7 @@ mod tests {
             client: HostId(3),
             server: HostId(2),
             port: 110,
+            protocol: Protocol::Pop3,
             verb: "QUIT".into(),
         };
         let (t, place) = describe(&hop, names);
@@ -285,6 +301,7 @@ mod tests {
             client: HostId(0),
             server: HostId(1),
             port: 587,
+            protocol: Protocol::Smtp,
             verb: "QUIT".into(),
         };
         assert!(!describe(&smtp_quit, names).0.detail.contains("UPDATE"));

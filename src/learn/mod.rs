@@ -8,7 +8,8 @@ pub mod format;
 pub mod hint;
 pub mod hops;
 pub mod scenario;
-mod server_line;
 
-pub use explain::{explain_client_line, explain_server_line, Explanation, Protocol};
+pub use explain::{
+    explain_client_line, explain_command, explain_reply, explain_server_line, Explanation, Protocol,
+};
 pub use hint::hint_for;

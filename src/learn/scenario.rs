@@ -34,7 +34,7 @@ pub fn parse(text: &str) -> Result<Scenario, String> {
 #[derive(Debug, Clone, Default)]
 pub struct Term {
     pub conn: Option<ConnId>,
-    /// The port it connected to (tells which protocol its lines are).
+    /// The port it connected to.
     pub port: u16,
     /// The host it connected to.
     pub target: String,
@@ -44,6 +44,8 @@ pub struct Term {
     received: LineAssembler,
     /// Received during the current step.
     step_output: String,
+    /// Bytes typed so far (where the next typed line starts in the client's stream).
+    sent: u64,
 }
 
 impl Term {
@@ -56,7 +58,7 @@ impl Term {
     fn receive(&mut self, at: Instant, bytes: &[u8]) {
         let (conn, output) = (self.conn, &mut self.output);
         self.received.push(bytes, |l| {
-            output.push(TranscriptLine::new(at, conn, Speaker::Server, l.bytes));
+            output.push(TranscriptLine::new(at, conn, Speaker::Server, l.bytes).at_offset(l.start));
         });
         self.step_output.push_str(&String::from_utf8_lossy(bytes));
     }
@@ -164,8 +166,10 @@ impl Run {
                     t.conn,
                     Speaker::Client,
                     line.as_bytes().to_vec(),
-                );
+                )
+                .at_offset(t.sent);
                 t.output.push(typed);
+                t.sent += line.len() as u64 + 2;
                 let conn = t
                     .conn
                     .ok_or_else(|| format!("terminal {term} is not connected"))?;

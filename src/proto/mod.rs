@@ -3,6 +3,7 @@
 pub mod echo;
 pub mod imap;
 pub mod pop3;
+pub mod record;
 pub mod smtp;
 pub mod state;
 

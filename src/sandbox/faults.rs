@@ -1,7 +1,7 @@
 //! The world's side of fault rules and strict mode (issue 15): adding and removing rules,
 //! switching hosts between strict and lenient, and the marks the gates left per connection.
 
-use super::gate::{FaultAction, GateMark, GateMarkKind};
+use super::mark::{FaultAction, GateMark, GateMarkKind};
 use super::{mask_secret, Service, Speaker, TranscriptLine, World};
 use crate::fault::{parse_rule, DnsRecordKind, FaultOutcome, FaultRule, ReplyKind, RuleError};
 use crate::net::{ConnId, HostId};

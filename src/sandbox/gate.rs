@@ -8,94 +8,21 @@
 //! have refused, is recorded as a typed [`GateMark`] keyed to the connection, for transcripts
 //! and terminals ("answered by fault rule 2").
 
+use super::mark::{FaultAction, GateMark, GateMarkKind};
 use super::server::{Env, InputMode, Note, ServerSession};
-use super::strict::{self, MessageSeen, Proto, StrictCheck, StrictFinding};
+use super::strict::{self, MessageSeen, Proto, StrictFinding};
 use super::Service;
 use crate::fault::{command_hits, FaultOutcome, Fired, ReplyKind, Trigger};
 use crate::proto::imap::frame::{literal_announcement, tag_of};
+use crate::proto::record::{Protocol, Recorder};
 use crate::session::Output;
 use crate::session::SecretInput;
-use crate::time::{Duration, Instant};
+use crate::time::Instant;
 use std::collections::VecDeque;
 
 /// Longest line the gate collects before giving up on matching it (longer than any session's
 /// own limit, so the session still sees and refuses it).
 const MAX_GATE_LINE: usize = 16 * 1024;
-
-/// What a fault rule did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FaultAction {
-    /// Answered this reply (as sent, without the IMAP tag or line end).
-    Replied(String),
-    /// Held the command (or greeting) this long.
-    Delayed(Duration),
-    /// Dropped the link.
-    Dropped,
-}
-
-/// What the gate did to or noticed about one client line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GateMarkKind {
-    /// Fault rule number `rule` (1-based, as listed by `World::fault_rules`) fired.
-    Fault { rule: usize, action: FaultAction },
-    /// A strict server refuses this line (`refused`: this one did, being strict; otherwise
-    /// the lenient server let it through and `finding.reply` is what a strict one answers).
-    Strict {
-        finding: StrictFinding,
-        refused: bool,
-    },
-}
-
-/// One mark, keyed to its connection by the world (`World::gate_marks`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GateMark {
-    /// When the client line arrived (the reply, if any, was sent at the same instant).
-    pub at: Instant,
-    /// The client line, without its line end and with secrets masked; "" for the greeting,
-    /// "." for the end of DATA.
-    pub line: String,
-    pub kind: GateMarkKind,
-}
-
-impl GateMark {
-    /// The mark in words, for transcripts and terminals: "⚡ answered by fault rule 2",
-    /// "strict mode refused it (RFC 5321 §2.3.8)", "lenient server: a strict one would answer
-    /// ...".
-    pub fn describe(&self) -> String {
-        match &self.kind {
-            GateMarkKind::Fault { rule, action } => match action {
-                FaultAction::Replied(_) => format!("⚡ answered by fault rule {rule}"),
-                FaultAction::Delayed(d) => {
-                    format!("⚡ fault rule {rule} held this for {} s", d.as_secs())
-                }
-                FaultAction::Dropped => format!("⚡ fault rule {rule} dropped the link"),
-            },
-            GateMarkKind::Strict {
-                finding,
-                refused: true,
-            } => format!("strict mode refused it ({})", finding.rfc),
-            GateMarkKind::Strict { finding, .. } => format!(
-                "lenient server: a strict one would answer \"{}\" ({})",
-                finding.reply, finding.rfc
-            ),
-        }
-    }
-}
-
-impl GateMark {
-    /// The fault rule behind this mark, if a rule made it.
-    pub fn fault_rule(&self) -> Option<usize> {
-        match self.kind {
-            GateMarkKind::Fault { rule, .. } => Some(rule),
-            GateMarkKind::Strict { .. } => None,
-        }
-    }
-
-    /// True when this mark is a strict finding of `check`.
-    pub fn is_strict_check(&self, check: StrictCheck) -> bool {
-        matches!(&self.kind, GateMarkKind::Strict { finding, .. } if finding.check == check)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Swallow {
@@ -141,6 +68,8 @@ pub(crate) struct GatedSession {
     /// Client bytes handed to the session.
     forwarded: u64,
     message: MessageSeen,
+    /// Writes the typed records of the conversation (commands, replies, data transfers).
+    recorder: Option<Recorder>,
 }
 
 fn split_line_end(line: &[u8]) -> (&[u8], bool) {
@@ -156,11 +85,12 @@ fn split_line_end(line: &[u8]) -> (&[u8], bool) {
 impl GatedSession {
     pub fn start(service: Service, env: &mut Env<'_>, now: Instant, session_id: u64) -> Self {
         let inner = ServerSession::start(service, env, now, session_id);
-        let proto = match service {
-            Service::Smtp | Service::Submission => Proto::Smtp,
-            Service::Pop3 => Proto::Pop3,
-            Service::Imap => Proto::Imap,
-            _ => Proto::Other,
+        let protocol = service.protocol();
+        let proto = match protocol {
+            Some(Protocol::Smtp) => Proto::Smtp,
+            Some(Protocol::Pop3) => Proto::Pop3,
+            Some(Protocol::Imap) => Proto::Imap,
+            None => Proto::Other,
         };
         let mut g = GatedSession {
             inner,
@@ -182,6 +112,7 @@ impl GatedSession {
             withheld: 0,
             forwarded: 0,
             message: MessageSeen::default(),
+            recorder: protocol.map(Recorder::new),
         };
         let (host, port) = (env.host, env.port);
         if let Some(fired) = env
@@ -248,6 +179,10 @@ impl GatedSession {
         while let Some(o) = self.inner.poll_output() {
             let o = match o {
                 Output::Transmit(_) if self.done => continue,
+                Output::Transmit(bytes) => {
+                    self.transmit(bytes);
+                    continue;
+                }
                 Output::Event(Note::Secret(mut secret)) => {
                     secret.end += self.withheld;
                     Output::Event(Note::Secret(secret))
@@ -258,12 +193,38 @@ impl GatedSession {
         }
     }
 
-    /// Bytes of the stream the session will never read.
-    fn withhold(&mut self, n: usize) {
-        self.withheld += n as u64;
+    /// Sends bytes to the client, recording what they are.
+    fn transmit(&mut self, bytes: Vec<u8>) {
+        if let Some(r) = &mut self.recorder {
+            let mut records = Vec::new();
+            r.server_bytes(&bytes, &mut records);
+            self.out.push_back(Output::Transmit(bytes));
+            self.out
+                .extend(records.into_iter().map(|r| Output::Event(Note::Record(r))));
+        } else {
+            self.out.push_back(Output::Transmit(bytes));
+        }
+    }
+
+    /// Records client bytes as the session (or the gate, for a line it answers) takes them.
+    fn record_client(&mut self, bytes: &[u8]) {
+        if let Some(r) = &mut self.recorder {
+            let mut records = Vec::new();
+            r.client_bytes(bytes, &mut records);
+            self.out
+                .extend(records.into_iter().map(|r| Output::Event(Note::Record(r))));
+        }
+    }
+
+    /// Bytes of the stream the session will never read (the recorder still sees them: the
+    /// client sent them).
+    fn withhold(&mut self, bytes: &[u8]) {
+        self.record_client(bytes);
+        self.withheld += bytes.len() as u64;
     }
 
     fn forward(&mut self, env: &mut Env<'_>, now: Instant, bytes: &[u8]) {
+        self.record_client(bytes);
         self.forwarded += bytes.len() as u64;
         self.inner.handle_input(env, now, bytes);
         if !self.output_held {
@@ -284,8 +245,8 @@ impl GatedSession {
             match self.swallow {
                 Swallow::Literal(left) => {
                     let n = bytes.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    self.withhold(&bytes[..n]);
                     bytes = &bytes[n..];
-                    self.withhold(n);
                     let left = left - n as u64;
                     self.swallow = if left == 0 {
                         // The literal may be a password (an answered LOGIN): mask its line.
@@ -301,7 +262,7 @@ impl GatedSession {
                 }
                 Swallow::Line => {
                     let end = lf.map_or(bytes.len(), |i| i + 1);
-                    self.withhold(end);
+                    self.withhold(&bytes[..end]);
                     if self.line.len() < MAX_GATE_LINE {
                         self.line.extend_from_slice(&bytes[..end]);
                     }
@@ -382,7 +343,7 @@ impl GatedSession {
             }
             if let Some(f) = self.message.check_end(self.smtputf8) {
                 self.message = MessageSeen::default();
-                if self.strict_refuses(env, now, body, line.len(), f) {
+                if self.strict_refuses(env, now, &line, f) {
                     self.inner.abort_message();
                     return;
                 }
@@ -399,7 +360,7 @@ impl GatedSession {
         let pipelined = self.proto == Proto::Smtp && !self.pipelining && self.after_unanswered;
         self.after_unanswered = self.more_input;
         if let Some(f) = strict::check_command(self.proto, body, line.len(), bare_lf, pipelined) {
-            if self.strict_refuses(env, now, body, line.len(), f) {
+            if self.strict_refuses(env, now, &line, f) {
                 return;
             }
         }
@@ -431,17 +392,17 @@ impl GatedSession {
         &mut self,
         env: &mut Env<'_>,
         now: Instant,
-        body: &[u8],
-        line_len: usize,
+        line: &[u8],
         finding: StrictFinding,
     ) -> bool {
         self.pull();
         let refused = env.strict;
+        let (body, _) = split_line_end(line);
         if refused {
-            self.withhold(line_len);
+            self.withhold(line);
             let reply = self.reply_bytes(&finding.reply, body);
             self.mark(now, body, GateMarkKind::Strict { finding, refused });
-            self.out.push_back(Output::Transmit(reply));
+            self.transmit(reply);
         } else {
             self.mark(now, body, GateMarkKind::Strict { finding, refused });
         }
@@ -512,7 +473,7 @@ impl GatedSession {
         let rule = fired.rule;
         match fired.outcome {
             FaultOutcome::Reply { kind, text } => {
-                self.withhold(line.len());
+                self.withhold(&line);
                 if mode == InputMode::MessageText {
                     self.inner.abort_message();
                     self.pull();
@@ -522,7 +483,7 @@ impl GatedSession {
                     String::from_utf8_lossy(wire.trim_ascii_end()).into_owned(),
                 );
                 self.mark(now, body, GateMarkKind::Fault { rule, action });
-                self.out.push_back(Output::Transmit(wire));
+                self.transmit(wire);
                 if self.proto == Proto::Imap {
                     if let Some((n, false)) = literal_announcement(body) {
                         self.swallow = Swallow::Literal(n);
@@ -590,7 +551,7 @@ impl GatedSession {
                     String::from_utf8_lossy(wire.trim_ascii_end()).into_owned(),
                 );
                 self.mark(now, b"", GateMarkKind::Fault { rule, action });
-                self.out.push_back(Output::Transmit(wire));
+                self.transmit(wire);
                 if Self::reply_closes(kind, &text, true) {
                     self.close(env, now);
                 }

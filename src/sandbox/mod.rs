@@ -10,6 +10,8 @@ mod faults;
 mod gate;
 pub mod journey;
 pub mod mail_client;
+mod mark;
+mod records;
 mod relay_driver;
 mod server;
 mod service;
@@ -23,7 +25,8 @@ pub use default_world::{
 };
 pub use endpoint::{Endpoint, EndpointState};
 pub use faults::AddRuleError;
-pub use gate::{FaultAction, GateMark, GateMarkKind};
+pub use mark::{FaultAction, GateMark, GateMarkKind};
+pub use records::StampedRecord;
 pub use service::Service;
 pub use snapshot::{LocalMail, PcMail};
 pub use strict::{StrictCheck, StrictFinding};
@@ -32,6 +35,7 @@ pub use transcript::{mask_secret, ConnSummary, Speaker, TranscriptLine};
 use crate::fault::FaultBook;
 use crate::net::MxRecord;
 use crate::net::{ConnId, ConnectError, HostId, NetEvent, Network, Side};
+use crate::proto::record::Record;
 use crate::proto::smtp::PeerInfo;
 use crate::proto::ProtocolState;
 use crate::relay::RelayQueue;
@@ -39,6 +43,7 @@ use crate::session::{Output, SecretInput};
 use crate::store::Store;
 use crate::time::{Instant, WallClock};
 use gate::GatedSession;
+use records::RecordLog;
 use relay_driver::RelayAttempt;
 use server::{Env, Note};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -202,6 +207,19 @@ pub struct World {
     strict_hosts: BTreeSet<String>,
     /// What the gates did per connection (fault replies, strict notes), oldest first.
     gate_marks: BTreeMap<ConnId, Vec<GateMark>>,
+    /// What each conversation did, typed, written by the gates (see [`crate::proto::record`]).
+    records: RecordLog,
+    /// Each connection's ends and the service it reached, from its acceptance on.
+    accepted: BTreeMap<ConnId, Accepted>,
+}
+
+/// A connection a service accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted {
+    pub client: HostId,
+    pub server: HostId,
+    pub port: u16,
+    pub service: Service,
 }
 
 /// Input waiting for its server session.
@@ -246,6 +264,8 @@ impl World {
             faults: FaultBook::default(),
             strict_hosts: BTreeSet::new(),
             gate_marks: BTreeMap::new(),
+            records: RecordLog::default(),
+            accepted: BTreeMap::new(),
         }
     }
 
@@ -360,6 +380,50 @@ impl World {
     /// The protocol state of the server session on `conn`, if known.
     pub fn session_state(&self, conn: ConnId) -> Option<ProtocolState> {
         self.session_states.get(&conn).copied()
+    }
+
+    /// The service `conn` reached (what its server speaks): never guessed from the port, a
+    /// service may listen anywhere (`add_service_on`).
+    pub fn service_of(&self, conn: ConnId) -> Option<Service> {
+        if let Some(a) = self.accepted.get(&conn) {
+            return Some(a.service);
+        }
+        let c = self.net.connection(conn)?;
+        self.services.get(&(c.server, c.port)).copied()
+    }
+
+    /// The service listening on `port` of the host named `host` (of any host, without a name):
+    /// what the world runs there, as registered.
+    pub fn service_at(&self, host: Option<&str>, port: u16) -> Option<Service> {
+        let host = match host {
+            Some(name) => Some(self.net.host_by_name(name)?),
+            None => None,
+        };
+        self.services
+            .iter()
+            .find(|((h, p), _)| *p == port && host.map_or(true, |want| *h == want))
+            .map(|(_, s)| *s)
+    }
+
+    /// The ends of an accepted connection and the service it reached (kept after it closed,
+    /// for the most recent connections).
+    pub fn accepted(&self, conn: ConnId) -> Option<Accepted> {
+        self.accepted.get(&conn).copied()
+    }
+
+    /// The typed records of `conn` still kept, oldest first (see [`crate::proto::record`]).
+    pub fn records_of(&self, conn: ConnId) -> impl Iterator<Item = &Record> {
+        self.records.of(conn)
+    }
+
+    /// Every connection's records numbered `seq` and later, in the order they were written.
+    pub fn records_since(&self, seq: u64) -> impl Iterator<Item = &StampedRecord> {
+        self.records.since(seq)
+    }
+
+    /// How many records were ever written (the `seq` the next one gets).
+    pub fn records_total(&self) -> u64 {
+        self.records.total()
     }
 
     /// The marks the server session on `conn` put on client input that carries a secret.
@@ -643,6 +707,18 @@ impl World {
             input_waiting: false,
         };
         let session = GatedSession::start(service, &mut env, now, self.next_session_id);
+        self.accepted.insert(
+            conn,
+            Accepted {
+                client,
+                server: host,
+                port,
+                service,
+            },
+        );
+        while self.accepted.len() > MAX_REMEMBERED_CONNS {
+            self.accepted.pop_first();
+        }
         if let Some(state) = session.initial_state() {
             self.session_states.insert(conn, state);
         }
@@ -700,6 +776,10 @@ impl World {
                     self.push_event(WorldEvent::Queued { id, host });
                 }
                 Output::Event(Note::Mark(mark)) => self.record_mark(conn, mark),
+                Output::Event(Note::Record(record)) => {
+                    let at = self.net.trace.total;
+                    self.records.push(at, conn, record);
+                }
                 Output::Event(Note::DropLink) => {
                     self.net.drop_link(now, conn);
                     break;

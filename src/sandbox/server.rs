@@ -66,9 +66,11 @@ pub(crate) enum Note {
     Queued(String),
     /// The gate in front of the session answered, held or dropped a line (a fault rule), or
     /// noted a strict-mode difference.
-    Mark(super::gate::GateMark),
+    Mark(super::mark::GateMark),
     /// A fault rule drops the link now.
     DropLink,
+    /// What the conversation did, typed (see [`crate::proto::record`]).
+    Record(crate::proto::record::Record),
 }
 
 /// How a session reads its next input, for the gate in front of it.

@@ -1,5 +1,7 @@
 //! The services a host can run, with their well-known ports.
 
+use crate::proto::record::Protocol;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Service {
     /// RFC 862-style line echo, port 7.
@@ -33,6 +35,28 @@ impl Service {
             Service::Smtp => 25,
             Service::Submission => 587,
             Service::Imap => 143,
+        }
+    }
+
+    /// The mail protocol it speaks (echo and daytime speak none).
+    pub fn protocol(self) -> Option<Protocol> {
+        match self {
+            Service::Echo | Service::Daytime => None,
+            Service::Smtp | Service::Submission => Some(Protocol::Smtp),
+            Service::Pop3 => Some(Protocol::Pop3),
+            Service::Imap => Some(Protocol::Imap),
+        }
+    }
+
+    /// Its name for people: `SMTP`, `Submission`, `POP3`, `IMAP`, `echo`, `daytime`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Service::Echo => "echo",
+            Service::Daytime => "daytime",
+            Service::Pop3 => "POP3",
+            Service::Smtp => "SMTP",
+            Service::Submission => "Submission",
+            Service::Imap => "IMAP",
         }
     }
 

@@ -1,7 +1,7 @@
 //! Views over the trace log: per-connection transcripts as `C:`/`S:` lines with virtual
 //! timestamps, and link activity for the network picture.
 
-use super::World;
+use super::{Service, World};
 use crate::net::{ConnId, HostId, Side, TraceKind};
 use crate::session::SecretInput;
 use crate::time::Instant;
@@ -30,6 +30,9 @@ pub struct TranscriptLine {
     /// The line carries a secret: its session marked it (a password, a SASL response, an IMAP
     /// LOGIN literal), or it is a login command the session has not read yet.
     pub secret: bool,
+    /// Where the line starts in its sender's byte stream, when known: the key to the typed
+    /// records that say what it means (see [`crate::proto::record`]).
+    pub offset: Option<u64>,
 }
 
 impl TranscriptLine {
@@ -40,6 +43,15 @@ impl TranscriptLine {
             speaker,
             bytes,
             secret: false,
+            offset: None,
+        }
+    }
+
+    /// The line, starting at `offset` of its sender's stream.
+    pub fn at_offset(self, offset: u64) -> Self {
+        TranscriptLine {
+            offset: Some(offset),
+            ..self
         }
     }
 
@@ -56,6 +68,8 @@ pub struct ConnSummary {
     pub client: HostId,
     pub server: HostId,
     pub port: u16,
+    /// The service it reached (none when the connection was refused).
+    pub service: Option<Service>,
     pub opened: Instant,
     pub bytes: usize,
 }
@@ -140,6 +154,7 @@ impl World {
                     client: e.client,
                     server: e.server,
                     port: e.port,
+                    service: self.service_of(e.conn),
                     opened: e.at,
                     bytes: match &e.kind {
                         TraceKind::Data(b) => b.len(),
@@ -207,7 +222,10 @@ impl World {
                         *at = e.at;
                     }
                     assembler.push(bytes, |l| {
-                        let line = TranscriptLine::new(*at, Some(conn), speaker, l.bytes);
+                        let mut line = TranscriptLine::new(*at, Some(conn), speaker, l.bytes);
+                        if whole {
+                            line = line.at_offset(l.start);
+                        }
                         lines.push(match speaker {
                             Speaker::Client => client_line(line, shown_on(l.start, l.end), mask),
                             _ => line,

@@ -55,14 +55,17 @@ pub fn absorb_progress(ids: &[String]) {
 /// Starts `challenge` on `ctx`: its fresh world, a new watch, no status yet.
 pub fn start(ctx: Ctx, challenge: &Challenge) {
     let (world, _) = challenge.fresh_world();
-    ctx.challenge.watch.set_value(Some(Watch::new(challenge, &world)));
+    ctx.challenge
+        .watch
+        .set_value(Some(Watch::new(challenge, &world)));
     ctx.challenge.status.set(None);
     super::runtime::replace_world(ctx, world);
 }
 
 /// Whether the active challenge is solved (tracks the status).
 fn is_solved(ctx: Ctx) -> bool {
-    ctx.challenge.status
+    ctx.challenge
+        .status
         .with(|s| s.as_ref().is_some_and(Status::is_solved))
 }
 

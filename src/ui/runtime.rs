@@ -173,7 +173,8 @@ fn reschedule(ctx: Ctx) {
     });
     // Dropping the old timer cancels it (also when this runs inside it: the browser has
     // already called it).
-    let timer = sleep.map(|ms| gloo_timers::callback::Timeout::new(ms.ceil() as u32, move || wake(ctx)));
+    let timer =
+        sleep.map(|ms| gloo_timers::callback::Timeout::new(ms.ceil() as u32, move || wake(ctx)));
     ctx.run.update_value(|r| r.timer = timer);
 }
 
@@ -247,9 +248,7 @@ fn step_world(ctx: Ctx, since: Instant, real: f64) {
     let crossed: Vec<_> = ctx.with(|w| {
         w.active_links(since)
             .into_iter()
-            .map(|(client, server, _port, side)| {
-                (client, server, side == crate::net::Side::Client)
-            })
+            .map(|(client, server, _port, side)| (client, server, side == crate::net::Side::Client))
             .collect()
     });
     let mut events = Vec::new();

@@ -3,12 +3,13 @@
 //! live protocol-state badge, history on the arrow keys and a base64 helper for AUTH PLAIN.
 
 use super::context::Ctx;
-use super::model::target::{ended_state, parse_target};
-use super::model::term_lines::{gate_notes, LineKind, TermLine, TermLines};
+use super::model::target::parse_target;
+use super::model::term_lines::{gate_notes, LineKind, Notes, TermLine, TermLines};
+use super::model::term_state::{Link, TermState};
 use super::runtime;
 use super::tour::diagram::StateDiagram;
 use crate::net::{ConnId, HostId};
-use crate::proto::ProtocolState;
+use crate::proto::record::Protocol;
 use crate::sandbox::EndpointState;
 use crate::wire::assemble::LineAssembler;
 use crate::wire::sasl::b64_encode;
@@ -19,20 +20,25 @@ struct Term {
     id: u32,
     conn: Option<ConnId>,
     title: RwSignal<String>,
-    /// Every line, explained once when it arrived.
+    /// What the service it reached speaks (asked of the world, not read from the port).
+    protocol: Option<Protocol>,
     lines: RwSignal<TermLines>,
     partial: RwSignal<String>,
     /// The server's bytes, reassembled into lines across reads.
     received: StoredValue<LineAssembler>,
-    state: RwSignal<String>,
-    /// The server session's protocol state, for the diagram.
-    proto: RwSignal<Option<ProtocolState>>,
+    /// Bytes sent so far (where the next typed line starts in the client's stream).
+    sent: StoredValue<u64>,
+    state: RwSignal<TermState>,
     open: RwSignal<bool>,
 }
 
 fn push(term: &Term, kind: LineKind, text: impl Into<String>) {
+    push_at(term, kind, text, None);
+}
+
+fn push_at(term: &Term, kind: LineKind, text: impl Into<String>, offset: Option<u64>) {
     let text = text.into();
-    term.lines.update(|l| l.push(kind, text));
+    term.lines.update(|l| l.push(kind, text, offset));
 }
 
 #[component]
@@ -70,18 +76,31 @@ pub fn Terminals() -> impl IntoView {
         form_error.set(String::new());
         let from_id = HostId(from.get_untracked());
         let from_name = ctx.host_name(from_id);
-        let result = runtime::act(ctx, |w| w.connect(from_id, &host, port));
+        let (result, protocol) = runtime::act(ctx, |w| {
+            let r = w.connect(from_id, &host, port);
+            let protocol = r
+                .as_ref()
+                .ok()
+                .and_then(|c| w.service_of(*c))
+                .and_then(|s| s.protocol());
+            (Some(r), protocol)
+        })
+        .unwrap_or((None, None));
         let id = next_id.get_value();
         next_id.set_value(id + 1);
         let term = Term {
             id,
             conn: None,
             title: RwSignal::new(format!("{host}:{port}")),
-            lines: RwSignal::new(TermLines::new(port)),
+            protocol,
+            lines: RwSignal::new(TermLines::default()),
             partial: RwSignal::new(String::new()),
             received: StoredValue::new(LineAssembler::default()),
-            state: RwSignal::new(String::new()),
-            proto: RwSignal::new(None),
+            sent: StoredValue::new(0),
+            state: RwSignal::new(TermState {
+                link: Link::Opening,
+                proto: None,
+            }),
             open: RwSignal::new(false),
         };
         push(
@@ -97,7 +116,7 @@ pub fn Terminals() -> impl IntoView {
                     format!("Trying {host}... Connected ({conn})."),
                 );
                 term.open.set(true);
-                term.state.set("connected".into());
+                term.state.update(|s| s.link = Link::Connected);
                 Term {
                     conn: Some(conn),
                     ..term
@@ -110,7 +129,7 @@ pub fn Terminals() -> impl IntoView {
                     format!("telnet: Unable to connect to {host}:{port}: {e}"),
                 );
                 form_error.set(format!("{host}:{port}: {e}"));
-                term.state.set("not connected".into());
+                term.state.update(|s| s.link = Link::NotConnected);
                 term
             }
             None => term,
@@ -167,7 +186,7 @@ pub fn Terminals() -> impl IntoView {
                         on:click=move |_| current.set(t.id)
                     >
                         {move || t.title.get()}
-                        <span class="badge" data-testid="term-badge">{move || t.state.get()}</span>
+                        <span class="badge" data-testid="term-badge">{move || t.state.get().label()}</span>
                     </button>
                     <button
                         type="button"
@@ -221,23 +240,17 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             let mut partial = String::new();
             term.received.update_value(|r| {
                 r.push(&got, |l| {
-                    lines.push(String::from_utf8_lossy(&l.bytes).into_owned())
+                    lines.push((String::from_utf8_lossy(&l.bytes).into_owned(), l.start))
                 });
                 partial = String::from_utf8_lossy(r.pending()).into_owned();
             });
             term.partial.set(partial);
-            for l in lines {
-                push(&term, LineKind::Server, l);
+            for (l, start) in lines {
+                push_at(&term, LineKind::Server, l, Some(start));
             }
         }
-        if let Some(p) = proto {
-            if term.proto.get_untracked() != Some(p) {
-                term.proto.set(Some(p));
-            }
-            let label = p.label();
-            if term.state.get_untracked() != label {
-                term.state.set(label.to_string());
-            }
+        if proto.is_some() && term.state.get_untracked().proto != proto {
+            term.state.update(|s| s.proto = proto);
         }
         match state {
             Some(EndpointState::Open) => {}
@@ -245,14 +258,16 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             Some(EndpointState::Closed) | None => {
                 term.open.set(false);
                 push(&term, LineKind::Info, "Connection closed by foreign host.");
-                term.state
-                    .set(ended_state(&term.state.get_untracked(), "closed"));
+                term.state.update(|s| s.link = Link::Closed);
             }
             Some(EndpointState::Reset) => {
                 term.open.set(false);
-                push(&term, LineKind::Error, "Connection reset: the link dropped.");
-                term.state
-                    .set(ended_state(&term.state.get_untracked(), "reset"));
+                push(
+                    &term,
+                    LineKind::Error,
+                    "Connection reset: the link dropped.",
+                );
+                term.state.update(|s| s.link = Link::Reset);
             }
         }
     });
@@ -266,20 +281,34 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         }
     });
 
-    // What fault rules and strict mode did, under the lines they touched: looked at again only
-    // when the world stepped, and redrawn only where a note changed.
-    let marks = Memo::new(move |_| {
+    // What each line means and what fault rules and strict mode did to it: read again only
+    // when the world stepped or a line came, and redrawn only where a note changed (a typed
+    // line's record and mark are written when the server reads it, after the line is drawn).
+    let records = Memo::new(move |_| {
         ctx.stepped.get();
         term.conn
-            .map(|c| ctx.with(|w| w.gate_marks(c).to_vec()))
+            .map(|c| ctx.with(|w| (w.records_of(c).count(), w.gate_marks(c).len())))
             .unwrap_or_default()
     });
+    let notes = Memo::new(move |_| {
+        records.track();
+        let Some(c) = term.conn else {
+            return Notes::new();
+        };
+        term.lines
+            .with(|l| ctx.with(|w| l.explain(term.protocol, w.records_of(c))))
+    });
     let fault_notes = Memo::new(move |_| {
-        marks.with(|m| {
-            if m.is_empty() {
-                return Vec::new();
+        records.track();
+        let Some(c) = term.conn else {
+            return Notes::new();
+        };
+        ctx.with(|w| {
+            let marks = w.gate_marks(c);
+            if marks.is_empty() {
+                return Notes::new();
             }
-            term.lines.with(|l| gate_notes(m, l.iter()))
+            term.lines.with(|l| gate_notes(marks, l.iter()))
         })
     });
 
@@ -293,7 +322,8 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             push(&term, LineKind::Error, "Not connected.");
             return;
         }
-        push(&term, LineKind::Client, line.clone());
+        let offset = term.sent.get_value();
+        push_at(&term, LineKind::Client, line.clone(), Some(offset));
         if !line.is_empty() {
             history.update_value(|h| {
                 if h.last() != Some(&line) {
@@ -311,6 +341,7 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         } else {
             b"\r\n"
         });
+        term.sent.set_value(offset + bytes.len() as u64);
         runtime::act(ctx, |w| {
             w.send(conn, &bytes);
         });
@@ -347,12 +378,12 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             data-testid="terminal" data-visible=move || visible.get().to_string()>
             <div class="term-head">
                 <span>"Protocol state: "</span>
-                <span class="badge big" data-testid="term-state" aria-live="polite">{move || term.state.get()}</span>
-                <StateDiagram state=Signal::derive(move || term.proto.get()) />
+                <span class="badge big" data-testid="term-state" aria-live="polite">{move || term.state.get().label()}</span>
+                <StateDiagram state=Signal::derive(move || term.state.get().proto) />
             </div>
             <div class="term-out" node_ref=out_ref data-testid="term-output" role="log" aria-live="polite">
                 <For each=move || term.lines.with(|l| l.iter().cloned().collect::<Vec<_>>()) key=|l| l.id let:line>
-                    <TermRow line=line fault=fault_notes/>
+                    <TermRow line=line notes=notes fault=fault_notes/>
                 </For>
                 <div class="tl s partial">{move || term.partial.get()}</div>
             </div>
@@ -395,10 +426,9 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
     }
 }
 
-/// One line of a terminal, drawn once under its key; only its fault note can change later (the
-/// mark of a typed line is recorded when the server reads it).
+/// One line of a terminal, drawn once under its key; only its notes can change later.
 #[component]
-fn TermRow(line: TermLine, fault: Memo<Vec<(u64, String)>>) -> impl IntoView {
+fn TermRow(line: TermLine, notes: Memo<Notes>, fault: Memo<Notes>) -> impl IntoView {
     let (cls, tid, prefix) = match line.kind {
         LineKind::Client => ("c", "term-client-line", "C: "),
         LineKind::Server => ("s", "term-server-line", "S: "),
@@ -406,14 +436,12 @@ fn TermRow(line: TermLine, fault: Memo<Vec<(u64, String)>>) -> impl IntoView {
         LineKind::Error => ("e", "term-error", ""),
     };
     let id = line.id;
-    let mark = Memo::new(move |_| {
-        fault.with(|f| f.iter().find(|(at, _)| *at == id).map(|(_, n)| n.clone()))
-    });
-    let title = line.note.clone().unwrap_or_default();
+    let note = Memo::new(move |_| notes.with(|n| n.get(&id).cloned()));
+    let mark = Memo::new(move |_| fault.with(|f| f.get(&id).cloned()));
     view! {
-        <div class=format!("tl {cls}") data-testid=tid title=title>
+        <div class=format!("tl {cls}") data-testid=tid title=move || note.get().unwrap_or_default()>
             <span class="pfx" aria-hidden="true">{prefix}</span>{line.text}
-            {line.note.map(|n| view! { <small class="note" data-testid="explain">{n}</small> })}
+            {move || note.get().map(|n| view! { <small class="note" data-testid="explain">{n}</small> })}
             {move || mark.get().map(|n| view! { <small class="note fault" data-testid="fault-note">{n}</small> })}
         </div>
     }

@@ -6,20 +6,13 @@ use super::context::Ctx;
 use super::dom;
 use super::model::time_text::fmt_time;
 use crate::net::{ConnId, HostId};
-use crate::sandbox::{ConnSummary, Speaker, TranscriptLine};
+use crate::sandbox::{ConnSummary, Service, Speaker, TranscriptLine};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 
-fn proto_name(port: u16) -> &'static str {
-    match port {
-        25 => "SMTP",
-        587 => "Submission",
-        110 => "POP3",
-        143 => "IMAP",
-        7 => "echo",
-        13 => "daytime",
-        _ => "TCP",
-    }
+/// The protocol's name, from the service the connection reached ("TCP" when it reached none).
+fn proto_name(c: &ConnSummary) -> &'static str {
+    c.service.map_or("TCP", Service::label)
 }
 
 /// Diagram rows shown at most.
@@ -92,7 +85,10 @@ pub fn Transcripts() -> impl IntoView {
         let list = conns.get();
         ctx.with(|w| {
             let mut out: Vec<String> = Vec::new();
-            for c in list.iter().filter(|c| c.port == 25 || c.port == 587) {
+            for c in list
+                .iter()
+                .filter(|c| matches!(c.service, Some(Service::Smtp | Service::Submission)))
+            {
                 for l in w.transcript(c.conn, true) {
                     if l.speaker == Speaker::Client {
                         if let Some(s) = l.text().strip_prefix("Subject: ") {
@@ -184,7 +180,7 @@ pub fn Transcripts() -> impl IntoView {
                                 ),
                             };
                             let text = format!("{dir}{}", l.text());
-                            let title = format!("{} {}:{} {}", c.conn, proto_name(c.port), c.port, l.text());
+                            let title = format!("{} {}:{} {}", c.conn, proto_name(&c), c.port, l.text());
                             view! {
                                 <div class="seq-row" role="row" style=format!("grid-template-columns: 5.5rem repeat({ncols}, 1fr)")>
                                     <div class="seq-time" role="cell">{fmt_time(l.at)}</div>
@@ -243,7 +239,7 @@ fn ConnRow(
     let title = format!(
         "{} {} {} → {}:{}",
         conn,
-        proto_name(c.port),
+        proto_name(&c),
         client,
         server,
         c.port
@@ -251,7 +247,7 @@ fn ConnRow(
     let file = format!(
         "transcript-{}-{}-{}.txt",
         conn.0,
-        proto_name(c.port).to_lowercase(),
+        proto_name(&c).to_lowercase(),
         server
     );
     view! {

@@ -29,7 +29,9 @@ pub fn WorldBar() -> impl IntoView {
                 Ok(link) => {
                     dom::copy_text(&link);
                     share_url.set(link);
-                    ctx.saving.status.set(SaveStatus::Note("share link copied".into()));
+                    ctx.saving
+                        .status
+                        .set(SaveStatus::Note("share link copied".into()));
                 }
                 Err(why) => {
                     share_url.set(String::new());
@@ -63,7 +65,9 @@ pub fn WorldBar() -> impl IntoView {
                     replace(ctx, world, pcs);
                     ctx.events
                         .set(vec![format!("Imported the world from {name}.")]);
-                    ctx.saving.status.set(SaveStatus::Note(format!("imported {name}")));
+                    ctx.saving
+                        .status
+                        .set(SaveStatus::Note(format!("imported {name}")));
                 }
                 Err(why) => {
                     let line = format!("{name} was not imported: {why}");
@@ -93,7 +97,8 @@ pub fn WorldBar() -> impl IntoView {
             k.keep_this_tab();
         }
         super::runtime::touch(ctx);
-        ctx.saving.status
+        ctx.saving
+            .status
             .set(SaveStatus::Note("saving this tab's world…".into()));
     };
     view! {

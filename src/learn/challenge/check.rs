@@ -28,7 +28,7 @@ pub fn evaluate(goal: &Goal, world: &World, seen: &Observed) -> Result<(), Strin
     Err(goal
         .missing
         .clone()
-        .unwrap_or_else(|| sentence(&goal.check, seen)))
+        .unwrap_or_else(|| sentence(&goal.check, world, seen)))
 }
 
 fn local(address: &str) -> &str {
@@ -379,7 +379,7 @@ fn describe_event(e: &EventMatch) -> String {
     }
 }
 
-fn sentence(check: &Check, seen: &Observed) -> String {
+fn sentence(check: &Check, world: &World, seen: &Observed) -> String {
     match check {
         Check::MailboxHas(m) => format!(
             "{}'s {} has no {} yet",
@@ -397,7 +397,12 @@ fn sentence(check: &Check, seen: &Observed) -> String {
             format!("{} has no folder {folder} yet", local(user))
         }
         Check::Session(s) => {
-            let protocol = s.port.and_then(Protocol::of_port).map_or("", |p| p.name());
+            // The protocol of the service the world runs there (never guessed from the port).
+            let protocol = s
+                .port
+                .and_then(|port| world.service_at(s.host.as_deref(), port))
+                .and_then(|service| service.protocol())
+                .map_or("", |p| p.name());
             let who = s
                 .user
                 .as_ref()

@@ -3,17 +3,20 @@
 //!
 //! Layers, each in its own module: [`frame`] cuts the byte stream into commands (lines and
 //! literals, with limits), [`parse`] reads a command's grammar, [`sequence`] and [`search`]
-//! select messages, [`fetch`] renders FETCH data, [`list`] answers LIST/LSUB, [`response`]
+//! select messages, [`fetch`] renders FETCH data ([`downgrade`] for sessions without UTF-8), [`list`] answers LIST/LSUB, [`response`]
 //! quotes strings, [`mutf7`] converts mailbox names, and [`session`] runs the state machine
 //! of RFC 3501 §3 against the store.
 
+pub mod casemap;
 pub mod client;
 pub mod command;
+pub mod downgrade;
 pub mod fetch;
 pub mod frame;
 pub mod list;
 pub mod mutf7;
 pub mod parse;
+pub mod record;
 pub mod response;
 pub mod search;
 mod secret;

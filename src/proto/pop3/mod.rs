@@ -19,6 +19,7 @@ mod authorization;
 pub mod client;
 pub mod command;
 mod maildrop;
+pub mod record;
 mod transaction;
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 
 pub mod client;
 pub mod command;
+pub mod record;
 pub mod reply;
 pub mod server;
 pub mod trace;

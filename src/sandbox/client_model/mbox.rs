@@ -44,6 +44,7 @@ mod tests {
             uidl: None,
             flags: Vec::new(),
             raw: raw.to_vec(),
+            whole: true,
         }
     }
 

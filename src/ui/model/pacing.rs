@@ -123,6 +123,7 @@ mod tests {
             client: HostId(0),
             server: HostId(1),
             port: 25,
+            protocol: crate::proto::record::Protocol::Smtp,
             verb: verb.into(),
         }
     }
@@ -155,7 +156,10 @@ mod tests {
         let mut p = HopPlayer::default();
         p.queue([command("EHLO")]);
         let shown = p.poll(1000.0);
-        assert!(matches!(shown, Some(Played::Show(ShownHop { serial: 1, .. }))));
+        assert!(matches!(
+            shown,
+            Some(Played::Show(ShownHop { serial: 1, .. }))
+        ));
         assert_eq!(p.due(), Some(1000.0 + COMMAND_MS));
         assert_eq!(p.poll(1000.0 + COMMAND_MS - 1.0), None, "not yet");
         assert_eq!(p.poll(1000.0 + COMMAND_MS), Some(Played::Clear));

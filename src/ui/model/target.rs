@@ -1,5 +1,5 @@
 //! What a person types to open a terminal (`mx.corp.example 25`, `host:port`, `telnet host
-//! port`), and the badge a terminal keeps when its connection ends.
+//! port`).
 
 /// Parses `host port`, `host:port` or `telnet host port` into the host and the port.
 pub fn parse_target(s: &str) -> Result<(String, u16), String> {
@@ -19,15 +19,6 @@ pub fn parse_target(s: &str) -> Result<(String, u16), String> {
         return Err("port 0 is not a port".into());
     }
     Ok((host.to_string(), port))
-}
-
-/// "POP3 Update (closed)" after "POP3 Update"; plain "closed" when no protocol state was seen.
-pub fn ended_state(last: &str, how: &str) -> String {
-    if last.is_empty() || last == "connected" || last == "not connected" {
-        how.to_string()
-    } else {
-        format!("{last} ({how})")
-    }
 }
 
 #[cfg(test)]
@@ -59,12 +50,5 @@ mod tests {
             parse_target("mx.corp.example 0").unwrap_err(),
             "port 0 is not a port"
         );
-    }
-
-    #[test]
-    fn an_ended_connection_keeps_its_last_protocol_state() {
-        assert_eq!(ended_state("POP3 Update", "closed"), "POP3 Update (closed)");
-        assert_eq!(ended_state("connected", "reset"), "reset");
-        assert_eq!(ended_state("", "closed"), "closed");
     }
 }

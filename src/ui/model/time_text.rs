@@ -34,7 +34,10 @@ mod tests {
     #[test]
     fn time_is_hours_minutes_seconds_and_tenths() {
         assert_eq!(fmt_time(Instant::ZERO), "0:00:00.0");
-        assert_eq!(fmt_time(Instant::ZERO + Duration::from_millis(61_250)), "0:01:01.2");
+        assert_eq!(
+            fmt_time(Instant::ZERO + Duration::from_millis(61_250)),
+            "0:01:01.2"
+        );
         assert_eq!(
             fmt_time(Instant::ZERO + Duration::from_millis(3_723_999)),
             "1:02:03.9"

@@ -83,11 +83,17 @@ pub fn next_wake(now: f64, pace: &Pace, wants: &Wants) -> Option<f64> {
     let world = wants.world_deadline_in.and_then(|d| pace.real_at(d));
     let tasks = (wants.tasks_running && pace.speed() > 0).then_some(TASK_POLL_MS);
     let at = |t: Option<f64>| t.map(|t| t - now);
-    [at(world), tasks, at(wants.hop_due), at(wants.link_dark), at(wants.save_due)]
-        .into_iter()
-        .flatten()
-        .reduce(f64::min)
-        .map(|ms| ms.clamp(0.0, MAX_SLEEP_MS))
+    [
+        at(world),
+        tasks,
+        at(wants.hop_due),
+        at(wants.link_dark),
+        at(wants.save_due),
+    ]
+    .into_iter()
+    .flatten()
+    .reduce(f64::min)
+    .map(|ms| ms.clamp(0.0, MAX_SLEEP_MS))
 }
 
 #[cfg(test)]
@@ -111,7 +117,11 @@ mod tests {
         assert_eq!(pace.catch_up(7000.0), Duration::from_secs(60));
         assert_eq!(pace.set_speed(8000.0, 1), Duration::from_secs(60));
         assert_eq!(pace.catch_up(9000.0), Duration::from_secs(1));
-        assert_eq!(pace.catch_up(8500.0), Duration::ZERO, "a clock that went back");
+        assert_eq!(
+            pace.catch_up(8500.0),
+            Duration::ZERO,
+            "a clock that went back"
+        );
     }
 
     #[test]
@@ -143,7 +153,10 @@ mod tests {
             world_deadline_in: Some(Duration::from_secs(5)),
             ..Wants::default()
         };
-        assert_eq!(next_wake(3000.0, &Pace::new(1000.0, 1), &wants), Some(3000.0));
+        assert_eq!(
+            next_wake(3000.0, &Pace::new(1000.0, 1), &wants),
+            Some(3000.0)
+        );
     }
 
     #[test]
@@ -175,7 +188,10 @@ mod tests {
             tasks_running: true,
             ..Wants::default()
         };
-        assert_eq!(next_wake(0.0, &Pace::new(0.0, 1), &wants), Some(TASK_POLL_MS));
+        assert_eq!(
+            next_wake(0.0, &Pace::new(0.0, 1), &wants),
+            Some(TASK_POLL_MS)
+        );
         assert_eq!(next_wake(0.0, &Pace::new(0.0, 0), &wants), None);
     }
 }

@@ -263,7 +263,8 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
         )
     };
     let toggle = move || {
-        ctx.picture.selected
+        ctx.picture
+            .selected
             .update(|s| *s = if *s == Some(id) { None } else { Some(id) })
     };
     let cx = x + bw / 2.0;

@@ -12,6 +12,7 @@ pub mod lines;
 pub mod page;
 
 use crate::learn::scenario::{builtin, Run, Scenario};
+use crate::proto::record::{Protocol, Record};
 use crate::proto::ProtocolState;
 use crate::sandbox::TranscriptLine;
 use crate::ui::context::Ctx;
@@ -35,6 +36,9 @@ struct TermView {
     target: String,
     port: u16,
     state: Option<ProtocolState>,
+    /// The protocol of the service it reached, and what its records say happened.
+    protocol: Option<Protocol>,
+    records: Vec<Record>,
     output: Vec<TranscriptLine>,
     focused: bool,
 }
@@ -223,6 +227,14 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
                         target: t.target.clone(),
                         port: t.port,
                         state: t.conn.and_then(|c| w.session_state(c)),
+                        protocol: t
+                            .conn
+                            .and_then(|c| w.service_of(c))
+                            .and_then(|s| s.protocol()),
+                        records: t
+                            .conn
+                            .map(|c| w.records_of(c).cloned().collect())
+                            .unwrap_or_default(),
                         output: t.output.clone(),
                         focused: focus.contains(name),
                     })
@@ -317,7 +329,7 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
                                 <h3>{t.name.clone()}" → "{t.target.clone()}":"{t.port}</h3>
                                 {t.state.map(|s| view! { <p class="badge" data-testid="tour-state">{s.label()}</p> })}
                                 {(!compact).then(|| view! { <StateDiagram state=Signal::derive({ let s = t.state; move || s }) /> })}
-                                <ExplainedLines lines=explain_lines(t.port, if compact { tail_lines(&t.output, COMPACT_LINES) } else { &t.output }) />
+                                <ExplainedLines lines=explain_lines(t.protocol, &t.records, if compact { tail_lines(&t.output, COMPACT_LINES) } else { &t.output }) />
                             </article>
                         </For>
                     </div>

@@ -289,6 +289,7 @@ impl ImapSession {
         since: Option<Since>,
     ) -> Done {
         let changed_since = since.map(|s| s.modseq);
+        let utf8 = self.names == NameEncoding::Utf8;
         let targets = match self.targets(uid, set) {
             Ok(t) => t,
             Err(e) => return bad(e),
@@ -363,6 +364,7 @@ impl ImapSession {
                 sel.recent.contains(&u),
                 uid,
                 changed,
+                utf8,
             ));
         }
         self.out.transmit(out);

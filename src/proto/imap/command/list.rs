@@ -72,7 +72,7 @@ fn parse_list(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     if name == "LIST" && p.eat(b'(') {
         options.extended = true;
         loop {
-            patterns.push(p.list_mailbox(pat)?);
+            patterns.extend(p.list_mailbox(pat)?);
             if p.eat(b')') {
                 break;
             }
@@ -81,7 +81,7 @@ fn parse_list(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
             }
         }
     } else {
-        patterns.push(p.list_mailbox(pat)?);
+        patterns.extend(p.list_mailbox(pat)?);
     }
     if name == "LIST" && !p.at_end() {
         p.sp("RETURN options")?;

@@ -94,6 +94,8 @@ pub enum Command {
     /// LIST or LSUB; LIST may carry RFC 5258 options and several patterns.
     List {
         reference: String,
+        /// The patterns that can name a mailbox (one not in the session's name encoding
+        /// names nothing and is left out, so `patterns` may be empty).
         patterns: Vec<String>,
         lsub: bool,
         options: ListOptions,

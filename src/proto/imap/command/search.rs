@@ -279,7 +279,20 @@ impl ImapSession {
             .map(|&(seq, m)| if uid { m.uid } else { seq })
             .collect();
         let mut hit_uids: Vec<u32> = found.iter().map(|(_, m)| m.uid).collect();
-        let modseq = found.iter().map(|(_, m)| m.modseq).max().unwrap_or(0);
+        // RFC 7162 §3.1.5: the MODSEQ of an answer is the highest over the messages it
+        // reports: with MIN and/or MAX alone, those messages; otherwise every match.
+        let reported: Vec<u64> = match ret {
+            Some(r) if (r.min || r.max) && !r.all && !r.count => [
+                found.first().filter(|_| r.min),
+                found.last().filter(|_| r.max),
+            ]
+            .into_iter()
+            .flatten()
+            .map(|(_, m)| m.modseq)
+            .collect(),
+            _ => found.iter().map(|(_, m)| m.modseq).collect(),
+        };
+        let modseq = reported.into_iter().max().unwrap_or(0);
         if let Some(r) = ret.filter(|r| r.save) {
             // RFC 5182 §2.4: with MIN and/or MAX alone, only those messages are kept.
             if (r.min || r.max) && !r.all && !r.count {
@@ -294,7 +307,7 @@ impl ImapSession {
                 sel.saved = hit_uids;
             }
         }
-        // RFC 7162 §3.1.5: a search by MODSEQ reports the highest mod-sequence it found.
+        // RFC 7162 §3.1.5: a search by MODSEQ reports that mod-sequence.
         let with_modseq = key.uses_modseq() && !hits.is_empty();
         let line = match ret {
             None => {

@@ -207,9 +207,10 @@ impl ImapSession {
         }
         self.send(format!("* OK [UIDVALIDITY {}] UIDs valid", sel.uidvalidity));
         self.send(format!("* OK [UIDNEXT {}] Predicted next UID", sel.uidnext));
-        if self.condstore {
-            self.send(format!("* OK [HIGHESTMODSEQ {}] Highest", sel.modseq));
-        }
+        // RFC 7162 §3.1.2.1: every successful SELECT or EXAMINE of a mailbox with
+        // mod-sequences reports its HIGHESTMODSEQ, CONDSTORE enabled or not (clients decide
+        // from it whether to use CONDSTORE at all).
+        self.send(format!("* OK [HIGHESTMODSEQ {}] Highest", sel.modseq));
         if read_only {
             self.send("* OK [PERMANENTFLAGS ()] No permanent flags permitted");
         } else {
