@@ -44,7 +44,7 @@ pub fn ClockBar() -> impl IntoView {
                 data-testid="clock"
                 title=move || {
                     ctx.stepped.get();
-                    ctx.with(|w| format!("Virtual time since the world started; the hosts' clocks say {}", w.clock.rfc5322(w.now())))
+                    ctx.with(|w| format!("Virtual time since the world started, as of its last step (it stands still while nothing happens); the hosts' clocks say {}", w.clock.rfc5322(w.now())))
                 }
             >
                 {now}

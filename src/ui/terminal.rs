@@ -282,34 +282,45 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
     });
 
     // What each line means and what fault rules and strict mode did to it: read again only
-    // when the world stepped or a line came, and redrawn only where a note changed (a typed
-    // line's record and mark are written when the server reads it, after the line is drawn).
+    // when the world stepped or a line came, and only while the terminal is in view (a hidden
+    // one catches up when shown). A typed line's record and mark are written when the server
+    // reads it, after the line is drawn; rows redraw only where a note changed.
     let records = Memo::new(move |_| {
         ctx.stepped.get();
         term.conn
             .map(|c| ctx.with(|w| (w.records_of(c).count(), w.gate_marks(c).len())))
             .unwrap_or_default()
     });
-    let notes = Memo::new(move |_| {
+    let notes = Memo::new_owning(move |prev: Option<Notes>| {
         records.track();
-        let Some(c) = term.conn else {
-            return Notes::new();
-        };
-        term.lines
-            .with(|l| ctx.with(|w| l.explain(term.protocol, w.records_of(c))))
-    });
-    let fault_notes = Memo::new(move |_| {
-        records.track();
-        let Some(c) = term.conn else {
-            return Notes::new();
-        };
-        ctx.with(|w| {
-            let marks = w.gate_marks(c);
-            if marks.is_empty() {
-                return Notes::new();
+        match (visible.get(), term.conn) {
+            (true, Some(c)) => {
+                let new = term
+                    .lines
+                    .with(|l| ctx.with(|w| l.explain(term.protocol, w.records_of(c))));
+                let changed = prev.as_ref() != Some(&new);
+                (new, changed)
             }
-            term.lines.with(|l| gate_notes(marks, l.iter()))
-        })
+            _ => (prev.unwrap_or_default(), false),
+        }
+    });
+    let fault_notes = Memo::new_owning(move |prev: Option<Notes>| {
+        records.track();
+        term.lines.track();
+        match (visible.get(), term.conn) {
+            (true, Some(c)) => {
+                let new = ctx.with(|w| {
+                    let marks = w.gate_marks(c);
+                    if marks.is_empty() {
+                        return Notes::new();
+                    }
+                    term.lines.with(|l| gate_notes(marks, l.iter()))
+                });
+                let changed = prev.as_ref() != Some(&new);
+                (new, changed)
+            }
+            _ => (prev.unwrap_or_default(), false),
+        }
     });
 
     let bare_lf = RwSignal::new(false);
