@@ -114,7 +114,7 @@ impl ImapSession {
         f: &'f crate::store::Folder,
         key: &SearchKey,
     ) -> Vec<(u32, &'f crate::store::StoredMessage)> {
-        let Some(sel) = self.selected.as_ref() else {
+        let Some(sel) = self.mailbox() else {
             return Vec::new();
         };
         let max_uid = sel.uids.last().copied().unwrap_or(0);
@@ -264,8 +264,8 @@ impl ImapSession {
         key: &SearchKey,
         ret: Option<SearchReturn>,
     ) -> Done {
-        let Some(sel) = self.selected.as_ref() else {
-            return bad("No mailbox selected");
+        let Some(sel) = self.mailbox() else {
+            return unselected();
         };
         let Some(f) = ctx.store.folder(user, &sel.name) else {
             if ret.is_some_and(|r| r.save) {
@@ -294,7 +294,7 @@ impl ImapSession {
         };
         let modseq = reported.into_iter().max().unwrap_or(0);
         if let Some(r) = ret.filter(|r| r.save) {
-            // RFC 5182 §2.4: with MIN and/or MAX alone, only those messages are kept.
+            // RFC 5182 §2.1: with MIN and/or MAX alone, only those messages are kept.
             if (r.min || r.max) && !r.all && !r.count {
                 let (first, last) = (hit_uids.first().copied(), hit_uids.last().copied());
                 hit_uids = [first.filter(|_| r.min), last.filter(|_| r.max)]
@@ -303,7 +303,7 @@ impl ImapSession {
                     .collect();
                 hit_uids.dedup();
             }
-            if let Some(sel) = self.selected.as_mut() {
+            if let Some(sel) = self.mailbox_mut() {
                 sel.saved = hit_uids;
             }
         }
@@ -320,7 +320,7 @@ impl ImapSession {
                 }
                 line
             }
-            // RFC 5182 §2.4: SAVE alone answers nothing but the tagged OK.
+            // RFC 5182 §2.1: SAVE alone answers nothing but the tagged OK.
             Some(SearchReturn {
                 save: true,
                 min: false,
