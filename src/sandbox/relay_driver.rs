@@ -38,27 +38,34 @@ fn domain_of(address: &str) -> String {
         .unwrap_or_default()
 }
 
+impl RelayAttempt {
+    /// The relay client's next deadline.
+    pub(super) fn poll_timeout(&self) -> Option<Instant> {
+        self.client.poll_timeout()
+    }
+}
+
 impl World {
-    /// Earliest timer of a relay client session.
-    pub(super) fn relay_timeout(&self) -> Option<Instant> {
-        self.relays
-            .values()
-            .filter_map(|r| r.client.poll_timeout())
-            .min()
+    fn relay_mut(&mut self, conn: ConnId) -> Option<&mut RelayAttempt> {
+        self.slots.get_mut(conn).and_then(|s| s.relay.as_mut())
     }
 
-    /// Fires due relay timers and starts due queue attempts. True when anything happened.
+    /// Fires due relay timers (from the slots' timer table) and starts due queue attempts.
+    /// True when anything happened.
     pub(super) fn run_relay(&mut self, now: Instant) -> bool {
         let mut busy = false;
-        let due_clients: Vec<ConnId> = self
-            .relays
-            .iter()
-            .filter(|(_, r)| r.client.poll_timeout().is_some_and(|t| t <= now))
-            .map(|(c, _)| *c)
-            .collect();
-        for conn in due_clients {
+        for conn in self.slots.due(now) {
+            let due = self
+                .slots
+                .get(conn)
+                .and_then(|s| s.relay.as_ref())
+                .and_then(RelayAttempt::poll_timeout)
+                .is_some_and(|t| t <= now);
+            if !due {
+                continue;
+            }
             busy = true;
-            if let Some(r) = self.relays.get_mut(&conn) {
+            if let Some(r) = self.relay_mut(conn) {
                 r.client.handle_timeout(&mut (), now);
             }
             self.flush_relay(conn);
@@ -156,15 +163,13 @@ impl World {
                         },
                         data: entry.data.to_vec(),
                     };
-                    self.relays.insert(
-                        c,
-                        RelayAttempt {
-                            entry: id.to_string(),
-                            rcpts,
-                            client: SmtpClient::new(now, job),
-                            hop,
-                        },
-                    );
+                    self.slots.slot(c).relay = Some(RelayAttempt {
+                        entry: id.to_string(),
+                        rcpts,
+                        client: SmtpClient::new(now, job),
+                        hop,
+                    });
+                    self.slots.sync(c);
                 }
                 None => {
                     let why = format!("4.4.1 cannot reach {domain}: {}", errors.join("; "));
@@ -244,7 +249,7 @@ impl World {
 
     pub(super) fn relay_input(&mut self, conn: ConnId, bytes: &[u8]) {
         let now = self.now;
-        if let Some(r) = self.relays.get_mut(&conn) {
+        if let Some(r) = self.relay_mut(conn) {
             r.client.handle_input(&mut (), now, bytes);
         }
         self.flush_relay(conn);
@@ -253,7 +258,7 @@ impl World {
     /// The next hop closed or the link dropped.
     pub(super) fn relay_closed(&mut self, conn: ConnId) {
         let now = self.now;
-        if let Some(r) = self.relays.get_mut(&conn) {
+        if let Some(r) = self.relay_mut(conn) {
             r.client.handle_close(&mut (), now);
         }
         self.flush_relay(conn);
@@ -266,7 +271,9 @@ impl World {
         let now = self.now;
         self.net.close(now, conn, Side::Client);
         let note = self.fault_note(conn).unwrap_or_default();
-        if let Some(r) = self.relays.remove(&conn) {
+        let relay = self.slots.get_mut(conn).and_then(|s| s.relay.take());
+        self.slots.sync(conn);
+        if let Some(r) = relay {
             for rcpt in &r.rcpts {
                 let o = Outcome::Temporary(format!("4.4.2 connection lost{note}"));
                 self.note_outcome(&r.entry, rcpt, &o);
@@ -290,9 +297,14 @@ impl World {
     }
 
     fn flush_relay(&mut self, conn: ConnId) {
+        self.flush_relay_output(conn);
+        self.slots.sync(conn);
+    }
+
+    fn flush_relay_output(&mut self, conn: ConnId) {
         let now = self.now;
         loop {
-            let Some(r) = self.relays.get_mut(&conn) else {
+            let Some(r) = self.relay_mut(conn) else {
                 return;
             };
             let Some(out) = r.client.poll_output() else {

@@ -161,7 +161,7 @@ impl World {
                     client: e.client,
                     server: e.server,
                     port: e.port,
-                    service: self.service_of(e.conn),
+                    service: self.service_on(e.server, e.port),
                     opened: e.at,
                     bytes: match &e.kind {
                         TraceKind::Data(b) => b.len(),

@@ -316,7 +316,7 @@ fn body_literal(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
-/// A literal, as `~{n}` (literal8, RFC 3516 §4.1) when it holds a NUL.
+/// A literal, as `~{n}` (literal8, RFC 3516 §4.3) when it holds a NUL.
 fn literal8(out: &mut Vec<u8>, bytes: &[u8]) {
     if bytes.contains(&0) {
         out.push(b'~');

@@ -267,7 +267,6 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
             .update(|s| *s = if *s == Some(id) { None } else { Some(id) })
     };
     let cx = x + bw / 2.0;
-    let aria = format!("{}: {} ({}). Show details", h.label, h.name, h.addr);
     let (l1, l2) = match h.label.split_once(" (") {
         Some((a, b)) => (a.to_string(), format!("({b}")),
         None => (h.label.clone(), String::new()),
@@ -327,9 +326,11 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     view! {
         <g
             class=class
+            // No aria-label: the button's name is its visible text, so a person who says
+            // what they see ("Sender's PC (home) pc.home.example 192.0.2.10") to voice control
+            // can press it (WCAG 2.5.3, Label in Name); aria-pressed says it shows details.
             role="button"
             tabindex="0"
-            aria-label=aria
             aria-pressed=move || selected().to_string()
             data-testid="host-card"
             data-host=h.name.clone()

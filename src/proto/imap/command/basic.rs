@@ -38,14 +38,14 @@ pub(super) const STARTTLS: Spec = Spec::new(
 pub(super) const CHECK: Spec = Spec::new(
     "CHECK",
     Valid::Selected,
-    "A checkpoint.",
+    "Ask the server to save the selected mailbox's state to disk (housekeeping; most servers treat it as NOOP), e.g. a5 CHECK.",
     "RFC 3501 §6.4.1",
     |_, _| Ok(Command::Check),
 );
 pub(super) const NAMESPACE: Spec = Spec::new(
     "NAMESPACE",
     Valid::Authenticated,
-    "Where mailboxes live.",
+    "Which prefixes mailbox names have: your own, other users' and shared ones, e.g. a2 NAMESPACE.",
     "RFC 2342",
     |_, _| Ok(Command::Namespace),
 );

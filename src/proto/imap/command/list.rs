@@ -160,7 +160,7 @@ impl ImapSession {
             let mut out = Vec::new();
             for (line, name) in list::respond(mb, reference, patterns, lsub, options, self.names) {
                 out.extend(line);
-                // RFC 5819 §1: STATUS follows the LIST of each selectable mailbox.
+                // RFC 5819 §2: STATUS follows the LIST of each selectable mailbox.
                 if let (false, Some(f)) = (status.is_empty(), mb.folders.get(&name)) {
                     out.extend(super::status::status_line(f, &name, status, self.names));
                 }

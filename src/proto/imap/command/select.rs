@@ -21,7 +21,7 @@ pub(super) const EXAMINE: Spec = Spec::new(
 pub(super) const CLOSE: Spec = Spec::new(
     "CLOSE",
     Valid::Selected,
-    "Remove \\Deleted messages and leave the Selected state.",
+    "Leave the Selected state; if the mailbox was selected read-write, first remove its \\Deleted messages, silently (no EXPUNGE responses). After EXAMINE nothing is removed.",
     "RFC 3501 §6.4.2",
     |_, _| Ok(Command::Close),
 );
