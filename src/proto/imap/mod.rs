@@ -10,6 +10,7 @@
 pub mod casemap;
 pub mod client;
 pub mod command;
+mod completion;
 pub mod downgrade;
 pub mod fetch;
 pub mod frame;

@@ -8,6 +8,7 @@ mod append;
 mod auth;
 mod basic;
 mod copy;
+mod dispatch;
 mod expunge;
 mod fetch;
 mod idle;
@@ -29,11 +30,12 @@ pub use sort::{base_subject, SortKey, ThreadAlgorithm};
 pub use status::StatusItem;
 pub use store::StoreMode;
 
+use super::completion::{bad, no, ok, Done};
 use super::mutf7::NameEncoding;
 use super::parse::{ParseError, Parser};
 use super::search::SearchKey;
 use super::sequence::SequenceSet;
-use super::session::{bad, no, ok, Done, ImapSession};
+use super::session::ImapSession;
 use crate::proto::HostCtx;
 use crate::store::Flags;
 use crate::time::Instant;
@@ -41,6 +43,7 @@ use crate::time::Instant;
 /// What the command modules share.
 mod prelude {
     pub(super) use super::{Command, Spec, Use, Valid};
+    pub(super) use crate::proto::imap::completion::{bad, no, ok, store_no, unselected, Done};
     pub(super) use crate::proto::imap::fetch::flag_list;
     pub(super) use crate::proto::imap::mutf7::NameEncoding;
     pub(super) use crate::proto::imap::parse::{ParseError, Parser, R};
@@ -48,8 +51,8 @@ mod prelude {
     pub(super) use crate::proto::imap::response::string;
     pub(super) use crate::proto::imap::sequence::SequenceSet;
     pub(super) use crate::proto::imap::session::{
-        bad, deleted_uids, flags_line, no, ok, permanent_flags_line, store_no, Done, ImapEvent,
-        ImapSession, ImapState, Mode, Selected, MAX_FAILED_LOGINS,
+        deleted_uids, flags_line, permanent_flags_line, ImapEvent, ImapSession, Mode, Selected,
+        MAX_FAILED_LOGINS,
     };
     pub(super) use crate::proto::imap::CAPABILITIES;
     pub(super) use crate::proto::HostCtx;
@@ -349,7 +352,7 @@ impl ImapSession {
         tag: &str,
         cmd: Command,
     ) -> Option<Done> {
-        let user = self.user.clone().unwrap_or_default();
+        let user = self.user().unwrap_or_default().to_string();
         Some(match cmd {
             Command::Capability => self.run_capability(),
             Command::Noop => ok("NOOP completed"),

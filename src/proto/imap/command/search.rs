@@ -114,7 +114,7 @@ impl ImapSession {
         f: &'f crate::store::Folder,
         key: &SearchKey,
     ) -> Vec<(u32, &'f crate::store::StoredMessage)> {
-        let Some(sel) = self.selected.as_ref() else {
+        let Some(sel) = self.mailbox() else {
             return Vec::new();
         };
         let max_uid = sel.uids.last().copied().unwrap_or(0);
@@ -264,8 +264,8 @@ impl ImapSession {
         key: &SearchKey,
         ret: Option<SearchReturn>,
     ) -> Done {
-        let Some(sel) = self.selected.as_ref() else {
-            return bad("No mailbox selected");
+        let Some(sel) = self.mailbox() else {
+            return unselected();
         };
         let Some(f) = ctx.store.folder(user, &sel.name) else {
             if ret.is_some_and(|r| r.save) {
@@ -303,7 +303,7 @@ impl ImapSession {
                     .collect();
                 hit_uids.dedup();
             }
-            if let Some(sel) = self.selected.as_mut() {
+            if let Some(sel) = self.mailbox_mut() {
                 sel.saved = hit_uids;
             }
         }

@@ -215,11 +215,7 @@ impl ImapSession {
         keys: &[(SortKey, bool)],
         key: &SearchKey,
     ) -> Done {
-        let Some(f) = self
-            .selected
-            .as_ref()
-            .and_then(|s| ctx.store.folder(user, &s.name))
-        else {
+        let Some(f) = self.mailbox().and_then(|s| ctx.store.folder(user, &s.name)) else {
             return no("The selected mailbox no longer exists");
         };
         let mut found = self.matching(f, key);
@@ -258,11 +254,7 @@ impl ImapSession {
         algorithm: ThreadAlgorithm,
         key: &SearchKey,
     ) -> Done {
-        let Some(f) = self
-            .selected
-            .as_ref()
-            .and_then(|s| ctx.store.folder(user, &s.name))
-        else {
+        let Some(f) = self.mailbox().and_then(|s| ctx.store.folder(user, &s.name)) else {
             return no("The selected mailbox no longer exists");
         };
         let msgs: Vec<ThreadMessage> = self
