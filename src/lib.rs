@@ -3,7 +3,7 @@
 //!
 //! Layers, inner to outer (each uses only the ones before it): [`time`], [`wire`],
 //! [`message`], [`store`], [`session`] + [`proto`], [`net`], [`relay`], [`sandbox`], [`learn`]
-//! (explanations, hints, guided scenarios), and the wasm-only `ui`; the native-only [`bridge`]
+//! (explanations, hints, guided scenarios), and `ui` (wasm only, but for its native `ui::model`); the native-only [`bridge`]
 //! serves the world on real TCP ports. The README's "Map of the code" gives the reading order.
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -22,5 +22,4 @@ pub(crate) mod testing;
 pub mod time;
 pub mod wire;
 
-#[cfg(target_arch = "wasm32")]
 pub mod ui;
