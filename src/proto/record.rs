@@ -439,6 +439,30 @@ impl Stream {
         })
     }
 
+    /// Takes bytes up to and with the next LF like [`Stream::line`], keeping nothing of the
+    /// line but whether it is a lone dot (message text and multi-line bodies: no copy per line).
+    pub fn dot_line(&mut self, bytes: &mut &[u8]) -> Option<(u64, bool)> {
+        if !self.in_line {
+            self.in_line = true;
+            self.line_start = self.pos;
+            self.head.clear();
+        }
+        let (part, complete) = match bytes.iter().position(|&b| b == b'\n') {
+            Some(i) => (&bytes[..i], Some(i + 1)),
+            None => (*bytes, None),
+        };
+        let room = 3usize.saturating_sub(self.head.len());
+        self.head.extend_from_slice(&part[..part.len().min(room)]);
+        let taken = complete.unwrap_or(bytes.len());
+        self.pos += taken as u64;
+        *bytes = &bytes[taken..];
+        complete?;
+        self.in_line = false;
+        let is_dot = self.head == b"." || self.head == b".\r";
+        self.head.clear();
+        Some((self.line_start, is_dot))
+    }
+
     /// Skips up to `n` bytes (data that is no line); how many it took.
     pub fn skip(&mut self, bytes: &mut &[u8], n: u64) -> u64 {
         let k = bytes.len().min(usize::try_from(n).unwrap_or(usize::MAX));

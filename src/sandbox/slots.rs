@@ -72,6 +72,10 @@ pub(super) struct ConnSlot {
     gate_marks: Vec<GateMark>,
     /// The deadline the timer table holds for this slot.
     deadline: Option<Instant>,
+    /// It is in the index of connections holding input.
+    indexed_holding: bool,
+    /// It is in the index of store watchers.
+    indexed_watcher: bool,
 }
 
 impl ConnSlot {
@@ -182,18 +186,27 @@ impl Slots {
             }
             s.deadline = deadline;
         }
-        if s.held.is_some() {
-            self.holding.insert(conn);
-        } else {
-            self.holding.remove(&conn);
+        // The indexes change only when membership does (this runs after every session call).
+        let holding = s.held.is_some();
+        if holding != s.indexed_holding {
+            s.indexed_holding = holding;
+            if holding {
+                self.holding.insert(conn);
+            } else {
+                self.holding.remove(&conn);
+            }
         }
-        if s.server
+        let watcher = s
+            .server
             .as_ref()
-            .is_some_and(|s| s.session.is_store_watcher())
-        {
-            self.watchers.insert(conn);
-        } else {
-            self.watchers.remove(&conn);
+            .is_some_and(|s| s.session.is_store_watcher());
+        if watcher != s.indexed_watcher {
+            s.indexed_watcher = watcher;
+            if watcher {
+                self.watchers.insert(conn);
+            } else {
+                self.watchers.remove(&conn);
+            }
         }
     }
 
@@ -228,6 +241,8 @@ impl Slots {
             s.held = None;
             s.gate_marks.clear();
             s.deadline = None;
+            s.indexed_holding = false;
+            s.indexed_watcher = false;
         }
         self.timers.clear();
         self.holding.clear();

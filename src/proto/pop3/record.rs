@@ -110,28 +110,27 @@ impl Pop3Recorder {
 
     pub fn server_bytes(&mut self, mut bytes: &[u8], out: &mut Vec<Record>) {
         while !bytes.is_empty() {
-            let Some(line) = self.server.line(&mut bytes) else {
-                continue;
-            };
             if let Some((id, offset)) = self.body {
-                if line.head != b"." {
+                let Some((at, is_dot)) = self.server.dot_line(&mut bytes) else {
+                    continue;
+                };
+                if !is_dot {
                     continue;
                 }
                 self.body = None;
                 out.push(Record::Data(Data {
                     from: Party::Server,
                     offset,
-                    len: line.offset - offset,
+                    len: at - offset,
                     kind: DataKind::ReplyBody,
                     id: None,
                 }));
-                out.push(reply(
-                    line.offset,
-                    ReplyLine::Pop3End,
-                    Answers::Exchange(id),
-                ));
+                out.push(reply(at, ReplyLine::Pop3End, Answers::Exchange(id)));
                 continue;
             }
+            let Some(line) = self.server.line(&mut bytes) else {
+                continue;
+            };
             let Some(parsed) = ReplyLine::parse_pop3(&line.text()) else {
                 continue;
             };

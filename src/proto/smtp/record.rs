@@ -78,10 +78,10 @@ impl SmtpRecorder {
                     }
                 }
                 Reading::MessageText { offset } => {
-                    let Some(line) = self.client.line(&mut bytes) else {
+                    let Some((_, is_dot)) = self.client.dot_line(&mut bytes) else {
                         continue;
                     };
-                    if line.head == b"." {
+                    if is_dot {
                         let id = self.new_id();
                         out.push(Record::Data(Data {
                             from: Party::Client,
