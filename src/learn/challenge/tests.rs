@@ -140,7 +140,7 @@ fn refs(lines: &[String]) -> Vec<&str> {
 #[test]
 fn every_challenge_file_parses_with_a_unique_id() {
     let all = parse_all().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(all.len(), 10);
+    assert_eq!(all.len(), 11);
     assert_eq!(
         builtin(),
         all,
@@ -149,6 +149,7 @@ fn every_challenge_file_parses_with_a_unique_id() {
     let ids: Vec<&str> = all.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids[0], "deliver-by-hand");
     assert_eq!(ids[9], "idle-wake");
+    assert_eq!(ids[10], "read-a-bounce");
     for c in &all {
         assert!(!c.hints.is_empty() && !c.links.is_empty(), "{}", c.id);
     }
@@ -593,6 +594,57 @@ fn a_delivery_before_idle_does_not_wake_it() {
         d.first_missing(),
         "no IMAP session of boss idling on the INBOX has been told of a new message (an \
          untagged EXISTS) yet"
+    );
+}
+
+// ---- 11. read a bounce ----
+
+impl Desk {
+    /// Smith reads her newest message with POP3 on the ISP.
+    fn pop3_read_newest_as_smith(&mut self) -> String {
+        let c = self.open(self.hosts.sender_pc, "smtp.isp.example", 110);
+        self.type_lines(c, &["USER smith", "PASS smith", "STAT"]);
+        let got = String::from_utf8_lossy(&self.world.take_received(c)).to_string();
+        let count = got
+            .lines()
+            .find_map(|l| l.strip_prefix("+OK ").filter(|r| r.ends_with(|c: char| c.is_ascii_digit())))
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or("1")
+            .to_string();
+        self.type_lines(c, &[&format!("RETR {count}"), "QUIT"]);
+        String::from_utf8_lossy(&self.world.take_received(c)).to_string()
+    }
+}
+
+#[test]
+fn a_bounce_read_and_named_to_boss_solves_it() {
+    let mut d = Desk::start("read-a-bounce");
+    let bounce = d.pop3_read_newest_as_smith();
+    assert!(bounce.contains("Return-Path: <>"), "{bounce}");
+    assert!(bounce.contains("multipart/report"), "{bounce}");
+    let failed = bounce
+        .lines()
+        .find_map(|l| l.strip_prefix("Final-Recipient: rfc822; "))
+        .expect("a Final-Recipient line");
+    let status = bounce
+        .lines()
+        .find_map(|l| l.strip_prefix("Status: "))
+        .expect("a Status line");
+    assert!(!d.status().is_solved());
+    d.submit_as_smith("boss@corp.example", &format!("{failed} {status}"));
+    d.wait(3000);
+    d.assert_solved();
+}
+
+#[test]
+fn guessing_the_address_or_leaving_out_the_status_is_not_reading_the_bounce() {
+    let mut d = Desk::start("read-a-bounce");
+    d.submit_as_smith("boss@corp.example", "nobody@corp.example 5.1.1");
+    d.submit_as_smith("boss@corp.example", "robert.boss@corp.example");
+    d.wait(3000);
+    assert_eq!(
+        d.first_missing(),
+        "boss has no message yet whose subject is the failed recipient and its status"
     );
 }
 
