@@ -607,7 +607,10 @@ impl Desk {
         let got = String::from_utf8_lossy(&self.world.take_received(c)).to_string();
         let count = got
             .lines()
-            .find_map(|l| l.strip_prefix("+OK ").filter(|r| r.ends_with(|c: char| c.is_ascii_digit())))
+            .find_map(|l| {
+                l.strip_prefix("+OK ")
+                    .filter(|r| r.ends_with(|c: char| c.is_ascii_digit()))
+            })
             .and_then(|r| r.split_whitespace().next())
             .unwrap_or("1")
             .to_string();

@@ -333,7 +333,12 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
         let mut parts = vec![shown_text.clone()];
         if strip {
             let (boxes, queued) = name_counts();
-            parts.extend(boxes.into_iter().take(2).map(|(user, n)| format!("✉{user} {n}")));
+            parts.extend(
+                boxes
+                    .into_iter()
+                    .take(2)
+                    .map(|(user, n)| format!("✉{user} {n}")),
+            );
             if is_server_box && queued > 0 {
                 parts.push(format!("queue {queued}"));
             }
