@@ -326,7 +326,9 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     };
     // The accessible name: the visible text in the order it is drawn, so a person who says
     // what they see ("Sender's PC (home) pc.home.example 192.0.2.10") to voice control can
-    // press the box (WCAG 2.5.3, Label in Name); aria-pressed says it shows details.
+    // press the box (WCAG 2.5.3, Label in Name); aria-pressed says it shows details. The
+    // texts below are separated by spaces (text nodes SVG does not draw) so that their words
+    // do not run together for tools that read the content ("PC(home)pc.home.example").
     let name_counts = counts.clone();
     let is_server_box = !h.client;
     let accessible_name = move || {
@@ -356,8 +358,8 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
         let short = short_label(&h.label);
         let is_server = !h.client;
         view! {
-            <text class="hl" x=cx y=top + 72.0 text-anchor="middle">{short}</text>
-            <text class="hn" x=cx y=top + 104.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.split('.').next().unwrap_or("").to_string()}</tspan></text>
+            <text class="hl" x=cx y=top + 72.0 text-anchor="middle">{short}</text>" "
+            <text class="hn" x=cx y=top + 104.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.split('.').next().unwrap_or("").to_string()}</tspan></text>" "
             <text class="hc" x=cx y=top + 136.0 text-anchor="middle" data-testid="host-counts">
                 {move || {
                     let (boxes, queued) = counts();
@@ -369,15 +371,15 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
                     }).collect_view();
                     (mail, (is_server && queued > 0).then(|| format!("queue {queued}")))
                 }}
-            </text>
+            </text>" "
         }
         .into_any()
     } else {
         view! {
-            <text class="hl" x=cx y=top + 50.0 text-anchor="middle">{l1}</text>
-            <text class="hl2" x=cx y=top + 66.0 text-anchor="middle">{l2}</text>
-            <text class="hn" x=cx y=top + 86.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.clone()}</tspan></text>
-            <text class="ha" x=cx y=top + 104.0 text-anchor="middle">{h.addr.clone()}</text>
+            <text class="hl" x=cx y=top + 50.0 text-anchor="middle">{l1}</text>" "
+            <text class="hl2" x=cx y=top + 66.0 text-anchor="middle">{l2}</text>" "
+            <text class="hn" x=cx y=top + 86.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.clone()}</tspan></text>" "
+            <text class="ha" x=cx y=top + 104.0 text-anchor="middle">{h.addr.clone()}</text>" "
         }
         .into_any()
     };
@@ -404,7 +406,7 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
             {icon(h.client, cx, top + 8.0, if strip { 1.5 } else { 1.0 })}
             {body}
             {move || (!up.get()).then(|| view! {
-                <text class="down-badge" x=cx y=top - 6.0 text-anchor="middle">"✖ DOWN"</text>
+                <text class="down-badge" x=cx y=top - 6.0 text-anchor="middle">"✖ DOWN"</text>" "
             })}
             // Active fault rules and strict mode, marked on the host (issue 15).
             {move || {
