@@ -3,6 +3,8 @@
 
 mod failures;
 mod handshake;
+#[cfg(not(target_arch = "wasm32"))]
+mod interop;
 
 use super::{
     pki, ClientTls, RandomSource, ServerTls, TlsConnection, TlsEvent, TlsOutput, TlsVersions,
