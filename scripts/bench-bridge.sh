@@ -13,6 +13,8 @@
 #   - Mixed IMAP load: 20 users, 10 clients, each session LOGIN, LIST, SELECT, APPEND, FETCH,
 #     STORE, EXPUNGE, LOGOUT, for SECONDS; commands answered OK per second, and protocol
 #     errors (any NO or BAD).
+#   - Seeding: 1,000 APPENDs of a 1 KiB message from Python's imaplib with default socket
+#     options (scripts/bench/append.py), as a test suite fills a mailbox.
 # Dovecot and smtp-sink run on loopback only, on high ports, with a throwaway configuration
 # in a temporary directory; they are stopped at the end. Install them with
 #   apt-get install dovecot-imapd postfix
@@ -49,7 +51,7 @@ now() { date +%s.%N; }
 field() { # field NAME LINE: the value after NAME in "name value name value" output
   awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$2"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3gx", a / b; else print "-" }'; }
 
 # ---- the bridge ----
 users=()
@@ -85,6 +87,8 @@ if command -v smtp-source >/dev/null || [ -x /usr/sbin/smtp-source ]; then
 fi
 echo "bridge: mixed IMAP load..." >&2
 b_mixed="$("$LOAD" mixed 127.0.0.1 $((OFFSET + 143)) 'load{}@example.org' pw 20 10 "$SECONDS_MIXED")"
+echo "bridge: 1,000 imaplib APPENDs..." >&2
+b_append="$(python3 scripts/bench/append.py 127.0.0.1 $((OFFSET + 143)) boss boss 1000)"
 b_cpu="$(ps -o times= -p "$BRIDGE_PID" | tr -d ' ')"
 b_rss="$(ps -o rss= -p "$BRIDGE_PID" | tr -d ' ')"
 kill "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null || true; BRIDGE_PID=""
@@ -110,6 +114,7 @@ fi
 # ---- Dovecot ----
 d_noop=""
 d_mixed=""
+d_append=""
 if [ -x /usr/sbin/dovecot ]; then
   mkdir -p "$WORK/dovecot/run" "$WORK/dovecot/home"
   chmod 755 "$WORK" "$WORK/dovecot"
@@ -165,6 +170,8 @@ EOF
     d_noop="$("$LOAD" noop 127.0.0.1 "$DOVECOT_PORT" boss boss 50)" || d_noop=""
     echo "dovecot: mixed IMAP load..." >&2
     d_mixed="$("$LOAD" mixed 127.0.0.1 "$DOVECOT_PORT" 'load{}@example.org' pw 20 10 "$SECONDS_MIXED")" || d_mixed=""
+    echo "dovecot: 1,000 imaplib APPENDs..." >&2
+    d_append="$(python3 scripts/bench/append.py 127.0.0.1 "$DOVECOT_PORT" boss boss 1000)" || d_append=""
   else
     echo "dovecot did not start; see $WORK/dovecot/dovecot.log" >&2
   fi
@@ -176,6 +183,8 @@ d_noop_us="$(field noop_median_us "$d_noop")"
 b_cps="$(field commands_per_s "$b_mixed")"
 d_cps="$(field commands_per_s "$d_mixed")"
 b_err="$(field errors "$b_mixed")"
+b_append_ms="$(field per_append_ms "$b_append")"
+d_append_ms="$(field per_append_ms "$d_append")"
 d_err="$(field errors "$d_mixed")"
 b_msgs=""; s_msgs=""
 [ -n "$b_smtp_s" ] && b_msgs="$(awk -v n="$MESSAGES" -v s="$b_smtp_s" 'BEGIN { printf "%.0f", n / s }')"
@@ -198,6 +207,11 @@ if [ -n "$d_cps" ]; then
   echo "| mixed IMAP, 20 users, 10 clients, ${SECONDS_MIXED} s | ${b_cps} cmd/s, ${b_err} errors | Dovecot: ${d_cps} cmd/s, ${d_err} errors | $(ratio "$b_cps" "$d_cps") | >= 3x, no errors |"
 else
   echo "| mixed IMAP, 20 users, 10 clients, ${SECONDS_MIXED} s | ${b_cps} cmd/s, ${b_err} errors | (no Dovecot) | - | >= 3x, no errors |"
+fi
+if [ -n "$d_append_ms" ]; then
+  echo "| 1,000 APPENDs from imaplib (default socket options) | ${b_append_ms} ms each | Dovecot: ${d_append_ms} ms each | $(ratio "$b_append_ms" "$d_append_ms") the time | within 2x |"
+else
+  echo "| 1,000 APPENDs from imaplib (default socket options) | ${b_append_ms} ms each | (no Dovecot) | - | within 2x |"
 fi
 echo
 echo "Bridge process after the run: CPU time ${b_cpu} s, RSS ${b_rss} KiB."

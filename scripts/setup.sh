@@ -38,6 +38,12 @@ if [ "${1:-}" = "--browser" ]; then
     _say "installing Debian's chromium and chromium-driver"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
+  # axe-core for the accessibility audit (tests/browser/test_a11y.py), from npm like binaryen.
+  if [ ! -f "$_root/.tools/node_modules/axe-core/axe.min.js" ]; then
+    _say "installing axe-core (npm axe-core@4.14.1) into .tools/"
+    mkdir -p "$_root/.tools"
+    npm install --prefix "$_root/.tools" --no-audit --no-fund --silent axe-core@4.14.1 >/dev/null
+  fi
   if ! python3 -c 'import selenium' 2>/dev/null; then
     _say "installing selenium from PyPI"
     python3 -m pip install --quiet --disable-pip-version-check selenium

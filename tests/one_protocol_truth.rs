@@ -172,3 +172,35 @@ fn the_imap_list_of_the_mail_client_is_explained_as_imap() {
     );
     assert!(text.rfc.contains("RFC 3501"), "{text:?}");
 }
+
+/// Records say which command was sent, never the secret it carried.
+#[test]
+fn no_password_lands_in_a_record() {
+    use mail_sandbox::wire::sasl::{b64_encode, encode_plain};
+    let (mut w, d) = world();
+    let plain = encode_plain("boss", "hunter2");
+    let login_b64 = b64_encode(b"hunter2");
+    let mut i = Typed::open(&mut w, d.recipient_pc, "mx.corp.example", 143);
+    i.say(&mut w, "a1 LOGIN boss hunter2");
+    i.say(&mut w, "a2 LGIN boss hunter2");
+    i.say(&mut w, &format!("a3 AUTHENTICATE PLAIN {plain}"));
+    let mut p = Typed::open(&mut w, d.recipient_pc, "mx.corp.example", 110);
+    p.say(&mut w, "USER boss");
+    p.say(&mut w, "PASS hunter2");
+    p.say(&mut w, "PSS hunter2");
+    let mut s = Typed::open(&mut w, d.sender_pc, "mx.corp.example", 25);
+    s.say(&mut w, "EHLO x");
+    s.say(&mut w, &format!("AUTH PLAIN {plain}"));
+    s.say(&mut w, "AUTH LOGIN");
+    s.say(&mut w, &b64_encode(b"boss"));
+    s.say(&mut w, &login_b64);
+    for conn in [i.conn, p.conn, s.conn] {
+        let records: Vec<_> = w.records_of(conn).collect();
+        assert!(!records.is_empty());
+        let text = format!("{records:?}");
+        assert!(
+            !text.contains("hunter2") && !text.contains(&plain) && !text.contains(&login_b64),
+            "{text}"
+        );
+    }
+}

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -29,6 +29,15 @@ impl Running {
 
     /// Starts a bridge with these options (on a random port offset).
     fn with(opts: Options, setup: impl FnOnce(&mut World) + Send + 'static) -> Running {
+        Running::printing_to(opts, setup, std::io::sink())
+    }
+
+    /// Starts a bridge that prints its `--trace` lines to `out`.
+    fn printing_to(
+        opts: Options,
+        setup: impl FnOnce(&mut World) + Send + 'static,
+        mut out: impl Write + Send + 'static,
+    ) -> Running {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             let mut bridge = None;
@@ -50,7 +59,7 @@ impl Running {
                 .map(|l| (l.service, l.addr))
                 .collect();
             tx.send((addrs, bridge.stop_handle())).unwrap();
-            bridge.run(&mut std::io::sink()).unwrap();
+            bridge.run(&mut out).unwrap();
             bridge.stats()
         });
         let (addrs, stop) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
@@ -228,4 +237,105 @@ fn a_pop3_client_that_drops_can_log_in_again_at_once() {
     let mut c = pop3_login(&b, "boss");
     c.send(b"QUIT\r\n");
     assert!(c.line().starts_with("+OK"));
+}
+
+/// What a bridge printed, shared with the test.
+#[derive(Clone, Default)]
+struct Printed(Arc<Mutex<Vec<u8>>>);
+
+impl Printed {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Write for Printed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `--trace` masks passwords as the page does: POP3 PASS, IMAP LOGIN (quoted, and as
+/// literals pipelined with LITERAL+), SMTP AUTH PLAIN and the answers of AUTH LOGIN sent
+/// before their challenges, over a link with latency (the lines wait until the server has
+/// read them, and so marked them).
+#[test]
+fn the_trace_masks_passwords() {
+    const PASSWORD: &str = "s3cret-pw";
+    let opts = Options {
+        trace: true,
+        users: vec![("carol@example.org".into(), PASSWORD.into())],
+        latency: mail_sandbox::time::Duration::from_millis(20),
+        ..Options::default()
+    };
+    let printed = Printed::default();
+    let b = Running::printing_to(opts, |_| {}, printed.clone());
+    let user = "carol@example.org";
+    let all = |service: &str, script: String| {
+        let mut s = b.connect(service);
+        s.write_all(script.as_bytes()).unwrap();
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut answers = String::new();
+        s.read_to_string(&mut answers).unwrap();
+        answers
+    };
+    let pop3 = all(
+        "pop3",
+        format!("USER {user}\r\nPASS {PASSWORD}\r\nQUIT\r\n"),
+    );
+    assert_eq!(pop3.matches("+OK").count(), 4, "{pop3}");
+    let imap = all(
+        "imap",
+        format!("a1 LOGIN {user} \"{PASSWORD}\"\r\na2 LOGOUT\r\n"),
+    );
+    assert!(imap.contains("a1 OK"), "{imap}");
+    let imap = all(
+        "imap",
+        format!(
+            "b1 LOGIN {{{}+}}\r\n{user} {{{}+}}\r\n{PASSWORD}\r\nb2 LOGOUT\r\n",
+            user.len(),
+            PASSWORD.len()
+        ),
+    );
+    assert!(imap.contains("b1 OK"), "{imap}");
+    let plain = mail_sandbox::wire::sasl::encode_plain(user, PASSWORD);
+    let smtp = all(
+        "submission",
+        format!("EHLO x\r\nAUTH PLAIN {plain}\r\nQUIT\r\n"),
+    );
+    assert!(smtp.contains("\r\n235 "), "{smtp}");
+    let b64 = mail_sandbox::wire::sasl::b64_encode;
+    let (login_user, login_pass) = (b64(user.as_bytes()), b64(PASSWORD.as_bytes()));
+    let smtp = all(
+        "submission",
+        format!("EHLO x\r\nAUTH LOGIN\r\n{login_user}\r\n{login_pass}\r\nQUIT\r\n"),
+    );
+    assert!(smtp.contains("\r\n235 "), "{smtp}");
+    // Every line printed: the five connections closed.
+    let closed = |text: &str| text.matches("C: <close>").count() >= 5;
+    for _ in 0..100 {
+        if closed(&printed.text()) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    b.finish();
+    let text = printed.text();
+    assert!(closed(&text), "{text}");
+    for secret in [PASSWORD, &plain, &login_pass] {
+        assert!(!text.contains(secret), "{secret} printed:\n{text}");
+    }
+    assert!(text.contains("C: PASS ********"), "{text}");
+    assert!(
+        text.contains("C: a1 LOGIN carol@example.org ********"),
+        "{text}"
+    );
+    assert!(text.contains("C: AUTH PLAIN ********"), "{text}");
+    assert!(text.contains("C: b2 LOGOUT"), "{text}");
+    assert!(text.contains(&format!("C: USER {user}")), "{text}");
 }

@@ -484,6 +484,61 @@ pub fn run_imap_client(append: bool, sizes: &[u8], data: &[u8]) {
     assert_eq!(n, 1, "exactly one outcome");
 }
 
+/// The IMAP client's response reader: a client reading message 77 gets a greeting, LOGIN's
+/// and SELECT's completions, then arbitrary bytes (FETCH responses with literals, mostly).
+/// Whatever the bytes and however they are split, the outcome is the one the whole input
+/// gives (framing does not depend on where reads end), a message it reports is made of bytes
+/// the server sent, and the framed responses the tokenizer reads never panic it.
+pub fn run_imap_responses(sizes: &[u8], data: &[u8]) {
+    use mail_sandbox::proto::imap::client::tokenize;
+    use mail_sandbox::proto::imap::frame::{Frame, Framer};
+    let mut input = b"* OK ready\r\na1 OK LOGIN completed\r\na2 OK SELECT completed\r\n".to_vec();
+    input.extend_from_slice(data);
+    let outcome = |split: &[u8]| {
+        let job = ImapJob {
+            user: "boss".into(),
+            password: "boss".into(),
+            action: ImapAction::Read {
+                folder: "INBOX".into(),
+                uid: 77,
+            },
+        };
+        let mut got = None;
+        let n = run_client(
+            ImapClient::new(Instant::from_millis(0), job),
+            split,
+            &input,
+            |ImapClientEvent::Done(r)| got = Some(r),
+        );
+        assert_eq!(n, 1, "exactly one outcome");
+        got
+    };
+    let whole = outcome(&[0]);
+    let split = outcome(sizes);
+    assert_eq!(whole, split, "the outcome depends on where reads end");
+    if let Some(Ok(ImapOutcome::Message(m))) = &whole {
+        assert_eq!(m.uid, 77);
+        assert!(m.raw.len() <= data.len(), "bytes the server never sent");
+    }
+    let mut framer = Framer::new(mail_sandbox::proto::imap::client::MAX_LINE);
+    let mut rest = &input[..];
+    while !rest.is_empty() {
+        let (n, frame) = framer.push(rest);
+        rest = &rest[n..];
+        match frame {
+            Some(Frame::Command(resp)) => {
+                let toks = tokenize(&resp);
+                assert!(toks.len() <= resp.len(), "more tokens than bytes");
+            }
+            Some(Frame::Literal { size, .. }) if size <= 1 << 20 => framer.accept_literal(),
+            Some(Frame::Literal { .. }) => framer.reject_literal(),
+            Some(_) => {}
+            None if n == 0 => break,
+            None => {}
+        }
+    }
+}
+
 /// Writes seed snapshots for the `snapshot_restore` target (run by scripts/fuzz.sh):
 /// the default world, and one after mail moved and a host went down.
 pub fn write_snapshot_seeds(dir: &std::path::Path) -> std::io::Result<()> {

@@ -42,6 +42,9 @@ impl Bridge {
             (Method::Get, ["users", user, "mailboxes", mbox, "messages"]) => {
                 messages(world, user, mbox)
             }
+            (Method::Post, ["users", user, "mailboxes", mbox, "import"]) => {
+                super::import::import(world, user, mbox, &call.content_type, &call.body)
+            }
             (Method::Delete, ["users", user, "mailboxes", mbox, "messages"]) => {
                 delete(&mut world.store, user, mbox, None)
             }
@@ -84,7 +87,7 @@ impl Bridge {
     }
 }
 
-fn ok(v: Value) -> ApiResponse {
+pub(super) fn ok(v: Value) -> ApiResponse {
     ApiResponse {
         status: 200,
         content_type: "application/json",
@@ -99,6 +102,7 @@ fn endpoints() -> Value {
             "POST /api/v1/users {\"address\", \"password\"}",
             "GET /api/v1/users/{address}/mailboxes",
             "GET /api/v1/users/{address}/mailboxes/{mailbox}/messages",
+            "POST /api/v1/users/{address}/mailboxes/{mailbox}/import (an mbox, a message, or multipart/form-data files)",
             "DELETE /api/v1/users/{address}/mailboxes/{mailbox}/messages",
             "GET /api/v1/users/{address}/mailboxes/{mailbox}/messages/{uid}",
             "GET /api/v1/users/{address}/mailboxes/{mailbox}/messages/{uid}/raw",
@@ -124,7 +128,7 @@ fn users(world: &World) -> Value {
             })
         })
         .collect();
-    json!({ "total": list.len(), "users": list })
+    json!({ "total": list.len(), "users": list, "catch_all": world.store.catch_all() })
 }
 
 fn add_user(world: &mut World, host: &str, body: &[u8]) -> ApiResponse {

@@ -12,8 +12,10 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// Largest request body read (the API takes small JSON objects only).
+/// Largest request body read (the API takes small JSON objects), but for an import.
 const MAX_BODY: u64 = 64 * 1024;
+/// Largest body of a bulk import (`.../import`: an mbox or message files).
+const MAX_IMPORT_BODY: u64 = 256 * 1024 * 1024;
 /// Most requests being handled at once; more get `503`.
 const MAX_ACTIVE: usize = 32;
 /// How long a request waits for the loop's answer.
@@ -36,6 +38,8 @@ pub(super) struct ApiCall {
     pub path: String,
     /// The query string (percent-encoded), without `?`.
     pub query: String,
+    /// The request's `Content-Type` ("" when none).
+    pub content_type: String,
     pub body: Vec<u8>,
 }
 
@@ -149,14 +153,21 @@ fn serve(mut request: tiny_http::Request, calls: &mpsc::Sender<PendingCall>, wak
         Some((p, q)) => (p.to_string(), q.to_string()),
         None => (request.url().to_string(), String::new()),
     };
+    let content_type = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Content-Type"))
+        .map(|h| h.value.as_str().to_string())
+        .unwrap_or_default();
+    let limit = match path.trim_end_matches('/').ends_with("/import") {
+        true => MAX_IMPORT_BODY,
+        false => MAX_BODY,
+    };
     let mut body = Vec::new();
-    let read = request
-        .as_reader()
-        .take(MAX_BODY + 1)
-        .read_to_end(&mut body);
+    let read = request.as_reader().take(limit + 1).read_to_end(&mut body);
     let response = if read.is_err() {
         error(400, "could not read the request body")
-    } else if body.len() as u64 > MAX_BODY {
+    } else if body.len() as u64 > limit {
         error(413, "request body too large")
     } else {
         let (tx, rx) = mpsc::channel();
@@ -165,6 +176,7 @@ fn serve(mut request: tiny_http::Request, calls: &mpsc::Sender<PendingCall>, wak
                 method,
                 path,
                 query,
+                content_type,
                 body,
             },
             reply: tx,

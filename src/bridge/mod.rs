@@ -20,6 +20,7 @@
 mod api;
 mod client;
 mod http;
+mod import;
 mod options;
 mod setup;
 mod transcript;
@@ -147,7 +148,7 @@ impl Bridge {
             )?),
             None => None,
         };
-        let transcript = opts.trace.then(|| Transcript::new(&world.net));
+        let transcript = opts.trace.then(|| Transcript::new(&world));
         Ok(Bridge {
             opts: opts.clone(),
             world,
@@ -418,7 +419,7 @@ impl Bridge {
         self.world = world;
         self.started = StdInstant::now();
         if self.transcript.is_some() {
-            self.transcript = Some(Transcript::new(&self.world.net));
+            self.transcript = Some(Transcript::new(&self.world));
         }
         Ok(())
     }
@@ -434,7 +435,7 @@ impl Bridge {
         let Some(t) = &mut self.transcript else {
             return;
         };
-        t.drain(&self.world.net, &mut self.lines);
+        t.drain(&self.world, &mut self.lines);
         if self.lines.is_empty() {
             return;
         }

@@ -28,6 +28,9 @@ options:
                          'dns corp.example MX => none'
   --strict               strict servers: refuse bare LF, MAIL FROM without <>, ...
                          (default: lenient, as learners type)
+  --catch-all            accept mail for any address: a domain not in the world becomes
+                         mx.corp.example's, an unknown address gets an account on its
+                         first delivery (login and password: the whole address)
   -h, --help             print this help
 
 Prints one line LISTEN <service> <virtual-host> <ip>:<port> per listener, then READY.
@@ -54,6 +57,8 @@ pub struct Options {
     pub faults: Vec<String>,
     /// Every server host strict instead of lenient.
     pub strict: bool,
+    /// The mailbox host takes mail for any address (see `Store::set_catch_all`).
+    pub catch_all: bool,
 }
 
 impl Default for Options {
@@ -68,6 +73,7 @@ impl Default for Options {
             trace: false,
             faults: Vec::new(),
             strict: false,
+            catch_all: false,
         }
     }
 }
@@ -109,6 +115,7 @@ impl Options {
                 "-h" | "--help" => return Ok(Command::Help),
                 "--trace" => opts.trace = true,
                 "--strict" => opts.strict = true,
+                "--catch-all" => opts.catch_all = true,
                 "--fault" => {
                     let v = value("--fault")?;
                     crate::fault::parse_rule(&v).map_err(|e| format!("--fault {v}: {e}"))?;
@@ -240,6 +247,7 @@ mod tests {
             "mx.corp.example:110 RETR => -ERR [SYS/TEMP] Disk error",
             "--fault=dns corp.example MX => none",
             "--strict",
+            "--catch-all",
             "--all-hosts",
             "--latency",
             "25",
@@ -249,6 +257,7 @@ mod tests {
         assert_eq!(o.faults.len(), 2);
         assert_eq!(o.faults[1], "dns corp.example MX => none");
         assert!(o.strict);
+        assert!(o.catch_all);
         assert_eq!(o.port_offset, 20000);
         assert_eq!(o.bind.to_string(), "::1");
         assert_eq!(

@@ -6,6 +6,11 @@
 //! `--user` whose domain is new) can submit with AUTH, receive on port 25 and read with POP3
 //! and IMAP. `--all-hosts` adds every other service of every virtual host (the ISP's, where
 //! smith@isp.example lives, and the mailbox host's echo and daytime).
+//!
+//! With `--catch-all` the mailbox host takes mail for any address (`Store::set_catch_all`):
+//! every domain the world does not hold elsewhere is its, and an unknown address gets an
+//! account on its first delivery, with the whole address as login and password. The
+//! learner's default world (and the bridge without the flag) keeps its refusals.
 
 use super::Options;
 use crate::net::HostId;
@@ -63,6 +68,9 @@ pub(super) fn build_world(opts: &Options) -> Result<(World, Vec<Route>), String>
     let mailbox_host = world.net.host_name(d.corp).to_string();
     for (address, password) in &opts.users {
         add_user(&mut world, &mailbox_host, address, password)?;
+    }
+    if opts.catch_all {
+        world.store.set_catch_all(Some(&mailbox_host));
     }
     opts.apply_to_world(&mut world)?;
     let routes = routes(&world, &d, opts)?;

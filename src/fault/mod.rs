@@ -305,9 +305,10 @@ pub fn command_hits(verb: &str, pattern: Option<&str>, line: &str, imap: bool) -
     if glob(pattern.as_bytes(), args.as_bytes()) {
         return true;
     }
-    args.char_indices()
-        .filter(|(_, c)| *c == ' ')
-        .any(|(i, _)| glob(pattern.as_bytes(), &args.as_bytes()[..i]))
+    // Up to a space: the arguments are "<a match> <anything>", one pass over the line (not
+    // one per space of it).
+    let up_to_a_space = format!("{pattern} *");
+    glob(up_to_a_space.as_bytes(), args.as_bytes())
 }
 
 fn squeeze_after_colons(s: &str) -> String {

@@ -205,6 +205,29 @@ fn command_patterns_match_verbs_and_wildcards() {
     assert!(glob(b"*", b""));
 }
 
+/// A 64 KiB line with a space between every two bytes is matched in one pass: the rule
+/// "up to a space" once ran the glob again for every space (some 10^9 steps on this line).
+#[test]
+fn a_64_kib_line_of_spaces_is_matched_in_one_pass() {
+    let rcpt = Some("TO:<*@corp.example>");
+    let spaces = " ".repeat(64 * 1024);
+    let miss = format!("RCPT TO:<boss@isp.example>{spaces}x{spaces}y");
+    assert!(!command_hits("RCPT", rcpt, &miss, false));
+    let after = format!("RCPT TO:<boss@corp.example>{spaces}NOTIFY=NEVER{spaces}x");
+    assert!(command_hits("RCPT", rcpt, &after, false));
+    let inside = format!("RCPT TO:<b{spaces}oss@corp.example>");
+    assert!(command_hits("RCPT", rcpt, &inside, false));
+    let only_spaces = format!("RCPT{spaces}");
+    assert!(!command_hits("RCPT", rcpt, &only_spaces, false));
+    let other = " x".repeat(32 * 1024);
+    assert!(!command_hits(
+        "RCPT",
+        rcpt,
+        &format!("RCPT TO:<a>{other}"),
+        false
+    ));
+}
+
 #[test]
 fn a_rate_lets_the_first_matches_pass_in_each_window() {
     let mut book = FaultBook::default();

@@ -61,11 +61,11 @@ pub fn explain_lines<'a>(
                         .commands
                         .get(&offset)
                         .and_then(|c| explain_command(p, c))
-                        .map(|e| format!("{} ({})", e.text, e.rfc)),
+                        .map(|e| e.note()),
                     Speaker::Server => {
                         let reply = by.replies.get(&offset)?;
                         let e = explain_reply(p, &reply.line);
-                        let mut note = e.map(|e| format!("{} ({})", e.text, e.rfc));
+                        let mut note = e.map(|e| e.note());
                         if reply.line.is_command_error() {
                             if let Some(h) = hint_for(p, &last_client) {
                                 note = Some(format!("{} Hint: {h}", note.unwrap_or_default()));

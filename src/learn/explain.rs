@@ -2,6 +2,7 @@
 //! the typed records the servers' recorders write (a reply's code, a command's verb: see
 //! [`crate::proto::record`]), never by searching a line's text.
 
+use super::enhanced::enhanced_meaning;
 pub use crate::proto::record::Protocol;
 use crate::proto::record::{read_command, Command, ImapStatus, ReplyLine};
 
@@ -11,10 +12,27 @@ pub struct Explanation {
     pub text: &'static str,
     /// Where the rule comes from, e.g. `RFC 5321 §4.2.3`.
     pub rfc: &'static str,
+    /// An SMTP reply's enhanced status code in words, with its RFC 3463 section
+    /// ([`crate::learn::enhanced`]).
+    pub enhanced: Option<String>,
+}
+
+impl Explanation {
+    /// The explanation as one note: the meaning, its RFC section, then the enhanced code's.
+    pub fn note(&self) -> String {
+        match &self.enhanced {
+            Some(code) => format!("{} ({}). Enhanced code {code}.", self.text, self.rfc),
+            None => format!("{} ({})", self.text, self.rfc),
+        }
+    }
 }
 
 const fn ex(text: &'static str, rfc: &'static str) -> Explanation {
-    Explanation { text, rfc }
+    Explanation {
+        text,
+        rfc,
+        enhanced: None,
+    }
 }
 
 const SMTP_CODES: &[(u16, Explanation)] = &[
@@ -23,7 +41,7 @@ const SMTP_CODES: &[(u16, Explanation)] = &[
     (220, ex("Service ready: the server greets you. Say EHLO next.", "RFC 5321 §4.2, §4.3.1")),
     (221, ex("Service closing the connection (after QUIT).", "RFC 5321 §4.1.1.10")),
     (235, ex("Authentication succeeded.", "RFC 4954 §6")),
-    (250, ex("Requested action okay, completed. After the final dot of DATA it means the server has taken responsibility for the message.", "RFC 5321 §4.2.3, §4.1.1.4")),
+    (250, ex("Requested action okay, completed. After the final dot of DATA it means the server has taken responsibility for the message.", "RFC 5321 §4.2.3, §6.1")),
     (251, ex("User not local; will forward.", "RFC 5321 §3.4")),
     (252, ex("Cannot verify the user, but will accept the message and try (a safe VRFY answer).", "RFC 5321 §3.5.3")),
     (334, ex("Server challenge during AUTH: answer with a base64 line (or * to cancel).", "RFC 4954 §4")),
@@ -31,7 +49,7 @@ const SMTP_CODES: &[(u16, Explanation)] = &[
     (421, ex("Service not available, closing the connection (too many errors, idle too long, shutting down).", "RFC 5321 §4.2.3")),
     (450, ex("Mailbox unavailable for now: try again later.", "RFC 5321 §4.2.3")),
     (451, ex("Local error in processing: try again later.", "RFC 5321 §4.2.3")),
-    (452, ex("Insufficient storage, or too many recipients: try again later.", "RFC 5321 §4.5.3.1.10")),
+    (452, ex("Insufficient storage, or too many recipients: try again later.", "RFC 5321 §4.2.3, §4.5.3.1.10")),
     (454, ex("Temporary authentication failure.", "RFC 4954 §6")),
     (500, ex("Syntax error, command unrecognized (or a line too long).", "RFC 5321 §4.2.3")),
     (501, ex("Syntax error in parameters or arguments (e.g. missing <> around an address).", "RFC 5321 §4.2.3")),
@@ -44,65 +62,42 @@ const SMTP_CODES: &[(u16, Explanation)] = &[
     (551, ex("User not local.", "RFC 5321 §3.4")),
     (552, ex("Exceeded storage allocation: the message is too big (SIZE).", "RFC 5321 §4.2.3, RFC 1870")),
     (553, ex("Mailbox name not allowed (bad address syntax).", "RFC 5321 §4.2.3")),
-    (554, ex("Transaction failed. With 5.7.1: relay access denied, this server is not an open relay.", "RFC 5321 §4.2.3, RFC 3463 §3.8")),
+    (554, ex("Transaction failed. 5.7.1 means refused by the server's policy; here: relaying denied, this server passes on mail to other domains only for its own users (it is not an open relay).", "RFC 5321 §4.2.3, RFC 3463 §3.8")),
     (555, ex("MAIL FROM/RCPT TO parameters not recognized.", "RFC 5321 §4.2.3")),
 ];
-
-const ENHANCED: &[(&str, &str)] = &[
-    ("2.0.0", "success"),
-    ("2.1.0", "sender address accepted"),
-    ("2.1.5", "recipient address accepted"),
-    ("2.7.0", "authentication succeeded"),
-    ("4.4.1", "no answer from the next host: retry later"),
-    ("4.4.2", "connection dropped: retry later"),
-    ("4.7.0", "temporary security failure"),
-    ("5.1.1", "bad destination mailbox: the user does not exist"),
-    ("5.1.2", "bad destination domain: no MX or A record"),
-    ("5.3.4", "message too big for the system"),
-    ("5.5.1", "invalid command (bad sequence)"),
-    ("5.5.2", "syntax error"),
-    ("5.7.0", "security: authentication required"),
-    ("5.7.1", "delivery not authorized: relay denied"),
-    ("5.7.8", "authentication credentials invalid"),
-];
-
-/// The meaning of an enhanced status code (RFC 3463), e.g. `5.1.1`.
-pub fn enhanced_meaning(code: &str) -> Option<&'static str> {
-    ENHANCED.iter().find(|(c, _)| *c == code).map(|(_, m)| *m)
-}
 
 const POP3_CODES: &[(&str, Explanation)] = &[
     (
         "[IN-USE]",
         ex(
-            "Another POP3 session holds the lock on this maildrop: only one at a time.",
-            "RFC 2449 §8.1.1",
+            "Another POP3 session has this mailbox open (it is locked): only one session at a time.",
+            "RFC 2449 §8.1.2",
         ),
     ),
     (
         "[AUTH]",
         ex(
             "The credentials were wrong (not a temporary problem).",
-            "RFC 3206 §4",
+            "RFC 3206 §5",
         ),
     ),
     (
         "[LOGIN-DELAY]",
-        ex("Logging in too often.", "RFC 2449 §8.1.2"),
+        ex("Logging in too often.", "RFC 2449 §8.1.1"),
     ),
     (
         "[SYS/TEMP]",
-        ex("A temporary system problem.", "RFC 3206 §5"),
+        ex("A temporary system problem.", "RFC 3206 §4"),
     ),
     (
         "[SYS/PERM]",
-        ex("A permanent system problem.", "RFC 3206 §5"),
+        ex("A permanent system problem.", "RFC 3206 §4"),
     ),
 ];
 
 const IMAP_UNTAGGED: &[(&str, Explanation)] = &[
     ("EXISTS", ex("The number of messages in the selected mailbox (a new message makes it grow).", "RFC 3501 §7.3.1")),
-    ("RECENT", ex("Messages new since the last session: only one session sees a message as \\Recent.", "RFC 3501 §7.3.2")),
+    ("RECENT", ex("How many messages are \\Recent: this session is the first to be told of them (another session sees them without \\Recent). IMAP4rev2 dropped \\Recent.", "RFC 3501 §7.3.2")),
     ("EXPUNGE", ex("The message with this sequence number is gone; the numbers after it shift down by one.", "RFC 3501 §7.4.1")),
     ("FETCH", ex("Data about a message (flags, envelope, body parts...).", "RFC 3501 §7.4.2")),
     ("FLAGS", ex("The flags that can be used in this mailbox.", "RFC 3501 §7.2.6")),
@@ -112,8 +107,8 @@ const IMAP_UNTAGGED: &[(&str, Explanation)] = &[
     ("SEARCH", ex("The message numbers (or UIDs) that match the search.", "RFC 3501 §7.2.5")),
     ("CAPABILITY", ex("What this server can do: extensions and AUTH mechanisms.", "RFC 3501 §7.2.1")),
     ("BYE", ex("The server is closing the connection.", "RFC 3501 §7.1.5")),
-    ("NAMESPACE", ex("Where personal and shared mailboxes live.", "RFC 2342 §5")),
-    ("ID", ex("Server identification.", "RFC 2971 §3.1")),
+    ("NAMESPACE", ex("The prefixes of mailbox names: your own mailboxes, other users' and shared ones (e.g. ((\"\" \"/\")) NIL NIL: all yours, / between levels).", "RFC 2342 §5")),
+    ("ID", ex("Server identification.", "RFC 2971 §3.2")),
     ("ENABLED", ex("Extensions that ENABLE turned on.", "RFC 5161 §3.2")),
     ("VANISHED", ex("UIDs that are gone (QRESYNC's EXPUNGE: no sequence numbers to shift); (EARLIER) means they went while the client was away.", "RFC 7162 §3.2.10")),
     ("ESEARCH", ex("The results of SEARCH RETURN (...): MIN, MAX, ALL (as a set), COUNT, for the command with this TAG.", "RFC 4731 §3.1")),
@@ -124,14 +119,14 @@ const IMAP_UNTAGGED: &[(&str, Explanation)] = &[
 const IMAP_CODES: &[(&str, Explanation)] = &[
     ("[UIDVALIDITY", ex("UIDs are valid while this number stays the same; if it changes, a client must forget its cached UIDs.", "RFC 3501 §2.3.1.1")),
     ("[UIDNEXT", ex("The UID the next message will get.", "RFC 3501 §2.3.1.1")),
-    ("[UNSEEN", ex("The first message without \\Seen.", "RFC 3501 §7.1")),
+    ("[UNSEEN", ex("The message number of the first message without \\Seen (a position, not a count): [UNSEEN 3] means message 3.", "RFC 3501 §7.1")),
     ("[PERMANENTFLAGS", ex("Flags the client can change for good (\\* = new keywords allowed).", "RFC 3501 §7.1")),
     ("[READ-WRITE]", ex("The mailbox is selected read-write.", "RFC 3501 §6.3.1")),
     ("[READ-ONLY]", ex("The mailbox is selected read-only (EXAMINE).", "RFC 3501 §6.3.2")),
     ("[TRYCREATE]", ex("The target mailbox does not exist; CREATE it first.", "RFC 3501 §7.1")),
     ("[ALERT]", ex("A message the user must see.", "RFC 3501 §7.1")),
     ("[CAPABILITY", ex("The server's capabilities, sent along.", "RFC 3501 §7.1")),
-    ("[APPENDUID", ex("The UIDVALIDITY and UID the appended message got.", "RFC 4315 §3")),
+    ("[APPENDUID", ex("The UIDVALIDITY and UID the appended message got (a set of UIDs when one APPEND carried several messages, MULTIAPPEND).", "RFC 4315 §3")),
     ("[COPYUID", ex("Where the copied messages went (old and new UIDs).", "RFC 4315 §3")),
     ("[AUTHENTICATIONFAILED]", ex("Wrong user name or password.", "RFC 5530 §3")),
     ("[CLOSED]", ex("The previously selected mailbox is closed: what follows is about the new one.", "RFC 7162 §3.2.11")),
@@ -235,8 +230,8 @@ pub fn explain_reply(proto: Protocol, line: &ReplyLine) -> Option<Explanation> {
         ReplyLine::Smtp {
             code,
             more,
+            enhanced,
             extension,
-            ..
         } => {
             if let Some(e) = extension.as_deref().and_then(smtp_extension) {
                 return Some(e);
@@ -249,13 +244,15 @@ pub fn explain_reply(proto: Protocol, line: &ReplyLine) -> Option<Explanation> {
                 .iter()
                 .find(|(c, _)| c == code)
                 .map(|(_, e)| e.clone());
-            base.or_else(|| {
-                Some(match code / 100 {
-                    2 => ex("Positive completion.", "RFC 5321 §4.2.1"),
-                    3 => ex("Positive intermediate: send more.", "RFC 5321 §4.2.1"),
-                    4 => ex("Transient failure: try again later.", "RFC 5321 §4.2.1"),
-                    _ => ex("Permanent failure: do not repeat as is.", "RFC 5321 §4.2.1"),
-                })
+            let general = || match code / 100 {
+                2 => ex("Positive completion.", "RFC 5321 §4.2.1"),
+                3 => ex("Positive intermediate: send more.", "RFC 5321 §4.2.1"),
+                4 => ex("Transient failure: try again later.", "RFC 5321 §4.2.1"),
+                _ => ex("Permanent failure: do not repeat as is.", "RFC 5321 §4.2.1"),
+            };
+            Some(Explanation {
+                enhanced: enhanced.as_deref().and_then(enhanced_meaning),
+                ..base.unwrap_or_else(general)
             })
         }
         ReplyLine::Pop3Status { ok, code } => {
@@ -272,7 +269,7 @@ pub fn explain_reply(proto: Protocol, line: &ReplyLine) -> Option<Explanation> {
             })
         }
         ReplyLine::Pop3End => Some(ex(
-            "End of a multi-line reply (lines starting with a dot are doubled).",
+            "End of a multi-line reply: a line holding only a dot. A line of the message that starts with a dot is sent with a second dot in front (..hidden for .hidden), so it cannot be taken for the end.",
             "RFC 1939 §3",
         )),
         ReplyLine::Continuation => Some(match proto {
@@ -388,7 +385,7 @@ const SMTP_COMMANDS: &[(&str, Explanation)] = &[
     (
         "AUTH",
         ex(
-            "Log in with a SASL mechanism (PLAIN: base64 of \\0user\\0password).",
+            "Log in with a SASL mechanism. PLAIN sends base64 of \\0user\\0password: base64 is an encoding, not encryption, so anyone who sees the line can read the password.",
             "RFC 4954 §4, RFC 4616",
         ),
     ),
@@ -397,7 +394,7 @@ const SMTP_COMMANDS: &[(&str, Explanation)] = &[
 const POP3_COMMANDS: &[(&str, Explanation)] = &[
     (
         "USER",
-        ex("Name the maildrop (AUTHORIZATION state).", "RFC 1939 §7"),
+        ex("Name the mailbox to log in to (the RFC calls it the maildrop), e.g. USER boss; PASS follows.", "RFC 1939 §7"),
     ),
     (
         "PASS",
@@ -413,7 +410,7 @@ const POP3_COMMANDS: &[(&str, Explanation)] = &[
             "RFC 1939 §7",
         ),
     ),
-    ("AUTH", ex("Log in with SASL.", "RFC 5034 §4")),
+    ("AUTH", ex("Log in with SASL: AUTH PLAIN with base64 of \\0user\\0password (an encoding, not encryption).", "RFC 5034 §4")),
     ("CAPA", ex("List the server's capabilities.", "RFC 2449 §5")),
     (
         "STAT",
@@ -505,9 +502,24 @@ mod tests {
             .unwrap();
         assert!(e.text.contains("no such user"));
         assert!(e.rfc.contains("5321"));
+        // The enhanced code is decoded too, with its RFC 3463 section.
+        let note = e.note();
+        assert!(
+            note.contains("Enhanced code 5.1.1: permanent failure")
+                && note.contains("no such user there (address status, RFC 3463 §3.2)"),
+            "{note}"
+        );
+        let full = explain_server_line(Protocol::Smtp, "452 4.2.2 Mailbox full").unwrap();
+        assert!(
+            full.note().contains("mailbox full: over its quota"),
+            "{}",
+            full.note()
+        );
         assert_eq!(
-            enhanced_meaning("5.7.1"),
-            Some("delivery not authorized: relay denied")
+            explain_server_line(Protocol::Smtp, "221 Bye")
+                .unwrap()
+                .enhanced,
+            None
         );
         assert!(explain_server_line(Protocol::Smtp, "354 go")
             .unwrap()

@@ -67,11 +67,12 @@ fn command_meaning(protocol: Protocol, verb: &str) -> (&'static str, &'static st
         ),
         (Smtp, "end of DATA") => (
             "the lone dot: the server now takes responsibility",
-            "RFC 5321 §4.1.1.4",
+            "RFC 5321 §6.1",
         ),
         (Smtp, "BDAT") => ("a chunk of the message", "RFC 3030 §2"),
-        (Pop3, "USER" | "PASS" | "APOP") => ("logging in to the maildrop", "RFC 1939 §7"),
-        (Pop3, "STAT" | "LIST" | "UIDL") => ("what is in the maildrop", "RFC 1939 §5"),
+        (Pop3, "USER" | "PASS" | "APOP") => ("logging in to the mailbox", "RFC 1939 §7"),
+        (Pop3, "STAT" | "LIST") => ("what is in the mailbox", "RFC 1939 §5"),
+        (Pop3, "UIDL") => ("the lasting id of each message", "RFC 1939 §7"),
         (Pop3, "RETR") => ("downloading a message", "RFC 1939 §5"),
         (Pop3, "TOP") => ("the headers and first lines of a message", "RFC 1939 §7"),
         (Pop3, "DELE") => ("marking a message for deletion at QUIT", "RFC 1939 §5"),
@@ -80,8 +81,10 @@ fn command_meaning(protocol: Protocol, verb: &str) -> (&'static str, &'static st
             "RFC 1939 §6",
         ),
         (Smtp, "QUIT") => ("the client says goodbye", "RFC 5321 §4.1.1.10"),
-        (Imap, "LOGIN" | "AUTHENTICATE") => ("logging in to the mail store", "RFC 3501 §6.2"),
-        (Imap, "SELECT" | "EXAMINE") => ("opening a mailbox on the server", "RFC 3501 §6.3.1"),
+        (Imap, "LOGIN") => ("logging in to the mail store", "RFC 3501 §6.2.3"),
+        (Imap, "AUTHENTICATE") => ("logging in to the mail store with SASL", "RFC 3501 §6.2.2"),
+        (Imap, "SELECT") => ("opening a mailbox on the server", "RFC 3501 §6.3.1"),
+        (Imap, "EXAMINE") => ("opening a mailbox read-only", "RFC 3501 §6.3.2"),
         (Imap, "LIST" | "LSUB") => ("which mailboxes the account has", "RFC 3501 §6.3.8"),
         (Imap, "FETCH" | "UID FETCH") => (
             "reading messages that stay on the server",
@@ -95,10 +98,10 @@ fn command_meaning(protocol: Protocol, verb: &str) -> (&'static str, &'static st
         (Imap, "THREAD" | "UID THREAD") => {
             ("the server groups the messages into threads", "RFC 5256 §3")
         }
-        (Imap, "GETQUOTA" | "GETQUOTAROOT" | "SETQUOTA") => {
-            ("how much the account may store", "RFC 9208 §4")
-        }
-        (Imap, "IDLE") => ("waiting for the server to tell of new mail", "RFC 2177"),
+        (Imap, "GETQUOTA") => ("the usage and limits of a quota root", "RFC 9208 §4.1.1"),
+        (Imap, "GETQUOTAROOT") => ("how much the account may store", "RFC 9208 §4.1.2"),
+        (Imap, "SETQUOTA") => ("changing a quota", "RFC 9208 §4.1.3"),
+        (Imap, "IDLE") => ("waiting for the server to tell of new mail", "RFC 2177 §3"),
         (Imap, "APPEND") => ("uploading a message into a mailbox", "RFC 3501 §6.3.11"),
         (Imap, "LOGOUT") => ("the client says goodbye", "RFC 3501 §6.1.3"),
         _ => ("a protocol command", ""),
@@ -171,7 +174,7 @@ fn describe_event(e: &WorldEvent) -> (HopText, HopPlace) {
             text(
                 format!("queued {id}"),
                 format!("{summary}: the host took responsibility and will relay it."),
-                "RFC 5321 §4.1.1.4",
+                "RFC 5321 §6.1",
             ),
             HopPlace::Host(host.clone()),
         ),

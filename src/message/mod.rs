@@ -200,6 +200,16 @@ pub fn header_value(raw: &[u8], name: &str) -> Option<String> {
     HeaderBlock::new(raw).get(name)
 }
 
+/// How many header fields are named `name` (`Received`: one per server that took the message).
+pub fn count_fields(raw: &[u8], name: &str) -> usize {
+    String::from_utf8_lossy(&raw[..header_end(raw)])
+        .split("\r\n")
+        .filter(|line| !line.starts_with([' ', '\t']))
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(field, _)| field.trim().eq_ignore_ascii_case(name))
+        .count()
+}
+
 /// A header block read once, for looking up several fields (ENVELOPE needs ten, a MIME
 /// part's BODYSTRUCTURE seven) without finding its end, decoding it and splitting it into
 /// lines again each time. Lookups answer exactly as [`header_value`] always did: every line

@@ -129,6 +129,8 @@ pub struct Connection {
     server_open: bool,
     /// Bytes the server sent that have not reached the client yet (for flow control).
     pub unread_by_client: usize,
+    /// Bytes the client sent that have not reached the server yet.
+    pub unread_by_server: usize,
     /// Last scheduled delivery per direction, to keep each stream in order.
     last_to_server: Instant,
     last_to_client: Instant,
@@ -376,6 +378,7 @@ impl Network {
                         client_open: true,
                         server_open: true,
                         unread_by_client: 0,
+                        unread_by_server: 0,
                         last_to_server: at,
                         last_to_client: at,
                     },
@@ -421,8 +424,9 @@ impl Network {
         let Some(c) = self.conns.get_mut(&conn) else {
             return false;
         };
-        if from == Side::Server {
-            c.unread_by_client += bytes.len();
+        match from {
+            Side::Server => c.unread_by_client += bytes.len(),
+            Side::Client => c.unread_by_server += bytes.len(),
         }
         let slot = match from {
             Side::Client => &mut c.last_to_server,
@@ -533,8 +537,13 @@ impl Network {
                     return self.poll_event(now);
                 }
                 if let (NetEvent::Data { bytes, .. }, Some(c)) = (&ev, self.conns.get_mut(conn)) {
-                    if *to == Side::Client {
-                        c.unread_by_client = c.unread_by_client.saturating_sub(bytes.len());
+                    match to {
+                        Side::Client => {
+                            c.unread_by_client = c.unread_by_client.saturating_sub(bytes.len())
+                        }
+                        Side::Server => {
+                            c.unread_by_server = c.unread_by_server.saturating_sub(bytes.len())
+                        }
                     }
                 }
             }

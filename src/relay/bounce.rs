@@ -24,11 +24,15 @@ pub fn bounce_message(entry: &QueueEntry, host: &str, unix_now: i64, id: &str) -
     if entry.mail_from.is_empty() {
         return None;
     }
-    let failed: Vec<(&str, &str)> = entry
+    let failed: Vec<(&str, &str, Option<&str>)> = entry
         .recipients
         .iter()
         .filter_map(|r| match &r.state {
-            RcptState::Failed(why) => Some((r.address.as_str(), why.as_str())),
+            RcptState::Failed(why) => Some((
+                r.address.as_str(),
+                why.as_str(),
+                r.unanswered_hop.as_deref(),
+            )),
             _ => None,
         })
         .collect();
@@ -40,11 +44,20 @@ pub fn bounce_message(entry: &QueueEntry, host: &str, unix_now: i64, id: &str) -
     let header_end = crate::message::header_end(&entry.data);
     let original_headers = String::from_utf8_lossy(&entry.data[..header_end]);
     let mut human = String::new();
-    for (addr, why) in &failed {
+    for (addr, why, unanswered) in &failed {
         human.push_str(&format!("  <{addr}>: {why}\r\n"));
+        if let Some(hop) = unanswered {
+            // RFC 5321 §6.1: the sender should know this failure may not be the whole story.
+            human.push_str(&format!(
+                "    Note: an earlier attempt sent the whole message to {hop}, but {hop}'s\r\n    \
+                 answer never arrived (the connection was lost after the final dot). {hop} may\r\n    \
+                 have delivered it, so <{addr}> may have received it after all\r\n    \
+                 (RFC 5321 section 6.1).\r\n"
+            ));
+        }
     }
     let mut per_rcpt = String::new();
-    for (addr, why) in &failed {
+    for (addr, why, _) in &failed {
         per_rcpt.push_str(&format!(
             "\r\nFinal-Recipient: rfc822; {addr}\r\nAction: failed\r\nStatus: {}\r\nDiagnostic-Code: smtp; {}\r\n",
             status_of(why),
@@ -106,10 +119,12 @@ mod tests {
                     state: RcptState::Failed(
                         "550 5.1.1 <nobody@corp.example>: user unknown".into(),
                     ),
+                    unanswered_hop: None,
                 },
                 Recipient {
                     address: "boss@corp.example".into(),
                     state: RcptState::Delivered,
+                    unanswered_hop: None,
                 },
             ],
             data: b"Subject: hi\r\nFrom: smith@isp.example\r\n\r\nbody\r\n"
@@ -133,6 +148,28 @@ mod tests {
         let info = crate::message::parse(&raw);
         assert_eq!(info.root.subtype, "report");
         assert_eq!(info.root.children.len(), 3);
+    }
+
+    /// A recipient whose earlier attempt lost the next hop's answer after the final dot: the
+    /// bounce says the message may have arrived after all (RFC 5321 §6.1).
+    #[test]
+    fn a_bounce_says_when_an_earlier_answer_never_arrived() {
+        let mut e = entry("smith@isp.example");
+        let plain =
+            String::from_utf8(bounce_message(&e, "smtp.isp.example", 0, "B1").unwrap()).unwrap();
+        assert!(!plain.contains("never arrived"), "{plain}");
+        e.recipients[0].unanswered_hop = Some("mx.corp.example".into());
+        let text =
+            String::from_utf8(bounce_message(&e, "smtp.isp.example", 0, "B1").unwrap()).unwrap();
+        assert!(
+            text.contains("an earlier attempt sent the whole message to mx.corp.example"),
+            "{text}"
+        );
+        assert!(text.contains("answer never arrived"), "{text}");
+        assert!(
+            text.contains("<nobody@corp.example> may have received it"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -34,6 +34,11 @@ pub enum RcptState {
 pub struct Recipient {
     pub address: String,
     pub state: RcptState,
+    /// A next hop that an earlier attempt sent the whole message to, whose answer never
+    /// arrived (the link dropped after the final dot): it may have delivered the message, so
+    /// a later failure's bounce says so (RFC 5321 §6.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unanswered_hop: Option<String>,
 }
 
 /// One queued message.
@@ -195,6 +200,7 @@ impl RelayQueue {
                 .map(|a| Recipient {
                     address: a.clone(),
                     state: RcptState::Pending,
+                    unanswered_hop: None,
                 })
                 .collect(),
             data: data.into(),
@@ -276,6 +282,18 @@ impl RelayQueue {
                 e.last_error = Some(why);
             }
         });
+    }
+
+    /// Notes that `hop` was sent the whole message for `address` and its answer never came
+    /// (see [`Recipient::unanswered_hop`]).
+    pub fn note_unanswered_hop(&mut self, id: &str, address: &str, hop: &str) {
+        if let Some(r) = self.entries.get_mut(id).and_then(|e| {
+            e.recipients
+                .iter_mut()
+                .find(|r| r.address.eq_ignore_ascii_case(address))
+        }) {
+            r.unanswered_hop = Some(hop.to_string());
+        }
     }
 
     /// After an attempt on `id` finished (all its in-flight recipients recorded): schedules the

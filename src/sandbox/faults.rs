@@ -6,10 +6,6 @@ use super::{mask_secret, Service, Speaker, TranscriptLine, World};
 use crate::fault::{parse_rule, DnsRecordKind, FaultOutcome, FaultRule, ReplyKind, RuleError};
 use crate::net::{ConnId, HostId};
 
-/// Most marks kept per connection, and connections with marks kept.
-const MAX_MARKS_PER_CONN: usize = 64;
-const MAX_CONNS_WITH_MARKS: usize = 1000;
-
 /// Why a rule was not added.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AddRuleError {
@@ -97,7 +93,7 @@ impl World {
     /// What the gate in front of the server did on this connection: replies fault rules made
     /// (with the rule's number), delays, drops, and strict-mode findings, oldest first.
     pub fn gate_marks(&self, conn: ConnId) -> &[GateMark] {
-        self.gate_marks.get(&conn).map_or(&[], Vec::as_slice)
+        self.slots.get(conn).map_or(&[], |s| s.gate_marks())
     }
 
     /// The mark behind one transcript line of `conn`, for transcripts and terminals: for a
@@ -128,16 +124,6 @@ impl World {
                     .find(|m| m.at >= line.at && (m.line == text || m.line == masked))
             }
             Speaker::Net => None,
-        }
-    }
-
-    pub(super) fn record_mark(&mut self, conn: ConnId, mark: GateMark) {
-        let marks = self.gate_marks.entry(conn).or_default();
-        if marks.len() < MAX_MARKS_PER_CONN {
-            marks.push(mark);
-        }
-        while self.gate_marks.len() > MAX_CONNS_WITH_MARKS {
-            self.gate_marks.pop_first();
         }
     }
 

@@ -10,7 +10,7 @@
 //! protocol says it is, so SMTP message text, BDAT chunks, IMAP literals and SASL answers never
 //! draw a hop, and a service on any port is drawn as what it is.
 
-use super::{World, WorldEvent};
+use super::{StampedRecord, World, WorldEvent};
 use crate::net::{HostId, TraceKind};
 use crate::proto::record::{DataKind, Protocol, Record};
 
@@ -74,7 +74,7 @@ impl Journey {
             .peekable();
         let mut commands = world
             .records_since(self.next_record)
-            .filter_map(|r| Some((r.trace_at, command_hop(world, r.conn, &r.record)?)))
+            .filter_map(|r| Some((r.trace_at, command_hop(r)?)))
             .peekable();
         let first = self.next_trace.max(world.net.trace.discarded);
         for (k, e) in world.net.trace.since(self.next_trace).enumerate() {
@@ -117,13 +117,13 @@ impl Journey {
 }
 
 /// The hop a record draws: a command the protocol defines, or the end of SMTP message text.
-fn command_hop(world: &World, conn: crate::net::ConnId, record: &Record) -> Option<Hop> {
-    let verb = match record {
+fn command_hop(stamped: &StampedRecord) -> Option<Hop> {
+    let verb = match &stamped.record {
         Record::Command(c) if c.is_known => c.verb.clone(),
         Record::Data(d) if d.kind == DataKind::MessageText => "end of DATA".to_string(),
         _ => return None,
     };
-    let a = world.accepted(conn)?;
+    let a = stamped.accepted;
     Some(Hop::Command {
         client: a.client,
         server: a.server,

@@ -26,7 +26,11 @@ pub struct Fetched {
     pub uidl: Option<String>,
     /// IMAP flags (e.g. `\Seen`).
     pub flags: Vec<String>,
+    /// The whole message, or (an IMAP listing) only the header fields a list shows: the
+    /// body comes when the message is opened ([`ImapAction::Read`]).
     pub raw: Vec<u8>,
+    /// `raw` is the whole message.
+    pub whole: bool,
 }
 
 impl From<Pop3Message> for Fetched {
@@ -36,6 +40,7 @@ impl From<Pop3Message> for Fetched {
             uidl: m.uidl,
             flags: Vec::new(),
             raw: m.raw,
+            whole: true,
         }
     }
 }
@@ -47,6 +52,7 @@ impl From<ImapMessage> for Fetched {
             uidl: None,
             flags: m.flags,
             raw: m.raw,
+            whole: m.whole,
         }
     }
 }
@@ -56,11 +62,15 @@ impl From<ImapMessage> for Fetched {
 pub enum Outcome {
     /// The submission server accepted the message; its reply text (with the queue id).
     Submitted(String),
-    /// Messages fetched (POP3 download, or an IMAP folder), with the folder list for IMAP.
+    /// Messages fetched (POP3 download, or an IMAP folder's newest), with the folder list for
+    /// IMAP; `total` is how many the folder holds (an IMAP listing fetches a page of them).
     Mailbox {
         folders: Vec<FolderEntry>,
         messages: Vec<Fetched>,
+        total: usize,
     },
+    /// One IMAP message, whole ([`ImapAction::Read`]).
+    Message(Fetched),
     /// A command that changes the mailbox succeeded.
     Done(String),
 }
@@ -150,15 +160,22 @@ impl Client {
             Client::Pop3(c) => step(c.poll_output()?, |Pop3ClientEvent::Done(o)| {
                 o.map(|messages| Outcome::Mailbox {
                     folders: Vec::new(),
+                    total: messages.len(),
                     messages: messages.into_iter().map(Fetched::from).collect(),
                 })
             }),
             Client::Imap(c) => step(c.poll_output()?, |ImapClientEvent::Done(o)| {
                 o.map(|o| match o {
-                    ImapOutcome::Mailbox { folders, messages } => Outcome::Mailbox {
+                    ImapOutcome::Mailbox {
+                        folders,
+                        messages,
+                        exists,
+                    } => Outcome::Mailbox {
                         folders,
                         messages: messages.into_iter().map(Fetched::from).collect(),
+                        total: exists as usize,
                     },
+                    ImapOutcome::Message(m) => Outcome::Message(m.into()),
                     ImapOutcome::Done(text) => Outcome::Done(text),
                 })
             }),
@@ -175,6 +192,11 @@ pub struct Task {
     /// The outcome, once the session reported it (before its connection is gone).
     result: Option<Result<Outcome, String>>,
 }
+
+/// What an IMAP task's endpoint may hold between two polls: what the client keeps of one
+/// session at most, and a line.
+const IMAP_INBOX_LIMIT: usize =
+    crate::proto::imap::client::MAX_COLLECTED as usize + crate::proto::imap::client::MAX_LINE;
 
 /// The name the PCs' clients announce in EHLO.
 const CLIENT_HELO: &str = "client.example";
@@ -273,7 +295,14 @@ impl Task {
             action,
         };
         let client = Client::Imap(Box::new(ImapClient::new(world.now(), job)));
-        Task::start(world, from, host, 143, client)
+        let task = Task::start(world, from, host, 143, client)?;
+        // The task takes what arrived at every poll and the client bounds what it keeps
+        // (MAX_COLLECTED): the endpoint must not drop the oldest bytes of a long answer that
+        // arrives between two polls, which cut a literal and lost the framing (issue 27).
+        if let Some(e) = world.endpoint_mut(task.conn) {
+            e.inbox_limit = e.inbox_limit.max(IMAP_INBOX_LIMIT);
+        }
+        Ok(task)
     }
 
     pub fn conn(&self) -> ConnId {
@@ -490,7 +519,9 @@ mod tests {
             )
             .unwrap();
             match run_task(w, &mut t) {
-                TaskStatus::Done(Outcome::Mailbox { folders, messages }) => (folders, messages),
+                TaskStatus::Done(Outcome::Mailbox {
+                    folders, messages, ..
+                }) => (folders, messages),
                 other => panic!("{other:?}"),
             }
         };
@@ -551,6 +582,52 @@ mod tests {
             w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
             2
         );
+    }
+
+    /// Issue 27: an answer longer than a client endpoint holds by default (8 MiB) that
+    /// arrives between two polls lost its oldest bytes, cutting a literal, and the client
+    /// read message text as responses ("unexpected response: omain envelope ...").
+    #[test]
+    fn an_imap_answer_longer_than_an_endpoints_default_inbox_arrives_whole() {
+        let (mut w, d) = default_world(1);
+        let line = "domain envelope message mailbox route body a3 OK {12}\r\n";
+        let mut raw = b"Subject: Nine megabytes\r\n\r\n".to_vec();
+        while raw.len() < 9 * 1024 * 1024 {
+            raw.extend_from_slice(line.as_bytes());
+        }
+        let (_, uid) = w
+            .store
+            .deliver(
+                "boss@corp.example",
+                "INBOX",
+                raw.clone(),
+                Default::default(),
+                0,
+            )
+            .unwrap();
+        let mut t = Task::imap(
+            &mut w,
+            d.recipient_pc,
+            "mx.corp.example",
+            "boss",
+            "boss",
+            ImapAction::Read {
+                folder: "INBOX".into(),
+                uid,
+            },
+        )
+        .unwrap();
+        // One long step: the whole answer arrives before the task polls.
+        let t0 = w.now() + Duration::from_secs(30);
+        w.run_until(t0);
+        match run_task(&mut w, &mut t) {
+            TaskStatus::Done(Outcome::Message(m)) => {
+                assert_eq!(m.raw.len(), raw.len());
+                assert!(m.raw == raw && m.whole);
+            }
+            TaskStatus::Failed(why) => panic!("the read failed: {why}"),
+            _ => panic!("not one message"),
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! were written, each stamped with the trace index it came after, so a view can put it between
 //! the bytes and the world's events around it. Bounded: the oldest go first.
 
+use super::Accepted;
 use crate::net::ConnId;
 use crate::proto::record::Record;
 use std::collections::VecDeque;
@@ -17,6 +18,8 @@ pub struct StampedRecord {
     /// It came after the trace entries below this index (`Trace::total` then).
     pub trace_at: u64,
     pub conn: ConnId,
+    /// The connection's ends and the service it reached.
+    pub accepted: Accepted,
     pub record: Record,
 }
 
@@ -28,7 +31,7 @@ pub(crate) struct RecordLog {
 }
 
 impl RecordLog {
-    pub fn push(&mut self, trace_at: u64, conn: ConnId, record: Record) {
+    pub fn push(&mut self, trace_at: u64, conn: ConnId, accepted: Accepted, record: Record) {
         if self.entries.len() >= MAX_RECORDS {
             self.entries.pop_front();
         }
@@ -36,6 +39,7 @@ impl RecordLog {
             seq: self.total,
             trace_at,
             conn,
+            accepted,
             record,
         });
         self.total += 1;

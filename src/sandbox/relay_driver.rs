@@ -15,6 +15,8 @@ pub(crate) struct RelayAttempt {
     entry: String,
     rcpts: Vec<String>,
     client: SmtpClient,
+    /// The next hop's name.
+    hop: String,
 }
 
 fn reply_text(r: &Reply) -> String {
@@ -36,27 +38,34 @@ fn domain_of(address: &str) -> String {
         .unwrap_or_default()
 }
 
+impl RelayAttempt {
+    /// The relay client's next deadline.
+    pub(super) fn poll_timeout(&self) -> Option<Instant> {
+        self.client.poll_timeout()
+    }
+}
+
 impl World {
-    /// Earliest timer of a relay client session.
-    pub(super) fn relay_timeout(&self) -> Option<Instant> {
-        self.relays
-            .values()
-            .filter_map(|r| r.client.poll_timeout())
-            .min()
+    fn relay_mut(&mut self, conn: ConnId) -> Option<&mut RelayAttempt> {
+        self.slots.get_mut(conn).and_then(|s| s.relay.as_mut())
     }
 
-    /// Fires due relay timers and starts due queue attempts. True when anything happened.
+    /// Fires due relay timers (from the slots' timer table) and starts due queue attempts.
+    /// True when anything happened.
     pub(super) fn run_relay(&mut self, now: Instant) -> bool {
         let mut busy = false;
-        let due_clients: Vec<ConnId> = self
-            .relays
-            .iter()
-            .filter(|(_, r)| r.client.poll_timeout().is_some_and(|t| t <= now))
-            .map(|(c, _)| *c)
-            .collect();
-        for conn in due_clients {
+        for conn in self.slots.due(now) {
+            let due = self
+                .slots
+                .get(conn)
+                .and_then(|s| s.relay.as_ref())
+                .and_then(RelayAttempt::poll_timeout)
+                .is_some_and(|t| t <= now);
+            if !due {
+                continue;
+            }
             busy = true;
-            if let Some(r) = self.relays.get_mut(&conn) {
+            if let Some(r) = self.relay_mut(conn) {
                 r.client.handle_timeout(&mut (), now);
             }
             self.flush_relay(conn);
@@ -127,6 +136,7 @@ impl World {
             // RFC 5321 §5.1: try the exchangers in preference order.
             let mut errors = Vec::new();
             let mut conn = None;
+            let mut hop = String::new();
             for mx in &exchangers {
                 if mx.eq_ignore_ascii_case(&entry.host) {
                     errors.push(format!("{mx} is this host (mail loops back to myself)"));
@@ -136,6 +146,7 @@ impl World {
                 match self.net.connect(now, from, mx, 25) {
                     Ok(c) => {
                         conn = Some(c);
+                        hop = mx.clone();
                         break;
                     }
                     Err(e) => errors.push(format!("{mx}: {e}")),
@@ -152,14 +163,13 @@ impl World {
                         },
                         data: entry.data.to_vec(),
                     };
-                    self.relays.insert(
-                        c,
-                        RelayAttempt {
-                            entry: id.to_string(),
-                            rcpts,
-                            client: SmtpClient::new(now, job),
-                        },
-                    );
+                    self.slots.slot(c).relay = Some(RelayAttempt {
+                        entry: id.to_string(),
+                        rcpts,
+                        client: SmtpClient::new(now, job),
+                        hop,
+                    });
+                    self.slots.sync(c);
                 }
                 None => {
                     let why = format!("4.4.1 cannot reach {domain}: {}", errors.join("; "));
@@ -239,7 +249,7 @@ impl World {
 
     pub(super) fn relay_input(&mut self, conn: ConnId, bytes: &[u8]) {
         let now = self.now;
-        if let Some(r) = self.relays.get_mut(&conn) {
+        if let Some(r) = self.relay_mut(conn) {
             r.client.handle_input(&mut (), now, bytes);
         }
         self.flush_relay(conn);
@@ -248,7 +258,7 @@ impl World {
     /// The next hop closed or the link dropped.
     pub(super) fn relay_closed(&mut self, conn: ConnId) {
         let now = self.now;
-        if let Some(r) = self.relays.get_mut(&conn) {
+        if let Some(r) = self.relay_mut(conn) {
             r.client.handle_close(&mut (), now);
         }
         self.flush_relay(conn);
@@ -261,7 +271,9 @@ impl World {
         let now = self.now;
         self.net.close(now, conn, Side::Client);
         let note = self.fault_note(conn).unwrap_or_default();
-        if let Some(r) = self.relays.remove(&conn) {
+        let relay = self.slots.get_mut(conn).and_then(|s| s.relay.take());
+        self.slots.sync(conn);
+        if let Some(r) = relay {
             for rcpt in &r.rcpts {
                 let o = Outcome::Temporary(format!("4.4.2 connection lost{note}"));
                 self.note_outcome(&r.entry, rcpt, &o);
@@ -285,9 +297,14 @@ impl World {
     }
 
     fn flush_relay(&mut self, conn: ConnId) {
+        self.flush_relay_output(conn);
+        self.slots.sync(conn);
+    }
+
+    fn flush_relay_output(&mut self, conn: ConnId) {
         let now = self.now;
         loop {
-            let Some(r) = self.relays.get_mut(&conn) else {
+            let Some(r) = self.relay_mut(conn) else {
                 return;
             };
             let Some(out) = r.client.poll_output() else {
@@ -303,9 +320,10 @@ impl World {
                 }
                 Output::Event(ClientEvent::Done(outcome)) => {
                     let (entry, rcpts) = (r.entry.clone(), std::mem::take(&mut r.rcpts));
+                    let hop = r.hop.clone();
                     let note = self.fault_note(conn);
                     self.note_relayed(conn, &entry, &outcome);
-                    self.apply_outcome(&entry, &rcpts, outcome, note.as_deref());
+                    self.apply_outcome(&entry, &rcpts, &hop, outcome, note.as_deref());
                     self.settle(now, &entry);
                 }
             }
@@ -337,10 +355,12 @@ impl World {
         &mut self,
         entry: &str,
         rcpts: &[String],
+        hop: &str,
         outcome: ClientOutcome,
         fault_note: Option<&str>,
     ) {
         let mut results: BTreeMap<String, Outcome> = BTreeMap::new();
+        let mut answer_lost = false;
         match outcome {
             ClientOutcome::Sent {
                 accepted, rejected, ..
@@ -357,8 +377,19 @@ impl World {
                 reason,
                 reply,
                 per_recipient,
+                answer_lost: lost,
             } => {
-                let why = reply.as_ref().map(reply_text).unwrap_or(reason);
+                answer_lost = lost;
+                let why = match reply.as_ref() {
+                    Some(reply) => reply_text(reply),
+                    // RFC 5321 §6.1: the next hop may have taken it; retrying is still right
+                    // (better a duplicate than a lost message).
+                    None if lost => format!(
+                        "4.4.2 {reason} after the whole message was sent to {hop}, before its \
+                         answer: {hop} may have delivered it (RFC 5321 §6.1)"
+                    ),
+                    None => reason,
+                };
                 for r in rcpts {
                     let o = if permanent {
                         Outcome::Permanent(why.clone())
@@ -380,6 +411,9 @@ impl World {
                 (fault_note, &mut o)
             {
                 why.push_str(note);
+            }
+            if answer_lost {
+                self.queue.note_unanswered_hop(entry, r, hop);
             }
             self.note_outcome(entry, r, &o);
             self.queue.record(entry, r, o);

@@ -158,9 +158,7 @@ impl World {
         for conn in live {
             self.net.drop_link(now, conn);
         }
-        self.servers.clear();
-        self.relays.clear();
-        self.held.clear();
+        self.slots.drop_sessions();
         self.now = self.now.max(snap.now);
         self.clock = snap.clock;
         self.store = snap.store;
@@ -174,7 +172,6 @@ impl World {
             .take(1000)
             .map(|h| h.to_ascii_lowercase())
             .collect();
-        self.gate_marks.clear();
         let now = self.now;
         let ids: Vec<_> = self
             .net
@@ -326,7 +323,7 @@ mod tests {
         w.send(c, b"USER boss\r\nPASS boss\r\nDELE 1\r\n");
         w.run_until(Instant::from_millis(500));
         let got = String::from_utf8_lossy(&w.take_received(c)).to_string();
-        assert!(got.contains("+OK message 1 deleted"), "{got}");
+        assert!(got.contains("+OK message 1 marked for deletion"), "{got}");
         w.restore_json(&json).unwrap();
         w.send(c, b"QUIT\r\n");
         w.run_until(Instant::from_millis(1000));

@@ -169,3 +169,19 @@ fn a_client_that_does_not_read_cannot_make_the_server_buffer_without_bound() {
     // Every answer arrived in the end, in full (each RETR answer is the message plus framing).
     assert!(taken > 200 * big.len(), "got {taken} bytes");
 }
+
+/// `forget` drops the client endpoint; what the connection did stays for the views (the
+/// chaos test reads a POP3 session's last state after its client forgot it).
+#[test]
+fn forget_drops_the_endpoint_and_keeps_what_happened() {
+    let (mut w, d) = default_world(1);
+    let c = w.connect(d.recipient_pc, "mx.corp.example", 110).unwrap();
+    w.send(c, b"USER boss\r\nPASS boss\r\nQUIT\r\n");
+    w.run_until(Instant::from_millis(1000));
+    w.forget(c);
+    assert!(w.endpoint(c).is_none());
+    assert_eq!(w.session_state(c).map(|s| s.label()), Some("POP3 Update"));
+    assert!(!w.secret_marks(c).is_empty());
+    assert_eq!(w.service_of(c), Some(Service::Pop3));
+    assert_eq!(w.poll_timeout(), None, "no timer left behind");
+}

@@ -115,7 +115,7 @@ fn mask_marked(line: &str, shown_words: u8) -> String {
 
 /// The secret marks that fall on the client line `[start, end)` of the stream (a mark names
 /// the line holding byte `end - 1`); the fewest words shown wins.
-fn marked_words(marks: &[SecretInput], start: u64, end: u64) -> Option<u8> {
+pub fn marked_words(marks: &[SecretInput], start: u64, end: u64) -> Option<u8> {
     marks
         .iter()
         .filter(|m| m.end > start && m.end <= end)
@@ -123,14 +123,21 @@ fn marked_words(marks: &[SecretInput], start: u64, end: u64) -> Option<u8> {
         .min()
 }
 
-/// A client line as a transcript shows it: masked from its session's marks, else by the
-/// login-command rule of [`mask_secret`] (for a line its session has not read yet).
+/// A client line's text with its secret masked: after the first `shown_words` words when its
+/// session marked it (see [`marked_words`]), else by the login-command rule of [`mask_secret`]
+/// (for a line its session has not read yet). The page's transcripts and the bridge's
+/// `--trace` both mask this way.
+pub fn mask_client_line(text: &str, shown_words: Option<u8>) -> String {
+    match shown_words {
+        Some(w) => mask_marked(text, w),
+        None => mask_secret(text, false),
+    }
+}
+
+/// A client line as a transcript shows it (see [`mask_client_line`]).
 fn client_line(mut line: TranscriptLine, shown: Option<u8>, mask: bool) -> TranscriptLine {
     let text = line.text().into_owned();
-    let masked = match shown {
-        Some(w) => mask_marked(&text, w),
-        None => mask_secret(&text, false),
-    };
+    let masked = mask_client_line(&text, shown);
     line.secret = masked != text;
     if mask && line.secret {
         line.bytes = masked.into_bytes();
@@ -154,7 +161,7 @@ impl World {
                     client: e.client,
                     server: e.server,
                     port: e.port,
-                    service: self.service_of(e.conn),
+                    service: self.service_on(e.server, e.port),
                     opened: e.at,
                     bytes: match &e.kind {
                         TraceKind::Data(b) => b.len(),

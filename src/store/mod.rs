@@ -110,7 +110,13 @@ pub struct Store {
     /// POP3 maildrop locks (RFC 1939 §8): not part of a snapshot.
     #[serde(skip)]
     maildrop_locks: BTreeSet<String>,
+    /// Catch-all (see [`Store::set_catch_all`]): the host that takes mail for any address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    catch_all: Option<String>,
 }
+
+/// Most accounts a catch-all creates (past it, unknown addresses are refused again).
+pub const MAX_CAUGHT_ACCOUNTS: usize = 10_000;
 
 impl Store {
     pub fn new() -> Self {
@@ -128,11 +134,64 @@ impl Store {
             .insert(domain.to_ascii_lowercase(), host.to_ascii_lowercase());
     }
 
-    /// The host holding `domain`'s mailboxes, if the domain is hosted here at all.
+    /// The host holding `domain`'s mailboxes, if the domain is hosted here at all (with a
+    /// catch-all, every domain not held elsewhere is the catch-all host's).
     pub fn domain_host(&self, domain: &str) -> Option<&str> {
         self.domains
             .get(&domain.to_ascii_lowercase())
             .map(String::as_str)
+            .or(self.catch_all.as_deref())
+    }
+
+    /// Makes `host` take mail for any address (the bridge's `--catch-all`), as test mail
+    /// servers do: every domain not held by another host becomes its, and an unknown address
+    /// there gets an account on its first delivery, whose login and password are the whole
+    /// address (lower-case), with INBOX and the usual folders. `None` puts back the refusals
+    /// (`550 5.1.1` for an unknown user, no MX for an unknown domain).
+    pub fn set_catch_all(&mut self, host: Option<&str>) {
+        self.catch_all = host.map(str::to_ascii_lowercase);
+    }
+
+    /// The catch-all host, if any (see [`Store::set_catch_all`]).
+    pub fn catch_all(&self) -> Option<&str> {
+        self.catch_all.as_deref()
+    }
+
+    /// Whether mail for `address` is taken: an account, or an address the catch-all takes.
+    pub fn accepts_mail_for(&self, address: &str) -> bool {
+        self.is_user(address) || self.is_caught(address)
+    }
+
+    /// An address without an account that the catch-all would create one for.
+    fn is_caught(&self, address: &str) -> bool {
+        let Some(host) = self.catch_all.as_deref() else {
+            return false;
+        };
+        let domain = match address.rsplit_once('@') {
+            Some((local, domain)) if !local.is_empty() && !domain.is_empty() => domain,
+            _ => return false,
+        };
+        self.domain_host(domain) == Some(host) && self.accounts.len() < MAX_CAUGHT_ACCOUNTS
+    }
+
+    /// Creates the account of an address the catch-all takes (its domain too, if new); Ok
+    /// when the account is there already.
+    pub fn catch(&mut self, address: &str) -> Result<(), StoreError> {
+        if self.is_user(address) {
+            return Ok(());
+        }
+        if !self.is_caught(address) {
+            return Err(StoreError::NoSuchUser);
+        }
+        let address = address.to_ascii_lowercase();
+        let Some((local, domain)) = address.rsplit_once('@') else {
+            return Err(StoreError::NoSuchUser);
+        };
+        if !self.domains.contains_key(domain) {
+            let host = self.catch_all.clone().unwrap_or_default();
+            self.add_domain(domain, &host);
+        }
+        self.add_account(&address, &address, local)
     }
 
     /// Domains hosted on `host`.
@@ -452,6 +511,9 @@ impl Store {
         }
         let max = self.limits.max_messages_per_folder;
         let key = user.to_ascii_lowercase();
+        if !self.mailboxes.contains_key(&key) {
+            self.catch(&key)?;
+        }
         let mb = self.mailboxes.get_mut(&key).ok_or(StoreError::NoSuchUser)?;
         let f = mb
             .folders
@@ -462,6 +524,41 @@ impl Store {
         }
         let uid = f.append(raw, flags, internal_date);
         Ok((f.uidvalidity, uid))
+    }
+
+    /// Appends several messages to a folder, all or none (IMAP MULTIAPPEND, RFC 3502
+    /// §6.3.11): every message is checked against the limits before any is added. Returns
+    /// the folder's UIDVALIDITY and the new UIDs, in order.
+    pub fn deliver_all(
+        &mut self,
+        user: &str,
+        folder: &str,
+        messages: Vec<(Vec<u8>, Flags, i64)>,
+    ) -> Result<(u32, Vec<u32>), StoreError> {
+        if messages
+            .iter()
+            .any(|(raw, ..)| raw.len() > self.limits.max_message_size)
+        {
+            return Err(StoreError::TooLarge);
+        }
+        let max = self.limits.max_messages_per_folder;
+        let key = user.to_ascii_lowercase();
+        if !self.mailboxes.contains_key(&key) {
+            self.catch(&key)?;
+        }
+        let mb = self.mailboxes.get_mut(&key).ok_or(StoreError::NoSuchUser)?;
+        let f = mb
+            .folders
+            .get_mut(&Self::canonical_name(folder))
+            .ok_or(StoreError::NoSuchFolder)?;
+        if f.len().saturating_add(messages.len()) > max {
+            return Err(StoreError::FolderFull);
+        }
+        let uids = messages
+            .into_iter()
+            .map(|(raw, flags, date)| f.append(raw, flags, date))
+            .collect();
+        Ok((f.uidvalidity, uids))
     }
 
     // ---- snapshot ----

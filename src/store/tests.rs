@@ -251,3 +251,45 @@ fn change_log_index_agrees_with_a_full_scan() {
         }
     }
 }
+
+/// A catch-all host takes mail for any address of a domain no other host holds: the account
+/// (login and password: the address) appears on its first delivery. Without it, unknown
+/// addresses stay refused.
+#[test]
+fn a_catch_all_makes_the_account_on_first_delivery() {
+    let mut s = store();
+    s.add_domain("isp.example", "smtp.isp.example");
+    assert!(!s.accepts_mail_for("new-user-4711@customer.example"));
+    assert_eq!(s.domain_host("customer.example"), None);
+    assert_eq!(
+        s.deliver(
+            "nobody@corp.example",
+            "INBOX",
+            b"x".to_vec(),
+            Flags::new(),
+            0
+        ),
+        Err(StoreError::NoSuchUser)
+    );
+    s.set_catch_all(Some("mx.corp.example"));
+    for address in ["New-User-4711@Customer.Example", "nobody@corp.example"] {
+        assert!(s.accepts_mail_for(address), "{address}");
+        s.deliver(address, "INBOX", b"x".to_vec(), Flags::new(), 0)
+            .unwrap();
+        let login = address.to_ascii_lowercase();
+        assert_eq!(
+            s.authenticate(&login, &login, "mx.corp.example"),
+            Some(login.clone())
+        );
+        assert_eq!(s.folder(&login, "INBOX").map(Folder::len), Some(1));
+    }
+    assert_eq!(s.domain_host("customer.example"), Some("mx.corp.example"));
+    // A domain another host holds keeps its host and its refusals.
+    assert!(!s.accepts_mail_for("ghost@isp.example"));
+    assert!(!s.accepts_mail_for("no-domain"));
+    let restored = Store::restore(&s.snapshot()).unwrap();
+    assert_eq!(restored.catch_all(), Some("mx.corp.example"));
+    s.set_catch_all(None);
+    assert!(!s.accepts_mail_for("other@customer.example"));
+    assert!(s.accepts_mail_for("new-user-4711@customer.example"));
+}

@@ -72,8 +72,12 @@ fn count_matching(world: &World, m: &MessageMatch) -> usize {
                     EnvAddr::GroupStart(_) | EnvAddr::GroupEnd => false,
                 })
             });
+            let received_ok = m.received_lines.map_or(true, |want| {
+                message::count_fields(&msg.raw, "Received") == want
+            });
             let all_match = subject_ok
                 && from_ok
+                && received_ok
                 && m.attachment_type.as_ref().map_or(true, |want| {
                     has_part_of_type(&message::parse(&msg.raw).root, want, true)
                 });
@@ -138,16 +142,34 @@ fn step_matches(e: &Exchange, s: &StepMatch) -> bool {
         })
 }
 
+fn is_users(c: &Conversation, user: &Option<String>) -> bool {
+    user.as_ref().map_or(true, |u| {
+        c.user.as_deref().is_some_and(|got| same_address(got, u))
+    })
+}
+
+/// `c` ended without QUIT: it sent none, and one of the `later` connections to the same server
+/// logged in as the same account, which the maildrop's lock allows only once the first session
+/// is gone (RFC 1939 §4: a session locks the maildrop until it ends).
+fn was_dropped(c: &Conversation, later: &[&Conversation]) -> bool {
+    let quit = c.exchanges().any(|e| e.verb.eq_ignore_ascii_case("QUIT"));
+    let logged_in_again = later.iter().any(|l| {
+        l.server.eq_ignore_ascii_case(&c.server)
+            && l.port == c.port
+            && l.user.is_some()
+            && l.user == c.user
+    });
+    !quit && logged_in_again
+}
+
 /// How many of the session's steps one connection did in order, at best.
 fn best_progress(seen: &Observed, s: &SessionMatch) -> usize {
-    seen.conversations()
-        .filter(|c| is_on(c, s))
-        .filter(|c| {
-            s.user.as_ref().map_or(true, |u| {
-                c.user.as_deref().is_some_and(|got| same_address(got, u))
-            })
-        })
-        .map(|c| {
+    let all: Vec<&Conversation> = seen.conversations().collect();
+    all.iter()
+        .enumerate()
+        .filter(|(_, c)| is_on(c, s) && is_users(c, &s.user))
+        .filter(|(i, c)| !s.dropped || was_dropped(c, &all[i + 1..]))
+        .map(|(_, c)| {
             let mut done = 0;
             for e in c.exchanges() {
                 match s.steps.get(done) {
@@ -314,6 +336,11 @@ fn describe_message(m: &MessageMatch) -> String {
     for (i, p) in parts.iter().enumerate() {
         out.push_str(if i == 0 { " " } else { " and " });
         out.push_str(p);
+    }
+    match m.received_lines {
+        Some(1) => out.push_str(" that came straight from the sender (one Received: line)"),
+        Some(n) => out.push_str(&format!(" that passed {n} servers ({n} Received: lines)")),
+        None => {}
     }
     out
 }

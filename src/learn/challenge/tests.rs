@@ -182,7 +182,8 @@ fn deliver_by_hand_with_the_wrong_subject_says_which_subject_is_missing() {
     d.smtp(pc, "mx.corp.example", 25, &refs(&lines));
     assert_eq!(
         d.first_missing(),
-        "alice's INBOX has no message with the subject Hello yet"
+        "alice's INBOX has no message with the subject Hello that came straight from the \
+         sender (one Received: line) yet"
     );
 }
 
@@ -194,9 +195,27 @@ fn deliver_by_hand_through_the_isp_is_not_by_hand_on_port_25() {
     assert_eq!(
         d.status(),
         Status::Missing(vec![
+            "alice's INBOX has no message with the subject Hello that came straight from the \
+             sender (one Received: line) yet"
+                .into(),
             "no message to alice@corp.example was typed by hand on port 25 of mx.corp.example yet"
                 .into()
         ])
+    );
+}
+
+#[test]
+fn a_typed_message_without_the_subject_and_hello_from_the_mail_client_is_not_by_hand() {
+    // The shortcut: the typed message lacks the subject, the mail client's has it.
+    let mut d = Desk::start("deliver-by-hand");
+    let pc = d.hosts.sender_pc;
+    let lines = message_to(&["alice@corp.example"], "Something else");
+    d.smtp(pc, "mx.corp.example", 25, &refs(&lines));
+    d.mail_client_send(&["alice@corp.example"], "Hello");
+    assert_eq!(
+        d.first_missing(),
+        "alice's INBOX has no message with the subject Hello that came straight from the \
+         sender (one Received: line) yet"
     );
 }
 
@@ -297,6 +316,23 @@ fn auth_plain_with_a_wrong_password_or_auth_login_is_not_solved() {
     }
 }
 
+#[test]
+fn no_auth_plain_hint_prints_the_base64_to_copy() {
+    let c = find("auth-plain").expect("the challenge");
+    let answer = encode_plain("smith@isp.example", "smith");
+    for hint in &c.hints {
+        assert!(
+            !hint.contains(&answer),
+            "a hint gives the answer away: {hint}"
+        );
+    }
+    assert!(
+        !c.task.contains("yourself"),
+        "the task claims a check the watch cannot make: {}",
+        c.task
+    );
+}
+
 // ---- 4. POP3 TOP ----
 
 #[test]
@@ -329,14 +365,6 @@ fn pop3_top_before_logging_in_is_refused_and_does_not_count() {
 // ---- 5. POP3 DELE then QUIT ----
 
 #[test]
-fn pop3_delete_is_solved_by_dele_then_quit() {
-    let mut d = Desk::start("pop3-delete");
-    let c = d.pop3_as_boss();
-    d.type_lines(c, &["DELE 1", "QUIT"]);
-    d.assert_solved();
-}
-
-#[test]
 fn pop3_dele_then_a_dropped_connection_leaves_the_message_on_the_server() {
     let mut d = Desk::start("pop3-delete");
     let c = d.pop3_as_boss();
@@ -360,6 +388,29 @@ fn pop3_dele_then_a_dropped_connection_leaves_the_message_on_the_server() {
     );
 }
 
+#[test]
+fn pop3_dele_then_quit_alone_has_not_shown_the_dropped_connection() {
+    let mut d = Desk::start("pop3-delete");
+    let c = d.pop3_as_boss();
+    d.type_lines(c, &["DELE 1", "QUIT"]);
+    assert_eq!(
+        d.first_missing(),
+        "no POP3 session as boss did DELE and was then closed without QUIT (so that a later \
+         login finds the message still there) yet"
+    );
+}
+
+#[test]
+fn pop3_delete_is_solved_by_a_dropped_dele_then_dele_and_quit() {
+    let mut d = Desk::start("pop3-delete");
+    let c = d.pop3_as_boss();
+    d.type_lines(c, &["DELE 1"]);
+    d.close(c);
+    let c = d.pop3_as_boss();
+    d.type_lines(c, &["DELE 1", "QUIT"]);
+    d.assert_solved();
+}
+
 // ---- 6. IMAP SEARCH and flag ----
 
 #[test]
@@ -379,7 +430,10 @@ fn imap_search_and_flag_is_solved_by_search_then_store() {
 fn imap_flagging_the_wrong_message_is_not_solved() {
     let mut d = Desk::start("imap-search-flag");
     let c = d.imap_as_boss();
-    d.type_lines(c, &["a3 UID SEARCH ALL", "a4 STORE 1 +FLAGS (\\Flagged)"]);
+    d.type_lines(
+        c,
+        &["a3 UID SEARCH TEXT csv", "a4 STORE 1 +FLAGS (\\Flagged)"],
+    );
     assert_eq!(
         d.first_missing(),
         "boss's INBOX has no message with a text/csv attachment and flagged \\Flagged yet"
@@ -393,7 +447,26 @@ fn imap_flagging_without_a_search_says_the_search_is_missing() {
     d.type_lines(c, &["a3 FETCH 2 BODY[]", "a4 STORE 2 +FLAGS (\\Flagged)"]);
     assert_eq!(
         d.first_missing(),
-        "no IMAP session logged in as boss has searched the mailbox yet"
+        "no IMAP session logged in as boss has searched for the CSV attachment and then \
+         flagged what it found yet"
+    );
+}
+
+#[test]
+fn imap_search_all_then_store_2_is_not_finding_the_message() {
+    // The shortcut: any SEARCH, then the number hint 3 used to give.
+    let mut d = Desk::start("imap-search-flag");
+    let c = d.imap_as_boss();
+    d.type_lines(c, &["a3 SEARCH ALL", "a4 STORE 2 +FLAGS (\\Flagged)"]);
+    assert_eq!(
+        d.first_missing(),
+        "no IMAP session logged in as boss has searched for the CSV attachment and then \
+         flagged what it found yet"
+    );
+    let c = find("imap-search-flag").expect("the challenge");
+    assert!(
+        c.hints.iter().all(|h| !h.contains("STORE 2")),
+        "a hint gives the message number away"
     );
 }
 
@@ -612,12 +685,16 @@ fn the_starting_world_takes_messages_hosts_down_and_faults() {
 // ---- the page's mail client, and other ways to log in ----
 
 fn mail_client_submission(to: &[&str]) -> crate::sandbox::mail_client::Submission {
+    mail_client_message(to, "From the client")
+}
+
+fn mail_client_message(to: &[&str], subject: &str) -> crate::sandbox::mail_client::Submission {
     crate::sandbox::mail_client::Submission {
         login: "smith@isp.example".into(),
         password: "smith".into(),
         from: "smith@isp.example".into(),
         to: to.iter().map(|t| t.to_string()).collect(),
-        raw: b"From: smith@isp.example\r\nSubject: From the client\r\n\r\nHi.\r\n".to_vec(),
+        raw: format!("From: smith@isp.example\r\nSubject: {subject}\r\n\r\nHi.\r\n").into_bytes(),
     }
 }
 
@@ -631,6 +708,17 @@ impl Desk {
         if mark {
             self.watch.mark_mail_client(task.conn());
         }
+        run_task(&mut self.world, &mut task);
+        self.wait(3000);
+    }
+
+    /// Sends a message with this subject with the page's mail client (marked as such).
+    fn mail_client_send(&mut self, to: &[&str], subject: &str) {
+        use crate::sandbox::mail_client::{run_task, Task};
+        let pc = self.hosts.sender_pc;
+        let sub = mail_client_message(to, subject);
+        let mut task = Task::submit(&mut self.world, pc, "smtp.isp.example", sub).unwrap();
+        self.watch.mark_mail_client(task.conn());
         run_task(&mut self.world, &mut task);
         self.wait(3000);
     }

@@ -106,7 +106,9 @@ impl Observed {
             if e.kind != TraceKind::Connect {
                 continue;
             }
-            let Some(protocol) = world.service_of(e.conn).and_then(|s| s.protocol()) else {
+            // The service registered where it connected (asked of the world, not the port).
+            let service = world.service_on(e.server, e.port);
+            let Some(protocol) = service.and_then(|s| s.protocol()) else {
                 continue;
             };
             let from_pc = world

@@ -115,6 +115,10 @@ pub struct MessageMatch {
     /// A flag the message carries.
     #[serde(default)]
     pub flag: Option<FlagName>,
+    /// How many `Received:` trace lines it has, one per server that took it (RFC 5321 §4.4):
+    /// 1 when it was handed straight to the server that delivered it, not relayed.
+    #[serde(default)]
+    pub received_lines: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +146,11 @@ pub struct SessionMatch {
     /// Typed in a terminal: from a client PC, and not the page's mail client.
     #[serde(default)]
     pub typed: bool,
+    /// The connection ended without a QUIT, and the same account logged in again later on
+    /// the same server (a POP3 maildrop is locked while a session holds it, so the first one
+    /// had ended by then).
+    #[serde(default)]
+    pub dropped: bool,
     pub steps: Vec<StepMatch>,
 }
 

@@ -1,6 +1,11 @@
 //! The IMAP client session (RFC 3501): LOGIN, one action on a folder or a message, LOGOUT.
 //! Commands go one at a time, each with its own tag, so every tagged completion belongs to
-//! the command before it; untagged LIST and FETCH data seen on the way make the outcome.
+//! the command before it; untagged LIST, EXISTS and FETCH data seen on the way make the
+//! outcome.
+//!
+//! Listing a folder fetches what a message list shows, for the newest [`LIST_PAGE`] messages
+//! only: UID, FLAGS, RFC822.SIZE and a few header fields (`BODY.PEEK[HEADER.FIELDS (...)]`);
+//! a message's body is fetched when it is opened ([`ImapAction::Read`]), as real clients do.
 //!
 //! Responses are framed by the server's own [`Framer`] (lines and literals, RFC 3501 §4.3)
 //! within limits: a line of [`MAX_LINE`] octets, a literal of [`MAX_LITERAL`], and at most
@@ -24,12 +29,20 @@ pub const MAX_LITERAL: u64 = 64 * 1024 * 1024;
 pub const MAX_COLLECTED: u64 = 256 * 1024 * 1024;
 /// How long to wait for any response (RFC 3501 §5.4 lets servers log out after 30 minutes).
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(120);
+/// How many of a folder's newest messages a listing fetches.
+pub const LIST_PAGE: u32 = 200;
+/// The header fields a listing fetches of each message (what the list and its sort show).
+pub const LIST_FIELDS: &str = "DATE FROM TO CC SUBJECT MESSAGE-ID";
 
 /// IMAP actions on one message or folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImapAction {
-    /// LIST, SELECT `folder`, fetch every message (BODY.PEEK[]).
+    /// LIST, SELECT `folder`, and the newest [`LIST_PAGE`] messages' UID, FLAGS, size and
+    /// [`LIST_FIELDS`] (no bodies).
     Open { folder: String },
+    /// SELECT `folder` and fetch one message whole (`BODY[]`, so the server marks it `\Seen`,
+    /// RFC 3501 §6.4.5).
+    Read { folder: String, uid: u32 },
     /// Set or clear a flag on a message.
     Flag {
         folder: String,
@@ -69,17 +82,27 @@ pub struct FolderEntry {
 pub struct ImapMessage {
     pub uid: u32,
     pub flags: Vec<String>,
+    /// RFC822.SIZE, when it was fetched.
+    pub size: Option<u64>,
+    /// The whole message ([`ImapAction::Read`]), or its [`LIST_FIELDS`] and the blank line
+    /// that ends a header ([`ImapAction::Open`]).
     pub raw: Vec<u8>,
+    /// `raw` is the whole message.
+    pub whole: bool,
 }
 
 /// What a finished session produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImapOutcome {
-    /// [`ImapAction::Open`]: the folders and the selected folder's messages.
+    /// [`ImapAction::Open`]: the folders and the selected folder's newest messages, oldest
+    /// first; `exists` is how many the folder holds.
     Mailbox {
         folders: Vec<FolderEntry>,
         messages: Vec<ImapMessage>,
+        exists: u32,
     },
+    /// [`ImapAction::Read`]: the message, whole.
+    Message(ImapMessage),
     /// Any other action succeeded; the text of its tagged OK.
     Done(String),
 }
@@ -101,12 +124,22 @@ enum Waiting {
     Done,
 }
 
+/// What a finished job reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Collect {
+    /// Only the text of the last tagged OK.
+    Nothing,
+    /// Folders and the listed messages ([`ImapAction::Open`]).
+    Listing,
+    /// The one message with this UID ([`ImapAction::Read`]).
+    Message(u32),
+}
+
 /// The IMAP client session.
 #[derive(Debug)]
 pub struct ImapClient {
     script: Script,
-    /// Whether this is [`ImapAction::Open`] (collects folders and messages).
-    open: bool,
+    collect: Collect,
     framer: Framer,
     waiting: Waiting,
     next_tag: u32,
@@ -114,10 +147,12 @@ pub struct ImapClient {
     deadline: Instant,
     folders: Vec<FolderEntry>,
     messages: Vec<ImapMessage>,
+    /// The selected folder's size (the last `* n EXISTS`).
+    exists: u32,
     collected: u64,
     last_text: String,
     /// The outcome once known (when LOGOUT is sent).
-    result: Option<ImapOutcome>,
+    result: Option<Result<ImapOutcome, String>>,
 }
 
 /// Removes CR and LF so job fields can never inject a command.
@@ -125,27 +160,40 @@ fn one_line(s: &str) -> String {
     s.chars().filter(|&c| c != '\r' && c != '\n').collect()
 }
 
-/// Commands still to send, last first: (command without tag, literal to send after `+`).
-type Script = Vec<(String, Option<Vec<u8>>)>;
+/// A command of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    /// A command line (without its tag).
+    Line(String),
+    /// A command line announcing a synchronizing literal, and the literal sent after `+`.
+    WithLiteral(String, Vec<u8>),
+    /// FETCH of the newest [`LIST_PAGE`] messages, written once SELECT told how many exist.
+    FetchNewest,
+}
 
-/// The commands of a job, last first, and whether it opens a folder.
-fn script_of(job: ImapJob) -> (Script, bool) {
-    let mut script = vec![(
-        format!(
-            "LOGIN {} {}",
-            imap_quote(&job.user),
-            imap_quote(&job.password)
-        ),
-        None,
-    )];
-    let sel = |f: &str| format!("SELECT {}", imap_quote(f));
-    let mut open = false;
+/// Commands still to send, last first.
+type Script = Vec<Step>;
+
+/// The commands of a job, last first, and what it collects.
+fn script_of(job: ImapJob) -> (Script, Collect) {
+    let mut script = vec![Step::Line(format!(
+        "LOGIN {} {}",
+        imap_quote(&job.user),
+        imap_quote(&job.password)
+    ))];
+    let sel = |f: &str| Step::Line(format!("SELECT {}", imap_quote(f)));
+    let mut collect = Collect::Nothing;
     match job.action {
         ImapAction::Open { folder } => {
-            open = true;
-            script.push(("LIST \"\" \"*\"".into(), None));
-            script.push((sel(&folder), None));
-            script.push(("UID FETCH 1:* (UID FLAGS BODY.PEEK[])".into(), None));
+            collect = Collect::Listing;
+            script.push(Step::Line("LIST \"\" \"*\"".into()));
+            script.push(sel(&folder));
+            script.push(Step::FetchNewest);
+        }
+        ImapAction::Read { folder, uid } => {
+            collect = Collect::Message(uid);
+            script.push(sel(&folder));
+            script.push(Step::Line(format!("UID FETCH {uid} (UID FLAGS BODY[])")));
         }
         ImapAction::Flag {
             folder,
@@ -153,37 +201,37 @@ fn script_of(job: ImapJob) -> (Script, bool) {
             flag,
             on,
         } => {
-            script.push((sel(&folder), None));
+            script.push(sel(&folder));
             let sign = if on { '+' } else { '-' };
             let flag = one_line(&flag);
-            script.push((format!("UID STORE {uid} {sign}FLAGS ({flag})"), None));
+            script.push(Step::Line(format!("UID STORE {uid} {sign}FLAGS ({flag})")));
         }
         ImapAction::Move { folder, uid, to } => {
-            script.push((sel(&folder), None));
-            script.push((format!("UID MOVE {uid} {}", imap_quote(&to)), None));
+            script.push(sel(&folder));
+            script.push(Step::Line(format!("UID MOVE {uid} {}", imap_quote(&to))));
         }
         ImapAction::Delete { folder, uid } => {
-            script.push((sel(&folder), None));
-            script.push((format!("UID STORE {uid} +FLAGS (\\Deleted)"), None));
-            script.push(("EXPUNGE".into(), None));
+            script.push(sel(&folder));
+            script.push(Step::Line(format!("UID STORE {uid} +FLAGS (\\Deleted)")));
+            script.push(Step::Line("EXPUNGE".into()));
         }
         ImapAction::Append { folder, raw } => {
             let line = format!("APPEND {} {{{}}}", imap_quote(&folder), raw.len());
-            script.push((line, Some(raw)));
+            script.push(Step::WithLiteral(line, raw));
         }
     }
-    script.push(("LOGOUT".into(), None));
+    script.push(Step::Line("LOGOUT".into()));
     script.reverse();
-    (script, open)
+    (script, collect)
 }
 
 impl ImapClient {
     /// A client waiting for the server's greeting.
     pub fn new(now: Instant, job: ImapJob) -> Self {
-        let (script, open) = script_of(job);
+        let (script, collect) = script_of(job);
         ImapClient {
             script,
-            open,
+            collect,
             framer: Framer::new(MAX_LINE),
             waiting: Waiting::Greeting,
             next_tag: 0,
@@ -191,6 +239,7 @@ impl ImapClient {
             deadline: now + REPLY_TIMEOUT,
             folders: Vec::new(),
             messages: Vec::new(),
+            exists: 0,
             collected: 0,
             last_text: String::new(),
             result: None,
@@ -210,9 +259,25 @@ impl ImapClient {
 
     /// Sends the next command of the script, or finishes after LOGOUT's completion.
     fn send_next(&mut self, now: Instant) {
-        let Some((line, literal)) = self.script.pop() else {
-            let outcome = self.result.take().unwrap_or_else(|| self.outcome());
-            return self.finish(Ok(outcome));
+        let (line, literal) = loop {
+            match self.script.pop() {
+                None => {
+                    let outcome = self.result.take().unwrap_or_else(|| self.outcome());
+                    return self.finish(outcome);
+                }
+                Some(Step::Line(line)) => break (line, None),
+                Some(Step::WithLiteral(line, literal)) => break (line, Some(literal)),
+                // An empty folder: nothing to fetch.
+                Some(Step::FetchNewest) if self.exists == 0 => continue,
+                Some(Step::FetchNewest) => {
+                    let first = self.exists.saturating_sub(LIST_PAGE - 1).max(1);
+                    let line = format!(
+                        "FETCH {first}:{} (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS ({LIST_FIELDS})])",
+                        self.exists
+                    );
+                    break (line, None);
+                }
+            }
         };
         if self.script.is_empty() {
             // LOGOUT: the outcome is known; a server that closes right away still gave it.
@@ -229,14 +294,18 @@ impl ImapClient {
         self.deadline = now + REPLY_TIMEOUT;
     }
 
-    fn outcome(&mut self) -> ImapOutcome {
-        if self.open {
-            ImapOutcome::Mailbox {
+    fn outcome(&mut self) -> Result<ImapOutcome, String> {
+        match self.collect {
+            Collect::Listing => Ok(ImapOutcome::Mailbox {
                 folders: std::mem::take(&mut self.folders),
                 messages: std::mem::take(&mut self.messages),
-            }
-        } else {
-            ImapOutcome::Done(self.last_text.clone())
+                exists: self.exists,
+            }),
+            Collect::Message(uid) => match self.messages.iter().position(|m| m.uid == uid) {
+                Some(i) => Ok(ImapOutcome::Message(self.messages.swap_remove(i))),
+                None => Err(format!("message {uid} is no longer in the folder")),
+            },
+            Collect::Nothing => Ok(ImapOutcome::Done(self.last_text.clone())),
         }
     }
 
@@ -284,9 +353,9 @@ impl ImapClient {
         self.send_next(now);
     }
 
-    /// Untagged data: LIST and FETCH are kept for the outcome, the rest is noted only.
+    /// Untagged data: LIST, EXISTS and FETCH are kept for the outcome, the rest is noted only.
     fn on_untagged(&mut self, resp: &[u8]) {
-        if !self.open {
+        if self.collect == Collect::Nothing {
             return;
         }
         let toks = tokenize(resp);
@@ -307,13 +376,21 @@ impl ImapClient {
             }
             return;
         }
+        if word(2) == "EXISTS" {
+            if let Ok(n) = word(1).parse() {
+                self.exists = n;
+            }
+            return;
+        }
         let (true, Some(Tok::List(items))) = (word(2) == "FETCH", toks.get(3)) else {
             return;
         };
         let mut m = ImapMessage {
             uid: 0,
             flags: Vec::new(),
+            size: None,
             raw: Vec::new(),
+            whole: false,
         };
         for pair in items.chunks(2) {
             let [Tok::Atom(k), v] = pair else { continue };
@@ -324,15 +401,21 @@ impl ImapClient {
                         m.flags = l.iter().map(Tok::text).collect();
                     }
                 }
+                "RFC822.SIZE" => m.size = v.text().parse().ok(),
                 k if k.starts_with("BODY[") => {
                     if let Tok::Str(s) = v {
                         m.raw = s.clone();
+                        m.whole = k == "BODY[]";
                     }
                 }
                 _ => {}
             }
         }
-        if m.uid != 0 {
+        let wanted = match self.collect {
+            Collect::Message(uid) => m.uid == uid,
+            _ => m.uid != 0,
+        };
+        if wanted {
             self.messages.push(m);
         }
     }
@@ -376,7 +459,7 @@ impl Session<()> for ImapClient {
     fn handle_close(&mut self, _: &mut (), _: Instant) {
         if !self.out.is_closed() {
             match self.result.take() {
-                Some(outcome) => self.finish(Ok(outcome)),
+                Some(outcome) => self.finish(outcome),
                 None => self.fail("the server closed the connection".into()),
             }
         }

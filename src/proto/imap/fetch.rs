@@ -19,6 +19,9 @@ use crate::time::format_imap_datetime;
 pub struct FetchView {
     root: Part,
     envelope: Box<[u8]>,
+    /// The ENVELOPE downgraded for a session without UTF8=ACCEPT, when it is not ASCII
+    /// (RFC 6855 §7, [`super::downgrade`]).
+    envelope_ascii: Option<Box<[u8]>>,
     body: Box<[u8]>,
     bodystructure: Box<[u8]>,
 }
@@ -32,8 +35,11 @@ impl FetchView {
             f(&mut v);
             v.into_boxed_slice()
         };
+        let env = envelope(raw);
         FetchView {
-            envelope: render(&|out| write_envelope(out, &envelope(raw))),
+            envelope_ascii: super::downgrade::ascii_envelope(&env)
+                .map(|e| render(&|out| write_envelope(out, &e))),
+            envelope: render(&|out| write_envelope(out, &env)),
             body: render(&|out| write_body(out, &structure, false)),
             bodystructure: render(&|out| write_body(out, &structure, true)),
             root: info.root,
@@ -55,7 +61,8 @@ pub fn flag_list(msg: &StoredMessage, recent: bool) -> String {
 
 /// One FETCH response line (and its literals), `* seq FETCH (...)\r\n`.
 /// `uid_first`: put `UID n` first (UID FETCH, RFC 3501 §6.4.8); `flags_too`: append FLAGS
-/// (after an implicit `\Seen`) unless they were asked for.
+/// (after an implicit `\Seen`) unless they were asked for; `utf8`: the session enabled
+/// UTF8=ACCEPT (else a UTF-8 ENVELOPE is downgraded, RFC 6855 §7).
 pub fn fetch_response(
     seq: u32,
     msg: &StoredMessage,
@@ -63,6 +70,7 @@ pub fn fetch_response(
     recent: bool,
     uid_first: bool,
     flags_too: bool,
+    utf8: bool,
 ) -> Vec<u8> {
     let raw: &[u8] = &msg.raw;
     let needs_view = items.iter().any(|a| {
@@ -114,19 +122,24 @@ pub fn fetch_response(
             }
             FetchAtt::Rfc822 => {
                 out.extend_from_slice(b"RFC822 ");
-                literal(&mut out, raw);
+                body_literal(&mut out, raw);
             }
             FetchAtt::Rfc822Header => {
                 out.extend_from_slice(b"RFC822.HEADER ");
-                literal(&mut out, &raw[..header_end(raw)]);
+                body_literal(&mut out, &raw[..header_end(raw)]);
             }
             FetchAtt::Rfc822Text => {
                 out.extend_from_slice(b"RFC822.TEXT ");
-                literal(&mut out, &raw[header_end(raw)..]);
+                body_literal(&mut out, &raw[header_end(raw)..]);
             }
             FetchAtt::Envelope => {
                 out.extend_from_slice(b"ENVELOPE ");
-                out.extend_from_slice(view.map_or(&b"NIL"[..], |v| &v.envelope));
+                out.extend_from_slice(view.map_or(&b"NIL"[..], |v| {
+                    match (&v.envelope_ascii, utf8) {
+                        (Some(ascii), false) => ascii,
+                        _ => &v.envelope,
+                    }
+                }));
             }
             FetchAtt::Body | FetchAtt::BodyStructure => {
                 let ext = *att == FetchAtt::BodyStructure;
@@ -176,7 +189,7 @@ pub fn fetch_response(
                             }
                             None => bytes,
                         };
-                        literal(&mut out, &bytes);
+                        body_literal(&mut out, &bytes);
                     }
                     None => out.extend_from_slice(b"NIL"),
                 }
@@ -288,7 +301,22 @@ fn dotted(path: &[u32]) -> String {
         .join(".")
 }
 
-/// A literal, as `~{n}` (literal8, RFC 3516 §4.1) when it holds a NUL.
+/// A literal for BODY and RFC822 data, which may not carry NUL (RFC 3501 §4.3, §9 CHAR8): a
+/// message stored with NULs (a `binary` part APPENDed as a literal8, RFC 3516 §4.4) has each
+/// NUL served as 0x80 there, as Dovecot does; BINARY serves its octets as they are.
+fn body_literal(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.contains(&0) {
+        let served: Vec<u8> = bytes
+            .iter()
+            .map(|&b| if b == 0 { 0x80 } else { b })
+            .collect();
+        literal(out, &served);
+    } else {
+        literal(out, bytes);
+    }
+}
+
+/// A literal, as `~{n}` (literal8, RFC 3516 §4.3) when it holds a NUL.
 fn literal8(out: &mut Vec<u8>, bytes: &[u8]) {
     if bytes.contains(&0) {
         out.push(b'~');
@@ -348,28 +376,48 @@ pub fn binary_bytes(raw: &[u8], root: &Part, path: &[u32]) -> Option<Vec<u8>> {
     }
 }
 
-/// Quoted-printable (RFC 2045 §6.7): `=XX` octets, `=` soft line breaks.
+/// Quoted-printable (RFC 2045 §6.7), line by line: white space at the end of a line is
+/// dropped (rule 3: transport padding), a line that then ends in `=` is a soft line break
+/// (rule 5: it joins the next line), `=XX` is an octet (rule 1), and a `=` followed by
+/// anything else is kept as it is (the robust decoder of the rule's note).
 fn decode_qp(body: &[u8]) -> Vec<u8> {
     let hex = |b: u8| (b as char).to_digit(16);
     let mut out = Vec::with_capacity(body.len());
-    let mut i = 0;
-    while let Some(&b) = body.get(i) {
-        if b == b'=' {
-            match (body.get(i + 1), body.get(i + 2)) {
-                (Some(b'\r'), Some(b'\n')) => i += 3,
-                (Some(b'\n'), _) => i += 2,
-                (Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                    out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
-                    i += 3;
-                }
+    for line in body.split_inclusive(|&b| b == b'\n') {
+        let (text, eol) = match line.strip_suffix(b"\r\n") {
+            Some(t) => (t, &b"\r\n"[..]),
+            None => match line.strip_suffix(b"\n") {
+                Some(t) => (t, &b"\n"[..]),
+                None => (line, &b""[..]),
+            },
+        };
+        let text = text.trim_ascii_end();
+        let (text, soft) = match text.strip_suffix(b"=") {
+            Some(t) => (t, true),
+            None => (text, false),
+        };
+        let mut i = 0;
+        while let Some(&b) = text.get(i) {
+            let pair = (text.get(i + 1).copied(), text.get(i + 2).copied());
+            match (b, pair) {
+                (b'=', (Some(h), Some(l))) => match (hex(h), hex(l)) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 3;
+                    }
+                    _ => {
+                        out.push(b);
+                        i += 1;
+                    }
+                },
                 _ => {
                     out.push(b);
                     i += 1;
                 }
             }
-        } else {
-            out.push(b);
-            i += 1;
+        }
+        if !soft {
+            out.extend_from_slice(eol);
         }
     }
     out

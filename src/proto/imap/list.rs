@@ -119,10 +119,14 @@ pub fn respond(
             continue;
         }
         let subscribed = mailbox.subscribed.contains(name);
-        // RFC 5258 §3.5: CHILDINFO for a name whose descendants are subscribed.
+        // RFC 5258 §3.5: CHILDINFO for a name with a subscribed descendant that the
+        // patterns do not match (one they match is listed itself and needs no parent).
         let child_info = opts.recursive_match && {
             let prefix = format!("{name}{SEPARATOR}");
-            mailbox.subscribed.iter().any(|s| s.starts_with(&prefix))
+            mailbox
+                .subscribed
+                .iter()
+                .any(|s| s.starts_with(&prefix) && !full.iter().any(|f| matches(f, s)))
         };
         if opts.select_subscribed && !subscribed && !child_info {
             continue;

@@ -3,12 +3,15 @@
 //!
 //! Layers, each in its own module: [`frame`] cuts the byte stream into commands (lines and
 //! literals, with limits), [`parse`] reads a command's grammar, [`sequence`] and [`search`]
-//! select messages, [`fetch`] renders FETCH data, [`list`] answers LIST/LSUB, [`response`]
+//! select messages, [`fetch`] renders FETCH data ([`downgrade`] for sessions without UTF-8), [`list`] answers LIST/LSUB, [`response`]
 //! quotes strings, [`mutf7`] converts mailbox names, and [`session`] runs the state machine
 //! of RFC 3501 §3 against the store.
 
+pub mod casemap;
 pub mod client;
 pub mod command;
+mod completion;
+pub mod downgrade;
 pub mod fetch;
 pub mod frame;
 pub mod list;
@@ -26,4 +29,4 @@ pub mod vanished;
 pub use session::{ImapEvent, ImapSession, ImapState};
 
 /// What CAPABILITY reports (RFC 3501 §6.1.1), in every state.
-pub const CAPABILITIES: &str = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR AUTH=PLAIN AUTH=LOGIN IDLE UIDPLUS MOVE NAMESPACE ID ENABLE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED CONDSTORE QRESYNC ESEARCH LIST-STATUS CREATE-SPECIAL-USE QUOTA QUOTA=RES-MESSAGE QUOTA=RES-MAILBOX SEARCHRES SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY UTF8=ACCEPT STATUS=SIZE";
+pub const CAPABILITIES: &str = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR AUTH=PLAIN AUTH=LOGIN IDLE UIDPLUS MOVE NAMESPACE ID ENABLE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED CONDSTORE QRESYNC ESEARCH LIST-STATUS CREATE-SPECIAL-USE QUOTA QUOTA=RES-MESSAGE QUOTA=RES-MAILBOX SEARCHRES SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY UTF8=ACCEPT STATUS=SIZE MULTIAPPEND";

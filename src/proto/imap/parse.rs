@@ -253,8 +253,11 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `list-mailbox`: list-chars (atom chars plus `%*]`) or a string.
-    pub(super) fn list_mailbox(&mut self, what: &str) -> R<String> {
+    /// `list-mailbox`: list-chars (atom chars plus `%*]`) or a string; `None` when it is
+    /// well formed but not a name in the session's encoding (not modified UTF-7, or not UTF-8
+    /// after UTF8=ACCEPT). Such a pattern names nothing: LIST answers OK with no match, as
+    /// it does for any pattern that matches no mailbox (RFC 3501 §6.3.8).
+    pub(super) fn list_mailbox(&mut self, what: &str) -> R<Option<String>> {
         let raw = match self.peek() {
             Some(b'"') | Some(b'{') => self.string(what)?,
             _ => {
@@ -265,7 +268,7 @@ impl<'a> Parser<'a> {
                 a.to_vec()
             }
         };
-        self.decode_name(&raw, "mailbox pattern")
+        Ok(self.names.decode(&raw))
     }
 
     fn decode_name(&self, raw: &[u8], what: &str) -> R<String> {
@@ -349,10 +352,8 @@ impl<'a> Parser<'a> {
                 format!("Unknown system flag \\{name} (use \\Seen \\Answered \\Flagged \\Deleted \\Draft, or a keyword without \\)")
             })?;
             flags.insert(f);
-        } else if name.eq_ignore_ascii_case("NIL") {
-            // `flag-keyword` is an atom, and NIL is no atom (RFC 3501 §9).
-            return Err("NIL is not a flag: use () for no flags".into());
         } else {
+            // `flag-keyword` is an atom (RFC 3501 §9), and so is NIL here: a keyword.
             flags.insert_keyword(&name);
         }
         Ok(())
@@ -570,18 +571,13 @@ mod tests {
         let (_, c) =
             parse("a APPEND Sent (\\Seen $Work) \" 2-Nov-2026 10:00:00 +0100\" {5}\r\nhello")
                 .unwrap();
-        let Command::Append {
-            flags,
-            date,
-            message,
-            ..
-        } = c
-        else {
+        let Command::Append { messages, .. } = c else {
             panic!()
         };
-        assert_eq!(flags.to_imap(), "\\Seen $Work");
-        assert_eq!(date, Some(1_793_610_000));
-        assert_eq!(message, b"hello");
+        let [m] = &messages[..] else { panic!() };
+        assert_eq!(m.flags.to_imap(), "\\Seen $Work");
+        assert_eq!(m.date, Some(1_793_610_000));
+        assert_eq!(m.message, b"hello");
         let (_, c) = parse("a STORE 1:2 -FLAGS.SILENT \\Deleted \\Seen").unwrap();
         assert!(matches!(
             c,

@@ -136,8 +136,10 @@ impl ImapRecorder {
             let known = spec(&word).is_some();
             (word, &words[2..], known)
         };
+        // A mistyped verb keeps no arguments: they might be a password.
         let shown = match verb.as_str() {
             "LOGIN" | "AUTHENTICATE" => 1,
+            _ if !is_known => 0,
             _ => usize::MAX,
         };
         let login = match (verb.as_str(), rest) {

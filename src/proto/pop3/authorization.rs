@@ -1,5 +1,5 @@
 //! The AUTHORIZATION state: USER/PASS and APOP (RFC 1939 §7), AUTH PLAIN (RFC 5034 §4),
-//! the `[AUTH]` and `[IN-USE]` response codes (RFC 3206 §4, RFC 2449 §8.1.2).
+//! the `[AUTH]` and `[IN-USE]` response codes (RFC 3206 §5, RFC 2449 §8.1.2).
 
 use super::command::{printable, Request, Verb};
 use super::maildrop::Maildrop;

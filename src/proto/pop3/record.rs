@@ -66,8 +66,9 @@ impl Pop3Recorder {
         let verb = first.to_ascii_uppercase();
         let known = Verb::parse(&verb);
         let rest = &words[1..];
+        // A mistyped verb keeps no arguments: they might be a password.
         let shown = match known {
-            Some(Verb::Pass) => 0,
+            Some(Verb::Pass) | None => 0,
             Some(Verb::Apop | Verb::Auth) => 1,
             _ => usize::MAX,
         };

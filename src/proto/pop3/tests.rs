@@ -292,11 +292,11 @@ fn quit_expunges_exactly_the_marked_messages_and_logs_them() {
     client.login(&mut store);
     assert_eq!(
         client.send(&mut store, "DELE 1").text,
-        "+OK message 1 deleted\r\n"
+        "+OK message 1 marked for deletion\r\n"
     );
     assert_eq!(
         client.send(&mut store, "DELE 3").text,
-        "+OK message 3 deleted\r\n"
+        "+OK message 3 marked for deletion\r\n"
     );
     assert_eq!(inbox_uids(&store), vec![1, 2, 3], "DELE only marks");
     let quit = client.send(&mut store, "QUIT");
@@ -468,11 +468,11 @@ fn messages_expunged_elsewhere_answer_err() {
         .starts_with("+OK 48 octets"));
     assert_eq!(
         client.send(&mut store, "DELE 2").text,
-        "+OK message 2 deleted\r\n"
+        "+OK message 2 marked for deletion\r\n"
     );
     assert_eq!(
         client.send(&mut store, "DELE 1").text,
-        "+OK message 1 deleted\r\n"
+        "+OK message 1 marked for deletion\r\n"
     );
     let quit = client.send(&mut store, "QUIT");
     assert_eq!(
@@ -520,7 +520,7 @@ fn pipelined_commands_are_answered_in_order() {
         out.text,
         "+OK boss accepted, send PASS\r\n\
          +OK logged in as boss@corp.example, maildrop has 3 messages (201 octets)\r\n\
-         +OK message 2 deleted\r\n\
+         +OK message 2 marked for deletion\r\n\
          +OK 2 141\r\n\
          +OK POP3 server signing off (2 messages left)\r\n"
     );

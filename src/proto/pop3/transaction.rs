@@ -143,7 +143,7 @@ fn handle_top(maildrop: &Maildrop, store: &Store, arg: &str, lines: &str) -> Res
 fn handle_dele(maildrop: &mut Maildrop, arg: &str) -> Result<Reply, String> {
     let n = maildrop.lookup(arg)?;
     maildrop.mark_deleted(n);
-    Ok(Reply::Line(format!("+OK message {n} deleted")))
+    Ok(Reply::Line(format!("+OK message {n} marked for deletion")))
 }
 
 /// RSET (RFC 1939 §5): unmarks every message.

@@ -64,6 +64,10 @@ pub enum ClientOutcome {
         reason: String,
         reply: Option<Reply>,
         per_recipient: Vec<(String, Reply)>,
+        /// The whole message and its final dot were sent, and the answer never came (the
+        /// connection was lost or timed out): the server may have taken it, and a retry may
+        /// deliver it twice (RFC 5321 §6.1, RFC 1047).
+        answer_lost: bool,
     },
 }
 
@@ -177,6 +181,7 @@ impl SmtpClient {
             reason: format!("{what}: {reply}"),
             reply: Some(reply),
             per_recipient: self.refused.clone(),
+            answer_lost: false,
         };
         self.report(outcome);
         self.quit(now);
@@ -184,11 +189,13 @@ impl SmtpClient {
 
     /// A failure with no usable server reply: report and close at once.
     fn fail_hard(&mut self, permanent: bool, reason: String) {
+        let answer_lost = self.state == State::DataEnd;
         let outcome = ClientOutcome::Failed {
             permanent,
             reason,
             reply: None,
             per_recipient: self.refused.clone(),
+            answer_lost,
         };
         self.report(outcome);
         self.state = State::Done;
@@ -202,6 +209,7 @@ impl SmtpClient {
             reason,
             reply: None,
             per_recipient: self.refused.clone(),
+            answer_lost: false,
         };
         self.report(outcome);
         self.quit(now);
@@ -278,6 +286,7 @@ impl SmtpClient {
             },
             reply: last,
             per_recipient: self.refused.clone(),
+            answer_lost: false,
         };
         self.report(outcome);
         self.quit(now);

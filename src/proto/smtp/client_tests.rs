@@ -273,6 +273,9 @@ fn dropped_connection_during_data_is_never_sent() {
                 reason: "connection lost".into(),
                 reply: None,
                 per_recipient: vec![],
+                // The client sent its final dot: from where it stands, the server may have
+                // the message (RFC 5321 §6.1).
+                answer_lost: true,
             }
         );
         assert!(o.spooled.is_empty(), "the server spooled nothing");
@@ -529,6 +532,7 @@ fn timeouts_fail_temporarily() {
             reason: "timeout waiting for the greeting".into(),
             reply: None,
             per_recipient: vec![],
+            answer_lost: false,
         })]
     );
     assert_eq!(c.poll_timeout(), None);
@@ -549,7 +553,7 @@ fn timeouts_fail_temporarily() {
     let (_, events, _) = drain(&mut c);
     assert!(matches!(
         &events[..],
-        [ClientEvent::Done(ClientOutcome::Failed { permanent: false, reason, .. })]
+        [ClientEvent::Done(ClientOutcome::Failed { permanent: false, reason, answer_lost: true, .. })]
             if reason.contains("message data")
     ));
 }

@@ -141,6 +141,8 @@ impl SmtpRecorder {
                 (shown_args(rest, 1), login)
             }
             _ if verb == "AUTH" => (shown_args(rest, 1), None),
+            // A mistyped verb keeps no arguments: they might be a password.
+            _ if !is_known => (String::new(), None),
             _ => (shown_args(rest, usize::MAX), None),
         };
         let id = self.new_id();

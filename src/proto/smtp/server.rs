@@ -13,8 +13,9 @@
 //!   binary and stored exactly as sent.
 //! - **Roles.** On port 25 a recipient in a domain this host holds
 //!   (`store.domain_host(domain) == Some(host)`) is accepted when the account exists and gets
-//!   `550 5.1.1` otherwise; any other domain gets `554 5.7.1 Relay access denied` unless the
-//!   session authenticated (never an open relay). On port 587 MAIL needs AUTH first
+//!   `550 5.1.1` otherwise (unless the store has a catch-all: `Store::set_catch_all`); any
+//!   other domain gets `554 5.7.1 Relay access denied` unless the session authenticated
+//!   (never an open relay). On port 587 MAIL needs AUTH first
 //!   (`530 5.7.0`), and missing `Message-ID:`/`Date:` fields are added (RFC 6409 §8).
 //! - **Postmaster.** `RCPT TO:<postmaster>` (no domain, RFC 5321 §4.1.1.3) means the
 //!   `postmaster@` account of the first local domain of this host that has one; with no such
@@ -449,7 +450,7 @@ impl SmtpServer {
             }
             None => return self.error(501, "5.1.3", "Recipient address needs a domain"),
             Some((_, domain)) if self.is_local_domain(ctx, domain) => {
-                if !ctx.store.is_user(&path) {
+                if !ctx.store.accepts_mail_for(&path) {
                     let text = format!("<{path}>: User unknown");
                     return self.reply(550, "5.1.1", &text);
                 }

@@ -186,6 +186,7 @@ mod tests {
             uidl: None,
             flags: flags.iter().map(|f| f.to_string()).collect(),
             raw: raw.to_vec(),
+            whole: true,
         }
     }
 

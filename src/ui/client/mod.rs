@@ -14,6 +14,7 @@ mod reader;
 
 use super::context::Ctx;
 use super::dom;
+use super::runtime;
 use crate::message;
 use crate::net::HostId;
 use crate::sandbox::client_model::{mbox, MessageView, Summary};
@@ -69,24 +70,19 @@ impl Client {
 
     /// Starts a client session and handles its end.
     fn run(self, what: &'static str, make: MakeTask, done: Box<dyn FnOnce(Outcome)>) {
-        let ctx = self.ctx;
-        let mut made = None;
-        ctx.world.update_value(|w| made = Some(make(w)));
-        match made {
-            Some(Ok(task)) => {
-                self.busy.update(|b| *b += 1);
-                self.status.set(format!("{what}…"));
-                ctx.spawn(task, move |st| {
-                    self.busy.update(|b| *b = b.saturating_sub(1));
-                    match st {
-                        TaskStatus::Done(o) => done(o),
-                        TaskStatus::Failed(e) => self.status.set(format!("{what} failed: {e}")),
-                        TaskStatus::Running => {}
-                    }
-                });
+        self.busy.update(|b| *b += 1);
+        self.status.set(format!("{what}…"));
+        let started = runtime::spawn(self.ctx, make, move |st| {
+            self.busy.update(|b| *b = b.saturating_sub(1));
+            match st {
+                TaskStatus::Done(o) => done(o),
+                TaskStatus::Failed(e) => self.status.set(format!("{what} failed: {e}")),
+                TaskStatus::Running => {}
             }
-            Some(Err(e)) => self.status.set(format!("{what} failed: {e}")),
-            None => {}
+        });
+        if let Err(e) = started {
+            self.busy.update(|b| *b = b.saturating_sub(1));
+            self.status.set(format!("{what} failed: {e}"));
         }
     }
 
@@ -142,15 +138,24 @@ impl Client {
                         Task::imap(w, host, &s, &a, &p, ImapAction::Open { folder: f })
                     }),
                     Box::new(move |o| {
-                        let Outcome::Mailbox { folders, messages } = o else {
+                        let Outcome::Mailbox {
+                            folders,
+                            messages,
+                            total,
+                        } = o
+                        else {
                             return;
                         };
                         let n = messages.len();
                         self.folders.set(folders);
                         self.imap_msgs.set(messages);
                         self.logged_in.set(true);
-                        self.status
-                            .set(format!("IMAP: {n} in {}", self.folder.get_untracked()));
+                        let folder = self.folder.get_untracked();
+                        self.status.set(if total > n {
+                            format!("IMAP: the newest {n} of {total} in {folder}")
+                        } else {
+                            format!("IMAP: {n} in {folder}")
+                        });
                     }),
                 );
             }
@@ -177,10 +182,42 @@ impl Client {
         );
     }
 
-    /// Opens a message; with IMAP an unseen one is marked `\Seen` on the server.
+    /// Opens a message; with IMAP an unseen one is marked `\Seen` on the server, and one
+    /// the listing fetched only the header fields of is fetched whole (`BODY[]`, which marks
+    /// it `\Seen` too).
     fn open_msg(self, id: u32) {
         self.selected.set(Some(id));
         if !self.is_imap() {
+            return;
+        }
+        let listed_only = self
+            .imap_msgs
+            .with_untracked(|l| l.iter().any(|m| m.id == id && !m.whole));
+        if listed_only {
+            let (a, p, s, host) = (
+                self.addr.get_untracked(),
+                self.pass.get_untracked(),
+                self.srv.get_untracked(),
+                self.host,
+            );
+            let folder = self.folder.get_untracked();
+            self.run(
+                "IMAP read",
+                Box::new(move |w| {
+                    Task::imap(w, host, &s, &a, &p, ImapAction::Read { folder, uid: id })
+                }),
+                Box::new(move |o| {
+                    let Outcome::Message(whole) = o else {
+                        return;
+                    };
+                    self.imap_msgs.update(|l| {
+                        if let Some(m) = l.iter_mut().find(|m| m.id == whole.id) {
+                            *m = whole;
+                        }
+                    });
+                    self.status.set(String::new());
+                }),
+            );
             return;
         }
         let seen = |m: &Fetched| m.flags.iter().any(|f| f.eq_ignore_ascii_case("\\Seen"));
@@ -296,6 +333,7 @@ fn MailClient(
                             uidl: m.uidl.clone(),
                             flags: Vec::new(),
                             raw: m.raw.to_vec(),
+                            whole: true,
                         })
                         .collect()
                 })
@@ -340,7 +378,7 @@ fn MailClient(
                     all.insert(who.to_string(), rows);
                 }
             });
-            ctx.touch();
+            runtime::touch(ctx);
         }
     });
     // A reset or imported world comes with its PCs' mail.

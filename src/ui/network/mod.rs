@@ -8,7 +8,7 @@ mod geo;
 mod hops;
 
 use super::context::Ctx;
-use super::runtime::fmt_span;
+use super::model::time_text::fmt_span;
 use crate::net::HostId;
 use crate::relay::RcptState;
 use crate::sandbox::HostRole;
@@ -131,7 +131,7 @@ pub fn NetworkPicture(#[prop(optional)] compact: bool) -> impl IntoView {
                     class="net"
                     class:strip=geo.is_strip()
                     viewBox=move || {
-                        ctx.tick.get();
+                        ctx.stepped.get();
                         // Room for the longest relay queue panel (it lists two entries at most).
                         let queued = ctx.with(|w| {
                             w.host_infos()
@@ -178,7 +178,7 @@ fn link_view(ctx: Ctx, a: HostBox, b: HostBox, geo: Geo) -> impl IntoView {
         )
     };
     let lit = Memo::new(move |_| {
-        let act = ctx.active.get();
+        let act = ctx.picture.active.get();
         let ab = act.iter().any(|x| {
             (x.client == ida && x.server == idb && x.to_server)
                 || (x.client == idb && x.server == ida && !x.to_server)
@@ -190,7 +190,7 @@ fn link_view(ctx: Ctx, a: HostBox, b: HostBox, geo: Geo) -> impl IntoView {
         (ab, ba)
     });
     let cut = Memo::new(move |_| {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|w| w.net.is_link_cut(ida, idb))
     });
     let visible = move || adjacent || cut.get() || lit.get().0 || lit.get().1;
@@ -247,12 +247,12 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     let (x, top) = geo.box_at(h.idx);
     let bw = geo.box_w();
     let up = Memo::new(move |_| {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|w| w.net.is_up(id))
     });
-    let selected = move || ctx.selected.get() == Some(id);
+    let selected = move || ctx.picture.selected.get() == Some(id);
     let focus_name = h.name.clone();
-    let focused = move || ctx.focus.with(|f| f.contains(&focus_name));
+    let focused = move || ctx.picture.focus.with(|f| f.contains(&focus_name));
     let class = move || {
         format!(
             "host-box {}{}{}{}",
@@ -263,11 +263,11 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
         )
     };
     let toggle = move || {
-        ctx.selected
+        ctx.picture
+            .selected
             .update(|s| *s = if *s == Some(id) { None } else { Some(id) })
     };
     let cx = x + bw / 2.0;
-    let aria = format!("{}: {} ({}). Show details", h.label, h.name, h.addr);
     let (l1, l2) = match h.label.split_once(" (") {
         Some((a, b)) => (a.to_string(), format!("({b}")),
         None => (h.label.clone(), String::new()),
@@ -276,7 +276,7 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     let counts_name = h.name.clone();
     // In the strip the mailbox and queue counts go inside the box.
     let counts = move || {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|w| {
             let boxes: Vec<(String, usize)> = w
                 .store
@@ -327,9 +327,11 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     view! {
         <g
             class=class
+            // No aria-label: the button's name is its visible text, so a person who says
+            // what they see ("Sender's PC (home) pc.home.example 192.0.2.10") to voice control
+            // can press it (WCAG 2.5.3, Label in Name); aria-pressed says it shows details.
             role="button"
             tabindex="0"
-            aria-label=aria
             aria-pressed=move || selected().to_string()
             data-testid="host-card"
             data-host=h.name.clone()
@@ -350,7 +352,7 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
             })}
             // Active fault rules and strict mode, marked on the host (issue 15).
             {move || {
-                ctx.tick.get();
+                ctx.stepped.get();
                 let (rules, strict) = ctx.with(|w| (w.fault_rules_of(id).len(), w.is_strict(id)));
                 let mut marks = Vec::new();
                 if rules > 0 {
@@ -372,7 +374,7 @@ fn panel_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     let (x, panel_top, w) = geo.panel(h.idx);
     let name = h.name.clone();
     let data = move || {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|wd| {
             let mut rows: Vec<(String, String, &'static str)> = Vec::new();
             let boxes: Vec<_> = wd.store.accounts_on_host(&name).collect();

@@ -59,7 +59,11 @@ fn transcript_open_a_folder_at_every_chunk_size() {
         include_str!("../../../../tests/transcripts/imap_client_open.txt"),
         || ImapClient::new(Instant::ZERO, open_inbox()),
     );
-    let [ImapClientEvent::Done(Ok(ImapOutcome::Mailbox { folders, messages }))] = got.as_slice()
+    let [ImapClientEvent::Done(Ok(ImapOutcome::Mailbox {
+        folders,
+        messages,
+        exists: 2,
+    }))] = got.as_slice()
     else {
         panic!("{got:?}")
     };
@@ -68,8 +72,163 @@ fn transcript_open_a_folder_at_every_chunk_size() {
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[0].uid, 4);
     assert_eq!(messages[0].flags, ["\\Seen"]);
+    assert_eq!(messages[0].size, Some(2210));
     assert_eq!(messages[0].raw, b"Subject: a)\r\n\r\n");
-    assert_eq!(messages[1].raw, b"x\r\n");
+    assert!(!messages[0].whole);
+    assert_eq!(messages[1].raw, b"\r\n");
+}
+
+#[test]
+fn transcript_read_one_message_whole_at_every_chunk_size() {
+    let got = replay(
+        include_str!("../../../../tests/transcripts/imap_client_read.txt"),
+        || {
+            ImapClient::new(
+                Instant::ZERO,
+                job(ImapAction::Read {
+                    folder: "INBOX".into(),
+                    uid: 4711,
+                }),
+            )
+        },
+    );
+    let [ImapClientEvent::Done(Ok(ImapOutcome::Message(m)))] = got.as_slice() else {
+        panic!("{got:?}")
+    };
+    assert_eq!(m.uid, 4711);
+    assert_eq!(m.flags, ["\\Seen"]);
+    assert_eq!(m.raw, b"Subject: b\r\n\r\n{3}\r\nx)\r\n");
+    assert!(m.whole);
+}
+
+/// The server's side of reading one message of `size` octets whose body is made of lines that
+/// look like IMAP (tags, literal announcements, a `)`), as answer bytes, with the offsets of
+/// the boundary classes the framing must survive: inside the literal's count, just after
+/// `{n}\r\n`, inside the literal, and at its end.
+fn big_read_answer(size: usize) -> (Vec<u8>, Vec<usize>) {
+    let mut body = b"Subject: big\r\n\r\n".to_vec();
+    let mut i = 0;
+    while body.len() < size {
+        let line = match i % 4 {
+            0 => format!("a3 OK line {i} looks like a completion\r\n"),
+            1 => format!("* {i} FETCH (BODY[] {{{i}}}\r\n"),
+            2 => "omain envelope message mailbox route body )\r\n".to_string(),
+            _ => format!("{}\r\n", "x".repeat(i % 997)),
+        };
+        body.extend_from_slice(line.as_bytes());
+        i += 1;
+    }
+    body.truncate(size);
+    let head = format!(
+        "* OK ready\r\na1 OK LOGIN completed\r\n* 9 EXISTS\r\na2 OK SELECT completed\r\n* 9 FETCH (UID 77 FLAGS (\\Seen) BODY[] {{{}}}\r\n",
+        body.len()
+    );
+    let count_at = head.len() - 5;
+    let data_at = head.len();
+    let mut answer = head.into_bytes();
+    answer.extend_from_slice(&body);
+    let end_at = answer.len();
+    answer.extend_from_slice(
+        b")\r\na3 OK FETCH completed\r\n* BYE bye\r\na4 OK LOGOUT completed\r\n",
+    );
+    (
+        answer,
+        vec![
+            count_at,
+            data_at,
+            data_at + size / 2,
+            end_at - 1,
+            end_at,
+            end_at + 1,
+        ],
+    )
+}
+
+#[test]
+fn a_multi_megabyte_answer_keeps_its_framing_at_every_boundary_class() {
+    let size = 5 * 1024 * 1024 + 7;
+    let (answer, cuts) = big_read_answer(size);
+    let read = || {
+        ImapClient::new(
+            Instant::ZERO,
+            job(ImapAction::Read {
+                folder: "INBOX".into(),
+                uid: 77,
+            }),
+        )
+    };
+    // Split once at each boundary class, then in pieces of several odd sizes.
+    let mut splits: Vec<Vec<usize>> = cuts.iter().map(|&c| vec![c]).collect();
+    for piece in [1_000_003, 65_536, 4093] {
+        splits.push((piece..answer.len()).step_by(piece).collect());
+    }
+    for cut in splits {
+        let mut c = read();
+        let mut from = 0;
+        for &at in cut.iter().chain([answer.len()].iter()) {
+            c.handle_input(&mut (), Instant::ZERO, &answer[from..at]);
+            from = at;
+        }
+        let got = events(&mut c);
+        let [ImapClientEvent::Done(Ok(ImapOutcome::Message(m)))] = got.as_slice() else {
+            panic!("split at {:?}: {got:?}", &cut[..cut.len().min(3)])
+        };
+        assert_eq!(m.raw.len(), size, "split at {:?}", &cut[..cut.len().min(3)]);
+        assert_eq!(&m.raw[..], &answer[cuts[1]..cuts[1] + size]);
+    }
+}
+
+#[test]
+fn a_listing_fetches_only_the_newest_page_and_reading_fetches_the_body() {
+    let mut s = store();
+    for i in 0..LIST_PAGE + 5 {
+        let raw = format!("Subject: n{i}\r\n\r\nbody {i}\r\n");
+        s.deliver(
+            "boss@corp.example",
+            "INBOX",
+            raw.into_bytes(),
+            Flags::new(),
+            0,
+        )
+        .expect("delivery");
+    }
+    let got = against_server(&mut s, open_inbox(), 4096);
+    let [ImapClientEvent::Done(Ok(ImapOutcome::Mailbox {
+        messages, exists, ..
+    }))] = got.as_slice()
+    else {
+        panic!("{got:?}")
+    };
+    assert_eq!(*exists, LIST_PAGE + 7);
+    assert_eq!(messages.len(), LIST_PAGE as usize);
+    let newest = messages.last().unwrap();
+    assert_eq!(
+        newest.raw,
+        format!("Subject: n{}\r\n\r\n", LIST_PAGE + 4).as_bytes()
+    );
+    let seen = |flags: &[String]| flags.iter().any(|f| f == "\\Seen");
+    assert!(!newest.whole && !seen(&newest.flags));
+    let read = job(ImapAction::Read {
+        folder: "INBOX".into(),
+        uid: newest.uid,
+    });
+    let got = against_server(&mut s, read, 4096);
+    let [ImapClientEvent::Done(Ok(ImapOutcome::Message(m)))] = got.as_slice() else {
+        panic!("{got:?}")
+    };
+    assert!(m.whole && seen(&m.flags));
+    assert!(m
+        .raw
+        .ends_with(format!("body {}\r\n", LIST_PAGE + 4).as_bytes()));
+    let gone = job(ImapAction::Read {
+        folder: "INBOX".into(),
+        uid: 99_999,
+    });
+    let got = against_server(&mut s, gone, 4096);
+    assert!(
+        matches!(got.as_slice(), [ImapClientEvent::Done(Err(e))] if e.contains("no longer")),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -160,14 +319,15 @@ fn against_the_server_open_flag_append_move_and_delete() {
     for chunk in [1, 3, 64, 4096] {
         let mut s = store();
         let got = against_server(&mut s, open_inbox(), chunk);
-        let [ImapClientEvent::Done(Ok(ImapOutcome::Mailbox { folders, messages }))] =
-            got.as_slice()
+        let [ImapClientEvent::Done(Ok(ImapOutcome::Mailbox {
+            folders, messages, ..
+        }))] = got.as_slice()
         else {
             panic!("{got:?}")
         };
         assert!(folders.iter().any(|f| f.name == "Sent"), "{folders:?}");
         assert_eq!(messages.len(), 2);
-        assert_eq!(messages[1].raw, b"Subject: two\r\n\r\n.\r\n");
+        assert_eq!(messages[1].raw, b"Subject: two\r\n\r\n");
         let uid = messages[0].uid;
         let actions = [
             ImapAction::Flag {

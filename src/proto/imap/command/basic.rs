@@ -38,14 +38,14 @@ pub(super) const STARTTLS: Spec = Spec::new(
 pub(super) const CHECK: Spec = Spec::new(
     "CHECK",
     Valid::Selected,
-    "A checkpoint.",
+    "Ask the server to save the selected mailbox's state to disk (housekeeping; most servers treat it as NOOP), e.g. a5 CHECK.",
     "RFC 3501 §6.4.1",
     |_, _| Ok(Command::Check),
 );
 pub(super) const NAMESPACE: Spec = Spec::new(
     "NAMESPACE",
     Valid::Authenticated,
-    "Where mailboxes live.",
+    "Which prefixes mailbox names have: your own, other users' and shared ones, e.g. a2 NAMESPACE.",
     "RFC 2342",
     |_, _| Ok(Command::Namespace),
 );
@@ -124,7 +124,7 @@ impl ImapSession {
     pub(super) fn run_logout(&mut self, tag: &str) {
         self.send("* BYE Mail Sandbox logging out");
         self.send(format!("{tag} OK LOGOUT completed"));
-        self.set_state(ImapState::Logout);
+        self.log_out();
         self.out.close();
     }
 
@@ -151,7 +151,7 @@ impl ImapSession {
                     let name = if cap == "IMAP4REV2" {
                         self.rev2 = true;
                         // No \Recent from here on, for the selected mailbox too.
-                        if let Some(sel) = self.selected.as_mut() {
+                        if let Some(sel) = self.mailbox_mut() {
                             sel.recent.clear();
                         }
                         "IMAP4rev2"

@@ -289,12 +289,13 @@ impl ImapSession {
         since: Option<Since>,
     ) -> Done {
         let changed_since = since.map(|s| s.modseq);
+        let utf8 = self.names == NameEncoding::Utf8;
         let targets = match self.targets(uid, set) {
             Ok(t) => t,
             Err(e) => return bad(e),
         };
-        let Some(sel) = self.selected.as_mut() else {
-            return bad("No mailbox selected");
+        let Some(sel) = self.mailbox_mut() else {
+            return unselected();
         };
         let Some(f) = ctx.store.folder_mut(user, &sel.name) else {
             return no("The selected mailbox no longer exists");
@@ -363,6 +364,7 @@ impl ImapSession {
                 sel.recent.contains(&u),
                 uid,
                 changed,
+                utf8,
             ));
         }
         self.out.transmit(out);

@@ -5,8 +5,8 @@ use super::prelude::*;
 pub(super) const IDLE: Spec = Spec::new(
     "IDLE",
     Valid::Authenticated,
-    "Wait for the server to push updates (new mail) until DONE.",
-    "RFC 2177",
+    "Wait for the server to push news of the selected mailbox (new mail, expunges) until you send DONE; clients send DONE and IDLE again within 29 minutes, before the server may drop them.",
+    "RFC 2177 §3",
     |_, _| Ok(Command::Idle),
 );
 

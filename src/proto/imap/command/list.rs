@@ -72,7 +72,7 @@ fn parse_list(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     if name == "LIST" && p.eat(b'(') {
         options.extended = true;
         loop {
-            patterns.push(p.list_mailbox(pat)?);
+            patterns.extend(p.list_mailbox(pat)?);
             if p.eat(b')') {
                 break;
             }
@@ -81,7 +81,7 @@ fn parse_list(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
             }
         }
     } else {
-        patterns.push(p.list_mailbox(pat)?);
+        patterns.extend(p.list_mailbox(pat)?);
     }
     if name == "LIST" && !p.at_end() {
         p.sp("RETURN options")?;
@@ -160,7 +160,7 @@ impl ImapSession {
             let mut out = Vec::new();
             for (line, name) in list::respond(mb, reference, patterns, lsub, options, self.names) {
                 out.extend(line);
-                // RFC 5819 §1: STATUS follows the LIST of each selectable mailbox.
+                // RFC 5819 §2: STATUS follows the LIST of each selectable mailbox.
                 if let (false, Some(f)) = (status.is_empty(), mb.folders.get(&name)) {
                     out.extend(super::status::status_line(f, &name, status, self.names));
                 }

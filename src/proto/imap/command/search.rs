@@ -114,7 +114,7 @@ impl ImapSession {
         f: &'f crate::store::Folder,
         key: &SearchKey,
     ) -> Vec<(u32, &'f crate::store::StoredMessage)> {
-        let Some(sel) = self.selected.as_ref() else {
+        let Some(sel) = self.mailbox() else {
             return Vec::new();
         };
         let max_uid = sel.uids.last().copied().unwrap_or(0);
@@ -264,8 +264,8 @@ impl ImapSession {
         key: &SearchKey,
         ret: Option<SearchReturn>,
     ) -> Done {
-        let Some(sel) = self.selected.as_ref() else {
-            return bad("No mailbox selected");
+        let Some(sel) = self.mailbox() else {
+            return unselected();
         };
         let Some(f) = ctx.store.folder(user, &sel.name) else {
             if ret.is_some_and(|r| r.save) {
@@ -279,9 +279,22 @@ impl ImapSession {
             .map(|&(seq, m)| if uid { m.uid } else { seq })
             .collect();
         let mut hit_uids: Vec<u32> = found.iter().map(|(_, m)| m.uid).collect();
-        let modseq = found.iter().map(|(_, m)| m.modseq).max().unwrap_or(0);
+        // RFC 7162 §3.1.5: the MODSEQ of an answer is the highest over the messages it
+        // reports: with MIN and/or MAX alone, those messages; otherwise every match.
+        let reported: Vec<u64> = match ret {
+            Some(r) if (r.min || r.max) && !r.all && !r.count => [
+                found.first().filter(|_| r.min),
+                found.last().filter(|_| r.max),
+            ]
+            .into_iter()
+            .flatten()
+            .map(|(_, m)| m.modseq)
+            .collect(),
+            _ => found.iter().map(|(_, m)| m.modseq).collect(),
+        };
+        let modseq = reported.into_iter().max().unwrap_or(0);
         if let Some(r) = ret.filter(|r| r.save) {
-            // RFC 5182 §2.4: with MIN and/or MAX alone, only those messages are kept.
+            // RFC 5182 §2.1: with MIN and/or MAX alone, only those messages are kept.
             if (r.min || r.max) && !r.all && !r.count {
                 let (first, last) = (hit_uids.first().copied(), hit_uids.last().copied());
                 hit_uids = [first.filter(|_| r.min), last.filter(|_| r.max)]
@@ -290,11 +303,11 @@ impl ImapSession {
                     .collect();
                 hit_uids.dedup();
             }
-            if let Some(sel) = self.selected.as_mut() {
+            if let Some(sel) = self.mailbox_mut() {
                 sel.saved = hit_uids;
             }
         }
-        // RFC 7162 §3.1.5: a search by MODSEQ reports the highest mod-sequence it found.
+        // RFC 7162 §3.1.5: a search by MODSEQ reports that mod-sequence.
         let with_modseq = key.uses_modseq() && !hits.is_empty();
         let line = match ret {
             None => {
@@ -307,7 +320,7 @@ impl ImapSession {
                 }
                 line
             }
-            // RFC 5182 §2.4: SAVE alone answers nothing but the tagged OK.
+            // RFC 5182 §2.1: SAVE alone answers nothing but the tagged OK.
             Some(SearchReturn {
                 save: true,
                 min: false,

@@ -21,7 +21,7 @@ pub(super) const EXAMINE: Spec = Spec::new(
 pub(super) const CLOSE: Spec = Spec::new(
     "CLOSE",
     Valid::Selected,
-    "Remove \\Deleted messages and leave the Selected state.",
+    "Leave the Selected state; if the mailbox was selected read-write, first remove its \\Deleted messages, silently (no EXPUNGE responses). After EXAMINE nothing is removed.",
     "RFC 3501 §6.4.2",
     |_, _| Ok(Command::Close),
 );
@@ -127,7 +127,7 @@ impl ImapSession {
     ) -> Done {
         // RFC 7162 §3.2.11 (and RFC 9051 §6.3.2): with QRESYNC or IMAP4rev2 on, [CLOSED]
         // marks where the old mailbox's responses end.
-        if self.selected.is_some() && (self.qresync || self.rev2) {
+        if self.mailbox().is_some() && (self.qresync || self.rev2) {
             self.send("* OK [CLOSED] Previous mailbox closed");
         }
         // RFC 3501 §6.3.1: a SELECT deselects first, even when it fails.
@@ -207,9 +207,10 @@ impl ImapSession {
         }
         self.send(format!("* OK [UIDVALIDITY {}] UIDs valid", sel.uidvalidity));
         self.send(format!("* OK [UIDNEXT {}] Predicted next UID", sel.uidnext));
-        if self.condstore {
-            self.send(format!("* OK [HIGHESTMODSEQ {}] Highest", sel.modseq));
-        }
+        // RFC 7162 §3.1.2.1: every successful SELECT or EXAMINE of a mailbox with
+        // mod-sequences reports its HIGHESTMODSEQ, CONDSTORE enabled or not (clients decide
+        // from it whether to use CONDSTORE at all).
+        self.send(format!("* OK [HIGHESTMODSEQ {}] Highest", sel.modseq));
         if read_only {
             self.send("* OK [PERMANENTFLAGS ()] No permanent flags permitted");
         } else {
@@ -233,12 +234,11 @@ impl ImapSession {
                 }
             }
         }
-        self.selected = Some(sel);
         self.out.event(ImapEvent::Selected {
             folder: name,
             read_only,
         });
-        self.set_state(ImapState::Selected);
+        self.select_mailbox(sel);
         if read_only {
             ok("[READ-ONLY] EXAMINE completed")
         } else {
@@ -248,7 +248,7 @@ impl ImapSession {
 
     /// CLOSE expunges silently (unless read-only); both leave the Selected state.
     pub(super) fn run_close(&mut self, ctx: &mut HostCtx<'_>, user: &str, expunge: bool) -> Done {
-        if let (true, Some(sel)) = (expunge, self.selected.as_ref()) {
+        if let (true, Some(sel)) = (expunge, self.mailbox()) {
             if !sel.read_only {
                 if let Some(f) = ctx.store.folder_mut(user, &sel.name) {
                     let deleted = deleted_uids(f, None);

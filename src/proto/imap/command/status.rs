@@ -10,7 +10,7 @@ pub enum StatusItem {
     UidNext,
     UidValidity,
     Unseen,
-    /// RFC 7162 §3.1.6.
+    /// RFC 7162 §3.1.7.
     HighestModSeq,
     /// The mailbox's size in octets (RFC 8438, RFC 9051 §6.3.11).
     Size,
@@ -22,7 +22,7 @@ pub(super) const STATUS: Spec = Spec::new(
     "STATUS",
     Valid::Authenticated,
     "Counters of a mailbox without selecting it (HIGHESTMODSEQ with CONDSTORE; SIZE and DELETED as in IMAP4rev2).",
-    "RFC 3501 §6.3.10, RFC 7162 §3.1.6, RFC 8438, RFC 9051 §6.3.11",
+    "RFC 3501 §6.3.10, RFC 7162 §3.1.7, RFC 8438, RFC 9051 §6.3.11",
     parse_status,
 );
 

@@ -123,6 +123,7 @@ fn envelope_with_missing_headers_groups_and_quoting() {
         false,
         false,
         false,
+        false,
     ))
     .unwrap();
     assert_eq!(
@@ -145,6 +146,7 @@ fn envelope_with_missing_headers_groups_and_quoting() {
         false,
         false,
         false,
+        false,
     ))
     .unwrap();
     assert_eq!(
@@ -156,7 +158,7 @@ fn envelope_with_missing_headers_groups_and_quoting() {
 #[test]
 fn eight_bit_header_values_go_out_as_literals() {
     let m = stored("Subject: Caf\u{e9} cr\u{e8}me\r\n\r\n");
-    let out = fetch_response(1, &m, &[FetchAtt::Envelope], false, false, false);
+    let out = fetch_response(1, &m, &[FetchAtt::Envelope], false, false, false, true);
     let want = "* 1 FETCH (ENVELOPE (NIL {12}\r\nCaf\u{e9} cr\u{e8}me NIL NIL NIL NIL NIL NIL NIL NIL))\r\n";
     assert_eq!(String::from_utf8(out).unwrap(), want);
 }
@@ -169,7 +171,7 @@ fn uid_first_and_implicit_flags() {
         partial: Some((1, 3)),
         peek: false,
     }];
-    let out = String::from_utf8(fetch_response(4, &m, &items, true, true, true)).unwrap();
+    let out = String::from_utf8(fetch_response(4, &m, &items, true, true, true, true)).unwrap();
     assert_eq!(
         out,
         "* 4 FETCH (UID 5 BODY[]<1> {3}\r\nubj FLAGS (\\Seen \\Recent))\r\n"

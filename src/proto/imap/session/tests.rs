@@ -589,6 +589,84 @@ fn transcript_thread_references() {
     ));
 }
 
+/// Issue 27's conformance faults, each replayed from the case the issue describes.
+#[test]
+fn transcript_a_list_pattern_that_names_nothing_answers_ok() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_list_pattern_names_nothing.txt"
+    ));
+}
+
+#[test]
+fn transcript_nil_in_a_flag_list_is_a_keyword() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_store_nil_keyword.txt"
+    ));
+}
+
+#[test]
+fn transcript_binary_parts_with_nul_octets_are_kept() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_binary_nul.txt"
+    ));
+}
+
+#[test]
+fn transcript_binary_of_quoted_printable_follows_rfc_2045() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_binary_quoted_printable.txt"
+    ));
+}
+
+#[test]
+fn transcript_esearch_min_max_report_their_own_modseq() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_esearch_min_max_modseq.txt"
+    ));
+}
+
+#[test]
+fn transcript_sort_by_base_subject_with_unicode_casemap() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_sort_base_subject.txt"
+    ));
+}
+
+#[test]
+fn transcript_sort_by_the_first_cc_mailbox() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_sort_cc.txt"
+    ));
+}
+
+#[test]
+fn transcript_childinfo_only_for_descendants_the_patterns_miss() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_list_recursivematch_childinfo.txt"
+    ));
+}
+
+#[test]
+fn transcript_every_select_reports_highestmodseq() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_select_highestmodseq.txt"
+    ));
+}
+
+#[test]
+fn transcript_utf8_headers_are_downgraded_for_ascii_sessions() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_utf8_downgrade.txt"
+    ));
+}
+
+#[test]
+fn transcript_multiappend_after_rfc_3502() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_multiappend.txt"
+    ));
+}
+
 #[test]
 fn authenticate_login_answers_are_marked_secret() {
     let mut store = world();
