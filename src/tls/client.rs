@@ -61,13 +61,15 @@ impl ClientTls {
     ) -> Result<TlsConnection, TlsError> {
         let name =
             ServerName::try_from(server_name.to_owned()).map_err(|_| TlsError::BadServerName)?;
+        // SNI carries DNS names only (RFC 6066 §3); a client dialling an address sends none.
+        let sni = matches!(name, ServerName::DnsName(_)).then(|| server_name.to_owned());
         let config = Arc::clone(&self.config);
         let conn = TlsConnection::lend_for_construction(&mut rng, clock, now, || {
             ClientConnection::new(config, name)
         })
         .map_err(|error| TlsError::from_rustls(&error, false))?;
         let mut connection = TlsConnection::new(Connection::Client(conn), rng, clock, None);
-        connection.report_client_hello(server_name);
+        connection.report_client_hello(sni);
         Ok(connection)
     }
 }

@@ -315,13 +315,8 @@ impl TlsConnection {
     }
 
     /// Marks the client's hello as reported (it went out at construction).
-    pub(super) fn report_client_hello(&mut self, server_name: &str) {
+    pub(super) fn report_client_hello(&mut self, server_name: Option<String>) {
         self.flush_records();
-        self.report(
-            Reported::ClientHello,
-            TlsEvent::ClientHello {
-                server_name: Some(server_name.to_owned()),
-            },
-        );
+        self.report(Reported::ClientHello, TlsEvent::ClientHello { server_name });
     }
 }

@@ -111,6 +111,15 @@ fn the_bridge_identity_verifies_for_localhost_and_loopback_addresses() {
             Some(&TlsEvent::Finished),
             "{name}"
         );
+        // SNI names DNS hosts only (RFC 6066 §3): none when dialling an address.
+        let expected = (name == "localhost").then(|| name.to_owned());
+        assert_eq!(
+            client.seen.events.first(),
+            Some(&TlsEvent::ClientHello {
+                server_name: expected
+            }),
+            "{name}"
+        );
     }
 }
 
