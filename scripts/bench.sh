@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures Mail Sandbox and prints one table: each engine workload natively and in wasm
 # (headless Chromium) with the wasm/native ratio, memory per stored message, the release
-# bundle sizes (raw, gzip, brotli) and the time from navigation to an interactive page.
+# bundle sizes (raw, gzip, brotli), the time from navigation to an interactive page and what the
+# page costs at rest.
 #
 #   scripts/bench.sh                 # everything (criterion first, then the table)
 #   SKIP_CRITERION=1 scripts/bench.sh  # only the table
@@ -70,6 +71,8 @@ step "page load to interactive (headless Chromium)"
 python3 scripts/bench/load_time.py | tee "$out/load.txt" >&2
 step "time to interactive, unthrottled and 4x CPU + Fast 3G (headless Chromium)"
 MAIL_SANDBOX_DIST="$PWD/dist" python3 scripts/bench/throttled_load.py 3 | tee "$out/throttled.txt" >&2
+step "the page at rest: main-thread share, layouts and style recalculations over 10 s idle"
+MAIL_SANDBOX_DIST="$PWD/dist" python3 scripts/bench/idle_cpu.py 3 | tee "$out/idle.txt" >&2
 
 python3 - "$out" <<'EOF'
 import os, sys, datetime, subprocess

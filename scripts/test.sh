@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints (native and wasm), the engine tests, the release wasm
 # build with its size budget, the browser tests in Debian's headless Chromium, and real mail
-# clients (Python's smtplib/poplib/imaplib, curl) over the TCP bridge.
+# clients (Python's smtplib/poplib/imaplib, curl) over the TCP bridge, and the README's serve
+# command on a fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh --browser
@@ -41,6 +42,9 @@ step "browser tests (headless Chromium)"
 
 step "real clients over the TCP bridge (smtplib, poplib, imaplib, curl)"
 (cd tests/clients && python3 -m unittest discover -v -p 'test_*.py')
+
+step "the first run: a fresh clone with an empty target/ served by ./scripts/serve.sh (issue 29)"
+scripts/first-run-test.sh
 
 echo
 echo "all tests passed"

@@ -526,6 +526,41 @@ impl Store {
         Ok((f.uidvalidity, uid))
     }
 
+    /// Appends several messages to a folder, all or none (IMAP MULTIAPPEND, RFC 3502
+    /// §6.3.11): every message is checked against the limits before any is added. Returns
+    /// the folder's UIDVALIDITY and the new UIDs, in order.
+    pub fn deliver_all(
+        &mut self,
+        user: &str,
+        folder: &str,
+        messages: Vec<(Vec<u8>, Flags, i64)>,
+    ) -> Result<(u32, Vec<u32>), StoreError> {
+        if messages
+            .iter()
+            .any(|(raw, ..)| raw.len() > self.limits.max_message_size)
+        {
+            return Err(StoreError::TooLarge);
+        }
+        let max = self.limits.max_messages_per_folder;
+        let key = user.to_ascii_lowercase();
+        if !self.mailboxes.contains_key(&key) {
+            self.catch(&key)?;
+        }
+        let mb = self.mailboxes.get_mut(&key).ok_or(StoreError::NoSuchUser)?;
+        let f = mb
+            .folders
+            .get_mut(&Self::canonical_name(folder))
+            .ok_or(StoreError::NoSuchFolder)?;
+        if f.len().saturating_add(messages.len()) > max {
+            return Err(StoreError::FolderFull);
+        }
+        let uids = messages
+            .into_iter()
+            .map(|(raw, flags, date)| f.append(raw, flags, date))
+            .collect();
+        Ok((f.uidvalidity, uids))
+    }
+
     // ---- snapshot ----
 
     /// Serializes the whole store (accounts, domains, folders, messages) to JSON.

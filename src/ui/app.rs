@@ -23,28 +23,35 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
         .challenge
         .as_deref()
         .and_then(crate::learn::challenge::find);
+    let now = super::dom::now_ms();
     let ctx = match loaded {
         Some(loaded) => {
-            let ctx = Ctx::new(loaded.world, loaded.ids, 1, Some(loaded.keeper));
+            let ctx = Ctx::new(
+                loaded.world,
+                loaded.ids,
+                1,
+                Some(loaded.keeper),
+                runtime::PAGE,
+                now,
+            );
             ctx.pc_mail.set_value(loaded.pcs);
             ctx.events.set(loaded.notes);
-            ctx.saved.set(loaded.status);
+            ctx.saving.status.set(loaded.status);
             ctx
         }
         None => match &active_challenge {
             Some(c) => {
                 let (world, ids) = c.fresh_world();
-                let ctx = Ctx::new(world, ids, 1, None);
-                ctx.with(|w| ctx.watch.set_value(Some(Watch::new(c, w))));
+                let ctx = Ctx::new(world, ids, 1, None, runtime::PAGE, now);
+                ctx.with(|w| ctx.challenge.watch.set_value(Some(Watch::new(c, w))));
                 ctx
             }
             None => {
                 let (world, ids) = crate::learn::scenario::Run::fresh_world_and_hosts();
-                Ctx::new(world, ids, 0, None)
+                Ctx::new(world, ids, 0, None, runtime::PAGE, now)
             }
         },
     };
-    let ctx = ctx.with_extras(runtime::Extras::PAGE);
     provide_context(ctx);
     runtime::start(ctx);
     let compact = options.compact;

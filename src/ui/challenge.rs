@@ -55,14 +55,17 @@ pub fn absorb_progress(ids: &[String]) {
 /// Starts `challenge` on `ctx`: its fresh world, a new watch, no status yet.
 pub fn start(ctx: Ctx, challenge: &Challenge) {
     let (world, _) = challenge.fresh_world();
-    ctx.watch.set_value(Some(Watch::new(challenge, &world)));
-    ctx.challenge_status.set(None);
-    ctx.replace_world(world);
+    ctx.challenge
+        .watch
+        .set_value(Some(Watch::new(challenge, &world)));
+    ctx.challenge.status.set(None);
+    super::runtime::replace_world(ctx, world);
 }
 
 /// Whether the active challenge is solved (tracks the status).
 fn is_solved(ctx: Ctx) -> bool {
-    ctx.challenge_status
+    ctx.challenge
+        .status
         .with(|s| s.as_ref().is_some_and(Status::is_solved))
 }
 
@@ -142,8 +145,8 @@ pub fn ChallengeCard(challenge: Challenge) -> impl IntoView {
         shown_hints.set(0);
     };
     let solved = move || is_solved(ctx);
-    let status_text = move || ctx.challenge_status.with(status_line);
-    let more_missing = move || match ctx.challenge_status.get() {
+    let status_text = move || ctx.challenge.status.with(status_line);
+    let more_missing = move || match ctx.challenge.status.get() {
         Some(Status::Missing(missing)) if missing.len() > 1 => missing[1..].to_vec(),
         _ => Vec::new(),
     };
@@ -196,7 +199,7 @@ pub fn ChallengeBadge(title: String) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let solved = move || is_solved(ctx);
     let line = move || {
-        let line = ctx.challenge_status.with(status_line);
+        let line = ctx.challenge.status.with(status_line);
         if solved() {
             format!("{line} ✓")
         } else {

@@ -2,33 +2,26 @@
 //! What runs the clock is [`super::runtime`].
 
 use super::context::Ctx;
-use super::runtime::{fmt_span, fmt_time, step_world};
+use super::model::time_text::{fmt_span, fmt_time};
+use super::runtime;
 use leptos::prelude::*;
 
 #[component]
 pub fn ClockBar() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let now = move || {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|w| fmt_time(w.now()))
     };
     let next = move || {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|w| {
             w.poll_timeout()
                 .map(|t| format!("next event in {}", fmt_span(t.saturating_since(w.now()))))
                 .unwrap_or_else(|| "nothing scheduled".into())
         })
     };
-    let skip = move |_| {
-        let since = ctx.with(|w| w.now());
-        ctx.world.update_value(|w| {
-            if let Some(t) = w.poll_timeout() {
-                w.run_until(t);
-            }
-        });
-        step_world(ctx, since);
-    };
+    let skip = move |_| runtime::skip_to_next_event(ctx);
     let speed_btn = move |v: u32, label: &'static str| {
         view! {
             <button
@@ -37,7 +30,7 @@ pub fn ClockBar() -> impl IntoView {
                 class:on=move || ctx.speed.get() == v
                 aria-pressed=move || (ctx.speed.get() == v).to_string()
                 data-testid=format!("speed-{v}")
-                on:click=move |_| ctx.speed.set(v)
+                on:click=move |_| runtime::set_speed(ctx, v)
             >
                 {label}
             </button>
@@ -50,8 +43,8 @@ pub fn ClockBar() -> impl IntoView {
                 aria-label="Virtual time"
                 data-testid="clock"
                 title=move || {
-                    ctx.tick.get();
-                    ctx.with(|w| format!("Virtual time since the world started; the hosts' clocks say {}", w.clock.rfc5322(w.now())))
+                    ctx.stepped.get();
+                    ctx.with(|w| format!("Virtual time since the world started, as of its last step (it stands still while nothing happens); the hosts' clocks say {}", w.clock.rfc5322(w.now())))
                 }
             >
                 {now}

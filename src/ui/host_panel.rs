@@ -3,7 +3,8 @@
 //! for mail servers the fault-rule editor and the strict/lenient switch (issue 15).
 
 use super::context::Ctx;
-use super::runtime::{fmt_span, fmt_time, step_world};
+use super::model::time_text::{fmt_span, fmt_time};
+use super::runtime;
 use crate::relay::RcptState;
 use leptos::prelude::*;
 
@@ -23,14 +24,14 @@ struct HostData {
 pub fn HostPanel() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     move || {
-        let Some(id) = ctx.selected.get() else {
+        let Some(id) = ctx.picture.selected.get() else {
             return view! {
                 <p class="hint" data-testid="host-hint">"Click a host (or focus it and press Enter) to see its services, mailboxes and queue, and to take it down."</p>
             }
             .into_any();
         };
         let data = Memo::new(move |_| {
-            ctx.tick.get();
+            ctx.stepped.get();
             ctx.with(|w| {
                 let host = w.net.host(id).cloned();
                 let label = w.host_info(id).map(|i| i.label.clone()).unwrap_or_default();
@@ -137,10 +138,7 @@ pub fn HostPanel() -> impl IntoView {
             {
                 let up = host.up;
                 let toggle_up = move |_| {
-                    let since = ctx.with(|w| w.now());
-                    ctx.world.update_value(|w| w.set_host_up(id, !up));
-                    ctx.touch();
-                    step_world(ctx, since);
+                    runtime::act(ctx, |w| w.set_host_up(id, !up));
                 };
                 view! {
                     <div class="host-details" data-testid="host-details" data-host=host.name.clone()>
@@ -152,7 +150,7 @@ pub fn HostPanel() -> impl IntoView {
                             <button type="button" data-testid="toggle-host" on:click=toggle_up>
                                 {if up { "Take down" } else { "Bring up" }}
                             </button>
-                            <button type="button" class="close" aria-label="Close details" on:click=move |_| ctx.selected.set(None)>"✕"</button>
+                            <button type="button" class="close" aria-label="Close details" on:click=move |_| ctx.picture.selected.set(None)>"✕"</button>
                         </div>
                         {(!services.is_empty()).then(|| view! { <FaultEditor id=id host=host.name.clone()/> })}
                         <div class="hd-grid">
@@ -171,10 +169,7 @@ pub fn HostPanel() -> impl IntoView {
                                 <ul class="links">
                                     {others.into_iter().map(|(other, name, cut)| {
                                         let flip = move |_| {
-                                            let since = ctx.with(|w| w.now());
-                                            ctx.world.update_value(|w| { let now = w.now(); w.net.set_link_cut(now, id, other, !cut) });
-                                            ctx.touch();
-                                            step_world(ctx, since);
+                                            runtime::act(ctx, |w| { let now = w.now(); w.net.set_link_cut(now, id, other, !cut) });
                                         };
                                         view! {
                                             <li>
@@ -250,10 +245,6 @@ fn FaultEditor(id: crate::net::HostId, host: String) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<(String, Option<usize>)>);
-    let changed = move || {
-        ctx.touch();
-        ctx.tick.update(|t| *t += 1);
-    };
     let examples: Vec<&'static str> = crate::fault::EXAMPLES
         .iter()
         .copied()
@@ -261,11 +252,10 @@ fn FaultEditor(id: crate::net::HostId, host: String) -> impl IntoView {
         .collect();
     let add = move || {
         let rule = text.get_untracked();
-        match ctx.world.try_update_value(|w| w.add_fault(&rule)) {
+        match runtime::act(ctx, |w| w.add_fault(&rule)) {
             Some(Ok(_)) => {
                 error.set(None);
                 text.set(String::new());
-                changed();
             }
             Some(Err(crate::sandbox::AddRuleError::Syntax(e))) => {
                 error.set(Some((e.to_string(), Some(e.column))))
@@ -275,7 +265,7 @@ fn FaultEditor(id: crate::net::HostId, host: String) -> impl IntoView {
         }
     };
     let rules = move || {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|w| {
             w.fault_rules_of(id)
                 .into_iter()
@@ -284,7 +274,7 @@ fn FaultEditor(id: crate::net::HostId, host: String) -> impl IntoView {
         })
     };
     let strict = move || {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|w| w.is_strict(id))
     };
     view! {
@@ -300,8 +290,7 @@ fn FaultEditor(id: crate::net::HostId, host: String) -> impl IntoView {
                         <li data-testid="fault-rule">
                             <span class="rule-no">{format!("rule {n}")}</span>" "<code>{t}</code>" "
                             <button type="button" data-testid=format!("remove-fault-{n}") on:click=move |_| {
-                                ctx.world.update_value(|w| { w.remove_fault(n); });
-                                changed();
+                                runtime::act(ctx, |w| { w.remove_fault(n); });
                             }>"Remove"</button>
                         </li>
                     }).collect_view().into_any()
@@ -333,8 +322,7 @@ fn FaultEditor(id: crate::net::HostId, host: String) -> impl IntoView {
             <label class="strict-toggle">
                 <input type="checkbox" data-testid="strict-toggle" prop:checked=strict on:change=move |_| {
                     let now_strict = !ctx.with(|w| w.is_strict(id));
-                    ctx.world.update_value(|w| w.set_strict(id, now_strict));
-                    changed();
+                    runtime::act(ctx, |w| w.set_strict(id, now_strict));
                 }/>
                 " Strict: refuse bare LF, addresses without <>, 8-bit headers without SMTPUTF8, pipelining without PIPELINING (lenient, the default, accepts them and says what a strict server would answer)"
             </label>

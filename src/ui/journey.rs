@@ -10,7 +10,7 @@ use leptos::prelude::*;
 pub fn JourneyNotes(#[prop(default = 6)] limit: usize) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let rows = move || {
-        ctx.drawn.with(|d| {
+        ctx.picture.drawn.with(|d| {
             d.iter()
                 .rev()
                 .take(limit)
@@ -33,7 +33,7 @@ pub fn JourneyNotes(#[prop(default = 6)] limit: usize) -> impl IntoView {
                     </li>
                 </For>
             </ol>
-            {move || ctx.drawn.with(|d| d.is_empty()).then(|| view! {
+            {move || ctx.picture.drawn.with(|d| d.is_empty()).then(|| view! {
                 <p class="hint">"Send a message or type in a terminal: each hop is drawn on the picture and explained here."</p>
             })}
         </section>

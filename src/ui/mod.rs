@@ -1,4 +1,5 @@
-//! The Leptos UI (wasm only). One module per job: [`context`] holds the handles every view
+//! The Leptos UI (wasm only), over [`model`], the logic that is not DOM (native too, tested
+//! natively). One module per job: [`context`] holds the handles every view
 //! shares and [`runtime`] the work on them (the clock, the hop player, autosave); [`app`] lays
 //! the page out; [`network`] draws the hosts, links and hops; [`journey`] explains the hops;
 //! [`host_panel`] shows one host; [`clock`] is the clock bar and event log; [`terminal`] is
@@ -8,27 +9,48 @@
 //! [`world_file`] is the header's save status, share, export, import and reset; [`theme`] applies `?theme=`; [`dom`] holds
 //! the few browser helpers (downloads, clipboard).
 
+pub mod model;
+
+#[cfg(target_arch = "wasm32")]
 mod app;
+#[cfg(target_arch = "wasm32")]
 mod challenge;
+#[cfg(target_arch = "wasm32")]
 mod client;
+#[cfg(target_arch = "wasm32")]
 mod clock;
+#[cfg(target_arch = "wasm32")]
 mod context;
+#[cfg(target_arch = "wasm32")]
 mod dom;
+#[cfg(target_arch = "wasm32")]
 mod host_panel;
+#[cfg(target_arch = "wasm32")]
 mod journey;
+#[cfg(target_arch = "wasm32")]
 mod network;
+#[cfg(target_arch = "wasm32")]
 mod persist;
+#[cfg(target_arch = "wasm32")]
 mod runtime;
+#[cfg(target_arch = "wasm32")]
 mod share;
+#[cfg(target_arch = "wasm32")]
 mod terminal;
+#[cfg(target_arch = "wasm32")]
 mod theme;
+#[cfg(target_arch = "wasm32")]
 mod transcripts;
+#[cfg(target_arch = "wasm32")]
 mod world_file;
 
+#[cfg(target_arch = "wasm32")]
 pub mod tour;
 
+#[cfg(target_arch = "wasm32")]
 pub use context::Ctx;
 
+#[cfg(target_arch = "wasm32")]
 /// Mounts the page's view in place of the HTML's loading note.
 fn mount_page<F, N>(view: F)
 where
@@ -39,6 +61,7 @@ where
     leptos::mount::mount_to_body(view);
 }
 
+#[cfg(target_arch = "wasm32")]
 /// Entry point of the `mail-sandbox-embed` binary (`embed.html`): the compact tour only.
 pub fn start_embed() {
     use leptos::prelude::*;
@@ -48,6 +71,7 @@ pub fn start_embed() {
     mount_page(move || view! { <tour::page::EmbedPage options=options/> });
 }
 
+#[cfg(target_arch = "wasm32")]
 /// Entry point called by the `mail-sandbox-web` binary. The URL says what opens: the whole
 /// sandbox, a tour over it (`scenario=`), a challenge (`challenge=`), in the compact layout with
 /// `compact=1` (index.html sends a compact tour on to embed.html before this runs).

@@ -3,73 +3,17 @@
 //! live protocol-state badge, history on the arrow keys and a base64 helper for AUTH PLAIN.
 
 use super::context::Ctx;
-use super::runtime::step_world;
+use super::model::target::parse_target;
+use super::model::term_lines::{gate_notes, LineKind, Notes, TermLine, TermLines};
+use super::model::term_state::{Link, TermState};
+use super::runtime;
 use super::tour::diagram::StateDiagram;
-use crate::learn::annotate::explain_lines;
 use crate::net::{ConnId, HostId};
-use crate::proto::record::{Protocol, Record};
-use crate::proto::ProtocolState;
-use crate::sandbox::{EndpointState, FaultAction, GateMark, GateMarkKind, Speaker, TranscriptLine};
-use crate::time::Instant;
+use crate::proto::record::Protocol;
+use crate::sandbox::EndpointState;
 use crate::wire::assemble::LineAssembler;
 use crate::wire::sasl::b64_encode;
 use leptos::prelude::*;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Client,
-    Server,
-    Info,
-    Error,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct OutLine {
-    kind: Kind,
-    text: String,
-    /// Where a client or server line starts in its sender's byte stream (the key to the
-    /// connection's typed records).
-    offset: Option<u64>,
-}
-
-/// Where the terminal's connection is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Link {
-    /// Not tried yet.
-    Opening,
-    NotConnected,
-    Connected,
-    Closed,
-    Reset,
-}
-
-/// The terminal's state, typed: the link and the server session's protocol state (the last
-/// one stays after the link ends).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct TermState {
-    link: Link,
-    proto: Option<ProtocolState>,
-}
-
-impl TermState {
-    /// The badge: "POP3 Update (closed)" after "POP3 Update"; plain "closed" when no protocol
-    /// state was seen.
-    fn label(self) -> String {
-        let how = match self.link {
-            Link::Opening => return String::new(),
-            Link::NotConnected => return "not connected".into(),
-            Link::Connected => None,
-            Link::Closed => Some("closed"),
-            Link::Reset => Some("reset"),
-        };
-        match (self.proto, how) {
-            (None, None) => "connected".into(),
-            (Some(p), None) => p.label().to_string(),
-            (None, Some(how)) => how.into(),
-            (Some(p), Some(how)) => format!("{} ({how})", p.label()),
-        }
-    }
-}
 
 #[derive(Clone, Copy)]
 struct Term {
@@ -78,122 +22,23 @@ struct Term {
     title: RwSignal<String>,
     /// What the service it reached speaks (asked of the world, not read from the port).
     protocol: Option<Protocol>,
-    lines: RwSignal<Vec<OutLine>>,
+    lines: RwSignal<TermLines>,
     partial: RwSignal<String>,
     /// The server's bytes, reassembled into lines across reads.
     received: StoredValue<LineAssembler>,
-    /// Bytes sent so far (where the next typed line starts).
+    /// Bytes sent so far (where the next typed line starts in the client's stream).
     sent: StoredValue<u64>,
     state: RwSignal<TermState>,
     open: RwSignal<bool>,
 }
 
-/// What each line means (with its RFC section), from the connection's typed records; error
-/// replies get a "did you mean" hint.
-fn notes_for<'a>(
-    protocol: Option<Protocol>,
-    records: impl IntoIterator<Item = &'a Record>,
-    lines: &[OutLine],
-) -> Vec<Option<String>> {
-    let typed: Vec<TranscriptLine> = lines
-        .iter()
-        .map(|l| {
-            let speaker = match l.kind {
-                Kind::Client => Speaker::Client,
-                Kind::Server => Speaker::Server,
-                Kind::Info | Kind::Error => Speaker::Net,
-            };
-            let line =
-                TranscriptLine::new(Instant::ZERO, None, speaker, l.text.clone().into_bytes());
-            match l.offset {
-                Some(o) => line.at_offset(o),
-                None => line,
-            }
-        })
-        .collect();
-    explain_lines(protocol, records, &typed)
-        .into_iter()
-        .map(|l| l.note)
-        .collect()
-}
-
-/// What a fault rule or strict mode did to each line (issue 15): "answered by fault rule 2"
-/// under the reply a rule sent, "a strict server would answer ..." under a line a lenient
-/// server let through. Each mark is used once, in order.
-fn gate_notes(marks: &[GateMark], lines: &[OutLine]) -> Vec<Option<String>> {
-    let mut used = vec![false; marks.len()];
-    lines
-        .iter()
-        .map(|l| {
-            let found = marks.iter().enumerate().find(|(i, m)| {
-                !used[*i]
-                    && match (&l.kind, &m.kind) {
-                        (
-                            Kind::Server,
-                            GateMarkKind::Fault {
-                                action: FaultAction::Replied(text),
-                                ..
-                            },
-                        ) => l.text.ends_with(text.as_str()),
-                        (
-                            Kind::Server,
-                            GateMarkKind::Strict {
-                                finding,
-                                refused: true,
-                            },
-                        ) => l.text.ends_with(finding.reply.as_str()),
-                        (Kind::Client, GateMarkKind::Strict { refused: false, .. }) => {
-                            l.text.trim_end() == m.line
-                        }
-                        (
-                            Kind::Client,
-                            GateMarkKind::Fault {
-                                action: FaultAction::Delayed(_) | FaultAction::Dropped,
-                                ..
-                            },
-                        ) => l.text.trim_end() == m.line,
-                        _ => false,
-                    }
-            })?;
-            used[found.0] = true;
-            Some(found.1.describe())
-        })
-        .collect()
-}
-
-/// Parses `host port` or `host:port`.
-fn parse_target(s: &str) -> Result<(String, u16), String> {
-    let s = s.trim();
-    let s = s.strip_prefix("telnet ").unwrap_or(s).trim();
-    let (host, port) = match s.rsplit_once(|c: char| c == ':' || c.is_whitespace()) {
-        Some((h, p)) => (h.trim(), p.trim()),
-        None => return Err("type a host and a port, e.g. mx.corp.example 25".into()),
-    };
-    if host.is_empty() {
-        return Err("the host is missing".into());
-    }
-    let port: u16 = port
-        .parse()
-        .map_err(|_| format!("{port:?} is not a port number (1-65535)"))?;
-    if port == 0 {
-        return Err("port 0 is not a port".into());
-    }
-    Ok((host.to_string(), port))
-}
-
-fn push(term: &Term, kind: Kind, text: impl Into<String>) {
+fn push(term: &Term, kind: LineKind, text: impl Into<String>) {
     push_at(term, kind, text, None);
 }
 
-fn push_at(term: &Term, kind: Kind, text: impl Into<String>, offset: Option<u64>) {
+fn push_at(term: &Term, kind: LineKind, text: impl Into<String>, offset: Option<u64>) {
     let text = text.into();
-    term.lines.update(|l| {
-        l.push(OutLine { kind, text, offset });
-        let n = l.len();
-        if n > 2000 {
-            l.drain(..n - 2000);
-        }
-    });
+    term.lines.update(|l| l.push(kind, text, offset));
 }
 
 #[component]
@@ -231,18 +76,16 @@ pub fn Terminals() -> impl IntoView {
         form_error.set(String::new());
         let from_id = HostId(from.get_untracked());
         let from_name = ctx.host_name(from_id);
-        let since = ctx.with(|w| w.now());
-        let mut result = None;
-        let mut protocol = None;
-        ctx.world.update_value(|w| {
+        let (result, protocol) = runtime::act(ctx, |w| {
             let r = w.connect(from_id, &host, port);
-            protocol = r
+            let protocol = r
                 .as_ref()
                 .ok()
                 .and_then(|c| w.service_of(*c))
                 .and_then(|s| s.protocol());
-            result = Some(r);
-        });
+            (Some(r), protocol)
+        })
+        .unwrap_or((None, None));
         let id = next_id.get_value();
         next_id.set_value(id + 1);
         let term = Term {
@@ -250,7 +93,7 @@ pub fn Terminals() -> impl IntoView {
             conn: None,
             title: RwSignal::new(format!("{host}:{port}")),
             protocol,
-            lines: RwSignal::new(Vec::new()),
+            lines: RwSignal::new(TermLines::default()),
             partial: RwSignal::new(String::new()),
             received: StoredValue::new(LineAssembler::default()),
             sent: StoredValue::new(0),
@@ -262,14 +105,14 @@ pub fn Terminals() -> impl IntoView {
         };
         push(
             &term,
-            Kind::Info,
+            LineKind::Info,
             format!("{from_name}$ telnet {host} {port}"),
         );
         let term = match result {
             Some(Ok(conn)) => {
                 push(
                     &term,
-                    Kind::Info,
+                    LineKind::Info,
                     format!("Trying {host}... Connected ({conn})."),
                 );
                 term.open.set(true);
@@ -282,7 +125,7 @@ pub fn Terminals() -> impl IntoView {
             Some(Err(e)) => {
                 push(
                     &term,
-                    Kind::Error,
+                    LineKind::Error,
                     format!("telnet: Unable to connect to {host}:{port}: {e}"),
                 );
                 form_error.set(format!("{host}:{port}: {e}"));
@@ -293,7 +136,6 @@ pub fn Terminals() -> impl IntoView {
         };
         terms.update(|t| t.push(term));
         current.set(id);
-        step_world(ctx, since);
     };
 
     view! {
@@ -353,7 +195,7 @@ pub fn Terminals() -> impl IntoView {
                         on:click=move |_| {
                             if let Some(c) = t.conn {
                                 if t.open.get_untracked() {
-                                    ctx.world.update_value(|w| w.close(c));
+                                    runtime::act(ctx, |w| w.close(c));
                                 }
                             }
                             terms.update(|v| v.retain(|x| x.id != t.id));
@@ -380,9 +222,9 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
     let out_ref = NodeRef::<leptos::html::Div>::new();
     let input_ref = NodeRef::<leptos::html::Input>::new();
 
-    // Read what arrived, each tick.
+    // Read what arrived, each time the world stepped.
     Effect::new(move |_| {
-        ctx.tick.get();
+        ctx.stepped.get();
         let Some(conn) = term.conn else {
             return;
         };
@@ -404,7 +246,7 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             });
             term.partial.set(partial);
             for (l, start) in lines {
-                push_at(&term, Kind::Server, l, Some(start));
+                push_at(&term, LineKind::Server, l, Some(start));
             }
         }
         if proto.is_some() && term.state.get_untracked().proto != proto {
@@ -415,12 +257,16 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             // The last protocol state stays visible (the diagram keeps following it).
             Some(EndpointState::Closed) | None => {
                 term.open.set(false);
-                push(&term, Kind::Info, "Connection closed by foreign host.");
+                push(&term, LineKind::Info, "Connection closed by foreign host.");
                 term.state.update(|s| s.link = Link::Closed);
             }
             Some(EndpointState::Reset) => {
                 term.open.set(false);
-                push(&term, Kind::Error, "Connection reset: the link dropped.");
+                push(
+                    &term,
+                    LineKind::Error,
+                    "Connection reset: the link dropped.",
+                );
                 term.state.update(|s| s.link = Link::Reset);
             }
         }
@@ -435,6 +281,48 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         }
     });
 
+    // What each line means and what fault rules and strict mode did to it: read again only
+    // when the world stepped or a line came, and only while the terminal is in view (a hidden
+    // one catches up when shown). A typed line's record and mark are written when the server
+    // reads it, after the line is drawn; rows redraw only where a note changed.
+    let records = Memo::new(move |_| {
+        ctx.stepped.get();
+        term.conn
+            .map(|c| ctx.with(|w| (w.records_of(c).count(), w.gate_marks(c).len())))
+            .unwrap_or_default()
+    });
+    let notes = Memo::new_owning(move |prev: Option<Notes>| {
+        records.track();
+        match (visible.get(), term.conn) {
+            (true, Some(c)) => {
+                let new = term
+                    .lines
+                    .with(|l| ctx.with(|w| l.explain(term.protocol, w.records_of(c))));
+                let changed = prev.as_ref() != Some(&new);
+                (new, changed)
+            }
+            _ => (prev.unwrap_or_default(), false),
+        }
+    });
+    let fault_notes = Memo::new_owning(move |prev: Option<Notes>| {
+        records.track();
+        term.lines.track();
+        match (visible.get(), term.conn) {
+            (true, Some(c)) => {
+                let new = ctx.with(|w| {
+                    let marks = w.gate_marks(c);
+                    if marks.is_empty() {
+                        return Notes::new();
+                    }
+                    term.lines.with(|l| gate_notes(marks, l.iter()))
+                });
+                let changed = prev.as_ref() != Some(&new);
+                (new, changed)
+            }
+            _ => (prev.unwrap_or_default(), false),
+        }
+    });
+
     let bare_lf = RwSignal::new(false);
     let send = move || {
         let line = input.get_untracked();
@@ -442,11 +330,11 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             return;
         };
         if !term.open.get_untracked() {
-            push(&term, Kind::Error, "Not connected.");
+            push(&term, LineKind::Error, "Not connected.");
             return;
         }
         let offset = term.sent.get_value();
-        push_at(&term, Kind::Client, line.clone(), Some(offset));
+        push_at(&term, LineKind::Client, line.clone(), Some(offset));
         if !line.is_empty() {
             history.update_value(|h| {
                 if h.last() != Some(&line) {
@@ -456,7 +344,6 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         }
         hist_pos.set_value(history.with_value(Vec::len));
         input.set(String::new());
-        let since = ctx.with(|w| w.now());
         let mut bytes = line.into_bytes();
         // Unix `nc` and some telnets end lines with a bare LF: a lenient server accepts it,
         // a strict one refuses it (RFC 5321 §2.3.8).
@@ -466,10 +353,9 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             b"\r\n"
         });
         term.sent.set_value(offset + bytes.len() as u64);
-        ctx.world.update_value(|w| {
+        runtime::act(ctx, |w| {
             w.send(conn, &bytes);
         });
-        step_world(ctx, since);
     };
     let keydown = move |ev: leptos::ev::KeyboardEvent| {
         let len = history.with_value(Vec::len);
@@ -507,34 +393,9 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
                 <StateDiagram state=Signal::derive(move || term.state.get().proto) />
             </div>
             <div class="term-out" node_ref=out_ref data-testid="term-output" role="log" aria-live="polite">
-                {move || {
-                    let lines = term.lines.get();
-                    ctx.tick.get();
-                    let notes = term
-                        .conn
-                        .map(|c| ctx.with(|w| notes_for(term.protocol, w.records_of(c), &lines)))
-                        .unwrap_or_else(|| vec![None; lines.len()]);
-                    let marks = term
-                        .conn
-                        .map(|c| ctx.with(|w| gate_notes(w.gate_marks(c), &lines)))
-                        .unwrap_or_else(|| vec![None; lines.len()]);
-                    lines.into_iter().zip(notes).zip(marks).map(|((item, note), mark)| {
-                        let (cls, tid, prefix) = match item.kind {
-                            Kind::Client => ("c", "term-client-line", "C: "),
-                            Kind::Server => ("s", "term-server-line", "S: "),
-                            Kind::Info => ("i", "term-info", ""),
-                            Kind::Error => ("e", "term-error", ""),
-                        };
-                        let title = note.clone().unwrap_or_default();
-                        view! {
-                            <div class=format!("tl {cls}") data-testid=tid title=title>
-                                <span class="pfx" aria-hidden="true">{prefix}</span>{item.text}
-                                {note.map(|n| view! { <small class="note" data-testid="explain">{n}</small> })}
-                                {mark.map(|n| view! { <small class="note fault" data-testid="fault-note">{n}</small> })}
-                            </div>
-                        }
-                    }).collect_view()
-                }}
+                <For each=move || term.lines.with(|l| l.iter().cloned().collect::<Vec<_>>()) key=|l| l.id let:line>
+                    <TermRow line=line notes=notes fault=fault_notes/>
+                </For>
                 <div class="tl s partial">{move || term.partial.get()}</div>
             </div>
             <form class="term-in" on:submit=super::dom::no_submit on:keydown=super::dom::act_on_enter(send)>
@@ -572,6 +433,27 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
                     }
                 }>"Insert “AUTH PLAIN …” into the input"</button>
             </details>
+        </div>
+    }
+}
+
+/// One line of a terminal, drawn once under its key; only its notes can change later.
+#[component]
+fn TermRow(line: TermLine, notes: Memo<Notes>, fault: Memo<Notes>) -> impl IntoView {
+    let (cls, tid, prefix) = match line.kind {
+        LineKind::Client => ("c", "term-client-line", "C: "),
+        LineKind::Server => ("s", "term-server-line", "S: "),
+        LineKind::Info => ("i", "term-info", ""),
+        LineKind::Error => ("e", "term-error", ""),
+    };
+    let id = line.id;
+    let note = Memo::new(move |_| notes.with(|n| n.get(&id).cloned()));
+    let mark = Memo::new(move |_| fault.with(|f| f.get(&id).cloned()));
+    view! {
+        <div class=format!("tl {cls}") data-testid=tid title=move || note.get().unwrap_or_default()>
+            <span class="pfx" aria-hidden="true">{prefix}</span>{line.text}
+            {move || note.get().map(|n| view! { <small class="note" data-testid="explain">{n}</small> })}
+            {move || mark.get().map(|n| view! { <small class="note fault" data-testid="fault-note">{n}</small> })}
         </div>
     }
 }

@@ -4,7 +4,8 @@
 
 use super::context::Ctx;
 use super::dom;
-use super::runtime::fmt_time;
+use super::model::time_text::fmt_time;
+use crate::learn::annotate::explain_lines;
 use crate::net::{ConnId, HostId};
 use crate::sandbox::{ConnSummary, Service, Speaker, TranscriptLine};
 use leptos::prelude::*;
@@ -25,7 +26,7 @@ pub fn Transcripts() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     // Re-read only when the trace grew.
     let total = Memo::new(move |_| {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|w| (w.net.trace.total, w.net.trace.discarded))
     });
     let conns = Memo::new(move |_| {
@@ -50,7 +51,7 @@ pub fn Transcripts() -> impl IntoView {
         let list = conns.get();
         let use_all = pick.is_empty();
         ctx.with(|w| {
-            let mut rows: Vec<(ConnSummary, TranscriptLine)> = Vec::new();
+            let mut rows: Vec<(ConnSummary, usize, TranscriptLine)> = Vec::new();
             // All: the newest connections only, to keep the diagram quick to draw.
             let skip = if use_all {
                 list.len().saturating_sub(ALL_CONNS)
@@ -62,11 +63,11 @@ pub fn Transcripts() -> impl IntoView {
                 .skip(skip)
                 .filter(|c| use_all || pick.contains(&c.conn))
             {
-                for l in w.transcript(c.conn, true) {
-                    rows.push((c.clone(), l));
+                for (i, l) in w.transcript(c.conn, true).into_iter().enumerate() {
+                    rows.push((c.clone(), i, l));
                 }
             }
-            rows.sort_by_key(|(c, l)| (l.at, c.opened));
+            rows.sort_by_key(|(c, _, l)| (l.at, c.opened));
             // Chosen connections: from their start; all: the newest.
             let n = rows.len();
             if n > MAX_ROWS {
@@ -131,7 +132,7 @@ pub fn Transcripts() -> impl IntoView {
                 {move || conns.with(|c| c.is_empty()).then(|| view! { <p class="muted">"No connection yet."</p> })}
                 <ul class="conns" data-testid="conn-list">
                     <For each=conn_list key=|c| c.conn let:c>
-                        <ConnRow c=c chosen=chosen conns=conns/>
+                        <ConnRow c=c chosen=chosen conns=conns trace=total/>
                     </For>
                 </ul>
             </div>
@@ -148,9 +149,8 @@ pub fn Transcripts() -> impl IntoView {
                         <div class="seq-time" role="columnheader">"time"</div>
                         {head}
                     </div>
-                    {move || {
-                        let col = col.clone();
-                        rows.get().into_iter().map(move |(c, l)| {
+                    // Keyed rows: a line already drawn is not drawn again when the trace grows.
+                    <For each=move || rows.get() key=|(c, i, l)| (c.conn, *i, l.at) children=move |(c, _, l)| {
                             let (a, b) = (col(c.client), col(c.server));
                             let (lo, hi) = (a.min(b), a.max(b));
                             let span = hi - lo + 1;
@@ -192,8 +192,7 @@ pub fn Transcripts() -> impl IntoView {
                                         title=title data-testid="seq-arrow">{text}</div>
                                 </div>
                             }
-                        }).collect_view()
-                    }}
+                    }/>
                 </div>
             </div>
         </div>
@@ -205,10 +204,13 @@ fn ConnRow(
     c: ConnSummary,
     chosen: RwSignal<BTreeSet<ConnId>>,
     conns: Memo<Vec<ConnSummary>>,
+    /// How much the trace holds: an open transcript is read again only when it grew.
+    trace: Memo<(u64, u64)>,
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let conn = c.conn;
     let open = RwSignal::new(false);
+    let service = c.service;
     let (client, server) = ctx.with(|w| {
         (
             w.net.host_name(c.client).to_string(),
@@ -219,13 +221,19 @@ fn ConnRow(
         if !open.get() {
             return Vec::new();
         }
-        ctx.tick.get();
+        trace.track();
         ctx.with(|w| {
-            w.transcript(conn, true)
+            let lines = w.transcript(conn, true);
+            // What each line means, from the connection's typed records.
+            let protocol = service.and_then(|s| s.protocol());
+            let notes = explain_lines(protocol, w.records_of(conn), &lines);
+            lines
                 .into_iter()
-                .map(|l| {
+                .zip(notes)
+                .enumerate()
+                .map(|(i, (l, explained))| {
                     let mark = w.gate_mark_for(conn, &l).map(|m| m.describe());
-                    (l, mark)
+                    (i, l, mark, explained.note.unwrap_or_default())
                 })
                 .collect::<Vec<_>>()
         })
@@ -278,20 +286,21 @@ fn ConnRow(
                             }>"Download .txt"</button>
                         </div>
                         <ol class="transcript" data-testid="transcript">
-                            {move || lines.get().into_iter().map(|(l, mark)| {
+                            // Keyed: the lines already drawn stay as they are when more arrive.
+                            <For each=move || lines.get() key=|(i, l, mark, _)| (*i, l.at, mark.is_some()) children=move |(_, l, mark, note)| {
                                 let (cls, tag) = match l.speaker {
                                     Speaker::Client => ("c", "C:"),
                                     Speaker::Server => ("s", "S:"),
                                     Speaker::Net => ("n", "--"),
                                 };
                                 view! {
-                                    <li class=cls data-testid=format!("tr-{cls}")>
+                                    <li class=cls data-testid=format!("tr-{cls}") title=note>
                                         <span class="t">{format!("[{:>9.3}s]", l.at.as_millis() as f64 / 1000.0)}</span>
                                         " "<b>{tag}</b>" "{l.text().into_owned()}
                                         {mark.map(|m| view! { <small class="mark" data-testid="tr-mark">" "{m}</small> })}
                                     </li>
                                 }
-                            }).collect_view()}
+                            }/>
                         </ol>
                     </div>
                 }

@@ -15,7 +15,7 @@ const FILE_NAME: &str = "mail-sandbox-world.json";
 /// Replaces the page's world and PCs' mail (reset, import); the next autosave saves it.
 fn replace(ctx: Ctx, world: crate::sandbox::World, pcs: PcMail) {
     ctx.pc_mail.set_value(pcs);
-    ctx.replace_world(world);
+    super::runtime::replace_world(ctx, world);
 }
 
 #[component]
@@ -29,11 +29,13 @@ pub fn WorldBar() -> impl IntoView {
                 Ok(link) => {
                     dom::copy_text(&link);
                     share_url.set(link);
-                    ctx.saved.set(SaveStatus::Note("share link copied".into()));
+                    ctx.saving
+                        .status
+                        .set(SaveStatus::Note("share link copied".into()));
                 }
                 Err(why) => {
                     share_url.set(String::new());
-                    ctx.saved.set(SaveStatus::Note(why));
+                    ctx.saving.status.set(SaveStatus::Note(why));
                 }
             }
         });
@@ -43,7 +45,7 @@ pub fn WorldBar() -> impl IntoView {
             .world
             .with_value(|w| ctx.pc_mail.with_value(|pcs| w.file_json(pcs)));
         dom::download(FILE_NAME, "application/json", json.as_bytes());
-        ctx.saved.set(SaveStatus::Note(format!(
+        ctx.saving.status.set(SaveStatus::Note(format!(
             "exported {FILE_NAME} ({})",
             persist::fmt_bytes(json.len() as f64)
         )));
@@ -63,12 +65,14 @@ pub fn WorldBar() -> impl IntoView {
                     replace(ctx, world, pcs);
                     ctx.events
                         .set(vec![format!("Imported the world from {name}.")]);
-                    ctx.saved.set(SaveStatus::Note(format!("imported {name}")));
+                    ctx.saving
+                        .status
+                        .set(SaveStatus::Note(format!("imported {name}")));
                 }
                 Err(why) => {
                     let line = format!("{name} was not imported: {why}");
                     ctx.events.update(|e| e.push(line.clone()));
-                    ctx.saved.set(SaveStatus::Note(line));
+                    ctx.saving.status.set(SaveStatus::Note(line));
                 }
             }
         });
@@ -89,11 +93,12 @@ pub fn WorldBar() -> impl IntoView {
         }
     };
     let keep_this_tab = move |_| {
-        if let Some(k) = ctx.keeper.get_value() {
+        if let Some(k) = ctx.saving.keeper.get_value() {
             k.keep_this_tab();
         }
-        ctx.touch();
-        ctx.saved
+        super::runtime::touch(ctx);
+        ctx.saving
+            .status
             .set(SaveStatus::Note("saving this tab's world…".into()));
     };
     view! {
@@ -118,10 +123,10 @@ pub fn WorldBar() -> impl IntoView {
                 <input type="file" accept=".json,application/json" data-testid="import-world" on:change=import/>
             </label>
             <button type="button" class="danger" data-testid="reset-world" on:click=reset>"Reset world"</button>
-            <span class="saved" class:problem=move || ctx.saved.with(|s| s.is_problem()) aria-live="polite" data-testid="saved">
-                {move || ctx.saved.with(|s| s.text())}
+            <span class="saved" class:problem=move || ctx.saving.status.with(|s| s.is_problem()) aria-live="polite" data-testid="saved">
+                {move || ctx.saving.status.with(|s| s.text())}
             </span>
-            {move || (ctx.saved.get() == SaveStatus::Conflict).then(|| view! {
+            {move || (ctx.saving.status.get() == SaveStatus::Conflict).then(|| view! {
                 <button type="button" data-testid="keep-this-tab" on:click=keep_this_tab>"Keep this tab's world"</button>
             })}
         </div>

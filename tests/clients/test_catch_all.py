@@ -103,6 +103,20 @@ class CatchAll(BridgeTestCase):
         imap.logout()
 
 
+class CatchAllBehindTheIsp(BridgeTestCase):
+    bridge_args = ("--catch-all", "--all-hosts", "--http", "0")
+
+    def test_mail_relayed_by_the_isp_is_caught_too(self):
+        # The ISP looks up the caught domain's MX: the catch-all host answers for it.
+        with smtplib.SMTP(*self.bridge.addr("submission", "smtp.isp.example"), timeout=TIMEOUT) as s:
+            s.login("smith", "smith")
+            s.sendmail("smith@isp.example", [CAUGHT[2]], message("via the ISP", CAUGHT[2]))
+        path = f"/users/{quote(CAUGHT[2])}/mailboxes/INBOX/messages"
+        got = wait_for(lambda: api_get(self.bridge, path), timeout=10)
+        self.assertTrue(got and got["total"] == 1, got)
+        self.assertEqual(got["messages"][0]["subject"], "via the ISP")
+
+
 class WithoutCatchAll(BridgeTestCase):
     bridge_args = ()
 

@@ -6,18 +6,21 @@
 //! Several sessions may select one mailbox. Each keeps its own map from message sequence
 //! numbers to UIDs and the last modseq it saw; after commands (and while idling) it asks the
 //! folder's change log what others did and reports it (RFC 3501 §5.2, §7.4.1).
+//!
+//! The connection state is one value, [`Conn`], that carries what each state knows (the user,
+//! the selected mailbox); commands are parsed and run by `command` (its `dispatch` module),
+//! which uses this one and is not used by it.
 
 use super::fetch::flag_list;
-use super::frame::{tag_of, Frame, Framer};
+use super::frame::{Frame, Framer};
 use super::mutf7::NameEncoding;
-use super::parse::{self, Command, ParseError};
 use super::response::compact_set;
 use super::secret;
 use super::sequence::SequenceSet;
-use super::{command, CAPABILITIES};
+use super::CAPABILITIES;
 use crate::proto::HostCtx;
 use crate::session::{Output, OutputQueue, SecretInput, Session};
-use crate::store::{Flag, Flags, Folder, StoreError};
+use crate::store::{Flag, Flags, Folder};
 use crate::time::{Duration, Instant};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -139,15 +142,43 @@ pub(super) fn permanent_flags_line(keywords: &Flags) -> String {
     )
 }
 
+/// Where the session is (RFC 3501 §3) and what it knows there: the user once logged in, and
+/// the selected mailbox as this session sees it once one is selected.
+#[derive(Debug)]
+pub(super) enum Conn {
+    NotAuthenticated,
+    Authenticated { user: String },
+    Selected { user: String, mailbox: Selected },
+    Logout,
+}
+
+impl Conn {
+    fn state(&self) -> ImapState {
+        match self {
+            Conn::NotAuthenticated => ImapState::NotAuthenticated,
+            Conn::Authenticated { .. } => ImapState::Authenticated,
+            Conn::Selected { .. } => ImapState::Selected,
+            Conn::Logout => ImapState::Logout,
+        }
+    }
+
+    fn user(&self) -> Option<&str> {
+        match self {
+            Conn::Authenticated { user } | Conn::Selected { user, .. } => Some(user),
+            Conn::NotAuthenticated | Conn::Logout => None,
+        }
+    }
+}
+
 /// An IMAP server session on one connection.
 #[derive(Debug)]
 pub struct ImapSession {
     pub(super) framer: Framer,
     pub(super) out: OutputQueue<ImapEvent>,
-    pub(super) state: ImapState,
+    /// The connection state with its data.
+    pub(super) conn: Conn,
+    /// What the next input line is: a command, an AUTHENTICATE answer, or IDLE's DONE.
     pub(super) mode: Mode,
-    pub(super) user: Option<String>,
-    pub(super) selected: Option<Selected>,
     pub(super) failed_logins: u32,
     /// CONDSTORE is on (RFC 7162 §3.1): MODSEQ in FETCH responses and HIGHESTMODSEQ.
     pub(super) condstore: bool,
@@ -163,44 +194,14 @@ pub struct ImapSession {
     pub(super) input_seen: u64,
 }
 
-/// A tagged completion: `OK`, `NO` or `BAD` and its text.
-pub(super) type Done = (&'static str, String);
-
-pub(super) fn ok(text: impl Into<String>) -> Done {
-    ("OK", text.into())
-}
-
-pub(super) fn no(text: impl Into<String>) -> Done {
-    ("NO", text.into())
-}
-
-pub(super) fn bad(text: impl Into<String>) -> Done {
-    ("BAD", text.into())
-}
-
-/// The completion for a store error about mailbox `name`, shown as the client writes names.
-pub(super) fn store_no(e: StoreError, name: &str, names: NameEncoding) -> Done {
-    let shown = names.encode(name);
-    match e {
-        StoreError::NoSuchFolder => no(format!("[NONEXISTENT] Mailbox doesn't exist: {shown}")),
-        StoreError::FolderExists => no(format!("[ALREADYEXISTS] Mailbox already exists: {shown}")),
-        StoreError::TooLarge => no("[TOOBIG] Message too large"),
-        StoreError::FolderFull | StoreError::TooManyFolders => no(format!("[LIMIT] {e}")),
-        StoreError::BadName => no(format!("[CANNOT] Invalid mailbox name: {shown}")),
-        other => no(format!("[CANNOT] {other}")),
-    }
-}
-
 impl ImapSession {
     /// A new connection: queues the greeting (RFC 3501 §7.1.1).
     pub fn new(now: Instant) -> ImapSession {
         let mut s = ImapSession {
             framer: Framer::new(MAX_LINE),
             out: OutputQueue::default(),
-            state: ImapState::NotAuthenticated,
+            conn: Conn::NotAuthenticated,
             mode: Mode::Commands,
-            user: None,
-            selected: None,
             failed_logins: 0,
             condstore: false,
             qresync: false,
@@ -216,12 +217,12 @@ impl ImapSession {
     }
 
     pub fn state(&self) -> ImapState {
-        self.state
+        self.conn.state()
     }
 
     /// The logged-in user's address.
     pub fn user(&self) -> Option<&str> {
-        self.user.as_deref()
+        self.conn.user()
     }
 
     /// True when the next input starts a new command line (not a literal, the rest of a
@@ -238,7 +239,22 @@ impl ImapSession {
 
     /// The selected mailbox (UTF-8 name).
     pub fn selected(&self) -> Option<&str> {
-        self.selected.as_ref().map(|s| s.name.as_str())
+        self.mailbox().map(|s| s.name.as_str())
+    }
+
+    /// The selected mailbox as this session sees it.
+    pub(super) fn mailbox(&self) -> Option<&Selected> {
+        match &self.conn {
+            Conn::Selected { mailbox, .. } => Some(mailbox),
+            _ => None,
+        }
+    }
+
+    pub(super) fn mailbox_mut(&mut self) -> Option<&mut Selected> {
+        match &mut self.conn {
+            Conn::Selected { mailbox, .. } => Some(mailbox),
+            _ => None,
+        }
     }
 
     pub(super) fn send(&mut self, line: impl AsRef<str>) {
@@ -251,7 +267,7 @@ impl ImapSession {
     /// command while a mailbox is selected reports its HIGHESTMODSEQ.
     pub(super) fn enable_condstore(&mut self) {
         if !std::mem::replace(&mut self.condstore, true) {
-            if let Some(m) = self.selected.as_ref().map(|s| s.modseq) {
+            if let Some(m) = self.mailbox().map(|s| s.modseq) {
                 self.send(format!("* OK [HIGHESTMODSEQ {m}] Highest"));
             }
         }
@@ -259,28 +275,51 @@ impl ImapSession {
 
     /// RFC 5182 §2.1: a SEARCH RETURN (SAVE) that fails (NO or BAD) leaves `$` empty.
     pub(super) fn forget_saved(&mut self) {
-        if let Some(sel) = self.selected.as_mut() {
+        if let Some(sel) = self.mailbox_mut() {
             sel.saved.clear();
         }
     }
 
-    pub(super) fn set_state(&mut self, s: ImapState) {
-        if self.state != s {
-            self.state = s;
-            self.out.event(ImapEvent::State(s));
+    /// Moves to `conn`, telling the UI when the state (RFC 3501 §3) changed.
+    fn enter(&mut self, conn: Conn) {
+        let before = self.conn.state();
+        self.conn = conn;
+        let after = self.conn.state();
+        if before != after {
+            self.out.event(ImapEvent::State(after));
         }
     }
 
-    pub(super) fn deselect(&mut self) {
-        self.selected = None;
-        if self.state == ImapState::Selected {
-            self.set_state(ImapState::Authenticated);
+    /// A successful LOGIN or AUTHENTICATE: the Authenticated state (RFC 3501 §3.2).
+    pub(super) fn log_in(&mut self, user: String) {
+        self.enter(Conn::Authenticated { user });
+    }
+
+    /// A successful SELECT or EXAMINE: the Selected state with `mailbox` (RFC 3501 §3.3);
+    /// the state check runs SELECT only after login.
+    pub(super) fn select_mailbox(&mut self, mailbox: Selected) {
+        if let Some(user) = self.conn.user().map(str::to_string) {
+            self.enter(Conn::Selected { user, mailbox });
         }
+    }
+
+    /// Back to the Authenticated state (CLOSE, UNSELECT, a failed SELECT, the selected
+    /// mailbox deleted or renamed).
+    pub(super) fn deselect(&mut self) {
+        if let Conn::Selected { user, .. } = &self.conn {
+            let user = user.clone();
+            self.enter(Conn::Authenticated { user });
+        }
+    }
+
+    /// The Logout state (RFC 3501 §3.4).
+    pub(super) fn log_out(&mut self) {
+        self.enter(Conn::Logout);
     }
 
     pub(super) fn bye(&mut self, text: &str) {
         self.send(format!("* BYE {text}"));
-        self.set_state(ImapState::Logout);
+        self.log_out();
         self.out.close();
     }
 
@@ -329,169 +368,17 @@ impl ImapSession {
         }
     }
 
-    /// Decides on an announced literal (RFC 3501 §7.5; RFC 7888 for `{n+}`).
-    fn on_literal(&mut self, ctx: &mut HostCtx<'_>, size: u64, sync: bool) {
-        let partial = self.framer.partial();
-        let tag = tag_of(partial).unwrap_or_else(|| "*".into());
-        if self.mode != Mode::Commands {
-            self.framer.reject_literal();
-            let tag = match std::mem::replace(&mut self.mode, Mode::Commands) {
-                Mode::Idle { tag } | Mode::AuthPlain { tag } | Mode::AuthLogin { tag, .. } => tag,
-                Mode::Commands => tag,
-            };
-            self.send(format!("{tag} BAD Unexpected literal"));
-            return;
-        }
-        let authenticated = matches!(self.state, ImapState::Authenticated | ImapState::Selected);
-        // For APPEND, the mailbox comes before the message literal: refuse the literal
-        // right away when the mailbox is not there (RFC 3501 §6.3.11, TRYCREATE).
-        let mut append_to: Option<Option<String>> = None;
-        if let Ok((_, name, p)) = parse::head(partial) {
-            let mut p = p.with_names(self.names);
-            // A command that may not run now gets no literal either.
-            if let Err(why) = self.check_state(&name) {
-                self.framer.reject_literal();
-                self.send(format!("{tag} BAD {why}"));
-                return;
-            }
-            if name == "APPEND" {
-                append_to = Some(
-                    p.sp("mailbox")
-                        .and_then(|_| p.mailbox("mailbox"))
-                        .ok()
-                        .filter(|_| !p.at_end()),
-                );
-            }
-        }
-        let is_append = append_to.is_some();
-        if let (Some(Some(mailbox)), Some(user)) = (&append_to, &self.user) {
-            if ctx.store.folder(user, mailbox).is_none() {
-                self.framer.reject_literal();
-                self.send(format!(
-                    "{tag} NO [TRYCREATE] Mailbox doesn't exist: {}",
-                    self.names.encode(mailbox)
-                ));
-                return;
-            }
-        }
-        let max_message = ctx.store.limits.max_message_size as u64;
-        let (limit, total_cap) = if is_append && authenticated {
-            (max_message, max_message + MAX_LITERAL + MAX_LINE as u64)
-        } else {
-            (MAX_LITERAL, 4 * MAX_LITERAL)
-        };
-        let total = partial.len() as u64 + size;
-        if size > limit || total > total_cap {
-            self.framer.reject_literal();
-            if is_append && authenticated {
-                self.send(format!(
-                    "{tag} NO [TOOBIG] Message too large: {size} octets (limit {limit})"
-                ));
-            } else {
-                self.send(format!(
-                    "{tag} BAD Literal too large: {size} octets (limit {limit} for this command)"
-                ));
-            }
-            return;
-        }
-        self.framer.accept_literal();
-        if sync {
-            self.send("+ Ready for literal data");
-        }
-    }
-
-    // ---- commands ----
-
-    /// Which state a command needs ([`command::check_state`]); `Err` is the reason it may not
-    /// run now.
-    fn check_state(&self, name: &str) -> Result<(), String> {
-        command::check_state(
-            name,
-            self.state != ImapState::NotAuthenticated,
-            self.selected.is_some(),
-        )
-    }
-
-    fn command(&mut self, ctx: &mut HostCtx<'_>, now: Instant, bytes: &[u8]) {
-        // Trailing blanks typed by hand are forgiven, unless they may be literal data.
-        let has_literal = bytes.windows(3).any(|w| w == b"}\r\n");
-        let bytes = if has_literal {
-            bytes
-        } else {
-            bytes.trim_ascii_end()
-        };
-        let (tag, name, mut p) = match parse::head(bytes) {
-            Ok((tag, name, p)) => (tag, name, p.with_names(self.names)),
-            Err((tag, why)) => {
-                self.send(format!("{} BAD {why}", tag.as_deref().unwrap_or("*")));
-                return;
-            }
-        };
-        if let Err(why) = self.check_state(&name) {
-            self.send(format!("{tag} BAD {why}"));
-            return;
-        }
-        let saving = command::is_saving(&name, p.clone());
-        let parsed = parse::arguments(&name, &mut p);
-        if parsed.is_err() && saving {
-            self.forget_saved();
-        }
-        let cmd = match parsed {
-            Ok(c) => c,
-            Err(ParseError::BadCharset(why)) => {
-                self.send(format!("{tag} NO [BADCHARSET (UTF-8 US-ASCII)] {why}"));
-                return;
-            }
-            Err(ParseError::InvalidName(why)) => {
-                let code = if name == "CREATE" {
-                    "CANNOT"
-                } else {
-                    "NONEXISTENT"
-                };
-                self.send(format!("{tag} NO [{code}] {why}"));
-                return;
-            }
-            Err(ParseError::Bad(why)) => {
-                self.send(format!("{tag} BAD {why}"));
-                return;
-            }
-        };
-        // RFC 3501 §7.4.1: no EXPUNGE responses during FETCH, STORE or SEARCH (nor SORT and
-        // THREAD, which answer with sequence numbers like SEARCH, RFC 5256).
-        let quiet = matches!(
-            cmd,
-            Command::Fetch { uid: false, .. }
-                | Command::Store { uid: false, .. }
-                | Command::Search { uid: false, .. }
-                | Command::Sort { uid: false, .. }
-                | Command::Thread { uid: false, .. }
-        );
-        let done = self.execute(ctx, now, &tag, cmd);
-        let Some((status, text)) = done else {
-            return;
-        };
-        if !quiet && status != "BAD" {
-            self.sync(ctx, true);
-        }
-        if !self.out.is_closed() {
-            self.send(format!("{tag} {status} {text}"));
-        }
-    }
-
     // ---- the selected mailbox ----
 
     /// Reports what changed in the selected mailbox since last time (RFC 3501 §7.3.1,
     /// §7.4.1): EXPUNGE (highest first, so each number is right when sent; only when
     /// `expunges`), EXISTS and RECENT, and FETCH FLAGS for flag changes made by others.
     pub(super) fn sync(&mut self, ctx: &mut HostCtx<'_>, expunges: bool) {
-        let Some(user) = self.user.clone() else {
-            return;
-        };
         let condstore = self.condstore;
-        let Some(sel) = self.selected.as_mut() else {
+        let Conn::Selected { user, mailbox: sel } = &mut self.conn else {
             return;
         };
-        let Some(f) = ctx.store.folder_mut(&user, &sel.name) else {
+        let Some(f) = ctx.store.folder_mut(user, &sel.name) else {
             self.bye("The selected mailbox was deleted or renamed by another session");
             return;
         };
@@ -599,7 +486,7 @@ impl ImapSession {
     /// Sequence numbers and UIDs a set names: as sequence numbers (an error beyond EXISTS),
     /// or as UIDs (missing ones ignored).
     pub(super) fn targets(&self, uid: bool, set: &SequenceSet) -> Result<Vec<(u32, u32)>, String> {
-        let Some(sel) = self.selected.as_ref() else {
+        let Some(sel) = self.mailbox() else {
             return Err("No mailbox selected".into());
         };
         if set.is_saved() {
@@ -670,7 +557,7 @@ impl<'a> Session<HostCtx<'a>> for ImapSession {
 
     fn handle_close(&mut self, _ctx: &mut HostCtx<'a>, _now: Instant) {
         self.out.mark_closed();
-        self.set_state(ImapState::Logout);
+        self.log_out();
     }
 
     fn poll_output(&mut self) -> Option<Output<ImapEvent>> {

@@ -23,6 +23,8 @@ pub(super) fn Compose(client: Client, to: &'static str) -> impl IntoView {
         }
         let from = client.addr.get_untracked();
         let domain = from.split('@').nth(1).unwrap_or("localhost").to_string();
+        // The world's clock may lag behind at rest: bring it up to now for the Date: header.
+        crate::ui::runtime::catch_up(ctx);
         let (date, stamp) = ctx.with(|w| (w.clock.rfc5322(w.now()), w.now().as_millis()));
         let raw = compose(&Draft {
             from: from.clone(),

@@ -14,6 +14,7 @@ mod reader;
 
 use super::context::Ctx;
 use super::dom;
+use super::runtime;
 use crate::message;
 use crate::net::HostId;
 use crate::sandbox::client_model::{mbox, MessageView, Summary};
@@ -69,24 +70,19 @@ impl Client {
 
     /// Starts a client session and handles its end.
     fn run(self, what: &'static str, make: MakeTask, done: Box<dyn FnOnce(Outcome)>) {
-        let ctx = self.ctx;
-        let mut made = None;
-        ctx.world.update_value(|w| made = Some(make(w)));
-        match made {
-            Some(Ok(task)) => {
-                self.busy.update(|b| *b += 1);
-                self.status.set(format!("{what}…"));
-                ctx.spawn(task, move |st| {
-                    self.busy.update(|b| *b = b.saturating_sub(1));
-                    match st {
-                        TaskStatus::Done(o) => done(o),
-                        TaskStatus::Failed(e) => self.status.set(format!("{what} failed: {e}")),
-                        TaskStatus::Running => {}
-                    }
-                });
+        self.busy.update(|b| *b += 1);
+        self.status.set(format!("{what}…"));
+        let started = runtime::spawn(self.ctx, make, move |st| {
+            self.busy.update(|b| *b = b.saturating_sub(1));
+            match st {
+                TaskStatus::Done(o) => done(o),
+                TaskStatus::Failed(e) => self.status.set(format!("{what} failed: {e}")),
+                TaskStatus::Running => {}
             }
-            Some(Err(e)) => self.status.set(format!("{what} failed: {e}")),
-            None => {}
+        });
+        if let Err(e) = started {
+            self.busy.update(|b| *b = b.saturating_sub(1));
+            self.status.set(format!("{what} failed: {e}"));
         }
     }
 
@@ -382,7 +378,7 @@ fn MailClient(
                     all.insert(who.to_string(), rows);
                 }
             });
-            ctx.touch();
+            runtime::touch(ctx);
         }
     });
     // A reset or imported world comes with its PCs' mail.

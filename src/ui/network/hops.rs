@@ -18,7 +18,7 @@ pub fn HopOverlay(geo: Geo, places: Vec<(String, usize)>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let index = move |name: &str| places.iter().find(|(n, _)| n == name).map(|(_, i)| *i);
     move || {
-        let shown = ctx.shown.get()?;
+        let shown = ctx.picture.shown.get()?;
         let (text, place) = describe(&shown.hop, |id| ctx.host_name(id));
         if text.label.is_empty() {
             return None;

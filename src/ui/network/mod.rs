@@ -8,7 +8,7 @@ mod geo;
 mod hops;
 
 use super::context::Ctx;
-use super::runtime::fmt_span;
+use super::model::time_text::fmt_span;
 use crate::net::HostId;
 use crate::relay::RcptState;
 use crate::sandbox::HostRole;
@@ -131,7 +131,7 @@ pub fn NetworkPicture(#[prop(optional)] compact: bool) -> impl IntoView {
                     class="net"
                     class:strip=geo.is_strip()
                     viewBox=move || {
-                        ctx.tick.get();
+                        ctx.stepped.get();
                         // Room for the longest relay queue panel (it lists two entries at most).
                         let queued = ctx.with(|w| {
                             w.host_infos()
@@ -178,7 +178,7 @@ fn link_view(ctx: Ctx, a: HostBox, b: HostBox, geo: Geo) -> impl IntoView {
         )
     };
     let lit = Memo::new(move |_| {
-        let act = ctx.active.get();
+        let act = ctx.picture.active.get();
         let ab = act.iter().any(|x| {
             (x.client == ida && x.server == idb && x.to_server)
                 || (x.client == idb && x.server == ida && !x.to_server)
@@ -190,7 +190,7 @@ fn link_view(ctx: Ctx, a: HostBox, b: HostBox, geo: Geo) -> impl IntoView {
         (ab, ba)
     });
     let cut = Memo::new(move |_| {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|w| w.net.is_link_cut(ida, idb))
     });
     let visible = move || adjacent || cut.get() || lit.get().0 || lit.get().1;
@@ -247,12 +247,12 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     let (x, top) = geo.box_at(h.idx);
     let bw = geo.box_w();
     let up = Memo::new(move |_| {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|w| w.net.is_up(id))
     });
-    let selected = move || ctx.selected.get() == Some(id);
+    let selected = move || ctx.picture.selected.get() == Some(id);
     let focus_name = h.name.clone();
-    let focused = move || ctx.focus.with(|f| f.contains(&focus_name));
+    let focused = move || ctx.picture.focus.with(|f| f.contains(&focus_name));
     let class = move || {
         format!(
             "host-box {}{}{}{}",
@@ -263,7 +263,8 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
         )
     };
     let toggle = move || {
-        ctx.selected
+        ctx.picture
+            .selected
             .update(|s| *s = if *s == Some(id) { None } else { Some(id) })
     };
     let cx = x + bw / 2.0;
@@ -290,7 +291,7 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     let counts_name = h.name.clone();
     // In the strip the mailbox and queue counts go inside the box.
     let counts = move || {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|w| {
             let boxes: Vec<(String, usize)> = w
                 .store
@@ -310,7 +311,7 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     };
     // The fault-rule and strict marks drawn on the box (issue 15).
     let marks = move || {
-        ctx.tick.get();
+        ctx.stepped.get();
         let (rules, strict) = ctx.with(|w| (w.fault_rules_of(id).len(), w.is_strict(id)));
         let mut marks = Vec::new();
         if rules > 0 {
@@ -424,7 +425,7 @@ fn panel_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     let (x, panel_top, w) = geo.panel(h.idx);
     let name = h.name.clone();
     let data = move || {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|wd| {
             let mut rows: Vec<(String, String, &'static str)> = Vec::new();
             let boxes: Vec<_> = wd.store.accounts_on_host(&name).collect();

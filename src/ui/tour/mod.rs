@@ -16,7 +16,7 @@ use crate::proto::record::{Protocol, Record};
 use crate::proto::ProtocolState;
 use crate::sandbox::TranscriptLine;
 use crate::ui::context::Ctx;
-use crate::ui::runtime::step_world;
+use crate::ui::runtime;
 use diagram::StateDiagram;
 use embed::{post_to_host, share_link, HostCommand, PageOptions};
 use gloo_timers::callback::Interval;
@@ -83,7 +83,7 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
                 r.focus().hosts,
             )
         });
-        ctx.focus.set(hosts);
+        ctx.picture.focus.set(hosts);
         set_tick.update(|t| *t += 1);
         post_to_host(
             "mail-sandbox:step",
@@ -95,21 +95,17 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
         );
     };
     let step = move || {
-        let since = ctx.with(|w| w.now());
-        let f = ctx
-            .world
-            .try_update_value(|w| run.try_update_value(|r| r.next_step(w)))
+        let f = runtime::act(ctx, |w| run.try_update_value(|r| r.next_step(w)))
             .flatten()
             .unwrap_or_default();
         set_failures.set(f);
-        step_world(ctx, since);
         announce();
     };
     // Replays the first `n` steps on a fresh world, without drawing them.
     let goto = move |n: usize| {
         let mut world = Run::fresh_world();
         run.update_value(|r| r.replay_to(&mut world, n));
-        ctx.replace_world(world);
+        runtime::replace_world(ctx, world);
         set_failures.set(Vec::new());
         announce();
     };
@@ -179,7 +175,7 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
     // Measuring forces a layout: only an embedded page, whose host listens, pays for it.
     let embedded = embed::is_embedded();
     Effect::new(move |_| {
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.world
             .update_value(|w| run.update_value(|r| r.collect(w)));
         if !embedded {
@@ -220,7 +216,7 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
     };
     let terms = move || {
         tick.get();
-        ctx.tick.get();
+        ctx.stepped.get();
         let mut views = run.with_value(|r| {
             let focus = r.focus().terms;
             ctx.with(|w| {
@@ -254,7 +250,7 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
     };
     let store = move || {
         tick.get();
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|w| {
             w.store
                 .accounts()
@@ -275,7 +271,7 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
     };
     let queue_len = move || {
         tick.get();
-        ctx.tick.get();
+        ctx.stepped.get();
         ctx.with(|w| w.queue.len())
     };
     let show_store = options.shows("store") && !compact;

@@ -13,7 +13,14 @@ use leptos::prelude::*;
 #[component]
 pub fn EmbedPage(options: PageOptions) -> impl IntoView {
     let (world, ids) = crate::learn::scenario::Run::fresh_world_and_hosts();
-    let ctx = Ctx::new(world, ids, 0, None);
+    let ctx = Ctx::new(
+        world,
+        ids,
+        0,
+        None,
+        runtime::EMBED,
+        crate::ui::dom::now_ms(),
+    );
     provide_context(ctx);
     runtime::start(ctx);
     let options = PageOptions {

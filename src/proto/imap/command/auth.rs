@@ -89,9 +89,8 @@ impl ImapSession {
     ) {
         match ctx.store.authenticate(user, password, ctx.host) {
             Some(address) => {
-                self.user = Some(address.clone());
-                self.out.event(ImapEvent::LoggedIn(address));
-                self.set_state(ImapState::Authenticated);
+                self.out.event(ImapEvent::LoggedIn(address.clone()));
+                self.log_in(address);
                 self.send(format!("{tag} OK [CAPABILITY {CAPABILITIES}] Logged in"));
             }
             None => {

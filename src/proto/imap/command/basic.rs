@@ -124,7 +124,7 @@ impl ImapSession {
     pub(super) fn run_logout(&mut self, tag: &str) {
         self.send("* BYE Mail Sandbox logging out");
         self.send(format!("{tag} OK LOGOUT completed"));
-        self.set_state(ImapState::Logout);
+        self.log_out();
         self.out.close();
     }
 
@@ -151,7 +151,7 @@ impl ImapSession {
                     let name = if cap == "IMAP4REV2" {
                         self.rev2 = true;
                         // No \Recent from here on, for the selected mailbox too.
-                        if let Some(sel) = self.selected.as_mut() {
+                        if let Some(sel) = self.mailbox_mut() {
                             sel.recent.clear();
                         }
                         "IMAP4rev2"

@@ -46,8 +46,8 @@ impl ImapSession {
             Ok(t) => t,
             Err(e) => return bad(e),
         };
-        let Some(sel) = self.selected.as_ref() else {
-            return bad("No mailbox selected");
+        let Some(sel) = self.mailbox() else {
+            return unselected();
         };
         if moving && sel.read_only {
             return no("[READ-ONLY] Mailbox is read-only (opened with EXAMINE)");

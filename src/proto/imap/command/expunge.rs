@@ -28,8 +28,8 @@ impl ImapSession {
         user: &str,
         uids: Option<SequenceSet>,
     ) -> Done {
-        let Some(sel) = self.selected.as_ref() else {
-            return bad("No mailbox selected");
+        let Some(sel) = self.mailbox() else {
+            return unselected();
         };
         if sel.read_only {
             return no("[READ-ONLY] Mailbox is read-only (opened with EXAMINE)");

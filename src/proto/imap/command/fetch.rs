@@ -294,8 +294,8 @@ impl ImapSession {
             Ok(t) => t,
             Err(e) => return bad(e),
         };
-        let Some(sel) = self.selected.as_mut() else {
-            return bad("No mailbox selected");
+        let Some(sel) = self.mailbox_mut() else {
+            return unselected();
         };
         let Some(f) = ctx.store.folder_mut(user, &sel.name) else {
             return no("The selected mailbox no longer exists");

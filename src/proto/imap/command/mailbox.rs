@@ -144,7 +144,7 @@ impl ImapSession {
         match ctx.store.rename_folder(user, from, to) {
             Ok(()) => {
                 let from = Store::canonical_name(from);
-                if let Some(sel) = self.selected.as_mut() {
+                if let Some(sel) = self.mailbox_mut() {
                     if from == "INBOX" && sel.name == "INBOX" {
                         self.deselect();
                     } else if sel.name == from {

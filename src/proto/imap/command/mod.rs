@@ -8,6 +8,7 @@ mod append;
 mod auth;
 mod basic;
 mod copy;
+mod dispatch;
 mod expunge;
 mod fetch;
 mod idle;
@@ -20,6 +21,7 @@ mod sort;
 mod status;
 mod store;
 
+pub use append::AppendMessage;
 pub use basic::IdParams;
 pub use fetch::{FetchAtt, Section, SectionText};
 pub use list::ListOptions;
@@ -29,11 +31,12 @@ pub use sort::{base_subject, SortKey, ThreadAlgorithm};
 pub use status::StatusItem;
 pub use store::StoreMode;
 
+use super::completion::{bad, no, ok, Done};
 use super::mutf7::NameEncoding;
 use super::parse::{ParseError, Parser};
 use super::search::SearchKey;
 use super::sequence::SequenceSet;
-use super::session::{bad, no, ok, Done, ImapSession};
+use super::session::ImapSession;
 use crate::proto::HostCtx;
 use crate::store::Flags;
 use crate::time::Instant;
@@ -41,6 +44,7 @@ use crate::time::Instant;
 /// What the command modules share.
 mod prelude {
     pub(super) use super::{Command, Spec, Use, Valid};
+    pub(super) use crate::proto::imap::completion::{bad, no, ok, store_no, unselected, Done};
     pub(super) use crate::proto::imap::fetch::flag_list;
     pub(super) use crate::proto::imap::mutf7::NameEncoding;
     pub(super) use crate::proto::imap::parse::{ParseError, Parser, R};
@@ -48,8 +52,8 @@ mod prelude {
     pub(super) use crate::proto::imap::response::string;
     pub(super) use crate::proto::imap::sequence::SequenceSet;
     pub(super) use crate::proto::imap::session::{
-        bad, deleted_uids, flags_line, no, ok, permanent_flags_line, store_no, Done, ImapEvent,
-        ImapSession, ImapState, Mode, Selected, MAX_FAILED_LOGINS,
+        deleted_uids, flags_line, permanent_flags_line, ImapEvent, ImapSession, Mode, Selected,
+        MAX_FAILED_LOGINS,
     };
     pub(super) use crate::proto::imap::CAPABILITIES;
     pub(super) use crate::proto::HostCtx;
@@ -111,13 +115,10 @@ pub enum Command {
         mailbox: String,
         items: Vec<StatusItem>,
     },
+    /// APPEND of one message or, with MULTIAPPEND (RFC 3502), several.
     Append {
         mailbox: String,
-        flags: Flags,
-        date: Option<i64>,
-        message: Vec<u8>,
-        /// Sent as `UTF8 (literal)` (RFC 6855 §4).
-        utf8: bool,
+        messages: Vec<AppendMessage>,
     },
     Idle,
     Check,
@@ -349,7 +350,7 @@ impl ImapSession {
         tag: &str,
         cmd: Command,
     ) -> Option<Done> {
-        let user = self.user.clone().unwrap_or_default();
+        let user = self.user().unwrap_or_default().to_string();
         Some(match cmd {
             Command::Capability => self.run_capability(),
             Command::Noop => ok("NOOP completed"),
@@ -400,18 +401,12 @@ impl ImapSession {
                 }
                 self.status(ctx, &user, &mailbox, &items)
             }
-            Command::Append {
-                mailbox,
-                flags,
-                date,
-                message,
-                utf8,
-            } => {
+            Command::Append { mailbox, messages } => {
                 // RFC 6855 §4: the UTF8 form is for clients that enabled UTF8=ACCEPT.
-                if utf8 && self.names != NameEncoding::Utf8 {
+                if messages.iter().any(|m| m.utf8) && self.names != NameEncoding::Utf8 {
                     return Some(bad("APPEND ... UTF8 (...) needs ENABLE UTF8=ACCEPT first"));
                 }
-                self.run_append(ctx, now, &user, &mailbox, flags, date, message)
+                self.run_append(ctx, now, &user, &mailbox, messages)
             }
             Command::GetQuota(root) => self.run_getquota(ctx, &user, &root),
             Command::GetQuotaRoot(mailbox) => self.run_getquotaroot(ctx, &user, &mailbox),
@@ -434,14 +429,14 @@ impl ImapSession {
                         ..SearchReturn::default()
                     });
                 }
-                self.search(ctx, &user, tag, uid, &key, ret)
+                self.search(ctx, now, &user, tag, uid, &key, ret)
             }
-            Command::Sort { uid, keys, key } => self.run_sort(ctx, &user, uid, &keys, &key),
+            Command::Sort { uid, keys, key } => self.run_sort(ctx, now, &user, uid, &keys, &key),
             Command::Thread {
                 uid,
                 algorithm,
                 key,
-            } => self.run_thread(ctx, &user, uid, algorithm, &key),
+            } => self.run_thread(ctx, now, &user, uid, algorithm, &key),
             Command::Fetch {
                 uid,
                 set,

@@ -127,7 +127,7 @@ impl ImapSession {
     ) -> Done {
         // RFC 7162 §3.2.11 (and RFC 9051 §6.3.2): with QRESYNC or IMAP4rev2 on, [CLOSED]
         // marks where the old mailbox's responses end.
-        if self.selected.is_some() && (self.qresync || self.rev2) {
+        if self.mailbox().is_some() && (self.qresync || self.rev2) {
             self.send("* OK [CLOSED] Previous mailbox closed");
         }
         // RFC 3501 §6.3.1: a SELECT deselects first, even when it fails.
@@ -234,12 +234,11 @@ impl ImapSession {
                 }
             }
         }
-        self.selected = Some(sel);
         self.out.event(ImapEvent::Selected {
             folder: name,
             read_only,
         });
-        self.set_state(ImapState::Selected);
+        self.select_mailbox(sel);
         if read_only {
             ok("[READ-ONLY] EXAMINE completed")
         } else {
@@ -249,7 +248,7 @@ impl ImapSession {
 
     /// CLOSE expunges silently (unless read-only); both leave the Selected state.
     pub(super) fn run_close(&mut self, ctx: &mut HostCtx<'_>, user: &str, expunge: bool) -> Done {
-        if let (true, Some(sel)) = (expunge, self.selected.as_ref()) {
+        if let (true, Some(sel)) = (expunge, self.mailbox()) {
             if !sel.read_only {
                 if let Some(f) = ctx.store.folder_mut(user, &sel.name) {
                     let deleted = deleted_uids(f, None);

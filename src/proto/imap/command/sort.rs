@@ -210,19 +210,16 @@ impl ImapSession {
     pub(super) fn run_sort(
         &mut self,
         ctx: &mut HostCtx<'_>,
+        now: Instant,
         user: &str,
         uid: bool,
         keys: &[(SortKey, bool)],
         key: &SearchKey,
     ) -> Done {
-        let Some(f) = self
-            .selected
-            .as_ref()
-            .and_then(|s| ctx.store.folder(user, &s.name))
-        else {
+        let Some(f) = self.mailbox().and_then(|s| ctx.store.folder(user, &s.name)) else {
             return no("The selected mailbox no longer exists");
         };
-        let mut found = self.matching(f, key);
+        let mut found = self.matching(f, key, ctx.clock.unix(now));
         // Ties fall back to the sequence number (RFC 5256 §3).
         found.sort_by(|(sa, a), (sb, b)| {
             keys.iter()
@@ -253,20 +250,17 @@ impl ImapSession {
     pub(super) fn run_thread(
         &mut self,
         ctx: &mut HostCtx<'_>,
+        now: Instant,
         user: &str,
         uid: bool,
         algorithm: ThreadAlgorithm,
         key: &SearchKey,
     ) -> Done {
-        let Some(f) = self
-            .selected
-            .as_ref()
-            .and_then(|s| ctx.store.folder(user, &s.name))
-        else {
+        let Some(f) = self.mailbox().and_then(|s| ctx.store.folder(user, &s.name)) else {
             return no("The selected mailbox no longer exists");
         };
         let msgs: Vec<ThreadMessage> = self
-            .matching(f, key)
+            .matching(f, key, ctx.clock.unix(now))
             .into_iter()
             .map(|(seq, m)| thread_message(seq, if uid { m.uid } else { seq }, m, algorithm))
             .collect();

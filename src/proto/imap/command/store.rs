@@ -90,8 +90,8 @@ impl ImapSession {
         };
         let condstore = self.condstore;
         let qresync = self.qresync;
-        let Some(sel) = self.selected.as_mut() else {
-            return bad("No mailbox selected");
+        let Some(sel) = self.mailbox_mut() else {
+            return unselected();
         };
         if sel.read_only {
             return no("[READ-ONLY] Mailbox is read-only (opened with EXAMINE)");
