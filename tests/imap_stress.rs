@@ -324,8 +324,10 @@ impl Client {
                     "UNSEEN",
                     "KEYWORD $L3",
                     "OR DELETED FLAGGED",
-                    "UNKEYWORD $L1"
-                ][rng.below(5) as usize]
+                    "UNKEYWORD $L1",
+                    "YOUNGER 3600",
+                    "OLDER 60 UNSEEN",
+                ][rng.below(7) as usize]
             ),
             82..=83 => format!("{tag} UID SEARCH ALL"),
             84..=86 => format!("{tag} COPY {} {other}", self.seq(rng)),
