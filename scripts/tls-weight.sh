@@ -6,6 +6,7 @@
 #   full     rustls + rustls-rustcrypto's whole provider (every suite, group, signature)
 #   trimmed  rustls + the sandbox's trimmed provider (src/tls/crypto)
 #   layer    the engine's TLS layer as the page would link it (trimmed provider, PKI, events)
+#   primitives  only the RustCrypto primitives the trimmed provider uses, without rustls
 # Both sides (client and server) handshake in each, as they would in the page's world.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ probe=tools/tls-weight
 out="$probe/target/wasm32-unknown-unknown/release"
 printf '%-8s %12s %12s %12s %12s\n' variant raw-bytes opt-Oz gzip-9 "+gzip"
 base=0
-for variant in none full trimmed layer; do
+for variant in none full trimmed layer primitives; do
   features=()
   [ "$variant" = none ] || features=(--features "$variant")
   cargo build -q --manifest-path "$probe/Cargo.toml" --release --target wasm32-unknown-unknown \

@@ -35,7 +35,10 @@ const LOOPBACK: (&str, &[&str]) = ("localhost", &["localhost", "127.0.0.1", "::1
 /// Every name a sandbox server answers to: the broken variants carry all of them, so the only
 /// thing wrong with each is the thing it is named for.
 fn all_names() -> Vec<&'static str> {
-    let mut names: Vec<&str> = HOSTS.iter().flat_map(|(_, names)| names.iter().copied()).collect();
+    let mut names: Vec<&str> = HOSTS
+        .iter()
+        .flat_map(|(_, names)| names.iter().copied())
+        .collect();
     names.extend_from_slice(LOOPBACK.1);
     names
 }
@@ -132,7 +135,12 @@ fn main() {
     let mut serial = 100;
     for (host, names) in HOSTS.iter().chain([&LOOPBACK]) {
         serial += 1;
-        write_leaf(&root.join("hosts"), host, leaf_params(host, names, serial), &ca);
+        write_leaf(
+            &root.join("hosts"),
+            host,
+            leaf_params(host, names, serial),
+            &ca,
+        );
     }
 
     let broken = root.join("broken");
@@ -154,6 +162,11 @@ fn main() {
         cert: rogue_cert,
         key: rogue_key,
     };
-    write_leaf(&broken, "unknown-ca", leaf_params("unknown-ca.example", &names, 203), &rogue);
+    write_leaf(
+        &broken,
+        "unknown-ca",
+        leaf_params("unknown-ca.example", &names, 203),
+        &rogue,
+    );
     println!("wrote the sandbox PKI under {}", root.display());
 }

@@ -72,12 +72,22 @@ fn layer(line: &[u8]) -> usize {
     use crate::time::{Instant, WallClock};
     use tls::{pki, ClientTls, RandomSource, ServerTls, TlsOutput, TlsVersions};
     let now = Instant::from_millis(black_box(1));
-    let server_tls = ServerTls::new(&pki::host("mx.corp.example").expect("shipped"), TlsVersions::Both)
-        .expect("server");
+    let server_tls = ServerTls::new(
+        &pki::host("mx.corp.example").expect("shipped"),
+        TlsVersions::Both,
+    )
+    .expect("server");
     let client_tls = ClientTls::sandbox(TlsVersions::Both).expect("client");
-    let mut server = server_tls.accept(RandomSource::seeded(1, 2), WallClock::default()).expect("accept");
+    let mut server = server_tls
+        .accept(RandomSource::seeded(1, 2), WallClock::default())
+        .expect("accept");
     let mut client = client_tls
-        .connect("mx.corp.example", RandomSource::seeded(1, 1), WallClock::default(), now)
+        .connect(
+            "mx.corp.example",
+            RandomSource::seeded(1, 1),
+            WallClock::default(),
+            now,
+        )
         .expect("connect");
     client.write_plaintext(now, line);
     let mut got = 0;
@@ -98,6 +108,33 @@ fn layer(line: &[u8]) -> usize {
     got
 }
 
+#[cfg(feature = "primitives")]
+fn primitives(line: &[u8]) -> usize {
+    use aes_gcm::aead::{Aead, KeyInit};
+    use hmac::Mac;
+    use p256::ecdsa::signature::{Signer, Verifier};
+    use rand_chacha::rand_core::SeedableRng;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(black_box(1));
+    let x_secret = x25519_dalek::EphemeralSecret::random_from_rng(&mut rng);
+    let x_peer = x25519_dalek::PublicKey::from(black_box([9u8; 32]));
+    let x_shared = x_secret.diffie_hellman(&x_peer);
+    let p_secret = p256::ecdh::EphemeralSecret::random(&mut rng);
+    let p_public = p_secret.public_key();
+    let p_shared = p_secret.diffie_hellman(&p_public);
+    let signing = p256::ecdsa::SigningKey::random(&mut rng);
+    let signature: p256::ecdsa::DerSignature = signing.sign(line);
+    let verified = signing.verifying_key().verify(line, &signature).is_ok();
+    let mut mac =
+        <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(x_shared.as_bytes()).expect("key");
+    mac.update(p_shared.raw_secret_bytes());
+    let key = mac.finalize().into_bytes();
+    let aead = <aes_gcm::Aes128Gcm as KeyInit>::new_from_slice(&key[..16]).expect("key");
+    let nonce = aes_gcm::Nonce::from_slice(&[0u8; 12]);
+    let sealed = aead.encrypt(nonce, line).expect("seal");
+    let opened = aead.decrypt(nonce, sealed.as_slice()).expect("open");
+    opened.len() + usize::from(verified)
+}
+
 fn main() {
     let line = black_box(b"EHLO pc.home.example\r\n".as_slice());
     #[cfg(feature = "full")]
@@ -106,5 +143,7 @@ fn main() {
     black_box(raw::handshake(tls::crypto::provider(), line));
     #[cfg(feature = "layer")]
     black_box(layer(line));
+    #[cfg(feature = "primitives")]
+    black_box(primitives(line));
     black_box(line);
 }
