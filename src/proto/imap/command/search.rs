@@ -7,7 +7,7 @@ use crate::proto::imap::search::{matches, Candidate, SearchKey};
 pub(super) const SEARCH: Spec = Spec::new(
     "SEARCH",
     Valid::Selected,
-    "Find messages by flags, headers, text, dates, age (OLDER/YOUNGER seconds), sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, RETURN (SAVE) keeps the result as $.",
+    "Find messages by flags, headers, text, dates (also SAVEDON... the day saved), age (OLDER/YOUNGER seconds), sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, RETURN (SAVE) keeps the result as $.",
     "RFC 3501 §6.4.4, RFC 4731, RFC 5182, RFC 7162 §3.1.5",
     parse_search,
 )
@@ -216,6 +216,17 @@ fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
                 _ => K::SentSince(d),
             }
         }
+        "SAVEDBEFORE" | "SAVEDON" | "SAVEDSINCE" => {
+            let what = format!("date after {word}");
+            p.sp(&what)?;
+            let d = p.date(&what)?;
+            match word.as_str() {
+                "SAVEDBEFORE" => K::SavedBefore(d),
+                "SAVEDON" => K::SavedOn(d),
+                _ => K::SavedSince(d),
+            }
+        }
+        "SAVEDATESUPPORTED" => K::SaveDateSupported,
         // RFC 5032 (WITHIN): an interval in seconds.
         "OLDER" | "YOUNGER" => {
             let what = format!("seconds after {word}");
