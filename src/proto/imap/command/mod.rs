@@ -429,14 +429,14 @@ impl ImapSession {
                         ..SearchReturn::default()
                     });
                 }
-                self.search(ctx, &user, tag, uid, &key, ret)
+                self.search(ctx, now, &user, tag, uid, &key, ret)
             }
-            Command::Sort { uid, keys, key } => self.run_sort(ctx, &user, uid, &keys, &key),
+            Command::Sort { uid, keys, key } => self.run_sort(ctx, now, &user, uid, &keys, &key),
             Command::Thread {
                 uid,
                 algorithm,
                 key,
-            } => self.run_thread(ctx, &user, uid, algorithm, &key),
+            } => self.run_thread(ctx, now, &user, uid, algorithm, &key),
             Command::Fetch {
                 uid,
                 set,
@@ -483,7 +483,7 @@ impl ImapSession {
                 set,
                 mailbox,
                 moving,
-            } => self.copy(ctx, &user, uid, &set, &mailbox, moving),
+            } => self.copy(ctx, now, &user, uid, &set, &mailbox, moving),
         })
     }
 }
