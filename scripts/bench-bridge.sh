@@ -51,7 +51,7 @@ now() { date +%s.%N; }
 field() { # field NAME LINE: the value after NAME in "name value name value" output
   awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$2"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3gx", a / b; else print "-" }'; }
 
 # ---- the bridge ----
 users=()

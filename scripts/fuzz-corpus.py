@@ -106,6 +106,15 @@ def main():
         put("dot_roundtrip", b"\x07" + cbytes)
         put("message_parse", path.read_bytes())
         count += 1
+    # tls_server: mode byte (bit 0: a genuine ClientHello first), chunk sizes, then bytes.
+    # Seeds: a plaintext command where a ClientHello belongs, a truncated handshake record,
+    # and the genuine ClientHello followed by an alert and by garbage.
+    for sizes in (WHOLE, SPLIT):
+        put("tls_server", b"\x00" + sizes + b"EHLO pc.home.example\r\n")
+        put("tls_server", b"\x00" + sizes + b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00")
+        put("tls_server", b"\x01" + sizes)
+        put("tls_server", b"\x01" + sizes + b"\x15\x03\x03\x00\x02\x02\x28")
+        put("tls_server", b"\x01" + sizes + b"\x14\x03\x03\x00\x01\x01\x17\x03\x03\x00\x20" + bytes(32))
     total = sum(1 for _ in out_dir.rglob("*") if _.is_file())
     print(f"fuzz corpus: {total} seeds from {count} transcripts in {out_dir}", file=sys.stderr)
 

@@ -3,7 +3,9 @@
 //!
 //! Layers, inner to outer (each uses only the ones before it): [`time`], [`wire`],
 //! [`message`], [`store`], [`session`] + [`proto`], [`net`], [`relay`], [`sandbox`], [`learn`]
-//! (explanations, hints, guided scenarios), and `ui` (wasm only, but for its native `ui::model`); the native-only [`bridge`]
+//! (explanations, hints, guided scenarios), and `ui` (wasm only, but for its native `ui::model`);
+//! [`tls`] (feature `tls`) sits beside [`proto`], between a connection and its session; the
+//! native-only [`bridge`]
 //! serves the world on real TCP ports. The README's "Map of the code" gives the reading order.
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -20,6 +22,8 @@ pub mod store;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod time;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod wire;
 
 pub mod ui;

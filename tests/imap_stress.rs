@@ -1,5 +1,5 @@
 //! IMAP under multi-user load (issue 16): three users, three sessions each, interleaving
-//! SELECT, FETCH, STORE, EXPUNGE, APPEND, COPY, MOVE, SEARCH and IDLE (with CONDSTORE, ESEARCH
+//! SELECT, FETCH, STORE, EXPUNGE, APPEND (MULTIAPPEND too), COPY, MOVE, SEARCH and IDLE (with CONDSTORE, ESEARCH
 //! and SEARCHRES forms; a third of the sessions with QRESYNC on) on shared mailboxes while
 //! mail is delivered, with commands fed in random slices so that one session's command is
 //! half-sent while others change the mailbox. Every response is checked as a client would:
@@ -303,7 +303,7 @@ impl Client {
             0..=7 => format!("{tag} NOOP"),
             8..=21 => format!("{tag} FETCH {} (FLAGS UID)", self.set(rng)),
             22..=27 => format!(
-                "{tag} FETCH {} (UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (Subject)] FLAGS)",
+                "{tag} FETCH {} (UID RFC822.SIZE SAVEDATE BODY.PEEK[HEADER.FIELDS (Subject)] FLAGS)",
                 self.set(rng)
             ),
             28..=31 => format!("{tag} FETCH {} (BODY[TEXT] FLAGS)", self.seq(rng)),
@@ -324,8 +324,11 @@ impl Client {
                     "UNSEEN",
                     "KEYWORD $L3",
                     "OR DELETED FLAGGED",
-                    "UNKEYWORD $L1"
-                ][rng.below(5) as usize]
+                    "UNKEYWORD $L1",
+                    "YOUNGER 3600",
+                    "OLDER 60 UNSEEN",
+                    "SAVEDSINCE 1-Nov-2026",
+                ][rng.below(8) as usize]
             ),
             82..=83 => format!("{tag} UID SEARCH ALL"),
             84..=86 => format!("{tag} COPY {} {other}", self.seq(rng)),
@@ -363,15 +366,28 @@ impl Client {
     }
 }
 
+/// APPEND of one message or, one time in three, of two or three in one command (MULTIAPPEND,
+/// RFC 3502), each with its own flags.
 fn append(tag: &str, folder: &str, flags: &str, rng: &mut Rng) -> String {
-    let body = format!(
-        "From: a@corp.example\r\nSubject: load {}\r\n\r\nHello.\r\n",
-        rng.below(1000)
-    );
-    format!(
-        "{tag} APPEND {folder} ({flags}) {{{}+}}\r\n{body}",
-        body.len()
-    )
+    let mut cmd = format!("{tag} APPEND {folder}");
+    let count = if rng.below(3) == 0 {
+        2 + rng.below(2)
+    } else {
+        1
+    };
+    for i in 0..count {
+        let body = format!(
+            "From: a@corp.example\r\nSubject: load {}\r\n\r\nHello.\r\n",
+            rng.below(1000)
+        );
+        let flags = if i == 0 {
+            flags.to_string()
+        } else {
+            ["\\Seen", "\\Flagged", "$L7", ""][rng.below(4) as usize].to_string()
+        };
+        cmd.push_str(&format!(" ({flags}) {{{}+}}\r\n{body}", body.len()));
+    }
+    cmd
 }
 
 fn run(seed: u64, steps: usize) -> Checker {

@@ -12,7 +12,7 @@
 use crate::net::{ConnId, Side, TraceKind};
 use crate::sandbox::{marked_words, mask_client_line, World};
 use crate::time::Instant;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Most bytes of one line shown; the rest is counted, not printed.
 const SHOWN: usize = 300;
@@ -36,11 +36,16 @@ impl Partial {
     }
 }
 
-/// A line ready to print, or a client line whose mask depends on its session's marks.
-enum Line {
+/// A line of one connection: ready to print, or a client line whose mask depends on its
+/// session's marks.
+struct Line {
+    conn: ConnId,
+    kind: LineKind,
+}
+
+enum LineKind {
     Ready(String),
     Client {
-        conn: ConnId,
         stamp: String,
         text: String,
         /// The line's bytes in the client's stream; the end is open for an unfinished line.
@@ -70,35 +75,49 @@ impl Transcript {
     }
 
     /// Appends the transcript lines of every trace entry recorded since the last call (and of
-    /// earlier ones that waited for their server to read them).
+    /// earlier ones that waited for their server to read them). A connection's lines keep
+    /// their order; a connection whose server has not read everything yet holds back only its
+    /// own lines.
     pub fn drain(&mut self, world: &World, out: &mut Vec<String>) {
         self.follow(world);
-        while let Some(line) = self.waiting.front() {
-            let overflow = self.waiting.len() > MAX_WAITING;
-            let text = match line {
-                Line::Ready(text) => text.clone(),
-                Line::Client { conn, .. } if !overflow && !world.is_client_input_read(*conn) => {
-                    break
+        let overflow = self.waiting.len() > MAX_WAITING;
+        let mut held: BTreeSet<ConnId> = BTreeSet::new();
+        let mut read: BTreeSet<ConnId> = BTreeSet::new();
+        let mut kept = VecDeque::new();
+        for line in std::mem::take(&mut self.waiting) {
+            let conn = line.conn;
+            if held.contains(&conn) {
+                kept.push_back(line);
+                continue;
+            }
+            let text = match line.kind {
+                LineKind::Ready(text) => text,
+                LineKind::Client { .. }
+                    if !overflow && !read.contains(&conn) && !world.is_client_input_read(conn) =>
+                {
+                    held.insert(conn);
+                    kept.push_back(line);
+                    continue;
                 }
-                Line::Client {
-                    conn,
+                LineKind::Client {
                     stamp,
                     text,
                     range,
                     suffix,
                 } => {
-                    let marks = world.secret_marks(*conn);
+                    read.insert(conn);
+                    let marks = world.secret_marks(conn);
                     let shown = match range {
-                        Some((start, end)) => marked_words(marks, *start, *end),
+                        Some((start, end)) => marked_words(marks, start, end),
                         // Not followed from its start: any mark masks the whole line.
                         None => (!marks.is_empty()).then_some(0),
                     };
-                    format!("{stamp} C: {}{suffix}", mask_client_line(text, shown))
+                    format!("{stamp} C: {}{suffix}", mask_client_line(&text, shown))
                 }
             };
             out.push(text);
-            self.waiting.pop_front();
         }
+        self.waiting = kept;
     }
 
     /// Turns the new trace entries into waiting lines.
@@ -117,19 +136,25 @@ impl Transcript {
                     while self.position.len() > MAX_FOLLOWED {
                         self.position.pop_first();
                     }
-                    self.waiting.push_back(Line::Ready(format!(
-                        "{stamp} connect {} -> {}:{}",
+                    self.push_ready(
+                        e.conn,
+                        format!(
+                            "{stamp} connect {} -> {}:{}",
+                            net.host_name(e.client),
+                            net.host_name(e.server),
+                            e.port
+                        ),
+                    )
+                }
+                TraceKind::Failed(why) => self.push_ready(
+                    e.conn,
+                    format!(
+                        "{stamp} connect {} -> {}:{} failed: {why}",
                         net.host_name(e.client),
                         net.host_name(e.server),
                         e.port
-                    )))
-                }
-                TraceKind::Failed(why) => self.waiting.push_back(Line::Ready(format!(
-                    "{stamp} connect {} -> {}:{} failed: {why}",
-                    net.host_name(e.client),
-                    net.host_name(e.server),
-                    e.port
-                ))),
+                    ),
+                ),
                 TraceKind::Data(bytes) => {
                     let mut position = match e.from {
                         Side::Client => self.position.get(&e.conn).copied(),
@@ -164,16 +189,14 @@ impl Transcript {
                         self.position.remove(&e.conn);
                     }
                     let who = if e.from == Side::Client { "C" } else { "S" };
-                    self.waiting
-                        .push_back(Line::Ready(format!("{stamp} {who}: <close>")));
+                    self.push_ready(e.conn, format!("{stamp} {who}: <close>"));
                 }
                 TraceKind::Dropped => {
                     for side in [Side::Client, Side::Server] {
                         self.flush(e.conn, side, &stamp);
                     }
                     self.position.remove(&e.conn);
-                    self.waiting
-                        .push_back(Line::Ready(format!("{stamp} <link dropped>")));
+                    self.push_ready(e.conn, format!("{stamp} <link dropped>"));
                 }
             }
         }
@@ -191,10 +214,9 @@ impl Transcript {
         suffix: &'static str,
     ) {
         let text = show(&p);
-        let line = match side {
-            Side::Server => Line::Ready(format!("{stamp} S: {text}{suffix}")),
-            Side::Client => Line::Client {
-                conn,
+        let kind = match side {
+            Side::Server => LineKind::Ready(format!("{stamp} S: {text}{suffix}")),
+            Side::Client => LineKind::Client {
                 stamp: stamp.to_string(),
                 text,
                 // An unfinished line is masked also when a mark points past its start (an
@@ -203,7 +225,14 @@ impl Transcript {
                 suffix,
             },
         };
-        self.waiting.push_back(line);
+        self.waiting.push_back(Line { conn, kind });
+    }
+
+    fn push_ready(&mut self, conn: ConnId, text: String) {
+        self.waiting.push_back(Line {
+            conn,
+            kind: LineKind::Ready(text),
+        });
     }
 
     /// Shows an unfinished line (its connection end is closing).
@@ -276,6 +305,38 @@ mod tests {
         out.clear();
         t.drain(&w, &mut out);
         assert!(out.is_empty());
+    }
+
+    /// A password line waits until its server has read it (and marked it), then prints
+    /// masked; meanwhile another connection's lines print.
+    #[test]
+    fn a_password_line_waits_for_its_server_and_prints_masked() {
+        let (mut w, d) = default_world(1);
+        let mx = w.net.host_by_name("mx.corp.example").unwrap();
+        w.net
+            .set_link_latency(d.recipient_pc, mx, Some(Duration::from_millis(50)));
+        w.net
+            .set_link_latency(d.sender_pc, mx, Some(Duration::ZERO));
+        let mut t = Transcript::new(&w);
+        let slow = w.connect(d.recipient_pc, "mx.corp.example", 110).unwrap();
+        w.run_until(w.now() + Duration::from_millis(200));
+        let other = w.connect(d.sender_pc, "mx.corp.example", 25).unwrap();
+        w.send(slow, b"USER boss\r\nPASS boss\r\n");
+        w.send(other, b"NOOP\r\n");
+        let mut out = Vec::new();
+        t.drain(&w, &mut out);
+        let text = out.join("\n");
+        assert!(!text.contains("PASS"), "{text}");
+        assert!(text.contains(&format!("#{} C: NOOP", other.0)), "{text}");
+        w.run_until(w.now() + Duration::from_millis(200));
+        out.clear();
+        t.drain(&w, &mut out);
+        let text = out.join("\n");
+        assert!(
+            text.contains(&format!("#{} C: PASS ********", slow.0)),
+            "{text}"
+        );
+        assert!(!text.contains("PASS boss"), "{text}");
     }
 
     #[test]

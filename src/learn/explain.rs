@@ -126,7 +126,7 @@ const IMAP_CODES: &[(&str, Explanation)] = &[
     ("[TRYCREATE]", ex("The target mailbox does not exist; CREATE it first.", "RFC 3501 §7.1")),
     ("[ALERT]", ex("A message the user must see.", "RFC 3501 §7.1")),
     ("[CAPABILITY", ex("The server's capabilities, sent along.", "RFC 3501 §7.1")),
-    ("[APPENDUID", ex("The UIDVALIDITY and UID the appended message got.", "RFC 4315 §3")),
+    ("[APPENDUID", ex("The UIDVALIDITY and UID the appended message got (a set of UIDs when one APPEND carried several messages, MULTIAPPEND).", "RFC 4315 §3")),
     ("[COPYUID", ex("Where the copied messages went (old and new UIDs).", "RFC 4315 §3")),
     ("[AUTHENTICATIONFAILED]", ex("Wrong user name or password.", "RFC 5530 §3")),
     ("[CLOSED]", ex("The previously selected mailbox is closed: what follows is about the new one.", "RFC 7162 §3.2.11")),
@@ -354,8 +354,8 @@ const SMTP_COMMANDS: &[(&str, Explanation)] = &[
     (
         "DATA",
         ex(
-            "The message follows, ended by a line with a single dot.",
-            "RFC 5321 §4.1.1.4",
+            "The message follows, ended by a line with a single dot. A line of the message that starts with a dot is sent with one more dot in front (..hidden for .hidden, dot-stuffing); the server takes it away again.",
+            "RFC 5321 §4.1.1.4, §4.5.2",
         ),
     ),
     (

@@ -14,7 +14,7 @@ use super::strict::{self, MessageSeen, Proto, StrictFinding};
 use super::Service;
 use crate::fault::{command_hits, FaultOutcome, Fired, ReplyKind, Trigger};
 use crate::proto::imap::frame::{literal_announcement, tag_of};
-use crate::proto::record::{Protocol, Recorder};
+use crate::proto::record::{Command, Protocol, Record, Recorder};
 use crate::session::Output;
 use crate::session::SecretInput;
 use crate::time::Instant;
@@ -206,14 +206,19 @@ impl GatedSession {
         }
     }
 
-    /// Records client bytes as the session (or the gate, for a line it answers) takes them.
-    fn record_client(&mut self, bytes: &[u8]) {
-        if let Some(r) = &mut self.recorder {
-            let mut records = Vec::new();
-            r.client_bytes(bytes, &mut records);
-            self.out
-                .extend(records.into_iter().map(|r| Output::Event(Note::Record(r))));
-        }
+    /// Records client bytes as the session (or the gate, for a line it answers) takes them;
+    /// the last command they held.
+    fn record_client(&mut self, bytes: &[u8]) -> Option<Command> {
+        let r = self.recorder.as_mut()?;
+        let mut records = Vec::new();
+        r.client_bytes(bytes, &mut records);
+        let command = records.iter().rev().find_map(|r| match r {
+            Record::Command(c) => Some(c.clone()),
+            _ => None,
+        });
+        self.out
+            .extend(records.into_iter().map(|r| Output::Event(Note::Record(r))));
+        command
     }
 
     /// Bytes of the stream the session will never read (the recorder still sees them: the
@@ -225,6 +230,11 @@ impl GatedSession {
 
     fn forward(&mut self, env: &mut Env<'_>, now: Instant, bytes: &[u8]) {
         self.record_client(bytes);
+        self.hand_on(env, now, bytes);
+    }
+
+    /// Hands recorded bytes to the session.
+    fn hand_on(&mut self, env: &mut Env<'_>, now: Instant, bytes: &[u8]) {
         self.forwarded += bytes.len() as u64;
         self.inner.handle_input(env, now, bytes);
         if !self.output_held {
@@ -410,19 +420,27 @@ impl GatedSession {
     }
 
     /// Hands a line on that no rule stopped, noting what SMTP's strict checks need.
+    /// The command is read from the recorder's typed record of the line, not from its text.
     fn pass_line(&mut self, env: &mut Env<'_>, now: Instant, mode: InputMode, line: &[u8]) {
-        if self.proto == Proto::Smtp && mode == InputMode::Command {
-            let (body, _) = split_line_end(line);
-            let text = String::from_utf8_lossy(body).to_ascii_uppercase();
-            let verb = text.split_ascii_whitespace().next().unwrap_or("");
-            match verb {
-                "EHLO" => self.pipelining = true,
-                "HELO" => self.pipelining = false,
-                _ if verb.starts_with("MAIL") => self.smtputf8 = text.contains(" SMTPUTF8"),
-                _ => {}
-            }
+        let command = self.record_client(line);
+        self.hand_on(env, now, line);
+        let Some(command) = command.filter(|_| self.proto == Proto::Smtp) else {
+            return;
+        };
+        if mode != InputMode::Command {
+            return;
         }
-        self.forward(env, now, line);
+        match command.verb.as_str() {
+            "EHLO" => self.pipelining = true,
+            "HELO" => self.pipelining = false,
+            "MAIL" => {
+                self.smtputf8 = command
+                    .args
+                    .split_ascii_whitespace()
+                    .any(|w| w.eq_ignore_ascii_case("SMTPUTF8"))
+            }
+            _ => {}
+        }
     }
 
     /// A reply as sent: SMTP and POP3 as written; IMAP with the command's tag, or untagged

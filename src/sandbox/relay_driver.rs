@@ -108,11 +108,20 @@ impl World {
                 }
                 continue;
             }
-            let (exchangers, hidden_by) = self.exchangers_for(&domain);
-            let answer = match self.dns_hidden(&domain, crate::fault::DnsRecordKind::Mx) {
+            let (mut exchangers, hidden_by) = self.exchangers_for(&domain);
+            let mut answer = match self.dns_hidden(&domain, crate::fault::DnsRecordKind::Mx) {
                 Some(_) => Vec::new(),
                 None => self.net.dns.mx(&domain).to_vec(),
             };
+            // A catch-all host takes every domain nobody else holds (`Store::set_catch_all`):
+            // it answers as that domain's MX, so mail relayed from other hosts is caught too.
+            if let Some(host) = self.caught_domain_host(&domain, &exchangers, hidden_by) {
+                answer = vec![crate::net::MxRecord {
+                    preference: 10,
+                    exchange: host.clone(),
+                }];
+                exchangers = vec![host];
+            }
             self.push_event(WorldEvent::MxLookup {
                 host: entry.host.clone(),
                 domain: domain.clone(),
@@ -182,6 +191,19 @@ impl World {
             }
         }
         self.settle(now, id);
+    }
+
+    /// The catch-all host, when it holds `domain` and no DNS record names another exchanger
+    /// (nor a fault rule hides one).
+    fn caught_domain_host(
+        &self,
+        domain: &str,
+        exchangers: &[String],
+        hidden_by: Option<usize>,
+    ) -> Option<String> {
+        let host = self.store.catch_all()?;
+        let holds = self.store.domain_host(domain) == Some(host);
+        (exchangers.is_empty() && hidden_by.is_none() && holds).then(|| host.to_string())
     }
 
     /// Final delivery into a mailbox on this host, with `Return-Path:` (RFC 5321 §4.4).

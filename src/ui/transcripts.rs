@@ -5,6 +5,7 @@
 use super::context::Ctx;
 use super::dom;
 use super::model::time_text::fmt_time;
+use crate::learn::annotate::explain_lines;
 use crate::net::{ConnId, HostId};
 use crate::sandbox::{ConnSummary, Service, Speaker, TranscriptLine};
 use leptos::prelude::*;
@@ -209,6 +210,7 @@ fn ConnRow(
     let ctx = expect_context::<Ctx>();
     let conn = c.conn;
     let open = RwSignal::new(false);
+    let service = c.service;
     let (client, server) = ctx.with(|w| {
         (
             w.net.host_name(c.client).to_string(),
@@ -221,12 +223,17 @@ fn ConnRow(
         }
         trace.track();
         ctx.with(|w| {
-            w.transcript(conn, true)
+            let lines = w.transcript(conn, true);
+            // What each line means, from the connection's typed records.
+            let protocol = service.and_then(|s| s.protocol());
+            let notes = explain_lines(protocol, w.records_of(conn), &lines);
+            lines
                 .into_iter()
+                .zip(notes)
                 .enumerate()
-                .map(|(i, l)| {
+                .map(|(i, (l, explained))| {
                     let mark = w.gate_mark_for(conn, &l).map(|m| m.describe());
-                    (i, l, mark)
+                    (i, l, mark, explained.note.unwrap_or_default())
                 })
                 .collect::<Vec<_>>()
         })
@@ -280,14 +287,14 @@ fn ConnRow(
                         </div>
                         <ol class="transcript" data-testid="transcript">
                             // Keyed: the lines already drawn stay as they are when more arrive.
-                            <For each=move || lines.get() key=|(i, l, mark)| (*i, l.at, mark.is_some()) children=move |(_, l, mark)| {
+                            <For each=move || lines.get() key=|(i, l, mark, _)| (*i, l.at, mark.is_some()) children=move |(_, l, mark, note)| {
                                 let (cls, tag) = match l.speaker {
                                     Speaker::Client => ("c", "C:"),
                                     Speaker::Server => ("s", "S:"),
                                     Speaker::Net => ("n", "--"),
                                 };
                                 view! {
-                                    <li class=cls data-testid=format!("tr-{cls}")>
+                                    <li class=cls data-testid=format!("tr-{cls}") title=note>
                                         <span class="t">{format!("[{:>9.3}s]", l.at.as_millis() as f64 / 1000.0)}</span>
                                         " "<b>{tag}</b>" "{l.text().into_owned()}
                                         {mark.map(|m| view! { <small class="mark" data-testid="tr-mark">" "{m}</small> })}

@@ -571,18 +571,13 @@ mod tests {
         let (_, c) =
             parse("a APPEND Sent (\\Seen $Work) \" 2-Nov-2026 10:00:00 +0100\" {5}\r\nhello")
                 .unwrap();
-        let Command::Append {
-            flags,
-            date,
-            message,
-            ..
-        } = c
-        else {
+        let Command::Append { messages, .. } = c else {
             panic!()
         };
-        assert_eq!(flags.to_imap(), "\\Seen $Work");
-        assert_eq!(date, Some(1_793_610_000));
-        assert_eq!(message, b"hello");
+        let [m] = &messages[..] else { panic!() };
+        assert_eq!(m.flags.to_imap(), "\\Seen $Work");
+        assert_eq!(m.date, Some(1_793_610_000));
+        assert_eq!(m.message, b"hello");
         let (_, c) = parse("a STORE 1:2 -FLAGS.SILENT \\Deleted \\Seen").unwrap();
         assert!(matches!(
             c,

@@ -45,6 +45,17 @@ pub enum SearchKey {
     Seq(SequenceSet),
     /// `MODSEQ n` (RFC 7162 §3.1.5): changed at or after modseq n.
     ModSeq(u64),
+    /// `OLDER n` (RFC 5032): arrived (INTERNALDATE) at least n seconds ago.
+    Older(u32),
+    /// `YOUNGER n` (RFC 5032): arrived less than n seconds ago.
+    Younger(u32),
+    /// SAVEDBEFORE, SAVEDON, SAVEDSINCE (RFC 8514): the day the message was saved into the
+    /// mailbox.
+    SavedBefore(i64),
+    SavedOn(i64),
+    SavedSince(i64),
+    /// SAVEDATESUPPORTED (RFC 8514): every message, as every mailbox keeps save dates.
+    SaveDateSupported,
     Not(Box<SearchKey>),
     Or(Box<SearchKey>, Box<SearchKey>),
     And(Vec<SearchKey>),
@@ -74,6 +85,8 @@ pub struct Candidate<'a> {
     pub max_uid: u32,
     /// UIDs of the saved search result, for `$` (RFC 5182).
     pub saved: &'a [u32],
+    /// The session's wall-clock time, unix seconds (OLDER and YOUNGER, RFC 5032).
+    pub now: i64,
 }
 
 /// The message's parsed view, looked up only when a key needs it (most searches only look
@@ -180,6 +193,13 @@ fn eval(key: &SearchKey, v: &mut View<'_>) -> bool {
         K::Before(d) => day_of(m.internal_date) < *d,
         K::On(d) => day_of(m.internal_date) == *d,
         K::Since(d) => day_of(m.internal_date) >= *d,
+        K::SavedBefore(d) => day_of(m.save_date()) < *d,
+        K::SavedOn(d) => day_of(m.save_date()) == *d,
+        K::SavedSince(d) => day_of(m.save_date()) >= *d,
+        K::SaveDateSupported => true,
+        // RFC 5032: the age is now minus INTERNALDATE; OLDER and YOUNGER split at n.
+        K::Older(n) => v.c.now.saturating_sub(m.internal_date) >= i64::from(*n),
+        K::Younger(n) => v.c.now.saturating_sub(m.internal_date) < i64::from(*n),
         K::SentBefore(d) | K::SentOn(d) | K::SentSince(d) => {
             let Some(sent) = v.parsed().sent_day else {
                 return false;
@@ -247,6 +267,7 @@ mod tests {
                 exists: 3,
                 max_uid: 9,
                 saved: &[],
+                now: 0,
             },
         )
     }

@@ -1,19 +1,40 @@
-//! APPEND (RFC 3501 §6.3.11) with APPENDUID (RFC 4315 §3), literal8 (RFC 3516 §4.4) and
-//! the UTF8 data item (RFC 6855 §4).
+//! APPEND (RFC 3501 §6.3.11) with APPENDUID (RFC 4315 §3), literal8 (RFC 3516 §4.4), the
+//! UTF8 data item (RFC 6855 §4) and MULTIAPPEND (RFC 3502): several messages in one command,
+//! appended all or none.
 
 use super::prelude::*;
 
 pub(super) const APPEND: Spec = Spec::new(
     "APPEND",
     Valid::Authenticated,
-    "Upload a message into a mailbox (the message is a literal {size}; UTF8 (~{size}) after ENABLE UTF8=ACCEPT for UTF-8 headers).",
-    "RFC 3501 §6.3.11, RFC 6855 §4",
+    "Upload messages into a mailbox (each a literal {size}, with its own flags and date; all or none; UTF8 (~{size}) after ENABLE UTF8=ACCEPT for UTF-8 headers).",
+    "RFC 3501 §6.3.11, RFC 3502, RFC 6855 §4",
     parse_append,
 );
+
+/// One message of an APPEND: its flags, date and bytes (RFC 3502 `append-message`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendMessage {
+    pub flags: Flags,
+    pub date: Option<i64>,
+    pub message: Vec<u8>,
+    /// Sent as `UTF8 (literal)` (RFC 6855 §4).
+    pub utf8: bool,
+}
 
 fn parse_append(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
     p.sp("mailbox name after APPEND")?;
     let mailbox = p.mailbox("mailbox name after APPEND")?;
+    let mut messages = vec![append_message(p)?];
+    // RFC 3502: more messages follow, each with its own flags and date.
+    while !p.at_end() {
+        messages.push(append_message(p)?);
+    }
+    Ok(Command::Append { mailbox, messages })
+}
+
+/// ` [flags] [date-time] literal` (or ` UTF8 (literal8)`).
+fn append_message(p: &mut Parser<'_>) -> R<AppendMessage> {
     p.sp("message literal")?;
     let mut flags = Flags::new();
     if p.peek() == Some(b'(') {
@@ -39,8 +60,7 @@ fn parse_append(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
     if utf8 && !p.eat(b')') {
         return Err("Expected ) after the UTF8 message literal".into());
     }
-    Ok(Command::Append {
-        mailbox,
+    Ok(AppendMessage {
         flags,
         date,
         message,
@@ -49,16 +69,14 @@ fn parse_append(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
 }
 
 impl ImapSession {
-    #[allow(clippy::too_many_arguments)]
+    /// RFC 3502: every message is appended, or none (the store checks them all first).
     pub(super) fn run_append(
         &mut self,
         ctx: &mut HostCtx<'_>,
         now: Instant,
         user: &str,
         mailbox: &str,
-        flags: Flags,
-        date: Option<i64>,
-        message: Vec<u8>,
+        messages: Vec<AppendMessage>,
     ) -> Done {
         if ctx.store.folder(user, mailbox).is_none() {
             return no(format!(
@@ -66,9 +84,16 @@ impl ImapSession {
                 self.names.encode(mailbox)
             ));
         }
-        let date = date.unwrap_or_else(|| ctx.clock.unix(now));
-        match ctx.store.deliver(user, mailbox, message, flags, date) {
-            Ok((uv, uid)) => ok(format!("[APPENDUID {uv} {uid}] APPEND completed")),
+        let arrival = ctx.clock.unix(now);
+        let batch = messages
+            .into_iter()
+            .map(|m| (m.message, m.flags, m.date.unwrap_or(arrival)))
+            .collect();
+        match ctx.store.deliver_all(user, mailbox, batch, arrival) {
+            Ok((uv, uids)) => ok(format!(
+                "[APPENDUID {uv} {}] APPEND completed",
+                compact_set(&uids)
+            )),
             Err(e) => store_no(e, mailbox, self.names),
         }
     }

@@ -10,6 +10,9 @@ use crate::proto::imap::session::{ImapSession, Mode, MAX_LINE, MAX_LITERAL};
 use crate::proto::HostCtx;
 use crate::time::Instant;
 
+/// A MULTIAPPEND (RFC 3502) holds at most this many largest messages' worth of octets.
+pub const MULTIAPPEND_MESSAGES: u64 = 4;
+
 impl ImapSession {
     /// Decides on an announced literal (RFC 3501 §7.5; RFC 7888 for `{n+}`).
     pub(in crate::proto::imap) fn on_literal(
@@ -63,16 +66,21 @@ impl ImapSession {
         }
         let max_message = ctx.store.limits.max_message_size as u64;
         let (limit, total_cap) = if is_append && user.is_some() {
-            (max_message, max_message + MAX_LITERAL + MAX_LINE as u64)
+            let all = max_message.saturating_mul(MULTIAPPEND_MESSAGES);
+            (max_message, all + MAX_LITERAL + MAX_LINE as u64)
         } else {
             (MAX_LITERAL, 4 * MAX_LITERAL)
         };
         let total = partial.len() as u64 + size;
         if size > limit || total > total_cap {
             self.framer.reject_literal();
-            if is_append && user.is_some() {
+            if is_append && user.is_some() && size > limit {
                 self.send(format!(
                     "{tag} NO [TOOBIG] Message too large: {size} octets (limit {limit})"
+                ));
+            } else if is_append && user.is_some() {
+                self.send(format!(
+                    "{tag} NO [LIMIT] Too much in one APPEND: at most {total_cap} octets"
                 ));
             } else {
                 self.send(format!(

@@ -21,6 +21,7 @@ mod sort;
 mod status;
 mod store;
 
+pub use append::AppendMessage;
 pub use basic::IdParams;
 pub use fetch::{FetchAtt, Section, SectionText};
 pub use list::ListOptions;
@@ -114,13 +115,10 @@ pub enum Command {
         mailbox: String,
         items: Vec<StatusItem>,
     },
+    /// APPEND of one message or, with MULTIAPPEND (RFC 3502), several.
     Append {
         mailbox: String,
-        flags: Flags,
-        date: Option<i64>,
-        message: Vec<u8>,
-        /// Sent as `UTF8 (literal)` (RFC 6855 §4).
-        utf8: bool,
+        messages: Vec<AppendMessage>,
     },
     Idle,
     Check,
@@ -403,18 +401,12 @@ impl ImapSession {
                 }
                 self.status(ctx, &user, &mailbox, &items)
             }
-            Command::Append {
-                mailbox,
-                flags,
-                date,
-                message,
-                utf8,
-            } => {
+            Command::Append { mailbox, messages } => {
                 // RFC 6855 §4: the UTF8 form is for clients that enabled UTF8=ACCEPT.
-                if utf8 && self.names != NameEncoding::Utf8 {
+                if messages.iter().any(|m| m.utf8) && self.names != NameEncoding::Utf8 {
                     return Some(bad("APPEND ... UTF8 (...) needs ENABLE UTF8=ACCEPT first"));
                 }
-                self.run_append(ctx, now, &user, &mailbox, flags, date, message)
+                self.run_append(ctx, now, &user, &mailbox, messages)
             }
             Command::GetQuota(root) => self.run_getquota(ctx, &user, &root),
             Command::GetQuotaRoot(mailbox) => self.run_getquotaroot(ctx, &user, &mailbox),
@@ -437,14 +429,14 @@ impl ImapSession {
                         ..SearchReturn::default()
                     });
                 }
-                self.search(ctx, &user, tag, uid, &key, ret)
+                self.search(ctx, now, &user, tag, uid, &key, ret)
             }
-            Command::Sort { uid, keys, key } => self.run_sort(ctx, &user, uid, &keys, &key),
+            Command::Sort { uid, keys, key } => self.run_sort(ctx, now, &user, uid, &keys, &key),
             Command::Thread {
                 uid,
                 algorithm,
                 key,
-            } => self.run_thread(ctx, &user, uid, algorithm, &key),
+            } => self.run_thread(ctx, now, &user, uid, algorithm, &key),
             Command::Fetch {
                 uid,
                 set,
@@ -491,7 +483,7 @@ impl ImapSession {
                 set,
                 mailbox,
                 moving,
-            } => self.copy(ctx, &user, uid, &set, &mailbox, moving),
+            } => self.copy(ctx, now, &user, uid, &set, &mailbox, moving),
         })
     }
 }

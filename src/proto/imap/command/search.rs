@@ -7,7 +7,7 @@ use crate::proto::imap::search::{matches, Candidate, SearchKey};
 pub(super) const SEARCH: Spec = Spec::new(
     "SEARCH",
     Valid::Selected,
-    "Find messages by flags, headers, text, dates, sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, RETURN (SAVE) keeps the result as $.",
+    "Find messages by flags, headers, text, dates (also SAVEDON... the day saved), age (OLDER/YOUNGER seconds), sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, RETURN (SAVE) keeps the result as $.",
     "RFC 3501 §6.4.4, RFC 4731, RFC 5182, RFC 7162 §3.1.5",
     parse_search,
 )
@@ -109,10 +109,13 @@ pub(super) fn criteria(p: &mut Parser<'_>) -> R<SearchKey> {
 
 impl ImapSession {
     /// The messages of the selected mailbox that match `key`: (sequence number, message).
+    /// The messages of the selected mailbox that match `key`, with their sequence numbers;
+    /// `now` is the wall-clock time in unix seconds (for OLDER and YOUNGER).
     pub(super) fn matching<'f>(
         &self,
         f: &'f crate::store::Folder,
         key: &SearchKey,
+        now: i64,
     ) -> Vec<(u32, &'f crate::store::StoredMessage)> {
         let Some(sel) = self.mailbox() else {
             return Vec::new();
@@ -128,6 +131,7 @@ impl ImapSession {
                 exists: sel.exists(),
                 max_uid,
                 saved: &sel.saved,
+                now,
             };
             if matches(key, &c) {
                 hits.push((i as u32 + 1, m));
@@ -212,6 +216,31 @@ fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
                 _ => K::SentSince(d),
             }
         }
+        "SAVEDBEFORE" | "SAVEDON" | "SAVEDSINCE" => {
+            let what = format!("date after {word}");
+            p.sp(&what)?;
+            let d = p.date(&what)?;
+            match word.as_str() {
+                "SAVEDBEFORE" => K::SavedBefore(d),
+                "SAVEDON" => K::SavedOn(d),
+                _ => K::SavedSince(d),
+            }
+        }
+        "SAVEDATESUPPORTED" => K::SaveDateSupported,
+        // RFC 5032 (WITHIN): an interval in seconds.
+        "OLDER" | "YOUNGER" => {
+            let what = format!("seconds after {word}");
+            p.sp(&what)?;
+            let n = p.number(&what)?;
+            if n == 0 {
+                return Err(format!("{word} takes a number of seconds of at least 1").into());
+            }
+            if word == "OLDER" {
+                K::Older(n)
+            } else {
+                K::Younger(n)
+            }
+        }
         "LARGER" | "SMALLER" => {
             let what = format!("size after {word}");
             p.sp(&what)?;
@@ -255,9 +284,11 @@ fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
 }
 
 impl ImapSession {
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn search(
         &mut self,
         ctx: &mut HostCtx<'_>,
+        now: Instant,
         user: &str,
         tag: &str,
         uid: bool,
@@ -273,7 +304,7 @@ impl ImapSession {
             }
             return no("The selected mailbox no longer exists");
         };
-        let found = self.matching(f, key);
+        let found = self.matching(f, key, ctx.clock.unix(now));
         let hits: Vec<u32> = found
             .iter()
             .map(|&(seq, m)| if uid { m.uid } else { seq })

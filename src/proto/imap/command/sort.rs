@@ -210,6 +210,7 @@ impl ImapSession {
     pub(super) fn run_sort(
         &mut self,
         ctx: &mut HostCtx<'_>,
+        now: Instant,
         user: &str,
         uid: bool,
         keys: &[(SortKey, bool)],
@@ -218,7 +219,7 @@ impl ImapSession {
         let Some(f) = self.mailbox().and_then(|s| ctx.store.folder(user, &s.name)) else {
             return no("The selected mailbox no longer exists");
         };
-        let mut found = self.matching(f, key);
+        let mut found = self.matching(f, key, ctx.clock.unix(now));
         // Ties fall back to the sequence number (RFC 5256 §3).
         found.sort_by(|(sa, a), (sb, b)| {
             keys.iter()
@@ -249,6 +250,7 @@ impl ImapSession {
     pub(super) fn run_thread(
         &mut self,
         ctx: &mut HostCtx<'_>,
+        now: Instant,
         user: &str,
         uid: bool,
         algorithm: ThreadAlgorithm,
@@ -258,7 +260,7 @@ impl ImapSession {
             return no("The selected mailbox no longer exists");
         };
         let msgs: Vec<ThreadMessage> = self
-            .matching(f, key)
+            .matching(f, key, ctx.clock.unix(now))
             .into_iter()
             .map(|(seq, m)| thread_message(seq, if uid { m.uid } else { seq }, m, algorithm))
             .collect();

@@ -661,6 +661,27 @@ fn transcript_utf8_headers_are_downgraded_for_ascii_sessions() {
 }
 
 #[test]
+fn transcript_multiappend_after_rfc_3502() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_multiappend.txt"
+    ));
+}
+
+#[test]
+fn transcript_within_after_rfc_5032() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_within.txt"
+    ));
+}
+
+#[test]
+fn transcript_savedate_after_rfc_8514() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_savedate.txt"
+    ));
+}
+
+#[test]
 fn authenticate_login_answers_are_marked_secret() {
     let mut store = world();
     let mut s = ImapSession::new(Instant::ZERO);
