@@ -308,5 +308,25 @@ class AsMailpitUsersWriteIt(MailpitTestCase):
         self.assertEqual(get_json("/messages")["total"], 0)
 
 
+class StartsEmpty(BridgeTestCase):
+    """With --empty the catch starts empty, as Mailpit's does: a suite asserting "exactly one
+    message" after one send needs no clean-up first."""
+
+    bridge_args = ("--http", "0", "--catch-all", "--empty")
+
+    def test_the_list_is_empty_until_the_first_message(self):
+        api = Mailpit(self.bridge)
+        v = api.get("/messages")
+        self.assertEqual((v["total"], v["unread"], v["messages"]), (0, 0, []))
+        send(self.bridge, "first@customer.example", "the first")
+        v = wait_for(lambda: api.get("/messages")["total"] == 1 and api.get("/messages"), timeout=10)
+        self.assertTrue(v)
+        self.assertEqual([m["Subject"] for m in v["messages"]], ["the first"])
+        # A reset keeps the world empty (the flag holds for the rebuilt world).
+        status, _, _ = api.request("POST", "/reset")
+        self.assertEqual(status, 200)
+        self.assertEqual(api.get("/messages")["total"], 0)
+
+
 if __name__ == "__main__":
     unittest.main()
