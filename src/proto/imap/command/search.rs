@@ -325,7 +325,7 @@ impl ImapSession {
         };
         let modseq = reported.into_iter().max().unwrap_or(0);
         if let Some(r) = ret.filter(|r| r.save) {
-            // RFC 5182 §2.1: with MIN and/or MAX alone, only those messages are kept.
+            // RFC 5182 §2.4: with MIN and/or MAX alone, only those messages are kept.
             if (r.min || r.max) && !r.all && !r.count {
                 let (first, last) = (hit_uids.first().copied(), hit_uids.last().copied());
                 hit_uids = [first.filter(|_| r.min), last.filter(|_| r.max)]
@@ -351,7 +351,7 @@ impl ImapSession {
                 }
                 line
             }
-            // RFC 5182 §2.1: SAVE alone answers nothing but the tagged OK.
+            // RFC 5182 §1: SAVE alone answers nothing but the tagged OK.
             Some(SearchReturn {
                 save: true,
                 min: false,
