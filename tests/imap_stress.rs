@@ -303,7 +303,7 @@ impl Client {
             0..=7 => format!("{tag} NOOP"),
             8..=21 => format!("{tag} FETCH {} (FLAGS UID)", self.set(rng)),
             22..=27 => format!(
-                "{tag} FETCH {} (UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (Subject)] FLAGS)",
+                "{tag} FETCH {} (UID RFC822.SIZE SAVEDATE BODY.PEEK[HEADER.FIELDS (Subject)] FLAGS)",
                 self.set(rng)
             ),
             28..=31 => format!("{tag} FETCH {} (BODY[TEXT] FLAGS)", self.seq(rng)),
@@ -327,7 +327,8 @@ impl Client {
                     "UNKEYWORD $L1",
                     "YOUNGER 3600",
                     "OLDER 60 UNSEEN",
-                ][rng.below(7) as usize]
+                    "SAVEDSINCE 1-Nov-2026",
+                ][rng.below(8) as usize]
             ),
             82..=83 => format!("{tag} UID SEARCH ALL"),
             84..=86 => format!("{tag} COPY {} {other}", self.seq(rng)),

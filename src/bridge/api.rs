@@ -15,8 +15,6 @@ use serde_json::{json, Value};
 
 /// Most connections listed by `GET /api/v1/connections`.
 const RECENT_CONNECTIONS: usize = 100;
-/// Most search hits returned.
-const MAX_HITS: usize = 1000;
 
 impl Bridge {
     /// Answers one API call.
@@ -27,9 +25,15 @@ impl Bridge {
             .map(String::as_str)
             .filter(|s| !s.is_empty())
             .collect();
+        if let (Method::Get, ["view", file]) = (call.method, path.as_slice()) {
+            return self.handle_mailpit_view(file);
+        }
         let Some(rest) = path.strip_prefix(&["api", "v1"]) else {
             return error(404, "not found: the API is under /api/v1");
         };
+        if let Some(response) = self.handle_mailpit(call, rest) {
+            return response;
+        }
         let world = &mut self.world;
         match (call.method, rest) {
             (Method::Get, []) => ok(endpoints()),
@@ -58,7 +62,7 @@ impl Bridge {
             (Method::Get, ["users", user, "mailboxes", mbox, "messages", uid, "raw"]) => {
                 with_message(world, user, mbox, uid, |m| ApiResponse {
                     status: 200,
-                    content_type: "message/rfc822",
+                    content_type: "message/rfc822".into(),
                     body: m.raw.to_vec(),
                 })
             }
@@ -68,7 +72,6 @@ impl Bridge {
                     Err(_) => error(404, "no such message"),
                 }
             }
-            (Method::Get, ["search"]) => search(world, &call.query),
             (Method::Get, ["queue"]) => ok(queue(world)),
             (Method::Get, ["connections"]) => ok(connections(world)),
             (Method::Get, ["connections", id]) => match id.parse::<u64>() {
@@ -79,7 +82,7 @@ impl Bridge {
                 Ok(()) => ok(json!({ "reset": true })),
                 Err(e) => error(500, &e),
             },
-            (_, [] | ["users" | "search" | "queue" | "connections" | "reset", ..]) => {
+            (_, [] | ["users" | "queue" | "connections" | "reset", ..]) => {
                 error(405, "method not allowed here")
             }
             _ => error(404, "not found"),
@@ -90,7 +93,7 @@ impl Bridge {
 pub(super) fn ok(v: Value) -> ApiResponse {
     ApiResponse {
         status: 200,
-        content_type: "application/json",
+        content_type: "application/json".into(),
         body: v.to_string().into_bytes(),
     }
 }
@@ -107,11 +110,24 @@ fn endpoints() -> Value {
             "GET /api/v1/users/{address}/mailboxes/{mailbox}/messages/{uid}",
             "GET /api/v1/users/{address}/mailboxes/{mailbox}/messages/{uid}/raw",
             "DELETE /api/v1/users/{address}/mailboxes/{mailbox}/messages/{uid}",
-            "GET /api/v1/search?query=TEXT[&user=ADDRESS]",
             "GET /api/v1/queue",
             "GET /api/v1/connections",
             "GET /api/v1/connections/{id}",
             "POST /api/v1/reset"
+        ],
+        "mailpit": [
+            "GET /api/v1/info",
+            "GET /api/v1/messages?start=N&limit=N",
+            "PUT /api/v1/messages {\"IDs\", \"Read\"}",
+            "DELETE /api/v1/messages [{\"IDs\"}]",
+            "GET /api/v1/message/{ID|latest}",
+            "GET /api/v1/message/{ID}/raw",
+            "GET /api/v1/message/{ID}/headers",
+            "GET /api/v1/message/{ID}/part/{PartID}",
+            "GET /api/v1/search?query=QUERY[&start=N&limit=N&user=ADDRESS]",
+            "DELETE /api/v1/search?query=QUERY",
+            "GET /api/v1/chaos",
+            "PUT /api/v1/chaos {\"Sender\", \"Recipient\", \"Authentication\"}"
         ]
     })
 }
@@ -257,63 +273,6 @@ fn delete(store: &mut Store, user: &str, mbox: &str, uid: Option<u32>) -> ApiRes
     ok(json!({ "deleted": deleted.len() }))
 }
 
-/// `GET /api/v1/search?query=TEXT[&user=ADDRESS]`: messages whose headers or text contain
-/// TEXT, ignoring case (ASCII), decoded header values and text parts included.
-fn search(world: &World, query: &str) -> ApiResponse {
-    let params = parse_query(query);
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let Some(text) = param("query").filter(|t| !t.is_empty()) else {
-        return error(400, "query=TEXT is required");
-    };
-    let user = param("user");
-    let needle = text.to_lowercase();
-    let mut hits = Vec::new();
-    for account in world.store.accounts() {
-        if user.is_some_and(|u| !u.eq_ignore_ascii_case(&account.address)) {
-            continue;
-        }
-        let Some(mailbox) = world.store.mailbox(&account.address) else {
-            continue;
-        };
-        for (name, folder) in &mailbox.folders {
-            for m in folder.messages() {
-                if hits.len() < MAX_HITS && matches_text(m, &needle) {
-                    let mut v = summary(m);
-                    v["user"] = json!(account.address);
-                    v["mailbox"] = json!(name);
-                    hits.push(v);
-                }
-            }
-        }
-    }
-    ok(json!({ "total": hits.len(), "messages": hits }))
-}
-
-fn matches_text(m: &StoredMessage, needle: &str) -> bool {
-    if contains_ignoring_ascii_case(&m.raw, needle.as_bytes()) {
-        return true;
-    }
-    let index = m.search_index();
-    index
-        .headers
-        .iter()
-        .filter_map(|h| h.decoded.as_deref())
-        .chain(index.texts.iter().map(|t| &**t))
-        .any(|t| t.to_lowercase().contains(needle))
-}
-
-fn contains_ignoring_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty()
-        || haystack
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
-}
-
 fn queue(world: &World) -> Value {
     let now = world.now();
     let list: Vec<Value> = world
@@ -393,7 +352,7 @@ fn connection(world: &World, id: ConnId) -> ApiResponse {
 }
 
 /// `2026-12-01T19:55:00Z`.
-fn rfc3339(unix: i64) -> String {
+pub(super) fn rfc3339(unix: i64) -> String {
     let (y, m, d, secs) = civil_from_unix(unix);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
@@ -404,7 +363,7 @@ fn rfc3339(unix: i64) -> String {
 }
 
 /// `a=1&b=x%20y` -> [("a", "1"), ("b", "x y")] (`+` is a space).
-fn parse_query(query: &str) -> Vec<(String, String)> {
+pub(super) fn parse_query(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -457,21 +416,5 @@ mod tests {
         );
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_780_000_000), "2026-05-28T20:26:40Z");
-    }
-
-    #[test]
-    fn search_ignores_case_and_sees_decoded_headers() {
-        let (world, _) = crate::sandbox::default_world(1);
-        let hits = |q: &str| {
-            let r = search(&world, q);
-            let v: Value = serde_json::from_slice(&r.body).unwrap();
-            v["total"].as_u64().unwrap()
-        };
-        assert_eq!(hits("query=QUARTERLY"), 2);
-        assert_eq!(hits("query=quarterly&user=smith%40isp.example"), 1);
-        // The subject is an encoded-word: "Grüße aus Zürich – Café ☕".
-        assert_eq!(hits("query=Gr%C3%BC%C3%9Fe+aus"), 1);
-        assert_eq!(hits("query=kangaroo"), 0);
-        assert_eq!(search(&world, "").status, 400);
     }
 }

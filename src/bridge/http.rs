@@ -26,6 +26,7 @@ const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 pub(super) enum Method {
     Get,
     Post,
+    Put,
     Delete,
     Other,
 }
@@ -47,7 +48,7 @@ pub(super) struct ApiCall {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct ApiResponse {
     pub status: u16,
-    pub content_type: &'static str,
+    pub content_type: String,
     pub body: Vec<u8>,
 }
 
@@ -145,7 +146,8 @@ fn accept_requests(
 fn serve(mut request: tiny_http::Request, calls: &mpsc::Sender<PendingCall>, waker: &Waker) {
     let method = match request.method() {
         tiny_http::Method::Get | tiny_http::Method::Head => Method::Get,
-        tiny_http::Method::Post | tiny_http::Method::Put => Method::Post,
+        tiny_http::Method::Post => Method::Post,
+        tiny_http::Method::Put => Method::Put,
         tiny_http::Method::Delete => Method::Delete,
         _ => Method::Other,
     };
@@ -193,7 +195,7 @@ fn serve(mut request: tiny_http::Request, calls: &mpsc::Sender<PendingCall>, wak
 
 fn respond(r: ApiResponse) -> tiny_http::Response<io::Cursor<Vec<u8>>> {
     let mut response = tiny_http::Response::from_data(r.body).with_status_code(r.status);
-    if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", r.content_type) {
+    if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", r.content_type.as_bytes()) {
         response = response.with_header(h);
     }
     response
@@ -203,7 +205,7 @@ fn respond(r: ApiResponse) -> tiny_http::Response<io::Cursor<Vec<u8>>> {
 pub(super) fn error(status: u16, message: &str) -> ApiResponse {
     ApiResponse {
         status,
-        content_type: "application/json",
+        content_type: "application/json".into(),
         body: serde_json::json!({ "error": message })
             .to_string()
             .into_bytes(),

@@ -21,6 +21,7 @@ mod api;
 mod client;
 mod http;
 mod import;
+mod mailpit;
 mod options;
 mod setup;
 mod transcript;
@@ -80,6 +81,8 @@ pub struct Bridge {
     lines: Vec<String>,
     /// Counters of clients already reaped (see [`Bridge::stats`]).
     stats: Stats,
+    /// The Mailpit-compatible API's own state (its chaos settings).
+    mailpit: mailpit::MailpitState,
 }
 
 /// What the bridge has done so far.
@@ -163,6 +166,7 @@ impl Bridge {
             transcript,
             lines: Vec::new(),
             stats: Stats::default(),
+            mailpit: mailpit::MailpitState::default(),
         })
     }
 
@@ -417,6 +421,7 @@ impl Bridge {
         let (world, _) = setup::build_world(&self.opts)?;
         self.drop_all_clients();
         self.world = world;
+        self.mailpit = mailpit::MailpitState::default();
         self.started = StdInstant::now();
         if self.transcript.is_some() {
             self.transcript = Some(Transcript::new(&self.world));

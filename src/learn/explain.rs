@@ -354,8 +354,8 @@ const SMTP_COMMANDS: &[(&str, Explanation)] = &[
     (
         "DATA",
         ex(
-            "The message follows, ended by a line with a single dot.",
-            "RFC 5321 §4.1.1.4",
+            "The message follows, ended by a line with a single dot. A line of the message that starts with a dot is sent with one more dot in front (..hidden for .hidden, dot-stuffing); the server takes it away again.",
+            "RFC 5321 §4.1.1.4, §4.5.2",
         ),
     ),
     (

@@ -37,6 +37,11 @@ pub struct StoredMessage {
     pub modseq: u64,
     /// Unix seconds when the message was stored (IMAP INTERNALDATE).
     pub internal_date: i64,
+    /// Unix seconds when the message was saved into this folder (APPEND with a date, COPY,
+    /// MOVE; IMAP SAVEDATE, RFC 8514) when that is not its internal date; see
+    /// [`StoredMessage::save_date`]. Left out of snapshots when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_at: Option<i64>,
     /// The message as stored (CRLF line ends); base64 in snapshots, to keep them compact.
     #[serde(with = "raw_base64")]
     pub raw: Arc<[u8]>,
@@ -104,12 +109,19 @@ pub(crate) mod raw_base64 {
 }
 
 impl StoredMessage {
+    /// When the message was saved into its folder (IMAP SAVEDATE, RFC 8514): a delivery, and
+    /// a snapshot from before save dates were kept, count its internal date.
+    pub fn save_date(&self) -> i64 {
+        self.saved_at.unwrap_or(self.internal_date)
+    }
+
     pub fn new(uid: u32, flags: Flags, modseq: u64, internal_date: i64, raw: Arc<[u8]>) -> Self {
         StoredMessage {
             uid,
             flags,
             modseq,
             internal_date,
+            saved_at: None,
             raw,
             parsed: ParsedCache::default(),
         }
@@ -281,19 +293,27 @@ impl Folder {
         Ok(())
     }
 
-    /// Appends a message; returns its UID.
+    /// Appends a message saved now, at its internal date (a delivery); returns its UID.
     pub fn append(&mut self, raw: impl Into<Arc<[u8]>>, flags: Flags, internal_date: i64) -> u32 {
+        self.append_saved(raw, flags, internal_date, None)
+    }
+
+    /// Appends a message saved at `saved_at` (APPEND with a date, COPY, MOVE keep the
+    /// internal date and are saved at another time); returns its UID.
+    pub fn append_saved(
+        &mut self,
+        raw: impl Into<Arc<[u8]>>,
+        flags: Flags,
+        internal_date: i64,
+        saved_at: Option<i64>,
+    ) -> u32 {
         let uid = self.uidnext;
         self.uidnext += 1;
         let modseq = self.bump();
         self.by_modseq.insert(modseq, uid);
-        self.messages.push(StoredMessage::new(
-            uid,
-            flags,
-            modseq,
-            internal_date,
-            raw.into(),
-        ));
+        let mut m = StoredMessage::new(uid, flags, modseq, internal_date, raw.into());
+        m.saved_at = saved_at.filter(|&t| t != internal_date);
+        self.messages.push(m);
         uid
     }
 

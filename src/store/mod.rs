@@ -447,7 +447,7 @@ impl Store {
             let target = mb.folders.get_mut(&to).ok_or(StoreError::NoSuchFolder)?;
             let mut inbox = inbox;
             for msg in inbox.take_all() {
-                target.append(msg.raw, msg.flags, msg.internal_date);
+                target.append_saved(msg.raw, msg.flags, msg.internal_date, msg.saved_at);
             }
             mb.folders
                 .insert("INBOX".to_string(), Folder::new(uv_inbox, None));
@@ -528,12 +528,13 @@ impl Store {
 
     /// Appends several messages to a folder, all or none (IMAP MULTIAPPEND, RFC 3502
     /// §6.3.11): every message is checked against the limits before any is added. Returns
-    /// the folder's UIDVALIDITY and the new UIDs, in order.
+    /// the folder's UIDVALIDITY and the new UIDs, in order. Each is saved at `saved_at`.
     pub fn deliver_all(
         &mut self,
         user: &str,
         folder: &str,
         messages: Vec<(Vec<u8>, Flags, i64)>,
+        saved_at: i64,
     ) -> Result<(u32, Vec<u32>), StoreError> {
         if messages
             .iter()
@@ -556,7 +557,7 @@ impl Store {
         }
         let uids = messages
             .into_iter()
-            .map(|(raw, flags, date)| f.append(raw, flags, date))
+            .map(|(raw, flags, date)| f.append_saved(raw, flags, date, Some(saved_at)))
             .collect();
         Ok((f.uidvalidity, uids))
     }

@@ -14,7 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from harness import DIST, REQUESTED, chromium, console_errors, screenshot, serve_dist
 
-SCENARIOS = ["smtp-by-hand", "seed-journey", "imap", "what-goes-wrong", "full-mailbox"]
+SCENARIOS = ["smtp-by-hand", "seed-journey", "imap", "what-goes-wrong", "full-mailbox", "envelope"]
 
 
 def msgs(driver):
@@ -65,6 +65,7 @@ class TourTest(unittest.TestCase):
                     "imap": "* 4 EXISTS",
                     "what-goes-wrong": "554 5.7.1",
                     "full-mailbox": "452 4.2.2 Mailbox full",
+                    "envelope": "Return-Path: <smith@isp.example>",
                 }[sid]
                 self.assertIn(expected, text, sid)
                 # Lines carry explanations with their RFC section.

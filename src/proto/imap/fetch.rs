@@ -117,6 +117,9 @@ pub fn fetch_response(
                 )
                 .as_bytes(),
             ),
+            FetchAtt::SaveDate => out.extend_from_slice(
+                format!("SAVEDATE \"{}\"", format_imap_datetime(msg.save_date())).as_bytes(),
+            ),
             FetchAtt::Rfc822Size => {
                 out.extend_from_slice(format!("RFC822.SIZE {}", msg.size()).as_bytes())
             }

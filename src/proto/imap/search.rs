@@ -49,6 +49,13 @@ pub enum SearchKey {
     Older(u32),
     /// `YOUNGER n` (RFC 5032): arrived less than n seconds ago.
     Younger(u32),
+    /// SAVEDBEFORE, SAVEDON, SAVEDSINCE (RFC 8514): the day the message was saved into the
+    /// mailbox.
+    SavedBefore(i64),
+    SavedOn(i64),
+    SavedSince(i64),
+    /// SAVEDATESUPPORTED (RFC 8514): every message, as every mailbox keeps save dates.
+    SaveDateSupported,
     Not(Box<SearchKey>),
     Or(Box<SearchKey>, Box<SearchKey>),
     And(Vec<SearchKey>),
@@ -186,6 +193,10 @@ fn eval(key: &SearchKey, v: &mut View<'_>) -> bool {
         K::Before(d) => day_of(m.internal_date) < *d,
         K::On(d) => day_of(m.internal_date) == *d,
         K::Since(d) => day_of(m.internal_date) >= *d,
+        K::SavedBefore(d) => day_of(m.save_date()) < *d,
+        K::SavedOn(d) => day_of(m.save_date()) == *d,
+        K::SavedSince(d) => day_of(m.save_date()) >= *d,
+        K::SaveDateSupported => true,
         // RFC 5032: the age is now minus INTERNALDATE; OLDER and YOUNGER split at n.
         K::Older(n) => v.c.now.saturating_sub(m.internal_date) >= i64::from(*n),
         K::Younger(n) => v.c.now.saturating_sub(m.internal_date) < i64::from(*n),

@@ -273,6 +273,21 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
         None => (h.label.clone(), String::new()),
     };
     let strip = geo.is_strip();
+    // What the box shows, in order, as a sentence (its accessible name, below).
+    let shown_text = if strip {
+        format!(
+            "{} {}",
+            short_label(&h.label),
+            h.name.split('.').next().unwrap_or("")
+        )
+    } else {
+        [l1.as_str(), l2.as_str(), h.name.as_str(), h.addr.as_str()]
+            .iter()
+            .filter(|t| !t.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let counts_name = h.name.clone();
     // In the strip the mailbox and queue counts go inside the box.
     let counts = move || {
@@ -294,12 +309,58 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
             (boxes, queued)
         })
     };
+    // The fault-rule and strict marks drawn on the box (issue 15).
+    let marks = move || {
+        ctx.stepped.get();
+        let (rules, strict) = ctx.with(|w| (w.fault_rules_of(id).len(), w.is_strict(id)));
+        let mut marks = Vec::new();
+        if rules > 0 {
+            marks.push(format!(
+                "⚡{rules} rule{}",
+                if rules == 1 { "" } else { "s" }
+            ));
+        }
+        if strict {
+            marks.push("strict".to_string());
+        }
+        marks
+    };
+    // The accessible name: the visible text in the order it is drawn, so a person who says
+    // what they see ("Sender's PC (home) pc.home.example 192.0.2.10") to voice control can
+    // press the box (WCAG 2.5.3, Label in Name); aria-pressed says it shows details. The
+    // texts below are separated by spaces (text nodes SVG does not draw) so that their words
+    // do not run together for tools that read the content ("PC(home)pc.home.example").
+    let name_counts = counts.clone();
+    let is_server_box = !h.client;
+    let accessible_name = move || {
+        let mut parts = vec![shown_text.clone()];
+        if strip {
+            let (boxes, queued) = name_counts();
+            parts.extend(
+                boxes
+                    .into_iter()
+                    .take(2)
+                    .map(|(user, n)| format!("✉{user} {n}")),
+            );
+            if is_server_box && queued > 0 {
+                parts.push(format!("queue {queued}"));
+            }
+        }
+        if !up.get() {
+            parts.push("✖ DOWN".to_string());
+        }
+        let marks = marks();
+        if !marks.is_empty() {
+            parts.push(marks.join(" · "));
+        }
+        parts.join(" ")
+    };
     let body = if strip {
         let short = short_label(&h.label);
         let is_server = !h.client;
         view! {
-            <text class="hl" x=cx y=top + 72.0 text-anchor="middle">{short}</text>
-            <text class="hn" x=cx y=top + 104.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.split('.').next().unwrap_or("").to_string()}</tspan></text>
+            <text class="hl" x=cx y=top + 72.0 text-anchor="middle">{short}</text>" "
+            <text class="hn" x=cx y=top + 104.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.split('.').next().unwrap_or("").to_string()}</tspan></text>" "
             <text class="hc" x=cx y=top + 136.0 text-anchor="middle" data-testid="host-counts">
                 {move || {
                     let (boxes, queued) = counts();
@@ -311,15 +372,15 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
                     }).collect_view();
                     (mail, (is_server && queued > 0).then(|| format!("queue {queued}")))
                 }}
-            </text>
+            </text>" "
         }
         .into_any()
     } else {
         view! {
-            <text class="hl" x=cx y=top + 50.0 text-anchor="middle">{l1}</text>
-            <text class="hl2" x=cx y=top + 66.0 text-anchor="middle">{l2}</text>
-            <text class="hn" x=cx y=top + 86.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.clone()}</tspan></text>
-            <text class="ha" x=cx y=top + 104.0 text-anchor="middle">{h.addr.clone()}</text>
+            <text class="hl" x=cx y=top + 50.0 text-anchor="middle">{l1}</text>" "
+            <text class="hl2" x=cx y=top + 66.0 text-anchor="middle">{l2}</text>" "
+            <text class="hn" x=cx y=top + 86.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.clone()}</tspan></text>" "
+            <text class="ha" x=cx y=top + 104.0 text-anchor="middle">{h.addr.clone()}</text>" "
         }
         .into_any()
     };
@@ -327,11 +388,9 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
     view! {
         <g
             class=class
-            // No aria-label: the button's name is its visible text, so a person who says
-            // what they see ("Sender's PC (home) pc.home.example 192.0.2.10") to voice control
-            // can press it (WCAG 2.5.3, Label in Name); aria-pressed says it shows details.
             role="button"
             tabindex="0"
+            aria-label=accessible_name
             aria-pressed=move || selected().to_string()
             data-testid="host-card"
             data-host=h.name.clone()
@@ -348,19 +407,11 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
             {icon(h.client, cx, top + 8.0, if strip { 1.5 } else { 1.0 })}
             {body}
             {move || (!up.get()).then(|| view! {
-                <text class="down-badge" x=cx y=top - 6.0 text-anchor="middle">"✖ DOWN"</text>
+                <text class="down-badge" x=cx y=top - 6.0 text-anchor="middle">"✖ DOWN"</text>" "
             })}
             // Active fault rules and strict mode, marked on the host (issue 15).
             {move || {
-                ctx.stepped.get();
-                let (rules, strict) = ctx.with(|w| (w.fault_rules_of(id).len(), w.is_strict(id)));
-                let mut marks = Vec::new();
-                if rules > 0 {
-                    marks.push(format!("⚡{rules} rule{}", if rules == 1 { "" } else { "s" }));
-                }
-                if strict {
-                    marks.push("strict".to_string());
-                }
+                let marks = marks();
                 (!marks.is_empty()).then(|| view! {
                     <text class="rule-badge" x=x + bw - 6.0 y=top + 18.0 text-anchor="end" data-testid="rule-badge">{marks.join(" · ")}</text>
                 })

@@ -89,7 +89,7 @@ impl ImapSession {
             .into_iter()
             .map(|m| (m.message, m.flags, m.date.unwrap_or(arrival)))
             .collect();
-        match ctx.store.deliver_all(user, mailbox, batch) {
+        match ctx.store.deliver_all(user, mailbox, batch, arrival) {
             Ok((uv, uids)) => ok(format!(
                 "[APPENDUID {uv} {}] APPEND completed",
                 compact_set(&uids)

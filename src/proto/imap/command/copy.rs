@@ -33,9 +33,11 @@ fn parse_copy(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
 }
 
 impl ImapSession {
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn copy(
         &mut self,
         ctx: &mut HostCtx<'_>,
+        now: Instant,
         user: &str,
         uid: bool,
         set: &SequenceSet,
@@ -75,9 +77,11 @@ impl ImapSession {
             return ok(format!("{verb} completed (no messages)"));
         }
         let uv = dst.uidvalidity;
+        // The copies keep their INTERNALDATE and are saved now (SAVEDATE, RFC 8514).
+        let saved = Some(ctx.clock.unix(now));
         let mut new_uids = Vec::new();
         for m in &msgs {
-            new_uids.push(dst.append(m.raw.clone(), m.flags.clone(), m.internal_date));
+            new_uids.push(dst.append_saved(m.raw.clone(), m.flags.clone(), m.internal_date, saved));
         }
         let old: Vec<u32> = msgs.iter().map(|m| m.uid).collect();
         let code = format!(

@@ -21,6 +21,8 @@ pub enum FetchAtt {
     Uid,
     /// The message's mod-sequence (RFC 7162 §3.1.4.1).
     ModSeq,
+    /// When the message was saved into this mailbox (RFC 8514).
+    SaveDate,
     /// `BINARY[part]<partial>`: the part with its transfer encoding undone (RFC 3516 §4.2).
     Binary {
         path: Vec<u32>,
@@ -58,8 +60,8 @@ pub enum SectionText {
 pub(super) const FETCH: Spec = Spec::new(
     "FETCH",
     Valid::Selected,
-    "Get message data: FLAGS, ENVELOPE, BODY[...], BINARY[...] (decoded), BODYSTRUCTURE, MODSEQ...; (CHANGEDSINCE n) only what changed since; UID FETCH ... (CHANGEDSINCE n VANISHED) also the UIDs expunged since.",
-    "RFC 3501 §6.4.5, RFC 3516, RFC 7162 §3.1.4, §3.2.6",
+    "Get message data: FLAGS, ENVELOPE, BODY[...], BINARY[...] (decoded), BODYSTRUCTURE, MODSEQ, SAVEDATE (when it was saved here)...; (CHANGEDSINCE n) only what changed since; UID FETCH ... (CHANGEDSINCE n VANISHED) also the UIDs expunged since.",
+    "RFC 3501 §6.4.5, RFC 3516, RFC 7162 §3.1.4, §3.2.6, RFC 8514",
     parse_fetch,
 )
 .with_uid();
@@ -151,6 +153,7 @@ fn fetch_att(p: &mut Parser<'_>) -> R<FetchAtt> {
     Ok(match name.as_str() {
         "FLAGS" => FetchAtt::Flags,
         "INTERNALDATE" => FetchAtt::InternalDate,
+        "SAVEDATE" => FetchAtt::SaveDate,
         "RFC822" => FetchAtt::Rfc822,
         "RFC822.HEADER" => FetchAtt::Rfc822Header,
         "RFC822.TEXT" => FetchAtt::Rfc822Text,

@@ -483,7 +483,7 @@ impl ImapSession {
                 set,
                 mailbox,
                 moving,
-            } => self.copy(ctx, &user, uid, &set, &mailbox, moving),
+            } => self.copy(ctx, now, &user, uid, &set, &mailbox, moving),
         })
     }
 }

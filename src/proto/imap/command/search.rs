@@ -7,7 +7,7 @@ use crate::proto::imap::search::{matches, Candidate, SearchKey};
 pub(super) const SEARCH: Spec = Spec::new(
     "SEARCH",
     Valid::Selected,
-    "Find messages by flags, headers, text, dates, age (OLDER/YOUNGER seconds), sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, RETURN (SAVE) keeps the result as $.",
+    "Find messages by flags, headers, text, dates (also SAVEDON... the day saved), age (OLDER/YOUNGER seconds), sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, RETURN (SAVE) keeps the result as $.",
     "RFC 3501 §6.4.4, RFC 4731, RFC 5182, RFC 7162 §3.1.5",
     parse_search,
 )
@@ -216,6 +216,17 @@ fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
                 _ => K::SentSince(d),
             }
         }
+        "SAVEDBEFORE" | "SAVEDON" | "SAVEDSINCE" => {
+            let what = format!("date after {word}");
+            p.sp(&what)?;
+            let d = p.date(&what)?;
+            match word.as_str() {
+                "SAVEDBEFORE" => K::SavedBefore(d),
+                "SAVEDON" => K::SavedOn(d),
+                _ => K::SavedSince(d),
+            }
+        }
+        "SAVEDATESUPPORTED" => K::SaveDateSupported,
         // RFC 5032 (WITHIN): an interval in seconds.
         "OLDER" | "YOUNGER" => {
             let what = format!("seconds after {word}");
@@ -314,7 +325,7 @@ impl ImapSession {
         };
         let modseq = reported.into_iter().max().unwrap_or(0);
         if let Some(r) = ret.filter(|r| r.save) {
-            // RFC 5182 §2.1: with MIN and/or MAX alone, only those messages are kept.
+            // RFC 5182 §2.4: with MIN and/or MAX alone, only those messages are kept.
             if (r.min || r.max) && !r.all && !r.count {
                 let (first, last) = (hit_uids.first().copied(), hit_uids.last().copied());
                 hit_uids = [first.filter(|_| r.min), last.filter(|_| r.max)]
@@ -340,7 +351,7 @@ impl ImapSession {
                 }
                 line
             }
-            // RFC 5182 §2.1: SAVE alone answers nothing but the tagged OK.
+            // RFC 5182 §1: SAVE alone answers nothing but the tagged OK.
             Some(SearchReturn {
                 save: true,
                 min: false,

@@ -675,6 +675,13 @@ fn transcript_within_after_rfc_5032() {
 }
 
 #[test]
+fn transcript_savedate_after_rfc_8514() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_savedate.txt"
+    ));
+}
+
+#[test]
 fn authenticate_login_answers_are_marked_secret() {
     let mut store = world();
     let mut s = ImapSession::new(Instant::ZERO);
