@@ -25,6 +25,9 @@ impl Bridge {
             .map(String::as_str)
             .filter(|s| !s.is_empty())
             .collect();
+        if let (Method::Get, ["view", file]) = (call.method, path.as_slice()) {
+            return self.handle_mailpit_view(file);
+        }
         let Some(rest) = path.strip_prefix(&["api", "v1"]) else {
             return error(404, "not found: the API is under /api/v1");
         };

@@ -31,6 +31,8 @@ options:
   --catch-all            accept mail for any address: a domain not in the world becomes
                          mx.corp.example's, an unknown address gets an account on its
                          first delivery (login and password: the whole address)
+  --empty                start with every mailbox empty (no sample messages), as
+                         Mailpit and other test servers start
   -h, --help             print this help
 
 Prints one line LISTEN <service> <virtual-host> <ip>:<port> per listener, then READY.
@@ -59,6 +61,8 @@ pub struct Options {
     pub strict: bool,
     /// The mailbox host takes mail for any address (see `Store::set_catch_all`).
     pub catch_all: bool,
+    /// Every mailbox starts empty (the sample messages are left out).
+    pub empty: bool,
 }
 
 impl Default for Options {
@@ -74,6 +78,7 @@ impl Default for Options {
             faults: Vec::new(),
             strict: false,
             catch_all: false,
+            empty: false,
         }
     }
 }
@@ -116,6 +121,7 @@ impl Options {
                 "--trace" => opts.trace = true,
                 "--strict" => opts.strict = true,
                 "--catch-all" => opts.catch_all = true,
+                "--empty" => opts.empty = true,
                 "--fault" => {
                     let v = value("--fault")?;
                     crate::fault::parse_rule(&v).map_err(|e| format!("--fault {v}: {e}"))?;
@@ -248,6 +254,7 @@ mod tests {
             "--fault=dns corp.example MX => none",
             "--strict",
             "--catch-all",
+            "--empty",
             "--all-hosts",
             "--latency",
             "25",
@@ -258,6 +265,7 @@ mod tests {
         assert_eq!(o.faults[1], "dns corp.example MX => none");
         assert!(o.strict);
         assert!(o.catch_all);
+        assert!(o.empty);
         assert_eq!(o.port_offset, 20000);
         assert_eq!(o.bind.to_string(), "::1");
         assert_eq!(

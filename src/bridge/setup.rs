@@ -72,6 +72,9 @@ pub(super) fn build_world(opts: &Options) -> Result<(World, Vec<Route>), String>
     if opts.catch_all {
         world.store.set_catch_all(Some(&mailbox_host));
     }
+    if opts.empty {
+        empty_every_mailbox(&mut world);
+    }
     opts.apply_to_world(&mut world)?;
     let routes = routes(&world, &d, opts)?;
     for r in &routes {
@@ -80,6 +83,19 @@ pub(super) fn build_world(opts: &Options) -> Result<(World, Vec<Route>), String>
             .set_link_latency(r.from, r.target, Some(opts.latency));
     }
     Ok((world, routes))
+}
+
+/// Takes the sample messages out of every folder of every user (`--empty`).
+fn empty_every_mailbox(world: &mut World) {
+    let users: Vec<String> = world.store.accounts().map(|a| a.address.clone()).collect();
+    for user in users {
+        for name in world.store.folder_names(&user) {
+            if let Some(folder) = world.store.folder_mut(&user, &name) {
+                let uids: Vec<u32> = folder.messages().iter().map(|m| m.uid).collect();
+                folder.expunge(&uids);
+            }
+        }
+    }
 }
 
 /// The services to serve, mailbox host first, each host's services in port order after the

@@ -70,7 +70,7 @@ pub fn act<R>(ctx: Ctx, change: impl FnOnce(&mut World) -> R) -> Option<R> {
     catch_up(ctx);
     let since = ctx.with(|w| w.now());
     let out = ctx.world.try_update_value(change);
-    touch(ctx);
+    mark_changed(ctx);
     step_world(ctx, since, dom::now_ms());
     reschedule(ctx);
     out
@@ -105,14 +105,21 @@ pub fn spawn(
         }
     });
     ctx.tasks.update_value(|t| t.push((task, Box::new(done))));
-    touch(ctx);
+    mark_changed(ctx);
     step_world(ctx, since, dom::now_ms());
     reschedule(ctx);
     Ok(())
 }
 
-/// Notes a change to the world that time alone does not make, for autosave.
+/// Notes a change to the world that time alone does not make (or a conflict the person
+/// resolved), and plans the save.
 pub fn touch(ctx: Ctx) {
+    mark_changed(ctx);
+    reschedule(ctx);
+}
+
+/// Notes a change for autosave; the caller plans the next wake.
+fn mark_changed(ctx: Ctx) {
     ctx.saving.revision.update_value(|r| *r += 1);
 }
 
@@ -144,7 +151,7 @@ pub fn replace_world(ctx: Ctx, world: World) {
     ctx.picture.drawn.set(Vec::new());
     ctx.picture.active.set(Vec::new());
     ctx.picture.selected.set(None);
-    touch(ctx);
+    mark_changed(ctx);
     ctx.epoch.update(|e| *e += 1);
     ctx.stepped.update(|s| *s += 1);
     reschedule(ctx);
@@ -258,7 +265,7 @@ fn step_world(ctx: Ctx, since: Instant, real: f64) {
         }
     });
     if !crossed.is_empty() || !events.is_empty() {
-        touch(ctx);
+        mark_changed(ctx);
     }
     light(ctx, crossed, real);
     let hops = ctx

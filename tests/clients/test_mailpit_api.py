@@ -184,6 +184,31 @@ class Endpoints(MailpitTestCase):
         self.assertEqual(body, bytes(range(256)))
         self.assertEqual(self.api.request("GET", f"/message/{listed['ID']}/part/9.9")[0], 404)
 
+    def test_view_html_and_text(self):
+        html = '<p><a href="https://app.test/x">x</a></p>'
+        send(self.bridge, "v@customer.example", "viewed", "plain words\n", html=html)
+        listed = self.wait_for_subject("viewed")
+        send(self.bridge, "w@customer.example", "text only", "only text\n")
+        self.wait_for_subject("text only")
+        host, port = self.bridge.http_addr()
+        root = f"http://{host}:{port}/view"
+
+        def fetch(path):
+            try:
+                with urllib.request.urlopen(root + path, timeout=TIMEOUT) as r:
+                    return r.status, r.headers.get("Content-Type", ""), r.read().decode()
+            except urllib.error.HTTPError as e:
+                return e.code, "", ""
+
+        status, ctype, body = fetch(f"/{listed['ID']}.html")
+        self.assertEqual(status, 200)
+        self.assertTrue(ctype.startswith("text/html"))
+        self.assertIn('href="https://app.test/x"', body)
+        self.assertIn("plain words", fetch(f"/{listed['ID']}.txt")[2])
+        self.assertIn("only text", fetch("/latest.txt")[2])
+        self.assertEqual(fetch("/latest.html")[0], 404)  # the newest has no HTML part
+        self.assertEqual(fetch("/nothing.html")[0], 404)
+
     def test_search(self):
         send(self.bridge, "ann@customer.example", "Your invoice 42", "Total: 12 EUR\n")
         send(self.bridge, "bob@customer.example", "Password reset", "Click to reset.\n")
@@ -306,6 +331,26 @@ class AsMailpitUsersWriteIt(MailpitTestCase):
             self.assertEqual(r.status, 200)
         self.assertEqual(get_json("/messages")["messages"], [])
         self.assertEqual(get_json("/messages")["total"], 0)
+
+
+class StartsEmpty(BridgeTestCase):
+    """With --empty the catch starts empty, as Mailpit's does: a suite asserting "exactly one
+    message" after one send needs no clean-up first."""
+
+    bridge_args = ("--http", "0", "--catch-all", "--empty")
+
+    def test_the_list_is_empty_until_the_first_message(self):
+        api = Mailpit(self.bridge)
+        v = api.get("/messages")
+        self.assertEqual((v["total"], v["unread"], v["messages"]), (0, 0, []))
+        send(self.bridge, "first@customer.example", "the first")
+        v = wait_for(lambda: api.get("/messages")["total"] == 1 and api.get("/messages"), timeout=10)
+        self.assertTrue(v)
+        self.assertEqual([m["Subject"] for m in v["messages"]], ["the first"])
+        # A reset keeps the world empty (the flag holds for the rebuilt world).
+        status, _, _ = api.request("POST", "/reset")
+        self.assertEqual(status, 200)
+        self.assertEqual(api.get("/messages")["total"], 0)
 
 
 if __name__ == "__main__":

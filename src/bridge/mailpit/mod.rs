@@ -476,6 +476,33 @@ impl Bridge {
         Some(response)
     }
 
+    /// Mailpit's `GET /view/{ID}.html` and `/view/{ID}.txt` (`ID` may be `latest`): just the
+    /// message's HTML or text body, for UI tests that open it in a browser; 404 when the
+    /// message has no such part.
+    pub(super) fn handle_mailpit_view(&mut self, file: &str) -> ApiResponse {
+        let (id, html) = match (file.strip_suffix(".html"), file.strip_suffix(".txt")) {
+            (Some(id), _) => (id, true),
+            (_, Some(id)) => (id, false),
+            _ => return text(404, "not found: /view/{ID}.html or /view/{ID}.txt"),
+        };
+        let Some((_, m)) = find(&self.world, &mut self.mailpit.order, id) else {
+            return not_found();
+        };
+        let v = MessageView::new(&m.raw);
+        let (body, content_type) = match html {
+            true => (v.html, "text/html; charset=utf-8"),
+            false => (v.text, "text/plain; charset=utf-8"),
+        };
+        if body.is_empty() {
+            return text(404, "the message has no such part");
+        }
+        ApiResponse {
+            status: 200,
+            content_type: content_type.into(),
+            body: body.into_bytes(),
+        }
+    }
+
     /// Replaces the chaos rules in the world's fault book.
     fn set_chaos(&mut self, triggers: ChaosTriggers) -> Result<(), String> {
         for old in std::mem::take(&mut self.mailpit.chaos_rules) {

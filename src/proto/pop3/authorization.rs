@@ -149,7 +149,7 @@ impl Pop3Session {
         ));
     }
 
-    /// Wrong credentials: `-ERR [AUTH]` (RFC 3206 §4); the last allowed failure closes.
+    /// Wrong credentials: `-ERR [AUTH]` (RFC 3206 §5); the last allowed failure closes.
     fn handle_login_failure(&mut self, store: &mut Store, reason: &str) {
         self.failed_logins += 1;
         if self.failed_logins >= MAX_FAILED_LOGINS {

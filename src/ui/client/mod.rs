@@ -148,6 +148,11 @@ impl Client {
                         };
                         let n = messages.len();
                         self.folders.set(folders);
+                        // Bodies already read stay (a listing fetches none): only the flags
+                        // are the listing's.
+                        let messages = self.imap_msgs.with_untracked(|old| {
+                            crate::sandbox::client_model::keep_bodies(old, messages)
+                        });
                         self.imap_msgs.set(messages);
                         self.logged_in.set(true);
                         let folder = self.folder.get_untracked();
