@@ -6,6 +6,7 @@ pub mod pop3;
 pub mod record;
 pub mod smtp;
 pub mod state;
+pub mod strict;
 
 pub use state::ProtocolState;
 

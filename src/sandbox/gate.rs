@@ -10,11 +10,11 @@
 
 use super::mark::{FaultAction, GateMark, GateMarkKind};
 use super::server::{Env, InputMode, Note, ServerSession};
-use super::strict::{self, MessageSeen, Proto, StrictFinding};
 use super::Service;
 use crate::fault::{command_hits, FaultOutcome, Fired, ReplyKind, Trigger};
 use crate::proto::imap::frame::{literal_announcement, tag_of};
 use crate::proto::record::{Command, Protocol, Record, Recorder};
+use crate::proto::strict::{self, MessageSeen, Proto, StrictFinding};
 use crate::session::Output;
 use crate::session::SecretInput;
 use crate::time::Instant;

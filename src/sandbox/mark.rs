@@ -3,7 +3,7 @@
 //! transcripts and terminals. Kept apart from the gate so the sessions' notes can carry marks
 //! without the gate and the sessions importing each other.
 
-use super::strict::{StrictCheck, StrictFinding};
+use crate::proto::strict::{StrictCheck, StrictFinding};
 use crate::time::{Duration, Instant};
 
 /// What a fault rule did.

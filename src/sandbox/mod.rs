@@ -19,9 +19,9 @@ mod service;
 pub mod share;
 mod slots;
 mod snapshot;
-mod strict;
 mod transcript;
 
+pub use crate::proto::strict::{StrictCheck, StrictFinding};
 pub use default_world::{
     default_world, DefaultWorld, CORP_HOST, ISP_HOST, RECIPIENT_PC, SENDER_PC, USERS,
 };
@@ -32,7 +32,6 @@ pub use records::StampedRecord;
 pub use service::Service;
 pub use slots::Accepted;
 pub use snapshot::{LocalMail, PcMail};
-pub use strict::{StrictCheck, StrictFinding};
 pub use transcript::{
     marked_words, mask_client_line, mask_secret, ConnSummary, Speaker, TranscriptLine,
 };

@@ -4,8 +4,8 @@
 //! strict real servers do; a lenient one accepts them and the world notes what a strict server
 //! would have answered, with the RFC section, for the terminal to show in place.
 //!
-//! The checks look at whole lines in front of the sessions (see `gate`), so the protocol
-//! sessions stay as they are. Text lines over 1000 octets are refused in both modes already
+//! The checks look at whole lines in front of the sessions (`sandbox::gate` calls them), so
+//! the protocol sessions stay as they are. Text lines over 1000 octets are refused in both modes already
 //! (RFC 5321 §4.5.3.1.6, by the SMTP session itself).
 
 /// What a strict server refuses that a lenient one lets through.
