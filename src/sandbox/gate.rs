@@ -12,8 +12,10 @@ use super::mark::{FaultAction, GateMark, GateMarkKind};
 use super::server::{Env, InputMode, Note, ServerSession};
 use super::Service;
 use crate::fault::{command_hits, FaultOutcome, Fired, ReplyKind, Trigger};
-use crate::proto::imap::frame::{literal_announcement, tag_of};
+use crate::proto::imap::frame::{command_after_tag, literal_announcement, tag_of};
+use crate::proto::imap::response::is_bye;
 use crate::proto::record::{Command, Protocol, Record, Recorder};
+use crate::proto::smtp::command::mail_requests_smtputf8;
 use crate::proto::strict::{self, MessageSeen, Proto, StrictFinding};
 use crate::session::Output;
 use crate::session::SecretInput;
@@ -380,7 +382,7 @@ impl GatedSession {
         let imap = self.proto == Proto::Imap;
         let text = String::from_utf8_lossy(body);
         let command = if imap {
-            text.split_once(' ').map_or("", |(_, rest)| rest)
+            command_after_tag(&text)
         } else {
             &text
         };
@@ -433,12 +435,7 @@ impl GatedSession {
         match command.verb.as_str() {
             "EHLO" => self.pipelining = true,
             "HELO" => self.pipelining = false,
-            "MAIL" => {
-                self.smtputf8 = command
-                    .args
-                    .split_ascii_whitespace()
-                    .any(|w| w.eq_ignore_ascii_case("SMTPUTF8"))
-            }
+            "MAIL" => self.smtputf8 = mail_requests_smtputf8(&command.args),
             _ => {}
         }
     }
@@ -447,8 +444,7 @@ impl GatedSession {
     /// for `BYE` and greetings.
     fn reply_bytes(&self, text: &str, command: &[u8]) -> Vec<u8> {
         let line = if self.proto == Proto::Imap {
-            let untagged = text.get(..3).is_some_and(|w| w.eq_ignore_ascii_case("BYE"));
-            let tag = if untagged {
+            let tag = if is_bye(text) {
                 "*".to_string()
             } else {
                 tag_of(command).unwrap_or_else(|| "*".into())
@@ -460,15 +456,13 @@ impl GatedSession {
         line.into_bytes()
     }
 
-    /// True when a rule's reply ends the session: SMTP 421 (RFC 5321 §3.8), IMAP BYE.
+    /// True when a rule's reply ends the session: SMTP 421 (RFC 5321 §3.8), IMAP BYE, a
+    /// refusing greeting. Each protocol's own rule lives in `src/proto`.
     fn reply_closes(kind: ReplyKind, text: &str, greeting: bool) -> bool {
         match kind {
-            ReplyKind::Smtp => text.starts_with("421") || greeting && !text.starts_with('2'),
-            ReplyKind::Pop3 => greeting && !text.starts_with('+'),
-            ReplyKind::Imap => {
-                text.get(..3).is_some_and(|w| w.eq_ignore_ascii_case("BYE"))
-                    || greeting && !text.get(..2).is_some_and(|w| w.eq_ignore_ascii_case("OK"))
-            }
+            ReplyKind::Smtp => crate::proto::smtp::reply::reply_closes_session(text, greeting),
+            ReplyKind::Pop3 => crate::proto::pop3::reply_closes_session(text, greeting),
+            ReplyKind::Imap => crate::proto::imap::response::reply_closes_session(text, greeting),
         }
     }
 

@@ -212,6 +212,12 @@ pub fn tag_of(cmd: &[u8]) -> Option<String> {
     ok.then(|| String::from_utf8_lossy(tag).into_owned())
 }
 
+/// A command line's text after its tag (RFC 3501 §2.2.1: `tag SP command`); empty when the
+/// line has no space.
+pub fn command_after_tag(line: &str) -> &str {
+    line.split_once(' ').map_or("", |(_, rest)| rest)
+}
+
 fn trim_eol(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)

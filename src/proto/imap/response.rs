@@ -4,6 +4,18 @@
 //! CR/LF/NUL, otherwise as a literal `{n}\r\n<bytes>` (RFC 3501 §4.3).
 
 /// Appends an IMAP `string`: quoted when possible, else a literal.
+/// True when a response text (without its tag) is `BYE`, which is always sent untagged and
+/// ends the session (RFC 3501 §7.1.5).
+pub fn is_bye(text: &str) -> bool {
+    text.get(..3).is_some_and(|w| w.eq_ignore_ascii_case("BYE"))
+}
+
+/// True when a server response ends the session: `BYE` (RFC 3501 §7.1.5), or a greeting
+/// other than `OK` (RFC 3501 §7.1.1).
+pub fn reply_closes_session(text: &str, greeting: bool) -> bool {
+    is_bye(text) || greeting && !text.get(..2).is_some_and(|w| w.eq_ignore_ascii_case("OK"))
+}
+
 pub fn string(out: &mut Vec<u8>, s: &[u8]) {
     let quotable = s.len() <= 1024
         && s.iter()

@@ -35,6 +35,12 @@ use maildrop::Maildrop;
 
 pub use authorization::apop_digest;
 
+/// True when a server reply ends the session: a greeting other than `+OK` refuses the
+/// connection (RFC 1939 §4); other `-ERR` replies leave it open (RFC 1939 §3).
+pub fn reply_closes_session(text: &str, greeting: bool) -> bool {
+    greeting && !text.starts_with('+')
+}
+
 /// The three states of a POP3 session (RFC 1939 §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pop3State {

@@ -59,6 +59,12 @@ pub enum ParseError {
 
 const SYNTAX: &str = "5.5.4";
 
+/// True when the arguments of a `MAIL` command carry the `SMTPUTF8` parameter (RFC 6531 §3.4).
+pub fn mail_requests_smtputf8(args: &str) -> bool {
+    args.split_ascii_whitespace()
+        .any(|w| w.eq_ignore_ascii_case("SMTPUTF8"))
+}
+
 /// Parses one command line (without its CRLF).
 pub fn parse(line: &str) -> Result<Command, ParseError> {
     let line = line.trim_end_matches([' ', '\t']);

@@ -7,6 +7,12 @@
 use crate::wire::line::{Line, LineReader};
 use std::fmt;
 
+/// True when a server reply ends the session: `421` closes the transmission channel (RFC 5321
+/// §3.8); a greeting that is not 2yz refuses the connection (RFC 5321 §3.1, §4.2.1).
+pub fn reply_closes_session(text: &str, greeting: bool) -> bool {
+    text.starts_with("421") || greeting && !text.starts_with('2')
+}
+
 /// A reply as the client sees it. `text` is the reply lines' texts (after `ddd-`/`ddd `),
 /// joined with a single space, enhanced status code included when the server sent one.
 #[derive(Debug, Clone, PartialEq, Eq)]
