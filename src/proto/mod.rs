@@ -4,6 +4,7 @@ pub mod echo;
 pub mod imap;
 pub mod pop3;
 pub mod record;
+pub mod secret;
 pub mod smtp;
 pub mod state;
 pub mod strict;

@@ -338,7 +338,7 @@ impl GatedSession {
 
     fn mark(&mut self, now: Instant, line: &[u8], kind: GateMarkKind) {
         let text = String::from_utf8_lossy(line);
-        let line = super::transcript::mask_secret(&text, false);
+        let line = crate::proto::secret::mask_secret(&text, false);
         self.out.push_back(Output::Event(Note::Mark(GateMark {
             at: now,
             line,
