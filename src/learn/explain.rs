@@ -478,18 +478,13 @@ pub fn explain_command(proto: Protocol, command: &Command) -> Option<Explanation
         .map(|(_, e)| e.clone())
 }
 
-/// Known command words of a protocol (for hints).
-pub(crate) fn commands(proto: Protocol) -> impl Iterator<Item = &'static str> {
-    let table = match proto {
-        Protocol::Smtp => SMTP_COMMANDS,
-        Protocol::Pop3 => POP3_COMMANDS,
-        Protocol::Imap => &[],
-    };
-    let imap = (proto == Protocol::Imap).then(crate::proto::imap::command::names);
-    table
-        .iter()
-        .map(|(k, _)| *k)
-        .chain(imap.into_iter().flatten())
+/// Known command words of a protocol (for hints): the lists the protocol sessions parse with.
+pub(crate) fn commands(proto: Protocol) -> Box<dyn Iterator<Item = &'static str>> {
+    match proto {
+        Protocol::Smtp => Box::new(crate::proto::smtp::command::VERBS.iter().copied()),
+        Protocol::Pop3 => Box::new(crate::proto::pop3::command::Verb::names()),
+        Protocol::Imap => Box::new(crate::proto::imap::command::names()),
+    }
 }
 
 #[cfg(test)]

@@ -57,6 +57,12 @@ impl Verb {
         Verb::Rset,
     ];
 
+    /// Every command keyword the server knows, upper-case (RFC 1939 §4-§7, CAPA RFC 2449,
+    /// AUTH RFC 5034): the one list the learning layer's hints use too.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Verb::ALL.iter().map(|v| v.name())
+    }
+
     /// The keyword, upper-case.
     pub fn name(self) -> &'static str {
         match self {

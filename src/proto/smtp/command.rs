@@ -59,6 +59,13 @@ pub enum ParseError {
 
 const SYNTAX: &str = "5.5.4";
 
+/// Every command verb the server knows, upper-case (RFC 5321 §4.1.1; BDAT RFC 3030, STARTTLS
+/// RFC 3207, AUTH RFC 4954): the one list the learning layer's hints use too.
+pub const VERBS: &[&str] = &[
+    "EHLO", "HELO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "VRFY", "EXPN", "NOOP", "QUIT", "HELP",
+    "STARTTLS", "AUTH",
+];
+
 /// True when the arguments of a `MAIL` command carry the `SMTPUTF8` parameter (RFC 6531 §3.4).
 pub fn mail_requests_smtputf8(args: &str) -> bool {
     args.split_ascii_whitespace()
@@ -438,6 +445,9 @@ mod tests {
         assert_eq!(parse("NOOP whatever"), Ok(Command::Noop));
         assert!(matches!(parse("DATA now"), Err(ParseError::Syntax(..))));
         assert_eq!(parse("FROB"), Err(ParseError::Unknown));
+        for verb in VERBS {
+            assert_ne!(parse(verb), Err(ParseError::Unknown), "{verb}");
+        }
         assert_eq!(parse(""), Err(ParseError::Unknown));
     }
 }
