@@ -396,6 +396,22 @@ impl LineSeen {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.head).into_owned()
     }
+
+    /// This client line as a SASL response ending at stream position `end`: data, never a
+    /// command; for `PLAIN` it names the authentication identity (RFC 4616 §2), nothing more.
+    pub fn sasl_response(&self, plain: bool, end: u64) -> Record {
+        let login = plain
+            .then(|| crate::wire::sasl::decode_plain(self.text().trim().as_bytes()))
+            .flatten()
+            .map(|c| c.authcid);
+        Record::Data(Data {
+            from: Party::Client,
+            offset: self.offset,
+            len: end - self.offset,
+            kind: DataKind::SaslResponse { login },
+            id: None,
+        })
+    }
 }
 
 impl Stream {

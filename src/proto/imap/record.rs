@@ -89,11 +89,7 @@ impl ImapRecorder {
                 })
             };
             if let Some((_, plain)) = self.sasl {
-                let text = line.text();
-                let login = plain
-                    .then(|| decode_plain(text.trim().as_bytes()).map(|c| c.authcid))
-                    .flatten();
-                out.push(data(DataKind::SaslResponse { login }));
+                out.push(line.sasl_response(plain, self.client.pos()));
                 continue;
             }
             if self.idle.is_some() {

@@ -104,20 +104,11 @@ impl SmtpRecorder {
     }
 
     fn client_line(&mut self, line: LineSeen, out: &mut Vec<Record>) {
-        let text = line.text();
         if let Some(plain) = self.sasl {
-            let login = plain
-                .then(|| decode_plain(text.trim().as_bytes()).map(|c| c.authcid))
-                .flatten();
-            out.push(Record::Data(Data {
-                from: Party::Client,
-                offset: line.offset,
-                len: self.client.pos() - line.offset,
-                kind: DataKind::SaslResponse { login },
-                id: None,
-            }));
+            out.push(line.sasl_response(plain, self.client.pos()));
             return;
         }
+        let text = line.text();
         let words: Vec<&str> = text.split_ascii_whitespace().collect();
         let Some(first) = words.first() else {
             return;
