@@ -510,20 +510,25 @@ impl Store {
             return Err(StoreError::TooLarge);
         }
         let max = self.limits.max_messages_per_folder;
-        let key = user.to_ascii_lowercase();
-        if !self.mailboxes.contains_key(&key) {
-            self.catch(&key)?;
-        }
-        let mb = self.mailboxes.get_mut(&key).ok_or(StoreError::NoSuchUser)?;
-        let f = mb
-            .folders
-            .get_mut(&Self::canonical_name(folder))
-            .ok_or(StoreError::NoSuchFolder)?;
+        let f = self.delivery_folder(user, folder)?;
         if f.len() >= max {
             return Err(StoreError::FolderFull);
         }
         let uid = f.append(raw, flags, internal_date);
         Ok((f.uidvalidity, uid))
+    }
+
+    /// The folder a delivery goes to: the user's (an account made on the spot for a caught
+    /// address, see `catch`), by canonical name.
+    fn delivery_folder(&mut self, user: &str, folder: &str) -> Result<&mut Folder, StoreError> {
+        let key = user.to_ascii_lowercase();
+        if !self.mailboxes.contains_key(&key) {
+            self.catch(&key)?;
+        }
+        let mb = self.mailboxes.get_mut(&key).ok_or(StoreError::NoSuchUser)?;
+        mb.folders
+            .get_mut(&Self::canonical_name(folder))
+            .ok_or(StoreError::NoSuchFolder)
     }
 
     /// Appends several messages to a folder, all or none (IMAP MULTIAPPEND, RFC 3502
@@ -543,15 +548,7 @@ impl Store {
             return Err(StoreError::TooLarge);
         }
         let max = self.limits.max_messages_per_folder;
-        let key = user.to_ascii_lowercase();
-        if !self.mailboxes.contains_key(&key) {
-            self.catch(&key)?;
-        }
-        let mb = self.mailboxes.get_mut(&key).ok_or(StoreError::NoSuchUser)?;
-        let f = mb
-            .folders
-            .get_mut(&Self::canonical_name(folder))
-            .ok_or(StoreError::NoSuchFolder)?;
+        let f = self.delivery_folder(user, folder)?;
         if f.len().saturating_add(messages.len()) > max {
             return Err(StoreError::FolderFull);
         }
