@@ -273,7 +273,8 @@ impl ImapSession {
         }
     }
 
-    /// RFC 5182 §2.1: a SEARCH RETURN (SAVE) that fails (NO or BAD) leaves `$` empty.
+    /// RFC 5182 §2.1: a SEARCH RETURN (SAVE) answered NO leaves `$` empty (one answered BAD
+    /// does not change it).
     pub(super) fn forget_saved(&mut self) {
         if let Some(sel) = self.mailbox_mut() {
             sel.saved.clear();

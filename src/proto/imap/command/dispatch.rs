@@ -129,12 +129,13 @@ impl ImapSession {
         }
         let saving = is_saving(&name, p.clone());
         let parsed = parse::arguments(&name, &mut p);
-        if parsed.is_err() && saving {
-            self.forget_saved();
-        }
         let cmd = match parsed {
             Ok(c) => c,
             Err(ParseError::BadCharset(why)) => {
+                // RFC 5182 §2.1: a SAVE answered NO empties `$`; one answered BAD leaves it.
+                if saving {
+                    self.forget_saved();
+                }
                 self.send(format!("{tag} NO [BADCHARSET (UTF-8 US-ASCII)] {why}"));
                 return;
             }
