@@ -14,6 +14,7 @@ mod mark;
 mod pump;
 mod records;
 mod relay_driver;
+mod relay_tls;
 mod server;
 mod service;
 pub mod share;
@@ -114,6 +115,14 @@ pub enum WorldEvent {
         host: String,
         sender: String,
     },
+    /// How the relay hop `from` -> `to` carrying `id` used TLS (issue 26): verified,
+    /// encrypted without verification, in clear, fell back to clear, or deferred.
+    RelayTls {
+        id: String,
+        from: String,
+        to: String,
+        tls: crate::relay::HopTls,
+    },
 }
 
 impl WorldEvent {
@@ -147,6 +156,9 @@ impl WorldEvent {
             } => {
                 let user = rcpt.split('@').next().unwrap_or(rcpt);
                 format!("{host}: {id} delivered to {user}'s {folder}")
+            }
+            WorldEvent::RelayTls { id, from, to, tls } => {
+                format!("{from} -> {to}: {id} TLS: {}", tls.describe())
             }
             WorldEvent::Deferred { id, host, reason } => {
                 format!("{host}: {id} deferred, will retry ({reason})")
@@ -201,6 +213,8 @@ pub struct World {
     tls: Option<Box<dyn crate::tls_layer::TlsProvider>>,
     /// Hosts' TLS policies, by lower-case name (see [`World::tls_policy`]).
     tls_policies: BTreeMap<String, TlsPolicy>,
+    /// Sending hosts' relay TLS policies, by lower-case name (see `relay_tls.rs`).
+    relay_tls: BTreeMap<String, crate::relay::RelayTlsPolicy>,
 }
 
 impl World {
@@ -222,6 +236,7 @@ impl World {
             records: RecordLog::default(),
             tls: None,
             tls_policies: BTreeMap::new(),
+            relay_tls: BTreeMap::new(),
         }
     }
 
