@@ -354,8 +354,16 @@ mod tests {
             status: Some("4.2.2".into()),
         });
         let (t, _) = describe(&hop, names);
-        assert!(t.detail.contains("4.2.2: temporary failure"), "{}", t.detail);
-        assert!(t.detail.contains("mailbox full: over its quota"), "{}", t.detail);
+        assert!(
+            t.detail.contains("4.2.2: temporary failure"),
+            "{}",
+            t.detail
+        );
+        assert!(
+            t.detail.contains("mailbox full: over its quota"),
+            "{}",
+            t.detail
+        );
         assert!(t.detail.contains("RFC 3463 §3.3"), "{}", t.detail);
         let no_code = Hop::Event(WorldEvent::Deferred {
             id: "Q1".into(),
@@ -375,7 +383,11 @@ mod tests {
             failures: vec![("nobody@corp.example".into(), "5.1.1".into())],
         });
         let (t, _) = describe(&hop, names);
-        assert!(t.detail.contains("<nobody@corp.example> failed with 5.1.1"), "{}", t.detail);
+        assert!(
+            t.detail.contains("<nobody@corp.example> failed with 5.1.1"),
+            "{}",
+            t.detail
+        );
         assert!(t.detail.contains("no such user"), "{}", t.detail);
         assert!(t.detail.contains("RFC 3463 §3.2"), "{}", t.detail);
     }
