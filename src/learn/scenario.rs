@@ -348,10 +348,12 @@ impl Run {
                     focus.hosts.push(b.clone());
                 }
                 Action::Fault(rule) => {
-                    if let Ok(crate::fault::FaultRule::Server { host, .. }) =
-                        crate::fault::parse_rule(rule)
+                    if let Some((host, _)) = crate::fault::parse_rule(rule)
+                        .ok()
+                        .as_ref()
+                        .and_then(crate::fault::FaultRule::server)
                     {
-                        focus.hosts.push(host);
+                        focus.hosts.push(host.to_string());
                     }
                 }
                 Action::Strict { host, .. } => focus.hosts.push(host.clone()),
