@@ -19,6 +19,7 @@ mod service;
 pub mod share;
 mod slots;
 mod snapshot;
+mod tls;
 mod transcript;
 
 pub use crate::proto::strict::{StrictCheck, StrictFinding};
@@ -32,6 +33,7 @@ pub use records::StampedRecord;
 pub use service::Service;
 pub use slots::Accepted;
 pub use snapshot::{LocalMail, PcMail};
+pub use tls::{TlsMode, TlsPolicy};
 pub use transcript::{
     marked_words, mask_client_line, mask_secret, ConnSummary, Speaker, TranscriptLine,
 };
@@ -205,6 +207,10 @@ pub struct World {
     strict_hosts: BTreeSet<String>,
     /// What each conversation did, typed, written by the gates (see [`crate::proto::record`]).
     records: RecordLog,
+    /// Makes TLS layers (see `tls.rs`); none: every host is "TLS off".
+    tls: Option<Box<dyn crate::tls_layer::TlsProvider>>,
+    /// Hosts' TLS policies, by lower-case name (see [`World::tls_policy`]).
+    tls_policies: BTreeMap<String, TlsPolicy>,
 }
 
 impl World {
@@ -224,6 +230,8 @@ impl World {
             faults: FaultBook::default(),
             strict_hosts: BTreeSet::new(),
             records: RecordLog::default(),
+            tls: None,
+            tls_policies: BTreeMap::new(),
         }
     }
 
