@@ -7,11 +7,13 @@
 mod append;
 mod auth;
 mod basic;
+mod catenate;
 mod copy;
 mod dispatch;
 mod expunge;
 mod fetch;
 mod idle;
+mod imap_url;
 mod list;
 mod mailbox;
 mod quota;
@@ -21,8 +23,9 @@ mod sort;
 mod status;
 mod store;
 
-pub use append::AppendMessage;
+pub use append::{AppendData, AppendMessage};
 pub use basic::IdParams;
+pub use catenate::CatPart;
 pub use fetch::{FetchAtt, Section, SectionText};
 pub use list::ListOptions;
 pub use search::{is_saving, SearchReturn};
