@@ -241,6 +241,7 @@ impl World {
                 id: id.to_string(),
                 host,
                 reason: reason.clone(),
+                status: crate::relay::reason_status(reason).map(str::to_string),
             });
         }
     }
@@ -261,6 +262,7 @@ impl World {
             id: done.id.clone(),
             host: done.host.clone(),
             sender: done.mail_from.clone(),
+            failures: crate::relay::failed_statuses(&done),
         });
         let bounce_id = format!("{}-B", done.id);
         if let Some(raw) = bounce_message(&done, &done.host, self.clock.unix(now), &bounce_id) {
