@@ -765,3 +765,8 @@ fn enabling_imap4rev2_while_selected_drops_recent_at_once() {
         "* 1 FETCH (FLAGS ())\r\n3 OK FETCH completed\r\n"
     );
 }
+
+#[test]
+fn transcript_esort() {
+    run_transcript(include_str!("../../../../tests/transcripts/imap_esort.txt"));
+}
