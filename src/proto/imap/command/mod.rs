@@ -20,6 +20,7 @@ mod quota;
 mod search;
 mod select;
 mod sort;
+mod sort_display;
 mod status;
 mod store;
 

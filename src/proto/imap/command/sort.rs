@@ -4,6 +4,7 @@
 
 use super::prelude::*;
 use super::search::{charset, criteria, search_return, SearchReturn};
+use super::sort_display::{display_key, DisplayField};
 use crate::message::envelope::{envelope, EnvAddr};
 use crate::message::HeaderBlock;
 use crate::proto::imap::casemap;
@@ -16,8 +17,8 @@ use std::cmp::Ordering;
 pub(super) const SORT: Spec = Spec::new(
     "SORT",
     Valid::Selected,
-    "Search, then order the matches by ARRIVAL, DATE, FROM, SUBJECT, SIZE... (REVERSE); RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, in sort order (ESORT).",
-    "RFC 5256 §3, RFC 5267 §3.1",
+    "Search, then order the matches by ARRIVAL, DATE, FROM, SUBJECT, SIZE, DISPLAYFROM (the name shown)... (REVERSE); RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, in sort order (ESORT).",
+    "RFC 5256 §3, RFC 5267 §3.1, RFC 5957 §4",
     parse_sort,
 )
 .with_uid();
@@ -40,6 +41,8 @@ pub enum SortKey {
     Size,
     Subject,
     To,
+    /// SORT=DISPLAY (RFC 5957 §4).
+    Display(DisplayField),
 }
 
 /// `SORT [RETURN (MIN MAX ALL COUNT SAVE)] (REVERSE DATE SUBJECT) UTF-8 ALL` (RFC 5256 §3,
@@ -66,9 +69,11 @@ fn parse_sort(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
             "SIZE" => SortKey::Size,
             "SUBJECT" => SortKey::Subject,
             "TO" => SortKey::To,
+            "DISPLAYFROM" => SortKey::Display(DisplayField::From),
+            "DISPLAYTO" => SortKey::Display(DisplayField::To),
             other => {
                 return Err(format!(
-                    "Unknown sort key {other} (use ARRIVAL CC DATE FROM SIZE SUBJECT TO, each maybe after REVERSE)"
+                    "Unknown sort key {other} (use ARRIVAL CC DATE FROM SIZE SUBJECT TO DISPLAYFROM DISPLAYTO, each maybe after REVERSE)"
                 )
                 .into())
             }
@@ -211,6 +216,7 @@ fn compare(a: &StoredMessage, b: &StoredMessage, key: SortKey) -> Ordering {
         SortKey::Cc | SortKey::From | SortKey::To => {
             first_mailbox(a, key).cmp(&first_mailbox(b, key))
         }
+        SortKey::Display(field) => display_key(a, field).cmp(&display_key(b, field)),
     }
 }
 

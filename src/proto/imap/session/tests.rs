@@ -770,3 +770,10 @@ fn enabling_imap4rev2_while_selected_drops_recent_at_once() {
 fn transcript_esort() {
     run_transcript(include_str!("../../../../tests/transcripts/imap_esort.txt"));
 }
+
+#[test]
+fn transcript_sort_display() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_sort_display.txt"
+    ));
+}
