@@ -6,10 +6,11 @@
 mod common;
 
 use common::{messages, submit, wait};
-use mail_sandbox::net::TraceKind;
-use mail_sandbox::relay::HopTls;
+use mail_sandbox::net::{Side, TraceKind};
+use mail_sandbox::relay::{HopTls, OnUnverified, RelayTlsPolicy};
 use mail_sandbox::sandbox::{default_world, DefaultWorld, TlsPolicy, World, WorldEvent};
 use mail_sandbox::tls::SandboxTls;
+use mail_sandbox::tls_layer::{TlsError, TlsVersion};
 
 const ISP: &str = "smtp.isp.example";
 const CORP: &str = "mx.corp.example";
@@ -39,7 +40,8 @@ fn delivered(w: &World, subject: &str) -> bool {
         .any(|m| m.contains(&format!("Subject: {subject}")))
 }
 
-/// Everything the ISP sent to the corp's MX on port 25, as the wire carried it.
+/// Everything the ISP sent to the corp's MX on port 25, as the wire carried it (what an
+/// eavesdropper on that link reads).
 fn relay_wire(w: &World) -> Vec<u8> {
     let (isp, corp) = (
         w.net.host_by_name(ISP).expect("isp"),
@@ -49,6 +51,7 @@ fn relay_wire(w: &World) -> Vec<u8> {
         .trace
         .entries()
         .filter(|e| e.client == isp && e.server == corp && e.port == 25)
+        .filter(|e| e.from == Side::Client)
         .filter_map(|e| match &e.kind {
             TraceKind::Data(bytes) => Some(bytes.clone()),
             _ => None,
@@ -67,6 +70,28 @@ fn send(w: &mut World, d: &DefaultWorld, subject: &str) {
     let done = submit(w, d, &["boss@corp.example"], subject);
     assert!(done.starts_with("250"), "{done}");
     wait(w, 5_000);
+}
+
+#[test]
+fn a_verified_hop_carries_ciphertext_and_each_host_holds_the_message_in_clear() {
+    let (mut w, d) = tls_world();
+    send(&mut w, &d, "Quarterly numbers");
+    assert_eq!(
+        relay_tls(&mut w),
+        vec![HopTls::Verified {
+            version: TlsVersion::Tls13
+        }]
+    );
+    assert!(
+        delivered(&w, "Quarterly numbers"),
+        "the next hop decrypted it"
+    );
+    let wire = relay_wire(&w);
+    assert!(contains(&wire, "STARTTLS\r\n"), "the upgrade is in clear");
+    assert!(
+        !contains(&wire, "Quarterly numbers") && !contains(&wire, "MAIL FROM"),
+        "an eavesdropper on the hop sees neither envelope nor message"
+    );
 }
 
 #[test]
@@ -102,4 +127,49 @@ fn tls_not_offered_defers_when_the_destination_requires_verified_tls_and_nothing
     let queued: Vec<_> = w.queue.entries().collect();
     assert_eq!(queued.len(), 1);
     assert!(contains(&queued[0].data, "Subject: Wait for TLS"));
+    // The MX starts offering TLS: the retry delivers it, verified.
+    w.set_tls_policy(CORP, TlsPolicy::OFFERED);
+    wait(&mut w, 3_600_000);
+    assert!(delivered(&w, "Wait for TLS"));
+    assert_eq!(
+        relay_tls(&mut w),
+        vec![HopTls::Verified {
+            version: TlsVersion::Tls13
+        }]
+    );
+    assert!(w.queue.is_empty());
+}
+
+#[test]
+fn a_policy_that_turns_opportunistic_tls_off_never_says_starttls() {
+    let (mut w, d) = tls_world();
+    w.set_relay_tls_policy(
+        ISP,
+        RelayTlsPolicy {
+            opportunistic: false,
+            ..RelayTlsPolicy::default()
+        },
+    );
+    send(&mut w, &d, "Clear by choice");
+    assert_eq!(relay_tls(&mut w), vec![HopTls::Clear { offered: true }]);
+    assert!(!contains(&relay_wire(&w), "STARTTLS"));
+    assert!(delivered(&w, "Clear by choice"));
+}
+
+/// Used by the fault-rule tests: the policy that refuses unverified hops.
+#[allow(dead_code)]
+fn refusing() -> RelayTlsPolicy {
+    RelayTlsPolicy {
+        on_unverified: OnUnverified::Defer,
+        ..RelayTlsPolicy::default()
+    }
+}
+
+#[allow(dead_code)]
+fn certificate_errors() -> [TlsError; 3] {
+    [
+        TlsError::CertificateExpired,
+        TlsError::CertificateWrongName,
+        TlsError::UnknownCa,
+    ]
 }

@@ -10,7 +10,7 @@
 mod bounce;
 pub mod tls_policy;
 
-pub use bounce::bounce_message;
+pub use bounce::{bounce_message, failed_statuses, reason_status};
 pub use tls_policy::{HopPlan, HopTls, OnTlsFailure, OnUnverified, RelayTlsPolicy};
 
 use crate::proto::smtp::{Envelope, Spool, SpoolError};

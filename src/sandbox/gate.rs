@@ -11,11 +11,13 @@
 use super::mark::{FaultAction, GateMark, GateMarkKind};
 use super::server::{Env, InputMode, Note, ServerSession};
 use super::Service;
-use crate::fault::{command_hits, FaultOutcome, Fired, ReplyKind, Trigger};
+use crate::fault::{command_hits, FaultOutcome, Fired, ReplyKind, Trigger, Triple, GREYLIST_REPLY};
 use crate::proto::imap::frame::{command_after_tag, literal_announcement, tag_of};
 use crate::proto::imap::response::is_bye;
-use crate::proto::record::{Command, Protocol, Record, Recorder};
-use crate::proto::smtp::command::mail_requests_smtputf8;
+use crate::proto::record::{Command, Protocol, Record, Recorder, TlsRecord};
+use crate::proto::smtp::command::{
+    self as smtp_command, mail_requests_smtputf8, Command as SmtpCommand,
+};
 use crate::proto::strict::{self, MessageSeen, Proto, StrictFinding};
 use crate::session::Output;
 use crate::session::SecretInput;
@@ -58,6 +60,8 @@ pub(crate) struct GatedSession {
     // SMTP tracking for the strict checks.
     pipelining: bool,
     smtputf8: bool,
+    /// The last `MAIL FROM` path handed on (greylisting's sender).
+    mail_from: String,
     /// Input after the line being handled had already arrived (the client sent it before it
     /// could see the reply).
     more_input: bool,
@@ -72,6 +76,9 @@ pub(crate) struct GatedSession {
     message: MessageSeen,
     /// Writes the typed records of the conversation (commands, replies, data transfers).
     recorder: Option<Recorder>,
+    /// The session accepted the upgrade to TLS in the input being handled: the rest of that
+    /// input is dropped unread (RFC 3207 §4.2), and the next input comes from inside TLS.
+    upgrading: bool,
 }
 
 fn split_line_end(line: &[u8]) -> (&[u8], bool) {
@@ -109,12 +116,14 @@ impl GatedSession {
             done: false,
             pipelining: false,
             smtputf8: false,
+            mail_from: String::new(),
             more_input: false,
             after_unanswered: false,
             withheld: 0,
             forwarded: 0,
             message: MessageSeen::default(),
             recorder: protocol.map(Recorder::new),
+            upgrading: false,
         };
         let (host, port) = (env.host, env.port);
         if let Some(fired) = env
@@ -165,6 +174,8 @@ impl GatedSession {
     }
 
     pub fn handle_input(&mut self, env: &mut Env<'_>, now: Instant, bytes: &[u8]) {
+        // Input after an accepted upgrade in an earlier call came from inside TLS.
+        self.upgrading = false;
         self.consume(env, now, bytes);
     }
 
@@ -188,6 +199,10 @@ impl GatedSession {
                 Output::Event(Note::Secret(mut secret)) => {
                     secret.end += self.withheld;
                     Output::Event(Note::Secret(secret))
+                }
+                Output::Event(Note::StartTls) => {
+                    self.upgrading = true;
+                    Output::Event(Note::StartTls)
                 }
                 other => other,
             };
@@ -248,6 +263,9 @@ impl GatedSession {
         while !bytes.is_empty() {
             if self.done {
                 return;
+            }
+            if self.upgrading {
+                return self.discard_after_upgrade(bytes);
             }
             if self.paused_until.is_some() {
                 self.stash.extend_from_slice(bytes);
@@ -336,6 +354,21 @@ impl GatedSession {
         }
     }
 
+    /// Client bytes pipelined after an accepted STARTTLS/STLS: never read by the session nor
+    /// recorded as commands (they were sent before the client could see the reply, so they
+    /// are not part of the TLS session: CVE-2011-0411). A typed record says how many.
+    fn discard_after_upgrade(&mut self, bytes: &[u8]) {
+        let dropped = (bytes.len() + self.line.len()) as u64;
+        self.line.clear();
+        self.line_mode = None;
+        self.withheld += bytes.len() as u64;
+        if dropped > 0 {
+            self.out.push_back(Output::Event(Note::Record(Record::Tls(
+                TlsRecord::Discarded { bytes: dropped },
+            ))));
+        }
+    }
+
     fn mark(&mut self, now: Instant, line: &[u8], kind: GateMarkKind) {
         let text = String::from_utf8_lossy(line);
         let line = crate::proto::secret::mask_secret(&text, false);
@@ -393,10 +426,33 @@ impl GatedSession {
             }
             _ => false,
         });
-        match fired {
+        match fired.and_then(|f| self.greylist(env, command, f)) {
             Some(fired) => self.apply_rule(env, now, mode, line, fired),
             None => self.pass_line(env, now, mode, &line),
         }
+    }
+
+    /// A greylist rule answers a triple's first `RCPT` with [`GREYLIST_REPLY`] and lets its
+    /// retries pass (`None`); other rules are left as they fired.
+    fn greylist(&self, env: &mut Env<'_>, command: &str, fired: Fired) -> Option<Fired> {
+        if fired.outcome != FaultOutcome::Greylist {
+            return Some(fired);
+        }
+        let Ok(SmtpCommand::Rcpt { path, .. }) = smtp_command::parse(command) else {
+            return None;
+        };
+        let triple = Triple {
+            client: env.peer.addr.clone(),
+            sender: self.mail_from.clone(),
+            recipient: path,
+        };
+        env.faults.is_greylisted(triple).then(|| Fired {
+            rule: fired.rule,
+            outcome: FaultOutcome::Reply {
+                kind: ReplyKind::Smtp,
+                text: GREYLIST_REPLY.into(),
+            },
+        })
     }
 
     /// A strict finding: a strict host refuses the line (true); a lenient one notes it.
@@ -435,7 +491,15 @@ impl GatedSession {
         match command.verb.as_str() {
             "EHLO" => self.pipelining = true,
             "HELO" => self.pipelining = false,
-            "MAIL" => self.smtputf8 = mail_requests_smtputf8(&command.args),
+            "MAIL" => {
+                self.smtputf8 = mail_requests_smtputf8(&command.args);
+                let (body, _) = split_line_end(line);
+                if let Ok(SmtpCommand::Mail { path, .. }) =
+                    smtp_command::parse(&String::from_utf8_lossy(body))
+                {
+                    self.mail_from = path;
+                }
+            }
             _ => {}
         }
     }
@@ -529,6 +593,8 @@ impl GatedSession {
                 self.out.push_back(Output::Event(Note::DropLink));
                 self.done = true;
             }
+            // Decided before a rule is applied (`greylist`); a retry passes.
+            FaultOutcome::Greylist => self.pass_line(env, now, mode, &line),
         }
     }
 
@@ -580,6 +646,8 @@ impl GatedSession {
                 self.out.push_back(Output::Event(Note::DropLink));
                 self.done = true;
             }
+            // Only a `RCPT` rule greylists (the parser refuses it elsewhere).
+            FaultOutcome::Greylist => {}
         }
     }
 }

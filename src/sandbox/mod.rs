@@ -103,17 +103,21 @@ pub enum WorldEvent {
         rcpt: String,
         folder: String,
     },
-    /// `host` could not hand `id` over and will retry.
+    /// `host` could not hand `id` over and will retry; `status` is the reason's enhanced
+    /// status code (RFC 3463), when it has one.
     Deferred {
         id: String,
         host: String,
         reason: String,
+        status: Option<String>,
     },
     /// `id` failed for good on `host`; a bounce goes back to `sender` (when it has one).
+    /// `failures`: each failed recipient with its status code, as the bounce reports it.
     Bounced {
         id: String,
         host: String,
         sender: String,
+        failures: Vec<(String, String)>,
     },
     /// How the relay hop `from` -> `to` carrying `id` used TLS (issue 26): verified,
     /// encrypted without verification, in clear, fell back to clear, or deferred.
@@ -160,13 +164,19 @@ impl WorldEvent {
             WorldEvent::RelayTls { id, from, to, tls } => {
                 format!("{from} -> {to}: {id} TLS: {}", tls.describe())
             }
-            WorldEvent::Deferred { id, host, reason } => {
+            WorldEvent::Deferred {
+                id, host, reason, ..
+            } => {
                 format!("{host}: {id} deferred, will retry ({reason})")
             }
-            WorldEvent::Bounced { id, host, sender } if sender.is_empty() => {
+            WorldEvent::Bounced {
+                id, host, sender, ..
+            } if sender.is_empty() => {
                 format!("{host}: {id} failed for good (no sender to bounce to)")
             }
-            WorldEvent::Bounced { id, host, sender } => {
+            WorldEvent::Bounced {
+                id, host, sender, ..
+            } => {
                 format!("{host}: {id} failed for good, bounce sent to {sender}")
             }
         })
@@ -215,6 +225,8 @@ pub struct World {
     tls_policies: BTreeMap<String, TlsPolicy>,
     /// Sending hosts' relay TLS policies, by lower-case name (see `relay_tls.rs`).
     relay_tls: BTreeMap<String, crate::relay::RelayTlsPolicy>,
+    /// Listeners whose connections start with the TLS handshake (RFC 8314 §3).
+    implicit_tls: BTreeSet<(HostId, u16)>,
 }
 
 impl World {
@@ -237,6 +249,7 @@ impl World {
             tls: None,
             tls_policies: BTreeMap::new(),
             relay_tls: BTreeMap::new(),
+            implicit_tls: BTreeSet::new(),
         }
     }
 
@@ -264,6 +277,19 @@ impl World {
     pub fn add_service_on(&mut self, host: HostId, service: Service, port: u16) {
         self.services.insert((host, port), service);
         self.net.listen(host, port);
+    }
+
+    /// Runs `service` on `host`'s `port` with implicit TLS (RFC 8314 §3): every connection
+    /// starts with the handshake, and the session (greeting first) runs inside it. Without a
+    /// TLS provider or a certificate for the host, connections there are dropped.
+    pub fn add_implicit_tls_service_on(&mut self, host: HostId, service: Service, port: u16) {
+        self.add_service_on(host, service, port);
+        self.implicit_tls.insert((host, port));
+    }
+
+    /// Whether connections to `host`'s `port` start with the TLS handshake.
+    pub fn is_implicit_tls(&self, host: HostId, port: u16) -> bool {
+        self.implicit_tls.contains(&(host, port))
     }
 
     pub fn host_infos(&self) -> &[HostInfo] {
@@ -439,3 +465,5 @@ impl World {
 
 #[cfg(test)]
 mod tests;
+#[cfg(all(test, feature = "tls"))]
+mod tls_tests;

@@ -264,6 +264,7 @@ impl World {
                 id: id.to_string(),
                 host,
                 reason: reason.clone(),
+                status: crate::relay::reason_status(reason).map(str::to_string),
             });
         }
     }
@@ -284,6 +285,7 @@ impl World {
             id: done.id.clone(),
             host: done.host.clone(),
             sender: done.mail_from.clone(),
+            failures: crate::relay::failed_statuses(&done),
         });
         let bounce_id = format!("{}-B", done.id);
         if let Some(raw) = bounce_message(&done, &done.host, self.clock.unix(now), &bounce_id) {
