@@ -11,8 +11,10 @@
 //! session (`sandbox::gate`), so the protocols know nothing of them. Application is
 //! deterministic: it depends only on the rules, the lines received and virtual time.
 
+mod greylist;
 mod parse;
 
+pub use greylist::{Greylist, Triple, GREYLIST_REPLY};
 pub use parse::{parse_rule, RuleError};
 
 use crate::time::{Duration, Instant};
@@ -55,6 +57,9 @@ pub enum FaultOutcome {
     Delay(Duration),
     /// The link drops at once (the session sees a lost connection).
     Drop,
+    /// `RCPT => greylist`: the first try of each (client, sender, recipient) triple is
+    /// answered [`GREYLIST_REPLY`], a retry goes through (see `greylist`).
+    Greylist,
 }
 
 /// A DNS record kind a rule can hide.
@@ -197,6 +202,7 @@ impl fmt::Display for FaultRule {
                     FaultOutcome::Reply { text, .. } => write!(f, "{text}")?,
                     FaultOutcome::Delay(d) => write!(f, "delay {}", format_duration(*d))?,
                     FaultOutcome::Drop => write!(f, "drop")?,
+                    FaultOutcome::Greylist => write!(f, "greylist")?,
                 }
                 if let Some(r) = rate {
                     write!(f, " after {} per {}", r.allowed, format_duration(r.per))?;
@@ -255,6 +261,8 @@ pub struct FaultBook {
     rules: Vec<FaultRule>,
     /// Per rule: the instants of the matches that passed (within its rate's window).
     passed: Vec<VecDeque<Instant>>,
+    /// The triples greylist rules have seen.
+    greylist: Greylist,
 }
 
 /// A rule that fired: its number (1-based) and outcome.
@@ -293,6 +301,12 @@ impl FaultBook {
     pub fn clear(&mut self) {
         self.rules.clear();
         self.passed.clear();
+        self.greylist.clear();
+    }
+
+    /// True on a triple's first try at a greylisting server (see [`Greylist`]).
+    pub fn is_greylisted(&mut self, triple: Triple) -> bool {
+        self.greylist.is_first_try(triple)
     }
 
     /// The first rule for `host:port` whose trigger `is_hit` accepts and whose rate lets it

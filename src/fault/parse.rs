@@ -9,7 +9,7 @@
 //! server   = host ":" port                 ; mx.corp.example:25
 //! trigger  = "greeting" / "after" SP "DATA" / verb [SP pattern]
 //! pattern  = the rest up to "=>", "*" matches any run of characters
-//! outcome  = "drop" / "delay" SP duration / reply
+//! outcome  = "drop" / "delay" SP duration / "greylist" / reply   ; greylist: after RCPT only
 //! reply    = 3DIGIT [SP text]              ; SMTP (RFC 5321 §4.2), codes 200-599
 //!          / ("+OK" / "-ERR") [SP text]   ; POP3 (RFC 1939 §3)
 //!          / ("OK" / "NO" / "BAD" / "BYE") [SP text] ; IMAP (RFC 3501 §7.1)
@@ -246,6 +246,10 @@ fn parse_server(w: &mut Words<'_>) -> Result<FaultRule, RuleError> {
             w.next += 1;
             FaultOutcome::Drop
         }
+        Some(o) if o.eq_ignore_ascii_case("greylist") && super::greylist::fits(&trigger) => {
+            w.next += 1;
+            FaultOutcome::Greylist
+        }
         Some(o) if o.eq_ignore_ascii_case("delay") => {
             w.next += 1;
             if w.next >= end {
@@ -257,7 +261,10 @@ fn parse_server(w: &mut Words<'_>) -> Result<FaultRule, RuleError> {
         }
         Some(first) => {
             let kind = reply_kind(first).ok_or_else(|| {
-                w.error("a reply (`452 ...`, `-ERR ...`, `NO ...`), `delay DURATION` or `drop`")
+                w.error(
+                    "a reply (`452 ...`, `-ERR ...`, `NO ...`), `delay DURATION`, `drop` \
+                     or (after `RCPT`) `greylist`",
+                )
             })?;
             let text = w.span(outcome_start, end).to_string();
             w.next = end;

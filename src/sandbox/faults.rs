@@ -166,11 +166,16 @@ impl World {
         let FaultRule::Server {
             host,
             port,
-            outcome: FaultOutcome::Reply { kind, .. },
+            outcome,
             ..
         } = rule
         else {
             return Ok(());
+        };
+        let kind = match outcome {
+            FaultOutcome::Reply { kind, .. } => kind,
+            FaultOutcome::Greylist => &ReplyKind::Smtp,
+            _ => return Ok(()),
         };
         let Some(id) = self.net.host_by_name(host) else {
             return Ok(());

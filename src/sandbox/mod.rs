@@ -102,17 +102,21 @@ pub enum WorldEvent {
         rcpt: String,
         folder: String,
     },
-    /// `host` could not hand `id` over and will retry.
+    /// `host` could not hand `id` over and will retry; `status` is the reason's enhanced
+    /// status code (RFC 3463), when it has one.
     Deferred {
         id: String,
         host: String,
         reason: String,
+        status: Option<String>,
     },
     /// `id` failed for good on `host`; a bounce goes back to `sender` (when it has one).
+    /// `failures`: each failed recipient with its status code, as the bounce reports it.
     Bounced {
         id: String,
         host: String,
         sender: String,
+        failures: Vec<(String, String)>,
     },
 }
 
@@ -148,13 +152,19 @@ impl WorldEvent {
                 let user = rcpt.split('@').next().unwrap_or(rcpt);
                 format!("{host}: {id} delivered to {user}'s {folder}")
             }
-            WorldEvent::Deferred { id, host, reason } => {
+            WorldEvent::Deferred {
+                id, host, reason, ..
+            } => {
                 format!("{host}: {id} deferred, will retry ({reason})")
             }
-            WorldEvent::Bounced { id, host, sender } if sender.is_empty() => {
+            WorldEvent::Bounced {
+                id, host, sender, ..
+            } if sender.is_empty() => {
                 format!("{host}: {id} failed for good (no sender to bounce to)")
             }
-            WorldEvent::Bounced { id, host, sender } => {
+            WorldEvent::Bounced {
+                id, host, sender, ..
+            } => {
                 format!("{host}: {id} failed for good, bounce sent to {sender}")
             }
         })

@@ -21,6 +21,7 @@ mod quota;
 mod search;
 mod select;
 mod sort;
+mod sort_display;
 mod status;
 mod store;
 
@@ -54,7 +55,6 @@ mod prelude {
     pub(super) use crate::proto::imap::mutf7::NameEncoding;
     pub(super) use crate::proto::imap::parse::{ParseError, Parser, R};
     pub(super) use crate::proto::imap::response::compact_set;
-    pub(super) use crate::proto::imap::response::string;
     pub(super) use crate::proto::imap::sequence::SequenceSet;
     pub(super) use crate::proto::imap::session::{
         deleted_uids, flags_line, permanent_flags_line, ImapEvent, ImapSession, Mode, Selected,
@@ -144,6 +144,8 @@ pub enum Command {
     /// SORT (RFC 5256 §3): keys with their REVERSE, and the search.
     Sort {
         uid: bool,
+        /// ESORT's `RETURN (...)` (RFC 5267 §3.1); `None` for a plain `* SORT` answer.
+        ret: Option<SearchReturn>,
         keys: Vec<(SortKey, bool)>,
         key: SearchKey,
     },
@@ -440,7 +442,22 @@ impl ImapSession {
                 }
                 self.search(ctx, now, &user, tag, uid, &key, ret)
             }
-            Command::Sort { uid, keys, key } => self.run_sort(ctx, now, &user, uid, &keys, &key),
+            Command::Sort {
+                uid,
+                ret,
+                keys,
+                key,
+            } => {
+                if key.uses_modseq() {
+                    self.enable_condstore();
+                }
+                let order = sort::Order {
+                    uid,
+                    ret,
+                    keys: &keys,
+                };
+                self.run_sort(ctx, now, &user, tag, order, &key)
+            }
             Command::Thread {
                 uid,
                 algorithm,

@@ -765,3 +765,22 @@ fn enabling_imap4rev2_while_selected_drops_recent_at_once() {
         "* 1 FETCH (FLAGS ())\r\n3 OK FETCH completed\r\n"
     );
 }
+
+#[test]
+fn transcript_esort() {
+    run_transcript(include_str!("../../../../tests/transcripts/imap_esort.txt"));
+}
+
+#[test]
+fn transcript_sort_display() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_sort_display.txt"
+    ));
+}
+
+#[test]
+fn transcript_i18nlevel_1() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_i18nlevel.txt"
+    ));
+}
