@@ -4,7 +4,9 @@
 //! Layers, inner to outer (each uses only the ones before it): [`time`], [`wire`],
 //! [`message`], [`store`], [`session`] + [`proto`], [`net`], [`relay`], [`sandbox`], [`learn`]
 //! (explanations, hints, guided scenarios), and `ui` (wasm only, but for its native `ui::model`);
-//! [`tls`] (feature `tls`) sits beside [`proto`], between a connection and its session; the
+//! [`tls_layer`] is the seam the engine knows TLS by (traits and typed values, no rustls);
+//! [`tls`] (feature `tls`) implements it and sits beside [`proto`], between a connection and
+//! its session; the
 //! native-only [`bridge`]
 //! serves the world on real TCP ports. The README's "Map of the code" gives the reading order.
 
@@ -24,6 +26,7 @@ pub(crate) mod testing;
 pub mod time;
 #[cfg(feature = "tls")]
 pub mod tls;
+pub mod tls_layer;
 pub mod wire;
 
 pub mod ui;

@@ -5,7 +5,7 @@
 use mail_sandbox::proto::pop3::{Pop3Event, Pop3Session, Pop3State};
 use mail_sandbox::proto::smtp::{
     ClientEvent, ClientJob, ClientOutcome, Envelope, PeerInfo, SmtpClient, SmtpCtx, SmtpEvent,
-    SmtpServer, Spool, SpoolError,
+    SmtpServer, Spool, SpoolError, StartTlsPolicy,
 };
 use mail_sandbox::proto::imap::client::{
     ImapAction, ImapClient, ImapClientEvent, ImapJob, ImapOutcome,
@@ -356,6 +356,12 @@ pub fn run_smtp_client(auth: bool, sizes: &[u8], data: &[u8]) {
             rcpt_to: rcpts.clone(),
         },
         data: b"Subject: x\r\n\r\n.dot\r\nbody\xc3\xa9\r\n".to_vec(),
+        // Both ways through STARTTLS: required with AUTH, taken when offered without.
+        starttls: if auth {
+            StartTlsPolicy::Required
+        } else {
+            StartTlsPolicy::WhenOffered
+        },
     };
     let mut now = Instant::from_millis(0);
     let mut client = SmtpClient::new(now, job);
@@ -369,6 +375,9 @@ pub fn run_smtp_client(auth: bool, sizes: &[u8], data: &[u8]) {
                     assert!(b.ends_with(b"\r\n"), "unterminated command {b:?}");
                 }
                 Output::Close => *closed = true,
+                Output::Event(ClientEvent::UpgradeToTls) => {
+                    assert!(!*closed && *done == 0, "an upgrade after the outcome");
+                }
                 Output::Event(ClientEvent::Done(outcome)) => {
                     *done += 1;
                     if let ClientOutcome::Sent {

@@ -2,15 +2,19 @@
 //! chaos. A rule names a server (`host:port`) and a command (with an optional argument pattern
 //! with `*` wildcards) or a point of the session (`greeting`, `after DATA`), and an outcome: a
 //! reply, a delay or a dropped link, optionally only past a rate (`after 3 per 60s`). A DNS
-//! rule hides a record from the relay (`dns corp.example MX => none`).
+//! rule hides a record from the relay (`dns corp.example MX => none`). A TLS rule changes what
+//! a server offers or presents when a client asks for TLS (`mx.corp.example:25 tls => expired`):
+//! a failed handshake, a broken certificate (expired, wrong name, unknown CA) or no TLS offer.
 //!
 //! One text syntax (see [`parse`]) is used by the page, scenarios, share links and the bridge.
 //! Rules live in the world ([`FaultBook`]) and are applied by the server layer in front of every
 //! session (`sandbox::gate`), so the protocols know nothing of them. Application is
 //! deterministic: it depends only on the rules, the lines received and virtual time.
 
+mod greylist;
 mod parse;
 
+pub use greylist::{Greylist, Triple, GREYLIST_REPLY};
 pub use parse::{parse_rule, RuleError};
 
 use crate::time::{Duration, Instant};
@@ -53,6 +57,9 @@ pub enum FaultOutcome {
     Delay(Duration),
     /// The link drops at once (the session sees a lost connection).
     Drop,
+    /// `RCPT => greylist`: the first try of each (client, sender, recipient) triple is
+    /// answered [`GREYLIST_REPLY`], a retry goes through (see `greylist`).
+    Greylist,
 }
 
 /// A DNS record kind a rule can hide.
@@ -60,6 +67,53 @@ pub enum FaultOutcome {
 pub enum DnsRecordKind {
     Mx,
     A,
+}
+
+/// What a TLS rule does to a server's TLS (the sandbox PKI's broken variants, issue 26).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TlsFault {
+    /// The server answers the ClientHello with a fatal `handshake_failure` alert
+    /// (RFC 8446 §6.2).
+    HandshakeFailure,
+    /// The server presents a certificate whose validity ended (RFC 5280 §4.1.2.5).
+    Expired,
+    /// The server presents a certificate for another name (RFC 6125 §6).
+    WrongName,
+    /// The server presents a certificate from a CA no client trusts (RFC 5280 §6).
+    UnknownCa,
+    /// The server does not offer TLS at all: no STARTTLS/STLS in its capabilities
+    /// (RFC 3207 §4, RFC 2595 §4, RFC 3501 §6.2.1), and an implicit-TLS port takes no handshake.
+    NotOffered,
+}
+
+impl TlsFault {
+    pub const ALL: [TlsFault; 5] = [
+        TlsFault::HandshakeFailure,
+        TlsFault::Expired,
+        TlsFault::WrongName,
+        TlsFault::UnknownCa,
+        TlsFault::NotOffered,
+    ];
+
+    /// The words after `tls =>` in a rule (canonical form).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            TlsFault::HandshakeFailure => "handshake failure",
+            TlsFault::Expired => "expired",
+            TlsFault::WrongName => "wrong name",
+            TlsFault::UnknownCa => "unknown CA",
+            TlsFault::NotOffered => "not offered",
+        }
+    }
+
+    /// True when the server still offers TLS but presents a certificate a verifying client
+    /// refuses.
+    pub fn is_certificate(self) -> bool {
+        matches!(
+            self,
+            TlsFault::Expired | TlsFault::WrongName | TlsFault::UnknownCa
+        )
+    }
 }
 
 /// `after N per D`: the first `allowed` matches in any window of `per` pass untouched; the
@@ -86,6 +140,13 @@ pub enum FaultRule {
         domain: String,
         record: DnsRecordKind,
     },
+    /// `HOST:PORT tls => FAULT`: the server's TLS on that port fails as `fault` says.
+    Tls {
+        /// Lower-case host name.
+        host: String,
+        port: u16,
+        fault: TlsFault,
+    },
 }
 
 impl FaultRule {
@@ -97,7 +158,9 @@ impl FaultRule {
     /// The server `host:port` a rule is for (none for DNS rules).
     pub fn server(&self) -> Option<(&str, u16)> {
         match self {
-            FaultRule::Server { host, port, .. } => Some((host, *port)),
+            FaultRule::Server { host, port, .. } | FaultRule::Tls { host, port, .. } => {
+                Some((host, *port))
+            }
             FaultRule::DnsNone { .. } => None,
         }
     }
@@ -112,6 +175,9 @@ impl fmt::Display for FaultRule {
                     DnsRecordKind::A => "A",
                 };
                 write!(f, "dns {domain} {r} => none")
+            }
+            FaultRule::Tls { host, port, fault } => {
+                write!(f, "{host}:{port} tls => {}", fault.keyword())
             }
             FaultRule::Server {
                 host,
@@ -136,6 +202,7 @@ impl fmt::Display for FaultRule {
                     FaultOutcome::Reply { text, .. } => write!(f, "{text}")?,
                     FaultOutcome::Delay(d) => write!(f, "delay {}", format_duration(*d))?,
                     FaultOutcome::Drop => write!(f, "drop")?,
+                    FaultOutcome::Greylist => write!(f, "greylist")?,
                 }
                 if let Some(r) = rate {
                     write!(f, " after {} per {}", r.allowed, format_duration(r.per))?;
@@ -175,6 +242,15 @@ pub const EXAMPLES: [&str; 10] = [
     "dns corp.example MX => none",
 ];
 
+/// One TLS rule per fault (issue 26), for the page's pick list and the tests.
+pub const TLS_EXAMPLES: [&str; 5] = [
+    "mx.corp.example:25 tls => handshake failure",
+    "mx.corp.example:25 tls => expired",
+    "mx.corp.example:25 tls => wrong name",
+    "mx.corp.example:25 tls => unknown CA",
+    "mx.corp.example:25 tls => not offered",
+];
+
 /// Most rules a world keeps (a share link could carry any number).
 pub const MAX_RULES: usize = 64;
 
@@ -185,6 +261,8 @@ pub struct FaultBook {
     rules: Vec<FaultRule>,
     /// Per rule: the instants of the matches that passed (within its rate's window).
     passed: Vec<VecDeque<Instant>>,
+    /// The triples greylist rules have seen.
+    greylist: Greylist,
 }
 
 /// A rule that fired: its number (1-based) and outcome.
@@ -223,6 +301,12 @@ impl FaultBook {
     pub fn clear(&mut self) {
         self.rules.clear();
         self.passed.clear();
+        self.greylist.clear();
+    }
+
+    /// True on a triple's first try at a greylisting server (see [`Greylist`]).
+    pub fn is_greylisted(&mut self, triple: Triple) -> bool {
+        self.greylist.is_first_try(triple)
     }
 
     /// The first rule for `host:port` whose trigger `is_hit` accepts and whose rate lets it
@@ -266,6 +350,23 @@ impl FaultBook {
             });
         }
         None
+    }
+
+    /// The first TLS rule for `host:port`, with its number: what that server offers or
+    /// presents instead of its own TLS. The server side asks this before it offers TLS or
+    /// starts a handshake; TLS rules have no rate and no state.
+    pub fn tls_fault(&self, host: &str, port: u16) -> Option<(usize, TlsFault)> {
+        self.rules
+            .iter()
+            .enumerate()
+            .find_map(|(i, rule)| match rule {
+                FaultRule::Tls {
+                    host: h,
+                    port: p,
+                    fault,
+                } if *p == port && h.eq_ignore_ascii_case(host) => Some((i + 1, *fault)),
+                _ => None,
+            })
     }
 
     /// The number of the first rule hiding `record` of `domain` from the relay.

@@ -3,10 +3,13 @@
 //! ```text
 //! rule     = server SP trigger SP "=>" SP outcome [SP "after" SP count SP "per" SP duration]
 //!          / "dns" SP domain SP ("MX" / "A") SP "=>" SP "none"
+//!          / server SP "tls" SP "=>" SP tls-fault
+//! tls-fault = "handshake" SP "failure" / "expired" / "wrong" SP "name" / "unknown" SP "CA"
+//!          / "not" SP "offered"
 //! server   = host ":" port                 ; mx.corp.example:25
 //! trigger  = "greeting" / "after" SP "DATA" / verb [SP pattern]
 //! pattern  = the rest up to "=>", "*" matches any run of characters
-//! outcome  = "drop" / "delay" SP duration / reply
+//! outcome  = "drop" / "delay" SP duration / "greylist" / reply   ; greylist: after RCPT only
 //! reply    = 3DIGIT [SP text]              ; SMTP (RFC 5321 §4.2), codes 200-599
 //!          / ("+OK" / "-ERR") [SP text]   ; POP3 (RFC 1939 §3)
 //!          / ("OK" / "NO" / "BAD" / "BYE") [SP text] ; IMAP (RFC 3501 §7.1)
@@ -14,7 +17,7 @@
 //! ```
 //! Keywords and verbs are case-insensitive; spaces are any run of spaces or tabs.
 
-use super::{DnsRecordKind, FaultOutcome, FaultRule, Rate, ReplyKind, Trigger};
+use super::{DnsRecordKind, FaultOutcome, FaultRule, Rate, ReplyKind, TlsFault, Trigger};
 use crate::time::Duration;
 use std::fmt;
 
@@ -212,6 +215,11 @@ fn parse_server(w: &mut Words<'_>) -> Result<FaultRule, RuleError> {
             expected: "a port number (1-65535) after `:`".into(),
             found: format!("`{port}`"),
         })?;
+    let host = host.to_ascii_lowercase();
+    if w.peek().is_some_and(|t| t.eq_ignore_ascii_case("tls")) {
+        w.next += 1;
+        return parse_tls(w, host, port);
+    }
     let trigger = parse_trigger(w)?;
     w.keyword("=>", "`=>`")?;
     let outcome_start = w.next;
@@ -238,6 +246,10 @@ fn parse_server(w: &mut Words<'_>) -> Result<FaultRule, RuleError> {
             w.next += 1;
             FaultOutcome::Drop
         }
+        Some(o) if o.eq_ignore_ascii_case("greylist") && super::greylist::fits(&trigger) => {
+            w.next += 1;
+            FaultOutcome::Greylist
+        }
         Some(o) if o.eq_ignore_ascii_case("delay") => {
             w.next += 1;
             if w.next >= end {
@@ -249,7 +261,10 @@ fn parse_server(w: &mut Words<'_>) -> Result<FaultRule, RuleError> {
         }
         Some(first) => {
             let kind = reply_kind(first).ok_or_else(|| {
-                w.error("a reply (`452 ...`, `-ERR ...`, `NO ...`), `delay DURATION` or `drop`")
+                w.error(
+                    "a reply (`452 ...`, `-ERR ...`, `NO ...`), `delay DURATION`, `drop` \
+                     or (after `RCPT`) `greylist`",
+                )
             })?;
             let text = w.span(outcome_start, end).to_string();
             w.next = end;
@@ -268,12 +283,32 @@ fn parse_server(w: &mut Words<'_>) -> Result<FaultRule, RuleError> {
         }
     }
     Ok(FaultRule::Server {
-        host: host.to_ascii_lowercase(),
+        host,
         port,
         trigger,
         outcome,
         rate,
     })
+}
+
+/// `tls => FAULT`, after the server.
+fn parse_tls(w: &mut Words<'_>, host: String, port: u16) -> Result<FaultRule, RuleError> {
+    const FAULTS: &str =
+        "`handshake failure`, `expired`, `wrong name`, `unknown CA` or `not offered`";
+    w.keyword("=>", "`=>` after `tls`")?;
+    let start = w.next;
+    let fault = TlsFault::ALL
+        .into_iter()
+        .find(|fault| {
+            let words: Vec<&str> = fault.keyword().split(' ').collect();
+            words.len() == w.words.len().saturating_sub(start)
+                && words
+                    .iter()
+                    .zip(&w.words[start..])
+                    .all(|(want, (_, got))| want.eq_ignore_ascii_case(got))
+        })
+        .ok_or_else(|| w.error(FAULTS))?;
+    Ok(FaultRule::Tls { host, port, fault })
 }
 
 fn parse_trigger(w: &mut Words<'_>) -> Result<Trigger, RuleError> {

@@ -270,3 +270,66 @@ fn rules_print_back_to_text_that_parses_to_the_same_rule() {
         assert_eq!(parse_rule(&rule.text()), Ok(rule.clone()), "{text}");
     }
 }
+
+#[test]
+fn every_tls_rule_parses_with_its_meaning_and_prints_back() {
+    for (text, fault) in TLS_EXAMPLES.iter().zip(TlsFault::ALL) {
+        let got = rule(text);
+        assert_eq!(
+            got,
+            FaultRule::Tls {
+                host: "mx.corp.example".into(),
+                port: 25,
+                fault,
+            },
+            "{text}"
+        );
+        assert_eq!(got.text(), *text);
+        assert_eq!(got.server(), Some(("mx.corp.example", 25)));
+    }
+    assert_eq!(
+        rule("MX.corp.example:25  TLS =>  Unknown\tca"),
+        rule(TLS_EXAMPLES[3])
+    );
+}
+
+#[test]
+fn a_tls_rule_with_an_unknown_fault_says_which_are_known() {
+    for bad in [
+        "mx.corp.example:25 tls => broken",
+        "mx.corp.example:25 tls => expired now",
+        "mx.corp.example:25 tls =>",
+        "mx.corp.example:25 tls expired",
+    ] {
+        let error = parse_rule(bad).expect_err(bad);
+        assert!(
+            error.expected.contains("`=>`") || error.expected.contains("`not offered`"),
+            "{bad}: {error}"
+        );
+    }
+}
+
+#[test]
+fn the_book_answers_the_first_tls_rule_for_a_host_and_port_only() {
+    let mut book = FaultBook::default();
+    book.add(rule(EXAMPLES[0])).unwrap();
+    book.add(rule("mx.corp.example:143 tls => not offered"))
+        .unwrap();
+    book.add(rule(TLS_EXAMPLES[1])).unwrap();
+    book.add(rule(TLS_EXAMPLES[2])).unwrap();
+    assert_eq!(
+        book.tls_fault("MX.corp.example", 25),
+        Some((3, TlsFault::Expired))
+    );
+    assert_eq!(
+        book.tls_fault("mx.corp.example", 143),
+        Some((2, TlsFault::NotOffered))
+    );
+    assert_eq!(book.tls_fault("mx.corp.example", 110), None);
+    assert_eq!(book.tls_fault("smtp.isp.example", 25), None);
+    book.remove(3);
+    assert_eq!(
+        book.tls_fault("mx.corp.example", 25),
+        Some((3, TlsFault::WrongName))
+    );
+}

@@ -127,6 +127,8 @@ const IMAP_CODES: &[(&str, Explanation)] = &[
     ("[ALERT]", ex("A message the user must see.", "RFC 3501 §7.1")),
     ("[CAPABILITY", ex("The server's capabilities, sent along.", "RFC 3501 §7.1")),
     ("[APPENDUID", ex("The UIDVALIDITY and UID the appended message got (a set of UIDs when one APPEND carried several messages, MULTIAPPEND).", "RFC 4315 §3")),
+    ("[BADURL", ex("A CATENATE URL does not name a message part here (gone, wrong UIDVALIDITY, another server or user): nothing was appended.", "RFC 4469 §5")),
+    ("[TOOBIG]", ex("The message (or the one CATENATE would build) is larger than the server takes.", "RFC 4469 §6")),
     ("[COPYUID", ex("Where the copied messages went (old and new UIDs).", "RFC 4315 §3")),
     ("[AUTHENTICATIONFAILED]", ex("Wrong user name or password.", "RFC 5530 §3")),
     ("[CLOSED]", ex("The previously selected mailbox is closed: what follows is about the new one.", "RFC 7162 §3.2.11")),

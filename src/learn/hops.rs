@@ -1,6 +1,7 @@
 //! What each hop of a message's journey means, for the picture (a short label on the link or
 //! host) and the explanation column (a sentence with the RFC section).
 
+use super::enhanced::enhanced_meaning;
 use crate::net::HostId;
 use crate::proto::record::Protocol;
 use crate::sandbox::journey::Hop;
@@ -224,18 +225,26 @@ fn describe_event(e: &WorldEvent) -> (HopText, HopPlace) {
                 HopPlace::Host(host.clone()),
             )
         }
-        WorldEvent::Deferred { host, .. } => (
+        WorldEvent::Deferred { host, status, .. } => (
             HopText {
                 is_trouble: true,
                 ..text(
                     "deferred, will retry",
-                    format!("{summary}."),
+                    match status.as_deref().and_then(enhanced_meaning) {
+                        Some(meaning) => format!("{summary}. The code in plain words: {meaning}."),
+                        None => format!("{summary}."),
+                    },
                     "RFC 5321 §4.5.4.1",
                 )
             },
             HopPlace::Host(host.clone()),
         ),
-        WorldEvent::Bounced { host, sender, .. } => (
+        WorldEvent::Bounced {
+            host,
+            sender,
+            failures,
+            ..
+        } => (
             HopText {
                 is_trouble: true,
                 ..text(
@@ -244,7 +253,7 @@ fn describe_event(e: &WorldEvent) -> (HopText, HopPlace) {
                     } else {
                         format!("✖ bounce → {sender}")
                     },
-                    format!("{summary}."),
+                    bounce_sentence(&summary, failures),
                     "RFC 3464 §2",
                 )
             },
@@ -252,6 +261,19 @@ fn describe_event(e: &WorldEvent) -> (HopText, HopPlace) {
         ),
         WorldEvent::SessionState { .. } => (text("", summary, ""), HopPlace::Host(String::new())),
     }
+}
+
+/// The bounce hop in words: the summary, then each failed recipient's status code decoded
+/// (the `Status:` line the bounce carries, RFC 3464 §2.3.4).
+fn bounce_sentence(summary: &str, failures: &[(String, String)]) -> String {
+    let mut sentence = format!("{summary}.");
+    for (rcpt, status) in failures {
+        match enhanced_meaning(status) {
+            Some(meaning) => sentence.push_str(&format!(" <{rcpt}> failed with {meaning}.")),
+            None => sentence.push_str(&format!(" <{rcpt}> failed.")),
+        }
+    }
+    sentence
 }
 
 #[cfg(test)]
@@ -316,9 +338,57 @@ mod tests {
             id: "Q1".into(),
             host: "smtp.isp.example".into(),
             sender: "smith@isp.example".into(),
+            failures: vec![("nobody@corp.example".into(), "5.1.1".into())],
         });
         let (t, _) = describe(&hop, names);
         assert!(t.is_trouble);
         assert_eq!(t.label, "✖ bounce → smith@isp.example");
+    }
+
+    #[test]
+    fn a_deferral_decodes_its_enhanced_status_code() {
+        let hop = Hop::Event(WorldEvent::Deferred {
+            id: "Q1".into(),
+            host: "smtp.isp.example".into(),
+            reason: "452 4.2.2 mailbox full".into(),
+            status: Some("4.2.2".into()),
+        });
+        let (t, _) = describe(&hop, names);
+        assert!(
+            t.detail.contains("4.2.2: temporary failure"),
+            "{}",
+            t.detail
+        );
+        assert!(
+            t.detail.contains("mailbox full: over its quota"),
+            "{}",
+            t.detail
+        );
+        assert!(t.detail.contains("RFC 3463 §3.3"), "{}", t.detail);
+        let no_code = Hop::Event(WorldEvent::Deferred {
+            id: "Q1".into(),
+            host: "smtp.isp.example".into(),
+            reason: "busy".into(),
+            status: None,
+        });
+        assert!(!describe(&no_code, names).0.detail.contains("plain words"));
+    }
+
+    #[test]
+    fn a_bounce_names_each_failed_recipient_and_decodes_its_status() {
+        let hop = Hop::Event(WorldEvent::Bounced {
+            id: "Q1".into(),
+            host: "smtp.isp.example".into(),
+            sender: "smith@isp.example".into(),
+            failures: vec![("nobody@corp.example".into(), "5.1.1".into())],
+        });
+        let (t, _) = describe(&hop, names);
+        assert!(
+            t.detail.contains("<nobody@corp.example> failed with 5.1.1"),
+            "{}",
+            t.detail
+        );
+        assert!(t.detail.contains("no such user"), "{}", t.detail);
+        assert!(t.detail.contains("RFC 3463 §3.2"), "{}", t.detail);
     }
 }

@@ -275,6 +275,19 @@ impl Run {
                     .then_some(())
                     .ok_or_else(|| format!("terminal {term} got no reply from fault rule {rule}"))
             }
+            Expect::MessageLine { user, folder, line } => {
+                let newest = world
+                    .store
+                    .folder(user, folder)
+                    .and_then(|f| f.messages().last().map(|m| m.raw.clone()));
+                let text = newest.map(|raw| String::from_utf8_lossy(&raw).into_owned());
+                let found = text
+                    .as_deref()
+                    .is_some_and(|t| t.split("\r\n").any(|l| l == line));
+                found.then_some(()).ok_or_else(|| {
+                    format!("the newest message in {user} {folder} has no line {line:?}")
+                })
+            }
         }
     }
 
@@ -348,10 +361,12 @@ impl Run {
                     focus.hosts.push(b.clone());
                 }
                 Action::Fault(rule) => {
-                    if let Ok(crate::fault::FaultRule::Server { host, .. }) =
-                        crate::fault::parse_rule(rule)
+                    if let Some((host, _)) = crate::fault::parse_rule(rule)
+                        .ok()
+                        .as_ref()
+                        .and_then(crate::fault::FaultRule::server)
                     {
-                        focus.hosts.push(host);
+                        focus.hosts.push(host.to_string());
                     }
                 }
                 Action::Strict { host, .. } => focus.hosts.push(host.clone()),
@@ -428,6 +443,36 @@ mod tests {
         assert!(term
             .step_output
             .contains("+OK POP3 server ready\r\n+OK bye"));
+    }
+
+    /// The envelope tour's dot-stuffed line: doubled on the wire, stored once.
+    #[test]
+    fn a_dot_stuffed_line_is_stored_with_one_dot() {
+        let s = parse(
+            r#"{"id":"x","title":"x","steps":[{"text":"t","actions":[
+            {"open":{"term":"t","from":"pc.home.example","to":"mx.corp.example","port":25}},
+            {"type":{"term":"t","line":"EHLO pc.home.example"}},
+            {"type":{"term":"t","line":"MAIL FROM:<smith@isp.example>"}},
+            {"type":{"term":"t","line":"RCPT TO:<alice@corp.example>"}},
+            {"type":{"term":"t","line":"DATA"}},
+            {"type":{"term":"t","line":"Subject: dots"}},
+            {"type":{"term":"t","line":""}},
+            {"type":{"term":"t","line":"..5% above plan."}},
+            {"type":{"term":"t","line":"."}}],
+            "expect":[
+            {"message_line":{"user":"alice@corp.example","folder":"INBOX","line":".5% above plan."}},
+            {"message_line":{"user":"alice@corp.example","folder":"INBOX","line":"..5% above plan."}}
+            ]}]}"#,
+        )
+        .unwrap();
+        let mut run = Run::new(s);
+        assert_eq!(
+            run.next_step(&mut Run::fresh_world()),
+            vec![
+                "the newest message in alice@corp.example INBOX has no line \"..5% above plan.\""
+                    .to_string()
+            ]
+        );
     }
 
     #[test]

@@ -3,18 +3,33 @@
 use super::{QueueEntry, RcptState};
 use crate::time::format_rfc5322;
 
-/// The status code (RFC 3463) found at the start of a failure reason, or a generic one.
+/// The status code (RFC 3463 §2) of a failure reason the relay wrote (`452 4.2.2 mailbox
+/// full`, `4.4.1 cannot reach ...`), if it has one.
+pub fn reason_status(reason: &str) -> Option<&str> {
+    reason.split_whitespace().take(2).find(|w| {
+        let parts: Vec<&str> = w.split('.').collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    })
+}
+
+/// The status code of a failure reason, or the generic permanent one.
 fn status_of(reason: &str) -> &str {
-    reason
-        .split_whitespace()
-        .find(|w| {
-            let parts: Vec<&str> = w.split('.').collect();
-            parts.len() == 3
-                && parts
-                    .iter()
-                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    reason_status(reason).unwrap_or("5.0.0")
+}
+
+/// Each failed recipient of `entry` with the status code of its failure (RFC 3464 §2.3.4).
+pub fn failed_statuses(entry: &QueueEntry) -> Vec<(String, String)> {
+    entry
+        .recipients
+        .iter()
+        .filter_map(|r| match &r.state {
+            RcptState::Failed(why) => Some((r.address.clone(), status_of(why).to_string())),
+            _ => None,
         })
-        .unwrap_or("5.0.0")
+        .collect()
 }
 
 /// The bounce for the failed recipients of `entry`, from the postmaster of `host`, or `None`

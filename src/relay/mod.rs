@@ -9,7 +9,7 @@
 
 mod bounce;
 
-pub use bounce::bounce_message;
+pub use bounce::{bounce_message, failed_statuses, reason_status};
 
 use crate::proto::smtp::{Envelope, Spool, SpoolError};
 use crate::time::{Duration, Instant};

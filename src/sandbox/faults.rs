@@ -3,7 +3,9 @@
 
 use super::mark::{FaultAction, GateMark, GateMarkKind};
 use super::{mask_secret, Service, Speaker, TranscriptLine, World};
-use crate::fault::{parse_rule, DnsRecordKind, FaultOutcome, FaultRule, ReplyKind, RuleError};
+use crate::fault::{
+    parse_rule, DnsRecordKind, FaultOutcome, FaultRule, ReplyKind, RuleError, TlsFault,
+};
 use crate::net::{ConnId, HostId};
 
 /// Why a rule was not added.
@@ -43,6 +45,13 @@ impl World {
         self.faults.clear();
     }
 
+    /// The TLS rule (its number and fault) for the server at `host:port`, if any: what that
+    /// server offers or presents instead of its own TLS. The server side asks this when it
+    /// decides whether to offer STARTTLS/STLS and which identity to start a handshake with.
+    pub fn tls_fault(&self, host: HostId, port: u16) -> Option<(usize, TlsFault)> {
+        self.faults.tls_fault(self.net.host_name(host), port)
+    }
+
     /// The active rules; rule number n is `fault_rules()[n - 1]`.
     pub fn fault_rules(&self) -> &[FaultRule] {
         self.faults.rules()
@@ -57,7 +66,9 @@ impl World {
             .iter()
             .enumerate()
             .filter(|(_, r)| match r {
-                FaultRule::Server { host, .. } => host.eq_ignore_ascii_case(name),
+                FaultRule::Server { host, .. } | FaultRule::Tls { host, .. } => {
+                    host.eq_ignore_ascii_case(name)
+                }
                 FaultRule::DnsNone { domain, .. } => self
                     .net
                     .dns
@@ -155,11 +166,16 @@ impl World {
         let FaultRule::Server {
             host,
             port,
-            outcome: FaultOutcome::Reply { kind, .. },
+            outcome,
             ..
         } = rule
         else {
             return Ok(());
+        };
+        let kind = match outcome {
+            FaultOutcome::Reply { kind, .. } => kind,
+            FaultOutcome::Greylist => &ReplyKind::Smtp,
+            _ => return Ok(()),
         };
         let Some(id) = self.net.host_by_name(host) else {
             return Ok(());

@@ -11,11 +11,13 @@
 use super::mark::{FaultAction, GateMark, GateMarkKind};
 use super::server::{Env, InputMode, Note, ServerSession};
 use super::Service;
-use crate::fault::{command_hits, FaultOutcome, Fired, ReplyKind, Trigger};
+use crate::fault::{command_hits, FaultOutcome, Fired, ReplyKind, Trigger, Triple, GREYLIST_REPLY};
 use crate::proto::imap::frame::{command_after_tag, literal_announcement, tag_of};
 use crate::proto::imap::response::is_bye;
 use crate::proto::record::{Command, Protocol, Record, Recorder};
-use crate::proto::smtp::command::mail_requests_smtputf8;
+use crate::proto::smtp::command::{
+    self as smtp_command, mail_requests_smtputf8, Command as SmtpCommand,
+};
 use crate::proto::strict::{self, MessageSeen, Proto, StrictFinding};
 use crate::session::Output;
 use crate::session::SecretInput;
@@ -58,6 +60,8 @@ pub(crate) struct GatedSession {
     // SMTP tracking for the strict checks.
     pipelining: bool,
     smtputf8: bool,
+    /// The last `MAIL FROM` path handed on (greylisting's sender).
+    mail_from: String,
     /// Input after the line being handled had already arrived (the client sent it before it
     /// could see the reply).
     more_input: bool,
@@ -109,6 +113,7 @@ impl GatedSession {
             done: false,
             pipelining: false,
             smtputf8: false,
+            mail_from: String::new(),
             more_input: false,
             after_unanswered: false,
             withheld: 0,
@@ -393,10 +398,33 @@ impl GatedSession {
             }
             _ => false,
         });
-        match fired {
+        match fired.and_then(|f| self.greylist(env, command, f)) {
             Some(fired) => self.apply_rule(env, now, mode, line, fired),
             None => self.pass_line(env, now, mode, &line),
         }
+    }
+
+    /// A greylist rule answers a triple's first `RCPT` with [`GREYLIST_REPLY`] and lets its
+    /// retries pass (`None`); other rules are left as they fired.
+    fn greylist(&self, env: &mut Env<'_>, command: &str, fired: Fired) -> Option<Fired> {
+        if fired.outcome != FaultOutcome::Greylist {
+            return Some(fired);
+        }
+        let Ok(SmtpCommand::Rcpt { path, .. }) = smtp_command::parse(command) else {
+            return None;
+        };
+        let triple = Triple {
+            client: env.peer.addr.clone(),
+            sender: self.mail_from.clone(),
+            recipient: path,
+        };
+        env.faults.is_greylisted(triple).then(|| Fired {
+            rule: fired.rule,
+            outcome: FaultOutcome::Reply {
+                kind: ReplyKind::Smtp,
+                text: GREYLIST_REPLY.into(),
+            },
+        })
     }
 
     /// A strict finding: a strict host refuses the line (true); a lenient one notes it.
@@ -435,7 +463,15 @@ impl GatedSession {
         match command.verb.as_str() {
             "EHLO" => self.pipelining = true,
             "HELO" => self.pipelining = false,
-            "MAIL" => self.smtputf8 = mail_requests_smtputf8(&command.args),
+            "MAIL" => {
+                self.smtputf8 = mail_requests_smtputf8(&command.args);
+                let (body, _) = split_line_end(line);
+                if let Ok(SmtpCommand::Mail { path, .. }) =
+                    smtp_command::parse(&String::from_utf8_lossy(body))
+                {
+                    self.mail_from = path;
+                }
+            }
             _ => {}
         }
     }
@@ -529,6 +565,8 @@ impl GatedSession {
                 self.out.push_back(Output::Event(Note::DropLink));
                 self.done = true;
             }
+            // Decided before a rule is applied (`greylist`); a retry passes.
+            FaultOutcome::Greylist => self.pass_line(env, now, mode, &line),
         }
     }
 
@@ -580,6 +618,8 @@ impl GatedSession {
                 self.out.push_back(Output::Event(Note::DropLink));
                 self.done = true;
             }
+            // Only a `RCPT` rule greylists (the parser refuses it elsewhere).
+            FaultOutcome::Greylist => {}
         }
     }
 }

@@ -11,7 +11,9 @@ use super::{EndpointState, World};
 use crate::net::{ConnId, HostId};
 use crate::proto::imap::client::{ImapClient, ImapClientEvent, ImapJob, ImapMessage, ImapOutcome};
 use crate::proto::pop3::client::{Pop3Client, Pop3ClientEvent, Pop3Job, Pop3Message};
-use crate::proto::smtp::{ClientEvent, ClientJob, ClientOutcome, Envelope, SmtpClient};
+use crate::proto::smtp::{
+    ClientEvent, ClientJob, ClientOutcome, Envelope, SmtpClient, StartTlsPolicy,
+};
 use crate::session::{Output, Session};
 use crate::time::{Duration, Instant};
 
@@ -105,6 +107,8 @@ enum Client {
 /// What a client session asked for, in the task's terms.
 enum Step {
     Send(Vec<u8>),
+    /// The server agreed to STARTTLS: TLS goes under the session from here.
+    UpgradeToTls,
     Finished(Result<Outcome, String>),
     Close,
 }
@@ -142,30 +146,40 @@ impl Client {
         }
     }
 
+    /// The driver's TLS under the session failed (SMTP only, after STARTTLS).
+    fn handle_tls_failed(&mut self, now: Instant, why: &str) {
+        if let Client::Smtp(c) = self {
+            c.handle_tls_failed(now, why);
+        }
+    }
+
     fn poll(&mut self) -> Option<Step> {
-        fn step<E>(o: Output<E>, done: impl FnOnce(E) -> Result<Outcome, String>) -> Step {
+        fn step<E>(o: Output<E>, done: impl FnOnce(E) -> Step) -> Step {
             match o {
                 Output::Transmit(b) => Step::Send(b),
-                Output::Event(e) => Step::Finished(done(e)),
+                Output::Event(e) => done(e),
                 Output::Close => Step::Close,
             }
         }
         Some(match self {
-            Client::Smtp(c) => step(c.poll_output()?, |ClientEvent::Done(o)| match o {
-                ClientOutcome::Sent { reply, .. } => Ok(Outcome::Submitted(reply.to_string())),
-                ClientOutcome::Failed { reply, reason, .. } => {
-                    Err(reply.map_or(reason, |r| r.to_string()))
+            Client::Smtp(c) => step(c.poll_output()?, |event| match event {
+                ClientEvent::UpgradeToTls => Step::UpgradeToTls,
+                ClientEvent::Done(ClientOutcome::Sent { reply, .. }) => {
+                    Step::Finished(Ok(Outcome::Submitted(reply.to_string())))
+                }
+                ClientEvent::Done(ClientOutcome::Failed { reply, reason, .. }) => {
+                    Step::Finished(Err(reply.map_or(reason, |r| r.to_string())))
                 }
             }),
             Client::Pop3(c) => step(c.poll_output()?, |Pop3ClientEvent::Done(o)| {
-                o.map(|messages| Outcome::Mailbox {
+                Step::Finished(o.map(|messages| Outcome::Mailbox {
                     folders: Vec::new(),
                     total: messages.len(),
                     messages: messages.into_iter().map(Fetched::from).collect(),
-                })
+                }))
             }),
             Client::Imap(c) => step(c.poll_output()?, |ImapClientEvent::Done(o)| {
-                o.map(|o| match o {
+                Step::Finished(o.map(|o| match o {
                     ImapOutcome::Mailbox {
                         folders,
                         messages,
@@ -177,7 +191,7 @@ impl Client {
                     },
                     ImapOutcome::Message(m) => Outcome::Message(m.into()),
                     ImapOutcome::Done(text) => Outcome::Done(text),
-                })
+                }))
             }),
         })
     }
@@ -235,6 +249,7 @@ impl Task {
                 rcpt_to: sub.to,
             },
             data: sub.raw,
+            starttls: StartTlsPolicy::Never,
         };
         let client = Client::Smtp(Box::new(SmtpClient::new(world.now(), job)));
         Task::start(world, from, host, port, client)
@@ -340,6 +355,8 @@ impl Task {
                         world.send(self.conn, &bytes);
                     }
                 }
+                // No TLS under the mail client yet: the session learns the upgrade failed.
+                Step::UpgradeToTls => self.client.handle_tls_failed(now, "this client has no TLS"),
                 Step::Finished(result) => self.result = Some(result),
                 Step::Close => closed = true,
             }

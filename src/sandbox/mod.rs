@@ -20,6 +20,7 @@ mod service;
 pub mod share;
 mod slots;
 mod snapshot;
+mod tls;
 mod transcript;
 
 pub use crate::proto::strict::{StrictCheck, StrictFinding};
@@ -33,6 +34,7 @@ pub use records::StampedRecord;
 pub use service::Service;
 pub use slots::Accepted;
 pub use snapshot::{LocalMail, PcMail};
+pub use tls::{TlsMode, TlsPolicy};
 pub use transcript::{
     marked_words, mask_client_line, mask_secret, ConnSummary, Speaker, TranscriptLine,
 };
@@ -101,17 +103,21 @@ pub enum WorldEvent {
         rcpt: String,
         folder: String,
     },
-    /// `host` could not hand `id` over and will retry.
+    /// `host` could not hand `id` over and will retry; `status` is the reason's enhanced
+    /// status code (RFC 3463), when it has one.
     Deferred {
         id: String,
         host: String,
         reason: String,
+        status: Option<String>,
     },
     /// `id` failed for good on `host`; a bounce goes back to `sender` (when it has one).
+    /// `failures`: each failed recipient with its status code, as the bounce reports it.
     Bounced {
         id: String,
         host: String,
         sender: String,
+        failures: Vec<(String, String)>,
     },
 }
 
@@ -147,13 +153,19 @@ impl WorldEvent {
                 let user = rcpt.split('@').next().unwrap_or(rcpt);
                 format!("{host}: {id} delivered to {user}'s {folder}")
             }
-            WorldEvent::Deferred { id, host, reason } => {
+            WorldEvent::Deferred {
+                id, host, reason, ..
+            } => {
                 format!("{host}: {id} deferred, will retry ({reason})")
             }
-            WorldEvent::Bounced { id, host, sender } if sender.is_empty() => {
+            WorldEvent::Bounced {
+                id, host, sender, ..
+            } if sender.is_empty() => {
                 format!("{host}: {id} failed for good (no sender to bounce to)")
             }
-            WorldEvent::Bounced { id, host, sender } => {
+            WorldEvent::Bounced {
+                id, host, sender, ..
+            } => {
                 format!("{host}: {id} failed for good, bounce sent to {sender}")
             }
         })
@@ -196,6 +208,10 @@ pub struct World {
     strict_hosts: BTreeSet<String>,
     /// What each conversation did, typed, written by the gates (see [`crate::proto::record`]).
     records: RecordLog,
+    /// Makes TLS layers (see `tls.rs`); none: every host is "TLS off".
+    tls: Option<Box<dyn crate::tls_layer::TlsProvider>>,
+    /// Hosts' TLS policies, by lower-case name (see [`World::tls_policy`]).
+    tls_policies: BTreeMap<String, TlsPolicy>,
 }
 
 impl World {
@@ -215,6 +231,8 @@ impl World {
             faults: FaultBook::default(),
             strict_hosts: BTreeSet::new(),
             records: RecordLog::default(),
+            tls: None,
+            tls_policies: BTreeMap::new(),
         }
     }
 

@@ -3,7 +3,9 @@
 
 use super::{World, WorldEvent};
 use crate::net::{ConnId, Side};
-use crate::proto::smtp::{ClientEvent, ClientJob, ClientOutcome, Envelope, Reply, SmtpClient};
+use crate::proto::smtp::{
+    ClientEvent, ClientJob, ClientOutcome, Envelope, Reply, SmtpClient, StartTlsPolicy,
+};
 use crate::relay::{bounce_message, Outcome, QueueEntry};
 use crate::session::{Output, Session};
 use crate::store::{Flags, StoreError};
@@ -171,6 +173,7 @@ impl World {
                             rcpt_to: rcpts.clone(),
                         },
                         data: entry.data.to_vec(),
+                        starttls: StartTlsPolicy::Never,
                     };
                     self.slots.slot(c).relay = Some(RelayAttempt {
                         entry: id.to_string(),
@@ -238,6 +241,7 @@ impl World {
                 id: id.to_string(),
                 host,
                 reason: reason.clone(),
+                status: crate::relay::reason_status(reason).map(str::to_string),
             });
         }
     }
@@ -258,6 +262,7 @@ impl World {
             id: done.id.clone(),
             host: done.host.clone(),
             sender: done.mail_from.clone(),
+            failures: crate::relay::failed_statuses(&done),
         });
         let bounce_id = format!("{}-B", done.id);
         if let Some(raw) = bounce_message(&done, &done.host, self.clock.unix(now), &bounce_id) {
@@ -339,6 +344,9 @@ impl World {
                 Output::Close => {
                     self.end_relay(conn);
                     return;
+                }
+                Output::Event(ClientEvent::UpgradeToTls) => {
+                    r.client.handle_tls_failed(now, "this relay has no TLS");
                 }
                 Output::Event(ClientEvent::Done(outcome)) => {
                     let (entry, rcpts) = (r.entry.clone(), std::mem::take(&mut r.rcpts));

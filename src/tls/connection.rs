@@ -25,6 +25,7 @@ use crate::time::{Instant, WallClock};
 use rustls::{Connection, ProtocolVersion};
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
+use std::sync::{Arc, Mutex};
 
 /// Plaintext the session above may queue before the handshake completes.
 pub const PLAINTEXT_BUFFER_LIMIT: usize = 64 * 1024;
@@ -57,6 +58,8 @@ pub struct TlsConnection {
     reported: Reported,
     phase: Phase,
     out: VecDeque<TlsOutput>,
+    /// An opportunistic client's verifier's verdict (see `ClientTls::connect_unverified`).
+    verify_result: Option<Arc<Mutex<Option<TlsError>>>>,
 }
 
 impl TlsConnection {
@@ -74,6 +77,7 @@ impl TlsConnection {
             reported: Reported::Nothing,
             phase: Phase::Open,
             out: VecDeque::new(),
+            verify_result: None,
         };
         connection
             .conn
@@ -116,6 +120,17 @@ impl TlsConnection {
     /// The negotiated cipher suite, once the ServerHello is through.
     pub fn suite(&self) -> Option<TlsSuite> {
         TlsSuite::from_rustls(self.conn.negotiated_cipher_suite()?.suite())
+    }
+
+    /// An opportunistic client: what verifying the certificate would have said (`None` when
+    /// it verified, before it came, or on a verifying connection, which fails instead).
+    pub fn verify_error(&self) -> Option<TlsError> {
+        let seen = self.verify_result.as_ref()?;
+        seen.lock().ok().and_then(|seen| *seen)
+    }
+
+    pub(super) fn keep_verify_result(&mut self, seen: Arc<Mutex<Option<TlsError>>>) {
+        self.verify_result = Some(seen);
     }
 
     // --- inputs ---
@@ -318,5 +333,47 @@ impl TlsConnection {
     pub(super) fn report_client_hello(&mut self, server_name: Option<String>) {
         self.flush_records();
         self.report(Reported::ClientHello, TlsEvent::ClientHello { server_name });
+    }
+}
+
+impl crate::tls_layer::TlsLayer for TlsConnection {
+    fn handle_input(&mut self, now: Instant, ciphertext: &[u8]) {
+        TlsConnection::handle_input(self, now, ciphertext);
+    }
+
+    fn handle_close(&mut self, now: Instant) {
+        TlsConnection::handle_close(self, now);
+    }
+
+    fn write_plaintext(&mut self, now: Instant, plaintext: &[u8]) {
+        TlsConnection::write_plaintext(self, now, plaintext);
+    }
+
+    fn close(&mut self, now: Instant) {
+        TlsConnection::close(self, now);
+    }
+
+    fn poll_output(&mut self) -> Option<TlsOutput> {
+        TlsConnection::poll_output(self)
+    }
+
+    fn is_handshaking(&self) -> bool {
+        TlsConnection::is_handshaking(self)
+    }
+
+    fn is_closed(&self) -> bool {
+        TlsConnection::is_closed(self)
+    }
+
+    fn version(&self) -> Option<TlsVersion> {
+        TlsConnection::version(self)
+    }
+
+    fn suite(&self) -> Option<TlsSuite> {
+        TlsConnection::suite(self)
+    }
+
+    fn verify_error(&self) -> Option<TlsError> {
+        TlsConnection::verify_error(self)
     }
 }

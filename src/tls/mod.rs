@@ -4,8 +4,9 @@
 //! trimmed pure-Rust crypto provider ([`crypto`]) that builds for wasm32 as well as natively,
 //! with certificates from the sandbox PKI ([`pki`]).
 //!
-//! Not wired in yet: the world, the gate, the sessions' STARTTLS/STLS and the bridge do not
-//! use this module so far (README, "TLS (foundation)", says what is left).
+//! The engine sees it only through the seam in [`crate::tls_layer`]: [`SandboxTls`]
+//! implements its `TlsProvider` and [`TlsConnection`] its `TlsLayer`, so nothing outside this
+//! module names a rustls type (the page's wasm binaries build without feature `tls`).
 //!
 //! | file | job |
 //! |---|---|
@@ -14,6 +15,7 @@
 //! | `event.rs` | outputs and the handshake's typed steps |
 //! | `error.rs` | why a connection failed, typed |
 //! | `random.rs`, `ambient.rs` | seeded or OS randomness, and lending it (and the virtual time) to rustls per call |
+//! | `provider.rs` | [`SandboxTls`]: the engine's `TlsProvider` (PKI identities, seeded or OS randomness) |
 //! | `crypto/` | the trimmed crypto provider |
 //! | `pki.rs` | the shipped CA, host certificates and broken variants |
 
@@ -24,6 +26,7 @@ pub mod crypto;
 mod error;
 mod event;
 pub mod pki;
+mod provider;
 mod random;
 #[cfg(test)]
 mod tests;
@@ -32,6 +35,7 @@ pub use client::ClientTls;
 pub use connection::{TlsConnection, PLAINTEXT_BUFFER_LIMIT};
 pub use error::{Alert, TlsError};
 pub use event::{TlsEvent, TlsOutput, TlsSuite, TlsVersion};
+pub use provider::SandboxTls;
 pub use random::RandomSource;
 pub use server::ServerTls;
 

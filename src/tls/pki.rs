@@ -21,16 +21,7 @@ pub struct Identity {
     pub key_pem: &'static str,
 }
 
-/// The broken certificates a TLS fault makes a host present instead of its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BrokenCertificate {
-    /// Valid 2020-01-01 to 2021-01-01; every sandbox name.
-    Expired,
-    /// Trusted and current, but only for `wrong-host.example`.
-    WrongName,
-    /// Every sandbox name, current, signed by a CA no client trusts.
-    UnknownCa,
-}
+pub use crate::tls_layer::BrokenCertificate;
 
 const ALL_NAMES: &[&str] = &[
     "smtp.isp.example",

@@ -93,4 +93,11 @@ pub enum Expect {
     State { term: String, state: String },
     /// During the step, a reply on the terminal's connection was made by fault rule `rule`.
     FaultReply { term: String, rule: usize },
+    /// The newest message of a folder, as stored, has a line that is exactly `line` (what the
+    /// mailbox keeps, e.g. after the server took off a dot-stuffing dot).
+    MessageLine {
+        user: String,
+        folder: String,
+        line: String,
+    },
 }

@@ -491,6 +491,7 @@ pub fn head(cmd: &[u8]) -> Result<(String, String, Parser<'_>), (Option<String>,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::imap::command::AppendData;
     use crate::proto::imap::search::SearchKey;
 
     fn parse(line: &str) -> Result<(String, Command), String> {
@@ -577,7 +578,7 @@ mod tests {
         let [m] = &messages[..] else { panic!() };
         assert_eq!(m.flags.to_imap(), "\\Seen $Work");
         assert_eq!(m.date, Some(1_793_610_000));
-        assert_eq!(m.message, b"hello");
+        assert_eq!(m.data, AppendData::Literal(b"hello".to_vec()));
         let (_, c) = parse("a STORE 1:2 -FLAGS.SILENT \\Deleted \\Seen").unwrap();
         assert!(matches!(
             c,

@@ -575,4 +575,4 @@ impl<'a> Session<HostCtx<'a>> for ImapSession {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -1,7 +1,10 @@
 //! The SMTP client session (RFC 5321 §3, §4): hands one message to a server and reports
 //! exactly once what became of it.
 //!
-//! Sequence: wait for the 220 greeting, EHLO (HELO when EHLO gets 5xx, §3.2), AUTH PLAIN
+//! Sequence: wait for the 220 greeting, EHLO (HELO when EHLO gets 5xx, §3.2), STARTTLS when
+//! the job's [`StartTlsPolicy`] asks for it and the server offers it (RFC 3207: after its 220
+//! the driver puts TLS under the session, see [`ClientEvent::UpgradeToTls`], and the client
+//! forgets the EHLO answer and says EHLO again, §4.2), AUTH PLAIN
 //! (RFC 4616; AUTH LOGIN when PLAIN is not offered) if the job has credentials, MAIL FROM (with
 //! `SIZE=` when SIZE is advertised, RFC 1870 §6; `BODY=8BITMIME` for 8-bit data when offered,
 //! RFC 6152; `SMTPUTF8` for non-ASCII addresses, RFC 6531), one RCPT per recipient, DATA with
@@ -27,6 +30,20 @@ pub const DATA_END_TIMEOUT: Duration = Duration::from_secs(600);
 /// The reply to QUIT, after the outcome is known.
 pub const QUIT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// When the client says STARTTLS (RFC 3207).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartTlsPolicy {
+    /// Never: the server's offer is ignored (no TLS provider, or TLS switched off).
+    #[default]
+    Never,
+    /// When the server's EHLO offers it; in clear otherwise, and in clear when the server
+    /// answers STARTTLS with an error (opportunistic security, RFC 7435 §1.3).
+    WhenOffered,
+    /// Always: a server that does not offer STARTTLS or refuses it gets nothing; the job fails
+    /// temporarily (retried later), never in clear (RFC 3207 §4.1, RFC 8461 §5).
+    Required,
+}
+
 /// One message to hand over.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientJob {
@@ -37,11 +54,20 @@ pub struct ClientJob {
     pub envelope: Envelope,
     /// The message (header and body), CRLF line ends; stuffed by the client.
     pub data: Vec<u8>,
+    /// Whether to upgrade the connection with STARTTLS.
+    pub starttls: StartTlsPolicy,
 }
 
-/// What the client tells its driver: exactly one `Done`, then `Close`.
+/// What the client tells its driver: at most one `UpgradeToTls`, exactly one `Done`, then
+/// `Close`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientEvent {
+    /// The server answered 220 to STARTTLS (RFC 3207 §4): the driver starts a TLS handshake
+    /// at once, every later `Transmit` is plaintext for the TLS layer (the first is the new
+    /// EHLO, held by the layer until the handshake ends) and every later input must be what
+    /// the layer decrypted. If the handshake fails, the driver calls
+    /// [`SmtpClient::handle_tls_failed`].
+    UpgradeToTls,
     Done(ClientOutcome),
 }
 
@@ -77,6 +103,7 @@ enum State {
     Greeting,
     Ehlo,
     Helo,
+    StartTls,
     AuthPlain,
     AuthLoginUser,
     AuthLoginPass,
@@ -98,6 +125,8 @@ struct Extensions {
     auth: Vec<String>,
     eight_bit: bool,
     smtputf8: bool,
+    /// RFC 3207 §4.
+    starttls: bool,
 }
 
 impl Extensions {
@@ -111,6 +140,7 @@ impl Extensions {
                 "SIZE" => ext.size = words.next().and_then(|w| w.parse().ok()).or(Some(0)),
                 "8BITMIME" => ext.eight_bit = true,
                 "SMTPUTF8" => ext.smtputf8 = true,
+                "STARTTLS" => ext.starttls = true,
                 "AUTH" => ext.auth.extend(words.map(str::to_ascii_uppercase)),
                 // The pre-standard `AUTH=PLAIN LOGIN` form.
                 k if k.starts_with("AUTH=") => {
@@ -137,6 +167,8 @@ pub struct SmtpClient {
     /// Recipients refused at RCPT, in order, with their reply (4xx or 5xx).
     refused: Vec<(String, Reply)>,
     reported: bool,
+    /// True once the server said 220 to STARTTLS: every byte since goes through TLS.
+    upgraded: bool,
 }
 
 /// Removes CR and LF so job fields can never inject a command.
@@ -157,6 +189,25 @@ impl SmtpClient {
             accepted: Vec::new(),
             refused: Vec::new(),
             reported: false,
+            upgraded: false,
+        }
+    }
+
+    /// True once the session runs over TLS (after STARTTLS).
+    pub fn is_upgraded(&self) -> bool {
+        self.upgraded
+    }
+
+    /// The driver's TLS handshake after STARTTLS failed (a certificate the client refused, a
+    /// handshake failure): nothing more can be said on this connection, so the job fails
+    /// temporarily and the connection closes. Whether to retry in clear is the driver's
+    /// policy (RFC 7435), not the session's.
+    pub fn handle_tls_failed(&mut self, _now: Instant, why: &str) {
+        if self.state != State::Done {
+            self.fail_hard(
+                false,
+                format!("TLS after STARTTLS failed: {}", one_line(why)),
+            );
         }
     }
 
@@ -219,6 +270,35 @@ impl SmtpClient {
         self.out.transmit(&b"QUIT\r\n"[..]);
         self.state = State::Quit;
         self.deadline = now + QUIT_TIMEOUT;
+    }
+
+    /// After EHLO: STARTTLS first when the policy and the server's offer say so.
+    fn after_ehlo(&mut self, now: Instant) {
+        if self.upgraded {
+            return self.after_hello(now);
+        }
+        match (self.job.starttls, self.ext.starttls) {
+            (StartTlsPolicy::Never, _) => self.after_hello(now),
+            (_, true) => self.send(now, "STARTTLS", State::StartTls),
+            (StartTlsPolicy::WhenOffered, false) => self.after_hello(now),
+            (StartTlsPolicy::Required, false) => {
+                self.fail_no_tls(now, "the server does not offer STARTTLS")
+            }
+        }
+    }
+
+    /// The policy requires TLS and the server will not give it: a temporary failure (the
+    /// message waits for a server that does), then QUIT.
+    fn fail_no_tls(&mut self, now: Instant, why: &str) {
+        let outcome = ClientOutcome::Failed {
+            permanent: false,
+            reason: format!("4.7.10 {why}, and this hop requires TLS"),
+            reply: None,
+            per_recipient: self.refused.clone(),
+            answer_lost: false,
+        };
+        self.report(outcome);
+        self.quit(now);
     }
 
     fn after_hello(&mut self, now: Instant) {
@@ -303,7 +383,7 @@ impl SmtpClient {
             State::Greeting => self.fail_reply(now, "greeting", reply),
             State::Ehlo if ok => {
                 self.ext = Extensions::parse(&parsed.lines);
-                self.after_hello(now);
+                self.after_ehlo(now);
             }
             // RFC 5321 §3.2: a server that does not know EHLO says 5xx; fall back to HELO.
             State::Ehlo if reply.is_permanent() => {
@@ -313,9 +393,24 @@ impl SmtpClient {
             State::Ehlo => self.fail_reply(now, "EHLO", reply),
             State::Helo if ok => {
                 self.ext = Extensions::default();
-                self.after_hello(now);
+                self.after_ehlo(now);
             }
             State::Helo => self.fail_reply(now, "HELO", reply),
+            // RFC 3207 §4.2: the client forgets what it knew and starts over with EHLO; the
+            // driver puts TLS under the session before that EHLO goes out.
+            State::StartTls if reply.code == 220 => {
+                self.upgraded = true;
+                self.ext = Extensions::default();
+                self.out.event(ClientEvent::UpgradeToTls);
+                let line = format!("EHLO {}", self.job.helo);
+                self.send(now, &line, State::Ehlo);
+            }
+            State::StartTls if self.job.starttls == StartTlsPolicy::Required => {
+                let why = format!("the server refused STARTTLS ({reply})");
+                self.fail_no_tls(now, &why);
+            }
+            // RFC 7435 §1.3: opportunistic, so a refusal means going on in clear.
+            State::StartTls => self.after_hello(now),
             State::AuthPlain | State::AuthLoginDone if ok => self.send_mail(now),
             State::AuthLoginUser | State::AuthLoginPass if reply.code == 334 => {
                 let (user, password) = self.job.auth.clone().unwrap_or_default();
@@ -388,7 +483,17 @@ impl Session<()> for SmtpClient {
             bytes = bytes.get(n..).unwrap_or(&[]);
             match result {
                 None => {}
-                Some(Ok(reply)) => self.on_reply(now, reply),
+                Some(Ok(reply)) => {
+                    let upgraded = self.upgraded;
+                    self.on_reply(now, reply);
+                    if self.upgraded != upgraded {
+                        // RFC 3207 §4.2 (and the response-injection class of bugs): bytes
+                        // that came in clear after the 220 were not protected by TLS; they
+                        // are dropped, never read as replies inside the TLS session.
+                        self.replies = ReplyReader::default();
+                        return;
+                    }
+                }
                 Some(Err(_)) if self.state == State::Quit => {
                     self.state = State::Done;
                     self.out.close();

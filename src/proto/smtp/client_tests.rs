@@ -1,7 +1,9 @@
 //! Client tests: the client against the real server in memory (bytes pumped both ways), and
 //! against scripted replies for what our server never says.
 
-use super::client::{ClientEvent, ClientJob, ClientOutcome, SmtpClient, DATA_END_TIMEOUT};
+use super::client::{
+    ClientEvent, ClientJob, ClientOutcome, SmtpClient, StartTlsPolicy, DATA_END_TIMEOUT,
+};
 use super::server::SmtpServer;
 use super::test_support::*;
 use super::{Envelope, Reply};
@@ -18,6 +20,7 @@ fn job(from: &str, to: &[&str], auth: Option<(&str, &str)>, data: &[u8]) -> Clie
             rcpt_to: to.iter().map(|s| s.to_string()).collect(),
         },
         data: data.to_vec(),
+        starttls: StartTlsPolicy::Never,
     }
 }
 
@@ -106,6 +109,7 @@ fn only_outcome(events: &[ClientEvent]) -> &ClientOutcome {
     assert_eq!(events.len(), 1, "exactly one Done: {events:?}");
     match &events[0] {
         ClientEvent::Done(o) => o,
+        ClientEvent::UpgradeToTls => panic!("an upgrade, not an outcome"),
     }
 }
 

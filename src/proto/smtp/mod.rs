@@ -16,13 +16,15 @@ pub mod server;
 pub mod trace;
 
 #[cfg(test)]
+mod client_starttls_tests;
+#[cfg(test)]
 mod client_tests;
 #[cfg(test)]
 mod server_tests;
 #[cfg(test)]
 pub(crate) mod test_support;
 
-pub use client::{ClientEvent, ClientJob, ClientOutcome, SmtpClient};
+pub use client::{ClientEvent, ClientJob, ClientOutcome, SmtpClient, StartTlsPolicy};
 pub use reply::Reply;
 pub use server::{SmtpEvent, SmtpPhase, SmtpServer};
 

@@ -5,6 +5,7 @@ mod failures;
 mod handshake;
 #[cfg(not(target_arch = "wasm32"))]
 mod interop;
+mod provider;
 
 use super::{
     pki, ClientTls, RandomSource, ServerTls, TlsConnection, TlsEvent, TlsOutput, TlsVersions,

@@ -1,23 +1,33 @@
 //! APPEND (RFC 3501 §6.3.11) with APPENDUID (RFC 4315 §3), literal8 (RFC 3516 §4.4), the
-//! UTF8 data item (RFC 6855 §4) and MULTIAPPEND (RFC 3502): several messages in one command,
-//! appended all or none.
+//! UTF8 data item (RFC 6855 §4), MULTIAPPEND (RFC 3502): several messages in one command,
+//! appended all or none, and CATENATE (RFC 4469, in [`super::catenate`]).
 
+use super::catenate::{parse_catenate, CatPart};
 use super::prelude::*;
 
 pub(super) const APPEND: Spec = Spec::new(
     "APPEND",
     Valid::Authenticated,
-    "Upload messages into a mailbox (each a literal {size}, with its own flags and date; all or none; UTF8 (~{size}) after ENABLE UTF8=ACCEPT for UTF-8 headers).",
-    "RFC 3501 §6.3.11, RFC 3502, RFC 6855 §4",
+    "Upload messages into a mailbox (each a literal {size}, with its own flags and date; all or none; UTF8 (~{size}) after ENABLE UTF8=ACCEPT for UTF-8 headers; CATENATE (TEXT {size} URL \"/INBOX/;UID=1/;SECTION=1\") to build one from parts already on the server).",
+    "RFC 3501 §6.3.11, RFC 3502, RFC 6855 §4, RFC 4469",
     parse_append,
 );
+
+/// What an APPEND message is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppendData {
+    /// The whole message in one literal.
+    Literal(Vec<u8>),
+    /// CATENATE's parts (RFC 4469 §5), put together when the command runs.
+    Catenate(Vec<CatPart>),
+}
 
 /// One message of an APPEND: its flags, date and bytes (RFC 3502 `append-message`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppendMessage {
     pub flags: Flags,
     pub date: Option<i64>,
-    pub message: Vec<u8>,
+    pub data: AppendData,
     /// Sent as `UTF8 (literal)` (RFC 6855 §4).
     pub utf8: bool,
 }
@@ -46,6 +56,15 @@ fn append_message(p: &mut Parser<'_>) -> R<AppendMessage> {
         date = Some(p.date_time()?);
         p.sp("message literal")?;
     }
+    // RFC 4469 §5: `CATENATE (cat-part ...)` instead of the literal.
+    if p.eat_word("CATENATE") {
+        return Ok(AppendMessage {
+            flags,
+            date,
+            data: AppendData::Catenate(parse_catenate(p)?),
+            utf8: false,
+        });
+    }
     // RFC 6855 §4: `UTF8 (~{n}...)` carries a message with UTF-8 headers.
     let utf8 = p.eat_word("UTF8");
     if utf8 {
@@ -63,7 +82,7 @@ fn append_message(p: &mut Parser<'_>) -> R<AppendMessage> {
     Ok(AppendMessage {
         flags,
         date,
-        message,
+        data: AppendData::Literal(message),
         utf8,
     })
 }
@@ -85,10 +104,18 @@ impl ImapSession {
             ));
         }
         let arrival = ctx.clock.unix(now);
-        let batch = messages
-            .into_iter()
-            .map(|m| (m.message, m.flags, m.date.unwrap_or(arrival)))
-            .collect();
+        let limit = ctx.store.limits.max_message_size;
+        let mut batch = Vec::with_capacity(messages.len());
+        for m in messages {
+            let raw = match m.data {
+                AppendData::Literal(raw) => raw,
+                AppendData::Catenate(parts) => match self.catenate(ctx, user, &parts, limit) {
+                    Ok(raw) => raw,
+                    Err(refused) => return refused,
+                },
+            };
+            batch.push((raw, m.flags, m.date.unwrap_or(arrival)));
+        }
         match ctx.store.deliver_all(user, mailbox, batch, arrival) {
             Ok((uv, uids)) => ok(format!(
                 "[APPENDUID {uv} {}] APPEND completed",

@@ -228,7 +228,7 @@ fn partial(p: &mut Parser<'_>) -> R<Option<(u32, u32)>> {
 }
 
 /// After `[`: `section-spec` and `]`.
-fn section(p: &mut Parser<'_>) -> R<Section> {
+pub(super) fn section(p: &mut Parser<'_>) -> R<Section> {
     let mut sec = Section::default();
     while p.peek().is_some_and(|b| b.is_ascii_digit()) {
         let n = p.number("part number")?;

@@ -7,22 +7,26 @@
 mod append;
 mod auth;
 mod basic;
+mod catenate;
 mod copy;
 mod dispatch;
 mod expunge;
 mod fetch;
 mod idle;
+mod imap_url;
 mod list;
 mod mailbox;
 mod quota;
 mod search;
 mod select;
 mod sort;
+mod sort_display;
 mod status;
 mod store;
 
-pub use append::AppendMessage;
+pub use append::{AppendData, AppendMessage};
 pub use basic::IdParams;
+pub use catenate::CatPart;
 pub use fetch::{FetchAtt, Section, SectionText};
 pub use list::ListOptions;
 pub use search::{is_saving, SearchReturn};
@@ -49,7 +53,6 @@ mod prelude {
     pub(super) use crate::proto::imap::mutf7::NameEncoding;
     pub(super) use crate::proto::imap::parse::{ParseError, Parser, R};
     pub(super) use crate::proto::imap::response::compact_set;
-    pub(super) use crate::proto::imap::response::string;
     pub(super) use crate::proto::imap::sequence::SequenceSet;
     pub(super) use crate::proto::imap::session::{
         deleted_uids, flags_line, permanent_flags_line, ImapEvent, ImapSession, Mode, Selected,
@@ -137,6 +140,8 @@ pub enum Command {
     /// SORT (RFC 5256 §3): keys with their REVERSE, and the search.
     Sort {
         uid: bool,
+        /// ESORT's `RETURN (...)` (RFC 5267 §3.1); `None` for a plain `* SORT` answer.
+        ret: Option<SearchReturn>,
         keys: Vec<(SortKey, bool)>,
         key: SearchKey,
     },
@@ -431,7 +436,22 @@ impl ImapSession {
                 }
                 self.search(ctx, now, &user, tag, uid, &key, ret)
             }
-            Command::Sort { uid, keys, key } => self.run_sort(ctx, now, &user, uid, &keys, &key),
+            Command::Sort {
+                uid,
+                ret,
+                keys,
+                key,
+            } => {
+                if key.uses_modseq() {
+                    self.enable_condstore();
+                }
+                let order = sort::Order {
+                    uid,
+                    ret,
+                    keys: &keys,
+                };
+                self.run_sort(ctx, now, &user, tag, order, &key)
+            }
             Command::Thread {
                 uid,
                 algorithm,

@@ -2,6 +2,7 @@
 //! [`crate::proto::imap::search`].
 
 use super::prelude::*;
+use crate::proto::imap::esearch::{self, Hit};
 use crate::proto::imap::search::{matches, Candidate, SearchKey};
 
 pub(super) const SEARCH: Spec = Spec::new(
@@ -25,7 +26,7 @@ pub struct SearchReturn {
 }
 
 /// `RETURN (MIN MAX ALL COUNT)`; an empty list means ALL.
-fn search_return(p: &mut Parser<'_>) -> R<SearchReturn> {
+pub(super) fn search_return(p: &mut Parser<'_>) -> R<SearchReturn> {
     p.sp("return options, e.g. (MIN MAX COUNT)")?;
     let mut r = SearchReturn::default();
     let opts = super::list::option_list(p, "return option")?;
@@ -38,7 +39,7 @@ fn search_return(p: &mut Parser<'_>) -> R<SearchReturn> {
             "COUNT" => r.count = true,
             other => {
                 return Err(format!(
-                    "Unknown SEARCH return option {other} (use MIN, MAX, ALL, COUNT or SAVE)"
+                    "Unknown return option {other} (use MIN, MAX, ALL, COUNT or SAVE)"
                 )
                 .into())
             }
@@ -70,10 +71,10 @@ fn parse_search(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     })
 }
 
-/// RFC 5182 §2.1: whether a SEARCH command (arguments after the name) asks to SAVE its
+/// RFC 5182 §2.1: whether a SEARCH (or, with ESORT, SORT) command (arguments after the name) asks to SAVE its
 /// result, read before the full parse so that a SEARCH that fails still empties `$`.
 pub fn is_saving(name: &str, mut p: Parser<'_>) -> bool {
-    (name == "SEARCH" || name == "UID SEARCH")
+    matches!(name, "SEARCH" | "UID SEARCH" | "SORT" | "UID SORT")
         && p.sp("").is_ok()
         && p.eat_word("RETURN")
         && p.sp("").is_ok()
@@ -305,87 +306,41 @@ impl ImapSession {
             return no("The selected mailbox no longer exists");
         };
         let found = self.matching(f, key, ctx.clock.unix(now));
-        let hits: Vec<u32> = found
+        let hits: Vec<Hit> = found
             .iter()
-            .map(|&(seq, m)| if uid { m.uid } else { seq })
+            .map(|&(seq, m)| Hit {
+                number: if uid { m.uid } else { seq },
+                modseq: m.modseq,
+            })
             .collect();
-        let mut hit_uids: Vec<u32> = found.iter().map(|(_, m)| m.uid).collect();
-        // RFC 7162 §3.1.5: the MODSEQ of an answer is the highest over the messages it
-        // reports: with MIN and/or MAX alone, those messages; otherwise every match.
-        let reported: Vec<u64> = match ret {
-            Some(r) if (r.min || r.max) && !r.all && !r.count => [
-                found.first().filter(|_| r.min),
-                found.last().filter(|_| r.max),
-            ]
-            .into_iter()
-            .flatten()
-            .map(|(_, m)| m.modseq)
-            .collect(),
-            _ => found.iter().map(|(_, m)| m.modseq).collect(),
-        };
-        let modseq = reported.into_iter().max().unwrap_or(0);
-        if let Some(r) = ret.filter(|r| r.save) {
-            // RFC 5182 §2.4: with MIN and/or MAX alone, only those messages are kept.
-            if (r.min || r.max) && !r.all && !r.count {
-                let (first, last) = (hit_uids.first().copied(), hit_uids.last().copied());
-                hit_uids = [first.filter(|_| r.min), last.filter(|_| r.max)]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                hit_uids.dedup();
-            }
-            if let Some(sel) = self.mailbox_mut() {
-                sel.saved = hit_uids;
-            }
-        }
-        // RFC 7162 §3.1.5: a search by MODSEQ reports that mod-sequence.
+        // RFC 7162 §3.1.5: a search by MODSEQ reports a mod-sequence.
         let with_modseq = key.uses_modseq() && !hits.is_empty();
         let line = match ret {
             None => {
                 let mut line = String::from("* SEARCH");
                 for h in &hits {
-                    line.push_str(&format!(" {h}"));
+                    line.push_str(&format!(" {}", h.number));
                 }
-                if with_modseq {
-                    line.push_str(&format!(" (MODSEQ {modseq})"));
+                if let Some(m) = hits.iter().map(|h| h.modseq).max().filter(|_| with_modseq) {
+                    line.push_str(&format!(" (MODSEQ {m})"));
                 }
                 line
             }
-            // RFC 5182 §1: SAVE alone answers nothing but the tagged OK.
-            Some(SearchReturn {
-                save: true,
-                min: false,
-                max: false,
-                all: false,
-                count: false,
-            }) => return ok("SEARCH completed, result saved"),
             Some(r) => {
-                // RFC 4731 §3.1: MIN, MAX and ALL only when something matched.
-                let mut line = b"* ESEARCH (TAG ".to_vec();
-                string(&mut line, tag.as_bytes());
-                line.push(b')');
-                let mut line = String::from_utf8_lossy(&line).into_owned();
-                if uid {
-                    line.push_str(" UID");
+                if r.save {
+                    self.save_result(&found, &r);
                 }
-                if let (Some(min), Some(max)) = (hits.first(), hits.last()) {
-                    if r.min {
-                        line.push_str(&format!(" MIN {min}"));
-                    }
-                    if r.max {
-                        line.push_str(&format!(" MAX {max}"));
-                    }
-                    if r.all {
-                        line.push_str(&format!(" ALL {}", compact_set(&hits)));
-                    }
+                // RFC 5182 §1: SAVE alone answers nothing but the tagged OK.
+                if !(r.min || r.max || r.all || r.count) {
+                    return ok("SEARCH completed, result saved");
                 }
-                if r.count {
-                    line.push_str(&format!(" COUNT {}", hits.len()));
-                }
-                if with_modseq {
-                    line.push_str(&format!(" MODSEQ {modseq}"));
-                }
-                line
+                esearch::line(&esearch::Answer {
+                    tag,
+                    uid,
+                    ret: r,
+                    hits: &hits,
+                    with_modseq,
+                })
             }
         };
         self.send(line);
@@ -394,5 +349,30 @@ impl ImapSession {
         } else {
             "SEARCH completed"
         })
+    }
+
+    /// SEARCHRES (RFC 5182 §2.1): keeps the UIDs of `found` (in answer order) for `$`; with
+    /// MIN and/or MAX alone, only those messages (§2.4).
+    pub(super) fn save_result(
+        &mut self,
+        found: &[(u32, &crate::store::StoredMessage)],
+        r: &SearchReturn,
+    ) {
+        let all: Vec<Hit> = found
+            .iter()
+            .map(|(_, m)| Hit {
+                number: m.uid,
+                modseq: m.modseq,
+            })
+            .collect();
+        let mut uids: Vec<u32> = esearch::reported(r, &all)
+            .iter()
+            .map(|h| h.number)
+            .collect();
+        uids.sort_unstable();
+        uids.dedup();
+        if let Some(sel) = self.mailbox_mut() {
+            sel.saved = uids;
+        }
     }
 }

@@ -3,10 +3,12 @@
 //! [`crate::proto::imap::thread`]).
 
 use super::prelude::*;
-use super::search::{charset, criteria};
+use super::search::{charset, criteria, search_return, SearchReturn};
+use super::sort_display::{display_key, DisplayField};
 use crate::message::envelope::{envelope, EnvAddr};
 use crate::message::HeaderBlock;
 use crate::proto::imap::casemap;
+use crate::proto::imap::esearch::{self, Hit};
 use crate::proto::imap::search::SearchKey;
 use crate::proto::imap::thread::{self, msg_ids, ThreadMessage};
 use crate::store::StoredMessage;
@@ -15,8 +17,8 @@ use std::cmp::Ordering;
 pub(super) const SORT: Spec = Spec::new(
     "SORT",
     Valid::Selected,
-    "Search, then order the matches by ARRIVAL, DATE, FROM, SUBJECT, SIZE... (REVERSE).",
-    "RFC 5256 §3",
+    "Search, then order the matches by ARRIVAL, DATE, FROM, SUBJECT, SIZE, DISPLAYFROM (the name shown)... (REVERSE); RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, in sort order (ESORT).",
+    "RFC 5256 §3, RFC 5267 §3.1, RFC 5957 §4",
     parse_sort,
 )
 .with_uid();
@@ -39,11 +41,19 @@ pub enum SortKey {
     Size,
     Subject,
     To,
+    /// SORT=DISPLAY (RFC 5957 §4).
+    Display(DisplayField),
 }
 
-/// `SORT (REVERSE DATE SUBJECT) UTF-8 ALL`.
+/// `SORT [RETURN (MIN MAX ALL COUNT SAVE)] (REVERSE DATE SUBJECT) UTF-8 ALL` (RFC 5256 §3,
+/// ESORT: RFC 5267 §3.1).
 fn parse_sort(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     p.sp("sort criteria, e.g. (REVERSE DATE)")?;
+    let ret = if p.eat_word("RETURN") {
+        Some(search_return(p)?)
+    } else {
+        None
+    };
     let mut keys = Vec::new();
     let mut reverse = false;
     for word in super::list::option_list(p, "sort key")? {
@@ -59,9 +69,11 @@ fn parse_sort(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
             "SIZE" => SortKey::Size,
             "SUBJECT" => SortKey::Subject,
             "TO" => SortKey::To,
+            "DISPLAYFROM" => SortKey::Display(DisplayField::From),
+            "DISPLAYTO" => SortKey::Display(DisplayField::To),
             other => {
                 return Err(format!(
-                    "Unknown sort key {other} (use ARRIVAL CC DATE FROM SIZE SUBJECT TO, each maybe after REVERSE)"
+                    "Unknown sort key {other} (use ARRIVAL CC DATE FROM SIZE SUBJECT TO DISPLAYFROM DISPLAYTO, each maybe after REVERSE)"
                 )
                 .into())
             }
@@ -73,6 +85,7 @@ fn parse_sort(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     }
     Ok(Command::Sort {
         uid: u.uid,
+        ret,
         keys,
         key: charset_and_criteria(p)?,
     })
@@ -203,26 +216,40 @@ fn compare(a: &StoredMessage, b: &StoredMessage, key: SortKey) -> Ordering {
         SortKey::Cc | SortKey::From | SortKey::To => {
             first_mailbox(a, key).cmp(&first_mailbox(b, key))
         }
+        SortKey::Display(field) => display_key(a, field).cmp(&display_key(b, field)),
     }
 }
 
+/// What a SORT asks: sequence numbers or UIDs, an ESORT answer, and the keys with REVERSE.
+pub(super) struct Order<'a> {
+    pub uid: bool,
+    pub ret: Option<SearchReturn>,
+    pub keys: &'a [(SortKey, bool)],
+}
+
 impl ImapSession {
+    /// SORT (RFC 5256 §3); with `RETURN (...)`, ESORT's `* ESEARCH` answer (RFC 5267 §3.1).
     pub(super) fn run_sort(
         &mut self,
         ctx: &mut HostCtx<'_>,
         now: Instant,
         user: &str,
-        uid: bool,
-        keys: &[(SortKey, bool)],
+        tag: &str,
+        order: Order<'_>,
         key: &SearchKey,
     ) -> Done {
         let Some(f) = self.mailbox().and_then(|s| ctx.store.folder(user, &s.name)) else {
+            if order.ret.is_some_and(|r| r.save) {
+                self.forget_saved();
+            }
             return no("The selected mailbox no longer exists");
         };
         let mut found = self.matching(f, key, ctx.clock.unix(now));
         // Ties fall back to the sequence number (RFC 5256 §3).
         found.sort_by(|(sa, a), (sb, b)| {
-            keys.iter()
+            order
+                .keys
+                .iter()
                 .map(|&(k, reverse)| {
                     let o = compare(a, b, k);
                     if reverse {
@@ -234,16 +261,50 @@ impl ImapSession {
                 .find(|o| o.is_ne())
                 .unwrap_or_else(|| sa.cmp(sb))
         });
-        let mut line = String::from("* SORT");
-        for (seq, m) in &found {
-            line.push_str(&format!(" {}", if uid { m.uid } else { *seq }));
-        }
-        self.send(line);
-        ok(if uid {
+        let uid = order.uid;
+        let hits: Vec<Hit> = found
+            .iter()
+            .map(|&(seq, m)| Hit {
+                number: if uid { m.uid } else { seq },
+                modseq: m.modseq,
+            })
+            .collect();
+        // RFC 7162 §3.1.5: a SORT by MODSEQ reports the highest mod-sequence it returns.
+        let with_modseq = key.uses_modseq() && !hits.is_empty();
+        let done = ok(if uid {
             "UID SORT completed"
         } else {
             "SORT completed"
-        })
+        });
+        let line = match order.ret {
+            None => {
+                let mut line = String::from("* SORT");
+                for h in &hits {
+                    line.push_str(&format!(" {}", h.number));
+                }
+                if let Some(m) = hits.iter().map(|h| h.modseq).max().filter(|_| with_modseq) {
+                    line.push_str(&format!(" (MODSEQ {m})"));
+                }
+                line
+            }
+            Some(r) => {
+                if r.save {
+                    self.save_result(&found, &r);
+                }
+                if !(r.min || r.max || r.all || r.count) {
+                    return done;
+                }
+                esearch::line(&esearch::Answer {
+                    tag,
+                    uid,
+                    ret: r,
+                    hits: &hits,
+                    with_modseq,
+                })
+            }
+        };
+        self.send(line);
+        done
     }
 
     /// THREAD (RFC 5256 §4) on the messages that match `key`.

@@ -49,9 +49,12 @@ fn ctx(store: &mut Store) -> HostCtx<'_> {
     }
 }
 
-/// Replays a transcript at every chunk size against a fresh [`world`].
+/// Replays a transcript at every chunk size against a fresh [`world`]. `{CAPABILITIES}` in a
+/// transcript stands for [`crate::proto::imap::CAPABILITIES`], so that a new capability changes
+/// one line of code rather than every transcript.
 pub fn run_transcript(text: &str) {
-    let t = Transcript::parse(text);
+    let text = text.replace("{CAPABILITIES}", crate::proto::imap::CAPABILITIES);
+    let t = Transcript::parse(&text);
     let input = t.client_bytes();
     let want = String::from_utf8_lossy(&t.server_bytes()).into_owned();
     for chunk in 1..=input.len() {
@@ -761,4 +764,16 @@ fn enabling_imap4rev2_while_selected_drops_recent_at_once() {
         c.send(&mut store, "3 FETCH 1 FLAGS"),
         "* 1 FETCH (FLAGS ())\r\n3 OK FETCH completed\r\n"
     );
+}
+
+#[test]
+fn transcript_esort() {
+    run_transcript(include_str!("../../../../tests/transcripts/imap_esort.txt"));
+}
+
+#[test]
+fn transcript_sort_display() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_sort_display.txt"
+    ));
 }
