@@ -17,6 +17,7 @@ pub mod fetch;
 pub mod frame;
 pub mod list;
 pub mod mutf7;
+pub mod notify;
 pub mod parse;
 pub mod record;
 pub mod response;
@@ -36,4 +37,5 @@ pub const CAPABILITIES: &str = concat!(
     " ESORT SORT=DISPLAY I18NLEVEL=1",
     " THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY UTF8=ACCEPT STATUS=SIZE MULTIAPPEND WITHIN SAVEDATE",
     " CATENATE URL-PARTIAL",
+    " NOTIFY",
 );

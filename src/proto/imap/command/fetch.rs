@@ -121,7 +121,7 @@ pub struct Since {
 }
 
 /// `fetch-att` list or macro (RFC 3501 §6.4.5).
-fn fetch_items(p: &mut Parser<'_>) -> R<Vec<FetchAtt>> {
+pub(super) fn fetch_items(p: &mut Parser<'_>) -> R<Vec<FetchAtt>> {
     use FetchAtt::*;
     if p.eat(b'(') {
         let mut items = Vec::new();
