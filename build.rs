@@ -10,15 +10,15 @@
 #[allow(dead_code)]
 #[path = "src/learn/format/challenge.rs"]
 mod challenge;
+#[cfg(feature = "page")]
+#[path = "build_support/page.rs"]
+mod page;
 #[allow(dead_code)]
 #[path = "build_support/rust_literal.rs"]
 mod rust_literal;
 #[allow(dead_code)]
 #[path = "src/learn/format/scenario.rs"]
 mod scenario;
-#[cfg(feature = "page")]
-#[path = "build_support/page.rs"]
-mod page;
 
 use std::{env, fs, path::Path, path::PathBuf};
 

@@ -58,8 +58,8 @@ fn page_folder(out_dir: &Path) -> Result<PathBuf, String> {
         return Ok(dir);
     }
     if env::var("PROFILE").as_deref() != Ok("release") {
-        return Err("it is a debug build (release builds carry the page: \
-                    `cargo install --path .` or `cargo build --release`)"
+        return Err("it is a debug build; release builds carry the page, \
+                    as `cargo install --path .` makes"
             .into());
     }
     println!("cargo:rerun-if-env-changed=MAIL_SANDBOX_PAGE");
@@ -68,8 +68,8 @@ fn page_folder(out_dir: &Path) -> Result<PathBuf, String> {
     }
     if !wasm_target_installed() {
         let why = format!(
-            "the {WASM_TARGET} target was not installed when it was built \
-             (run `rustup target add {WASM_TARGET}`, then build or install again)"
+            "the {WASM_TARGET} target was not installed when it was built; \
+             run `rustup target add {WASM_TARGET}`, then build or install again"
         );
         println!("cargo:warning=the live page is left out: {why}");
         return Err(why);
@@ -85,12 +85,7 @@ fn wasm_target_installed() -> bool {
         .output()
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    sysroot.is_some_and(|s| {
-        Path::new(&s)
-            .join("lib/rustlib")
-            .join(WASM_TARGET)
-            .is_dir()
-    })
+    sysroot.is_some_and(|s| Path::new(&s).join("lib/rustlib").join(WASM_TARGET).is_dir())
 }
 
 /// Builds the page into `OUT_DIR/page`.
@@ -135,7 +130,14 @@ fn build_wasm(root: &Path, build_dir: &Path) -> PathBuf {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root)
-        .args(["build", "--release", "--target", WASM_TARGET, "--bin", PAGE_BIN])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            WASM_TARGET,
+            "--bin",
+            PAGE_BIN,
+        ])
         .arg("--no-default-features")
         .arg("--target-dir")
         .arg(build_dir);
@@ -207,7 +209,9 @@ fn render_html(source: &str, preload: &str, root: &Path, page: &Path) -> String 
                     .unwrap_or_default();
                 fs::copy(root.join(&href), page.join(&name)).expect("copy an asset");
                 match rel {
-                    "css" => html.push_str(&format!("<link rel=\"stylesheet\" href=\"./{name}\"/>")),
+                    "css" => {
+                        html.push_str(&format!("<link rel=\"stylesheet\" href=\"./{name}\"/>"))
+                    }
                     _ => html.push_str(&format!("<link rel=\"icon\" href=\"./{name}\"/>")),
                 }
             }

@@ -6,9 +6,9 @@
 # `/` (a redirect to the live mode), the page (text/html), its JS (text/javascript), its wasm
 # (application/wasm, a wasm module), its stylesheet and icon.
 #
-# The build shares a kept target folder (INSTALL_TEST_TARGET, default target/install-test/target
-# of this checkout) through CARGO_TARGET_DIR, so only the crate and the page recompile after the
-# first run; the page's own wasm build keeps its folder inside it (release/page-build).
+# The build shares this checkout's target folder (INSTALL_TEST_TARGET, default target/) through
+# CARGO_TARGET_DIR, so the release dependencies are compiled once and only the crate and the page
+# recompile; the page's own wasm build keeps its folder inside it (release/page-build).
 # Usage: scripts/install-test.sh   (INSTALL_TEST_REV=<commit> tries another revision)
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,7 +25,7 @@ unset MAIL_SANDBOX_PAGE MAIL_SANDBOX_PAGE_DIR MAIL_SANDBOX_DIST CARGO_BUILD_TARG
 
 base="$src/target/install-test"
 work="$base/run"
-export CARGO_TARGET_DIR="${INSTALL_TEST_TARGET:-$base/target}"
+export CARGO_TARGET_DIR="${INSTALL_TEST_TARGET:-$src/target}"
 server_pid=
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi

@@ -6,10 +6,10 @@
 //! without the loop;
 //! `/` without a query goes to `/?live=1`, the page in live mode.
 
+use super::page::PageSource;
 use mio::Waker;
 use std::io::{self, Read};
 use std::net::SocketAddr;
-use super::page::PageSource;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;

@@ -44,7 +44,7 @@ impl PageSource {
             }
             PageSource::Folder(dir) if is_built_in() => format!("PAGE from {}", dir.display()),
             PageSource::Folder(dir) => format!(
-                "PAGE from {} (this binary has none built in: {PAGE_MISSING})",
+                "PAGE from {}; none built into this binary: {PAGE_MISSING}",
                 dir.display()
             ),
         }
@@ -87,9 +87,9 @@ impl PageSource {
                 format!("no page in {} (give a trunk build's folder)", dir.display())
             }
             PageSource::Folder(dir) => format!(
-                "the page is not built: no {} and none built into this binary \
-                 ({PAGE_MISSING}); install with `cargo install --path .`, or run \
-                 `trunk build --release` and give --page-dir",
+                "the page is not built: no {}, and none built into this binary: \
+                 {PAGE_MISSING}. Install with `cargo install --path .`, or give \
+                 --page-dir a trunk build",
                 dir.join("index.html").display()
             ),
             PageSource::BuiltIn => "the built-in page has no index.html".into(),
