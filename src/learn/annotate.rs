@@ -34,7 +34,7 @@ impl<'a> ByOffset<'a> {
                 Record::Reply(r) => {
                     by.replies.insert(r.offset, r);
                 }
-                Record::Data(_) => {}
+                Record::Data(_) | Record::Tls(_) => {}
             }
         }
         by

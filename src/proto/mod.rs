@@ -6,6 +6,7 @@ pub mod pop3;
 pub mod record;
 pub mod secret;
 pub mod smtp;
+pub mod starttls;
 pub mod state;
 pub mod strict;
 

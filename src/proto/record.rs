@@ -316,6 +316,27 @@ pub enum Record {
     Command(Command),
     Reply(Reply),
     Data(Data),
+    /// TLS on the connection, written by the driver from the TLS layer's events.
+    Tls(TlsRecord),
+}
+
+/// What TLS did on a connection, so the journey and the explanations can say "TLS started"
+/// without reading the wire (which is ciphertext from then on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsRecord {
+    /// The handshake began: the upgrade command was accepted (STARTTLS, STLS) or the
+    /// connection reached an implicit-TLS port (RFC 8314 §3).
+    Handshaking,
+    /// The handshake completed (RFC 8446 §4.4.4): from here the session reads decrypted bytes.
+    Started {
+        version: crate::tls_layer::TlsVersion,
+        suite: crate::tls_layer::TlsSuite,
+    },
+    /// The handshake or a record failed; the connection closes.
+    Failed(crate::tls_layer::TlsError),
+    /// Client bytes that came after the upgrade command and before the handshake, dropped
+    /// without being read (RFC 3207 §4.2, RFC 2595 §3.1, RFC 3501 §6.2.1; CVE-2011-0411).
+    Discarded { bytes: u64 },
 }
 
 /// The recorder of a connection's protocol.

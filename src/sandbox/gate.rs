@@ -14,7 +14,7 @@ use super::Service;
 use crate::fault::{command_hits, FaultOutcome, Fired, ReplyKind, Trigger, Triple, GREYLIST_REPLY};
 use crate::proto::imap::frame::{command_after_tag, literal_announcement, tag_of};
 use crate::proto::imap::response::is_bye;
-use crate::proto::record::{Command, Protocol, Record, Recorder};
+use crate::proto::record::{Command, Protocol, Record, Recorder, TlsRecord};
 use crate::proto::smtp::command::{
     self as smtp_command, mail_requests_smtputf8, Command as SmtpCommand,
 };
@@ -76,6 +76,9 @@ pub(crate) struct GatedSession {
     message: MessageSeen,
     /// Writes the typed records of the conversation (commands, replies, data transfers).
     recorder: Option<Recorder>,
+    /// The session accepted the upgrade to TLS in the input being handled: the rest of that
+    /// input is dropped unread (RFC 3207 §4.2), and the next input comes from inside TLS.
+    upgrading: bool,
 }
 
 fn split_line_end(line: &[u8]) -> (&[u8], bool) {
@@ -120,6 +123,7 @@ impl GatedSession {
             forwarded: 0,
             message: MessageSeen::default(),
             recorder: protocol.map(Recorder::new),
+            upgrading: false,
         };
         let (host, port) = (env.host, env.port);
         if let Some(fired) = env
@@ -170,6 +174,8 @@ impl GatedSession {
     }
 
     pub fn handle_input(&mut self, env: &mut Env<'_>, now: Instant, bytes: &[u8]) {
+        // Input after an accepted upgrade in an earlier call came from inside TLS.
+        self.upgrading = false;
         self.consume(env, now, bytes);
     }
 
@@ -193,6 +199,10 @@ impl GatedSession {
                 Output::Event(Note::Secret(mut secret)) => {
                     secret.end += self.withheld;
                     Output::Event(Note::Secret(secret))
+                }
+                Output::Event(Note::StartTls) => {
+                    self.upgrading = true;
+                    Output::Event(Note::StartTls)
                 }
                 other => other,
             };
@@ -253,6 +263,9 @@ impl GatedSession {
         while !bytes.is_empty() {
             if self.done {
                 return;
+            }
+            if self.upgrading {
+                return self.discard_after_upgrade(bytes);
             }
             if self.paused_until.is_some() {
                 self.stash.extend_from_slice(bytes);
@@ -338,6 +351,21 @@ impl GatedSession {
                     }
                 }
             }
+        }
+    }
+
+    /// Client bytes pipelined after an accepted STARTTLS/STLS: never read by the session nor
+    /// recorded as commands (they were sent before the client could see the reply, so they
+    /// are not part of the TLS session: CVE-2011-0411). A typed record says how many.
+    fn discard_after_upgrade(&mut self, bytes: &[u8]) {
+        let dropped = (bytes.len() + self.line.len()) as u64;
+        self.line.clear();
+        self.line_mode = None;
+        self.withheld += bytes.len() as u64;
+        if dropped > 0 {
+            self.out.push_back(Output::Event(Note::Record(Record::Tls(
+                TlsRecord::Discarded { bytes: dropped },
+            ))));
         }
     }
 

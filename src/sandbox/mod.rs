@@ -9,6 +9,7 @@ mod endpoint;
 mod faults;
 mod gate;
 pub mod journey;
+pub mod live;
 pub mod mail_client;
 mod mark;
 mod pump;
@@ -212,6 +213,8 @@ pub struct World {
     tls: Option<Box<dyn crate::tls_layer::TlsProvider>>,
     /// Hosts' TLS policies, by lower-case name (see [`World::tls_policy`]).
     tls_policies: BTreeMap<String, TlsPolicy>,
+    /// Listeners whose connections start with the TLS handshake (RFC 8314 §3).
+    implicit_tls: BTreeSet<(HostId, u16)>,
 }
 
 impl World {
@@ -233,6 +236,7 @@ impl World {
             records: RecordLog::default(),
             tls: None,
             tls_policies: BTreeMap::new(),
+            implicit_tls: BTreeSet::new(),
         }
     }
 
@@ -260,6 +264,19 @@ impl World {
     pub fn add_service_on(&mut self, host: HostId, service: Service, port: u16) {
         self.services.insert((host, port), service);
         self.net.listen(host, port);
+    }
+
+    /// Runs `service` on `host`'s `port` with implicit TLS (RFC 8314 §3): every connection
+    /// starts with the handshake, and the session (greeting first) runs inside it. Without a
+    /// TLS provider or a certificate for the host, connections there are dropped.
+    pub fn add_implicit_tls_service_on(&mut self, host: HostId, service: Service, port: u16) {
+        self.add_service_on(host, service, port);
+        self.implicit_tls.insert((host, port));
+    }
+
+    /// Whether connections to `host`'s `port` start with the TLS handshake.
+    pub fn is_implicit_tls(&self, host: HostId, port: u16) -> bool {
+        self.implicit_tls.contains(&(host, port))
     }
 
     pub fn host_infos(&self) -> &[HostInfo] {
@@ -435,3 +452,5 @@ impl World {
 
 #[cfg(test)]
 mod tests;
+#[cfg(all(test, feature = "tls"))]
+mod tls_tests;

@@ -142,7 +142,7 @@ impl World {
                 None => return progress,
             };
             progress = true;
-            self.with_server(conn, |s, env, now| s.handle_input(env, now, &slice));
+            self.server_input(conn, &slice);
         }
     }
 
@@ -272,6 +272,8 @@ impl World {
                 name: None,
             });
         let strict = self.is_strict_name(&host_name);
+        let implicit_tls = self.implicit_tls.contains(&(host, port));
+        let tls_offer = self.tls_offer_for(&host_name, implicit_tls);
         let mut env = Env {
             host: &host_name,
             store: &mut self.store,
@@ -282,6 +284,7 @@ impl World {
             strict,
             faults: &mut self.faults,
             input_waiting: false,
+            tls: tls_offer,
         };
         let session = GatedSession::start(service, &mut env, now, self.next_session_id);
         let slot = self.slots.slot(conn);
@@ -299,7 +302,13 @@ impl World {
             port,
             peer,
             session,
+            tls: None,
+            tls_offer,
         });
+        // Implicit TLS (RFC 8314 §3): the handshake first; the greeting waits inside TLS.
+        if implicit_tls && !self.start_server_tls(conn) {
+            return;
+        }
         self.with_server(conn, |_, _, _| {});
     }
 
@@ -341,6 +350,7 @@ impl World {
             strict,
             faults: &mut self.faults,
             input_waiting,
+            tls: server.tls_offer,
         };
         f(&mut server.session, &mut env, now);
         let mut outputs = Vec::new();
@@ -351,8 +361,12 @@ impl World {
         let accepted = slot.accepted;
         for o in outputs {
             match o {
-                Output::Transmit(bytes) => {
-                    self.net.send(now, conn, Side::Server, bytes);
+                Output::Transmit(bytes) => self.server_transmit(conn, bytes),
+                Output::Event(Note::StartTls) => {
+                    self.discard_held_input(conn);
+                    if !self.start_server_tls(conn) {
+                        break;
+                    }
                 }
                 Output::Event(Note::Queued(id)) => {
                     let host = host_name.clone();
@@ -375,6 +389,7 @@ impl World {
                     self.push_event(WorldEvent::SessionState { conn, state });
                 }
                 Output::Close => {
+                    self.close_server_tls(conn);
                     self.net.close(now, conn, Side::Server);
                     self.slots.slot(conn).server = None;
                 }

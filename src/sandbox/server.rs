@@ -6,6 +6,7 @@ use crate::proto::echo::{DaytimeSession, EchoSession};
 use crate::proto::imap::{ImapEvent, ImapSession};
 use crate::proto::pop3::{Pop3Event, Pop3Session};
 use crate::proto::smtp::{PeerInfo, SmtpCtx, SmtpEvent, SmtpServer};
+use crate::proto::starttls::TlsOffer;
 use crate::proto::{HostCtx, ProtocolState};
 use crate::relay::{HostSpool, RelayQueue};
 use crate::session::{Output, SecretInput, Session};
@@ -28,6 +29,8 @@ pub(crate) struct Env<'a> {
     pub faults: &'a mut FaultBook,
     /// More client input has arrived than the session was handed (flow control holds it).
     pub input_waiting: bool,
+    /// The connection's TLS situation, from the host's policy (read when the session starts).
+    pub tls: TlsOffer,
 }
 
 impl Env<'_> {
@@ -71,6 +74,10 @@ pub(crate) enum Note {
     DropLink,
     /// What the conversation did, typed (see [`crate::proto::record`]).
     Record(crate::proto::record::Record),
+    /// The session accepted the upgrade to TLS (STARTTLS, STLS) and its positive reply is
+    /// queued before this: put TLS between the connection and the session now, and drop the
+    /// client input that came after the command.
+    StartTls,
 }
 
 /// How a session reads its next input, for the gate in front of it.
@@ -113,8 +120,11 @@ impl ServerSession {
             Service::Smtp | Service::Submission => {
                 let submission = service == Service::Submission;
                 let peer = env.peer.clone();
+                let tls = env.tls;
                 let server = env.smtp(submission, |ctx| {
-                    SmtpServer::new(now, ctx, peer).with_serial(session_id)
+                    SmtpServer::new(now, ctx, peer)
+                        .with_serial(session_id)
+                        .with_tls(tls)
                 });
                 ServerSession::Smtp(Box::new(server), submission)
             }
@@ -233,6 +243,7 @@ impl ServerSession {
                         Some(Output::Event(Note::Queued(queue_id)))
                     }
                     Output::Event(SmtpEvent::Authenticated(_)) => None,
+                    Output::Event(SmtpEvent::StartTls) => Some(Output::Event(Note::StartTls)),
                 },
                 ServerSession::Imap(s) => match s.poll_output()? {
                     Output::Transmit(b) => Some(Output::Transmit(b)),

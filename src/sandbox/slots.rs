@@ -44,6 +44,10 @@ pub(super) struct ServerSlot {
     pub port: u16,
     pub peer: PeerInfo,
     pub session: GatedSession,
+    /// TLS between the connection and the session, once started (see `tls.rs`).
+    pub tls: Option<Box<dyn crate::tls_layer::TlsLayer>>,
+    /// The connection's TLS situation when the session started.
+    pub tls_offer: crate::proto::starttls::TlsOffer,
 }
 
 /// Input waiting for its server session.

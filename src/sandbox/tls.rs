@@ -4,7 +4,12 @@
 //! and the bridge install, the page installs none until its TLS module exists.
 
 use super::World;
-use crate::tls_layer::TlsProvider;
+use crate::net::{ConnId, Side};
+use crate::proto::record::{Record, TlsRecord};
+use crate::proto::starttls::TlsOffer;
+use crate::tls_layer::{
+    server_stream, ServerCertificate, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider,
+};
 
 /// Whether a host's servers speak TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -87,6 +92,166 @@ impl World {
                 .copied()
                 .unwrap_or(TlsPolicy::OFFERED),
             _ => TlsPolicy::OFF,
+        }
+    }
+}
+
+/// TLS between a connection and its server session: the layer sits in the server's slot,
+/// ciphertext goes to and comes from the network (the trace, what an eavesdropper sees),
+/// plaintext to and from the gate (so the session and the recorders read the conversation as
+/// always: one protocol truth). The handshake's end and failures become typed records.
+impl World {
+    /// The TLS situation of a new connection to `host_name`'s `port`.
+    pub(super) fn tls_offer_for(&self, host_name: &str, implicit: bool) -> TlsOffer {
+        let policy = self.tls_policy(host_name);
+        TlsOffer {
+            offered: policy.is_offered() && !implicit,
+            required: policy.mode == TlsMode::Required,
+            auth_needs_tls: policy.auth_only_over_tls,
+            secured: implicit,
+        }
+    }
+
+    /// Puts a server TLS layer on `conn` (after STARTTLS/STLS, or on an implicit-TLS port).
+    /// False when none could be made (no provider, no certificate): the link is dropped.
+    pub(super) fn start_server_tls(&mut self, conn: ConnId) -> bool {
+        let clock = self.clock;
+        let made = match (
+            self.slots.get(conn).and_then(|s| s.server.as_ref()),
+            &self.tls,
+        ) {
+            (Some(server), Some(provider)) => provider.server(
+                &server.host_name,
+                ServerCertificate::Own,
+                server_stream(conn.0),
+                clock,
+            ),
+            _ => Err(TlsError::NoCertificate),
+        };
+        match made {
+            Ok(layer) => {
+                if let Some(server) = self.slots.get_mut(conn).and_then(|s| s.server.as_mut()) {
+                    server.tls = Some(layer);
+                }
+                self.push_tls_record(conn, TlsRecord::Handshaking);
+                true
+            }
+            Err(error) => {
+                self.push_tls_record(conn, TlsRecord::Failed(error));
+                let now = self.now;
+                self.net.drop_link(now, conn);
+                false
+            }
+        }
+    }
+
+    /// Drops the client input held for `conn` when its session accepted the upgrade: it was
+    /// sent before the client could see the reply (RFC 3207 §4.2; CVE-2011-0411).
+    pub(super) fn discard_held_input(&mut self, conn: ConnId) {
+        let dropped = match self.slots.get_mut(conn).and_then(|s| s.held.as_mut()) {
+            Some(held) => {
+                let n = held.bytes.len() as u64;
+                held.bytes.clear();
+                n
+            }
+            None => 0,
+        };
+        if dropped > 0 {
+            self.push_tls_record(conn, TlsRecord::Discarded { bytes: dropped });
+        }
+    }
+
+    /// Client bytes for the server session on `conn`: decrypted first when it has TLS.
+    pub(super) fn server_input(&mut self, conn: ConnId, bytes: &[u8]) {
+        let now = self.now;
+        match self.server_tls(conn) {
+            Some(layer) => {
+                layer.handle_input(now, bytes);
+                self.drain_server_tls(conn);
+            }
+            None => self.with_server(conn, |s, env, now| s.handle_input(env, now, bytes)),
+        }
+    }
+
+    /// Server bytes for the client on `conn`: encrypted first when it has TLS.
+    pub(super) fn server_transmit(&mut self, conn: ConnId, bytes: Vec<u8>) {
+        let now = self.now;
+        match self.server_tls(conn) {
+            Some(layer) => {
+                layer.write_plaintext(now, &bytes);
+                self.drain_server_tls(conn);
+            }
+            None => {
+                self.net.send(now, conn, Side::Server, bytes);
+            }
+        }
+    }
+
+    /// The session closes: with TLS, close_notify first (RFC 8446 §6.1).
+    pub(super) fn close_server_tls(&mut self, conn: ConnId) {
+        let now = self.now;
+        if let Some(layer) = self.server_tls(conn) {
+            layer.close(now);
+            self.drain_server_tls(conn);
+        }
+    }
+
+    fn server_tls(&mut self, conn: ConnId) -> Option<&mut Box<dyn TlsLayer>> {
+        self.slots
+            .get_mut(conn)
+            .and_then(|s| s.server.as_mut())
+            .and_then(|s| s.tls.as_mut())
+    }
+
+    /// Carries out what the server's TLS layer produced.
+    fn drain_server_tls(&mut self, conn: ConnId) {
+        let mut outputs = Vec::new();
+        let mut version_suite = None;
+        if let Some(layer) = self.server_tls(conn) {
+            while let Some(output) = layer.poll_output() {
+                outputs.push(output);
+            }
+            version_suite = layer.version().zip(layer.suite());
+        }
+        let now = self.now;
+        for output in outputs {
+            match output {
+                TlsOutput::Transmit(records) => {
+                    self.net.send(now, conn, Side::Server, records);
+                }
+                TlsOutput::Plaintext(plaintext) => {
+                    self.with_server(conn, |s, env, now| s.handle_input(env, now, &plaintext));
+                }
+                TlsOutput::Event(TlsEvent::Finished) => {
+                    if let Some((version, suite)) = version_suite {
+                        self.push_tls_record(conn, TlsRecord::Started { version, suite });
+                    }
+                }
+                TlsOutput::Event(TlsEvent::Failed(error)) => {
+                    self.push_tls_record(conn, TlsRecord::Failed(error));
+                }
+                TlsOutput::Event(_) => {}
+                TlsOutput::Close => {
+                    // A failure, or the client's close_notify: the session ends with the link.
+                    let live = self.slots.get(conn).is_some_and(|s| s.server.is_some());
+                    if live {
+                        self.with_server(conn, |s, env, now| s.handle_close(env, now));
+                        if let Some(s) = self.slots.get_mut(conn) {
+                            s.server = None;
+                            s.held = None;
+                        }
+                        self.slots.sync(conn);
+                    }
+                    self.net.close(now, conn, Side::Server);
+                }
+            }
+        }
+    }
+
+    fn push_tls_record(&mut self, conn: ConnId, record: TlsRecord) {
+        if let Some(accepted) = self.slots.get(conn).and_then(|s| s.accepted) {
+            let at = self.net.trace.total;
+            self.records.push(at, conn, accepted, Record::Tls(record));
         }
     }
 }

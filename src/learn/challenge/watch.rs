@@ -186,7 +186,7 @@ impl Conversation {
             Record::Command(c) if c.is_known => {
                 self.push(c.verb.clone(), c.args.clone(), c.id, c.login.clone());
             }
-            Record::Command(_) => {}
+            Record::Command(_) | Record::Tls(_) => {}
             Record::Data(d) => match (&d.kind, d.id) {
                 (DataKind::MessageText, Some(id)) => {
                     self.push("end of DATA".into(), String::new(), id, None);

@@ -1,12 +1,14 @@
-//! The `i;unicode-casemap` collation of RFC 5051, which SORT (RFC 5256 §2.1, §3) and
-//! THREAD compare with: each character mapped to its (simple) titlecase, then decomposed
-//! (NFKD), and the results compared octet by octet.
+//! The `i;unicode-casemap` collation of RFC 5051, which SORT (RFC 5256 §2.1, §3), THREAD and,
+//! with I18NLEVEL=1 (RFC 5255 §4.2), SEARCH's string keys compare with: each character mapped
+//! to its (simple) titlecase, then decomposed (NFKD), and the results compared octet by octet
+//! (SEARCH: the needle's key a substring of the text's).
 //!
 //! The mapping is a table for the Latin script (Latin-1 Supplement, Latin Extended-A and -B,
-//! Latin Extended Additional, the Latin ligatures), generated from the Unicode Character
-//! Database with Python's `unicodedata` (Unicode 14.0.0): `É` becomes `E` and U+0301, so it sorts
-//! beside `E`, where an upper-cased comparison would put it after `Z`. Other scripts are
-//! upper-cased without decomposition (their order is the code points').
+//! Latin Extended Additional, the Latin ligatures; the Ohm, Kelvin and Angstrom signs),
+//! generated from the Unicode Character Database with Python's `unicodedata` (Unicode 14.0.0):
+//! `É` becomes `E` and U+0301, so it sorts beside `E`, where an upper-cased comparison would
+//! put it after `Z`. Other scripts are upper-cased without decomposition (their order is the
+//! code points').
 
 use std::cmp::Ordering;
 
@@ -617,6 +619,11 @@ const TABLE: &[(char, &str)] = &[
     ('\u{1EFB}', "\u{1EFA}"),
     ('\u{1EFD}', "\u{1EFC}"),
     ('\u{1EFF}', "\u{1EFE}"),
+    // Letterlike symbols whose compatibility decomposition is a letter (OHM SIGN, KELVIN SIGN,
+    // ANGSTROM SIGN).
+    ('\u{2126}', "\u{3A9}"),
+    ('\u{212A}', "K"),
+    ('\u{212B}', "A\u{30A}"),
     ('\u{FB00}', "ff"),
     ('\u{FB01}', "fi"),
     ('\u{FB02}', "fl"),

@@ -257,7 +257,7 @@ mod tests {
             .filter_map(|r| match r {
                 Record::Command(c) => Some(c.verb.clone()),
                 Record::Data(d) => Some(format!("{:?} {}", d.kind, d.len)),
-                Record::Reply(_) => None,
+                Record::Reply(_) | Record::Tls(_) => None,
             })
             .collect()
     }

@@ -5,6 +5,7 @@
 //! `=?UTF-8?Q?R=C3=A9sum=C3=A9?=`. Dates compare by calendar day: BEFORE/ON/SINCE use the
 //! INTERNALDATE (UTC), SENT* use the `Date:` header's own day, ignoring its time and zone.
 
+use super::casemap;
 use super::sequence::SequenceSet;
 use crate::message::SearchIndex;
 use crate::store::{Flag, StoredMessage};
@@ -111,28 +112,26 @@ fn contains_ci(hay: &str, needle: &str) -> bool {
     needle.is_empty() || contains_ci_bytes(hay.as_bytes(), needle)
 }
 
-/// Case-insensitive substring test of `needle` in `hay` read as (lossy) UTF-8, the same as
-/// comparing `to_lowercase()` of both. An ASCII needle is matched on the bytes directly, with
-/// no allocation; the only non-ASCII characters whose lower case is ASCII (KELVIN SIGN and
-/// LATIN CAPITAL LETTER I WITH DOT ABOVE) send it down the general path.
+/// I18NLEVEL=1 (RFC 5255 §4.2, §4.6): whether `needle` is a substring of `hay` (read as lossy
+/// UTF-8) under the `i;unicode-casemap` comparator (RFC 5051): both titlecased and decomposed
+/// ([`casemap::key`]), so `é` written as one character or as `e` and a combining accent is the
+/// same, and case is ignored. An ASCII needle is first looked for in the bytes directly, with no
+/// allocation: ASCII maps to ASCII upper case, so a hit there is a hit in the keys; only a miss
+/// in text that is not ASCII needs the keys.
 fn contains_ci_bytes(hay: &[u8], needle: &str) -> bool {
     let n = needle.as_bytes();
     if n.is_empty() {
         return true;
     }
-    if needle.is_ascii() && !has_ascii_lowering(hay) {
-        return find_ascii_ci(hay, n);
+    if needle.is_ascii() {
+        if find_ascii_ci(hay, n) {
+            return true;
+        }
+        if hay.is_ascii() {
+            return false;
+        }
     }
-    String::from_utf8_lossy(hay)
-        .to_lowercase()
-        .contains(&needle.to_lowercase())
-}
-
-/// True when `hay` holds U+212A or U+0130 (their lower case contains ASCII letters).
-fn has_ascii_lowering(hay: &[u8]) -> bool {
-    !hay.is_ascii()
-        && (hay.windows(2).any(|w| w == [0xC4, 0xB0])
-            || hay.windows(3).any(|w| w == [0xE2, 0x84, 0xAA]))
+    casemap::key(&String::from_utf8_lossy(hay)).contains(&casemap::key(needle))
 }
 
 /// ASCII case-insensitive search of the ASCII `needle` in `hay`.
@@ -301,7 +300,7 @@ mod tests {
     }
 
     #[test]
-    fn case_insensitive_search_agrees_with_lowercasing() {
+    fn search_matches_substrings_under_unicode_casemap() {
         let cases: [(&str, &str); 10] = [
             ("Hello World", "WORLD"),
             ("Hello World", "worlds"),
@@ -315,7 +314,7 @@ mod tests {
             ("ends with a", "a"),
         ];
         for (hay, needle) in cases {
-            let want = hay.to_lowercase().contains(&needle.to_lowercase());
+            let want = casemap::key(hay).contains(&casemap::key(needle));
             assert_eq!(
                 contains_ci_bytes(hay.as_bytes(), needle),
                 want,
@@ -323,6 +322,17 @@ mod tests {
             );
         }
         assert!(contains_ci_bytes(b"caf\xff FOO", "foo"));
+        // RFC 5051: precomposed and decomposed accents are the same; the Kelvin sign is K.
+        assert!(contains_ci_bytes(
+            "R\u{e9}sum\u{e9}".as_bytes(),
+            "RE\u{301}SUM"
+        ));
+        assert!(contains_ci_bytes(
+            "Re\u{301}sume\u{301}".as_bytes(),
+            "\u{e9}sum\u{e9}"
+        ));
+        assert!(contains_ci_bytes("x\u{212A}".as_bytes(), "k"));
+        assert!(!contains_ci_bytes("R\u{e9}sum\u{e9}".as_bytes(), "resume"));
     }
 
     #[test]

@@ -192,6 +192,8 @@ pub struct ImapSession {
     pub(super) deadline: Instant,
     /// Client bytes framed so far (positions for [`SecretInput`] marks).
     pub(super) input_seen: u64,
+    /// NOTIFY SET (RFC 5465), or `None` (NOTIFY NONE, or never set).
+    pub(super) notify: Option<super::notify::Notify>,
 }
 
 impl ImapSession {
@@ -209,6 +211,7 @@ impl ImapSession {
             rev2: false,
             deadline: now + AUTOLOGOUT,
             input_seen: 0,
+            notify: None,
         };
         s.send(format!(
             "* OK [CAPABILITY {CAPABILITIES}] Mail Sandbox IMAP4rev1 ready"
@@ -551,9 +554,10 @@ impl<'a> Session<HostCtx<'a>> for ImapSession {
             self.bye("Autologout: idle for too long");
             return;
         }
-        if matches!(self.mode, Mode::Idle { .. }) {
+        if matches!(self.mode, Mode::Idle { .. }) && self.notify.is_none() {
             self.sync(ctx, true);
         }
+        self.poll_notify(ctx);
     }
 
     fn handle_close(&mut self, _ctx: &mut HostCtx<'a>, _now: Instant) {

@@ -3,8 +3,9 @@
 //!
 //! Extensions (EHLO keywords): PIPELINING (RFC 2920), SIZE (RFC 1870), AUTH PLAIN LOGIN
 //! (RFC 4954, RFC 4616), ENHANCEDSTATUSCODES (RFC 2034, codes from RFC 3463), 8BITMIME
-//! (RFC 6152), CHUNKING (RFC 3030, `BDAT`), SMTPUTF8 (RFC 6531). There is no STARTTLS: the
-//! sandbox has no TLS, and HELP says so.
+//! (RFC 6152), CHUNKING (RFC 3030, `BDAT`), SMTPUTF8 (RFC 6531), and STARTTLS (RFC 3207)
+//! where the host offers TLS ([`TlsOffer`], see `server/starttls.rs`); without it HELP says
+//! that everything travels in clear.
 //!
 //! Rules worth knowing:
 //! - **Line ends.** Commands and DATA lines end with CRLF; a bare LF is accepted as a line end
@@ -32,12 +33,14 @@ use super::command::{self, Command, Param, ParseError};
 use super::reply::{format_line, format_multi};
 use super::trace::{self, Protocol};
 use super::{Envelope, PeerInfo, SmtpCtx, SpoolError};
+use crate::proto::starttls::TlsOffer;
 use crate::session::{Output, OutputQueue, SecretInput, Session};
 use crate::time::{Duration, Instant};
 use crate::wire::dot::{DotReader, DotStatus};
 use crate::wire::line::{Line, LineReader};
 
 mod auth;
+mod starttls;
 
 /// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
 pub const MAX_COMMAND_LINE: usize = 512;
@@ -83,6 +86,10 @@ pub enum SmtpEvent {
     Authenticated(String),
     /// The line just read carries a secret (AUTH's initial response, a SASL answer).
     Secret(SecretInput),
+    /// `220 Ready to start TLS` is queued (RFC 3207 §4): put TLS between the connection and
+    /// this session now. The session has forgotten the EHLO and any AUTH and drops what came
+    /// after the command; what it reads next comes from inside TLS.
+    StartTls,
 }
 
 /// How the next input bytes are read.
@@ -141,6 +148,10 @@ pub struct SmtpServer {
     /// Client bytes read so far, and where the line being handled ends ([`SecretInput`]).
     input_seen: u64,
     line_end: u64,
+    /// What the session may say about TLS (see [`TlsOffer`]).
+    tls: TlsOffer,
+    /// The upgrade was accepted in the input being handled: the rest of it is dropped.
+    upgrading: bool,
 }
 
 impl SmtpServer {
@@ -170,7 +181,21 @@ impl SmtpServer {
             serial: 0,
             input_seen: 0,
             line_end: 0,
+            tls: TlsOffer::OFF,
+            upgrading: false,
         }
+    }
+
+    /// Sets what the session may say about TLS on its connection ([`TlsOffer::OFF`] unless
+    /// set); `secured` for a connection that started inside TLS (port 465, RFC 8314 §3.3).
+    pub fn with_tls(mut self, tls: TlsOffer) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// The connection's TLS situation as the session sees it.
+    pub fn tls(&self) -> TlsOffer {
+        self.tls
     }
 
     /// Sets the session's serial number, mixed into the `Received:` id and generated
@@ -287,6 +312,9 @@ impl SmtpServer {
     }
 
     fn on_command(&mut self, ctx: &mut SmtpCtx<'_>, now: Instant, cmd: Command) {
+        if self.tls.blocks_commands() && !starttls::allowed_before_tls(&cmd) {
+            return self.must_starttls();
+        }
         match cmd {
             Command::Ehlo(name) => self.on_hello(name, true),
             Command::Helo(name) => self.on_hello(name, false),
@@ -310,11 +338,8 @@ impl SmtpServer {
             ),
             Command::Expn(_) => self.error(502, "5.5.1", "EXPN not available"),
             Command::Help => self.on_help(),
-            Command::StartTls => self.error(
-                502,
-                "5.5.1",
-                "STARTTLS not available: the sandbox has no TLS (see HELP)",
-            ),
+            Command::StartTls => self.on_starttls(),
+            Command::Auth { .. } if !self.tls.allows_login() => self.must_starttls(),
             Command::Auth { mechanism, initial } => self.on_auth(ctx, now, mechanism, initial),
         }
     }
@@ -325,16 +350,16 @@ impl SmtpServer {
         let greeting = format!("{} Hello {}", self.host, name);
         if extended {
             let size = format!("SIZE {}", self.max_size);
-            let lines = [
-                greeting.as_str(),
-                "PIPELINING",
-                size.as_str(),
-                "AUTH PLAIN LOGIN",
-                "ENHANCEDSTATUSCODES",
-                "8BITMIME",
-                "CHUNKING",
-                "SMTPUTF8",
-            ];
+            let mut lines = vec![greeting.as_str(), "PIPELINING", size.as_str()];
+            // RFC 3207 §4: STARTTLS only where it can be used; AUTH only where it is allowed
+            // (a host that wants TLS first lists it again after the upgrade).
+            if self.tls.can_start() {
+                lines.push("STARTTLS");
+            }
+            if self.tls.allows_login() {
+                lines.push("AUTH PLAIN LOGIN");
+            }
+            lines.extend(["ENHANCEDSTATUSCODES", "8BITMIME", "CHUNKING", "SMTPUTF8"]);
             self.out.transmit(format_multi(250, None, &lines));
         } else {
             self.out
@@ -344,15 +369,29 @@ impl SmtpServer {
     }
 
     fn on_help(&mut self) {
-        let lines = [
+        let tls: &[&str] = if self.tls.secured {
+            &["This connection is inside TLS: what you type travels encrypted."]
+        } else if self.tls.offered {
+            &[
+                "STARTTLS (RFC 3207) starts TLS; until then everything,",
+                "AUTH passwords included, travels in clear text.",
+            ]
+        } else {
+            &[
+                "There is no STARTTLS: TLS is off on this host, so everything,",
+                "AUTH passwords included, travels in clear text.",
+            ]
+        };
+        let mut lines = vec![
             "Mail Sandbox SMTP server (RFC 5321). Commands:",
             "  EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP AUTH",
-            "There is no STARTTLS: the sandbox has no TLS, so everything,",
-            "AUTH passwords included, travels in clear text.",
+        ];
+        lines.extend_from_slice(tls);
+        lines.extend([
             "Port 25 takes mail for local users (or relays after AUTH);",
             "port 587 (submission) requires AUTH before MAIL.",
             "End of HELP",
-        ];
+        ]);
         self.out.transmit(format_multi(214, Some("2.0.0"), &lines));
     }
 
@@ -610,10 +649,12 @@ impl SmtpServer {
             body
         };
         let (helo, extended) = self.helo.clone().unwrap_or_default();
-        let protocol = match (extended, self.user.is_some()) {
-            (false, _) => Protocol::Smtp,
-            (true, false) => Protocol::Esmtp,
-            (true, true) => Protocol::Esmtpa,
+        let protocol = match (extended, self.user.is_some(), self.tls.secured) {
+            (false, _, _) => Protocol::Smtp,
+            (true, false, false) => Protocol::Esmtp,
+            (true, true, false) => Protocol::Esmtpa,
+            (true, false, true) => Protocol::Esmtps,
+            (true, true, true) => Protocol::Esmtpsa,
         };
         let mut data = trace::received(&helo, &self.peer, &self.host, protocol, &id, &date);
         data.extend_from_slice(&body);
@@ -644,6 +685,8 @@ impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
             return;
         }
         self.idle_deadline = now + IDLE_TIMEOUT;
+        // Input after an accepted STARTTLS in an earlier call came from inside TLS.
+        self.upgrading = false;
         while !bytes.is_empty() && !self.out.is_closed() {
             let consumed = match &mut self.mode {
                 Mode::Data(reader) => match reader.push(bytes) {
@@ -695,6 +738,11 @@ impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
             bytes = bytes.get(consumed..).unwrap_or(&[]);
             self.input_seen += consumed as u64;
             self.sync_phase();
+            if self.upgrading {
+                // RFC 3207 §4.2: what was pipelined after STARTTLS is never executed.
+                self.input_seen += bytes.len() as u64;
+                break;
+            }
         }
     }
 

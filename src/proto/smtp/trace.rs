@@ -16,6 +16,10 @@ pub enum Protocol {
     Esmtp,
     /// EHLO and AUTH.
     Esmtpa,
+    /// EHLO over TLS (RFC 3848 §1).
+    Esmtps,
+    /// EHLO and AUTH over TLS (RFC 3848 §1).
+    Esmtpsa,
 }
 
 impl Protocol {
@@ -24,6 +28,8 @@ impl Protocol {
             Protocol::Smtp => "SMTP",
             Protocol::Esmtp => "ESMTP",
             Protocol::Esmtpa => "ESMTPA",
+            Protocol::Esmtps => "ESMTPS",
+            Protocol::Esmtpsa => "ESMTPSA",
         }
     }
 }

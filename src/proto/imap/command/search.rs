@@ -8,8 +8,8 @@ use crate::proto::imap::search::{matches, Candidate, SearchKey};
 pub(super) const SEARCH: Spec = Spec::new(
     "SEARCH",
     Valid::Selected,
-    "Find messages by flags, headers, text, dates (also SAVEDON... the day saved), age (OLDER/YOUNGER seconds), sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, RETURN (SAVE) keeps the result as $.",
-    "RFC 3501 §6.4.4, RFC 4731, RFC 5182, RFC 7162 §3.1.5",
+    "Find messages by flags, headers, text (any case; é precomposed or not: i;unicode-casemap), dates (also SAVEDON... the day saved), age (OLDER/YOUNGER seconds), sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, RETURN (SAVE) keeps the result as $.",
+    "RFC 3501 §6.4.4, RFC 4731, RFC 5182, RFC 5255 §4.2, RFC 7162 §3.1.5",
     parse_search,
 )
 .with_uid();

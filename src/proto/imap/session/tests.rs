@@ -777,3 +777,17 @@ fn transcript_sort_display() {
         "../../../../tests/transcripts/imap_sort_display.txt"
     ));
 }
+
+#[test]
+fn transcript_i18nlevel_1() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_i18nlevel.txt"
+    ));
+}
+
+#[test]
+fn transcript_preview() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_preview.txt"
+    ));
+}

@@ -1,0 +1,71 @@
+//! Bytes pipelined after the upgrade command, before the handshake, are dropped unread: the
+//! command-injection class of bugs (CVE-2011-0411; RFC 3207 §4.2, RFC 2595 §3.1, RFC 3501
+//! §6.2.1). Each test sends the upgrade and a second command in one write; the second must
+//! never be executed, inside TLS or out.
+
+use super::*;
+
+/// Sends `write` in one piece (after `before`), runs the handshake and `after` inside TLS;
+/// returns the terminal and the world.
+fn inject(host: &str, port: u16, before: &[&str], write: &[u8], after: &[u8]) -> (Terminal, World) {
+    let (mut w, d) = tls_world();
+    let mut t = Terminal::open(&mut w, &d, host, port, usize::MAX);
+    for line in before {
+        t.send(&mut w, format!("{line}\r\n").as_bytes());
+    }
+    t.send(&mut w, write);
+    t.start_tls(&mut w, host);
+    assert!(t.is_secured(), "{:?}", t.events);
+    t.send(&mut w, after);
+    (t, w)
+}
+
+#[test]
+fn smtp_a_command_pipelined_after_starttls_is_never_executed() {
+    let (t, w) = inject(
+        "mx.corp.example",
+        25,
+        &["EHLO pc.home.example"],
+        b"STARTTLS\r\nMAIL FROM:<evil@home.example>\r\nRCPT TO:<boss@corp.example>\r\n",
+        b"EHLO pc.home.example\r\nRCPT TO:<boss@corp.example>\r\n",
+    );
+    let got = String::from_utf8_lossy(&t.got);
+    assert!(got.contains("220 2.0.0 Ready to start TLS\r\n"), "{got}");
+    let after_upgrade = got.split("Ready to start TLS\r\n").nth(1).unwrap_or("");
+    // Inside TLS there is no transaction: the injected MAIL never ran.
+    assert!(
+        after_upgrade.ends_with("503 5.5.1 Error: need MAIL command\r\n"),
+        "{after_upgrade}"
+    );
+    assert!(!got.contains("2.1.0"), "MAIL answered: {got}");
+    let verbs = verbs(&w, t.conn);
+    assert_eq!(verbs, ["EHLO", "STARTTLS", "EHLO", "RCPT"], "{verbs:?}");
+    let discarded: u64 = tls_records(&w, t.conn)
+        .iter()
+        .map(|r| match r {
+            TlsRecord::Discarded { bytes } => *bytes,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(discarded, 60, "the injected bytes, counted");
+}
+
+#[test]
+fn garbage_instead_of_a_client_hello_closes_the_connection_cleanly() {
+    let (mut w, d) = tls_world();
+    let mut t = Terminal::open(&mut w, &d, "mx.corp.example", 25, usize::MAX);
+    t.send(&mut w, b"EHLO pc.home.example\r\nSTARTTLS\r\n");
+    // The client never starts TLS: it types a command where the ClientHello belongs.
+    t.send(&mut w, b"MAIL FROM:<a@home.example>\r\n");
+    let got = String::from_utf8_lossy(&t.got).into_owned();
+    let after = got.split("Ready to start TLS\r\n").nth(1).expect("upgrade");
+    assert!(!after.contains("250"), "no reply in clear: {after:?}");
+    let endpoint = w.endpoint(t.conn).expect("endpoint");
+    assert_ne!(endpoint.state, super::super::EndpointState::Open, "closed");
+    let records = tls_records(&w, t.conn);
+    assert!(
+        records.contains(&TlsRecord::Failed(crate::tls_layer::TlsError::NotTls)),
+        "{records:?}"
+    );
+    assert!(!verbs(&w, t.conn).contains(&"MAIL".to_string()));
+}
