@@ -9,6 +9,7 @@ mod endpoint;
 mod faults;
 mod gate;
 pub mod journey;
+pub mod live;
 pub mod mail_client;
 mod mark;
 mod pump;
