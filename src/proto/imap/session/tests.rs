@@ -791,3 +791,10 @@ fn transcript_preview() {
         "../../../../tests/transcripts/imap_preview.txt"
     ));
 }
+
+#[test]
+fn transcript_thread_refs() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_thread_refs.txt"
+    ));
+}
