@@ -17,6 +17,25 @@ use serde_json::{json, Value};
 const RECENT_CONNECTIONS: usize = 100;
 
 impl Bridge {
+    /// `GET /api/live/log?from=N&limit=M`: the world's inputs from `N` on (see
+    /// [`super::live`]).
+    fn live_log(&self, query: &str) -> ApiResponse {
+        let params = parse_query(query);
+        let number = |name: &str| {
+            params
+                .iter()
+                .find(|(k, _)| k == name)
+                .and_then(|(_, v)| v.parse::<u64>().ok())
+        };
+        let Some(from) = number("from") else {
+            return error(400, "from=N is wanted");
+        };
+        let limit = number("limit").map_or(super::live::MAX_BATCH, |l| {
+            usize::try_from(l).unwrap_or(usize::MAX)
+        });
+        ok(self.live.read(&self.world, from, limit))
+    }
+
     /// Answers one API call.
     pub(super) fn handle_api(&mut self, call: &ApiCall) -> ApiResponse {
         let segments: Vec<String> = call.path.split('/').map(percent_decode).collect();
@@ -27,6 +46,9 @@ impl Bridge {
             .collect();
         if let (Method::Get, ["view", file]) = (call.method, path.as_slice()) {
             return self.handle_mailpit_view(file);
+        }
+        if let (Method::Get, ["api", "live", "log"]) = (call.method, path.as_slice()) {
+            return self.live_log(&call.query);
         }
         let Some(rest) = path.strip_prefix(&["api", "v1"]) else {
             return error(404, "not found: the API is under /api/v1");
@@ -113,7 +135,8 @@ fn endpoints() -> Value {
             "GET /api/v1/queue",
             "GET /api/v1/connections",
             "GET /api/v1/connections/{id}",
-            "POST /api/v1/reset"
+            "POST /api/v1/reset",
+            "GET /api/live/log?from=N[&limit=M] (the world's inputs, for the live page at /)"
         ],
         "mailpit": [
             "GET /api/v1/info",

@@ -4,7 +4,9 @@
 //! pending output), [`Client::flush`] (pending output to the socket); finished clients are
 //! then reaped by the bridge.
 
+use super::live::LiveLog;
 use crate::net::ConnId;
+use crate::sandbox::live::LiveEntry;
 use crate::sandbox::World;
 use crate::time::{Duration, Instant};
 use mio::net::TcpStream;
@@ -169,7 +171,13 @@ impl Client {
 
     /// Step 1: reads what the client sent (at most `budget` bytes, taken from it) into the
     /// world; sees the client close.
-    pub fn read(&mut self, world: &mut World, buf: &mut [u8], budget: &mut usize) {
+    pub fn read(
+        &mut self,
+        world: &mut World,
+        log: &mut LiveLog,
+        buf: &mut [u8],
+        budget: &mut usize,
+    ) {
         if !self.wants_read(world) {
             return;
         }
@@ -203,6 +211,13 @@ impl Client {
                     // After the virtual end has gone, input is read only to be discarded.
                     if feeding {
                         world.send(self.conn, &buf[..n]);
+                        log.record(
+                            world,
+                            LiveEntry::Send {
+                                conn: self.conn.0,
+                                data: buf[..n].to_vec(),
+                            },
+                        );
                         fed += n;
                     }
                 }
@@ -229,7 +244,7 @@ impl Client {
     /// Step 2: takes the world's answers into pending output (not past [`PAUSE_AT`] while the
     /// virtual end is open: the rest waits in the world, whose flow control then holds the
     /// client's further input), and follows the virtual end's state.
-    pub fn collect(&mut self, world: &mut World, now: StdInstant) {
+    pub fn collect(&mut self, world: &mut World, log: &mut LiveLog, now: StdInstant) {
         let virtual_open = matches!(self.state, Lifecycle::Open | Lifecycle::InputClosed);
         if !virtual_open && !matches!(self.state, Lifecycle::Flushing { .. }) {
             return;
@@ -242,6 +257,7 @@ impl Client {
             if received.is_empty() {
                 break;
             }
+            log.record(world, LiveEntry::Take { conn: self.conn.0 });
             if self.unsent() == 0 {
                 self.last_progress = now;
             }
@@ -251,7 +267,7 @@ impl Client {
             }
             // The inbox was emptied: let the server read what flow control held back.
             let t = world.now();
-            world.run_until(t);
+            log.run_until(world, t);
         }
         self.peak_unsent = self.peak_unsent.max(self.unsent());
         let paused = self.unsent() >= PAUSE_AT;
@@ -265,8 +281,10 @@ impl Client {
         }
         if self.state == Lifecycle::InputClosed && self.unanswered(world) == 0 {
             world.close(self.conn);
+            log.record(world, LiveEntry::Close { conn: self.conn.0 });
             // Answers that arrived while closing.
             let received = world.take_received(self.conn);
+            log.record(world, LiveEntry::Take { conn: self.conn.0 });
             self.pending.extend_from_slice(&received);
         }
         let open = world.endpoint(self.conn).is_some_and(|e| e.is_open());

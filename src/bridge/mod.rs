@@ -21,6 +21,7 @@ mod api;
 mod client;
 mod http;
 mod import;
+mod live;
 mod mailpit;
 mod options;
 mod setup;
@@ -30,6 +31,8 @@ pub use client::MAX_PENDING;
 pub use options::{Command, Options, USAGE};
 pub use setup::ListenerInfo;
 
+use crate::net::ConnId;
+use crate::sandbox::live::LiveEntry;
 use crate::sandbox::World;
 use crate::time::Instant;
 use client::{Client, Ending, Lifecycle};
@@ -83,6 +86,8 @@ pub struct Bridge {
     stats: Stats,
     /// The Mailpit-compatible API's own state (its chaos settings).
     mailpit: mailpit::MailpitState,
+    /// Every input given to the world, for the live page (kept with `--http` only).
+    live: live::LiveLog,
 }
 
 /// What the bridge has done so far.
@@ -121,7 +126,7 @@ impl Bridge {
     /// (and the HTTP API's, with `--http`).
     pub fn new(opts: &Options) -> io::Result<Bridge> {
         let invalid = |e: String| io::Error::new(ErrorKind::InvalidInput, e);
-        let (world, routes) = setup::build_world(opts).map_err(invalid)?;
+        let (world, routes, spec) = setup::build_world(opts).map_err(invalid)?;
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let mut listeners = Vec::new();
@@ -147,6 +152,7 @@ impl Bridge {
         let http = match opts.http_port {
             Some(port) => Some(http::HttpApi::start(
                 SocketAddr::new(opts.bind, port),
+                opts.page_dir.clone(),
                 waker.clone(),
             )?),
             None => None,
@@ -167,6 +173,7 @@ impl Bridge {
             lines: Vec::new(),
             stats: Stats::default(),
             mailpit: mailpit::MailpitState::default(),
+            live: live::LiveLog::new(spec, opts.http_port.is_some()),
         })
     }
 
@@ -287,7 +294,8 @@ impl Bridge {
 
     fn advance_clock(&mut self) {
         let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.world.run_until(Instant::from_millis(ms));
+        self.live
+            .run_until(&mut self.world, Instant::from_millis(ms));
     }
 
     /// Reads what each client sent into the world, within the turn's budget. Clients already
@@ -302,7 +310,7 @@ impl Bridge {
         let (later, earlier) = tokens.split_at(first.min(tokens.len()));
         for t in earlier.iter().chain(later) {
             if let Some(c) = self.clients.get_mut(t) {
-                c.read(&mut self.world, &mut buf, &mut budget);
+                c.read(&mut self.world, &mut self.live, &mut buf, &mut budget);
             }
         }
     }
@@ -335,7 +343,18 @@ impl Bridge {
     fn add_client(&mut self, mut stream: mio::net::TcpStream, route: Route) {
         let _ = stream.set_nodelay(true);
         let host = self.world.net.host_name(route.target).to_string();
-        let conn = match self.world.connect(route.from, &host, route.port) {
+        let connected = self.world.connect(route.from, &host, route.port);
+        let from = self.world.net.host_name(route.from).to_string();
+        self.live.record(
+            &self.world,
+            LiveEntry::Connect {
+                from,
+                host,
+                port: route.port,
+                conn: connected.as_ref().ok().map(|c| c.0),
+            },
+        );
+        let conn = match connected {
             Ok(conn) => conn,
             Err(_) => {
                 // Refused (the service is not there), host down...: the real client sees its
@@ -359,8 +378,7 @@ impl Bridge {
             .register(&mut stream, Token(token), interest)
             .is_err()
         {
-            self.world.close(conn);
-            self.world.forget(conn);
+            self.close_and_forget(conn);
             return;
         }
         let one_way =
@@ -369,10 +387,19 @@ impl Bridge {
             .insert(token, Client::new(stream, conn, one_way.saturating_mul(2)));
     }
 
+    fn close_and_forget(&mut self, conn: ConnId) {
+        self.world.close(conn);
+        self.live
+            .record(&self.world, LiveEntry::Close { conn: conn.0 });
+        self.world.forget(conn);
+        self.live
+            .record(&self.world, LiveEntry::Forget { conn: conn.0 });
+    }
+
     fn collect(&mut self) {
         let now = StdInstant::now();
         for c in self.clients.values_mut() {
-            c.collect(&mut self.world, now);
+            c.collect(&mut self.world, &mut self.live, now);
         }
     }
 
@@ -400,8 +427,7 @@ impl Bridge {
             if c.state == Lifecycle::Finished(Ending::TooSlow) {
                 self.stats.dropped_slow += 1;
             }
-            self.world.close(c.conn);
-            self.world.forget(c.conn);
+            self.close_and_forget(c.conn);
             let _ = self.poll.registry().deregister(&mut c.stream);
             let _ = c.stream.shutdown(Shutdown::Both);
         }
@@ -418,9 +444,10 @@ impl Bridge {
     /// Puts back the world as it was at start (the default world and the `--user`
     /// accounts); every client is disconnected.
     fn reset_world(&mut self) -> Result<(), String> {
-        let (world, _) = setup::build_world(&self.opts)?;
+        let (world, _, spec) = setup::build_world(&self.opts)?;
         self.drop_all_clients();
         self.world = world;
+        self.live.restart(spec);
         self.mailpit = mailpit::MailpitState::default();
         self.started = StdInstant::now();
         if self.transcript.is_some() {
@@ -432,6 +459,10 @@ impl Bridge {
     fn serve_api(&mut self) {
         while let Some(request) = self.http.as_ref().and_then(http::HttpApi::next_request) {
             let response = self.handle_api(&request.call);
+            let is_live_read = request.call.path.starts_with("/api/live/");
+            if request.call.method != http::Method::Get && !is_live_read {
+                self.live.changed();
+            }
             request.reply(response);
         }
     }

@@ -1,8 +1,8 @@
 //! Command-line options of `mailsandbox-tcp`, parsed by hand.
 
-use crate::sandbox::World;
 use crate::time::Duration;
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
 
 /// The usage text printed by `--help`.
 pub const USAGE: &str = "\
@@ -20,7 +20,11 @@ options:
                          mailbox host's at N+port, the next host's at N+1000+port, ...
   --latency MS           one-way delay between real clients and the virtual hosts
                          (a simulated WAN); default 0
-  --http PORT            serve the JSON API (/api/v1/...) on PORT (0: any free port)
+  --http PORT            serve the JSON API (/api/v1/...) on PORT (0: any free port),
+                         and at / the live page: the page shows this bridge's world
+                         as it runs (sessions as hops, transcripts, mailboxes)
+  --page-dir DIR         where the page's files are (trunk's release build);
+                         default: the dist folder next to the crate
   --trace                print every virtual connection's transcript to stdout
   --fault RULE           a fault rule (repeatable), e.g.
                          'mx.corp.example:25 RCPT TO:<*@corp.example> => 452 4.2.2 Mailbox full'
@@ -63,6 +67,8 @@ pub struct Options {
     pub catch_all: bool,
     /// Every mailbox starts empty (the sample messages are left out).
     pub empty: bool,
+    /// The page's files, served at `/` with `--http` (the live page).
+    pub page_dir: PathBuf,
 }
 
 impl Default for Options {
@@ -79,6 +85,7 @@ impl Default for Options {
             strict: false,
             catch_all: false,
             empty: false,
+            page_dir: PathBuf::from(DEFAULT_PAGE_DIR),
         }
     }
 }
@@ -89,6 +96,9 @@ pub enum Command {
     Run(Options),
     Help,
 }
+
+/// The page's files by default: trunk's release build in the crate's `dist` folder.
+const DEFAULT_PAGE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/dist");
 
 /// The highest virtual port the bridge maps (submission).
 const HIGHEST_PORT: u16 = 587;
@@ -128,6 +138,7 @@ impl Options {
                     opts.faults.push(v);
                 }
                 "--all-hosts" => opts.all_hosts = true,
+                "--page-dir" => opts.page_dir = PathBuf::from(value("--page-dir")?),
                 "--latency" => {
                     let v = value("--latency")?;
                     let ms: u64 = v
@@ -176,24 +187,6 @@ impl Options {
             }
         }
         Ok(Command::Run(opts))
-    }
-}
-
-impl Options {
-    /// Applies `--fault` and `--strict` to the world the bridge serves.
-    pub fn apply_to_world(&self, world: &mut World) -> Result<(), String> {
-        for rule in &self.faults {
-            world
-                .add_fault(rule)
-                .map_err(|e| format!("--fault {rule}: {e}"))?;
-        }
-        if self.strict {
-            let hosts: Vec<_> = world.host_infos().iter().map(|h| h.id).collect();
-            for h in hosts {
-                world.set_strict(h, true);
-            }
-        }
-        Ok(())
     }
 }
 
@@ -259,6 +252,8 @@ mod tests {
             "--latency",
             "25",
             "--http=0",
+            "--page-dir",
+            "/srv/page",
         ])
         .unwrap();
         assert_eq!(o.faults.len(), 2);
@@ -279,6 +274,7 @@ mod tests {
         assert!(o.all_hosts);
         assert_eq!(o.latency, Duration::from_millis(25));
         assert_eq!(o.http_port, Some(0));
+        assert_eq!(o.page_dir, PathBuf::from("/srv/page"));
         assert_eq!(Options::parse(["-h"]), Ok(Command::Help));
     }
 

@@ -14,8 +14,8 @@
 
 use super::Options;
 use crate::net::HostId;
+use crate::sandbox::live::{self, WorldSpec};
 use crate::sandbox::{default_world, DefaultWorld, Service, World};
-use crate::time::WallClock;
 use std::net::SocketAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -59,43 +59,32 @@ pub(super) struct Route {
 
 /// The world as the bridge starts it: the default world on the real clock, the extra users,
 /// and the links between real clients and the hosts they reach at `--latency` (no delay by
-/// default), while links between virtual hosts keep theirs.
-pub(super) fn build_world(opts: &Options) -> Result<(World, Vec<Route>), String> {
-    let (mut world, d) = default_world(1);
-    world.clock = WallClock {
+/// default), while links between virtual hosts keep theirs. Built from a [`WorldSpec`] (also
+/// returned), so the live page builds the same world (see [`crate::sandbox::live`]).
+pub(super) fn build_world(opts: &Options) -> Result<(World, Vec<Route>, WorldSpec), String> {
+    let mut spec = WorldSpec {
         epoch_unix: real_unix_now(),
+        users: opts.users.clone(),
+        catch_all: opts.catch_all,
+        empty: opts.empty,
+        faults: opts.faults.clone(),
+        strict: opts.strict,
+        client_links: Vec::new(),
+        latency_ms: opts.latency.as_millis(),
     };
-    let mailbox_host = world.net.host_name(d.corp).to_string();
-    for (address, password) in &opts.users {
-        add_user(&mut world, &mailbox_host, address, password)?;
-    }
-    if opts.catch_all {
-        world.store.set_catch_all(Some(&mailbox_host));
-    }
-    if opts.empty {
-        empty_every_mailbox(&mut world);
-    }
-    opts.apply_to_world(&mut world)?;
+    let (world, d) = default_world(1);
     let routes = routes(&world, &d, opts)?;
     for r in &routes {
-        world
-            .net
-            .set_link_latency(r.from, r.target, Some(opts.latency));
-    }
-    Ok((world, routes))
-}
-
-/// Takes the sample messages out of every folder of every user (`--empty`).
-fn empty_every_mailbox(world: &mut World) {
-    let users: Vec<String> = world.store.accounts().map(|a| a.address.clone()).collect();
-    for user in users {
-        for name in world.store.folder_names(&user) {
-            if let Some(folder) = world.store.folder_mut(&user, &name) {
-                let uids: Vec<u32> = folder.messages().iter().map(|m| m.uid).collect();
-                folder.expunge(&uids);
-            }
+        let link = (
+            world.net.host_name(r.from).to_string(),
+            world.net.host_name(r.target).to_string(),
+        );
+        if !spec.client_links.contains(&link) {
+            spec.client_links.push(link);
         }
     }
+    let world = live::build_world(&spec)?;
+    Ok((world, routes, spec))
 }
 
 /// The services to serve, mailbox host first, each host's services in port order after the
@@ -158,29 +147,7 @@ fn routes(world: &World, d: &DefaultWorld, opts: &Options) -> Result<Vec<Route>,
     Ok(routes)
 }
 
-/// Adds an account; a domain not known yet becomes local to `host` and gets an MX record
-/// pointing there. An existing account gets the new password.
-pub(super) fn add_user(
-    world: &mut World,
-    host: &str,
-    address: &str,
-    password: &str,
-) -> Result<(), String> {
-    let (local, domain) = address
-        .rsplit_once('@')
-        .filter(|(l, d)| !l.is_empty() && !d.is_empty())
-        .ok_or_else(|| format!("{address}: not a mail address"))?;
-    if world.store.domain_host(domain).is_none() {
-        world.store.add_domain(domain, host);
-        world.net.dns.add_mx(domain, 10, host);
-    }
-    let result = if world.store.is_user(address) {
-        world.store.set_password(address, password)
-    } else {
-        world.store.add_account(address, password, local)
-    };
-    result.map_err(|e| format!("{address}: {e}"))
-}
+pub(super) use live::add_user;
 
 fn real_unix_now() -> i64 {
     SystemTime::now()
@@ -235,7 +202,7 @@ mod tests {
     #[test]
     fn the_mailbox_host_by_default_every_host_on_request() {
         let opts = Options::default();
-        let (world, routes) = build_world(&opts).unwrap();
+        let (world, routes, _) = build_world(&opts).unwrap();
         assert_eq!(
             names(&routes, &world),
             [
@@ -249,7 +216,7 @@ mod tests {
             all_hosts: true,
             ..Options::default()
         };
-        let (world, routes) = build_world(&opts).unwrap();
+        let (world, routes, _) = build_world(&opts).unwrap();
         assert_eq!(
             names(&routes, &world),
             [
@@ -275,7 +242,7 @@ mod tests {
 
     #[test]
     fn real_clients_have_the_latency_asked_for_and_virtual_links_keep_theirs() {
-        let (world, routes) = build_world(&Options::default()).unwrap();
+        let (world, routes, _) = build_world(&Options::default()).unwrap();
         let r = routes[0];
         assert_eq!(world.net.link_latency(r.from, r.target), Duration::ZERO);
         let isp = world.net.host_by_name("smtp.isp.example").unwrap();
@@ -285,7 +252,7 @@ mod tests {
             latency: Duration::from_millis(30),
             ..Options::default()
         };
-        let (world, routes) = build_world(&opts).unwrap();
+        let (world, routes, _) = build_world(&opts).unwrap();
         let r = routes[0];
         assert_eq!(
             world.net.link_latency(r.from, r.target),

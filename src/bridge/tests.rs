@@ -15,3 +15,161 @@ fn listen_lines_name_the_virtual_services() {
         "LISTEN pop3 mx.corp.example 127.0.0.1:3110"
     );
 }
+
+/// A bridge with `--http` on a free port offset, serving on its own thread until stopped;
+/// the bridge comes back from the thread for a look at its world and its log.
+fn start_with_http(page_dir: std::path::PathBuf) -> (Bridge, StopHandle) {
+    let seed = std::process::id() as u64 ^ StdInstant::now().elapsed().as_nanos() as u64;
+    for i in 0..50u64 {
+        let opts = Options {
+            port_offset: 20_000 + ((seed.wrapping_mul(7919) + i * 977) % 30_000) as u16,
+            http_port: Some(0),
+            page_dir: page_dir.clone(),
+            ..Options::default()
+        };
+        if let Ok(b) = Bridge::new(&opts) {
+            let stop = b.stop_handle();
+            return (b, stop);
+        }
+    }
+    panic!("no free port offset");
+}
+
+fn addr_of(bridge: &Bridge, service: &str) -> SocketAddr {
+    bridge
+        .listeners()
+        .find(|l| l.service == service)
+        .map(|l| l.addr)
+        .unwrap()
+}
+
+/// Writes `lines` one by one, reading one answer line (or, for multi-line answers, up to the
+/// line starting with `until`) after each.
+fn converse(addr: SocketAddr, script: &[(&str, &str)]) -> String {
+    use std::io::{BufRead, BufReader};
+    let stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(StdDuration::from_secs(10)))
+        .unwrap();
+    let mut w = stream.try_clone().unwrap();
+    let mut r = BufReader::new(stream);
+    let mut seen = String::new();
+    for (send, until) in script {
+        w.write_all(send.as_bytes()).unwrap();
+        loop {
+            let mut l = String::new();
+            r.read_line(&mut l).unwrap();
+            seen.push_str(&l);
+            if l.is_empty() || l.starts_with(until) {
+                break;
+            }
+        }
+    }
+    seen
+}
+
+fn http_get(addr: SocketAddr, path: &str) -> (String, Vec<u8>) {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
+    let mut all = Vec::new();
+    s.read_to_end(&mut all).unwrap();
+    let split = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&all[..split]).into_owned();
+    (head, all[split + 4..].to_vec())
+}
+
+#[test]
+fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
+    use crate::sandbox::live::{replay, world_from, LiveEntry};
+    let dir = std::env::temp_dir().join(format!("live-page-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<p>the page</p>").unwrap();
+    let (mut bridge, stop) = start_with_http(dir.clone());
+    let smtp = addr_of(&bridge, "smtp");
+    let imap = addr_of(&bridge, "imap");
+    let http = bridge.http_addr().unwrap();
+    let thread = std::thread::spawn(move || {
+        bridge.run(&mut std::io::sink()).unwrap();
+        bridge
+    });
+    let sent = converse(
+        smtp,
+        &[
+            ("", "220"),
+            ("EHLO tester\r\n", "250 "),
+            ("MAIL FROM:<app@shop.example>\r\n", "250"),
+            ("RCPT TO:<boss@corp.example>\r\n", "250"),
+            ("DATA\r\n", "354"),
+            (
+                "Subject: live\r\n\r\nWatched from the page.\r\n.\r\n",
+                "250",
+            ),
+            ("QUIT\r\n", "221"),
+        ],
+    );
+    assert!(sent.contains("221"), "{sent}");
+    let read = converse(
+        imap,
+        &[
+            ("", "* OK"),
+            ("a LOGIN boss@corp.example boss\r\n", "a "),
+            ("b SELECT INBOX\r\n", "b "),
+            ("c FETCH 1:* (FLAGS BODY[])\r\n", "c "),
+            ("d LOGOUT\r\n", "d "),
+        ],
+    );
+    assert!(read.contains("Watched from the page."), "{read}");
+    // The page's files are served, `/` goes to the live page.
+    let (head, body) = http_get(http, "/index.html");
+    assert!(head.contains("200") && head.contains("text/html"), "{head}");
+    assert_eq!(body, b"<p>the page</p>");
+    let (head, _) = http_get(http, "/");
+    assert!(head.contains("302") && head.contains("/?live=1"), "{head}");
+    let (head, _) = http_get(http, "/../Cargo.toml");
+    assert!(head.contains("404"), "{head}");
+    // The endpoint pages: three entries at a time, each batch going on where the last ended.
+    let (_, body) = http_get(http, "/api/live/log?from=0&limit=3");
+    let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(page["next"], 3);
+    assert_eq!(page["entries"][0]["kind"], "start");
+    let (_, body) = http_get(http, "/api/live/log?from=3&limit=3");
+    let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(page["next"], 6);
+    // Let the bridge close both sessions, then stop it.
+    std::thread::sleep(StdDuration::from_millis(300));
+    stop.stop();
+    let bridge = thread.join().unwrap();
+    // Replay the whole log, batch by batch, into a world of our own.
+    let mut world = None;
+    let mut from = 0;
+    let mut batches = 0;
+    loop {
+        let page = bridge.live.read(&bridge.world, from, 5);
+        let entries: Vec<LiveEntry> = serde_json::from_value(page["entries"].clone()).unwrap();
+        if entries.is_empty() {
+            break;
+        }
+        for e in &entries {
+            match world_from(e) {
+                Some(w) => world = Some(w.unwrap()),
+                None => replay(world.as_mut().unwrap(), e).unwrap(),
+            }
+        }
+        from = page["next"].as_u64().unwrap();
+        batches += 1;
+    }
+    assert!(batches > 2, "{batches} batches");
+    let world = world.unwrap();
+    let store = |w: &crate::sandbox::World| serde_json::to_string(&w.store).unwrap();
+    assert_eq!(store(&world), store(&bridge.world));
+    let inbox = world.store.folder("boss@corp.example", "INBOX").unwrap();
+    let last = inbox.messages().last().unwrap();
+    assert!(String::from_utf8_lossy(&last.raw).contains("Watched from the page."));
+    // The transcripts agree too: every connection the bridge's world saw, the copy saw.
+    assert_eq!(
+        world.connections_seen().len(),
+        bridge.world.connections_seen().len()
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -129,6 +129,8 @@ const IMAP_CODES: &[(&str, Explanation)] = &[
     ("[APPENDUID", ex("The UIDVALIDITY and UID the appended message got (a set of UIDs when one APPEND carried several messages, MULTIAPPEND).", "RFC 4315 §3")),
     ("[BADURL", ex("A CATENATE URL does not name a message part here (gone, wrong UIDVALIDITY, another server or user): nothing was appended.", "RFC 4469 §5")),
     ("[TOOBIG]", ex("The message (or the one CATENATE would build) is larger than the server takes.", "RFC 4469 §6")),
+    ("[BADEVENT", ex("NOTIFY named an event this server does not report; the list says which it does.", "RFC 5465 §5")),
+    ("[NOTIFICATIONOVERFLOW]", ex("Too many changes to report one by one: notifications are off until the client sends NOTIFY again (and resynchronises).", "RFC 5465 §5.8")),
     ("[COPYUID", ex("Where the copied messages went (old and new UIDs).", "RFC 4315 §3")),
     ("[AUTHENTICATIONFAILED]", ex("Wrong user name or password.", "RFC 5530 §3")),
     ("[CLOSED]", ex("The previously selected mailbox is closed: what follows is about the new one.", "RFC 7162 §3.2.11")),

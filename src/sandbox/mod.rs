@@ -9,11 +9,13 @@ mod endpoint;
 mod faults;
 mod gate;
 pub mod journey;
+pub mod live;
 pub mod mail_client;
 mod mark;
 mod pump;
 mod records;
 mod relay_driver;
+mod relay_tls;
 mod server;
 mod service;
 pub mod share;
@@ -118,6 +120,14 @@ pub enum WorldEvent {
         sender: String,
         failures: Vec<(String, String)>,
     },
+    /// How the relay hop `from` -> `to` carrying `id` used TLS (issue 26): verified,
+    /// encrypted without verification, in clear, fell back to clear, or deferred.
+    RelayTls {
+        id: String,
+        from: String,
+        to: String,
+        tls: crate::relay::HopTls,
+    },
 }
 
 impl WorldEvent {
@@ -151,6 +161,9 @@ impl WorldEvent {
             } => {
                 let user = rcpt.split('@').next().unwrap_or(rcpt);
                 format!("{host}: {id} delivered to {user}'s {folder}")
+            }
+            WorldEvent::RelayTls { id, from, to, tls } => {
+                format!("{from} -> {to}: {id} TLS: {}", tls.describe())
             }
             WorldEvent::Deferred {
                 id, host, reason, ..
@@ -211,6 +224,8 @@ pub struct World {
     tls: Option<Box<dyn crate::tls_layer::TlsProvider>>,
     /// Hosts' TLS policies, by lower-case name (see [`World::tls_policy`]).
     tls_policies: BTreeMap<String, TlsPolicy>,
+    /// Sending hosts' relay TLS policies, by lower-case name (see `relay_tls.rs`).
+    relay_tls: BTreeMap<String, crate::relay::RelayTlsPolicy>,
     /// Listeners whose connections start with the TLS handshake (RFC 8314 §3).
     implicit_tls: BTreeSet<(HostId, u16)>,
 }
@@ -234,6 +249,7 @@ impl World {
             records: RecordLog::default(),
             tls: None,
             tls_policies: BTreeMap::new(),
+            relay_tls: BTreeMap::new(),
             implicit_tls: BTreeSet::new(),
         }
     }

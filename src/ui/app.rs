@@ -8,7 +8,7 @@ use super::context::Ctx;
 use super::tour;
 use super::tour::embed::PageOptions;
 use super::{
-    client, clock, host_panel, journey, network, persist, runtime, terminal, transcripts,
+    client, clock, host_panel, journey, live, network, persist, runtime, terminal, transcripts,
     world_file,
 };
 use crate::learn::challenge::Watch;
@@ -17,15 +17,30 @@ use leptos::prelude::*;
 /// The whole sandbox, or a tour over it (`?scenario=`), or a challenge (`?challenge=`), in the
 /// compact layout with `&compact=1` (embed.html has its own, lighter page: [`super::tour::page`]).
 #[component]
-pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoView {
+pub fn App(
+    options: PageOptions,
+    loaded: Option<persist::Loaded>,
+    /// The live page's start: the bridge's world (see [`live`]).
+    #[prop(optional)]
+    live: Option<live::LiveStart>,
+) -> impl IntoView {
+    let mut live_follow = None;
+    let live_note = RwSignal::new(String::from("Live: connecting to the bridge"));
+    let is_live = live.is_some();
     let touring = options.scenario.is_some();
     let active_challenge = options
         .challenge
         .as_deref()
         .and_then(crate::learn::challenge::find);
     let now = super::dom::now_ms();
-    let ctx = match loaded {
-        Some(loaded) => {
+    let ctx = match (live, loaded) {
+        (Some(start), _) => {
+            let (world, next, rest) = start.into_follow();
+            live_follow = Some((next, rest));
+            let ids = crate::sandbox::default_world(1).1;
+            Ctx::new(world, ids, 0, None, runtime::LIVE, now)
+        }
+        (None, Some(loaded)) => {
             let ctx = Ctx::new(
                 loaded.world,
                 loaded.ids,
@@ -39,7 +54,7 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
             ctx.saving.status.set(loaded.status);
             ctx
         }
-        None => match &active_challenge {
+        (None, None) => match &active_challenge {
             Some(c) => {
                 let (world, ids) = c.fresh_world();
                 let ctx = Ctx::new(world, ids, 1, None, runtime::PAGE, now);
@@ -54,6 +69,9 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
     };
     provide_context(ctx);
     runtime::start(ctx);
+    if let Some((next, rest)) = live_follow {
+        live::follow(ctx, next, rest, live_note);
+    }
     let compact = options.compact;
     let badge_title = active_challenge.as_ref().map(|c| c.title.clone());
     let stage = view! {
@@ -71,7 +89,21 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
             })}
         </div>
     };
-    let work = if touring {
+    let work = if is_live {
+        view! {
+            <section class="work" aria-label="The bridge's sessions">
+                <section class="pane live-pane" data-testid="live-note">
+                    <h2>{move || live_note.get()}</h2>
+                    <p class="hint">"Every session a real client has with the bridge appears here as it happens: its hops on the picture, its transcript explained line by line below, the mailboxes in each host's details. The page only watches: to change the world, use the bridge (its mail ports, its API under /api/v1)."</p>
+                </section>
+                <section class="pane transcript-pane" aria-labelledby="tr-h">
+                    <h2 id="tr-h">"Transcripts"</h2>
+                    <transcripts::Transcripts/>
+                </section>
+            </section>
+        }
+        .into_any()
+    } else if touring {
         view! {
             <section class="work" aria-label="Guided tour">
                 <tour::TourCard options=options.clone()/>
@@ -127,7 +159,7 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
             <a class="skip" href="#main">"Skip to content"</a>
             <header class="topbar">
                 <div class="title">
-                    <h1>{if touring { "Mail Sandbox: guided tour" } else if active_challenge.is_some() { "Mail Sandbox: challenge" } else { "Mail Sandbox" }}</h1>
+                    <h1>{if is_live { "Mail Sandbox: live" } else if touring { "Mail Sandbox: guided tour" } else if active_challenge.is_some() { "Mail Sandbox: challenge" } else { "Mail Sandbox" }}</h1>
                     <p class="tagline">
                         {if touring {
                             view! { <a href="./">"Open the whole sandbox"</a> }.into_any()
@@ -137,7 +169,7 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
                     </p>
                 </div>
                 <div class="bars">
-                    <clock::ClockBar/>
+                    {(!is_live).then(|| view! { <clock::ClockBar/> })}
                     {ctx.is_persistent().then(|| view! { <world_file::WorldBar/> })}
                 </div>
             </header>

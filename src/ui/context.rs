@@ -106,6 +106,9 @@ pub struct Extras {
     pub save: fn(Ctx),
     /// Polls the mail client's sessions (the embed has no mail client).
     pub poll_tasks: fn(Ctx),
+    /// The live page: the world is the bridge's, changed only by its log, so the views'
+    /// changes (typing, sending, the clock, a host's switches) are refused.
+    pub live: bool,
 }
 
 impl Ctx {

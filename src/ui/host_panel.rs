@@ -137,6 +137,8 @@ pub fn HostPanel() -> impl IntoView {
             };
             {
                 let up = host.up;
+                // The live page only watches the bridge's world: no switches.
+                let switches = !ctx.extras.live;
                 let toggle_up = move |_| {
                     runtime::act(ctx, |w| w.set_host_up(id, !up));
                 };
@@ -147,12 +149,14 @@ pub fn HostPanel() -> impl IntoView {
                             <span class=if up { "state up" } else { "state down" } data-testid="host-state">
                                 {if up { "up" } else { "down" }}
                             </span>
-                            <button type="button" data-testid="toggle-host" on:click=toggle_up>
-                                {if up { "Take down" } else { "Bring up" }}
-                            </button>
+                            {switches.then(|| view! {
+                                <button type="button" data-testid="toggle-host" on:click=toggle_up>
+                                    {if up { "Take down" } else { "Bring up" }}
+                                </button>
+                            })}
                             <button type="button" class="close" aria-label="Close details" on:click=move |_| ctx.picture.selected.set(None)>"✕"</button>
                         </div>
-                        {(!services.is_empty()).then(|| view! { <FaultEditor id=id host=host.name.clone()/> })}
+                        {(switches && !services.is_empty()).then(|| view! { <FaultEditor id=id host=host.name.clone()/> })}
                         <div class="hd-grid">
                             <div>
                                 <h4>"Services"</h4>
@@ -174,9 +178,11 @@ pub fn HostPanel() -> impl IntoView {
                                         view! {
                                             <li>
                                                 "to "<code>{name.clone()}</code>": "{if cut { "cut" } else { "ok" }}" "
-                                                <button type="button" data-testid=format!("cut-{name}") on:click=flip>
-                                                    {if cut { "Restore link" } else { "Cut link" }}
-                                                </button>
+                                                {switches.then(|| view! {
+                                                    <button type="button" data-testid=format!("cut-{name}") on:click=flip>
+                                                        {if cut { "Restore link" } else { "Cut link" }}
+                                                    </button>
+                                                })}
                                             </li>
                                         }
                                     }).collect_view()}

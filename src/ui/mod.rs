@@ -6,7 +6,8 @@
 //! telnet; [`client`] is the mail client; [`transcripts`] lists connections and draws the
 //! sequence diagram; [`challenge`] lists challenges and shows the active one; [`tour`] plays guided scenarios over the sandbox and serves embeds;
 //! [`persist`] keeps the world in IndexedDB; [`share`] makes and reads share links;
-//! [`world_file`] is the header's save status, share, export, import and reset; [`theme`] applies `?theme=`; [`dom`] holds
+//! [`world_file`] is the header's save status, share, export, import and reset; [`live`] feeds
+//! the live page the TCP bridge's world; [`theme`] applies `?theme=`; [`dom`] holds
 //! the few browser helpers (downloads, clipboard).
 
 pub mod model;
@@ -27,6 +28,8 @@ mod dom;
 mod host_panel;
 #[cfg(target_arch = "wasm32")]
 mod journey;
+#[cfg(target_arch = "wasm32")]
+mod live;
 #[cfg(target_arch = "wasm32")]
 mod network;
 #[cfg(target_arch = "wasm32")]
@@ -87,6 +90,24 @@ pub fn start() {
         options.challenge = None;
     }
     theme::apply(options.theme);
+    if options.live {
+        // The bridge's world, not the saved one (which stays as it was).
+        wasm_bindgen_futures::spawn_local(async move {
+            match live::first_world().await {
+                Ok(start) => mount_page(move || {
+                    view! { <app::App options=options loaded=None live=start/> }
+                }),
+                Err(e) => mount_page(move || {
+                    view! {
+                        <p class="pane" data-testid="live-error">
+                            {format!("The live page could not reach the bridge: {e}")}
+                        </p>
+                    }
+                }),
+            }
+        });
+        return;
+    }
     challenge::absorb_progress(&options.progress);
     if options.scenario.is_some() || options.challenge.is_some() {
         // Tours and challenges start from their own fresh world and leave the saved one alone.

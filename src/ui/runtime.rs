@@ -17,6 +17,7 @@ use super::model::time_text::fmt_time;
 use super::model::wake::{next_wake, Pace, Wants};
 use super::persist::SaveStatus;
 use crate::sandbox::journey::{Hop, Journey};
+use crate::sandbox::live::{self, LiveEntry};
 use crate::sandbox::mail_client::{Task, TaskStatus};
 use crate::sandbox::World;
 use crate::time::{Duration, Instant};
@@ -36,6 +37,15 @@ pub const EMBED: Extras = Extras {
     on_hops: |_, _| {},
     save: |_| {},
     poll_tasks: |_| {},
+    live: false,
+};
+/// The live page: the world changes only by the bridge's log ([`feed_live`]); nothing is
+/// saved (the person's own world stays as it was) and no view may change the world.
+pub const LIVE: Extras = Extras {
+    on_hops: |_, _| {},
+    save: |_| {},
+    poll_tasks: |_| {},
+    live: true,
 };
 /// The whole page: the active challenge watches every hop, the world is saved, and the mail
 /// client's sessions are polled.
@@ -43,6 +53,7 @@ pub const PAGE: Extras = Extras {
     on_hops: check_challenge,
     save: autosave,
     poll_tasks,
+    live: false,
 };
 
 /// Starts the runtime: virtual time runs from now, and the first wake is planned.
@@ -54,6 +65,9 @@ pub fn start(ctx: Ctx) {
 
 /// Sets the clock's speed (0 pauses it): the time passed so far counts at the old one.
 pub fn set_speed(ctx: Ctx, speed: u32) {
+    if ctx.extras.live {
+        return;
+    }
     catch_up(ctx);
     // What passed at the old speed was just counted: nothing is left for `set_speed` to pass.
     ctx.run.update_value(|r| {
@@ -67,6 +81,9 @@ pub fn set_speed(ctx: Ctx, speed: u32) {
 /// world is first brought up to the virtual time of now, then changed, stepped, redrawn and
 /// marked for saving.
 pub fn act<R>(ctx: Ctx, change: impl FnOnce(&mut World) -> R) -> Option<R> {
+    if ctx.extras.live {
+        return None;
+    }
     catch_up(ctx);
     let since = ctx.with(|w| w.now());
     let out = ctx.world.try_update_value(change);
@@ -74,6 +91,49 @@ pub fn act<R>(ctx: Ctx, change: impl FnOnce(&mut World) -> R) -> Option<R> {
     step_world(ctx, since, dom::now_ms());
     reschedule(ctx);
     out
+}
+
+/// Why the live page refuses a change.
+pub const LIVE_REFUSAL: &str =
+    "the live page shows the bridge's world: change it through the bridge (its clients, its API)";
+
+/// Gives the world the bridge's next inputs (the live page): a new world when an entry
+/// starts one, else each entry replayed in turn; then, when anything came, one step of the
+/// views (links lit, hops queued, transcripts redrawn). An entry that does not fit is an
+/// error: the caller asks the bridge for its state.
+pub fn feed_live(ctx: Ctx, entries: &[LiveEntry]) -> Result<(), String> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut since = ctx.with(|w| w.now());
+    let mut result = Ok(());
+    for entry in entries {
+        match live::world_from(entry) {
+            Some(world) => match world {
+                Ok(world) => {
+                    since = world.now();
+                    replace_world(ctx, world);
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            },
+            None => {
+                let fed = ctx
+                    .world
+                    .try_update_value(|w| live::replay(w, entry))
+                    .unwrap_or_else(|| Err("the world is gone".into()));
+                if let Err(e) = fed {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+    }
+    step_world(ctx, since, dom::now_ms());
+    reschedule(ctx);
+    result
 }
 
 /// Jumps virtual time to the world's next deadline (a retry, a timeout).
@@ -91,6 +151,9 @@ pub fn spawn(
     make: impl FnOnce(&mut World) -> Result<Task, String>,
     done: impl FnOnce(TaskStatus) + 'static,
 ) -> Result<(), String> {
+    if ctx.extras.live {
+        return Err(LIVE_REFUSAL.into());
+    }
     catch_up(ctx);
     let since = ctx.with(|w| w.now());
     let task = ctx

@@ -17,7 +17,9 @@ pub mod fetch;
 pub mod frame;
 pub mod list;
 pub mod mutf7;
+pub mod notify;
 pub mod parse;
+pub mod preview;
 pub mod record;
 pub mod response;
 pub mod search;
@@ -33,7 +35,8 @@ pub use session::{ImapEvent, ImapSession, ImapState};
 /// One line per group, so that helpers adding capabilities at once touch different lines.
 pub const CAPABILITIES: &str = concat!(
     "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR AUTH=PLAIN AUTH=LOGIN IDLE UIDPLUS MOVE NAMESPACE ID ENABLE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED CONDSTORE QRESYNC ESEARCH LIST-STATUS CREATE-SPECIAL-USE QUOTA QUOTA=RES-MESSAGE QUOTA=RES-MAILBOX SEARCHRES SORT",
-    " ESORT SORT=DISPLAY I18NLEVEL=1",
+    " ESORT SORT=DISPLAY I18NLEVEL=1 PREVIEW",
     " THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY UTF8=ACCEPT STATUS=SIZE MULTIAPPEND WITHIN SAVEDATE",
     " CATENATE URL-PARTIAL",
+    " NOTIFY",
 );

@@ -199,6 +199,8 @@ pub struct ImapSession {
     pub(super) tls: TlsOffer,
     /// STARTTLS was accepted in the input being handled: the rest of it is dropped.
     pub(super) upgrading: bool,
+    /// NOTIFY SET (RFC 5465), or `None` (NOTIFY NONE, or never set).
+    pub(super) notify: Option<super::notify::Notify>,
 }
 
 impl ImapSession {
@@ -224,6 +226,7 @@ impl ImapSession {
             input_seen: 0,
             tls,
             upgrading: false,
+            notify: None,
         };
         let capabilities = s.capability_list();
         s.send(format!(
@@ -574,9 +577,10 @@ impl<'a> Session<HostCtx<'a>> for ImapSession {
             self.bye("Autologout: idle for too long");
             return;
         }
-        if matches!(self.mode, Mode::Idle { .. }) {
+        if matches!(self.mode, Mode::Idle { .. }) && self.notify.is_none() {
             self.sync(ctx, true);
         }
+        self.poll_notify(ctx);
     }
 
     fn handle_close(&mut self, _ctx: &mut HostCtx<'a>, _now: Instant) {

@@ -16,6 +16,7 @@ mod idle;
 mod imap_url;
 mod list;
 mod mailbox;
+mod notify;
 mod quota;
 mod search;
 mod select;
@@ -30,6 +31,7 @@ pub use basic::IdParams;
 pub use catenate::CatPart;
 pub use fetch::{FetchAtt, Section, SectionText};
 pub use list::ListOptions;
+pub use notify::NotifyRequest;
 pub use search::{is_saving, SearchReturn};
 pub use select::QresyncParams;
 pub use sort::{base_subject, SortKey, ThreadAlgorithm};
@@ -125,6 +127,8 @@ pub enum Command {
         messages: Vec<AppendMessage>,
     },
     Idle,
+    /// NOTIFY NONE or SET (RFC 5465).
+    Notify(NotifyRequest),
     Check,
     Close,
     Unselect,
@@ -266,6 +270,7 @@ pub const COMMANDS: &[Spec] = &[
     copy::COPY,
     copy::MOVE,
     idle::IDLE,
+    notify::NOTIFY,
     basic::NAMESPACE,
     basic::ID,
     basic::ENABLE,
@@ -420,6 +425,7 @@ impl ImapSession {
             Command::GetQuota(root) => self.run_getquota(ctx, &user, &root),
             Command::GetQuotaRoot(mailbox) => self.run_getquotaroot(ctx, &user, &mailbox),
             Command::SetQuota(_) => no("[CANNOT] Quotas follow the server's limits here"),
+            Command::Notify(request) => self.run_notify(ctx, &user, request),
             Command::Idle => {
                 self.run_idle(ctx, tag);
                 return None;

@@ -125,9 +125,9 @@ impl ImapSession {
         read_only: bool,
         qresync: Option<&QresyncParams>,
     ) -> Done {
-        // RFC 7162 §3.2.11 (and RFC 9051 §6.3.2): with QRESYNC or IMAP4rev2 on, [CLOSED]
-        // marks where the old mailbox's responses end.
-        if self.mailbox().is_some() && (self.qresync || self.rev2) {
+        // RFC 7162 §3.2.11 (and RFC 9051 §6.3.2): a server that advertises QRESYNC sends
+        // [CLOSED] where the old mailbox's responses end, whether or not it was enabled.
+        if self.mailbox().is_some() {
             self.send("* OK [CLOSED] Previous mailbox closed");
         }
         // RFC 3501 §6.3.1: a SELECT deselects first, even when it fails.

@@ -784,3 +784,10 @@ fn transcript_i18nlevel_1() {
         "../../../../tests/transcripts/imap_i18nlevel.txt"
     ));
 }
+
+#[test]
+fn transcript_preview() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_preview.txt"
+    ));
+}

@@ -1,0 +1,241 @@
+//! The bridge's world as a log of its inputs, so a page can run its own copy of it (issue 28
+//! item 1, the live page).
+//!
+//! The engine is deterministic given its inputs: the same construction ([`WorldSpec`]) and the
+//! same calls (connect, bytes in, answers taken, close, clock) at the same virtual times give
+//! the same world, byte for byte. The TCP bridge records every such call it makes on its world
+//! as a [`LiveEntry`]; the page fetches them and [`replay`]s them into a world built by
+//! [`build_world`] from the same spec, so the picture, the hops, the transcripts and the
+//! mailboxes are the bridge's.
+//!
+//! The log is taken at the world's edge, so what it holds is what the world's sessions see:
+//! a session that the bridge runs over TLS (terminated outside the world) shows as its
+//! plaintext. Changes the bridge's HTTP API makes (a user added, messages deleted, an import,
+//! a reset) are not replayed call by call: they become a [`LiveEntry::State`], the whole
+//! world's state at that moment ([`World::snapshot_json`]); a copy restored from one keeps
+//! no connection that was open then (those sessions are shown up to that point).
+
+use super::{default_world, World, CORP_HOST};
+use crate::net::{ConnId, HostId};
+use crate::time::{Duration, Instant, WallClock};
+use serde::{Deserialize, Serialize};
+
+/// How the bridge built its world: everything [`build_world`] needs to build the same one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorldSpec {
+    /// The wall-clock date (Unix seconds) at virtual time zero.
+    pub epoch_unix: i64,
+    /// Extra accounts: (address, password).
+    #[serde(default)]
+    pub users: Vec<(String, String)>,
+    #[serde(default)]
+    pub catch_all: bool,
+    /// Every mailbox starts empty.
+    #[serde(default)]
+    pub empty: bool,
+    /// Fault rules, as text.
+    #[serde(default)]
+    pub faults: Vec<String>,
+    /// Every host strict instead of lenient.
+    #[serde(default)]
+    pub strict: bool,
+    /// Links between real clients' hosts and the hosts they reach, by host name, and their
+    /// one-way delay.
+    #[serde(default)]
+    pub client_links: Vec<(String, String)>,
+    #[serde(default)]
+    pub latency_ms: u64,
+}
+
+/// One input to the world, in the order the bridge gave them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LiveEntry {
+    /// A new world (the bridge started, or was reset): build it from the spec.
+    Start { spec: WorldSpec },
+    /// A world in a given state: build it from the spec, then restore the snapshot (see
+    /// [`World::restore_json`]). Served in place of a stretch of log a reader cannot have
+    /// (trimmed, or changed by the API).
+    State { spec: WorldSpec, snapshot: String },
+    /// Virtual time moved to `ms` (recorded when something fell due by then; otherwise the
+    /// time travels with the next entry).
+    Clock { ms: u64 },
+    /// A real client connected from host `from` to `host:port`; `conn` is the connection the
+    /// world gave it (none: refused).
+    Connect {
+        from: String,
+        host: String,
+        port: u16,
+        conn: Option<u64>,
+    },
+    /// Bytes a client sent.
+    Send {
+        conn: u64,
+        #[serde(with = "bytes_base64")]
+        data: Vec<u8>,
+    },
+    /// The bridge took what the connection's client end had received.
+    Take { conn: u64 },
+    /// The client end closed.
+    Close { conn: u64 },
+    /// The client end was forgotten (its real client is gone).
+    Forget { conn: u64 },
+    /// The bridge's API changed the world here. Never served: a reader that reaches it is
+    /// given a [`LiveEntry::State`] of the world instead.
+    Changed,
+}
+
+impl LiveEntry {
+    /// Roughly how many bytes the entry takes, for the log's bound.
+    pub fn weight(&self) -> usize {
+        match self {
+            LiveEntry::Send { data, .. } => 32 + data.len(),
+            LiveEntry::State { snapshot, .. } => 256 + snapshot.len(),
+            _ => 64,
+        }
+    }
+}
+
+/// Builds the world a spec describes: the default world (seed 1) on the spec's clock, the
+/// extra users (a new domain becomes the mailbox host's), catch-all, empty mailboxes, fault
+/// rules, strict hosts and the client links' delay. The bridge builds its world here too.
+pub fn build_world(spec: &WorldSpec) -> Result<World, String> {
+    let (mut world, _) = default_world(1);
+    world.clock = WallClock {
+        epoch_unix: spec.epoch_unix,
+    };
+    for (address, password) in &spec.users {
+        add_user(&mut world, CORP_HOST, address, password)?;
+    }
+    if spec.catch_all {
+        world.store.set_catch_all(Some(CORP_HOST));
+    }
+    if spec.empty {
+        empty_every_mailbox(&mut world);
+    }
+    for rule in &spec.faults {
+        world
+            .add_fault(rule)
+            .map_err(|e| format!("--fault {rule}: {e}"))?;
+    }
+    if spec.strict {
+        let hosts: Vec<HostId> = world.host_infos().iter().map(|h| h.id).collect();
+        for h in hosts {
+            world.set_strict(h, true);
+        }
+    }
+    let latency = Duration::from_millis(spec.latency_ms);
+    for (from, to) in &spec.client_links {
+        let (Some(a), Some(b)) = (world.net.host_by_name(from), world.net.host_by_name(to)) else {
+            return Err(format!("no link {from} - {to}"));
+        };
+        world.net.set_link_latency(a, b, Some(latency));
+    }
+    Ok(world)
+}
+
+/// Builds the world an entry starts ([`LiveEntry::Start`], [`LiveEntry::State`]); none for
+/// the other entries.
+pub fn world_from(entry: &LiveEntry) -> Option<Result<World, String>> {
+    match entry {
+        LiveEntry::Start { spec } => Some(build_world(spec)),
+        LiveEntry::State { spec, snapshot } => Some(build_world(spec).and_then(|mut w| {
+            w.restore_json(snapshot)?;
+            Ok(w)
+        })),
+        _ => None,
+    }
+}
+
+/// Gives one entry to a world, as the bridge gave it to its own. An entry that does not fit
+/// (a connection the world gave another id, a host it does not have) is an error: the copy
+/// has parted from the bridge's world and should start again from a [`LiveEntry::State`].
+pub fn replay(world: &mut World, entry: &LiveEntry) -> Result<(), String> {
+    match entry {
+        LiveEntry::Start { .. } | LiveEntry::State { .. } => {
+            return Err("a new world: build it with world_from".into())
+        }
+        LiveEntry::Changed => return Err("changed by the API: ask for its state".into()),
+        LiveEntry::Clock { ms } => world.run_until(Instant::from_millis(*ms)),
+        LiveEntry::Connect {
+            from,
+            host,
+            port,
+            conn,
+        } => {
+            let from_id = world
+                .net
+                .host_by_name(from)
+                .ok_or_else(|| format!("no host {from}"))?;
+            let got = world.connect(from_id, host, *port).ok().map(|c| c.0);
+            if got != *conn {
+                return Err(format!("connect gave {got:?}, the bridge's gave {conn:?}"));
+            }
+            if let Some(e) = got.and_then(|c| world.endpoint_mut(ConnId(c))) {
+                // As the bridge sets it: the bridge bounds what it takes itself.
+                e.inbox_limit = usize::MAX;
+            }
+        }
+        LiveEntry::Send { conn, data } => {
+            world.send(ConnId(*conn), data);
+        }
+        LiveEntry::Take { conn } => {
+            world.take_received(ConnId(*conn));
+        }
+        LiveEntry::Close { conn } => world.close(ConnId(*conn)),
+        LiveEntry::Forget { conn } => world.forget(ConnId(*conn)),
+    }
+    Ok(())
+}
+
+/// Adds an account; a domain not known yet becomes local to `host` and gets an MX record
+/// pointing there. An existing account gets the new password.
+pub fn add_user(
+    world: &mut World,
+    host: &str,
+    address: &str,
+    password: &str,
+) -> Result<(), String> {
+    let (local, domain) = address
+        .rsplit_once('@')
+        .filter(|(l, d)| !l.is_empty() && !d.is_empty())
+        .ok_or_else(|| format!("{address}: not a mail address"))?;
+    if world.store.domain_host(domain).is_none() {
+        world.store.add_domain(domain, host);
+        world.net.dns.add_mx(domain, 10, host);
+    }
+    let result = if world.store.is_user(address) {
+        world.store.set_password(address, password)
+    } else {
+        world.store.add_account(address, password, local)
+    };
+    result.map_err(|e| format!("{address}: {e}"))
+}
+
+/// Takes the sample messages out of every folder of every user.
+fn empty_every_mailbox(world: &mut World) {
+    let users: Vec<String> = world.store.accounts().map(|a| a.address.clone()).collect();
+    for user in users {
+        for name in world.store.folder_names(&user) {
+            if let Some(folder) = world.store.folder_mut(&user, &name) {
+                let uids: Vec<u32> = folder.messages().iter().map(|m| m.uid).collect();
+                folder.expunge(&uids);
+            }
+        }
+    }
+}
+
+mod bytes_base64 {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(data: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(data))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}

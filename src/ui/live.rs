@@ -1,0 +1,138 @@
+//! The live page (`?live=1`, where the TCP bridge serves the page with `--http`): the page
+//! runs its own copy of the bridge's world, fed with the bridge's input log
+//! ([`crate::sandbox::live`]) from `GET /api/live/log?from=N`, so the picture, the hops, the
+//! transcripts and the mailboxes show what real clients do to the bridge as they do it.
+//!
+//! The log is polled, not streamed: after entries came, again soon ([`POLL_MIN_MS`]); while
+//! none come, less and less often, up to every [`POLL_MAX_MS`] (a page at rest does a small
+//! fetch every two seconds and draws nothing: the world is stepped only when entries come).
+//! A full batch means the page is behind: it asks for the next one at once. An entry that
+//! does not fit the copy (it parted from the bridge's world) makes it ask for the bridge's
+//! state and go on from there.
+
+use super::context::Ctx;
+use super::runtime;
+use crate::sandbox::live::{self, LiveEntry};
+use crate::sandbox::World;
+use leptos::prelude::*;
+use serde::Deserialize;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// The shortest wait between polls (after entries came).
+pub const POLL_MIN_MS: i32 = 250;
+/// The longest wait between polls (nothing has come for a while).
+pub const POLL_MAX_MS: i32 = 2000;
+/// Most entries asked for at once.
+const BATCH: usize = 2000;
+/// The log index that is never there: the bridge answers it with its state.
+const ASK_FOR_STATE: u64 = u64::MAX;
+
+/// One answer of the log endpoint.
+#[derive(Deserialize)]
+struct LogPage {
+    next: u64,
+    entries: Vec<LiveEntry>,
+}
+
+/// The world the live page opens with, and where the log goes on.
+pub struct LiveStart {
+    pub world: World,
+    next: u64,
+    /// Entries that came with the world, to feed once the page is up.
+    rest: Vec<LiveEntry>,
+}
+
+/// Fetches the log from its start (or the bridge's state, when the start is gone) and builds
+/// the world it begins with.
+pub async fn first_world() -> Result<LiveStart, String> {
+    let page = fetch_log(0).await?;
+    let mut entries = page.entries.into_iter();
+    let first = entries
+        .next()
+        .ok_or_else(|| "the bridge sent no world".to_string())?;
+    let world = live::world_from(&first)
+        .ok_or_else(|| "the bridge's log does not start with a world".to_string())??;
+    Ok(LiveStart {
+        world,
+        next: page.next,
+        rest: entries.collect(),
+    })
+}
+
+/// Feeds the page's world the log from where `start` left it, for as long as the page is
+/// open; `note` tells the person what the page is doing.
+pub fn follow(ctx: Ctx, start_next: u64, rest: Vec<LiveEntry>, note: RwSignal<String>) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut next = start_next;
+        if runtime::feed_live(ctx, &rest).is_err() {
+            next = ASK_FOR_STATE;
+        }
+        let mut wait = POLL_MIN_MS;
+        let mut fed: u64 = rest.len() as u64;
+        loop {
+            sleep(wait).await;
+            match fetch_log(next).await {
+                Ok(page) => {
+                    let count = page.entries.len();
+                    next = match runtime::feed_live(ctx, &page.entries) {
+                        Ok(()) => page.next,
+                        Err(_) => ASK_FOR_STATE,
+                    };
+                    fed += count as u64;
+                    wait = match count {
+                        0 => (wait * 2).min(POLL_MAX_MS),
+                        n if n >= BATCH => 0,
+                        _ => POLL_MIN_MS,
+                    };
+                    let text = format!("Live: the bridge's world, {fed} inputs replayed");
+                    if note.with_untracked(|n| *n != text) {
+                        note.set(text);
+                    }
+                }
+                Err(e) => {
+                    note.set(format!(
+                        "Live: the bridge does not answer ({e}); trying again"
+                    ));
+                    wait = POLL_MAX_MS;
+                }
+            }
+        }
+    });
+}
+
+impl LiveStart {
+    /// Where the log goes on, and the entries that came with the world.
+    pub fn into_follow(self) -> (World, u64, Vec<LiveEntry>) {
+        (self.world, self.next, self.rest)
+    }
+}
+
+async fn fetch_log(from: u64) -> Result<LogPage, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let url = format!("/api/live/log?from={from}&limit={BATCH}");
+    let response = JsFuture::from(window.fetch_with_str(&url))
+        .await
+        .map_err(|_| "the bridge is not reachable".to_string())?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| "not an HTTP response".to_string())?;
+    if !response.ok() {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    let text = JsFuture::from(response.text().map_err(|_| "no body".to_string())?)
+        .await
+        .map_err(|_| "the body did not come".to_string())?
+        .as_string()
+        .unwrap_or_default();
+    serde_json::from_str(&text).map_err(|e| format!("not a log page: {e}"))
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}

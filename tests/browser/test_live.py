@@ -1,0 +1,121 @@
+"""The live page (issue 28 item 1): `mailsandbox-tcp --http PORT` serves the page at `/`, which
+shows the bridge's world as it runs. Python's smtplib sends and imaplib reads while the page is
+open; the page draws that session's hops on the picture and explains its transcript."""
+
+import imaplib
+import os
+import smtplib
+import sys
+import time
+import unittest
+from email.message import EmailMessage
+
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+
+from harness import DIST, chromium, console_errors, screenshot
+from test_journey import RECORD_HOPS, hops
+from test_ui import click, text_of, wait
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "clients"))
+from bridge import Bridge  # noqa: E402
+
+
+def transcript_lines(driver):
+    """(text, explanation) of every client line of the open transcripts."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll('[data-testid=tr-c]')]"
+        ".map(li => [li.textContent, li.getAttribute('title') || ''])")
+
+
+def wait_hop(driver, label, whole=False):
+    """Waits until the picture has shown a hop with the word `label` (the whole label with
+    `whole`); fails with the hops seen."""
+    def seen(d):
+        return any(h == label if whole else label in h.split() for h in hops(d))
+    try:
+        wait(driver, seen)
+    except TimeoutException:
+        raise AssertionError(f"{label} not drawn on the picture; drawn: {hops(driver)}")
+
+
+class LivePageTest(unittest.TestCase):
+    def test_a_real_clients_session_is_drawn_and_explained_while_it_happens(self):
+        with Bridge("--http", "0", "--page-dir", DIST) as b, chromium(width=1440, height=900) as driver:
+            host, port = b.addr("http", "api")
+            driver.get(f"http://{host}:{port}/")
+            # `/` is the live page.
+            wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=app-ready]"))
+            self.assertIn("live=1", driver.current_url)
+            wait(driver, lambda d: "Live: the bridge's world" in text_of(d, "[data-testid=live-note]"))
+            # The page only watches: no mail client or terminal of its own.
+            self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "[data-testid=client-tab-sender]"), [])
+            driver.execute_script(RECORD_HOPS)
+
+            msg = EmailMessage()
+            msg["From"] = "app@shop.example"
+            msg["To"] = "boss@corp.example"
+            msg["Subject"] = "Watched live"
+            msg.set_content("Sent by smtplib while the page looks on.")
+            with smtplib.SMTP(*b.addr("smtp"), timeout=10) as s:
+                s.send_message(msg)
+            # pc.corp.example is drawn right of mx.corp.example: commands go leftwards (◀ MAIL).
+            for verb in ["MAIL", "RCPT", "DATA"]:
+                wait_hop(driver, verb)
+            wait_hop(driver, "✉ +1 boss's INBOX", whole=True)
+            screenshot(driver, "live-smtp.png")
+
+            imap = imaplib.IMAP4(*b.addr("imap"), timeout=10)
+            imap.login("boss@corp.example", "boss")
+            imap.select("INBOX")
+            _, data = imap.search(None, "SUBJECT", '"Watched live"')
+            num = data[0].split()[-1]
+            _, fetched = imap.fetch(num, "(BODY[])")
+            self.assertIn(b"Sent by smtplib", fetched[0][1])
+            imap.logout()
+            for verb in ["LOGIN", "SELECT", "FETCH"]:
+                wait_hop(driver, verb)
+
+            # Both sessions are in the transcripts, their lines explained.
+            wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=conn]")) >= 2)
+            for toggle in driver.find_elements(By.CSS_SELECTOR, "[data-testid=conn-toggle]")[:2]:
+                driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", toggle)
+                toggle.click()
+            # smtplib writes its verbs in lower case: "mail FROM:<...>".
+            wait(driver, lambda d: any("mail from" in t.lower() for t, _ in transcript_lines(d)))
+            wait(driver, lambda d: any("FETCH" in t for t, _ in transcript_lines(d)))
+            lines = dict(transcript_lines(driver))
+            mail = next(t for t in lines if "mail from:<app@shop.example>" in t.lower())
+            self.assertIn("RFC 5321", lines[mail], f"MAIL FROM explained: {lines[mail]!r}")
+            fetch = next(t for t in lines if "FETCH" in t)
+            self.assertIn("RFC 3501 §6.4.5", lines[fetch], f"FETCH explained: {lines[fetch]!r}")
+            self.assertNotIn("LOGIN boss@corp.example boss", " ".join(lines), "the password is masked")
+            first = driver.find_element(By.CSS_SELECTOR, "[data-testid=transcript]")
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", first)
+            screenshot(driver, "live-transcript.png")
+
+            # The mailbox host's details show the message in boss's INBOX (4 = 3 samples + 1).
+            click(driver, '[data-testid=host-card][data-host="mx.corp.example"]')
+            wait(driver, lambda d: "INBOX 4" in text_of(d, "[data-testid=host-details]"))
+            self.assertEqual(console_errors(driver), [])
+
+    def test_the_page_at_rest_asks_rarely(self):
+        with Bridge("--http", "0", "--page-dir", DIST) as b, chromium() as driver:
+            host, port = b.addr("http", "api")
+            driver.get(f"http://{host}:{port}/")
+            wait(driver, lambda d: "Live: the bridge's world" in text_of(d, "[data-testid=live-note]"))
+            time.sleep(5)
+            count = driver.execute_script(
+                "return performance.getEntriesByType('resource')"
+                ".filter(e => e.name.includes('/api/live/log')).length")
+            before = count
+            time.sleep(6)
+            count = driver.execute_script(
+                "return performance.getEntriesByType('resource')"
+                ".filter(e => e.name.includes('/api/live/log')).length")
+            # Backed off to one poll every two seconds: about three in six seconds.
+            self.assertLessEqual(count - before, 4, f"{count - before} polls in 6 s at rest")
+
+
+if __name__ == "__main__":
+    unittest.main()
