@@ -495,6 +495,8 @@ impl SmtpServer {
                 }
                 path.to_ascii_lowercase()
             }
+            // A backup MX takes its domain's mail from anyone, to pass it on (RFC 5321 §5.1).
+            Some((_, domain)) if ctx.store.is_backup_host(domain, ctx.host) => path,
             Some(_) => {
                 if self.user.is_none() {
                     let text = format!("Relay access denied for <{path}>");
