@@ -273,7 +273,7 @@ impl World {
             });
         let strict = self.is_strict_name(&host_name);
         let implicit_tls = self.implicit_tls.contains(&(host, port));
-        let tls_offer = self.tls_offer_for(&host_name, implicit_tls);
+        let tls_offer = self.tls_offer_for(&host_name, port, implicit_tls);
         let mut env = Env {
             host: &host_name,
             store: &mut self.store,
