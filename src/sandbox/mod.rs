@@ -27,7 +27,8 @@ mod transcript;
 
 pub use crate::proto::strict::{StrictCheck, StrictFinding};
 pub use default_world::{
-    default_world, DefaultWorld, CORP_HOST, ISP_HOST, RECIPIENT_PC, SENDER_PC, USERS,
+    add_backup_mx, default_world, DefaultWorld, BACKUP_MX, CORP_HOST, ISP_HOST, RECIPIENT_PC,
+    SENDER_PC, USERS,
 };
 pub use endpoint::{Endpoint, EndpointState};
 pub use faults::AddRuleError;

@@ -28,7 +28,7 @@ pub enum TlsMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TlsPolicy {
     pub mode: TlsMode,
-    /// AUTH, USER/PASS/APOP and LOGIN/AUTHENTICATE only over TLS (RFC 3207 §4, RFC 2595 §3.1,
+    /// AUTH, USER/PASS/APOP and LOGIN/AUTHENTICATE only over TLS (RFC 3207 §4, RFC 2595 §2.3,
     /// RFC 3501 §6.2.3 `LOGINDISABLED`).
     pub auth_only_over_tls: bool,
     /// Implicit-TLS listeners (RFC 8314 §3): submission on 465, IMAP on 993, POP3 on 995.
