@@ -4,8 +4,8 @@
 //! and the bridge install, the page installs none until its TLS module exists.
 
 use super::tls_faults::{RefusingTls, ServerTlsChoice};
-use super::World;
-use crate::net::{ConnId, Side};
+use super::{Service, World};
+use crate::net::{ConnId, HostId, Side};
 use crate::proto::record::{Record, TlsRecord};
 use crate::proto::starttls::TlsOffer;
 use crate::tls_layer::{server_stream, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider};
@@ -63,12 +63,39 @@ impl TlsPolicy {
     }
 }
 
+/// The implicit-TLS port of a service (RFC 8314 §3.1-§3.3), if it has one.
+pub fn implicit_port(service: Service) -> Option<u16> {
+    match service {
+        Service::Submission => Some(465),
+        Service::Imap => Some(993),
+        Service::Pop3 => Some(995),
+        _ => None,
+    }
+}
+
 impl World {
     /// Installs the TLS provider: from now on hosts with a certificate follow their policy
     /// ([`World::set_tls_policy`]; [`TlsPolicy::OFFERED`] unless set). Connections already
     /// open keep what they had.
+    ///
+    /// Every host with a certificate also gets its implicit-TLS listeners (RFC 8314 §3):
+    /// submission on 465 where it runs submission, POP3 on 995 and IMAP on 993 where it runs
+    /// those; a host whose policy turns `implicit_ports` off refuses connections there.
     pub fn install_tls(&mut self, provider: Box<dyn TlsProvider>) {
+        let implicit: Vec<(HostId, Service, u16)> = self
+            .services
+            .iter()
+            .filter(|((host, _), _)| provider.has_certificate(self.net.host_name(*host)))
+            .filter_map(|((host, _), service)| {
+                implicit_port(*service).map(|port| (*host, *service, port))
+            })
+            .collect();
         self.tls = Some(provider);
+        for (host, service, port) in implicit {
+            if !self.services.contains_key(&(host, port)) {
+                self.add_implicit_tls_service_on(host, service, port);
+            }
+        }
     }
 
     /// The installed provider, if any (the relay's and the clients' TLS use it too).
