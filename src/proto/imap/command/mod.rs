@@ -23,6 +23,7 @@ mod search;
 mod select;
 mod sort;
 mod sort_display;
+mod starttls;
 mod status;
 mod store;
 
@@ -376,7 +377,10 @@ impl ImapSession {
             Command::Id(_) => self.run_id(),
             Command::Enable(caps) => self.run_enable(&caps),
             Command::Namespace => self.run_namespace(),
-            Command::Starttls => no("STARTTLS is not available: the sandbox has no TLS"),
+            Command::Starttls => return self.run_starttls(tag),
+            Command::Login { .. } | Command::Authenticate { .. } if !self.tls.allows_login() => {
+                self.refuse_plaintext_login()
+            }
             Command::Login { user, password } => {
                 self.login(ctx, tag, &user, &password);
                 return None;

@@ -188,8 +188,8 @@ fn fetch_store_search_do_not_send_expunge_but_uid_commands_do() {
     let mut a = selected(&mut store, "INBOX");
     let mut b = selected(&mut store, "INBOX");
     a.send(&mut store, "1 EXPUNGE");
-    // RFC 3501 §7.4.1: B's sequence numbers must not move during FETCH; RFC 2180 §4.1:
-    // what still exists is answered and the command does not fail.
+    // RFC 3501 §7.4.1: B's sequence numbers must not move during FETCH; RFC 2180 §4.1 leaves
+    // the server a choice: here what still exists is answered and the command does not fail.
     let out = b.send(&mut store, "2 FETCH 2:3 UID");
     assert_eq!(out, "* 2 FETCH (UID 2)\r\n2 OK FETCH completed\r\n");
     let out = b.send(&mut store, "3 SEARCH ALL");
