@@ -22,6 +22,7 @@ pub mod share;
 mod slots;
 mod snapshot;
 mod tls;
+mod tls_faults;
 mod transcript;
 
 pub use crate::proto::strict::{StrictCheck, StrictFinding};
@@ -36,7 +37,7 @@ pub use records::StampedRecord;
 pub use service::Service;
 pub use slots::Accepted;
 pub use snapshot::{LocalMail, PcMail};
-pub use tls::{TlsMode, TlsPolicy};
+pub use tls::{implicit_port, TlsMode, TlsPolicy};
 pub use transcript::{
     marked_words, mask_client_line, mask_secret, ConnSummary, Speaker, TranscriptLine,
 };

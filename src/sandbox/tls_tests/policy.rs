@@ -109,3 +109,47 @@ fn tls_off_answers_as_before_and_a_world_without_a_provider_offers_nothing() {
     assert!(!said(&mut t, &mut w, "CAPA").contains("STLS"));
     assert!(said(&mut t, &mut w, "STLS").starts_with("-ERR STLS not available"));
 }
+
+#[test]
+fn implicit_ports_exist_only_with_a_provider_and_follow_the_policy() {
+    let (w, d) = default_world(42);
+    assert_eq!(w.service_on(d.corp, 993), None, "no provider, no 993");
+    let (mut w, d) = tls_world();
+    for (port, service) in [
+        (465, super::super::Service::Submission),
+        (993, super::super::Service::Imap),
+        (995, super::super::Service::Pop3),
+    ] {
+        assert_eq!(w.service_on(d.isp, port), Some(service));
+        assert!(w.is_implicit_tls(d.isp, port));
+    }
+    assert!(!w.is_implicit_tls(d.isp, 587));
+    let policy = TlsPolicy {
+        implicit_ports: false,
+        ..TlsPolicy::OFFERED
+    };
+    w.set_tls_policy("mx.corp.example", policy);
+    let mut t = Terminal::open(&mut w, &d, "mx.corp.example", 993, usize::MAX);
+    t.start_tls(&mut w, "mx.corp.example");
+    assert!(!t.is_secured(), "refused: {:?}", t.events);
+    assert_ne!(
+        w.endpoint(t.conn).map(|e| e.state),
+        Some(super::super::EndpointState::Open)
+    );
+}
+
+#[test]
+fn garbage_on_an_implicit_port_closes_with_a_typed_failure() {
+    let (mut w, d) = tls_world();
+    let mut t = Terminal::open(&mut w, &d, "mx.corp.example", 993, usize::MAX);
+    t.send(&mut w, b"a1 LOGIN alice@corp.example alice\r\n");
+    // One TLS alert record (content type 21, RFC 8446 §5.1) and nothing else: no greeting.
+    assert_eq!(t.got.first(), Some(&21), "{:?}", t.got);
+    assert_eq!(t.got.len(), 7, "{:?}", t.got);
+    let records = tls_records(&w, t.conn);
+    assert!(
+        records.contains(&TlsRecord::Failed(crate::tls_layer::TlsError::NotTls)),
+        "{records:?}"
+    );
+    assert!(verbs(&w, t.conn).is_empty());
+}

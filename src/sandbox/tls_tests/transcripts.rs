@@ -117,6 +117,21 @@ fn imap_starttls_then_capability_again_and_login_inside_tls() {
     transcript!("tls_imap_starttls.txt", "mx.corp.example", 143);
 }
 
+#[test]
+fn implicit_tls_submission_on_465() {
+    transcript!("tls_smtp_implicit_465.txt", "smtp.isp.example", 465);
+}
+
+#[test]
+fn implicit_tls_pop3_on_995() {
+    transcript!("tls_pop3_implicit_995.txt", "mx.corp.example", 995);
+}
+
+#[test]
+fn implicit_tls_imap_on_993() {
+    transcript!("tls_imap_implicit_993.txt", "mx.corp.example", 993);
+}
+
 fn boss_inbox(w: &World) -> Vec<String> {
     w.store
         .folder("boss@corp.example", "INBOX")
