@@ -1,6 +1,7 @@
 //! The live log: every input the bridge gives its world, kept (bounded) for the live page,
 //! which replays it into its own copy of the world (see [`crate::sandbox::live`]), and served
-//! at `GET /api/live/log?from=N[&limit=M]` as `{"next": N2, "entries": [...]}`.
+//! at `GET /api/live/log?from=N[&limit=M]` as `{"next": N2, "end": E, "entries": [...]}` (`end`:
+//! the index the next entry will get, so a reader knows how far behind it is).
 //!
 //! A reader asks from the index it has reached. Entries come in batches (at most
 //! [`MAX_BATCH`] entries and about [`MAX_BATCH_BYTES`]); a reader that fell behind catches up
@@ -125,7 +126,7 @@ impl LiveLog {
                 spec: self.spec.clone(),
                 snapshot: world.snapshot_json(),
             };
-            json!({ "next": end, "entries": [state] })
+            json!({ "next": end, "end": end, "entries": [state] })
         };
         let Some(start) = index.filter(|_| from <= end) else {
             return state_now();
@@ -145,7 +146,7 @@ impl LiveLog {
             bytes += entry.weight();
             out.push(entry);
         }
-        json!({ "next": from + out.len() as u64, "entries": out })
+        json!({ "next": from + out.len() as u64, "end": end, "entries": out })
     }
 }
 
@@ -179,6 +180,7 @@ mod tests {
         assert_eq!(kinds(&first), ["start", "take", "clock", "take", "clock"]);
         let rest = log.read(&world, 5, 1000);
         assert_eq!(rest["next"], 20);
+        assert_eq!(rest["end"], 20);
         assert_eq!(kinds(&log.read(&world, 20, 10)), Vec::<String>::new());
         // Past the end: the state, and the end to go on from.
         let lost = log.read(&world, 99, 10);

@@ -25,7 +25,10 @@ pub fn App(
     live: Option<live::LiveStart>,
 ) -> impl IntoView {
     let mut live_follow = None;
-    let live_note = RwSignal::new(String::from("Live: connecting to the bridge"));
+    let live_note = RwSignal::new(live::LiveNote {
+        text: "Live: connecting to the bridge".into(),
+        next: 0,
+    });
     let is_live = live.is_some();
     let touring = options.scenario.is_some();
     let active_challenge = options
@@ -92,8 +95,8 @@ pub fn App(
     let work = if is_live {
         view! {
             <section class="work" aria-label="The bridge's sessions">
-                <section class="pane live-pane" data-testid="live-note">
-                    <h2>{move || live_note.get()}</h2>
+                <section class="pane live-pane" data-testid="live-note" data-next=move || live_note.with(|n| n.next.to_string())>
+                    <h2>{move || live_note.with(|n| n.text.clone())}</h2>
                     <p class="hint">"Every session a real client has with the bridge appears here as it happens: its hops on the picture, its transcript explained line by line below, the mailboxes in each host's details. The page only watches: to change the world, use the bridge (its mail ports, its API under /api/v1)."</p>
                 </section>
                 <section class="pane transcript-pane" aria-labelledby="tr-h">

@@ -62,7 +62,15 @@ pub async fn first_world() -> Result<LiveStart, String> {
 
 /// Feeds the page's world the log from where `start` left it, for as long as the page is
 /// open; `note` tells the person what the page is doing.
-pub fn follow(ctx: Ctx, start_next: u64, rest: Vec<LiveEntry>, note: RwSignal<String>) {
+/// What the live page tells the person (and, as `data-next`, the tests): how far it is.
+#[derive(Clone, Default, PartialEq)]
+pub struct LiveNote {
+    pub text: String,
+    /// The log index the page's world has reached.
+    pub next: u64,
+}
+
+pub fn follow(ctx: Ctx, start_next: u64, rest: Vec<LiveEntry>, note: RwSignal<LiveNote>) {
     wasm_bindgen_futures::spawn_local(async move {
         let mut next = start_next;
         if runtime::feed_live(ctx, &rest).is_err() {
@@ -75,25 +83,30 @@ pub fn follow(ctx: Ctx, start_next: u64, rest: Vec<LiveEntry>, note: RwSignal<St
             match fetch_log(next).await {
                 Ok(page) => {
                     let count = page.entries.len();
-                    next = match runtime::feed_live(ctx, &page.entries) {
-                        Ok(()) => page.next,
-                        Err(_) => ASK_FOR_STATE,
+                    let fitted = runtime::feed_live(ctx, &page.entries).is_ok();
+                    let reached = match fitted {
+                        true => page.next,
+                        false => note.with_untracked(|n| n.next),
                     };
+                    next = if fitted { page.next } else { ASK_FOR_STATE };
                     fed += count as u64;
                     wait = match count {
                         0 => (wait * 2).min(POLL_MAX_MS),
                         n if n >= BATCH => 0,
                         _ => POLL_MIN_MS,
                     };
-                    let text = format!("Live: the bridge's world, {fed} inputs replayed");
-                    if note.with_untracked(|n| *n != text) {
-                        note.set(text);
+                    let now = LiveNote {
+                        text: format!("Live: the bridge's world, {fed} inputs replayed"),
+                        next: reached,
+                    };
+                    if note.with_untracked(|n| *n != now) {
+                        note.set(now);
                     }
                 }
                 Err(e) => {
-                    note.set(format!(
-                        "Live: the bridge does not answer ({e}); trying again"
-                    ));
+                    note.update(|n| {
+                        n.text = format!("Live: the bridge does not answer ({e}); trying again")
+                    });
                     wait = POLL_MAX_MS;
                 }
             }
