@@ -35,9 +35,9 @@ fn start_with_http(page_dir: std::path::PathBuf) -> (Bridge, StopHandle) {
     panic!("no free port offset");
 }
 
-fn addr_of(bridge: &Bridge, service: &str) -> SocketAddr {
-    bridge
-        .listeners()
+fn addr_of(listeners: &[ListenerInfo], service: &str) -> SocketAddr {
+    listeners
+        .iter()
         .find(|l| l.service == service)
         .map(|l| l.addr)
         .unwrap()
@@ -86,8 +86,9 @@ fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), "<p>the page</p>").unwrap();
     let (mut bridge, stop) = start_with_http(dir.clone());
-    let smtp = addr_of(&bridge, "smtp");
-    let imap = addr_of(&bridge, "imap");
+    let bridge_addrs: Vec<ListenerInfo> = bridge.listeners().cloned().collect();
+    let smtp = addr_of(&bridge_addrs, "smtp");
+    let imap = addr_of(&bridge_addrs, "imap");
     let http = bridge.http_addr().unwrap();
     let thread = std::thread::spawn(move || {
         bridge.run(&mut std::io::sink()).unwrap();
@@ -120,6 +121,23 @@ fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
         ],
     );
     assert!(read.contains("Watched from the page."), "{read}");
+    // A relayed message: the clock steps the relay's timers take are in the log too.
+    let submission = addr_of(&bridge_addrs, "submission");
+    let relayed = converse(
+        submission,
+        &[
+            ("", "220"),
+            ("EHLO tester\r\n", "250 "),
+            // PLAIN: "\0boss@corp.example\0boss".
+            ("AUTH PLAIN AGJvc3NAY29ycC5leGFtcGxlAGJvc3M=\r\n", "235"),
+            ("MAIL FROM:<boss@corp.example>\r\n", "250"),
+            ("RCPT TO:<smith@isp.example>\r\n", "250"),
+            ("DATA\r\n", "354"),
+            ("Subject: out\r\n\r\nOver the relay.\r\n.\r\n", "250"),
+            ("QUIT\r\n", "221"),
+        ],
+    );
+    assert!(relayed.contains("221"), "{relayed}");
     // The page's files are served, `/` goes to the live page.
     let (head, body) = http_get(http, "/index.html");
     assert!(head.contains("200") && head.contains("text/html"), "{head}");
@@ -136,8 +154,8 @@ fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
     let (_, body) = http_get(http, "/api/live/log?from=3&limit=3");
     let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(page["next"], 6);
-    // Let the bridge close both sessions, then stop it.
-    std::thread::sleep(StdDuration::from_millis(300));
+    // Let the bridge close the sessions and relay the message, then stop it.
+    std::thread::sleep(StdDuration::from_millis(500));
     stop.stop();
     let bridge = thread.join().unwrap();
     // Replay the whole log, batch by batch, into a world of our own.
@@ -163,6 +181,9 @@ fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
     let world = world.unwrap();
     let store = |w: &crate::sandbox::World| serde_json::to_string(&w.store).unwrap();
     assert_eq!(store(&world), store(&bridge.world));
+    let smith = world.store.folder("smith@isp.example", "INBOX").unwrap();
+    let relayed = smith.messages().last().unwrap();
+    assert!(String::from_utf8_lossy(&relayed.raw).contains("Over the relay."));
     let inbox = world.store.folder("boss@corp.example", "INBOX").unwrap();
     let last = inbox.messages().last().unwrap();
     assert!(String::from_utf8_lossy(&last.raw).contains("Watched from the page."));
