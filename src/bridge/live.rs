@@ -5,7 +5,8 @@
 //!
 //! A reader asks from the index it has reached. Entries come in batches (at most
 //! [`MAX_BATCH`] entries and about [`MAX_BATCH_BYTES`]); a reader that fell behind catches up
-//! batch by batch. A reader that asks from before the oldest entry kept (the log is bounded
+//! batch by batch. With `wait=1` a reader at the end of the log is held (long poll) until the
+//! log grows, up to [`MAX_HOLD`], so a page at rest asks once every 20 s. A reader that asks from before the oldest entry kept (the log is bounded
 //! by [`MAX_ENTRIES`] and [`MAX_BYTES`]), or past the end, or that reaches a change the API
 //! made, gets one `state` entry instead (the whole world now) and goes on from the end.
 //!
@@ -19,6 +20,10 @@ use crate::time::Instant;
 use serde_json::json;
 use std::collections::VecDeque;
 
+/// Longest a reader at the log's end is held (`wait=1`) before an empty answer.
+pub const MAX_HOLD: std::time::Duration = std::time::Duration::from_secs(20);
+/// Most readers held at once; more are answered at once.
+pub const MAX_WAITING: usize = 8;
 /// Most entries kept.
 pub const MAX_ENTRIES: usize = 200_000;
 /// Most bytes (roughly, see [`LiveEntry::weight`]) kept.

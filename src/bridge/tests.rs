@@ -194,3 +194,36 @@ fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_reader_at_the_end_of_the_log_is_held_until_the_log_grows() {
+    let (mut bridge, stop) = start_with_http(std::env::temp_dir());
+    let listeners: Vec<ListenerInfo> = bridge.listeners().cloned().collect();
+    let http = bridge.http_addr().unwrap();
+    let thread = std::thread::spawn(move || bridge.run(&mut std::io::sink()).unwrap());
+    let (_, body) = http_get(http, "/api/live/log?from=0&limit=1");
+    let end = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["end"]
+        .as_u64()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(http_get(http, &format!("/api/live/log?from={end}&wait=1")));
+    });
+    // Nothing happens: the reader is held.
+    std::thread::sleep(StdDuration::from_millis(400));
+    assert!(rx.try_recv().is_err(), "answered with nothing new");
+    // A client connects: the held reader gets it at once.
+    let client = std::net::TcpStream::connect(addr_of(&listeners, "smtp")).unwrap();
+    let (_, body) = rx.recv_timeout(StdDuration::from_secs(5)).unwrap();
+    let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let kinds: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"connect"), "{kinds:?}");
+    drop(client);
+    stop.stop();
+    thread.join().unwrap();
+}

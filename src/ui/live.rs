@@ -3,10 +3,12 @@
 //! ([`crate::sandbox::live`]) from `GET /api/live/log?from=N`, so the picture, the hops, the
 //! transcripts and the mailboxes show what real clients do to the bridge as they do it.
 //!
-//! The log is polled, not streamed: after entries came, again soon ([`POLL_MIN_MS`]); while
-//! none come, less and less often, up to every [`POLL_MAX_MS`] (a page at rest does a small
-//! fetch every two seconds and draws nothing: the world is stepped only when entries come).
-//! A full batch means the page is behind: it asks for the next one at once. An entry that
+//! The log is long-polled (`wait=1`): the bridge holds a request at the log's end until entries
+//! come (or 20 s pass), so a page at rest asks once every 20 s and draws nothing (the world is
+//! stepped only when entries come). After entries came it waits [`POLL_MIN_MS`] before asking
+//! again, so a busy bridge's inputs come in batches; a full batch means the page is behind: it
+//! asks for the next one at once. When the bridge does not answer, it tries again every
+//! [`POLL_MAX_MS`]. An entry that
 //! does not fit the copy (it parted from the bridge's world) makes it ask for the bridge's
 //! state and go on from there.
 
@@ -19,9 +21,9 @@ use serde::Deserialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-/// The shortest wait between polls (after entries came).
+/// The wait between polls after entries came (they then come in batches).
 pub const POLL_MIN_MS: i32 = 250;
-/// The longest wait between polls (nothing has come for a while).
+/// The wait after the bridge did not answer.
 pub const POLL_MAX_MS: i32 = 2000;
 /// Most entries asked for at once.
 const BATCH: usize = 2000;
@@ -80,6 +82,7 @@ pub fn follow(ctx: Ctx, start_next: u64, rest: Vec<LiveEntry>, note: RwSignal<Li
         let mut fed: u64 = rest.len() as u64;
         loop {
             sleep(wait).await;
+            let asked = js_sys::Date::now();
             match fetch_log(next).await {
                 Ok(page) => {
                     let count = page.entries.len();
@@ -91,7 +94,10 @@ pub fn follow(ctx: Ctx, start_next: u64, rest: Vec<LiveEntry>, note: RwSignal<Li
                     next = if fitted { page.next } else { ASK_FOR_STATE };
                     fed += count as u64;
                     wait = match count {
-                        0 => (wait * 2).min(POLL_MAX_MS),
+                        // The hold ended with nothing: ask again (and be held again); an
+                        // empty answer at once (the bridge held no more readers) waits.
+                        0 if js_sys::Date::now() - asked > 1000.0 => 0,
+                        0 => POLL_MAX_MS,
                         n if n >= BATCH => 0,
                         _ => POLL_MIN_MS,
                     };
@@ -123,7 +129,7 @@ impl LiveStart {
 
 async fn fetch_log(from: u64) -> Result<LogPage, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let url = format!("/api/live/log?from={from}&limit={BATCH}");
+    let url = format!("/api/live/log?from={from}&limit={BATCH}&wait=1");
     let response = JsFuture::from(window.fetch_with_str(&url))
         .await
         .map_err(|_| "the bridge is not reachable".to_string())?;
