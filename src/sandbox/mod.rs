@@ -22,6 +22,7 @@ pub mod share;
 mod slots;
 mod snapshot;
 mod tls;
+mod tls_faults;
 mod transcript;
 
 pub use crate::proto::strict::{StrictCheck, StrictFinding};

@@ -278,7 +278,7 @@ impl World {
             self.net.close(self.now, conn, Side::Server);
             return;
         }
-        let tls_offer = self.tls_offer_for(&host_name, implicit_tls);
+        let tls_offer = self.tls_offer_for(&host_name, port, implicit_tls);
         let mut env = Env {
             host: &host_name,
             store: &mut self.store,

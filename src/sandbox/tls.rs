@@ -3,13 +3,12 @@
 //! [`crate::tls_layer`]; `crate::tls::SandboxTls` (feature `tls`) is the provider the tests
 //! and the bridge install, the page installs none until its TLS module exists.
 
+use super::tls_faults::{RefusingTls, ServerTlsChoice};
 use super::{Service, World};
 use crate::net::{ConnId, HostId, Side};
 use crate::proto::record::{Record, TlsRecord};
 use crate::proto::starttls::TlsOffer;
-use crate::tls_layer::{
-    server_stream, ServerCertificate, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider,
-};
+use crate::tls_layer::{server_stream, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider};
 
 /// Whether a host's servers speak TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -129,10 +128,10 @@ impl World {
 /// always: one protocol truth). The handshake's end and failures become typed records.
 impl World {
     /// The TLS situation of a new connection to `host_name`'s `port`.
-    pub(super) fn tls_offer_for(&self, host_name: &str, implicit: bool) -> TlsOffer {
+    pub(super) fn tls_offer_for(&self, host_name: &str, port: u16, implicit: bool) -> TlsOffer {
         let policy = self.tls_policy(host_name);
         TlsOffer {
-            offered: policy.is_offered() && !implicit,
+            offered: policy.is_offered() && !implicit && !self.is_tls_withheld(host_name, port),
             required: policy.mode == TlsMode::Required,
             auth_needs_tls: policy.auth_only_over_tls,
             secured: implicit,
@@ -143,16 +142,23 @@ impl World {
     /// False when none could be made (no provider, no certificate): the link is dropped.
     pub(super) fn start_server_tls(&mut self, conn: ConnId) -> bool {
         let clock = self.clock;
+        let choice = self
+            .slots
+            .get(conn)
+            .and_then(|s| s.server.as_ref())
+            .map(|server| self.server_tls_choice(&server.host_name, server.port));
         let made = match (
             self.slots.get(conn).and_then(|s| s.server.as_ref()),
             &self.tls,
+            choice,
         ) {
-            (Some(server), Some(provider)) => provider.server(
-                &server.host_name,
-                ServerCertificate::Own,
-                server_stream(conn.0),
-                clock,
-            ),
+            // A TLS fault rule: the handshake fails at the ClientHello.
+            (Some(_), Some(_), Some(ServerTlsChoice::Refuse)) => {
+                Ok(Box::new(RefusingTls::default()) as Box<dyn TlsLayer>)
+            }
+            (Some(server), Some(provider), Some(ServerTlsChoice::Present(certificate))) => {
+                provider.server(&server.host_name, certificate, server_stream(conn.0), clock)
+            }
             _ => Err(TlsError::NoCertificate),
         };
         match made {
