@@ -82,7 +82,8 @@ pub enum TlsFault {
     /// The server presents a certificate from a CA no client trusts (RFC 5280 §6).
     UnknownCa,
     /// The server does not offer TLS at all: no STARTTLS/STLS in its capabilities
-    /// (RFC 3207 §4, RFC 2595 §4, RFC 3501 §6.2.1), and an implicit-TLS port takes no handshake.
+    /// (RFC 3207 §4, RFC 3501 §6.2.1, and STLS for POP3), and an implicit-TLS port takes no
+    /// handshake.
     NotOffered,
 }
 

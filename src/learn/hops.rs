@@ -259,6 +259,26 @@ fn describe_event(e: &WorldEvent) -> (HopText, HopPlace) {
             },
             HopPlace::Host(host.clone()),
         ),
+        WorldEvent::RelayTls { from, to, tls, .. } => (
+            HopText {
+                is_trouble: !tls.is_encrypted(),
+                ..text(
+                    if tls.is_encrypted() {
+                        "🔒 STARTTLS"
+                    } else {
+                        "no TLS"
+                    },
+                    format!(
+                        "{summary}. Each hop decrypts: {to} reads the message in clear, as {from} did."
+                    ),
+                    "RFC 7435 §3",
+                )
+            },
+            HopPlace::Link {
+                from: from.clone(),
+                to: to.clone(),
+            },
+        ),
         WorldEvent::SessionState { .. } => (text("", summary, ""), HopPlace::Host(String::new())),
     }
 }

@@ -8,8 +8,10 @@
 //! This module is the bookkeeping; `sandbox` drives attempts over the virtual network.
 
 mod bounce;
+pub mod tls_policy;
 
 pub use bounce::{bounce_message, failed_statuses, reason_status};
+pub use tls_policy::{HopPlan, HopTls, OnTlsFailure, OnUnverified, RelayTlsPolicy};
 
 use crate::proto::smtp::{Envelope, Spool, SpoolError};
 use crate::time::{Duration, Instant};

@@ -15,17 +15,20 @@ mod mark;
 mod pump;
 mod records;
 mod relay_driver;
+mod relay_tls;
 mod server;
 mod service;
 pub mod share;
 mod slots;
 mod snapshot;
 mod tls;
+mod tls_faults;
 mod transcript;
 
 pub use crate::proto::strict::{StrictCheck, StrictFinding};
 pub use default_world::{
-    default_world, DefaultWorld, CORP_HOST, ISP_HOST, RECIPIENT_PC, SENDER_PC, USERS,
+    add_backup_mx, default_world, DefaultWorld, BACKUP_MX, CORP_HOST, ISP_HOST, RECIPIENT_PC,
+    SENDER_PC, USERS,
 };
 pub use endpoint::{Endpoint, EndpointState};
 pub use faults::AddRuleError;
@@ -34,7 +37,7 @@ pub use records::StampedRecord;
 pub use service::Service;
 pub use slots::Accepted;
 pub use snapshot::{LocalMail, PcMail};
-pub use tls::{TlsMode, TlsPolicy};
+pub use tls::{implicit_port, TlsMode, TlsPolicy};
 pub use transcript::{
     marked_words, mask_client_line, mask_secret, ConnSummary, Speaker, TranscriptLine,
 };
@@ -119,6 +122,14 @@ pub enum WorldEvent {
         sender: String,
         failures: Vec<(String, String)>,
     },
+    /// How the relay hop `from` -> `to` carrying `id` used TLS (issue 26): verified,
+    /// encrypted without verification, in clear, fell back to clear, or deferred.
+    RelayTls {
+        id: String,
+        from: String,
+        to: String,
+        tls: crate::relay::HopTls,
+    },
 }
 
 impl WorldEvent {
@@ -152,6 +163,9 @@ impl WorldEvent {
             } => {
                 let user = rcpt.split('@').next().unwrap_or(rcpt);
                 format!("{host}: {id} delivered to {user}'s {folder}")
+            }
+            WorldEvent::RelayTls { id, from, to, tls } => {
+                format!("{from} -> {to}: {id} TLS: {}", tls.describe())
             }
             WorldEvent::Deferred {
                 id, host, reason, ..
@@ -212,6 +226,8 @@ pub struct World {
     tls: Option<Box<dyn crate::tls_layer::TlsProvider>>,
     /// Hosts' TLS policies, by lower-case name (see [`World::tls_policy`]).
     tls_policies: BTreeMap<String, TlsPolicy>,
+    /// Sending hosts' relay TLS policies, by lower-case name (see `relay_tls.rs`).
+    relay_tls: BTreeMap<String, crate::relay::RelayTlsPolicy>,
     /// Listeners whose connections start with the TLS handshake (RFC 8314 §3).
     implicit_tls: BTreeSet<(HostId, u16)>,
 }
@@ -235,6 +251,7 @@ impl World {
             records: RecordLog::default(),
             tls: None,
             tls_policies: BTreeMap::new(),
+            relay_tls: BTreeMap::new(),
             implicit_tls: BTreeSet::new(),
         }
     }

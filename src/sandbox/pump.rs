@@ -273,7 +273,12 @@ impl World {
             });
         let strict = self.is_strict_name(&host_name);
         let implicit_tls = self.implicit_tls.contains(&(host, port));
-        let tls_offer = self.tls_offer_for(&host_name, implicit_tls);
+        if implicit_tls && !self.tls_policy(&host_name).implicit_ports {
+            // The host's policy turned its implicit-TLS ports off: nobody answers there.
+            self.net.close(self.now, conn, Side::Server);
+            return;
+        }
+        let tls_offer = self.tls_offer_for(&host_name, port, implicit_tls);
         let mut env = Env {
             host: &host_name,
             store: &mut self.store,

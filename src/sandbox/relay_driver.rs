@@ -1,24 +1,30 @@
 //! Drives the relay queue over the virtual network: local delivery for local domains, MX lookup
-//! and an SMTP client session for the others, retries and bounces (see [`crate::relay`]).
+//! and an SMTP client session for the others, retries and bounces (see [`crate::relay`]). TLS
+//! under the client (opportunistic STARTTLS, RFC 7435) is in `relay_tls.rs`.
 
 use super::{World, WorldEvent};
 use crate::net::{ConnId, Side};
-use crate::proto::smtp::{
-    ClientEvent, ClientJob, ClientOutcome, Envelope, Reply, SmtpClient, StartTlsPolicy,
-};
-use crate::relay::{bounce_message, Outcome, QueueEntry};
+use crate::proto::smtp::{ClientEvent, ClientJob, ClientOutcome, Envelope, Reply, SmtpClient};
+use crate::relay::{bounce_message, HopPlan, HopTls, Outcome, QueueEntry};
 use crate::session::{Output, Session};
 use crate::store::{Flags, StoreError};
 use crate::time::Instant;
+use crate::tls_layer::{TlsLayer, TlsOutput};
 use std::collections::BTreeMap;
 
 /// One outgoing SMTP connection carrying one queue entry's recipients for one domain.
 pub(crate) struct RelayAttempt {
-    entry: String,
-    rcpts: Vec<String>,
-    client: SmtpClient,
+    pub(super) entry: String,
+    pub(super) rcpts: Vec<String>,
+    pub(super) client: SmtpClient,
     /// The next hop's name.
-    hop: String,
+    pub(super) hop: String,
+    /// The destination domain (what a "require verified TLS" policy names).
+    pub(super) domain: String,
+    /// How this connection uses TLS.
+    pub(super) plan: HopPlan,
+    /// TLS under the client, after the next hop said 220 to STARTTLS.
+    pub(super) tls: Option<Box<dyn TlsLayer>>,
 }
 
 fn reply_text(r: &Reply) -> String {
@@ -48,7 +54,7 @@ impl RelayAttempt {
 }
 
 impl World {
-    fn relay_mut(&mut self, conn: ConnId) -> Option<&mut RelayAttempt> {
+    pub(super) fn relay_mut(&mut self, conn: ConnId) -> Option<&mut RelayAttempt> {
         self.slots.get_mut(conn).and_then(|s| s.relay.as_mut())
     }
 
@@ -144,14 +150,16 @@ impl World {
                 }
                 continue;
             }
-            // RFC 5321 §5.1: try the exchangers in preference order.
+            // RFC 5321 §5.1: try the exchangers in preference order; a host that finds itself
+            // in the list tries only the ones more preferred than itself (a backup MX passes
+            // mail on to the main one, never to itself or to a less preferred backup).
             let mut errors = Vec::new();
             let mut conn = None;
             let mut hop = String::new();
             for mx in &exchangers {
                 if mx.eq_ignore_ascii_case(&entry.host) {
                     errors.push(format!("{mx} is this host (mail loops back to myself)"));
-                    continue;
+                    break;
                 }
                 let Some(from) = from_host else { break };
                 match self.net.connect(now, from, mx, 25) {
@@ -165,23 +173,8 @@ impl World {
             }
             match conn {
                 Some(c) => {
-                    let job = ClientJob {
-                        helo: entry.host.clone(),
-                        auth: None,
-                        envelope: Envelope {
-                            mail_from: entry.mail_from.clone(),
-                            rcpt_to: rcpts.clone(),
-                        },
-                        data: entry.data.to_vec(),
-                        starttls: StartTlsPolicy::Never,
-                    };
-                    self.slots.slot(c).relay = Some(RelayAttempt {
-                        entry: id.to_string(),
-                        rcpts,
-                        client: SmtpClient::new(now, job),
-                        hop,
-                    });
-                    self.slots.sync(c);
+                    let plan = self.relay_plan(&entry.host, &domain);
+                    self.open_relay(now, c, &entry, rcpts, (hop, domain), plan);
                 }
                 None => {
                     let why = format!("4.4.1 cannot reach {domain}: {}", errors.join("; "));
@@ -194,6 +187,38 @@ impl World {
             }
         }
         self.settle(now, id);
+    }
+
+    /// Puts a relay client for `rcpts` of `entry` on the new connection `conn` to `hop`.
+    pub(super) fn open_relay(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        entry: &QueueEntry,
+        rcpts: Vec<String>,
+        (hop, domain): (String, String),
+        plan: HopPlan,
+    ) {
+        let job = ClientJob {
+            helo: entry.host.clone(),
+            auth: None,
+            envelope: Envelope {
+                mail_from: entry.mail_from.clone(),
+                rcpt_to: rcpts.clone(),
+            },
+            data: entry.data.to_vec(),
+            starttls: plan.starttls,
+        };
+        self.slots.slot(conn).relay = Some(RelayAttempt {
+            entry: entry.id.clone(),
+            rcpts,
+            client: SmtpClient::new(now, job),
+            hop,
+            domain,
+            plan,
+            tls: None,
+        });
+        self.slots.sync(conn);
     }
 
     /// The catch-all host, when it holds `domain` and no DNS record names another exchanger
@@ -247,7 +272,7 @@ impl World {
     }
 
     /// After an attempt: schedule a retry, or finish the entry and bounce its failures.
-    fn settle(&mut self, now: Instant, id: &str) {
+    pub(super) fn settle(&mut self, now: Instant, id: &str) {
         let Some(done) = self.queue.finish_attempt(now, id) else {
             return;
         };
@@ -277,7 +302,10 @@ impl World {
     pub(super) fn relay_input(&mut self, conn: ConnId, bytes: &[u8]) {
         let now = self.now;
         if let Some(r) = self.relay_mut(conn) {
-            r.client.handle_input(&mut (), now, bytes);
+            match r.tls.as_mut() {
+                Some(tls) => tls.handle_input(now, bytes),
+                None => r.client.handle_input(&mut (), now, bytes),
+            }
         }
         self.flush_relay(conn);
     }
@@ -294,7 +322,7 @@ impl World {
 
     /// Forgets a relay connection; a client that ended without an outcome leaves its
     /// recipients to retry.
-    fn end_relay(&mut self, conn: ConnId) {
+    pub(super) fn end_relay(&mut self, conn: ConnId) {
         let now = self.now;
         self.net.close(now, conn, Side::Client);
         let note = self.fault_note(conn).unwrap_or_default();
@@ -328,36 +356,86 @@ impl World {
         self.slots.sync(conn);
     }
 
+    /// Carries out what the client and its TLS layer ask, until both are quiet: the client's
+    /// bytes go to the wire or into TLS, TLS's records to the wire and its plaintext to the
+    /// client.
     fn flush_relay_output(&mut self, conn: ConnId) {
         let now = self.now;
         loop {
             let Some(r) = self.relay_mut(conn) else {
                 return;
             };
-            let Some(out) = r.client.poll_output() else {
+            if let Some(out) = r.client.poll_output() {
+                match out {
+                    Output::Transmit(bytes) => match r.tls.as_mut() {
+                        Some(tls) => tls.write_plaintext(now, &bytes),
+                        None => {
+                            self.net.send(now, conn, Side::Client, bytes);
+                        }
+                    },
+                    Output::Close => {
+                        self.close_relay_tls(conn);
+                        self.end_relay(conn);
+                        return;
+                    }
+                    Output::Event(ClientEvent::UpgradeToTls) => self.start_relay_tls(conn),
+                    Output::Event(ClientEvent::Done(outcome)) => {
+                        let (entry, rcpts) = (r.entry.clone(), std::mem::take(&mut r.rcpts));
+                        let hop = r.hop.clone();
+                        self.note_relay_in_clear(conn, &outcome);
+                        let note = self.fault_note(conn);
+                        self.note_relayed(conn, &entry, &outcome);
+                        self.apply_outcome(&entry, &rcpts, &hop, outcome, note.as_deref());
+                        self.settle(now, &entry);
+                    }
+                }
+                continue;
+            }
+            let Some(out) = r.tls.as_mut().and_then(|tls| tls.poll_output()) else {
                 return;
             };
             match out {
-                Output::Transmit(bytes) => {
-                    self.net.send(now, conn, Side::Client, bytes);
+                TlsOutput::Transmit(records) => {
+                    self.net.send(now, conn, Side::Client, records);
                 }
-                Output::Close => {
+                TlsOutput::Plaintext(plain) => r.client.handle_input(&mut (), now, &plain),
+                TlsOutput::Event(event) => {
+                    if self.relay_tls_event(conn, event) {
+                        return;
+                    }
+                }
+                // The TLS connection ended under the client: it hears of a lost connection.
+                TlsOutput::Close => {
+                    r.tls = None;
+                    r.client.handle_close(&mut (), now);
+                    self.flush_relay_output(conn);
                     self.end_relay(conn);
                     return;
                 }
-                Output::Event(ClientEvent::UpgradeToTls) => {
-                    r.client.handle_tls_failed(now, "this relay has no TLS");
-                }
-                Output::Event(ClientEvent::Done(outcome)) => {
-                    let (entry, rcpts) = (r.entry.clone(), std::mem::take(&mut r.rcpts));
-                    let hop = r.hop.clone();
-                    let note = self.fault_note(conn);
-                    self.note_relayed(conn, &entry, &outcome);
-                    self.apply_outcome(&entry, &rcpts, &hop, outcome, note.as_deref());
-                    self.settle(now, &entry);
-                }
             }
         }
+    }
+
+    /// Logs how the hop went when the message went in clear (or TLS was required and
+    /// missing); an encrypted hop was logged when its handshake ended.
+    fn note_relay_in_clear(&mut self, conn: ConnId, outcome: &ClientOutcome) {
+        let Some(r) = self.relay_mut(conn) else {
+            return;
+        };
+        if r.client.is_upgraded() || r.plan == HopPlan::CLEAR && !r.client.is_starttls_offered() {
+            return;
+        }
+        let tls = if r.client.is_missing_tls() {
+            HopTls::Deferred { error: None }
+        } else if matches!(outcome, ClientOutcome::Sent { .. }) {
+            HopTls::Clear {
+                offered: r.client.is_starttls_offered(),
+            }
+        } else {
+            return;
+        };
+        let (id, hop) = (r.entry.clone(), r.hop.clone());
+        self.note_hop_tls(&id, &hop, tls);
     }
 
     /// Tells the UI that the next hop took the message (its `250`), naming both hosts.

@@ -288,7 +288,8 @@ fn event_id(ev: &WorldEvent) -> Option<&str> {
         | WorldEvent::Relayed { id, .. }
         | WorldEvent::Delivered { id, .. }
         | WorldEvent::Deferred { id, .. }
-        | WorldEvent::Bounced { id, .. } => Some(id),
+        | WorldEvent::Bounced { id, .. }
+        | WorldEvent::RelayTls { id, .. } => Some(id),
         WorldEvent::SessionState { .. } | WorldEvent::MxLookup { .. } => None,
     }
 }

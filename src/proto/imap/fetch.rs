@@ -117,6 +117,10 @@ pub fn fetch_response(
                 )
                 .as_bytes(),
             ),
+            FetchAtt::Preview { .. } => {
+                out.extend_from_slice(b"PREVIEW ");
+                string(&mut out, super::preview::preview(raw).as_bytes());
+            }
             FetchAtt::SaveDate => out.extend_from_slice(
                 format!("SAVEDATE \"{}\"", format_imap_datetime(msg.save_date())).as_bytes(),
             ),

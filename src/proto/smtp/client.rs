@@ -37,7 +37,7 @@ pub enum StartTlsPolicy {
     #[default]
     Never,
     /// When the server's EHLO offers it; in clear otherwise, and in clear when the server
-    /// answers STARTTLS with an error (opportunistic security, RFC 7435 §1.3).
+    /// answers STARTTLS with an error (opportunistic security, RFC 7435 §3).
     WhenOffered,
     /// Always: a server that does not offer STARTTLS or refuses it gets nothing; the job fails
     /// temporarily (retried later), never in clear (RFC 3207 §4.1, RFC 8461 §5).
@@ -169,6 +169,8 @@ pub struct SmtpClient {
     reported: bool,
     /// True once the server said 220 to STARTTLS: every byte since goes through TLS.
     upgraded: bool,
+    /// True when the job failed because its policy required TLS and the server gave none.
+    missing_tls: bool,
 }
 
 /// Removes CR and LF so job fields can never inject a command.
@@ -190,7 +192,19 @@ impl SmtpClient {
             refused: Vec::new(),
             reported: false,
             upgraded: false,
+            missing_tls: false,
         }
+    }
+
+    /// True when the server's last EHLO answer offered STARTTLS (RFC 3207 §3).
+    pub fn is_starttls_offered(&self) -> bool {
+        self.ext.starttls
+    }
+
+    /// True when the job failed because [`StartTlsPolicy::Required`] found no STARTTLS, or
+    /// the server refused it.
+    pub fn is_missing_tls(&self) -> bool {
+        self.missing_tls
     }
 
     /// True once the session runs over TLS (after STARTTLS).
@@ -290,6 +304,7 @@ impl SmtpClient {
     /// The policy requires TLS and the server will not give it: a temporary failure (the
     /// message waits for a server that does), then QUIT.
     fn fail_no_tls(&mut self, now: Instant, why: &str) {
+        self.missing_tls = true;
         let outcome = ClientOutcome::Failed {
             permanent: false,
             reason: format!("4.7.10 {why}, and this hop requires TLS"),
@@ -409,7 +424,7 @@ impl SmtpClient {
                 let why = format!("the server refused STARTTLS ({reply})");
                 self.fail_no_tls(now, &why);
             }
-            // RFC 7435 §1.3: opportunistic, so a refusal means going on in clear.
+            // RFC 7435 §3: opportunistic, so a refusal means going on in clear.
             State::StartTls => self.after_hello(now),
             State::AuthPlain | State::AuthLoginDone if ok => self.send_mail(now),
             State::AuthLoginUser | State::AuthLoginPass if reply.code == 334 => {

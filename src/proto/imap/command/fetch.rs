@@ -23,6 +23,11 @@ pub enum FetchAtt {
     ModSeq,
     /// When the message was saved into this mailbox (RFC 8514).
     SaveDate,
+    /// A short text extract (RFC 8970 §3); `lazy`: `PREVIEW (LAZY)` (§4.1), answered the same
+    /// here, since a preview never takes long.
+    Preview {
+        lazy: bool,
+    },
     /// `BINARY[part]<partial>`: the part with its transfer encoding undone (RFC 3516 §4.2).
     Binary {
         path: Vec<u32>,
@@ -60,8 +65,8 @@ pub enum SectionText {
 pub(super) const FETCH: Spec = Spec::new(
     "FETCH",
     Valid::Selected,
-    "Get message data: FLAGS, ENVELOPE, BODY[...], BINARY[...] (decoded), BODYSTRUCTURE, MODSEQ, SAVEDATE (when it was saved here)...; (CHANGEDSINCE n) only what changed since; UID FETCH ... (CHANGEDSINCE n VANISHED) also the UIDs expunged since.",
-    "RFC 3501 §6.4.5, RFC 3516, RFC 7162 §3.1.4, §3.2.6, RFC 8514",
+    "Get message data: FLAGS, ENVELOPE, BODY[...], BINARY[...] (decoded), BODYSTRUCTURE, MODSEQ, SAVEDATE (when it was saved here), PREVIEW (the first 200 characters of the text)...; (CHANGEDSINCE n) only what changed since; UID FETCH ... (CHANGEDSINCE n VANISHED) also the UIDs expunged since.",
+    "RFC 3501 §6.4.5, RFC 3516, RFC 7162 §3.1.4, §3.2.6, RFC 8514, RFC 8970 §3",
     parse_fetch,
 )
 .with_uid();
@@ -147,6 +152,24 @@ pub(super) fn fetch_items(p: &mut Parser<'_>) -> R<Vec<FetchAtt>> {
     Ok(vec![fetch_att(p)?])
 }
 
+/// PREVIEW's ` (LAZY)` (RFC 8970 §6: `"PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"]`);
+/// true when LAZY was given.
+fn preview_modifiers(p: &mut Parser<'_>) -> R<bool> {
+    let mut ahead = p.clone();
+    if !(ahead.eat(b' ') && ahead.peek() == Some(b'(')) {
+        return Ok(false);
+    }
+    *p = ahead;
+    let mods = super::list::option_list(p, "PREVIEW modifier")?;
+    if mods.is_empty() {
+        return Err("PREVIEW () needs a modifier: PREVIEW (LAZY)".into());
+    }
+    match mods.iter().find(|m| *m != "LAZY") {
+        Some(other) => Err(format!("Unknown PREVIEW modifier {other} (LAZY is the one)").into()),
+        None => Ok(true),
+    }
+}
+
 fn fetch_att(p: &mut Parser<'_>) -> R<FetchAtt> {
     let name = p.take_while(|b| b.is_ascii_alphanumeric() || b == b'.');
     let name = String::from_utf8_lossy(name).to_ascii_uppercase();
@@ -154,6 +177,9 @@ fn fetch_att(p: &mut Parser<'_>) -> R<FetchAtt> {
         "FLAGS" => FetchAtt::Flags,
         "INTERNALDATE" => FetchAtt::InternalDate,
         "SAVEDATE" => FetchAtt::SaveDate,
+        "PREVIEW" => FetchAtt::Preview {
+            lazy: preview_modifiers(p)?,
+        },
         "RFC822" => FetchAtt::Rfc822,
         "RFC822.HEADER" => FetchAtt::Rfc822Header,
         "RFC822.TEXT" => FetchAtt::Rfc822Text,
@@ -327,8 +353,9 @@ impl ImapSession {
                 out.extend_from_slice(format!("* VANISHED (EARLIER) {gone}\r\n").as_bytes());
             }
         }
-        // RFC 2180 §4.1: a message another session expunged is left out, the rest is
-        // answered, and the command does not fail.
+        // RFC 2180 §4.1 lists what a server may do about a FETCH of messages another session
+        // expunged; this one leaves them out and answers the rest with OK (as §4.1.3 does,
+        // without its empty "NIL" responses for the expunged ones).
         for (seq, u) in targets {
             let Some(m) = f.by_uid(u) else {
                 continue;
