@@ -30,6 +30,7 @@ pub fn App(
         next: 0,
     });
     let is_live = live.is_some();
+    let live_tls = live.as_ref().is_some_and(|l| l.tls);
     let touring = options.scenario.is_some();
     let active_challenge = options
         .challenge
@@ -98,6 +99,9 @@ pub fn App(
                 <section class="pane live-pane" data-testid="live-note" data-next=move || live_note.with(|n| n.next.to_string())>
                     <h2>{move || live_note.with(|n| n.text.clone())}</h2>
                     <p class="hint">"Every session a real client has with the bridge appears here as it happens: its hops on the picture, its transcript explained line by line below, the mailboxes in each host's details. The page only watches: to change the world, use the bridge (its mail ports, its API under /api/v1)."</p>
+                    {live_tls.then(|| view! {
+                        <p class="hint" data-testid="live-tls">"The bridge runs TLS and this page has none yet: here nothing offers STARTTLS, relays between hosts go in the clear, and a session that turns to TLS is shown faithfully only up to that point. Start the bridge with --tls off for an exact copy."</p>
+                    })}
                 </section>
                 <section class="pane transcript-pane" aria-labelledby="tr-h">
                     <h2 id="tr-h">"Transcripts"</h2>

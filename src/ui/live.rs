@@ -40,6 +40,8 @@ struct LogPage {
 /// The world the live page opens with, and where the log goes on.
 pub struct LiveStart {
     pub world: World,
+    /// The bridge runs TLS, which the page's copy lacks (see [`live::WorldSpec::tls`]).
+    pub tls: bool,
     next: u64,
     /// Entries that came with the world, to feed once the page is up.
     rest: Vec<LiveEntry>,
@@ -53,10 +55,15 @@ pub async fn first_world() -> Result<LiveStart, String> {
     let first = entries
         .next()
         .ok_or_else(|| "the bridge sent no world".to_string())?;
+    let tls = match &first {
+        LiveEntry::Start { spec } | LiveEntry::State { spec, .. } => spec.tls,
+        _ => false,
+    };
     let world = live::world_from(&first)
         .ok_or_else(|| "the bridge's log does not start with a world".to_string())??;
     Ok(LiveStart {
         world,
+        tls,
         next: page.next,
         rest: entries.collect(),
     })
@@ -75,7 +82,8 @@ pub struct LiveNote {
 pub fn follow(ctx: Ctx, start_next: u64, rest: Vec<LiveEntry>, note: RwSignal<LiveNote>) {
     wasm_bindgen_futures::spawn_local(async move {
         let mut next = start_next;
-        if runtime::feed_live(ctx, &rest).is_err() {
+        let mut replay = live::Replay::default();
+        if runtime::feed_live(ctx, &mut replay, &rest).is_err() {
             next = ASK_FOR_STATE;
         }
         let mut wait = POLL_MIN_MS;
@@ -86,7 +94,7 @@ pub fn follow(ctx: Ctx, start_next: u64, rest: Vec<LiveEntry>, note: RwSignal<Li
             match fetch_log(next).await {
                 Ok(page) => {
                     let count = page.entries.len();
-                    let fitted = runtime::feed_live(ctx, &page.entries).is_ok();
+                    let fitted = runtime::feed_live(ctx, &mut replay, &page.entries).is_ok();
                     let reached = match fitted {
                         true => page.next,
                         false => note.with_untracked(|n| n.next),
