@@ -127,11 +127,16 @@ impl Bridge {
     pub fn new(opts: &Options) -> io::Result<Bridge> {
         let invalid = |e: String| io::Error::new(ErrorKind::InvalidInput, e);
         let (world, routes, spec) = setup::build_world(opts).map_err(invalid)?;
+        if let Some(path) = &opts.ca_out {
+            setup::write_ca(path).map_err(|e| {
+                io::Error::new(e.kind(), format!("--ca-out {}: {e}", path.display()))
+            })?;
+        }
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let mut listeners = Vec::new();
         for (i, route) in routes.into_iter().enumerate() {
-            let name = route.service.name();
+            let name = route.name();
             let addr = SocketAddr::new(opts.bind, route.real_port);
             let mut socket = TcpListener::bind(addr)
                 .map_err(|e| io::Error::new(e.kind(), format!("{name} on {addr}: {e}")))?;
