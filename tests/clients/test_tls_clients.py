@@ -2,7 +2,7 @@
 no "insecure" switch: each trusts only the sandbox CA, written by `--ca-out` (and served at
 /api/ca.pem). STARTTLS on the smtp/submission ports, STLS on pop3, STARTTLS on imap, and
 implicit TLS on submissions (N+465), imaps (N+993) and pop3s (N+995), with Python's smtplib,
-imaplib and poplib, curl and `openssl s_client`. A client that requires TLS fails cleanly
+imaplib and poplib, curl, `openssl s_client`, and swaks and msmtp where installed. A client that requires TLS fails cleanly
 against `--tls off`, and `--tls required` refuses AUTH in clear.
 """
 
@@ -233,6 +233,63 @@ class OpensslStarttls(TlsBridgeTestCase):
         self.assertIn(b"+OK logged in as alice@corp.example", r.stdout, r.stderr)
         r = self.s_client("imap", "imap", b"a1 LOGIN alice@corp.example alice\r\na2 LOGOUT\r\n")
         self.assertIn(b"a1 OK", r.stdout, r.stderr)
+
+
+@unittest.skipUnless(shutil.which("swaks"), "swaks not installed (Debian package swaks)")
+class Swaks(TlsBridgeTestCase):
+    def swaks(self, service, tls_flag, subj, ca=None):
+        host, port = self.bridge.addr(service)
+        return subprocess.run(
+            [
+                "swaks", "--server", f"{host}:{port}", tls_flag,
+                "--tls-verify", "--tls-ca-path", ca or self.ca,
+                "--auth", "PLAIN", "--auth-user", BOSS[0], "--auth-password", BOSS[1],
+                "--from", BOSS[0], "--to", "alice@corp.example", "--header", f"Subject: {subj}",
+            ],
+            capture_output=True,
+            timeout=TIMEOUT,
+        )
+
+    def test_swaks_starttls_and_tls_on_connect(self):
+        subj = subject("swaks starttls")
+        r = self.swaks("submission", "--tls", subj)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(b"TLS started with cipher", r.stdout)
+        self.assertTrue(self.alice_has(subj))
+        subj = subject("swaks 465")
+        r = self.swaks("submissions", "--tlsc", subj)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertTrue(self.alice_has(subj))
+
+    def test_swaks_refuses_a_bridge_it_cannot_verify(self):
+        # The system roots, which do not include the sandbox CA.
+        r = self.swaks("submission", "--tls", subject("unverified"), ca="/etc/ssl/certs")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"TLS startup failed", r.stdout + r.stderr)
+
+
+@unittest.skipUnless(shutil.which("msmtp"), "msmtp not installed (Debian package msmtp)")
+class Msmtp(TlsBridgeTestCase):
+    def msmtp(self, service, starttls, subj):
+        host, port = self.bridge.addr(service)
+        return subprocess.run(
+            [
+                "msmtp", f"--host={host}", f"--port={port}", "--tls=on",
+                f"--tls-starttls={starttls}", f"--tls-trust-file={self.ca}",
+                "--auth=plain", f"--user={BOSS[0]}", f"--passwordeval=echo {BOSS[1]}",
+                f"--from={BOSS[0]}", "alice@corp.example",
+            ],
+            input=f"Subject: {subj}\n\nSealed.\n".encode(),
+            capture_output=True,
+            timeout=TIMEOUT,
+        )
+
+    def test_msmtp_starttls_and_465(self):
+        for service, starttls in (("submission", "on"), ("submissions", "off")):
+            subj = subject(f"msmtp {service}")
+            r = self.msmtp(service, starttls, subj)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertTrue(self.alice_has(subj))
 
 
 class TlsOff(BridgeTestCase):
