@@ -411,14 +411,15 @@ impl ImapSession {
             return;
         }
         let changes = f.changes_since(sel.modseq, sel.uidnext);
-        if !expunges && !changes.expunged.is_empty() {
-            // Keep the log position so these expunges are reported later; flag changes
-            // will be reported again then, which is harmless.
-            return;
-        }
+        // Expunges held for later (NOTIFY's SELECTED-DELAYED, RFC 5465 §6.1): keep the log
+        // position so they are reported then; new messages are told now (EXISTS counts the
+        // held ones still), flag changes then.
+        let hold = !expunges && (changes.truncated || !changes.expunged.is_empty());
         let mut lines = Vec::new();
         let view_before = (!sel.contexts.is_empty()).then(|| sel.uids.clone());
-        let mut expunged: Vec<u32> = if changes.truncated {
+        let mut expunged: Vec<u32> = if hold {
+            Vec::new()
+        } else if changes.truncated {
             sel.uids
                 .iter()
                 .copied()
@@ -476,7 +477,9 @@ impl ImapSession {
             }
         }
         sel.uidnext = sel.uidnext.max(f.uidnext);
-        for &uid in &changes.flags_changed {
+        // While expunges are held, flag changes wait for them too (told once, then).
+        let flags_changed: &[u32] = if hold { &[] } else { &changes.flags_changed };
+        for &uid in flags_changed {
             let Some(m) = f.by_uid(uid) else { continue };
             if sel.own.get(&uid) == Some(&m.modseq) {
                 continue;
@@ -501,8 +504,10 @@ impl ImapSession {
                 ));
             }
         }
-        sel.own.clear();
-        sel.modseq = changes.modseq;
+        if !hold {
+            sel.own.clear();
+            sel.modseq = changes.modseq;
+        }
         if let Some(before) = view_before {
             // RFC 5267 §4.3.3, §4.3.4: removals before the EXPUNGEs, additions after EXISTS.
             let view = View {

@@ -298,8 +298,15 @@ mod tests {
         say(&mut b, &mut store, "b1 LOGIN boss pw");
         say(&mut b, &mut store, "b2 SELECT INBOX");
         say(&mut b, &mut store, "b3 EXPUNGE");
+        say(&mut b, &mut store, "b4 APPEND INBOX {10+}\r\nSubject: 4");
+        // The arrival is told at once; message 3 keeps its number until a command may
+        // report the expunge.
+        let pushed = say(&mut a, &mut store, "");
+        assert!(pushed.contains("* 4 EXISTS"), "{pushed}");
+        assert!(!pushed.contains("EXPUNGE"), "{pushed}");
         assert_eq!(say(&mut a, &mut store, ""), "");
         let idle = say(&mut a, &mut store, "a4 IDLE");
         assert!(idle.contains("* 3 EXPUNGE"), "{idle}");
+        assert!(!idle.contains("EXISTS"), "{idle}");
     }
 }
