@@ -1,6 +1,7 @@
 //! IMAP under multi-user load (issue 16): three users, three sessions each, interleaving
 //! SELECT, FETCH, STORE, EXPUNGE, APPEND (MULTIAPPEND too), COPY, MOVE, SEARCH and IDLE (with CONDSTORE, ESEARCH
-//! and SEARCHRES forms; a third of the sessions with QRESYNC on) on shared mailboxes while
+//! and SEARCHRES forms; SORT RETURN, DISPLAYFROM, THREAD REFS, PREVIEW, UPDATE contexts; a
+//! third of the sessions with QRESYNC on) on shared mailboxes while
 //! mail is delivered, with commands fed in random slices so that one session's command is
 //! half-sent while others change the mailbox. Every response is checked as a client would:
 //! well-formed lines and literals, OK for every command, sequence numbers within EXISTS,
@@ -53,6 +54,8 @@ struct Client {
     next_tag: u32,
     /// ENABLE QRESYNC was sent at login.
     qresync: bool,
+    /// NOTIFY SET is on: changes may come between commands (RFC 5465).
+    notify: bool,
     /// ENABLE IMAP4rev2 was sent at login: no RECENT, no `\Recent` (RFC 9051 Appendix E).
     rev2: bool,
     /// The selected mailbox's UIDVALIDITY, for SELECT (QRESYNC ...).
@@ -66,6 +69,13 @@ struct Checker {
     esearch: usize,
     modseq: usize,
     vanished: usize,
+    /// Untagged responses pushed between commands (NOTIFY, RFC 5465).
+    pushed: usize,
+    /// CATENATE APPENDs that put a message together (RFC 4469).
+    catenated: usize,
+    /// Context updates (ADDTO/REMOVEFROM, RFC 5267 §4.3) and THREAD REFS answers seen.
+    context_updates: usize,
+    threads: usize,
 }
 
 impl Checker {
@@ -144,7 +154,11 @@ impl Client {
             c.responses += 1;
             let line = String::from_utf8_lossy(&resp).into_owned();
             c.esearch += usize::from(line.starts_with("* ESEARCH"));
+            c.context_updates +=
+                usize::from(line.contains(" ADDTO (") || line.contains(" REMOVEFROM ("));
+            c.threads += usize::from(line.starts_with("* THREAD"));
             c.modseq += usize::from(line.contains(" MODSEQ ("));
+            c.pushed += usize::from(self.in_flight.is_none() && line.starts_with("* "));
             let (tag, cmd) = self.in_flight.clone().unwrap_or_default();
             let cmd_name = cmd.split(' ').nth(1).unwrap_or("").to_ascii_uppercase();
             let quiet = matches!(cmd_name.as_str(), "FETCH" | "STORE" | "SEARCH");
@@ -224,7 +238,11 @@ impl Client {
                             }
                         }
                     }
-                } else if !matches!(first, "OK" | "LIST" | "STATUS" | "CAPABILITY" | "ESEARCH") {
+                } else if !matches!(
+                    first,
+                    "OK" | "LIST" | "STATUS" | "CAPABILITY" | "ESEARCH" | "SORT" | "THREAD"
+                ) && !rest.starts_with("NO [NOUPDATE ")
+                {
                     c.fail(who, &cmd, &line, "unexpected untagged response");
                 }
             } else if line.starts_with("+ ") {
@@ -238,7 +256,10 @@ impl Client {
                 }
             } else if line.starts_with(&format!("{tag} ")) && !tag.is_empty() {
                 let status = line[tag.len() + 1..].split(' ').next().unwrap_or("");
-                if status != "OK" {
+                // A CATENATE URL may name a message another session expunged (RFC 4469 §5).
+                let gone = cmd.contains(" CATENATE ") && line.contains(" NO [BADURL ");
+                c.catenated += usize::from(cmd.contains(" CATENATE ") && status == "OK");
+                if status != "OK" && !gone {
                     c.fail(who, &cmd, &line, "command failed");
                 }
                 self.in_flight = None;
@@ -361,6 +382,27 @@ impl Client {
             },
             93..=94 => format!("{tag} STATUS {other} (MESSAGES UNSEEN)"),
             95..=96 => format!("{tag} IDLE"),
+            // CATENATE (RFC 4469) of a header already there and new text.
+            97 => format!(
+                "{tag} APPEND {other} CATENATE (URL \"/{folder}/;UID={}/;SECTION=HEADER\" TEXT {{8+}}\r\nHello.\r\n)",
+                1 + rng.below(30)
+            ),
+            // NOTIFY (RFC 5465) on and off.
+            98 => match rng.below(3) {
+                0 => format!("{tag} NOTIFY NONE"),
+                _ => format!("{tag} NOTIFY SET (SELECTED (MessageNew (UID) MessageExpunge FlagChange)) (PERSONAL (MessageNew MessageExpunge MailboxName))"),
+            },
+            // ESORT, SORT=DISPLAY, THREAD=REFS, PREVIEW, CONTEXT=SEARCH (RFC 5267, 5957,
+            // draft-ietf-morg-inthread, 8970): contexts pile up to NOUPDATE and are cancelled.
+            99 => match rng.below(7) {
+                0 => format!("{tag} UID SORT RETURN (MIN MAX COUNT) (REVERSE ARRIVAL) UTF-8 ALL"),
+                1 => format!("{tag} SORT (DISPLAYFROM SUBJECT) UTF-8 UNSEEN"),
+                2 => format!("{tag} THREAD REFS UTF-8 ALL"),
+                3 => format!("{tag} FETCH {} (UID PREVIEW (LAZY))", self.set(rng)),
+                4 => format!("{tag} SEARCH RETURN (UPDATE COUNT) UNSEEN"),
+                5 => format!("{tag} UID SEARCH RETURN (UPDATE PARTIAL 1:5) FLAGGED"),
+                _ => format!("{tag} CANCELUPDATE \"t{}\"", rng.below(u64::from(self.next_tag))),
+            },
             _ => format!("{tag} CHECK"),
         }
     }
@@ -405,6 +447,10 @@ fn run(seed: u64, steps: usize) -> Checker {
         esearch: 0,
         modseq: 0,
         vanished: 0,
+        pushed: 0,
+        catenated: 0,
+        context_updates: 0,
+        threads: 0,
     };
     for i in 0..9 {
         let user = i % USERS.len();
@@ -430,6 +476,7 @@ fn run(seed: u64, steps: usize) -> Checker {
             folder: None,
             next_tag: 0,
             qresync,
+            notify: false,
             rev2,
             uidvalidity: 0,
         });
@@ -463,6 +510,12 @@ fn run(seed: u64, steps: usize) -> Checker {
                 continue;
             }
         }
+        if cl.pending.is_empty() && cl.in_flight.is_none() && cl.notify && rng.below(2) == 0 {
+            // Between commands: NOTIFY's pushes (RFC 5465 §5).
+            cl.s.handle_timeout(&mut ctx(&mut store), Instant::ZERO);
+            cl.check(who, &mut c);
+            continue;
+        }
         if cl.pending.is_empty() && cl.in_flight.is_none() {
             let cmd = cl.command(&mut rng);
             let line = cmd.lines().next().unwrap_or("").to_string();
@@ -472,6 +525,9 @@ fn run(seed: u64, steps: usize) -> Checker {
                 cl.folder = FOLDERS.iter().copied().find(|f| *f == name);
                 cl.keywords.clear();
                 cl.exists = 0;
+            }
+            if line.contains(" NOTIFY ") {
+                cl.notify = line.contains(" NOTIFY SET ");
             }
             if line.ends_with(" IDLE") {
                 cl.idling = 1 + rng.below(5) as u32;
@@ -517,5 +573,12 @@ fn many_sessions_on_shared_mailboxes_never_see_a_protocol_error() {
         );
         assert!(c.esearch > 0 && c.modseq > 0, "ESEARCH and CONDSTORE ran");
         assert!(c.vanished > 0, "QRESYNC ran");
+        assert!(c.pushed > 0, "NOTIFY pushed changes between commands");
+        assert!(c.catenated > 0, "CATENATE built messages");
+        assert!(c.threads > 0, "THREAD REFS ran");
+        assert!(
+            c.context_updates > 0,
+            "UPDATE contexts were told of changes"
+        );
     }
 }

@@ -10,7 +10,7 @@ use mail_sandbox::net::{Side, TraceKind};
 use mail_sandbox::relay::{HopTls, OnUnverified, RelayTlsPolicy};
 use mail_sandbox::sandbox::{default_world, DefaultWorld, TlsPolicy, World, WorldEvent};
 use mail_sandbox::tls::SandboxTls;
-use mail_sandbox::tls_layer::{TlsError, TlsVersion};
+use mail_sandbox::tls_layer::{Alert, TlsError, TlsVersion};
 
 const ISP: &str = "smtp.isp.example";
 const CORP: &str = "mx.corp.example";
@@ -156,20 +156,156 @@ fn a_policy_that_turns_opportunistic_tls_off_never_says_starttls() {
     assert!(delivered(&w, "Clear by choice"));
 }
 
-/// Used by the fault-rule tests: the policy that refuses unverified hops.
-#[allow(dead_code)]
-fn refusing() -> RelayTlsPolicy {
-    RelayTlsPolicy {
-        on_unverified: OnUnverified::Defer,
-        ..RelayTlsPolicy::default()
+/// The certificate faults and what a verifying client calls each.
+const CERTIFICATE_FAULTS: [(&str, TlsError); 3] = [
+    ("expired", TlsError::CertificateExpired),
+    ("wrong name", TlsError::CertificateWrongName),
+    ("unknown CA", TlsError::UnknownCa),
+];
+
+fn fault(w: &mut World, what: &str) {
+    w.add_fault(&format!("{CORP}:25 tls => {what}"))
+        .expect("the rule fits");
+}
+
+#[test]
+fn a_bad_certificate_is_encrypted_anyway_under_the_default_policy_and_logged() {
+    for (what, error) in CERTIFICATE_FAULTS {
+        let (mut w, d) = tls_world();
+        fault(&mut w, what);
+        send(&mut w, &d, "Unverified but private");
+        assert_eq!(
+            relay_tls(&mut w),
+            vec![HopTls::Unverified {
+                version: TlsVersion::Tls13,
+                error
+            }],
+            "{what}"
+        );
+        assert!(delivered(&w, "Unverified but private"), "{what}");
+        assert!(
+            !contains(&relay_wire(&w), "Unverified but private"),
+            "{what}"
+        );
     }
 }
 
-#[allow(dead_code)]
-fn certificate_errors() -> [TlsError; 3] {
-    [
-        TlsError::CertificateExpired,
-        TlsError::CertificateWrongName,
-        TlsError::UnknownCa,
-    ]
+#[test]
+fn a_bad_certificate_defers_when_the_destination_requires_verified_tls() {
+    for (what, error) in CERTIFICATE_FAULTS {
+        let (mut w, d) = tls_world();
+        fault(&mut w, what);
+        w.require_verified_tls(ISP, "corp.example");
+        send(&mut w, &d, "Verified or nothing");
+        assert_eq!(
+            relay_tls(&mut w),
+            vec![HopTls::Deferred { error: Some(error) }],
+            "{what}"
+        );
+        assert!(!delivered(&w, "Verified or nothing"), "{what}");
+        assert!(!contains(&relay_wire(&w), "MAIL FROM"), "{what}");
+        let entry = w.queue.entries().next().expect("still queued");
+        assert!(
+            entry
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("requires verified TLS")),
+            "{what}: {:?}",
+            entry.last_error
+        );
+        // The fault goes away: the retry delivers it.
+        w.clear_faults();
+        wait(&mut w, 3_600_000);
+        assert!(delivered(&w, "Verified or nothing"), "{what}");
+        assert!(w.queue.is_empty(), "{what}");
+    }
+}
+
+#[test]
+fn a_bad_certificate_under_relay_in_clear_falls_back_to_a_clear_connection() {
+    let (mut w, d) = tls_world();
+    fault(&mut w, "expired");
+    w.set_relay_tls_policy(
+        ISP,
+        RelayTlsPolicy {
+            on_unverified: OnUnverified::RelayInClear,
+            ..RelayTlsPolicy::default()
+        },
+    );
+    send(&mut w, &d, "Clear after all");
+    assert_eq!(
+        relay_tls(&mut w),
+        vec![
+            HopTls::FellBackToClear {
+                error: TlsError::CertificateExpired
+            },
+            HopTls::Clear { offered: true },
+        ]
+    );
+    assert!(delivered(&w, "Clear after all"));
+    assert!(contains(&relay_wire(&w), "Clear after all"));
+}
+
+#[test]
+fn a_bad_certificate_under_a_refusing_policy_defers() {
+    let (mut w, d) = tls_world();
+    fault(&mut w, "unknown CA");
+    w.set_relay_tls_policy(
+        ISP,
+        RelayTlsPolicy {
+            on_unverified: OnUnverified::Defer,
+            ..RelayTlsPolicy::default()
+        },
+    );
+    send(&mut w, &d, "Not to strangers");
+    assert_eq!(
+        relay_tls(&mut w),
+        vec![HopTls::Deferred {
+            error: Some(TlsError::UnknownCa)
+        }]
+    );
+    assert!(!delivered(&w, "Not to strangers"));
+    assert_eq!(w.queue.len(), 1);
+}
+
+#[test]
+fn a_failed_handshake_falls_back_to_clear_or_defers_when_required() {
+    let alert = TlsError::PeerAlert(Alert::HANDSHAKE_FAILURE);
+    let (mut w, d) = tls_world();
+    fault(&mut w, "handshake failure");
+    send(&mut w, &d, "Handshake trouble");
+    assert_eq!(
+        relay_tls(&mut w),
+        vec![
+            HopTls::FellBackToClear { error: alert },
+            HopTls::Clear { offered: true },
+        ]
+    );
+    assert!(delivered(&w, "Handshake trouble"));
+
+    let (mut w, d) = tls_world();
+    fault(&mut w, "handshake failure");
+    w.require_verified_tls(ISP, "corp.example");
+    send(&mut w, &d, "Handshake trouble");
+    assert_eq!(
+        relay_tls(&mut w),
+        vec![HopTls::Deferred { error: Some(alert) }]
+    );
+    assert!(!delivered(&w, "Handshake trouble"));
+}
+
+#[test]
+fn the_not_offered_rule_relays_in_clear_or_defers_when_required() {
+    let (mut w, d) = tls_world();
+    fault(&mut w, "not offered");
+    send(&mut w, &d, "Nothing offered");
+    assert_eq!(relay_tls(&mut w), vec![HopTls::Clear { offered: false }]);
+    assert!(delivered(&w, "Nothing offered"));
+
+    let (mut w, d) = tls_world();
+    fault(&mut w, "not offered");
+    w.require_verified_tls(ISP, "corp.example");
+    send(&mut w, &d, "Nothing offered");
+    assert_eq!(relay_tls(&mut w), vec![HopTls::Deferred { error: None }]);
+    assert!(!delivered(&w, "Nothing offered"));
 }

@@ -160,6 +160,12 @@ pub fn enhanced_meaning(text: &str) -> Option<String> {
     EnhancedCode::parse(text).map(|c| c.meaning())
 }
 
+/// The meaning of the status code in a failure reason the relay wrote (`452 4.2.2 mailbox
+/// full`, `4.4.1 cannot reach ...`), as the queue shows it under "Last error".
+pub fn reason_meaning(reason: &str) -> Option<String> {
+    crate::relay::reason_status(reason).and_then(enhanced_meaning)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +192,16 @@ mod tests {
                  its quota (mailbox status, RFC 3463 §3.3)"
             )
         );
+    }
+
+    #[test]
+    fn a_queue_error_is_decoded_with_or_without_its_reply_code() {
+        let full = reason_meaning("452 4.2.2 mailbox full").unwrap_or_default();
+        assert!(full.contains("mailbox full: over its quota"), "{full}");
+        let down =
+            reason_meaning("4.4.1 cannot reach corp.example: host is down").unwrap_or_default();
+        assert!(down.contains("no answer from the next host"), "{down}");
+        assert_eq!(reason_meaning("busy"), None);
     }
 
     #[test]

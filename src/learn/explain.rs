@@ -127,8 +127,8 @@ const IMAP_CODES: &[(&str, Explanation)] = &[
     ("[ALERT]", ex("A message the user must see.", "RFC 3501 §7.1")),
     ("[CAPABILITY", ex("The server's capabilities, sent along.", "RFC 3501 §7.1")),
     ("[APPENDUID", ex("The UIDVALIDITY and UID the appended message got (a set of UIDs when one APPEND carried several messages, MULTIAPPEND).", "RFC 4315 §3")),
-    ("[BADURL", ex("A CATENATE URL does not name a message part here (gone, wrong UIDVALIDITY, another server or user): nothing was appended.", "RFC 4469 §5")),
-    ("[TOOBIG]", ex("The message (or the one CATENATE would build) is larger than the server takes.", "RFC 4469 §6")),
+    ("[BADURL", ex("A CATENATE URL does not name a message part here (gone, wrong UIDVALIDITY, another server or user): nothing was appended.", "RFC 4469 §4.1")),
+    ("[TOOBIG]", ex("The message (or the one CATENATE would build) is larger than the server takes.", "RFC 4469 §4.2")),
     ("[BADEVENT", ex("NOTIFY named an event this server does not report; the list says which it does.", "RFC 5465 §5")),
     ("[NOTIFICATIONOVERFLOW]", ex("Too many changes to report one by one: notifications are off until the client sends NOTIFY again (and resynchronises).", "RFC 5465 §5.8")),
     ("[COPYUID", ex("Where the copied messages went (old and new UIDs).", "RFC 4315 §3")),
@@ -191,8 +191,8 @@ const SMTP_EXTENSIONS: &[(&str, Explanation)] = &[
     (
         "STARTTLS",
         ex(
-            "Extension: switch to TLS (not offered in the sandbox, which has no TLS).",
-            "RFC 3207",
+            "Extension: STARTTLS switches this connection to TLS; after it the client says EHLO again, inside the encryption.",
+            "RFC 3207 §4",
         ),
     ),
 ];
@@ -393,6 +393,13 @@ const SMTP_COMMANDS: &[(&str, Explanation)] = &[
             "RFC 4954 §4, RFC 4616",
         ),
     ),
+    (
+        "STARTTLS",
+        ex(
+            "Start TLS on this connection: after 220 the TLS handshake runs, then everything (AUTH included) travels encrypted, and the client says EHLO again. Commands sent after STARTTLS before the handshake are thrown away.",
+            "RFC 3207 §4",
+        ),
+    ),
 ];
 
 const POP3_COMMANDS: &[(&str, Explanation)] = &[
@@ -447,6 +454,13 @@ const POP3_COMMANDS: &[(&str, Explanation)] = &[
         ),
     ),
     ("RSET", ex("Unmark all deletions.", "RFC 1939 §5")),
+    (
+        "STLS",
+        ex(
+            "Start TLS on this connection: after +OK the TLS handshake runs, then USER/PASS and the mail travel encrypted.",
+            "RFC 2595 §4",
+        ),
+    ),
     ("NOOP", ex("Do nothing.", "RFC 1939 §5")),
     (
         "QUIT",

@@ -103,6 +103,16 @@ impl Run {
         default_world(1)
     }
 
+    /// The world this run starts from: [`Run::fresh_world`], with the backup MX when the
+    /// scenario asks for it.
+    pub fn start_world(&self) -> World {
+        let mut world = Run::fresh_world();
+        if self.scenario.backup_mx {
+            crate::sandbox::add_backup_mx(&mut world);
+        }
+        world
+    }
+
     pub fn is_finished(&self) -> bool {
         self.done >= self.scenario.steps.len()
     }
@@ -322,7 +332,7 @@ impl Run {
 
     /// Starts again on a fresh world and plays the first `steps` steps.
     pub fn replay_to(&mut self, world: &mut World, steps: usize) {
-        *world = Run::fresh_world();
+        *world = self.start_world();
         *self = Run::new(self.scenario.clone());
         while self.done < steps && !self.is_finished() {
             self.next_step(world);
@@ -403,7 +413,7 @@ mod tests {
         for s in all {
             let id = s.id.clone();
             let mut run = Run::new(s);
-            let mut world = Run::fresh_world();
+            let mut world = run.start_world();
             while !run.is_finished() {
                 let step = run.done;
                 let failures = run.next_step(&mut world);

@@ -335,7 +335,7 @@ pub enum TlsRecord {
     /// The handshake or a record failed; the connection closes.
     Failed(crate::tls_layer::TlsError),
     /// Client bytes that came after the upgrade command and before the handshake, dropped
-    /// without being read (RFC 3207 §4.2, RFC 2595 §3.1, RFC 3501 §6.2.1; CVE-2011-0411).
+    /// without being read (RFC 3207 §4.2, RFC 2595 §4, RFC 3501 §6.2.1; CVE-2011-0411).
     Discarded { bytes: u64 },
 }
 

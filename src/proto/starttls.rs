@@ -18,7 +18,7 @@ pub struct TlsOffer {
     pub offered: bool,
     /// Nothing but the upgrade, capabilities, NOOP and QUIT before TLS (RFC 3207 §4).
     pub required: bool,
-    /// Logins only over TLS (RFC 3207 §4, RFC 2595 §3.1, RFC 3501 §6.2.3).
+    /// Logins only over TLS (RFC 3207 §4, RFC 2595 §2.3, RFC 3501 §6.2.3).
     pub auth_needs_tls: bool,
     /// The connection is inside TLS already (implicit TLS, RFC 8314, or after the upgrade).
     pub secured: bool,

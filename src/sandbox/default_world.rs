@@ -21,6 +21,8 @@ pub const SENDER_PC: &str = "pc.home.example";
 pub const ISP_HOST: &str = "smtp.isp.example";
 pub const CORP_HOST: &str = "mx.corp.example";
 pub const RECIPIENT_PC: &str = "pc.corp.example";
+/// The backup mail host of corp.example, in worlds that have one ([`add_backup_mx`]).
+pub const BACKUP_MX: &str = "mx2.corp.example";
 
 /// The users: (address, password, display name).
 pub const USERS: [(&str, &str, &str); 3] = [
@@ -81,6 +83,23 @@ pub fn default_world(seed: u64) -> (World, DefaultWorld) {
             recipient_pc,
         },
     )
+}
+
+/// Adds a backup MX for corp.example: host `mx2.corp.example` at MX preference 20, behind the
+/// main host's 10. Senders try the lower number first and the backup only when the main host
+/// cannot be reached; the backup keeps the mail in its queue and passes it on to the main host
+/// when that is back (RFC 5321 §5.1). Its SMTP server (port 25) stores no mail of its own.
+pub fn add_backup_mx(w: &mut World) -> HostId {
+    let backup = w.add_host(
+        BACKUP_MX,
+        "203.0.113.26",
+        HostRole::MailServer,
+        "Backup MX of corp.example",
+    );
+    w.net.dns.add_mx("corp.example", 20, BACKUP_MX);
+    w.store.add_backup_host("corp.example", BACKUP_MX);
+    w.add_service(backup, Service::Smtp);
+    backup
 }
 
 fn seed_messages(w: &mut World) {

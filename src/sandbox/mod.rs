@@ -22,11 +22,13 @@ pub mod share;
 mod slots;
 mod snapshot;
 mod tls;
+mod tls_faults;
 mod transcript;
 
 pub use crate::proto::strict::{StrictCheck, StrictFinding};
 pub use default_world::{
-    default_world, DefaultWorld, CORP_HOST, ISP_HOST, RECIPIENT_PC, SENDER_PC, USERS,
+    add_backup_mx, default_world, DefaultWorld, BACKUP_MX, CORP_HOST, ISP_HOST, RECIPIENT_PC,
+    SENDER_PC, USERS,
 };
 pub use endpoint::{Endpoint, EndpointState};
 pub use faults::AddRuleError;
@@ -35,7 +37,7 @@ pub use records::StampedRecord;
 pub use service::Service;
 pub use slots::Accepted;
 pub use snapshot::{LocalMail, PcMail};
-pub use tls::{TlsMode, TlsPolicy};
+pub use tls::{implicit_port, TlsMode, TlsPolicy};
 pub use transcript::{
     marked_words, mask_client_line, mask_secret, ConnSummary, Speaker, TranscriptLine,
 };

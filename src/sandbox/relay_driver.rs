@@ -150,14 +150,16 @@ impl World {
                 }
                 continue;
             }
-            // RFC 5321 §5.1: try the exchangers in preference order.
+            // RFC 5321 §5.1: try the exchangers in preference order; a host that finds itself
+            // in the list tries only the ones more preferred than itself (a backup MX passes
+            // mail on to the main one, never to itself or to a less preferred backup).
             let mut errors = Vec::new();
             let mut conn = None;
             let mut hop = String::new();
             for mx in &exchangers {
                 if mx.eq_ignore_ascii_case(&entry.host) {
                     errors.push(format!("{mx} is this host (mail loops back to myself)"));
-                    continue;
+                    break;
                 }
                 let Some(from) = from_host else { break };
                 match self.net.connect(now, from, mx, 25) {

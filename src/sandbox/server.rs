@@ -111,12 +111,13 @@ impl ServerSession {
         match service {
             Service::Echo => ServerSession::Echo(EchoSession::new(now)),
             Service::Daytime => ServerSession::Daytime(DaytimeSession::new(now, env.clock)),
-            Service::Pop3 => ServerSession::Pop3(Box::new(Pop3Session::new(
-                now,
-                &mut env.host_ctx(),
-                session_id,
-            ))),
-            Service::Imap => ServerSession::Imap(Box::new(ImapSession::new(now))),
+            Service::Pop3 => {
+                let tls = env.tls;
+                ServerSession::Pop3(Box::new(
+                    Pop3Session::new(now, &mut env.host_ctx(), session_id).with_tls(tls),
+                ))
+            }
+            Service::Imap => ServerSession::Imap(Box::new(ImapSession::with_tls(now, env.tls))),
             Service::Smtp | Service::Submission => {
                 let submission = service == Service::Submission;
                 let peer = env.peer.clone();
@@ -229,6 +230,7 @@ impl ServerSession {
                         Some(Output::Event(Note::Secret(mark)))
                     }
                     Output::Event(Pop3Event::LoggedIn(_)) => None,
+                    Output::Event(Pop3Event::StartTls) => Some(Output::Event(Note::StartTls)),
                 },
                 ServerSession::Smtp(s, _) => match s.poll_output()? {
                     Output::Transmit(b) => Some(Output::Transmit(b)),
@@ -255,6 +257,7 @@ impl ServerSession {
                         Some(Output::Event(Note::Secret(mark)))
                     }
                     Output::Event(ImapEvent::LoggedIn(_) | ImapEvent::Selected { .. }) => None,
+                    Output::Event(ImapEvent::StartTls) => Some(Output::Event(Note::StartTls)),
                 },
             };
             if out.is_some() {

@@ -3,13 +3,12 @@
 //! [`crate::tls_layer`]; `crate::tls::SandboxTls` (feature `tls`) is the provider the tests
 //! and the bridge install, the page installs none until its TLS module exists.
 
-use super::World;
-use crate::net::{ConnId, Side};
+use super::tls_faults::{RefusingTls, ServerTlsChoice};
+use super::{Service, World};
+use crate::net::{ConnId, HostId, Side};
 use crate::proto::record::{Record, TlsRecord};
 use crate::proto::starttls::TlsOffer;
-use crate::tls_layer::{
-    server_stream, ServerCertificate, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider,
-};
+use crate::tls_layer::{server_stream, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider};
 
 /// Whether a host's servers speak TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -29,7 +28,7 @@ pub enum TlsMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct TlsPolicy {
     pub mode: TlsMode,
-    /// AUTH, USER/PASS/APOP and LOGIN/AUTHENTICATE only over TLS (RFC 3207 §4, RFC 2595 §3.1,
+    /// AUTH, USER/PASS/APOP and LOGIN/AUTHENTICATE only over TLS (RFC 3207 §4, RFC 2595 §2.3,
     /// RFC 3501 §6.2.3 `LOGINDISABLED`).
     pub auth_only_over_tls: bool,
     /// Implicit-TLS listeners (RFC 8314 §3): submission on 465, IMAP on 993, POP3 on 995.
@@ -64,12 +63,39 @@ impl TlsPolicy {
     }
 }
 
+/// The implicit-TLS port of a service (RFC 8314 §3.1-§3.3), if it has one.
+pub fn implicit_port(service: Service) -> Option<u16> {
+    match service {
+        Service::Submission => Some(465),
+        Service::Imap => Some(993),
+        Service::Pop3 => Some(995),
+        _ => None,
+    }
+}
+
 impl World {
     /// Installs the TLS provider: from now on hosts with a certificate follow their policy
     /// ([`World::set_tls_policy`]; [`TlsPolicy::OFFERED`] unless set). Connections already
     /// open keep what they had.
+    ///
+    /// Every host with a certificate also gets its implicit-TLS listeners (RFC 8314 §3):
+    /// submission on 465 where it runs submission, POP3 on 995 and IMAP on 993 where it runs
+    /// those; a host whose policy turns `implicit_ports` off refuses connections there.
     pub fn install_tls(&mut self, provider: Box<dyn TlsProvider>) {
+        let implicit: Vec<(HostId, Service, u16)> = self
+            .services
+            .iter()
+            .filter(|((host, _), _)| provider.has_certificate(self.net.host_name(*host)))
+            .filter_map(|((host, _), service)| {
+                implicit_port(*service).map(|port| (*host, *service, port))
+            })
+            .collect();
         self.tls = Some(provider);
+        for (host, service, port) in implicit {
+            if !self.services.contains_key(&(host, port)) {
+                self.add_implicit_tls_service_on(host, service, port);
+            }
+        }
     }
 
     /// The installed provider, if any (the relay's and the clients' TLS use it too).
@@ -102,10 +128,10 @@ impl World {
 /// always: one protocol truth). The handshake's end and failures become typed records.
 impl World {
     /// The TLS situation of a new connection to `host_name`'s `port`.
-    pub(super) fn tls_offer_for(&self, host_name: &str, implicit: bool) -> TlsOffer {
+    pub(super) fn tls_offer_for(&self, host_name: &str, port: u16, implicit: bool) -> TlsOffer {
         let policy = self.tls_policy(host_name);
         TlsOffer {
-            offered: policy.is_offered() && !implicit,
+            offered: policy.is_offered() && !implicit && !self.is_tls_withheld(host_name, port),
             required: policy.mode == TlsMode::Required,
             auth_needs_tls: policy.auth_only_over_tls,
             secured: implicit,
@@ -116,16 +142,23 @@ impl World {
     /// False when none could be made (no provider, no certificate): the link is dropped.
     pub(super) fn start_server_tls(&mut self, conn: ConnId) -> bool {
         let clock = self.clock;
+        let choice = self
+            .slots
+            .get(conn)
+            .and_then(|s| s.server.as_ref())
+            .map(|server| self.server_tls_choice(&server.host_name, server.port));
         let made = match (
             self.slots.get(conn).and_then(|s| s.server.as_ref()),
             &self.tls,
+            choice,
         ) {
-            (Some(server), Some(provider)) => provider.server(
-                &server.host_name,
-                ServerCertificate::Own,
-                server_stream(conn.0),
-                clock,
-            ),
+            // A TLS fault rule: the handshake fails at the ClientHello.
+            (Some(_), Some(_), Some(ServerTlsChoice::Refuse)) => {
+                Ok(Box::new(RefusingTls::default()) as Box<dyn TlsLayer>)
+            }
+            (Some(server), Some(provider), Some(ServerTlsChoice::Present(certificate))) => {
+                provider.server(&server.host_name, certificate, server_stream(conn.0), clock)
+            }
             _ => Err(TlsError::NoCertificate),
         };
         match made {

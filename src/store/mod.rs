@@ -113,6 +113,10 @@ pub struct Store {
     /// Catch-all (see [`Store::set_catch_all`]): the host that takes mail for any address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     catch_all: Option<String>,
+    /// Mail domain -> a backup mail host: it takes the domain's mail when the main host cannot
+    /// be reached and passes it on later (a lower-preference MX, RFC 5321 §5.1).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    backup_hosts: BTreeMap<String, String>,
 }
 
 /// Most accounts a catch-all creates (past it, unknown addresses are refused again).
@@ -195,6 +199,20 @@ impl Store {
     }
 
     /// Domains hosted on `host`.
+    /// Makes `host` a backup mail host for `domain`: its SMTP server accepts the domain's
+    /// recipients from anyone (to relay them on, as for a local domain it would store them).
+    pub fn add_backup_host(&mut self, domain: &str, host: &str) {
+        self.backup_hosts
+            .insert(domain.to_ascii_lowercase(), host.to_ascii_lowercase());
+    }
+
+    /// True when `host` is a backup mail host for `domain`.
+    pub fn is_backup_host(&self, domain: &str, host: &str) -> bool {
+        self.backup_hosts
+            .get(&domain.to_ascii_lowercase())
+            .is_some_and(|h| h.eq_ignore_ascii_case(host))
+    }
+
     pub fn domains_of_host<'a>(&'a self, host: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.domains
             .iter()

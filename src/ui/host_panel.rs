@@ -8,13 +8,17 @@ use super::runtime;
 use crate::relay::RcptState;
 use leptos::prelude::*;
 
+/// A relay queue row: id, sender, recipients, tries, next attempt, last error and that error's
+/// status code in plain words.
+type QueueRow = (String, String, String, u32, String, String, Option<String>);
+
 #[derive(Clone, PartialEq)]
 struct HostData {
     host: crate::net::Host,
     label: String,
     services: Vec<(u16, crate::sandbox::Service)>,
     boxes: Vec<(String, Vec<(String, usize)>)>,
-    queue: Vec<(String, String, String, u32, String, String)>,
+    queue: Vec<QueueRow>,
     others: Vec<(crate::net::HostId, String, bool)>,
     /// MX records, for mail hosts (what their relay looks up).
     mx: Vec<String>,
@@ -85,6 +89,9 @@ pub fn HostPanel() -> impl IntoView {
                                 fmt_span(e.next_attempt.saturating_since(now))
                             ),
                             e.last_error.clone().unwrap_or_else(|| "—".into()),
+                            e.last_error
+                                .as_deref()
+                                .and_then(crate::learn::enhanced::reason_meaning),
                         )
                     })
                     .collect();
@@ -220,13 +227,16 @@ pub fn HostPanel() -> impl IntoView {
                                         <table class="queue" data-testid="queue-table">
                                             <thead><tr><th>"Id"</th><th>"From → to"</th><th>"Tries"</th><th>"Next attempt"</th><th>"Last error"</th></tr></thead>
                                             <tbody>
-                                                {queue.into_iter().map(|(qid, from, rcpts, tries, next, err)| view! {
+                                                {queue.into_iter().map(|(qid, from, rcpts, tries, next, err, meaning)| view! {
                                                     <tr data-testid="queue-row">
                                                         <td><code>{qid}</code></td>
                                                         <td>{if from.is_empty() { "<>".to_string() } else { from }}" → "{rcpts}</td>
                                                         <td>{tries}</td>
                                                         <td>{next}</td>
-                                                        <td data-testid="queue-error">{err}</td>
+                                                        <td data-testid="queue-error">
+                                                            {err}
+                                                            {meaning.map(|m| view! { <br/><span class="muted">{m}</span> })}
+                                                        </td>
                                                     </tr>
                                                 }).collect_view()}
                                             </tbody>

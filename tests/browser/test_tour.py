@@ -14,7 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from harness import DIST, REQUESTED, chromium, console_errors, screenshot, serve_dist
 
-SCENARIOS = ["smtp-by-hand", "seed-journey", "imap", "what-goes-wrong", "full-mailbox", "envelope"]
+SCENARIOS = ["smtp-by-hand", "seed-journey", "imap", "what-goes-wrong", "full-mailbox", "envelope", "backup-mx"]
 
 
 def msgs(driver):
@@ -66,6 +66,7 @@ class TourTest(unittest.TestCase):
                     "what-goes-wrong": "554 5.7.1",
                     "full-mailbox": "452 4.2.2 Mailbox full",
                     "envelope": "Return-Path: <smith@isp.example>",
+                    "backup-mx": "by mx2.corp.example with ESMTP",
                 }[sid]
                 self.assertIn(expected, text, sid)
                 # Lines carry explanations with their RFC section.
@@ -89,6 +90,26 @@ class TourTest(unittest.TestCase):
             # The step points at its hosts on the picture.
             hosts = [e.get_attribute("data-host") for e in driver.find_elements(By.CSS_SELECTOR, "[data-testid=host-card].focus")]
             self.assertIn("mx.corp.example", hosts)
+            self.assertEqual(console_errors(driver), [])
+
+    def test_the_backup_mx_tour_and_challenge_draw_the_backup_host(self):
+        with serve_dist() as url, chromium() as driver:
+            # The tour's world has a fifth host; another tour chosen after it has four again.
+            driver.get(f"{url}?scenario=backup-mx")
+            wait_for(driver, "[data-testid=tour]")
+            WebDriverWait(driver, 30).until(
+                lambda d: "mx2.corp.example" in [e.get_attribute("data-host") for e in d.find_elements(By.CSS_SELECTOR, "[data-testid=host-card]")]
+            )
+            driver.get(f"{url}?scenario=smtp-by-hand")
+            wait_for(driver, "[data-testid=tour]")
+            WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=host-card]")) == 4)
+            # The challenge starts on a world with the backup MX.
+            driver.get(f"{url}?challenge=backup-mx")
+            wait_for(driver, "[data-testid=challenge]")
+            names = [e.get_attribute("data-host") for e in driver.find_elements(By.CSS_SELECTOR, "[data-testid=host-card]")]
+            self.assertIn("mx2.corp.example", names)
+            self.assertEqual(len(names), 5)
+            screenshot(driver, "challenge-backup-mx.png")
             self.assertEqual(console_errors(driver), [])
 
     def test_autoplay_embedded_in_a_small_iframe(self):

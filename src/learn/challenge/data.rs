@@ -4,7 +4,7 @@
 //! parse, an empty goal).
 
 pub use crate::learn::format::challenge::*;
-use crate::sandbox::{CORP_HOST, ISP_HOST, RECIPIENT_PC, SENDER_PC, USERS};
+use crate::sandbox::{BACKUP_MX, CORP_HOST, ISP_HOST, RECIPIENT_PC, SENDER_PC, USERS};
 use crate::store::Flag;
 
 impl FlagName {
@@ -37,7 +37,7 @@ fn is_kebab(id: &str) -> bool {
 }
 
 fn known_host(h: &str) -> Result<(), ParseError> {
-    [SENDER_PC, ISP_HOST, CORP_HOST, RECIPIENT_PC]
+    [SENDER_PC, ISP_HOST, CORP_HOST, RECIPIENT_PC, BACKUP_MX]
         .iter()
         .any(|k| k.eq_ignore_ascii_case(h))
         .then_some(())

@@ -91,6 +91,9 @@ impl Challenge {
                 world.set_strict(h, true);
             }
         }
+        if changes.backup_mx {
+            crate::sandbox::add_backup_mx(&mut world);
+        }
         for name in &changes.hosts_down {
             if let Some(h) = world.net.host_by_name(name) {
                 world.set_host_up(h, false);

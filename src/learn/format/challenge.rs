@@ -50,6 +50,10 @@ pub struct WorldChanges {
     /// Hosts whose servers start strict.
     #[serde(default)]
     pub strict: Vec<String>,
+    /// corp.example has a backup MX: `mx2.corp.example` at preference 20
+    /// (`sandbox::add_backup_mx`).
+    #[serde(default)]
+    pub backup_mx: bool,
 }
 
 /// A message in a mailbox at the start: its lines (joined with CRLF) and flags.

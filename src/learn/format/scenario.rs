@@ -10,6 +10,10 @@ pub struct Scenario {
     pub title: String,
     #[serde(default)]
     pub summary: String,
+    /// The tour's world has corp.example's backup MX (`mx2.corp.example` at preference 20,
+    /// `sandbox::add_backup_mx`) besides the default world's hosts.
+    #[serde(default)]
+    pub backup_mx: bool,
     pub steps: Vec<Step>,
 }
 

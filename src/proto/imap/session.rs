@@ -11,13 +11,14 @@
 //! the selected mailbox); commands are parsed and run by `command` (its `dispatch` module),
 //! which uses this one and is not used by it.
 
+use super::context::{UpdateContext, View};
 use super::fetch::flag_list;
 use super::frame::{Frame, Framer};
 use super::mutf7::NameEncoding;
 use super::response::compact_set;
 use super::secret;
 use super::sequence::SequenceSet;
-use super::CAPABILITIES;
+use crate::proto::starttls::TlsOffer;
 use crate::proto::HostCtx;
 use crate::session::{Output, OutputQueue, SecretInput, Session};
 use crate::store::{Flag, Flags, Folder};
@@ -44,6 +45,9 @@ pub enum ImapEvent {
     Selected { folder: String, read_only: bool },
     /// Input that carries a secret: LOGIN's password or literals, AUTHENTICATE responses.
     Secret(SecretInput),
+    /// The tagged OK to STARTTLS is queued (RFC 3501 §6.2.1): put TLS between the connection
+    /// and this session now; what it reads next comes from inside TLS.
+    StartTls,
 }
 
 /// Longest command line: RFC 7162 §4 asks for at least 8192 octets; real clients send
@@ -94,6 +98,9 @@ pub(super) struct Selected {
     pub(super) saved: Vec<u32>,
     /// The keywords this session was told of in FLAGS (RFC 3501 §7.2.6).
     pub(super) keywords: Flags,
+    /// SEARCH RETURN (UPDATE) contexts, told of changes in [`ImapSession::sync`]
+    /// (RFC 5267 §4.3); they end with the selection.
+    pub(super) contexts: Vec<UpdateContext>,
 }
 
 impl Selected {
@@ -192,6 +199,10 @@ pub struct ImapSession {
     pub(super) deadline: Instant,
     /// Client bytes framed so far (positions for [`SecretInput`] marks).
     pub(super) input_seen: u64,
+    /// What the session may say about TLS (see [`TlsOffer`]).
+    pub(super) tls: TlsOffer,
+    /// STARTTLS was accepted in the input being handled: the rest of it is dropped.
+    pub(super) upgrading: bool,
     /// NOTIFY SET (RFC 5465), or `None` (NOTIFY NONE, or never set).
     pub(super) notify: Option<super::notify::Notify>,
 }
@@ -199,6 +210,12 @@ pub struct ImapSession {
 impl ImapSession {
     /// A new connection: queues the greeting (RFC 3501 §7.1.1).
     pub fn new(now: Instant) -> ImapSession {
+        ImapSession::with_tls(now, TlsOffer::OFF)
+    }
+
+    /// A new connection whose TLS situation is `tls` (STARTTLS offered, logins only over
+    /// TLS, or inside TLS already on port 993): the greeting's capabilities say so.
+    pub fn with_tls(now: Instant, tls: TlsOffer) -> ImapSession {
         let mut s = ImapSession {
             framer: Framer::new(MAX_LINE),
             out: OutputQueue::default(),
@@ -211,10 +228,13 @@ impl ImapSession {
             rev2: false,
             deadline: now + AUTOLOGOUT,
             input_seen: 0,
+            tls,
+            upgrading: false,
             notify: None,
         };
+        let capabilities = s.capability_list();
         s.send(format!(
-            "* OK [CAPABILITY {CAPABILITIES}] Mail Sandbox IMAP4rev1 ready"
+            "* OK [CAPABILITY {capabilities}] Mail Sandbox IMAP4rev1 ready"
         ));
         s
     }
@@ -391,13 +411,15 @@ impl ImapSession {
             return;
         }
         let changes = f.changes_since(sel.modseq, sel.uidnext);
-        if !expunges && !changes.expunged.is_empty() {
-            // Keep the log position so these expunges are reported later; flag changes
-            // will be reported again then, which is harmless.
-            return;
-        }
+        // Expunges held for later (NOTIFY's SELECTED-DELAYED, RFC 5465 §6.1): keep the log
+        // position so they are reported then; new messages are told now (EXISTS counts the
+        // held ones still), flag changes then.
+        let hold = !expunges && (changes.truncated || !changes.expunged.is_empty());
         let mut lines = Vec::new();
-        let mut expunged: Vec<u32> = if changes.truncated {
+        let view_before = (!sel.contexts.is_empty()).then(|| sel.uids.clone());
+        let mut expunged: Vec<u32> = if hold {
+            Vec::new()
+        } else if changes.truncated {
             sel.uids
                 .iter()
                 .copied()
@@ -455,7 +477,9 @@ impl ImapSession {
             }
         }
         sel.uidnext = sel.uidnext.max(f.uidnext);
-        for &uid in &changes.flags_changed {
+        // While expunges are held, flag changes wait for them too (told once, then).
+        let flags_changed: &[u32] = if hold { &[] } else { &changes.flags_changed };
+        for &uid in flags_changed {
             let Some(m) = f.by_uid(uid) else { continue };
             if sel.own.get(&uid) == Some(&m.modseq) {
                 continue;
@@ -480,8 +504,26 @@ impl ImapSession {
                 ));
             }
         }
-        sel.own.clear();
-        sel.modseq = changes.modseq;
+        if !hold {
+            sel.own.clear();
+            sel.modseq = changes.modseq;
+        }
+        if let Some(before) = view_before {
+            // RFC 5267 §4.3.3, §4.3.4: removals before the EXPUNGEs, additions after EXISTS.
+            let view = View {
+                uids: &sel.uids,
+                recent: &sel.recent,
+                saved: &sel.saved,
+            };
+            let mut first = Vec::new();
+            for c in sel.contexts.iter_mut() {
+                let u = c.update(f, &before, &view);
+                first.extend(u.before);
+                lines.extend(u.after);
+            }
+            first.append(&mut lines);
+            lines = first;
+        }
         for l in lines {
             self.send(l);
         }
@@ -534,6 +576,8 @@ impl<'a> Session<HostCtx<'a>> for ImapSession {
 
     fn handle_input(&mut self, ctx: &mut HostCtx<'a>, now: Instant, mut bytes: &[u8]) {
         self.deadline = now + AUTOLOGOUT;
+        // Input after an accepted STARTTLS in an earlier call came from inside TLS.
+        self.upgrading = false;
         while !bytes.is_empty() && !self.out.is_closed() {
             let (n, frame) = self.framer.push(bytes);
             bytes = &bytes[n..];
@@ -541,6 +585,11 @@ impl<'a> Session<HostCtx<'a>> for ImapSession {
             if let Some(frame) = frame {
                 self.on_frame(ctx, now, frame);
             } else if n == 0 {
+                break;
+            }
+            if self.upgrading {
+                // RFC 3501 §6.2.1: what was pipelined after STARTTLS is never executed.
+                self.input_seen += bytes.len() as u64;
                 break;
             }
         }
@@ -580,3 +629,5 @@ impl<'a> Session<HostCtx<'a>> for ImapSession {
 
 #[cfg(test)]
 pub(super) mod tests;
+#[cfg(test)]
+mod transcripts;

@@ -1,7 +1,8 @@
 //! Threading for THREAD (RFC 5256 §4): ORDEREDSUBJECT (one thread per base subject) and
 //! REFERENCES (parent links from `Message-ID`, `References` and `In-Reply-To`, dummy
 //! containers for messages that are referred to but not present, pruning, subject grouping
-//! of the roots, siblings sorted by sent date).
+//! of the roots, siblings sorted by sent date), and REFS (the same links, no subject grouping,
+//! threads ordered by their newest message).
 //!
 //! The forest is an arena walked without recursion: a mailbox may hold a reply chain
 //! hundreds of thousands of messages deep.
@@ -148,6 +149,22 @@ impl<'m> Forest<'m> {
         None
     }
 
+    /// The latest sent date of the messages in the thread under `root` (THREAD=REFS).
+    fn latest_sent(&self, root: usize) -> Option<i64> {
+        let mut latest = None;
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            let Some(node) = self.nodes.get(n) else {
+                continue;
+            };
+            if let Some(m) = node.msg.and_then(|m| self.msgs.get(m)) {
+                latest = latest.max(Some(m.sent));
+            }
+            stack.extend(node.children.iter().copied());
+        }
+        latest
+    }
+
     /// RFC 5256 §4 step 7 (and step 5 for the roots): siblings by sent date, then sequence
     /// number; a dummy sorts by its first child after its children are sorted.
     fn sort(&mut self) {
@@ -246,6 +263,24 @@ pub fn references(msgs: &[ThreadMessage]) -> String {
     f.sort();
     group_by_subject(&mut f);
     f.sort();
+    f.render()
+}
+
+/// THREAD=REFS (draft-ietf-morg-inthread, as Dovecot implements it): REFERENCES without
+/// gathering the roots by base subject (its step 5), and the threads ordered by the latest sent
+/// date of any message in them, so that the thread with the newest reply comes last (ties by the
+/// root's sequence number); within a thread, siblings by sent date as in REFERENCES.
+pub fn refs(msgs: &[ThreadMessage]) -> String {
+    let mut f = Forest::new(msgs);
+    link_references(&mut f);
+    f.roots = (0..f.nodes.len())
+        .filter(|&n| f.nodes[n].parent.is_none())
+        .collect();
+    prune(&mut f);
+    f.sort();
+    let mut roots = std::mem::take(&mut f.roots);
+    roots.sort_by_key(|&r| (f.latest_sent(r), f.first_message(r).map(|m| m.seq)));
+    f.roots = roots;
     f.render()
 }
 
@@ -440,6 +475,20 @@ mod tests {
             msg(7, 35, "g", &["missing"], "RE: PARTY"),
         ];
         assert_eq!(references(&m), "(5)(1 (2 3)(4))((7)(6))");
+    }
+
+    #[test]
+    fn refs_orders_threads_by_their_newest_message_and_keeps_subjects_apart() {
+        let m = [
+            msg(1, 10, "a", &[], "LUNCH"),
+            msg(2, 20, "b", &[], "PLAN"),
+            msg(3, 50, "c", &["a"], "RE: LUNCH"),
+            msg(4, 30, "d", &[], "RE: PLAN"),
+        ];
+        // REFERENCES puts 4 under 2 by subject; thread 1 starts first.
+        assert_eq!(references(&m), "(1 3)(2 4)");
+        // REFS: 4 stands alone; thread 1-3 has the newest message (50), so it comes last.
+        assert_eq!(refs(&m), "(2)(4)(1 3)");
     }
 
     #[test]

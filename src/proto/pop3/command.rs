@@ -37,10 +37,12 @@ pub enum Verb {
     Noop,
     /// RFC 1939 §5 (TRANSACTION).
     Rset,
+    /// RFC 2595 §4 (AUTHORIZATION): start TLS.
+    Stls,
 }
 
 impl Verb {
-    const ALL: [Verb; 14] = [
+    const ALL: [Verb; 15] = [
         Verb::Capa,
         Verb::Quit,
         Verb::User,
@@ -55,10 +57,11 @@ impl Verb {
         Verb::Dele,
         Verb::Noop,
         Verb::Rset,
+        Verb::Stls,
     ];
 
     /// Every command keyword the server knows, upper-case (RFC 1939 §4-§7, CAPA RFC 2449,
-    /// AUTH RFC 5034): the one list the learning layer's hints use too.
+    /// AUTH RFC 5034, STLS RFC 2595): the one list the learning layer's hints use too.
     pub fn names() -> impl Iterator<Item = &'static str> {
         Verb::ALL.iter().map(|v| v.name())
     }
@@ -80,6 +83,7 @@ impl Verb {
             Verb::Dele => "DELE",
             Verb::Noop => "NOOP",
             Verb::Rset => "RSET",
+            Verb::Stls => "STLS",
         }
     }
 
@@ -95,7 +99,9 @@ impl Verb {
     pub fn required_state(self) -> Option<Pop3State> {
         match self {
             Verb::Capa | Verb::Quit => None,
-            Verb::User | Verb::Pass | Verb::Apop | Verb::Auth => Some(Pop3State::Authorization),
+            Verb::User | Verb::Pass | Verb::Apop | Verb::Auth | Verb::Stls => {
+                Some(Pop3State::Authorization)
+            }
             Verb::Stat
             | Verb::List
             | Verb::Uidl

@@ -1,5 +1,6 @@
 //! The POP3 server session (RFC 1939), with CAPA and response codes (RFC 2449), SASL AUTH
-//! (RFC 5034, mechanism PLAIN of RFC 4616) and the `[AUTH]`/`[SYS/...]` codes of RFC 3206.
+//! (RFC 5034, mechanism PLAIN of RFC 4616), the `[AUTH]`/`[SYS/...]` codes of RFC 3206, and
+//! STLS (RFC 2595 §4) where the host offers TLS (see `stls.rs`).
 //!
 //! A session walks through the three states of RFC 1939 §3:
 //!
@@ -20,11 +21,13 @@ pub mod client;
 pub mod command;
 mod maildrop;
 pub mod record;
+mod stls;
 mod transaction;
 
 #[cfg(test)]
 mod tests;
 
+use crate::proto::starttls::TlsOffer;
 use crate::proto::HostCtx;
 use crate::session::{Output, OutputQueue, SecretInput, Session};
 use crate::store::Store;
@@ -61,6 +64,9 @@ pub enum Pop3Event {
     LoggedIn(String),
     /// The line just read carries a secret (PASS, APOP, AUTH's initial or later response).
     Secret(SecretInput),
+    /// `+OK Begin TLS negotiation` is queued (RFC 2595 §4): put TLS between the connection
+    /// and this session now; what it reads next comes from inside TLS.
+    StartTls,
 }
 
 /// RFC 1939 §3: an autologout timer "MUST be of at least 10 minutes' duration".
@@ -100,6 +106,10 @@ pub struct Pop3Session {
     maildrop: Option<Maildrop>,
     /// Client bytes read so far (where the line being handled ends, for [`SecretInput`]).
     input_seen: u64,
+    /// What the session may say about TLS (see [`TlsOffer`]).
+    tls: TlsOffer,
+    /// STLS was accepted in the input being handled: the rest of it is dropped.
+    upgrading: bool,
 }
 
 impl Pop3Session {
@@ -121,7 +131,16 @@ impl Pop3Session {
             idle_deadline: now + IDLE_TIMEOUT,
             maildrop: None,
             input_seen: 0,
+            tls: TlsOffer::OFF,
+            upgrading: false,
         }
+    }
+
+    /// Sets what the session may say about TLS ([`TlsOffer::OFF`] unless set); `secured` on
+    /// an implicit-TLS port (995, RFC 8314 §3.2).
+    pub fn with_tls(mut self, tls: TlsOffer) -> Self {
+        self.tls = tls;
+        self
     }
 
     /// The current state (RFC 1939 §3).
@@ -255,6 +274,10 @@ impl Pop3Session {
         match verb {
             Verb::Capa => self.handle_capa(),
             Verb::Quit => self.handle_quit(ctx.store),
+            Verb::Stls => self.handle_stls(),
+            Verb::User | Verb::Pass | Verb::Apop | Verb::Auth if !self.tls.allows_login() => {
+                self.refuse_plaintext_login()
+            }
             Verb::User | Verb::Pass | Verb::Apop | Verb::Auth => {
                 self.handle_authorization(ctx, request, login)
             }
@@ -279,18 +302,23 @@ impl Pop3Session {
 
     /// CAPA (RFC 2449 §5), valid in every state.
     fn handle_capa(&mut self) {
+        // RFC 2595 §4: STLS while it can be used; USER and SASL only where a login is allowed
+        // now (a host that wants TLS first lists them again after the upgrade).
+        let login = self.tls.allows_login();
         let caps = [
-            "USER",
-            "TOP",
-            "UIDL",
-            "RESP-CODES",
-            "PIPELINING",
-            "SASL PLAIN",
-            "AUTH-RESP-CODE",
-            "EXPIRE NEVER",
-            "LOGIN-DELAY 0",
-            "IMPLEMENTATION Mail-Sandbox",
+            (login, "USER"),
+            (true, "TOP"),
+            (true, "UIDL"),
+            (true, "RESP-CODES"),
+            (true, "PIPELINING"),
+            (login, "SASL PLAIN"),
+            (self.tls.can_start(), "STLS"),
+            (true, "AUTH-RESP-CODE"),
+            (true, "EXPIRE NEVER"),
+            (true, "LOGIN-DELAY 0"),
+            (true, "IMPLEMENTATION Mail-Sandbox"),
         ];
+        let caps: Vec<&str> = caps.iter().filter(|(on, _)| *on).map(|(_, c)| *c).collect();
         let body: String = caps.iter().map(|c| format!("{c}\r\n")).collect();
         self.reply_multiline("+OK capability list follows", body.as_bytes());
     }
@@ -316,12 +344,19 @@ impl<'a> Session<HostCtx<'a>> for Pop3Session {
             return;
         }
         self.idle_deadline = now + IDLE_TIMEOUT;
+        // Input after an accepted STLS in an earlier call came from inside TLS.
+        self.upgrading = false;
         while !bytes.is_empty() && !self.out.is_closed() {
             let (n, line) = self.lines.push(bytes);
             bytes = &bytes[n..];
             self.input_seen += n as u64;
             if let Some(line) = line {
                 self.handle_line(ctx, line);
+            }
+            if self.upgrading {
+                // RFC 2595 §4: what was pipelined after STLS is never executed.
+                self.input_seen += bytes.len() as u64;
+                break;
             }
         }
     }

@@ -187,7 +187,7 @@ impl SmtpServer {
     }
 
     /// Sets what the session may say about TLS on its connection ([`TlsOffer::OFF`] unless
-    /// set); `secured` for a connection that started inside TLS (port 465, RFC 8314 §3.3).
+    /// set); `secured` for a connection that started inside TLS (port 465, RFC 8314 §3.1).
     pub fn with_tls(mut self, tls: TlsOffer) -> Self {
         self.tls = tls;
         self
@@ -495,6 +495,8 @@ impl SmtpServer {
                 }
                 path.to_ascii_lowercase()
             }
+            // A backup MX takes its domain's mail from anyone, to pass it on (RFC 5321 §5.1).
+            Some((_, domain)) if ctx.store.is_backup_host(domain, ctx.host) => path,
             Some(_) => {
                 if self.user.is_none() {
                     let text = format!("Relay access denied for <{path}>");

@@ -16,9 +16,9 @@ pub enum Protocol {
     Esmtp,
     /// EHLO and AUTH.
     Esmtpa,
-    /// EHLO over TLS (RFC 3848 §1).
+    /// EHLO over TLS (RFC 3848).
     Esmtps,
-    /// EHLO and AUTH over TLS (RFC 3848 §1).
+    /// EHLO and AUTH over TLS (RFC 3848).
     Esmtpsa,
 }
 

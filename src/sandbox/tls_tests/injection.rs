@@ -1,5 +1,5 @@
 //! Bytes pipelined after the upgrade command, before the handshake, are dropped unread: the
-//! command-injection class of bugs (CVE-2011-0411; RFC 3207 §4.2, RFC 2595 §3.1, RFC 3501
+//! command-injection class of bugs (CVE-2011-0411; RFC 3207 §4.2, RFC 2595 §4, RFC 3501
 //! §6.2.1). Each test sends the upgrade and a second command in one write; the second must
 //! never be executed, inside TLS or out.
 
@@ -68,4 +68,48 @@ fn garbage_instead_of_a_client_hello_closes_the_connection_cleanly() {
         "{records:?}"
     );
     assert!(!verbs(&w, t.conn).contains(&"MAIL".to_string()));
+}
+
+#[test]
+fn pop3_a_command_pipelined_after_stls_is_never_executed() {
+    let (t, w) = inject(
+        "mx.corp.example",
+        110,
+        &[],
+        b"STLS\r\nUSER alice@corp.example\r\nPASS alice\r\n",
+        b"STAT\r\n",
+    );
+    let got = String::from_utf8_lossy(&t.got);
+    let after = got
+        .split("Begin TLS negotiation\r\n")
+        .nth(1)
+        .expect("upgrade");
+    // Not logged in inside TLS: the injected USER/PASS never ran.
+    assert!(
+        after.starts_with("-ERR STAT is only valid after login"),
+        "{after}"
+    );
+    assert_eq!(verbs(&w, t.conn), ["STLS", "STAT"]);
+}
+
+#[test]
+fn imap_a_command_pipelined_after_starttls_is_never_executed() {
+    let (t, w) = inject(
+        "mx.corp.example",
+        143,
+        &[],
+        b"a1 STARTTLS\r\na2 LOGIN alice@corp.example alice\r\n",
+        b"a3 SELECT INBOX\r\n",
+    );
+    let got = String::from_utf8_lossy(&t.got);
+    let after = got
+        .split("a1 OK Begin TLS negotiation now\r\n")
+        .nth(1)
+        .expect("upgrade");
+    assert!(!got.contains("a2 "), "LOGIN answered: {got}");
+    assert!(
+        after.starts_with("a3 BAD"),
+        "not logged in inside TLS: {after}"
+    );
+    assert_eq!(verbs(&w, t.conn), ["STARTTLS", "SELECT"]);
 }

@@ -5,6 +5,7 @@
 //! size, and the wire (the trace) must never show the decrypted part in clear.
 
 mod injection;
+mod policy;
 mod transcripts;
 
 use super::{default_world, DefaultWorld, World};

@@ -8,7 +8,8 @@ const CHUNKS: [usize; 9] = [1, 2, 3, 5, 7, 13, 64, 517, usize::MAX];
 /// after `T:`) must be exactly the `S:` lines, TLS must have started, and no client line
 /// after `T:` may appear in clear on the wire.
 fn replay(name: &str, text: &str, host: &str, port: u16) -> World {
-    let steps = parse(text);
+    let text = text.replace("{CAPABILITIES}", crate::proto::imap::CAPABILITIES);
+    let steps = parse(&text);
     let mut last = None;
     for chunk in CHUNKS {
         let (mut w, d) = tls_world();
@@ -104,6 +105,31 @@ fn smtp_starttls_on_submission_then_auth_and_a_message_inside_tls() {
 #[test]
 fn smtp_starttls_on_port_25_between_mtas() {
     transcript!("tls_smtp_starttls_mx.txt", "mx.corp.example", 25);
+}
+
+#[test]
+fn pop3_stls_then_login_inside_tls() {
+    transcript!("tls_pop3_stls.txt", "mx.corp.example", 110);
+}
+
+#[test]
+fn imap_starttls_then_capability_again_and_login_inside_tls() {
+    transcript!("tls_imap_starttls.txt", "mx.corp.example", 143);
+}
+
+#[test]
+fn implicit_tls_submission_on_465() {
+    transcript!("tls_smtp_implicit_465.txt", "smtp.isp.example", 465);
+}
+
+#[test]
+fn implicit_tls_pop3_on_995() {
+    transcript!("tls_pop3_implicit_995.txt", "mx.corp.example", 995);
+}
+
+#[test]
+fn implicit_tls_imap_on_993() {
+    transcript!("tls_imap_implicit_993.txt", "mx.corp.example", 993);
 }
 
 fn boss_inbox(w: &World) -> Vec<String> {

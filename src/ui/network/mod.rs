@@ -62,6 +62,22 @@ struct HostBox {
 #[component]
 pub fn NetworkPicture(#[prop(optional)] compact: bool) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let narrow = RwSignal::new(compact || is_narrow());
+    let _resize = window_event_listener(leptos::ev::resize, move |_| {
+        let now = compact || is_narrow();
+        if narrow.get_untracked() != now {
+            narrow.set(now);
+        }
+    });
+    move || {
+        // A replaced world may have other hosts (a tour or challenge with a backup MX).
+        ctx.epoch.get();
+        picture(ctx, narrow.get())
+    }
+}
+
+/// The picture of the world's hosts as they are now.
+fn picture(ctx: Ctx, narrow: bool) -> impl IntoView {
     let hosts: Vec<HostBox> = ctx.with(|w| {
         w.host_infos()
             .iter()
@@ -84,21 +100,10 @@ pub fn NetworkPicture(#[prop(optional)] compact: bool) -> impl IntoView {
             .collect()
     });
     let n = hosts.len();
-    let narrow = RwSignal::new(compact || is_narrow());
-    let _resize = window_event_listener(leptos::ev::resize, move |_| {
-        let now = compact || is_narrow();
-        if narrow.get_untracked() != now {
-            narrow.set(now);
-        }
-    });
     let places: Vec<(String, usize)> = hosts.iter().map(|h| (h.name.clone(), h.idx)).collect();
-    move || {
+    {
         let geo = Geo {
-            layout: if narrow.get() {
-                Layout::Strip
-            } else {
-                Layout::Wide
-            },
+            layout: if narrow { Layout::Strip } else { Layout::Wide },
             n,
         };
         let mut pairs = Vec::new();

@@ -51,6 +51,7 @@ fn find(scenarios: &[Scenario], id: Option<&str>) -> Scenario {
             id: "none".into(),
             title: "No scenarios".into(),
             summary: String::new(),
+            backup_mx: false,
             steps: Vec::new(),
         })
 }
@@ -103,13 +104,14 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
     };
     // Replays the first `n` steps on a fresh world, without drawing them.
     let goto = move |n: usize| {
-        let mut world = Run::fresh_world();
+        let mut world = run.with_value(|r| r.start_world());
         run.update_value(|r| r.replay_to(&mut world, n));
         runtime::replace_world(ctx, world);
         set_failures.set(Vec::new());
         announce();
     };
-    if options.step > 0 {
+    // The page started on the default world: a tour with other hosts starts on its own.
+    if options.step > 0 || run.with_value(|r| r.scenario.backup_mx) {
         goto(options.step);
     }
     let stop = move || {

@@ -142,7 +142,7 @@ fn refs(lines: &[String]) -> Vec<&str> {
 #[test]
 fn every_challenge_file_parses_with_a_unique_id() {
     let all = parse_all().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(all.len(), 11);
+    assert_eq!(all.len(), 12);
     assert_eq!(
         builtin(),
         all,

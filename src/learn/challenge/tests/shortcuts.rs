@@ -129,3 +129,67 @@ fn guessing_the_address_or_leaving_out_the_status_is_not_reading_the_bounce() {
         "boss has no message yet whose subject is the failed recipient and its status"
     );
 }
+
+// ---- 12. backup MX ----
+
+#[test]
+fn backup_mx_is_solved_by_the_isp_falling_back_to_the_backup_which_passes_it_on() {
+    let mut d = Desk::start("backup-mx");
+    let corp = d.hosts.corp;
+    d.world.set_host_up(corp, false);
+    d.submit_as_smith("boss@corp.example", "Through the backup");
+    d.wait(5_000);
+    assert!(!d.status().is_solved(), "still waiting on the backup");
+    d.world.set_host_up(corp, true);
+    d.wait(300_000);
+    d.assert_solved();
+}
+
+#[test]
+fn backup_mx_is_not_solved_with_the_main_host_up() {
+    let mut d = Desk::start("backup-mx");
+    d.submit_as_smith("boss@corp.example", "Straight");
+    d.wait(5_000);
+    assert_eq!(
+        d.first_missing(),
+        "no message for boss has gone from smtp.isp.example to the backup mx2.corp.example and \
+         on to mx.corp.example yet"
+    );
+}
+
+#[test]
+fn handing_the_message_to_the_backup_by_hand_is_not_the_relay_falling_back() {
+    // The shortcut: type the message into mx2.corp.example's port 25 from the PC; the backup
+    // passes it on and boss gets it, but no relay chose the backup from the DNS answer.
+    let mut d = Desk::start("backup-mx");
+    let pc = d.hosts.sender_pc;
+    d.smtp(
+        pc,
+        "mx2.corp.example",
+        25,
+        &[
+            "EHLO pc.home.example",
+            "MAIL FROM:<smith@isp.example>",
+            "RCPT TO:<boss@corp.example>",
+            "DATA",
+            "Subject: By hand",
+            "",
+            "Hello.",
+            ".",
+        ],
+    );
+    d.wait(60_000);
+    assert!(d
+        .world
+        .store
+        .folder("boss@corp.example", "INBOX")
+        .is_some_and(|f| f
+            .messages()
+            .iter()
+            .any(|m| String::from_utf8_lossy(&m.raw).contains("Subject: By hand"))));
+    assert_eq!(
+        d.first_missing(),
+        "no message for boss has gone from smtp.isp.example to the backup mx2.corp.example and \
+         on to mx.corp.example yet"
+    );
+}

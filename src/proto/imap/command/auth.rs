@@ -91,7 +91,8 @@ impl ImapSession {
             Some(address) => {
                 self.out.event(ImapEvent::LoggedIn(address.clone()));
                 self.log_in(address);
-                self.send(format!("{tag} OK [CAPABILITY {CAPABILITIES}] Logged in"));
+                let capabilities = self.capability_list();
+                self.send(format!("{tag} OK [CAPABILITY {capabilities}] Logged in"));
             }
             None => {
                 self.failed_logins += 1;

@@ -1,5 +1,5 @@
 //! The commands of any state and the small ones: CAPABILITY, NOOP, LOGOUT (RFC 3501 §6.1),
-//! CHECK (§6.4.1), STARTTLS (§6.2.1, refused: the sandbox has no TLS), NAMESPACE (RFC 2342),
+//! CHECK (§6.4.1), STARTTLS (§6.2.1, in `starttls.rs`), NAMESPACE (RFC 2342),
 //! ID (RFC 2971) and ENABLE (RFC 5161).
 
 use super::prelude::*;
@@ -31,7 +31,7 @@ pub(super) const LOGOUT: Spec = Spec::new(
 pub(super) const STARTTLS: Spec = Spec::new(
     "STARTTLS",
     Valid::NotAuthenticated,
-    "Start TLS (not available in the sandbox).",
+    "Start TLS on this connection, where the host offers it (then ask for CAPABILITY again).",
     "RFC 3501 §6.2.1",
     |_, _| Ok(Command::Starttls),
 );
@@ -117,7 +117,8 @@ fn id_params(p: &mut Parser<'_>) -> R<Option<IdParams>> {
 
 impl ImapSession {
     pub(super) fn run_capability(&mut self) -> Done {
-        self.send(format!("* CAPABILITY {CAPABILITIES}"));
+        let capabilities = self.capability_list();
+        self.send(format!("* CAPABILITY {capabilities}"));
         ok("CAPABILITY completed")
     }
 

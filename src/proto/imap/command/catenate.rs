@@ -2,7 +2,7 @@
 //! client sends and parts of messages the server already has, named by IMAP URLs
 //! ([`super::imap_url`]; URL-PARTIAL, RFC 5550, for byte ranges). A URL that does not name
 //! a message part of this user on this server fails the whole APPEND with `[BADURL url]`
-//! (RFC 4469 §5); a result beyond the message size limit with `[TOOBIG]` (§6).
+//! (RFC 4469 §5); a result beyond the message size limit with `[TOOBIG]` (§4.2).
 
 use super::imap_url::{parse_message_url, MessageUrl};
 use super::prelude::*;
@@ -189,7 +189,7 @@ mod tests {
     fn a_catenated_message_over_the_size_limit_is_toobig_and_nothing_is_appended() {
         use crate::proto::imap::session::tests::{world, MSG2};
         let mut store = world();
-        // One copy of message 2 fits; two do not (RFC 4469 §6, TOOBIG).
+        // One copy of message 2 fits; two do not (RFC 4469 §4.2, TOOBIG).
         store.limits.max_message_size = MSG2.len() + 10;
         let mut ctx = HostCtx {
             host: "mx.corp.example",

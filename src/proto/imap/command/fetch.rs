@@ -353,8 +353,9 @@ impl ImapSession {
                 out.extend_from_slice(format!("* VANISHED (EARLIER) {gone}\r\n").as_bytes());
             }
         }
-        // RFC 2180 §4.1: a message another session expunged is left out, the rest is
-        // answered, and the command does not fail.
+        // RFC 2180 §4.1 lists what a server may do about a FETCH of messages another session
+        // expunged; this one leaves them out and answers the rest with OK (as §4.1.3 does,
+        // without its empty "NIL" responses for the expunged ones).
         for (seq, u) in targets {
             let Some(m) = f.by_uid(u) else {
                 continue;

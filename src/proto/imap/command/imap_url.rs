@@ -57,7 +57,7 @@ pub fn parse_message_url(url: &str) -> Result<MessageUrl, String> {
                 .into(),
         ),
     };
-    // `enc-mailbox` has no `;` (RFC 5092 §9, `bchar`): the first one starts the parameters.
+    // `enc-mailbox` has no `;` (RFC 5092 §11, `bchar`): the first one starts the parameters.
     let path = &path[1..];
     let (mailbox, params) = path.split_once(';').unwrap_or((path, ""));
     let mailbox = percent_decode(mailbox.trim_end_matches('/'))?;

@@ -7,6 +7,7 @@
 mod append;
 mod auth;
 mod basic;
+mod cancelupdate;
 mod catenate;
 mod copy;
 mod dispatch;
@@ -22,6 +23,7 @@ mod search;
 mod select;
 mod sort;
 mod sort_display;
+mod starttls;
 mod status;
 mod store;
 
@@ -149,6 +151,8 @@ pub enum Command {
         keys: Vec<(SortKey, bool)>,
         key: SearchKey,
     },
+    /// CANCELUPDATE (RFC 5267 §4.3.5): the tags of the UPDATE contexts to end.
+    CancelUpdate(Vec<String>),
     /// THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 §4).
     Thread {
         uid: bool,
@@ -264,6 +268,7 @@ pub const COMMANDS: &[Spec] = &[
     search::SEARCH,
     sort::SORT,
     sort::THREAD,
+    cancelupdate::CANCELUPDATE,
     fetch::FETCH,
     store::STORE,
     copy::COPY,
@@ -372,7 +377,10 @@ impl ImapSession {
             Command::Id(_) => self.run_id(),
             Command::Enable(caps) => self.run_enable(&caps),
             Command::Namespace => self.run_namespace(),
-            Command::Starttls => no("STARTTLS is not available: the sandbox has no TLS"),
+            Command::Starttls => return self.run_starttls(tag),
+            Command::Login { .. } | Command::Authenticate { .. } if !self.tls.allows_login() => {
+                self.refuse_plaintext_login()
+            }
             Command::Login { user, password } => {
                 self.login(ctx, tag, &user, &password);
                 return None;
@@ -458,6 +466,7 @@ impl ImapSession {
                 };
                 self.run_sort(ctx, now, &user, tag, order, &key)
             }
+            Command::CancelUpdate(tags) => self.run_cancelupdate(&tags),
             Command::Thread {
                 uid,
                 algorithm,

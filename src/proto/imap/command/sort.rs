@@ -25,7 +25,7 @@ pub(super) const SORT: Spec = Spec::new(
 pub(super) const THREAD: Spec = Spec::new(
     "THREAD",
     Valid::Selected,
-    "Search, then group the matches into threads: by subject (ORDEREDSUBJECT) or by Message-ID, In-Reply-To and References (REFERENCES).",
+    "Search, then group the matches into threads: by subject (ORDEREDSUBJECT) or by Message-ID, In-Reply-To and References (REFERENCES; REFS: no grouping by subject, the thread with the newest message last).",
     "RFC 5256 §4",
     parse_thread,
 )
@@ -54,6 +54,13 @@ fn parse_sort(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     } else {
         None
     };
+    // RFC 5267 §4.1: PARTIAL, UPDATE and CONTEXT in SORT are CONTEXT=SORT's.
+    if ret.is_some_and(|r| r.partial.is_some() || r.update || r.context) {
+        return Err(
+            "PARTIAL, UPDATE and CONTEXT go with SEARCH here (CONTEXT=SEARCH); SORT takes MIN, MAX, ALL, COUNT and SAVE"
+                .into(),
+        );
+    }
     let mut keys = Vec::new();
     let mut reverse = false;
     for word in super::list::option_list(p, "sort key")? {
@@ -104,17 +111,21 @@ fn charset_and_criteria(p: &mut Parser<'_>) -> R<SearchKey> {
 pub enum ThreadAlgorithm {
     OrderedSubject,
     References,
+    /// THREAD=REFS (draft-ietf-morg-inthread, as Dovecot implements it).
+    Refs,
 }
 
 /// `THREAD REFERENCES UTF-8 ALL`.
 fn parse_thread(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
-    p.sp("threading algorithm (ORDEREDSUBJECT or REFERENCES)")?;
+    p.sp("threading algorithm (ORDEREDSUBJECT, REFERENCES or REFS)")?;
     let algorithm = if p.eat_word("ORDEREDSUBJECT") {
         ThreadAlgorithm::OrderedSubject
     } else if p.eat_word("REFERENCES") {
         ThreadAlgorithm::References
+    } else if p.eat_word("REFS") {
+        ThreadAlgorithm::Refs
     } else {
-        return Err("The threading algorithms here are ORDEREDSUBJECT and REFERENCES".into());
+        return Err("The threading algorithms here are ORDEREDSUBJECT, REFERENCES and REFS".into());
     };
     Ok(Command::Thread {
         uid: u.uid,
@@ -291,7 +302,7 @@ impl ImapSession {
                 if r.save {
                     self.save_result(&found, &r);
                 }
-                if !(r.min || r.max || r.all || r.count) {
+                if !r.wants_data() {
                     return done;
                 }
                 esearch::line(&esearch::Answer {
@@ -328,6 +339,7 @@ impl ImapSession {
         let threads = match algorithm {
             ThreadAlgorithm::OrderedSubject => thread::ordered_subject(&msgs),
             ThreadAlgorithm::References => thread::references(&msgs),
+            ThreadAlgorithm::Refs => thread::refs(&msgs),
         };
         self.send(format!("* THREAD {threads}").trim_end());
         ok(if uid {
@@ -356,7 +368,7 @@ fn thread_message(
         subject,
         ..ThreadMessage::default()
     };
-    if algorithm == ThreadAlgorithm::References {
+    if algorithm != ThreadAlgorithm::OrderedSubject {
         let head = HeaderBlock::new(&m.raw);
         let ids = |name: &str| head.get(name).map(|v| msg_ids(&v)).unwrap_or_default();
         t.message_id = ids("Message-ID").into_iter().next();
