@@ -87,6 +87,7 @@ pub(super) fn build_world(opts: &Options) -> Result<(World, Vec<Route>, WorldSpe
         strict: opts.strict,
         client_links: Vec::new(),
         latency_ms: opts.latency.as_millis(),
+        tls: opts.tls != BridgeTls::Off,
     };
     let (world, d) = default_world(1);
     let routes = routes(&world, &d, opts)?;
