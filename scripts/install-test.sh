@@ -49,7 +49,7 @@ say "installed in $(($(date +%s) - start))s: $(du -k "$work/root/bin/mailsandbox
 # The clone goes before the binary runs: the page must come from the binary alone.
 rm -rf "$work/repo"
 cd "$work/empty"
-python3 - "$work/root/bin/mailsandbox-tcp" <<'PY'
+python3 - "$work/root/bin/mailsandbox-tcp" "$work/bridge.stderr" <<'PY'
 import random, socket, subprocess, sys, time, urllib.request, re
 
 def free(port):
@@ -66,8 +66,9 @@ for _ in range(200):
     http = offset + 8025
     if all(free(offset + p) for p in (25, 110, 143, 587)) and http < 65536 and free(http):
         break
+stderr = open(sys.argv[2], "w+")
 bridge = subprocess.Popen([sys.argv[1], "--port-offset", str(offset), "--http", str(http)],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          stdout=subprocess.PIPE, stderr=stderr, text=True)
 failed = []
 def check(ok, what):
     print(f"[install-test] {'ok  ' if ok else 'FAIL'} {what}", file=sys.stderr)
@@ -92,7 +93,9 @@ try:
             break
     else:
         check(False, "the bridge printed READY")
-    page_line = bridge.stderr.readline().strip()
+    # The bridge writes where its page comes from before READY.
+    stderr.seek(0)
+    page_line = stderr.readline().strip()
     check(page_line.startswith("PAGE built into this binary"), f"stderr says: {page_line}")
     status, _, location, _ = get("/", follow=False)
     check(status == 302 and location == "/?live=1", f"/ redirects to the live page ({status} {location})")
@@ -121,6 +124,7 @@ try:
 finally:
     bridge.kill()
     bridge.wait()
+    stderr.close()
 if failed:
     sys.exit(1)
 PY
