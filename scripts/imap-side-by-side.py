@@ -224,6 +224,9 @@ SCRIPTS = [
         "NOTIFY SET STATUS (SELECTED (MessageNew (UID) MessageExpunge FlagChange)) (MAILBOXES sbs-notify2 (MessageNew MessageExpunge))",
         "NOTIFY SET (INBOXES (MessageNew MessageExpunge AnnotationChange))",
         "NOTIFY SET (PERSONAL (MessageNew (UID) MessageExpunge))",
+        "NOTIFY SET (SELECTED (MessageNew MessageExpunge MailboxName))",
+        "NOTIFY SET (INBOXES (MessageNew))",
+        "NOTIFY SET (SUBTREE sbs-notify (MessageNew MessageExpunge MailboxName SubscriptionChange))",
         "NOTIFY NONE",
     ),
     script(
@@ -261,6 +264,10 @@ DELIBERATE = {
     "only (NO [BADCHARSET], RFC 3501 §6.4.4); Dovecot converts any charset iconv knows",
     ("namespace, id, quota, status=size, enable", "GETQUOTAROOT"): "two quota roots here (message "
     "size/count and the mailbox count, QUOTA=RES-MAILBOX); one in the Dovecot set-up",
+    ("notify", "NOTIFY SET (SELECTED (MessageNew MessageExpunge MailboxName)"): "RFC 5465 §6.1: "
+    "SELECTED takes message events only, BAD; Dovecot 2.3 accepts it",
+    ("notify", "NOTIFY SET (INBOXES (MessageNew))"): "RFC 5465 §5: MessageNew and MessageExpunge "
+    "MUST go together, BAD; Dovecot 2.3 checks that for SELECTED only",
     ("namespace, id, quota, status=size, enable", "ENABLE UTF8=ACCEPT"): "Dovecot 2.3 has no "
     "UTF8=ACCEPT",
 }

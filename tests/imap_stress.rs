@@ -1,6 +1,7 @@
 //! IMAP under multi-user load (issue 16): three users, three sessions each, interleaving
 //! SELECT, FETCH, STORE, EXPUNGE, APPEND (MULTIAPPEND too), COPY, MOVE, SEARCH and IDLE (with CONDSTORE, ESEARCH
-//! and SEARCHRES forms; a third of the sessions with QRESYNC on) on shared mailboxes while
+//! and SEARCHRES forms; SORT RETURN, DISPLAYFROM, THREAD REFS, PREVIEW, UPDATE contexts; a
+//! third of the sessions with QRESYNC on) on shared mailboxes while
 //! mail is delivered, with commands fed in random slices so that one session's command is
 //! half-sent while others change the mailbox. Every response is checked as a client would:
 //! well-formed lines and literals, OK for every command, sequence numbers within EXISTS,
@@ -72,6 +73,9 @@ struct Checker {
     pushed: usize,
     /// CATENATE APPENDs that put a message together (RFC 4469).
     catenated: usize,
+    /// Context updates (ADDTO/REMOVEFROM, RFC 5267 §4.3) and THREAD REFS answers seen.
+    context_updates: usize,
+    threads: usize,
 }
 
 impl Checker {
@@ -150,6 +154,9 @@ impl Client {
             c.responses += 1;
             let line = String::from_utf8_lossy(&resp).into_owned();
             c.esearch += usize::from(line.starts_with("* ESEARCH"));
+            c.context_updates +=
+                usize::from(line.contains(" ADDTO (") || line.contains(" REMOVEFROM ("));
+            c.threads += usize::from(line.starts_with("* THREAD"));
             c.modseq += usize::from(line.contains(" MODSEQ ("));
             c.pushed += usize::from(self.in_flight.is_none() && line.starts_with("* "));
             let (tag, cmd) = self.in_flight.clone().unwrap_or_default();
@@ -231,7 +238,11 @@ impl Client {
                             }
                         }
                     }
-                } else if !matches!(first, "OK" | "LIST" | "STATUS" | "CAPABILITY" | "ESEARCH") {
+                } else if !matches!(
+                    first,
+                    "OK" | "LIST" | "STATUS" | "CAPABILITY" | "ESEARCH" | "SORT" | "THREAD"
+                ) && !rest.starts_with("NO [NOUPDATE ")
+                {
                     c.fail(who, &cmd, &line, "unexpected untagged response");
                 }
             } else if line.starts_with("+ ") {
@@ -381,6 +392,17 @@ impl Client {
                 0 => format!("{tag} NOTIFY NONE"),
                 _ => format!("{tag} NOTIFY SET (SELECTED (MessageNew (UID) MessageExpunge FlagChange)) (PERSONAL (MessageNew MessageExpunge MailboxName))"),
             },
+            // ESORT, SORT=DISPLAY, THREAD=REFS, PREVIEW, CONTEXT=SEARCH (RFC 5267, 5957,
+            // draft-ietf-morg-inthread, 8970): contexts pile up to NOUPDATE and are cancelled.
+            99 => match rng.below(7) {
+                0 => format!("{tag} UID SORT RETURN (MIN MAX COUNT) (REVERSE ARRIVAL) UTF-8 ALL"),
+                1 => format!("{tag} SORT (DISPLAYFROM SUBJECT) UTF-8 UNSEEN"),
+                2 => format!("{tag} THREAD REFS UTF-8 ALL"),
+                3 => format!("{tag} FETCH {} (UID PREVIEW (LAZY))", self.set(rng)),
+                4 => format!("{tag} SEARCH RETURN (UPDATE COUNT) UNSEEN"),
+                5 => format!("{tag} UID SEARCH RETURN (UPDATE PARTIAL 1:5) FLAGGED"),
+                _ => format!("{tag} CANCELUPDATE \"t{}\"", rng.below(u64::from(self.next_tag))),
+            },
             _ => format!("{tag} CHECK"),
         }
     }
@@ -427,6 +449,8 @@ fn run(seed: u64, steps: usize) -> Checker {
         vanished: 0,
         pushed: 0,
         catenated: 0,
+        context_updates: 0,
+        threads: 0,
     };
     for i in 0..9 {
         let user = i % USERS.len();
@@ -551,5 +575,10 @@ fn many_sessions_on_shared_mailboxes_never_see_a_protocol_error() {
         assert!(c.vanished > 0, "QRESYNC ran");
         assert!(c.pushed > 0, "NOTIFY pushed changes between commands");
         assert!(c.catenated > 0, "CATENATE built messages");
+        assert!(c.threads > 0, "THREAD REFS ran");
+        assert!(
+            c.context_updates > 0,
+            "UPDATE contexts were told of changes"
+        );
     }
 }

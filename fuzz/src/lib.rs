@@ -166,9 +166,7 @@ pub fn run_smtp_server(submission: bool, login: bool, sizes: &[u8], data: &[u8])
                         assert!(!envelope.rcpt_to.is_empty());
                         assert!(envelope.rcpt_to.len() <= 100);
                     }
-                    Output::Event(
-                        SmtpEvent::Phase(_) | SmtpEvent::Secret(_) | SmtpEvent::StartTls,
-                    ) => {}
+                    Output::Event(SmtpEvent::Phase(_) | SmtpEvent::Secret(_) | SmtpEvent::StartTls) => {}
                 }
             }
         };
@@ -281,9 +279,7 @@ pub fn run_pop3(login: bool, sizes: &[u8], data: &[u8]) {
                     }
                     Output::Close => *closed = true,
                     Output::Event(Pop3Event::LoggedIn(u)) => users.push(u),
-                    Output::Event(
-                        Pop3Event::State(_) | Pop3Event::Secret(_) | Pop3Event::StartTls,
-                    ) => {}
+                    Output::Event(Pop3Event::State(_) | Pop3Event::Secret(_) | Pop3Event::StartTls) => {}
                 }
             }
         };

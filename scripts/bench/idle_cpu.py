@@ -5,7 +5,9 @@ nothing. Printed per case: the main thread's busy share (TaskDuration delta / wa
 many layouts and style recalculations ran in those 10 s. A page at rest does none.
 
 Cases: (a) the whole page idle, (b) the embed (`embed.html?scenario=seed-journey`) idle, (c) the
-whole page with a POP3 terminal of 40 lines open (typed by hand, then left alone).
+whole page with a POP3 terminal of 40 lines open (typed by hand, then left alone), (d) the live
+page served by the TCP bridge (`mailsandbox-tcp --http`, target/debug's, built by
+tests/clients/bridge.py) with an idle bridge (it polls the bridge's log every 2 s at rest).
 
 Prints numbers; asserts nothing (a benchmark, not a test).
 
@@ -90,6 +92,12 @@ def pop3_terminal(driver, base):
         wait_for(driver, lambda d: lines(d) >= before + 2)
 
 
+def live_page(driver, base):
+    driver.get(base)
+    note = "[data-testid=live-note]"
+    wait_for(driver, lambda d: "Live: the bridge's world" in d.find_element(By.CSS_SELECTOR, note).text)
+
+
 CASES = [
     ("whole page, idle", whole_page),
     ("embed, idle", embed),
@@ -122,13 +130,22 @@ def main():
     print(f"{'case':<40} {'main thread busy':>17} {'layouts':>8} {'style recalcs':>14}")
     with serve_dist() as base:
         for name, setup in CASES:
-            results = [measure(base, setup, seconds) for _ in range(runs)]
-            busy = statistics.median(r[0] for r in results)
-            layouts = statistics.median(r[1] for r in results)
-            styles = statistics.median(r[2] for r in results)
-            each = ", ".join(f"{r[0] * 100:.2f}%/{r[1]}/{r[2]}" for r in results)
-            print(f"{name:<40} {busy * 100:>16.2f}% {layouts:>8.0f} {styles:>14.0f}   (runs: {each})")
-            sys.stdout.flush()
+            report(name, [measure(base, setup, seconds) for _ in range(runs)])
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "clients"))
+    from bridge import Bridge  # noqa: E402
+    with Bridge("--http", "0", "--page-dir", DIST) as b:
+        host, port = b.addr("http", "api")
+        base = f"http://{host}:{port}/"
+        report("live page (bridge idle)", [measure(base, live_page, seconds) for _ in range(runs)])
+
+
+def report(name, results):
+    busy = statistics.median(r[0] for r in results)
+    layouts = statistics.median(r[1] for r in results)
+    styles = statistics.median(r[2] for r in results)
+    each = ", ".join(f"{r[0] * 100:.2f}%/{r[1]}/{r[2]}" for r in results)
+    print(f"{name:<40} {busy * 100:>16.2f}% {layouts:>8.0f} {styles:>14.0f}   (runs: {each})")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -9,9 +9,13 @@ in three runs, each a fresh bridge with --empty:
              at once while a batch comes full), as fast as the bridge answers
 
 Prints one line per run (`<run> seconds S msgs_per_s N`, the polling run with the entries
-and polls it read), then the ratios `log/off R polling/off R` (times; 1.0 = as fast).
+and polls it read), the medians, then the ratios `log/off R polling/off R` (times; 1.0 = as
+fast).
 
-usage: live_ingest.py BRIDGE_BINARY [COUNT]
+The three runs are repeated ROUNDS times, interleaved (the machine's load drifts), and the
+ratios are of the medians.
+
+usage: live_ingest.py BRIDGE_BINARY [COUNT] [ROUNDS]
 """
 
 import json
@@ -81,6 +85,19 @@ def main():
         sys.exit(__doc__)
     binary = sys.argv[1]
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    times = {"off": [], "log": [], "polling": []}
+    for _ in range(rounds):
+        for run, seconds in one_round(binary, count).items():
+            times[run].append(seconds)
+    median = {run: sorted(t)[len(t) // 2] for run, t in times.items()}
+    for run, m in median.items():
+        print(f"median {run} seconds {m:.3f} msgs_per_s {count / m:.0f}")
+    print(f"log/off {median['log'] / median['off']:.3f} "
+          f"polling/off {median['polling'] / median['off']:.3f}")
+
+
+def one_round(binary, count):
     results = {}
     for run in ["off", "log", "polling"]:
         args = [] if run == "off" else ["--http", "0"]
@@ -101,8 +118,7 @@ def main():
         results[run] = seconds
         extra = f" entries {poller.entries} polls {poller.polls}" if poller else ""
         print(f"{run} seconds {seconds:.3f} msgs_per_s {count / seconds:.0f}{extra}")
-    print(f"log/off {results['log'] / results['off']:.3f} "
-          f"polling/off {results['polling'] / results['off']:.3f}")
+    return results
 
 
 if __name__ == "__main__":

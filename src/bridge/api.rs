@@ -50,6 +50,9 @@ impl Bridge {
         if let (Method::Get, ["api", "live", "log"]) = (call.method, path.as_slice()) {
             return self.live_log(&call.query);
         }
+        if let (Method::Get, ["api", "ca.pem"]) = (call.method, path.as_slice()) {
+            return ca_pem();
+        }
         let Some(rest) = path.strip_prefix(&["api", "v1"]) else {
             return error(404, "not found: the API is under /api/v1");
         };
@@ -420,6 +423,18 @@ fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `GET /api/ca.pem`: the sandbox root CA, for real clients to verify the bridge's TLS with.
+fn ca_pem() -> ApiResponse {
+    #[cfg(feature = "tls")]
+    return ApiResponse {
+        status: 200,
+        content_type: "application/x-pem-file".into(),
+        body: crate::tls::pki::CA_PEM.as_bytes().to_vec(),
+    };
+    #[cfg(not(feature = "tls"))]
+    error(404, "this build has no TLS")
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! The live log: every input the bridge gives its world, kept (bounded) for the live page,
 //! which replays it into its own copy of the world (see [`crate::sandbox::live`]), and served
-//! at `GET /api/live/log?from=N[&limit=M]` as `{"next": N2, "entries": [...]}`.
+//! at `GET /api/live/log?from=N[&limit=M]` as `{"next": N2, "end": E, "entries": [...]}` (`end`:
+//! the index the next entry will get, so a reader knows how far behind it is).
 //!
 //! A reader asks from the index it has reached. Entries come in batches (at most
 //! [`MAX_BATCH`] entries and about [`MAX_BATCH_BYTES`]); a reader that fell behind catches up
-//! batch by batch. A reader that asks from before the oldest entry kept (the log is bounded
+//! batch by batch. With `wait=1` a reader at the end of the log is held (long poll) until the
+//! log grows, up to [`MAX_HOLD`], so a page at rest asks once every 20 s. A reader that asks from before the oldest entry kept (the log is bounded
 //! by [`MAX_ENTRIES`] and [`MAX_BYTES`]), or past the end, or that reaches a change the API
 //! made, gets one `state` entry instead (the whole world now) and goes on from the end.
 //!
@@ -18,6 +20,10 @@ use crate::time::Instant;
 use serde_json::json;
 use std::collections::VecDeque;
 
+/// Longest a reader at the log's end is held (`wait=1`) before an empty answer.
+pub const MAX_HOLD: std::time::Duration = std::time::Duration::from_secs(20);
+/// Most readers held at once; more are answered at once.
+pub const MAX_WAITING: usize = 8;
 /// Most entries kept.
 pub const MAX_ENTRIES: usize = 200_000;
 /// Most bytes (roughly, see [`LiveEntry::weight`]) kept.
@@ -125,7 +131,7 @@ impl LiveLog {
                 spec: self.spec.clone(),
                 snapshot: world.snapshot_json(),
             };
-            json!({ "next": end, "entries": [state] })
+            json!({ "next": end, "end": end, "entries": [state] })
         };
         let Some(start) = index.filter(|_| from <= end) else {
             return state_now();
@@ -145,7 +151,7 @@ impl LiveLog {
             bytes += entry.weight();
             out.push(entry);
         }
-        json!({ "next": from + out.len() as u64, "entries": out })
+        json!({ "next": from + out.len() as u64, "end": end, "entries": out })
     }
 }
 
@@ -179,6 +185,7 @@ mod tests {
         assert_eq!(kinds(&first), ["start", "take", "clock", "take", "clock"]);
         let rest = log.read(&world, 5, 1000);
         assert_eq!(rest["next"], 20);
+        assert_eq!(rest["end"], 20);
         assert_eq!(kinds(&log.read(&world, 20, 10)), Vec::<String>::new());
         // Past the end: the state, and the end to go on from.
         let lost = log.read(&world, 99, 10);

@@ -88,6 +88,8 @@ pub struct Bridge {
     mailpit: mailpit::MailpitState,
     /// Every input given to the world, for the live page (kept with `--http` only).
     live: live::LiveLog,
+    /// Log readers held until the log grows (long poll), with the end of their hold.
+    live_waiting: Vec<(http::PendingCall, StdInstant)>,
 }
 
 /// What the bridge has done so far.
@@ -127,11 +129,16 @@ impl Bridge {
     pub fn new(opts: &Options) -> io::Result<Bridge> {
         let invalid = |e: String| io::Error::new(ErrorKind::InvalidInput, e);
         let (world, routes, spec) = setup::build_world(opts).map_err(invalid)?;
+        if let Some(path) = &opts.ca_out {
+            setup::write_ca(path).map_err(|e| {
+                io::Error::new(e.kind(), format!("--ca-out {}: {e}", path.display()))
+            })?;
+        }
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let mut listeners = Vec::new();
         for (i, route) in routes.into_iter().enumerate() {
-            let name = route.service.name();
+            let name = route.name();
             let addr = SocketAddr::new(opts.bind, route.real_port);
             let mut socket = TcpListener::bind(addr)
                 .map_err(|e| io::Error::new(e.kind(), format!("{name} on {addr}: {e}")))?;
@@ -174,6 +181,7 @@ impl Bridge {
             stats: Stats::default(),
             mailpit: mailpit::MailpitState::default(),
             live: live::LiveLog::new(spec, opts.http_port.is_some()),
+            live_waiting: Vec::new(),
         })
     }
 
@@ -274,6 +282,7 @@ impl Bridge {
             .values()
             .filter_map(|c| c.deadline(real))
             .chain(self.world.poll_timeout().map(real))
+            .chain(self.live_waiting.iter().map(|(_, until)| *until))
             .min()?;
         Some(deadline.saturating_duration_since(StdInstant::now()))
     }
@@ -289,6 +298,7 @@ impl Bridge {
         self.collect();
         self.flush();
         self.reap();
+        self.answer_live_readers();
         self.print_transcript(out);
     }
 
@@ -458,11 +468,52 @@ impl Bridge {
 
     fn serve_api(&mut self) {
         while let Some(request) = self.http.as_ref().and_then(http::HttpApi::next_request) {
+            if let Some(hold) = self.live_hold(&request.call) {
+                // Long poll: answered when the log grows or the hold ends.
+                self.live_waiting.push((request, hold));
+                continue;
+            }
             let response = self.handle_api(&request.call);
             let is_live_read = request.call.path.starts_with("/api/live/");
             if request.call.method != http::Method::Get && !is_live_read {
                 self.live.changed();
             }
+            request.reply(response);
+        }
+    }
+
+    /// How long a `GET /api/live/log?from=N&wait=1` may be held: a reader at the log's end
+    /// (nothing to give it yet) waits up to [`live::MAX_HOLD`], unless
+    /// [`live::MAX_WAITING`] readers wait already.
+    fn live_hold(&self, call: &http::ApiCall) -> Option<StdInstant> {
+        if call.method != http::Method::Get
+            || call.path.trim_end_matches('/') != "/api/live/log"
+            || self.live_waiting.len() >= live::MAX_WAITING
+        {
+            return None;
+        }
+        let params = api::parse_query(&call.query);
+        let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+        let from: u64 = param("from")?.parse().ok()?;
+        let waits = param("wait").is_some_and(|v| v != "0");
+        (waits && from == self.live.end()).then(|| StdInstant::now() + live::MAX_HOLD)
+    }
+
+    /// Answers the held log readers the log has grown for, or whose hold is over.
+    fn answer_live_readers(&mut self) {
+        if self.live_waiting.is_empty() {
+            return;
+        }
+        let now = StdInstant::now();
+        let end = self.live.end();
+        let (due, held): (Vec<_>, Vec<_>) = std::mem::take(&mut self.live_waiting)
+            .into_iter()
+            .partition(|(request, until)| {
+                *until <= now || self.live_hold(&request.call).is_none() || end == 0
+            });
+        self.live_waiting = held;
+        for (request, _) in due {
+            let response = self.handle_api(&request.call);
             request.reply(response);
         }
     }

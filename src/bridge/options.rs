@@ -37,6 +37,14 @@ options:
                          first delivery (login and password: the whole address)
   --empty                start with every mailbox empty (no sample messages), as
                          Mailpit and other test servers start
+  --tls off|offered|required
+                         TLS on the served ports (default offered): STARTTLS on smtp,
+                         submission, pop3 (STLS) and imap, and implicit TLS on N+465
+                         (submissions), N+993 (imaps) and N+995 (pop3s); `required`
+                         also refuses mail and logins before TLS. The certificate is
+                         the sandbox CA's for localhost, 127.0.0.1 and ::1
+  --ca-out PATH          write the sandbox CA certificate (PEM) to PATH, for clients
+                         to verify with (also served at /api/ca.pem with --http)
   -h, --help             print this help
 
 Prints one line LISTEN <service> <virtual-host> <ip>:<port> per listener, then READY.
@@ -69,6 +77,22 @@ pub struct Options {
     pub empty: bool,
     /// The page's files, served at `/` with `--http` (the live page).
     pub page_dir: PathBuf,
+    /// TLS on the served ports.
+    pub tls: BridgeTls,
+    /// Where to write the sandbox CA certificate.
+    pub ca_out: Option<PathBuf>,
+}
+
+/// `--tls`: what the served hosts do about TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BridgeTls {
+    /// No STARTTLS, no implicit-TLS ports: the bridge before issue 26.
+    Off,
+    /// STARTTLS offered and implicit-TLS ports; plaintext works as before.
+    #[default]
+    Offered,
+    /// Mail and logins only after STARTTLS (or on the implicit-TLS ports).
+    Required,
 }
 
 impl Default for Options {
@@ -86,6 +110,8 @@ impl Default for Options {
             catch_all: false,
             empty: false,
             page_dir: PathBuf::from(DEFAULT_PAGE_DIR),
+            tls: BridgeTls::default(),
+            ca_out: None,
         }
     }
 }
@@ -100,8 +126,8 @@ pub enum Command {
 /// The page's files by default: trunk's release build in the crate's `dist` folder.
 const DEFAULT_PAGE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/dist");
 
-/// The highest virtual port the bridge maps (submission).
-const HIGHEST_PORT: u16 = 587;
+/// The highest virtual port the bridge maps (pop3s, with TLS on).
+const HIGHEST_PORT: u16 = 995;
 /// The longest `--latency` (a minute each way is already far past any real WAN).
 const MAX_LATENCY_MS: u64 = 60_000;
 
@@ -138,6 +164,17 @@ impl Options {
                     opts.faults.push(v);
                 }
                 "--all-hosts" => opts.all_hosts = true,
+                "--tls" => {
+                    opts.tls = match value("--tls")?.trim() {
+                        "off" => BridgeTls::Off,
+                        "offered" => BridgeTls::Offered,
+                        "required" => BridgeTls::Required,
+                        other => {
+                            return Err(format!("--tls: off, offered or required, not {other}"))
+                        }
+                    };
+                }
+                "--ca-out" => opts.ca_out = Some(PathBuf::from(value("--ca-out")?)),
                 "--page-dir" => opts.page_dir = PathBuf::from(value("--page-dir")?),
                 "--latency" => {
                     let v = value("--latency")?;

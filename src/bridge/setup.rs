@@ -12,6 +12,7 @@
 //! account on its first delivery, with the whole address as login and password. The
 //! learner's default world (and the bridge without the flag) keeps its refusals.
 
+use super::options::BridgeTls;
 use super::Options;
 use crate::net::HostId;
 use crate::sandbox::live::{self, WorldSpec};
@@ -55,6 +56,21 @@ pub(super) struct Route {
     pub from: HostId,
     /// The real port.
     pub real_port: u16,
+    /// Connections start with the TLS handshake (RFC 8314 §3).
+    pub implicit_tls: bool,
+}
+
+impl Route {
+    /// The service's name in `LISTEN` lines: `smtp`, `submission`, ..., and for the
+    /// implicit-TLS ports the URL schemes `submissions`, `imaps`, `pop3s`.
+    pub fn name(&self) -> &'static str {
+        match (self.implicit_tls, self.service) {
+            (true, Service::Submission) => "submissions",
+            (true, Service::Imap) => "imaps",
+            (true, Service::Pop3) => "pop3s",
+            (_, service) => service.name(),
+        }
+    }
 }
 
 /// The world as the bridge starts it: the default world on the real clock, the extra users,
@@ -71,6 +87,7 @@ pub(super) fn build_world(opts: &Options) -> Result<(World, Vec<Route>, WorldSpe
         strict: opts.strict,
         client_links: Vec::new(),
         latency_ms: opts.latency.as_millis(),
+        tls: opts.tls != BridgeTls::Off,
     };
     let (world, d) = default_world(1);
     let routes = routes(&world, &d, opts)?;
@@ -83,8 +100,55 @@ pub(super) fn build_world(opts: &Options) -> Result<(World, Vec<Route>, WorldSpe
             spec.client_links.push(link);
         }
     }
-    let world = live::build_world(&spec)?;
+    let mut world = live::build_world(&spec)?;
+    install_tls(&mut world, opts.tls)?;
     Ok((world, routes, spec))
+}
+
+/// `--tls`: the sandbox's TLS with the operating system's randomness, every server presenting
+/// the `localhost` certificate (real clients dial 127.0.0.1 or localhost), each host's
+/// policy as asked. Also adds the implicit-TLS listeners (465, 993, 995).
+#[cfg(feature = "tls")]
+fn install_tls(world: &mut World, tls: BridgeTls) -> Result<(), String> {
+    use crate::sandbox::TlsPolicy;
+    let policy = match tls {
+        BridgeTls::Off => return Ok(()),
+        BridgeTls::Offered => TlsPolicy::OFFERED,
+        BridgeTls::Required => TlsPolicy::REQUIRED,
+    };
+    let provider = crate::tls::SandboxTls::os()
+        .and_then(|p| p.serving_as("localhost"))
+        .map_err(|e| format!("TLS: {e}"))?;
+    world.install_tls(Box::new(provider));
+    let names: Vec<String> = world
+        .host_infos()
+        .iter()
+        .map(|h| world.net.host_name(h.id).to_string())
+        .collect();
+    for name in names {
+        world.set_tls_policy(&name, policy);
+    }
+    Ok(())
+}
+
+/// `--ca-out`: the sandbox root CA, PEM, for real clients to verify the bridge with.
+#[cfg_attr(not(feature = "tls"), allow(unused_variables))]
+pub(super) fn write_ca(path: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(feature = "tls")]
+    return std::fs::write(path, crate::tls::pki::CA_PEM);
+    #[cfg(not(feature = "tls"))]
+    Err(std::io::Error::other(
+        "this build has no TLS (feature `tls`)",
+    ))
+}
+
+/// Built without the `tls` feature: only `--tls off` works.
+#[cfg(not(feature = "tls"))]
+fn install_tls(_world: &mut World, tls: BridgeTls) -> Result<(), String> {
+    match tls {
+        BridgeTls::Off => Ok(()),
+        _ => Err("this build has no TLS (feature `tls`): use --tls off".into()),
+    }
 }
 
 /// The services to serve, mailbox host first, each host's services in port order after the
@@ -121,6 +185,13 @@ fn routes(world: &World, d: &DefaultWorld, opts: &Options) -> Result<Vec<Route>,
                     .filter(|(_, s)| !Service::MAIL_HOST.contains(s)),
             );
         }
+        if opts.tls != BridgeTls::Off {
+            let implicit: Vec<(u16, Service)> = services
+                .iter()
+                .filter_map(|&(_, s)| crate::sandbox::implicit_port(s).map(|p| (p, s)))
+                .collect();
+            services.extend(implicit);
+        }
         for (port, service) in services {
             let real_port = u16::try_from(n)
                 .ok()
@@ -141,6 +212,7 @@ fn routes(world: &World, d: &DefaultWorld, opts: &Options) -> Result<Vec<Route>,
                 port,
                 from,
                 real_port,
+                implicit_tls: crate::sandbox::implicit_port(service) == Some(port),
             });
         }
     }
@@ -191,7 +263,7 @@ mod tests {
             .map(|r| {
                 format!(
                     "{} {} {}",
-                    r.service.name(),
+                    r.name(),
                     world.net.host_name(r.target),
                     r.real_port
                 )
@@ -209,11 +281,15 @@ mod tests {
                 "smtp mx.corp.example 3025",
                 "submission mx.corp.example 3587",
                 "pop3 mx.corp.example 3110",
-                "imap mx.corp.example 3143"
+                "imap mx.corp.example 3143",
+                "submissions mx.corp.example 3465",
+                "pop3s mx.corp.example 3995",
+                "imaps mx.corp.example 3993"
             ]
         );
         let opts = Options {
             all_hosts: true,
+            tls: BridgeTls::Off,
             ..Options::default()
         };
         let (world, routes, _) = build_world(&opts).unwrap();

@@ -25,6 +25,8 @@ fn start_with_http(page_dir: std::path::PathBuf) -> (Bridge, StopHandle) {
             port_offset: 20_000 + ((seed.wrapping_mul(7919) + i * 977) % 30_000) as u16,
             http_port: Some(0),
             page_dir: page_dir.clone(),
+            // The page's copy of a world with TLS differs in detail (see `WorldSpec::tls`).
+            tls: options::BridgeTls::Off,
             ..Options::default()
         };
         if let Ok(b) = Bridge::new(&opts) {
@@ -35,9 +37,9 @@ fn start_with_http(page_dir: std::path::PathBuf) -> (Bridge, StopHandle) {
     panic!("no free port offset");
 }
 
-fn addr_of(bridge: &Bridge, service: &str) -> SocketAddr {
-    bridge
-        .listeners()
+fn addr_of(listeners: &[ListenerInfo], service: &str) -> SocketAddr {
+    listeners
+        .iter()
         .find(|l| l.service == service)
         .map(|l| l.addr)
         .unwrap()
@@ -81,13 +83,14 @@ fn http_get(addr: SocketAddr, path: &str) -> (String, Vec<u8>) {
 
 #[test]
 fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
-    use crate::sandbox::live::{replay, world_from, LiveEntry};
+    use crate::sandbox::live::{world_from, LiveEntry, Replay};
     let dir = std::env::temp_dir().join(format!("live-page-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), "<p>the page</p>").unwrap();
     let (mut bridge, stop) = start_with_http(dir.clone());
-    let smtp = addr_of(&bridge, "smtp");
-    let imap = addr_of(&bridge, "imap");
+    let bridge_addrs: Vec<ListenerInfo> = bridge.listeners().cloned().collect();
+    let smtp = addr_of(&bridge_addrs, "smtp");
+    let imap = addr_of(&bridge_addrs, "imap");
     let http = bridge.http_addr().unwrap();
     let thread = std::thread::spawn(move || {
         bridge.run(&mut std::io::sink()).unwrap();
@@ -120,6 +123,23 @@ fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
         ],
     );
     assert!(read.contains("Watched from the page."), "{read}");
+    // A relayed message: the clock steps the relay's timers take are in the log too.
+    let submission = addr_of(&bridge_addrs, "submission");
+    let relayed = converse(
+        submission,
+        &[
+            ("", "220"),
+            ("EHLO tester\r\n", "250 "),
+            // PLAIN: "\0boss@corp.example\0boss".
+            ("AUTH PLAIN AGJvc3NAY29ycC5leGFtcGxlAGJvc3M=\r\n", "235"),
+            ("MAIL FROM:<boss@corp.example>\r\n", "250"),
+            ("RCPT TO:<smith@isp.example>\r\n", "250"),
+            ("DATA\r\n", "354"),
+            ("Subject: out\r\n\r\nOver the relay.\r\n.\r\n", "250"),
+            ("QUIT\r\n", "221"),
+        ],
+    );
+    assert!(relayed.contains("221"), "{relayed}");
     // The page's files are served, `/` goes to the live page.
     let (head, body) = http_get(http, "/index.html");
     assert!(head.contains("200") && head.contains("text/html"), "{head}");
@@ -136,12 +156,13 @@ fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
     let (_, body) = http_get(http, "/api/live/log?from=3&limit=3");
     let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(page["next"], 6);
-    // Let the bridge close both sessions, then stop it.
-    std::thread::sleep(StdDuration::from_millis(300));
+    // Let the bridge close the sessions and relay the message, then stop it.
+    std::thread::sleep(StdDuration::from_millis(500));
     stop.stop();
     let bridge = thread.join().unwrap();
     // Replay the whole log, batch by batch, into a world of our own.
     let mut world = None;
+    let mut replay = Replay::default();
     let mut from = 0;
     let mut batches = 0;
     loop {
@@ -152,8 +173,11 @@ fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
         }
         for e in &entries {
             match world_from(e) {
-                Some(w) => world = Some(w.unwrap()),
-                None => replay(world.as_mut().unwrap(), e).unwrap(),
+                Some(w) => {
+                    world = Some(w.unwrap());
+                    replay.restart();
+                }
+                None => replay.apply(world.as_mut().unwrap(), e).unwrap(),
             }
         }
         from = page["next"].as_u64().unwrap();
@@ -163,6 +187,9 @@ fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
     let world = world.unwrap();
     let store = |w: &crate::sandbox::World| serde_json::to_string(&w.store).unwrap();
     assert_eq!(store(&world), store(&bridge.world));
+    let smith = world.store.folder("smith@isp.example", "INBOX").unwrap();
+    let relayed = smith.messages().last().unwrap();
+    assert!(String::from_utf8_lossy(&relayed.raw).contains("Over the relay."));
     let inbox = world.store.folder("boss@corp.example", "INBOX").unwrap();
     let last = inbox.messages().last().unwrap();
     assert!(String::from_utf8_lossy(&last.raw).contains("Watched from the page."));
@@ -172,4 +199,37 @@ fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
         bridge.world.connections_seen().len()
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_reader_at_the_end_of_the_log_is_held_until_the_log_grows() {
+    let (mut bridge, stop) = start_with_http(std::env::temp_dir());
+    let listeners: Vec<ListenerInfo> = bridge.listeners().cloned().collect();
+    let http = bridge.http_addr().unwrap();
+    let thread = std::thread::spawn(move || bridge.run(&mut std::io::sink()).unwrap());
+    let (_, body) = http_get(http, "/api/live/log?from=0&limit=1");
+    let end = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["end"]
+        .as_u64()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(http_get(http, &format!("/api/live/log?from={end}&wait=1")));
+    });
+    // Nothing happens: the reader is held.
+    std::thread::sleep(StdDuration::from_millis(400));
+    assert!(rx.try_recv().is_err(), "answered with nothing new");
+    // A client connects: the held reader gets it at once.
+    let client = std::net::TcpStream::connect(addr_of(&listeners, "smtp")).unwrap();
+    let (_, body) = rx.recv_timeout(StdDuration::from_secs(5)).unwrap();
+    let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let kinds: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"connect"), "{kinds:?}");
+    drop(client);
+    stop.stop();
+    thread.join().unwrap();
 }

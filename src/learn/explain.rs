@@ -191,8 +191,8 @@ const SMTP_EXTENSIONS: &[(&str, Explanation)] = &[
     (
         "STARTTLS",
         ex(
-            "Extension: switch to TLS (not offered in the sandbox, which has no TLS).",
-            "RFC 3207",
+            "Extension: STARTTLS switches this connection to TLS; after it the client says EHLO again, inside the encryption.",
+            "RFC 3207 §4",
         ),
     ),
 ];
@@ -393,6 +393,13 @@ const SMTP_COMMANDS: &[(&str, Explanation)] = &[
             "RFC 4954 §4, RFC 4616",
         ),
     ),
+    (
+        "STARTTLS",
+        ex(
+            "Start TLS on this connection: after 220 the TLS handshake runs, then everything (AUTH included) travels encrypted, and the client says EHLO again. Commands sent after STARTTLS before the handshake are thrown away.",
+            "RFC 3207 §4",
+        ),
+    ),
 ];
 
 const POP3_COMMANDS: &[(&str, Explanation)] = &[
@@ -447,6 +454,13 @@ const POP3_COMMANDS: &[(&str, Explanation)] = &[
         ),
     ),
     ("RSET", ex("Unmark all deletions.", "RFC 1939 §5")),
+    (
+        "STLS",
+        ex(
+            "Start TLS on this connection: after +OK the TLS handshake runs, then USER/PASS and the mail travel encrypted.",
+            "RFC 2595 §4",
+        ),
+    ),
     ("NOOP", ex("Do nothing.", "RFC 1939 §5")),
     (
         "QUIT",

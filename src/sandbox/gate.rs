@@ -202,6 +202,12 @@ impl GatedSession {
                 }
                 Output::Event(Note::StartTls) => {
                     self.upgrading = true;
+                    // RFC 3207 §4.2: what the client said before (its EHLO) counts no more,
+                    // and the bytes after the command are dropped, so nothing is pipelined.
+                    self.pipelining = false;
+                    self.smtputf8 = false;
+                    self.more_input = false;
+                    self.after_unanswered = false;
                     Output::Event(Note::StartTls)
                 }
                 other => other,

@@ -4,7 +4,7 @@
 //! The engine is deterministic given its inputs: the same construction ([`WorldSpec`]) and the
 //! same calls (connect, bytes in, answers taken, close, clock) at the same virtual times give
 //! the same world, byte for byte. The TCP bridge records every such call it makes on its world
-//! as a [`LiveEntry`]; the page fetches them and [`replay`]s them into a world built by
+//! as a [`LiveEntry`]; the page fetches them and [`Replay`]s them into a world built by
 //! [`build_world`] from the same spec, so the picture, the hops, the transcripts and the
 //! mailboxes are the bridge's.
 //!
@@ -19,6 +19,7 @@ use super::{default_world, World, CORP_HOST};
 use crate::net::{ConnId, HostId};
 use crate::time::{Duration, Instant, WallClock};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// How the bridge built its world: everything [`build_world`] needs to build the same one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +46,12 @@ pub struct WorldSpec {
     pub client_links: Vec<(String, String)>,
     #[serde(default)]
     pub latency_ms: u64,
+    /// The bridge's world runs TLS (`--tls offered|required`), which the page's copy does not
+    /// have (the page has no TLS provider, and the bridge's randomness is the system's): the
+    /// copy then differs in detail (no STARTTLS offered, relays between hosts in the clear,
+    /// other queue ids; implicit-TLS and upgraded sessions shown up to the upgrade at most).
+    #[serde(default)]
+    pub tls: bool,
 }
 
 /// One input to the world, in the order the bridge gave them.
@@ -147,45 +154,79 @@ pub fn world_from(entry: &LiveEntry) -> Option<Result<World, String>> {
     }
 }
 
-/// Gives one entry to a world, as the bridge gave it to its own. An entry that does not fit
-/// (a connection the world gave another id, a host it does not have) is an error: the copy
-/// has parted from the bridge's world and should start again from a [`LiveEntry::State`].
-pub fn replay(world: &mut World, entry: &LiveEntry) -> Result<(), String> {
-    match entry {
-        LiveEntry::Start { .. } | LiveEntry::State { .. } => {
-            return Err("a new world: build it with world_from".into())
-        }
-        LiveEntry::Changed => return Err("changed by the API: ask for its state".into()),
-        LiveEntry::Clock { ms } => world.run_until(Instant::from_millis(*ms)),
-        LiveEntry::Connect {
-            from,
-            host,
-            port,
-            conn,
-        } => {
-            let from_id = world
-                .net
-                .host_by_name(from)
-                .ok_or_else(|| format!("no host {from}"))?;
-            let got = world.connect(from_id, host, *port).ok().map(|c| c.0);
-            if got != *conn {
-                return Err(format!("connect gave {got:?}, the bridge's gave {conn:?}"));
-            }
-            if let Some(e) = got.and_then(|c| world.endpoint_mut(ConnId(c))) {
-                // As the bridge sets it: the bridge bounds what it takes itself.
-                e.inbox_limit = usize::MAX;
-            }
-        }
-        LiveEntry::Send { conn, data } => {
-            world.send(ConnId(*conn), data);
-        }
-        LiveEntry::Take { conn } => {
-            world.take_received(ConnId(*conn));
-        }
-        LiveEntry::Close { conn } => world.close(ConnId(*conn)),
-        LiveEntry::Forget { conn } => world.forget(ConnId(*conn)),
+/// Replays entries into a world: the bridge's connections are found by the ids the world
+/// gave them here (equal from a start; not after a state, whose world numbers anew), and a
+/// connection the copy could not open (an implicit-TLS port the page does not serve) is left
+/// out with everything sent on it.
+#[derive(Debug, Default)]
+pub struct Replay {
+    /// The bridge's connection id -> this world's.
+    conns: BTreeMap<u64, ConnId>,
+}
+
+/// Most connections followed at once (the bridge serves at most 512 clients).
+const MAX_FOLLOWED: usize = 4096;
+
+impl Replay {
+    /// A new world was built: no connection is followed.
+    pub fn restart(&mut self) {
+        self.conns.clear();
     }
-    Ok(())
+
+    /// Gives one entry to `world`, as the bridge gave it to its own. An entry that does not
+    /// fit (a host the world does not have, or one that starts a world) is an error.
+    pub fn apply(&mut self, world: &mut World, entry: &LiveEntry) -> Result<(), String> {
+        let conn = |id: &u64| self.conns.get(id).copied();
+        match entry {
+            LiveEntry::Start { .. } | LiveEntry::State { .. } => {
+                return Err("a new world: build it with world_from".into())
+            }
+            LiveEntry::Changed => return Err("changed by the API: ask for its state".into()),
+            LiveEntry::Clock { ms } => world.run_until(Instant::from_millis(*ms)),
+            LiveEntry::Connect {
+                from,
+                host,
+                port,
+                conn: theirs,
+            } => {
+                let from_id = world
+                    .net
+                    .host_by_name(from)
+                    .ok_or_else(|| format!("no host {from}"))?;
+                let ours = world.connect(from_id, host, *port).ok();
+                if let Some(e) = ours.and_then(|c| world.endpoint_mut(c)) {
+                    // As the bridge sets it: the bridge bounds what it takes itself.
+                    e.inbox_limit = usize::MAX;
+                }
+                if let (Some(theirs), Some(ours)) = (theirs, ours) {
+                    if self.conns.len() < MAX_FOLLOWED {
+                        self.conns.insert(*theirs, ours);
+                    }
+                }
+            }
+            LiveEntry::Send { conn: id, data } => {
+                if let Some(c) = conn(id) {
+                    world.send(c, data);
+                }
+            }
+            LiveEntry::Take { conn: id } => {
+                if let Some(c) = conn(id) {
+                    world.take_received(c);
+                }
+            }
+            LiveEntry::Close { conn: id } => {
+                if let Some(c) = conn(id) {
+                    world.close(c);
+                }
+            }
+            LiveEntry::Forget { conn: id } => {
+                if let Some(c) = self.conns.remove(id) {
+                    world.forget(c);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Adds an account; a domain not known yet becomes local to `host` and gets an MX record
@@ -237,5 +278,113 @@ mod bytes_base64 {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(d)?;
         STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::RECIPIENT_PC;
+
+    fn store_json(w: &World) -> String {
+        serde_json::to_string(&w.store).unwrap()
+    }
+
+    #[test]
+    fn a_spec_builds_the_same_world_and_a_state_restores_it() {
+        let spec = WorldSpec {
+            epoch_unix: 1_800_000_000,
+            users: vec![("carol@example.org".into(), "c".into())],
+            catch_all: true,
+            empty: true,
+            client_links: vec![(RECIPIENT_PC.into(), CORP_HOST.into())],
+            latency_ms: 30,
+            ..WorldSpec::default()
+        };
+        let mut world = build_world(&spec).unwrap();
+        assert_eq!(store_json(&world), store_json(&build_world(&spec).unwrap()));
+        let entries = [
+            LiveEntry::Connect {
+                from: RECIPIENT_PC.into(),
+                host: CORP_HOST.into(),
+                port: 25,
+                conn: Some(1),
+            },
+            LiveEntry::Clock { ms: 100 },
+            LiveEntry::Send {
+                conn: 1,
+                data: b"HELO x\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<new@nowhere.example>\r\nDATA\r\nSubject: hi\r\n\r\nyo\r\n.\r\n".to_vec(),
+            },
+            LiveEntry::Clock { ms: 400 },
+        ];
+        let mut replay = Replay::default();
+        for e in &entries {
+            replay.apply(&mut world, e).unwrap();
+        }
+        // Caught all: the unknown address got an account and the message.
+        assert_eq!(
+            world
+                .store
+                .folder("new@nowhere.example", "INBOX")
+                .unwrap()
+                .len(),
+            1
+        );
+        let state = LiveEntry::State {
+            spec: spec.clone(),
+            snapshot: world.snapshot_json(),
+        };
+        let json = serde_json::to_string(&state).unwrap();
+        let back: LiveEntry = serde_json::from_str(&json).unwrap();
+        let restored = world_from(&back).unwrap().unwrap();
+        assert_eq!(store_json(&restored), store_json(&world));
+        assert_eq!(restored.now(), world.now());
+    }
+
+    #[test]
+    fn connections_are_followed_by_the_bridges_ids_and_unknown_ones_left_out() {
+        let mut world = build_world(&WorldSpec::default()).unwrap();
+        let mut replay = Replay::default();
+        // After a state the copy numbers connections anew: the bridge's 7 is our 1.
+        let connect = LiveEntry::Connect {
+            from: RECIPIENT_PC.into(),
+            host: CORP_HOST.into(),
+            port: 110,
+            conn: Some(7),
+        };
+        replay.apply(&mut world, &connect).unwrap();
+        for e in [
+            LiveEntry::Clock { ms: 10 },
+            LiveEntry::Send {
+                conn: 7,
+                data: b"USER boss\r\n".to_vec(),
+            },
+            // A connection the copy never opened: left out.
+            LiveEntry::Send {
+                conn: 8,
+                data: b"QUIT\r\n".to_vec(),
+            },
+            LiveEntry::Clock { ms: 20 },
+        ] {
+            replay.apply(&mut world, &e).unwrap();
+        }
+        let text = world.transcript_text(ConnId(1), true);
+        assert!(text.contains("USER boss"), "{text}");
+        assert!(!text.contains("QUIT"), "{text}");
+    }
+
+    #[test]
+    fn an_entry_that_does_not_fit_is_an_error() {
+        let mut world = build_world(&WorldSpec::default()).unwrap();
+        let mut replay = Replay::default();
+        let no_host = LiveEntry::Connect {
+            from: "nowhere.example".into(),
+            host: CORP_HOST.into(),
+            port: 25,
+            conn: None,
+        };
+        assert!(replay.apply(&mut world, &no_host).is_err());
+        assert!(replay.apply(&mut world, &LiveEntry::Changed).is_err());
+        assert!(world_from(&LiveEntry::Take { conn: 1 }).is_none());
     }
 }

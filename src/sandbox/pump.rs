@@ -16,6 +16,9 @@ use crate::time::Instant;
 pub(super) const FLOW_WINDOW: usize = 4 * 1024 * 1024;
 /// Input is handed over in slices this small, so one slice cannot ask for much output.
 const FEED_SLICE: usize = 16;
+/// Ciphertext is handed to a connection's TLS layer in slices this big (at most one record's
+/// worth of plaintext comes out of it, and a record costs one call instead of a thousand).
+const TLS_FEED_SLICE: usize = 4096;
 /// Most input held for one connection; past it the link is dropped.
 const MAX_HELD_INPUT: usize = 16 * 1024 * 1024;
 
@@ -131,12 +134,17 @@ impl World {
                 slot.held = None;
                 return progress;
             };
+            let slice_len = if server.tls.is_some() {
+                TLS_FEED_SLICE
+            } else {
+                FEED_SLICE
+            };
             if !server.session.is_accepting_input() || self.backlog(conn) > FLOW_WINDOW {
                 return progress;
             }
             let slice: Vec<u8> = match self.slots.get_mut(conn).and_then(|s| s.held.as_mut()) {
                 Some(h) => {
-                    let n = h.bytes.len().min(FEED_SLICE);
+                    let n = h.bytes.len().min(slice_len);
                     h.bytes.drain(..n).collect()
                 }
                 None => return progress,

@@ -25,8 +25,12 @@ pub fn App(
     live: Option<live::LiveStart>,
 ) -> impl IntoView {
     let mut live_follow = None;
-    let live_note = RwSignal::new(String::from("Live: connecting to the bridge"));
+    let live_note = RwSignal::new(live::LiveNote {
+        text: "Live: connecting to the bridge".into(),
+        next: 0,
+    });
     let is_live = live.is_some();
+    let live_tls = live.as_ref().is_some_and(|l| l.tls);
     let touring = options.scenario.is_some();
     let active_challenge = options
         .challenge
@@ -92,9 +96,12 @@ pub fn App(
     let work = if is_live {
         view! {
             <section class="work" aria-label="The bridge's sessions">
-                <section class="pane live-pane" data-testid="live-note">
-                    <h2>{move || live_note.get()}</h2>
+                <section class="pane live-pane" data-testid="live-note" data-next=move || live_note.with(|n| n.next.to_string())>
+                    <h2>{move || live_note.with(|n| n.text.clone())}</h2>
                     <p class="hint">"Every session a real client has with the bridge appears here as it happens: its hops on the picture, its transcript explained line by line below, the mailboxes in each host's details. The page only watches: to change the world, use the bridge (its mail ports, its API under /api/v1)."</p>
+                    {live_tls.then(|| view! {
+                        <p class="hint" data-testid="live-tls">"The bridge runs TLS and this page has none yet: here nothing offers STARTTLS, relays between hosts go in the clear, and a session that turns to TLS is shown faithfully only up to that point. Start the bridge with --tls off for an exact copy."</p>
+                    })}
                 </section>
                 <section class="pane transcript-pane" aria-labelledby="tr-h">
                     <h2 id="tr-h">"Transcripts"</h2>

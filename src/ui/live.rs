@@ -3,10 +3,12 @@
 //! ([`crate::sandbox::live`]) from `GET /api/live/log?from=N`, so the picture, the hops, the
 //! transcripts and the mailboxes show what real clients do to the bridge as they do it.
 //!
-//! The log is polled, not streamed: after entries came, again soon ([`POLL_MIN_MS`]); while
-//! none come, less and less often, up to every [`POLL_MAX_MS`] (a page at rest does a small
-//! fetch every two seconds and draws nothing: the world is stepped only when entries come).
-//! A full batch means the page is behind: it asks for the next one at once. An entry that
+//! The log is long-polled (`wait=1`): the bridge holds a request at the log's end until entries
+//! come (or 20 s pass), so a page at rest asks once every 20 s and draws nothing (the world is
+//! stepped only when entries come). After entries came it waits [`POLL_MIN_MS`] before asking
+//! again, so a busy bridge's inputs come in batches; a full batch means the page is behind: it
+//! asks for the next one at once. When the bridge does not answer, it tries again every
+//! [`POLL_MAX_MS`]. An entry that
 //! does not fit the copy (it parted from the bridge's world) makes it ask for the bridge's
 //! state and go on from there.
 
@@ -19,9 +21,9 @@ use serde::Deserialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-/// The shortest wait between polls (after entries came).
+/// The wait between polls after entries came (they then come in batches).
 pub const POLL_MIN_MS: i32 = 250;
-/// The longest wait between polls (nothing has come for a while).
+/// The wait after the bridge did not answer.
 pub const POLL_MAX_MS: i32 = 2000;
 /// Most entries asked for at once.
 const BATCH: usize = 2000;
@@ -38,6 +40,8 @@ struct LogPage {
 /// The world the live page opens with, and where the log goes on.
 pub struct LiveStart {
     pub world: World,
+    /// The bridge runs TLS, which the page's copy lacks (see [`live::WorldSpec::tls`]).
+    pub tls: bool,
     next: u64,
     /// Entries that came with the world, to feed once the page is up.
     rest: Vec<LiveEntry>,
@@ -51,10 +55,15 @@ pub async fn first_world() -> Result<LiveStart, String> {
     let first = entries
         .next()
         .ok_or_else(|| "the bridge sent no world".to_string())?;
+    let tls = match &first {
+        LiveEntry::Start { spec } | LiveEntry::State { spec, .. } => spec.tls,
+        _ => false,
+    };
     let world = live::world_from(&first)
         .ok_or_else(|| "the bridge's log does not start with a world".to_string())??;
     Ok(LiveStart {
         world,
+        tls,
         next: page.next,
         rest: entries.collect(),
     })
@@ -62,38 +71,56 @@ pub async fn first_world() -> Result<LiveStart, String> {
 
 /// Feeds the page's world the log from where `start` left it, for as long as the page is
 /// open; `note` tells the person what the page is doing.
-pub fn follow(ctx: Ctx, start_next: u64, rest: Vec<LiveEntry>, note: RwSignal<String>) {
+/// What the live page tells the person (and, as `data-next`, the tests): how far it is.
+#[derive(Clone, Default, PartialEq)]
+pub struct LiveNote {
+    pub text: String,
+    /// The log index the page's world has reached.
+    pub next: u64,
+}
+
+pub fn follow(ctx: Ctx, start_next: u64, rest: Vec<LiveEntry>, note: RwSignal<LiveNote>) {
     wasm_bindgen_futures::spawn_local(async move {
         let mut next = start_next;
-        if runtime::feed_live(ctx, &rest).is_err() {
+        let mut replay = live::Replay::default();
+        if runtime::feed_live(ctx, &mut replay, &rest).is_err() {
             next = ASK_FOR_STATE;
         }
         let mut wait = POLL_MIN_MS;
         let mut fed: u64 = rest.len() as u64;
         loop {
             sleep(wait).await;
+            let asked = js_sys::Date::now();
             match fetch_log(next).await {
                 Ok(page) => {
                     let count = page.entries.len();
-                    next = match runtime::feed_live(ctx, &page.entries) {
-                        Ok(()) => page.next,
-                        Err(_) => ASK_FOR_STATE,
+                    let fitted = runtime::feed_live(ctx, &mut replay, &page.entries).is_ok();
+                    let reached = match fitted {
+                        true => page.next,
+                        false => note.with_untracked(|n| n.next),
                     };
+                    next = if fitted { page.next } else { ASK_FOR_STATE };
                     fed += count as u64;
                     wait = match count {
-                        0 => (wait * 2).min(POLL_MAX_MS),
+                        // The hold ended with nothing: ask again (and be held again); an
+                        // empty answer at once (the bridge held no more readers) waits.
+                        0 if js_sys::Date::now() - asked > 1000.0 => 0,
+                        0 => POLL_MAX_MS,
                         n if n >= BATCH => 0,
                         _ => POLL_MIN_MS,
                     };
-                    let text = format!("Live: the bridge's world, {fed} inputs replayed");
-                    if note.with_untracked(|n| *n != text) {
-                        note.set(text);
+                    let now = LiveNote {
+                        text: format!("Live: the bridge's world, {fed} inputs replayed"),
+                        next: reached,
+                    };
+                    if note.with_untracked(|n| *n != now) {
+                        note.set(now);
                     }
                 }
                 Err(e) => {
-                    note.set(format!(
-                        "Live: the bridge does not answer ({e}); trying again"
-                    ));
+                    note.update(|n| {
+                        n.text = format!("Live: the bridge does not answer ({e}); trying again")
+                    });
                     wait = POLL_MAX_MS;
                 }
             }
@@ -110,7 +137,7 @@ impl LiveStart {
 
 async fn fetch_log(from: u64) -> Result<LogPage, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let url = format!("/api/live/log?from={from}&limit={BATCH}");
+    let url = format!("/api/live/log?from={from}&limit={BATCH}&wait=1");
     let response = JsFuture::from(window.fetch_with_str(&url))
         .await
         .map_err(|_| "the bridge is not reachable".to_string())?;

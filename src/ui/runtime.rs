@@ -100,8 +100,8 @@ pub const LIVE_REFUSAL: &str =
 /// Gives the world the bridge's next inputs (the live page): a new world when an entry
 /// starts one, else each entry replayed in turn; then, when anything came, one step of the
 /// views (links lit, hops queued, transcripts redrawn). An entry that does not fit is an
-/// error: the caller asks the bridge for its state.
-pub fn feed_live(ctx: Ctx, entries: &[LiveEntry]) -> Result<(), String> {
+/// error: the caller asks the bridge for its state. `replay` follows the bridge's connections.
+pub fn feed_live(ctx: Ctx, replay: &mut live::Replay, entries: &[LiveEntry]) -> Result<(), String> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -112,6 +112,7 @@ pub fn feed_live(ctx: Ctx, entries: &[LiveEntry]) -> Result<(), String> {
             Some(world) => match world {
                 Ok(world) => {
                     since = world.now();
+                    replay.restart();
                     replace_world(ctx, world);
                 }
                 Err(e) => {
@@ -122,7 +123,7 @@ pub fn feed_live(ctx: Ctx, entries: &[LiveEntry]) -> Result<(), String> {
             None => {
                 let fed = ctx
                     .world
-                    .try_update_value(|w| live::replay(w, entry))
+                    .try_update_value(|w| replay.apply(w, entry))
                     .unwrap_or_else(|| Err("the world is gone".into()));
                 if let Err(e) = fed {
                     result = Err(e);

@@ -3,11 +3,13 @@ shows the bridge's world as it runs. Python's smtplib sends and imaplib reads wh
 open; the page draws that session's hops on the picture and explains its transcript."""
 
 import imaplib
+import json
 import os
 import smtplib
 import sys
 import time
 import unittest
+import urllib.request
 from email.message import EmailMessage
 
 from selenium.common.exceptions import TimeoutException
@@ -115,6 +117,33 @@ class LivePageTest(unittest.TestCase):
                 ".filter(e => e.name.includes('/api/live/log')).length")
             # Backed off to one poll every two seconds: about three in six seconds.
             self.assertLessEqual(count - before, 4, f"{count - before} polls in 6 s at rest")
+
+    def test_a_thousand_messages_the_page_keeps_up(self):
+        """Prints how far behind the page is once smtplib has sent 1,000 messages (a number,
+        not a timed assertion; the page must catch up)."""
+        with Bridge("--http", "0", "--page-dir", DIST, "--empty") as b, chromium() as driver:
+            host, port = b.addr("http", "api")
+            driver.get(f"http://{host}:{port}/")
+            wait(driver, lambda d: "Live: the bridge's world" in text_of(d, "[data-testid=live-note]"))
+            body = ("x" * 70 + "\r\n") * 14
+            start = time.perf_counter()
+            with smtplib.SMTP(*b.addr("smtp"), timeout=30) as s:
+                for n in range(1000):
+                    s.sendmail("app@shop.example", ["boss@corp.example"],
+                               f"Subject: n {n}\r\n\r\n{body}")
+            sent = time.perf_counter()
+            with urllib.request.urlopen(f"http://{host}:{port}/api/live/log?from=0&limit=1") as r:
+                end = json.load(r)["end"]
+
+            def reached(d):
+                return int(d.find_element(By.CSS_SELECTOR, "[data-testid=live-note]").get_attribute("data-next") or 0)
+            wait(driver, lambda d: reached(d) >= end, timeout=120)
+            caught_up = time.perf_counter()
+            print(f"\nlive page: 1000 messages sent in {sent - start:.2f} s ({end} log entries); "
+                  f"the page had replayed them all {caught_up - sent:.2f} s after the last one")
+            click(driver, '[data-testid=host-card][data-host="mx.corp.example"]')
+            wait(driver, lambda d: "INBOX 1000" in text_of(d, "[data-testid=host-details]"))
+            self.assertEqual(console_errors(driver), [])
 
 
 if __name__ == "__main__":

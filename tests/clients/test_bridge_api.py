@@ -7,15 +7,17 @@ import email.utils
 import imaplib
 import json
 import poplib
+import os
 import smtplib
 import socket
+import ssl
 import time
 import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from bridge import BridgeTestCase, MAILBOX_HOST, SERVICES, read_until, wait_for
+from bridge import ROOT, BridgeTestCase, MAILBOX_HOST, SERVICES, read_until, wait_for
 
 TIMEOUT = 10
 CAROL = ("carol@example.org", "s3cret")
@@ -138,17 +140,23 @@ class AllHosts(BridgeTestCase):
     bridge_args = ("--all-hosts",)
 
     def test_every_service_of_every_host_has_a_listen_line(self):
+        implicit_tls = ["submissions", "pop3s", "imaps"]  # --tls offered, the default
         self.assertEqual(
             self.bridge.order,
             [(s, MAILBOX_HOST) for s in SERVICES]
             + [("echo", MAILBOX_HOST), ("daytime", MAILBOX_HOST)]
-            + [(s, "smtp.isp.example") for s in SERVICES],
+            + [(s, MAILBOX_HOST) for s in implicit_tls]
+            + [(s, "smtp.isp.example") for s in SERVICES + implicit_tls],
         )
+        sandbox_ca = ssl.create_default_context(cafile=os.path.join(ROOT, "pki", "ca.pem"))
         ports = {port for _, port in self.bridge.listen.values()}
         self.assertEqual(len(ports), len(self.bridge.listen))
         # Each one answers as its host does.
         for (service, vhost), addr in self.bridge.listen.items():
-            with socket.create_connection(addr, timeout=TIMEOUT) as s:
+            with socket.create_connection(addr, timeout=TIMEOUT) as plain:
+                s = plain
+                if service in implicit_tls:  # the handshake first (RFC 8314 §3)
+                    s = sandbox_ca.wrap_socket(plain, server_hostname=addr[0])
                 if service == "echo":
                     s.sendall(b"ping\r\n")
                     self.assertIn(b"ping", read_until(s, b"ping"))

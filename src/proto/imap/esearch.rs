@@ -1,6 +1,6 @@
 //! The `* ESEARCH` answer (RFC 4731 §3.1) that SEARCH RETURN (...) and, with ESORT, SORT
 //! RETURN (...) (RFC 5267 §3.1) send: which results, and the mod-sequence CONDSTORE adds
-//! (RFC 7162 §3.1.5).
+//! (RFC 7162 §3.1.5); CONTEXT=SEARCH's PARTIAL (RFC 5267 §4.4).
 
 use super::command::SearchReturn;
 use super::response::{compact_set, string};
@@ -27,7 +27,7 @@ pub struct Answer<'a> {
 /// RFC 5182 §2.4 and RFC 7162 §3.1.5: with MIN and/or MAX alone, the answer is about those
 /// messages only (what SAVE keeps, whose mod-sequence is reported).
 pub fn is_min_max_only(r: &SearchReturn) -> bool {
-    (r.min || r.max) && !r.all && !r.count
+    (r.min || r.max) && !r.all && !r.count && r.partial.is_none()
 }
 
 /// The messages the answer reports: with MIN and/or MAX alone, the first and/or last hit;
@@ -72,6 +72,10 @@ pub fn line(a: &Answer<'_>) -> String {
     }
     if a.ret.count {
         line.push_str(&format!(" COUNT {}", a.hits.len()));
+    }
+    if let Some(partial) = a.ret.partial {
+        let numbers: Vec<u32> = a.hits.iter().map(|h| h.number).collect();
+        line.push_str(&partial.render(&numbers));
     }
     let modseq = reported(&a.ret, a.hits).iter().map(|h| h.modseq).max();
     if let Some(m) = modseq.filter(|_| a.with_modseq) {

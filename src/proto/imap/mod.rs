@@ -11,6 +11,7 @@ pub mod casemap;
 pub mod client;
 pub mod command;
 mod completion;
+pub mod context;
 pub mod downgrade;
 pub mod esearch;
 pub mod fetch;
@@ -35,7 +36,7 @@ pub use session::{ImapEvent, ImapSession, ImapState};
 /// One line per group, so that helpers adding capabilities at once touch different lines.
 pub const CAPABILITIES: &str = concat!(
     "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR AUTH=PLAIN AUTH=LOGIN IDLE UIDPLUS MOVE NAMESPACE ID ENABLE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED CONDSTORE QRESYNC ESEARCH LIST-STATUS CREATE-SPECIAL-USE QUOTA QUOTA=RES-MESSAGE QUOTA=RES-MAILBOX SEARCHRES SORT",
-    " ESORT SORT=DISPLAY I18NLEVEL=1 PREVIEW",
+    " ESORT CONTEXT=SEARCH SORT=DISPLAY I18NLEVEL=1 PREVIEW",
     " THREAD=ORDEREDSUBJECT THREAD=REFERENCES THREAD=REFS BINARY UTF8=ACCEPT STATUS=SIZE MULTIAPPEND WITHIN SAVEDATE",
     " CATENATE URL-PARTIAL",
     " NOTIFY",

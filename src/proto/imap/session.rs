@@ -11,6 +11,7 @@
 //! the selected mailbox); commands are parsed and run by `command` (its `dispatch` module),
 //! which uses this one and is not used by it.
 
+use super::context::{UpdateContext, View};
 use super::fetch::flag_list;
 use super::frame::{Frame, Framer};
 use super::mutf7::NameEncoding;
@@ -97,6 +98,9 @@ pub(super) struct Selected {
     pub(super) saved: Vec<u32>,
     /// The keywords this session was told of in FLAGS (RFC 3501 §7.2.6).
     pub(super) keywords: Flags,
+    /// SEARCH RETURN (UPDATE) contexts, told of changes in [`ImapSession::sync`]
+    /// (RFC 5267 §4.3); they end with the selection.
+    pub(super) contexts: Vec<UpdateContext>,
 }
 
 impl Selected {
@@ -407,13 +411,15 @@ impl ImapSession {
             return;
         }
         let changes = f.changes_since(sel.modseq, sel.uidnext);
-        if !expunges && !changes.expunged.is_empty() {
-            // Keep the log position so these expunges are reported later; flag changes
-            // will be reported again then, which is harmless.
-            return;
-        }
+        // Expunges held for later (NOTIFY's SELECTED-DELAYED, RFC 5465 §6.1): keep the log
+        // position so they are reported then; new messages are told now (EXISTS counts the
+        // held ones still), flag changes then.
+        let hold = !expunges && (changes.truncated || !changes.expunged.is_empty());
         let mut lines = Vec::new();
-        let mut expunged: Vec<u32> = if changes.truncated {
+        let view_before = (!sel.contexts.is_empty()).then(|| sel.uids.clone());
+        let mut expunged: Vec<u32> = if hold {
+            Vec::new()
+        } else if changes.truncated {
             sel.uids
                 .iter()
                 .copied()
@@ -471,7 +477,9 @@ impl ImapSession {
             }
         }
         sel.uidnext = sel.uidnext.max(f.uidnext);
-        for &uid in &changes.flags_changed {
+        // While expunges are held, flag changes wait for them too (told once, then).
+        let flags_changed: &[u32] = if hold { &[] } else { &changes.flags_changed };
+        for &uid in flags_changed {
             let Some(m) = f.by_uid(uid) else { continue };
             if sel.own.get(&uid) == Some(&m.modseq) {
                 continue;
@@ -496,8 +504,26 @@ impl ImapSession {
                 ));
             }
         }
-        sel.own.clear();
-        sel.modseq = changes.modseq;
+        if !hold {
+            sel.own.clear();
+            sel.modseq = changes.modseq;
+        }
+        if let Some(before) = view_before {
+            // RFC 5267 §4.3.3, §4.3.4: removals before the EXPUNGEs, additions after EXISTS.
+            let view = View {
+                uids: &sel.uids,
+                recent: &sel.recent,
+                saved: &sel.saved,
+            };
+            let mut first = Vec::new();
+            for c in sel.contexts.iter_mut() {
+                let u = c.update(f, &before, &view);
+                first.extend(u.before);
+                lines.extend(u.after);
+            }
+            first.append(&mut lines);
+            lines = first;
+        }
         for l in lines {
             self.send(l);
         }
@@ -603,3 +629,5 @@ impl<'a> Session<HostCtx<'a>> for ImapSession {
 
 #[cfg(test)]
 pub(super) mod tests;
+#[cfg(test)]
+mod transcripts;

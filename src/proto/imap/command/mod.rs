@@ -7,6 +7,7 @@
 mod append;
 mod auth;
 mod basic;
+mod cancelupdate;
 mod catenate;
 mod copy;
 mod dispatch;
@@ -150,6 +151,8 @@ pub enum Command {
         keys: Vec<(SortKey, bool)>,
         key: SearchKey,
     },
+    /// CANCELUPDATE (RFC 5267 §4.3.5): the tags of the UPDATE contexts to end.
+    CancelUpdate(Vec<String>),
     /// THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 §4).
     Thread {
         uid: bool,
@@ -265,6 +268,7 @@ pub const COMMANDS: &[Spec] = &[
     search::SEARCH,
     sort::SORT,
     sort::THREAD,
+    cancelupdate::CANCELUPDATE,
     fetch::FETCH,
     store::STORE,
     copy::COPY,
@@ -462,6 +466,7 @@ impl ImapSession {
                 };
                 self.run_sort(ctx, now, &user, tag, order, &key)
             }
+            Command::CancelUpdate(tags) => self.run_cancelupdate(&tags),
             Command::Thread {
                 uid,
                 algorithm,

@@ -53,6 +53,16 @@ fn parse_notify(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
     if groups.is_empty() {
         return Err("NOTIFY SET needs at least one event group".into());
     }
+    // RFC 5465 §6.1: one SELECTED or SELECTED-DELAYED filter at most.
+    let selected = groups
+        .iter()
+        .filter(|g| matches!(g.filter, MailboxFilter::Selected { .. }))
+        .count();
+    if selected > 1 {
+        return Err(
+            "NOTIFY SET names the selected mailbox once (SELECTED or SELECTED-DELAYED)".into(),
+        );
+    }
     Ok(Command::Notify(NotifyRequest::Set {
         status,
         groups,
@@ -84,6 +94,12 @@ fn event_group(p: &mut Parser<'_>, unsupported: &mut Vec<String>) -> R<EventGrou
         return Err("Expected ) to end the event group".into());
     }
     let selected = matches!(filter, MailboxFilter::Selected { .. });
+    // RFC 5465 §6.1: the selected mailbox has message events only.
+    if selected && (events.mailbox_name || events.subscription_change) {
+        return Err(
+            "SELECTED takes message events only (MessageNew, MessageExpunge, FlagChange)".into(),
+        );
+    }
     if !events.new_fetch.is_empty() && !selected {
         return Err(
             "MessageNew (fetch-att ...) is for the SELECTED filter only (RFC 5465 §5.2)".into(),
@@ -282,8 +298,15 @@ mod tests {
         say(&mut b, &mut store, "b1 LOGIN boss pw");
         say(&mut b, &mut store, "b2 SELECT INBOX");
         say(&mut b, &mut store, "b3 EXPUNGE");
+        say(&mut b, &mut store, "b4 APPEND INBOX {10+}\r\nSubject: 4");
+        // The arrival is told at once; message 3 keeps its number until a command may
+        // report the expunge.
+        let pushed = say(&mut a, &mut store, "");
+        assert!(pushed.contains("* 4 EXISTS"), "{pushed}");
+        assert!(!pushed.contains("EXPUNGE"), "{pushed}");
         assert_eq!(say(&mut a, &mut store, ""), "");
         let idle = say(&mut a, &mut store, "a4 IDLE");
         assert!(idle.contains("* 3 EXPUNGE"), "{idle}");
+        assert!(!idle.contains("EXISTS"), "{idle}");
     }
 }

@@ -2,7 +2,9 @@
 //! [`crate::proto::imap::search`].
 
 use super::prelude::*;
+use crate::proto::imap::context::{Partial, UpdateContext, View, MAX_CONTEXTS};
 use crate::proto::imap::esearch::{self, Hit};
+use crate::proto::imap::response::string;
 use crate::proto::imap::search::{matches, Candidate, SearchKey};
 
 pub(super) const SEARCH: Spec = Spec::new(
@@ -14,7 +16,8 @@ pub(super) const SEARCH: Spec = Spec::new(
 )
 .with_uid();
 
-/// ESEARCH's `RETURN (...)` (RFC 4731 §3.1): which results to send in `* ESEARCH`.
+/// ESEARCH's `RETURN (...)` (RFC 4731 §3.1), with CONTEXT=SEARCH's options (RFC 5267 §4):
+/// which results to send in `* ESEARCH`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SearchReturn {
     /// SEARCHRES (RFC 5182 §2.1): keep the result for `$`.
@@ -23,23 +26,46 @@ pub struct SearchReturn {
     pub max: bool,
     pub all: bool,
     pub count: bool,
+    /// `PARTIAL m:n`: the results at those positions (RFC 5267 §4.4).
+    pub partial: Option<Partial>,
+    /// `UPDATE`: tell the client as the result changes (RFC 5267 §4.3).
+    pub update: bool,
+    /// `CONTEXT`: a hint that the search comes again (RFC 5267 §4.2); nothing to do here.
+    pub context: bool,
 }
 
-/// `RETURN (MIN MAX ALL COUNT)`; an empty list means ALL.
+impl SearchReturn {
+    /// Options that ask for return data in the `* ESEARCH` line.
+    pub fn wants_data(&self) -> bool {
+        self.min || self.max || self.all || self.count || self.partial.is_some()
+    }
+}
+
+/// `RETURN (MIN MAX ALL COUNT SAVE PARTIAL m:n UPDATE CONTEXT)`; an empty list means ALL.
 pub(super) fn search_return(p: &mut Parser<'_>) -> R<SearchReturn> {
     p.sp("return options, e.g. (MIN MAX COUNT)")?;
     let mut r = SearchReturn::default();
     let opts = super::list::option_list(p, "return option")?;
-    for opt in &opts {
+    let mut words = opts.iter();
+    while let Some(opt) = words.next() {
         match opt.as_str() {
             "SAVE" => r.save = true,
             "MIN" => r.min = true,
             "MAX" => r.max = true,
             "ALL" => r.all = true,
             "COUNT" => r.count = true,
+            "UPDATE" => r.update = true,
+            "CONTEXT" => r.context = true,
+            "PARTIAL" => {
+                let range = words.next().and_then(|w| partial_range(w));
+                let Some(range) = range.filter(|_| r.partial.is_none()) else {
+                    return Err("PARTIAL takes one range of positions, e.g. PARTIAL 1:500".into());
+                };
+                r.partial = Some(range);
+            }
             other => {
                 return Err(format!(
-                    "Unknown return option {other} (use MIN, MAX, ALL, COUNT or SAVE)"
+                    "Unknown return option {other} (use MIN, MAX, ALL, COUNT, SAVE, PARTIAL m:n, UPDATE or CONTEXT)"
                 )
                 .into())
             }
@@ -48,8 +74,25 @@ pub(super) fn search_return(p: &mut Parser<'_>) -> R<SearchReturn> {
     if opts.is_empty() {
         r.all = true;
     }
+    // RFC 5267 §4.4: one PARTIAL or one ALL, not both.
+    if r.all && r.partial.is_some() {
+        return Err("RETURN takes PARTIAL or ALL, not both".into());
+    }
     p.sp("search criteria")?;
     Ok(r)
+}
+
+/// `partial-range = nz-number ":" nz-number` (RFC 5267 §5).
+fn partial_range(word: &str) -> Option<Partial> {
+    let (a, b) = word.split_once(':')?;
+    let n = |t: &str| -> Option<u32> {
+        t.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| t.parse().ok())
+            .flatten()
+            .filter(|&n| n > 0)
+    };
+    Some(Partial::new(n(a)?, n(b)?))
 }
 
 fn parse_search(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
@@ -327,20 +370,43 @@ impl ImapSession {
                 line
             }
             Some(r) => {
+                // RFC 5267 §4.3: UPDATE under a tag that already names a context is refused.
+                if r.update && self.has_context(tag) {
+                    return bad(format!(
+                        "Tag reuse: {tag} already names an UPDATE context (CANCELUPDATE it, or use a new tag)"
+                    ));
+                }
+                let frozen = r.update.then(|| self.frozen(key));
                 if r.save {
                     self.save_result(&found, &r);
                 }
                 // RFC 5182 §1: SAVE alone answers nothing but the tagged OK.
-                if !(r.min || r.max || r.all || r.count) {
+                if !r.wants_data() && !r.update {
                     return ok("SEARCH completed, result saved");
                 }
-                esearch::line(&esearch::Answer {
+                self.send(esearch::line(&esearch::Answer {
                     tag,
                     uid,
                     ret: r,
                     hits: &hits,
                     with_modseq,
-                })
+                }));
+                let Some(key) = frozen else {
+                    return ok(if uid {
+                        "UID SEARCH completed"
+                    } else {
+                        "SEARCH completed"
+                    });
+                };
+                let mut result: Vec<u32> = found.iter().map(|(_, m)| m.uid).collect();
+                result.sort_unstable();
+                return self.keep_context(UpdateContext {
+                    tag: tag.to_string(),
+                    uid,
+                    key,
+                    now: ctx.clock.unix(now),
+                    result,
+                });
             }
         };
         self.send(line);
@@ -349,6 +415,47 @@ impl ImapSession {
         } else {
             "SEARCH completed"
         })
+    }
+
+    /// True when an UPDATE context has the tag `tag` (RFC 5267 §4.3).
+    fn has_context(&self, tag: &str) -> bool {
+        self.mailbox()
+            .is_some_and(|s| s.contexts.iter().any(|c| c.tag == tag))
+    }
+
+    /// `key` with its sequence numbers, `$` and `*` fixed as UIDs (RFC 5267 §4.3).
+    fn frozen(&self, key: &SearchKey) -> SearchKey {
+        match self.mailbox() {
+            Some(sel) => View {
+                uids: &sel.uids,
+                recent: &sel.recent,
+                saved: &sel.saved,
+            }
+            .freeze(key),
+            None => key.clone(),
+        }
+    }
+
+    /// Keeps an UPDATE context, or says it will not (RFC 5267 §4.3.1: the other return
+    /// options were honoured all the same).
+    fn keep_context(&mut self, context: UpdateContext) -> Done {
+        let uid = context.uid;
+        let what = if uid { "UID SEARCH" } else { "SEARCH" };
+        let Some(sel) = self.mailbox_mut() else {
+            return unselected();
+        };
+        if sel.contexts.len() >= MAX_CONTEXTS {
+            let mut code = b"* NO [NOUPDATE ".to_vec();
+            string(&mut code, context.tag.as_bytes());
+            let line = format!(
+                "{}] Too many UPDATE contexts ({MAX_CONTEXTS}): CANCELUPDATE one first",
+                String::from_utf8_lossy(&code)
+            );
+            self.send(line);
+            return ok(format!("{what} completed, will not notify"));
+        }
+        sel.contexts.push(context);
+        ok(format!("{what} completed, will notify"))
     }
 
     /// SEARCHRES (RFC 5182 §2.1): keeps the UIDs of `found` (in answer order) for `$`; with

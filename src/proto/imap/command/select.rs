@@ -192,6 +192,7 @@ impl ImapSession {
             own: BTreeMap::new(),
             keywords,
             saved: Vec::new(),
+            contexts: Vec::new(),
         };
         self.send(flags_line(&sel.keywords));
         self.send(format!("* {} EXISTS", sel.exists()));

@@ -54,6 +54,13 @@ fn parse_sort(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     } else {
         None
     };
+    // RFC 5267 §4.1: PARTIAL, UPDATE and CONTEXT in SORT are CONTEXT=SORT's.
+    if ret.is_some_and(|r| r.partial.is_some() || r.update || r.context) {
+        return Err(
+            "PARTIAL, UPDATE and CONTEXT go with SEARCH here (CONTEXT=SEARCH); SORT takes MIN, MAX, ALL, COUNT and SAVE"
+                .into(),
+        );
+    }
     let mut keys = Vec::new();
     let mut reverse = false;
     for word in super::list::option_list(p, "sort key")? {
@@ -295,7 +302,7 @@ impl ImapSession {
                 if r.save {
                     self.save_result(&found, &r);
                 }
-                if !(r.min || r.max || r.all || r.count) {
+                if !r.wants_data() {
                     return done;
                 }
                 esearch::line(&esearch::Answer {
