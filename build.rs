@@ -4,11 +4,15 @@
 //! (`src/learn/format/`), and written out as a Rust expression building the same values
 //! (`build_support/rust_literal.rs`): the page carries the values, not JSON and a JSON reader
 //! for them (issue 17). The texts themselves are included too, for the native tests that read
-//! every file and compare.
+//! every file and compare. With the `page` feature, a release build of the bridge also carries
+//! the page (build_support/page.rs).
 
 #[allow(dead_code)]
 #[path = "src/learn/format/challenge.rs"]
 mod challenge;
+#[cfg(feature = "page")]
+#[path = "build_support/page.rs"]
+mod page;
 #[allow(dead_code)]
 #[path = "build_support/rust_literal.rs"]
 mod rust_literal;
@@ -91,4 +95,14 @@ fn main() {
     let challenges = json_files("challenges");
     include_texts(&challenges, "challenges.rs");
     write_values(&challenges, "challenge_values.rs", challenge::parse_shape);
+    // The live page built into the bridge (issue 28 item 5).
+    #[cfg(feature = "page")]
+    page::write_page_files();
+    #[cfg(not(feature = "page"))]
+    write(
+        "page_files.rs",
+        "pub(super) static PAGE_FILES: &[(&str, &[u8])] = &[];\n\
+         pub(super) static PAGE_MISSING: &str = \"it was built without the `page` feature\";\n"
+            .into(),
+    );
 }

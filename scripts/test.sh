@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints (native and wasm), the engine tests, the release wasm
 # build with its size budget, the browser tests in Debian's headless Chromium, and real mail
-# clients (Python's smtplib/poplib/imaplib, curl) over the TCP bridge, and the README's serve
-# command on a fresh clone.
+# clients (Python's smtplib/poplib/imaplib, curl) over the TCP bridge, the README's serve
+# command on a fresh clone, and the tester's `cargo install` on a fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh --browser
@@ -52,6 +52,9 @@ fi
 
 step "the first run: a fresh clone with an empty target/ served by ./scripts/serve.sh (issue 29)"
 scripts/first-run-test.sh
+
+step "the tester's install: a fresh clone, cargo install --path ., the page served by the binary alone (issue 28)"
+scripts/install-test.sh
 
 echo
 echo "all tests passed"

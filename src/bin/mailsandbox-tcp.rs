@@ -28,6 +28,9 @@ fn main() {
             std::process::exit(1);
         }
     };
+    if let Some(line) = bridge.page_line() {
+        eprintln!("{line}");
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for line in bridge.start_lines() {

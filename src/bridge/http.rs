@@ -2,13 +2,14 @@
 //! request is handed to the bridge's loop (which owns the world) through a channel and a
 //! wake-up, and its response is written back by the thread that read it, so a slow HTTP
 //! client never holds up the mail loop. The page's files (every `GET` outside `/api/` and
-//! `/view/`) are read from the page folder by the request's own thread, without the loop;
+//! `/view/`) are read from the page's source (see `page.rs`) by the request's own thread,
+//! without the loop;
 //! `/` without a query goes to `/?live=1`, the page in live mode.
 
+use super::page::PageSource;
 use mio::Waker;
 use std::io::{self, Read};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -71,6 +72,8 @@ impl PendingCall {
 /// The running HTTP server.
 pub(super) struct HttpApi {
     pub addr: SocketAddr,
+    /// Where the page's files come from.
+    pub page: PageSource,
     server: Arc<tiny_http::Server>,
     calls: mpsc::Receiver<PendingCall>,
     acceptor: Option<JoinHandle<()>>,
@@ -78,7 +81,7 @@ pub(super) struct HttpApi {
 
 impl HttpApi {
     /// Listens on `addr`; every request wakes the loop through `waker`.
-    pub fn start(addr: SocketAddr, page_dir: PathBuf, waker: Arc<Waker>) -> io::Result<HttpApi> {
+    pub fn start(addr: SocketAddr, page: PageSource, waker: Arc<Waker>) -> io::Result<HttpApi> {
         let server = tiny_http::Server::http(addr).map_err(|e| {
             io::Error::new(io::ErrorKind::AddrInUse, format!("http on {addr}: {e}"))
         })?;
@@ -86,13 +89,14 @@ impl HttpApi {
         let server = Arc::new(server);
         let (tx, calls) = mpsc::channel();
         let acceptor = {
-            let server = server.clone();
+            let (server, page) = (server.clone(), page.clone());
             std::thread::Builder::new()
                 .name("http-api".into())
-                .spawn(move || accept_requests(&server, &page_dir, &tx, &waker))?
+                .spawn(move || accept_requests(&server, &page, &tx, &waker))?
         };
         Ok(HttpApi {
             addr,
+            page,
             server,
             calls,
             acceptor: Some(acceptor),
@@ -121,7 +125,7 @@ impl Drop for HttpApi {
 
 fn accept_requests(
     server: &tiny_http::Server,
-    page_dir: &Path,
+    page: &PageSource,
     calls: &mpsc::Sender<PendingCall>,
     waker: &Arc<Waker>,
 ) {
@@ -133,11 +137,11 @@ fn accept_requests(
             continue;
         }
         let (calls, waker, done) = (calls.clone(), waker.clone(), active.clone());
-        let page_dir = page_dir.to_path_buf();
+        let page = page.clone();
         let spawned = std::thread::Builder::new()
             .name("http-request".into())
             .spawn(move || {
-                serve(request, &page_dir, &calls, &waker);
+                serve(request, &page, &calls, &waker);
                 done.fetch_sub(1, Ordering::SeqCst);
             });
         if spawned.is_err() {
@@ -150,7 +154,7 @@ fn accept_requests(
 /// Reads one request, hands it to the loop (or reads the page's file), writes its answer.
 fn serve(
     mut request: tiny_http::Request,
-    page_dir: &Path,
+    page: &PageSource,
     calls: &mpsc::Sender<PendingCall>,
     waker: &Waker,
 ) {
@@ -173,7 +177,7 @@ fn serve(
                 Err(()) => r,
             }
         } else {
-            respond(page_file(page_dir, &path))
+            respond(page.file(&path))
         };
         let _ = request.respond(response);
         return;
@@ -214,51 +218,6 @@ fn serve(
         }
     };
     let _ = request.respond(respond(response));
-}
-
-/// One of the page's files (`/` is `index.html`); `404` for a path that leaves the folder
-/// or names no file.
-fn page_file(page_dir: &Path, path: &str) -> ApiResponse {
-    let relative = match path.trim_start_matches('/') {
-        "" => "index.html",
-        p => p,
-    };
-    let safe = relative
-        .split('/')
-        .all(|seg| !seg.is_empty() && seg != ".." && seg != "." && !seg.contains('\\'));
-    if !safe {
-        return error(404, "not found");
-    }
-    let file = page_dir.join(relative);
-    match std::fs::read(&file) {
-        Ok(body) => ApiResponse {
-            status: 200,
-            content_type: content_type_of(relative).into(),
-            body,
-        },
-        Err(_) if relative == "index.html" => error(
-            404,
-            &format!(
-                "the page is not built: no {} (run `trunk build --release`, or give --page-dir)",
-                file.display()
-            ),
-        ),
-        Err(_) => error(404, "not found"),
-    }
-}
-
-fn content_type_of(name: &str) -> &'static str {
-    match name.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("html") => "text/html; charset=utf-8",
-        Some("js") => "text/javascript",
-        Some("wasm") => "application/wasm",
-        Some("css") => "text/css",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("ico") => "image/x-icon",
-        Some("json") | Some("webmanifest") => "application/json",
-        _ => "application/octet-stream",
-    }
 }
 
 fn respond(r: ApiResponse) -> tiny_http::Response<io::Cursor<Vec<u8>>> {

@@ -24,6 +24,7 @@ mod import;
 mod live;
 mod mailpit;
 mod options;
+mod page;
 mod setup;
 mod transcript;
 
@@ -159,7 +160,7 @@ impl Bridge {
         let http = match opts.http_port {
             Some(port) => Some(http::HttpApi::start(
                 SocketAddr::new(opts.bind, port),
-                opts.page_dir.clone(),
+                page::PageSource::choose(opts.page_dir.as_deref()),
                 waker.clone(),
             )?),
             None => None,
@@ -194,6 +195,12 @@ impl Bridge {
     /// The HTTP API's address, with `--http`.
     pub fn http_addr(&self) -> Option<SocketAddr> {
         self.http.as_ref().map(|h| h.addr)
+    }
+
+    /// With `--http`, where the page's files come from (`PAGE built into this binary ...` or
+    /// `PAGE from <folder>`), for the operator (the binary prints it to stderr).
+    pub fn page_line(&self) -> Option<String> {
+        self.http.as_ref().map(|h| h.page.describe())
     }
 
     /// The lines printed at start: one `LISTEN` line per listener (and `LISTEN http api

@@ -23,8 +23,9 @@ options:
   --http PORT            serve the JSON API (/api/v1/...) on PORT (0: any free port),
                          and at / the live page: the page shows this bridge's world
                          as it runs (sessions as hops, transcripts, mailboxes)
-  --page-dir DIR         where the page's files are (trunk's release build);
-                         default: the dist folder next to the crate
+  --page-dir DIR         serve the page's files from DIR (a trunk build, for working on
+                         the page); default: the page built into this binary (release
+                         builds), else the dist folder of the checkout it was built from
   --trace                print every virtual connection's transcript to stdout
   --fault RULE           a fault rule (repeatable), e.g.
                          'mx.corp.example:25 RCPT TO:<*@corp.example> => 452 4.2.2 Mailbox full'
@@ -75,8 +76,9 @@ pub struct Options {
     pub catch_all: bool,
     /// Every mailbox starts empty (the sample messages are left out).
     pub empty: bool,
-    /// The page's files, served at `/` with `--http` (the live page).
-    pub page_dir: PathBuf,
+    /// A folder of the page's files, served at `/` with `--http` (the live page) instead of
+    /// the page built into the binary.
+    pub page_dir: Option<PathBuf>,
     /// TLS on the served ports.
     pub tls: BridgeTls,
     /// Where to write the sandbox CA certificate.
@@ -109,7 +111,7 @@ impl Default for Options {
             strict: false,
             catch_all: false,
             empty: false,
-            page_dir: PathBuf::from(DEFAULT_PAGE_DIR),
+            page_dir: None,
             tls: BridgeTls::default(),
             ca_out: None,
         }
@@ -122,9 +124,6 @@ pub enum Command {
     Run(Options),
     Help,
 }
-
-/// The page's files by default: trunk's release build in the crate's `dist` folder.
-const DEFAULT_PAGE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/dist");
 
 /// The highest virtual port the bridge maps (pop3s, with TLS on).
 const HIGHEST_PORT: u16 = 995;
@@ -175,7 +174,7 @@ impl Options {
                     };
                 }
                 "--ca-out" => opts.ca_out = Some(PathBuf::from(value("--ca-out")?)),
-                "--page-dir" => opts.page_dir = PathBuf::from(value("--page-dir")?),
+                "--page-dir" => opts.page_dir = Some(PathBuf::from(value("--page-dir")?)),
                 "--latency" => {
                     let v = value("--latency")?;
                     let ms: u64 = v
@@ -311,7 +310,7 @@ mod tests {
         assert!(o.all_hosts);
         assert_eq!(o.latency, Duration::from_millis(25));
         assert_eq!(o.http_port, Some(0));
-        assert_eq!(o.page_dir, PathBuf::from("/srv/page"));
+        assert_eq!(o.page_dir, Some(PathBuf::from("/srv/page")));
         assert_eq!(Options::parse(["-h"]), Ok(Command::Help));
     }
 

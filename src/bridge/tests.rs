@@ -24,7 +24,7 @@ fn start_with_http(page_dir: std::path::PathBuf) -> (Bridge, StopHandle) {
         let opts = Options {
             port_offset: 20_000 + ((seed.wrapping_mul(7919) + i * 977) % 30_000) as u16,
             http_port: Some(0),
-            page_dir: page_dir.clone(),
+            page_dir: Some(page_dir.clone()),
             // The page's copy of a world with TLS differs in detail (see `WorldSpec::tls`).
             tls: options::BridgeTls::Off,
             ..Options::default()

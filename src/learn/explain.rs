@@ -111,9 +111,9 @@ const IMAP_UNTAGGED: &[(&str, Explanation)] = &[
     ("ID", ex("Server identification.", "RFC 2971 §3.2")),
     ("ENABLED", ex("Extensions that ENABLE turned on.", "RFC 5161 §3.2")),
     ("VANISHED", ex("UIDs that are gone (QRESYNC's EXPUNGE: no sequence numbers to shift); (EARLIER) means they went while the client was away.", "RFC 7162 §3.2.10")),
-    ("ESEARCH", ex("The results of SEARCH RETURN (...): MIN, MAX, ALL (as a set), COUNT, for the command with this TAG.", "RFC 4731 §3.1")),
+    ("ESEARCH", ex("The results of SEARCH RETURN (...) or SORT RETURN (...): MIN, MAX, ALL (as a set; after SORT in sort order), COUNT, PARTIAL (positions m:n of the result), for the command with this TAG; ADDTO and REMOVEFROM tell how the result of a SEARCH RETURN (UPDATE) changed since.", "RFC 4731 §3.1, RFC 5267 §3.1, §4.3.3, §4.3.4, §4.4")),
     ("SORT", ex("The matching messages in the order SORT asked for.", "RFC 5256 §4")),
-    ("THREAD", ex("The matches as threads: (parent child ...), several children each in parentheses; REFERENCES links replies by Message-ID, In-Reply-To and References.", "RFC 5256 §4")),
+    ("THREAD", ex("The matches as threads: (parent child ...), several children each in parentheses; REFERENCES links replies by Message-ID, In-Reply-To and References; REFS does the same without grouping by subject, the thread with the newest message last.", "RFC 5256 §4")),
 ];
 
 const IMAP_CODES: &[(&str, Explanation)] = &[
@@ -131,6 +131,7 @@ const IMAP_CODES: &[(&str, Explanation)] = &[
     ("[TOOBIG]", ex("The message (or the one CATENATE would build) is larger than the server takes.", "RFC 4469 §4.2")),
     ("[BADEVENT", ex("NOTIFY named an event this server does not report; the list says which it does.", "RFC 5465 §5")),
     ("[NOTIFICATIONOVERFLOW]", ex("Too many changes to report one by one: notifications are off until the client sends NOTIFY again (and resynchronises).", "RFC 5465 §5.8")),
+    ("[NOUPDATE", ex("The search answered, but the server keeps no more UPDATE contexts: CANCELUPDATE one, then search again.", "RFC 5267 §4.3.1")),
     ("[COPYUID", ex("Where the copied messages went (old and new UIDs).", "RFC 4315 §3")),
     ("[AUTHENTICATIONFAILED]", ex("Wrong user name or password.", "RFC 5530 §3")),
     ("[CLOSED]", ex("The previously selected mailbox is closed: what follows is about the new one.", "RFC 7162 §3.2.11")),

@@ -133,7 +133,8 @@ impl ImapSession {
                 section_bytes(raw, &root, section).ok_or("The message has no such section")?
             }
         };
-        // RFC 5550 §3.1: a range past the end gives what there is (possibly nothing).
+        // A ;PARTIAL= range reads like a FETCH partial (RFC 5092 §6, RFC 3501 §6.4.5): a range past
+        // the end gives what there is (possibly nothing).
         Ok(match url.partial {
             None => whole,
             Some((offset, length)) => {

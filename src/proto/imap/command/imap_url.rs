@@ -22,7 +22,7 @@ pub struct MessageUrl {
     pub uid: u32,
     /// `;SECTION=` as a FETCH section (RFC 5092 §6, `enc-section`).
     pub section: Option<Section>,
-    /// `;PARTIAL=offset[.length]` (RFC 5550 §3.1).
+    /// `;PARTIAL=offset[.length]` (RFC 5092 §6; URL-PARTIAL, RFC 5550, lets CATENATE take it).
     pub partial: Option<(u32, Option<u32>)>,
 }
 
@@ -116,7 +116,7 @@ fn nz_number(value: &str, what: &str) -> Result<u32, String> {
         .ok_or_else(|| format!(";{what}= takes a number above 0"))
 }
 
-/// `partial-range = number ["." nz-number]` (RFC 5550 §3.1).
+/// `partial-range = number ["." nz-number]` (RFC 5092 §11).
 fn partial_range(value: &str) -> Result<(u32, Option<u32>), String> {
     let bad = || ";PARTIAL= is offset or offset.length, e.g. ;PARTIAL=0.1024".to_string();
     let (offset, length) = match value.split_once('.') {
