@@ -23,8 +23,9 @@ for tool in trunk wasm-bindgen wasm-opt; do
 done
 unset MAIL_SANDBOX_PAGE MAIL_SANDBOX_PAGE_DIR MAIL_SANDBOX_DIST CARGO_BUILD_TARGET_DIR RUSTFLAGS
 
-base="$src/target/install-test"
-work="$base/run"
+# Outside the checkout: cargo would merge this checkout's .cargo/config.toml into the clone's
+# (the page's rustflags twice: another fingerprint, a cold page build every run).
+work="$(mktemp -d "${TMPDIR:-/tmp}/mail-sandbox-install-test.XXXXXX")"
 export CARGO_TARGET_DIR="${INSTALL_TEST_TARGET:-$src/target}"
 server_pid=
 cleanup() {
@@ -32,7 +33,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-rm -rf "$work"
 mkdir -p "$work/empty" "$CARGO_TARGET_DIR"
 
 rev="$(git -C "$src" rev-parse "${INSTALL_TEST_REV:-HEAD}")"
