@@ -25,15 +25,27 @@
 //! trace (the server's `queued as` reply sent, the relay client never got to QUIT) and allows
 //! one extra copy per such hop, no more.
 //!
+//! With TLS in the mix (issue 26, `chaos_seeds_with_tls`): the sandbox's TLS provider is
+//! installed, so the relay says STARTTLS to the MX, and at random the MX stops offering TLS,
+//! TLS fault rules make it fail the handshake or present an expired, wrong-name or unknown-CA
+//! certificate, and the ISP's relay policy changes (encrypt anyway, fall back to clear, refuse
+//! unverified hops, require verified TLS for corp.example). The same invariants hold: an
+//! accepted message is delivered or bounced, never lost.
+//!
 //! `CHAOS_SEEDS=2000 cargo test --test chaos` (or `scripts/chaos.sh 2000`) runs many seeds;
 //! `CHAOS_SEED=n` runs one. A failure prints the seed and the transcripts of the connections
 //! that carried the message in question.
 
 mod common;
 
+use mail_sandbox::fault::FaultRule;
 use mail_sandbox::net::{ConnId, HostId, Rng, Side, TraceKind};
-use mail_sandbox::sandbox::{default_world, DefaultWorld, EndpointState, World};
+use mail_sandbox::relay::{HopTls, OnUnverified, RelayTlsPolicy};
+use mail_sandbox::sandbox::{
+    default_world, DefaultWorld, EndpointState, TlsPolicy, World, WorldEvent,
+};
 use mail_sandbox::time::Duration;
+use mail_sandbox::tls::SandboxTls;
 use mail_sandbox::wire::sasl::{b64_encode, encode_plain};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -88,6 +100,10 @@ struct Stats {
     imap_fetches: usize,
     /// Lines a fault rule answered, held or dropped (runs with rules).
     rule_marks: usize,
+    /// Relay hops by how they used TLS (runs with TLS): encrypted, in clear, deferred for TLS.
+    hops_encrypted: usize,
+    hops_clear: usize,
+    hops_deferred_for_tls: usize,
 }
 
 struct Failure {
@@ -295,6 +311,13 @@ struct Sim {
     /// Fault rules (issue 15) are added and removed at random too, from their own stream so
     /// that runs without them are unchanged.
     rules: Option<Rng>,
+    /// TLS policies and TLS fault rules change at random (runs with TLS), from their own
+    /// stream.
+    tls: Option<Rng>,
+    /// Runs with TLS: relay hops whose next hop's answer to the data never arrived, as the
+    /// relay queue noted them (`Recipient::unanswered_hop`), per (token, recipient). The wire
+    /// of an encrypted hop is ciphertext, so the trace cannot show them.
+    lost_answers: BTreeMap<(String, String), BTreeSet<(String, String)>>,
 }
 
 /// The rules the simulation picks from: deferrals, refusals, drops and replies after DATA,
@@ -310,6 +333,15 @@ const CHAOS_RULES: [&str; 9] = [
     "smtp.isp.example:587 MAIL => 421 4.7.0 Try again later after 3 per 60s",
     "smtp.isp.example:587 after DATA => drop after 1 per 10s",
     "dns corp.example MX => none",
+];
+
+/// The TLS rules the simulation picks from (on the MX the relay talks to).
+const CHAOS_TLS_RULES: [&str; 5] = [
+    "mx.corp.example:25 tls => handshake failure",
+    "mx.corp.example:25 tls => expired",
+    "mx.corp.example:25 tls => wrong name",
+    "mx.corp.example:25 tls => unknown CA",
+    "mx.corp.example:25 tls => not offered",
 ];
 
 const USERS: [(&str, &str); 3] = [
@@ -338,6 +370,8 @@ impl Sim {
             faults_on: true,
             quit_sent: BTreeSet::new(),
             rules: None,
+            tls: None,
+            lost_answers: BTreeMap::new(),
         };
         for (user, _) in USERS {
             for name in sim.w.store.folder_names(user) {
@@ -570,10 +604,69 @@ impl Sim {
         }
     }
 
+    /// Sometimes changes the TLS in play (only in runs with TLS, one step in five): a TLS
+    /// rule added or removed, the MX's TLS switched off or on, the ISP's relay policy.
+    fn tls_fault(&mut self) {
+        let Some(rng) = self.tls.as_mut() else {
+            return;
+        };
+        if rng.below(5) != 0 {
+            return;
+        }
+        match rng.below(5) {
+            0 | 1 => {
+                let text = CHAOS_TLS_RULES[rng.below(CHAOS_TLS_RULES.len() as u64) as usize];
+                if let Err(e) = self.w.add_fault(text) {
+                    panic!("{text}: {e}");
+                }
+            }
+            2 => {
+                let n = self.w.fault_rules().len();
+                if n > 0 {
+                    let which = rng.below(n as u64) as usize + 1;
+                    self.w.remove_fault(which);
+                }
+            }
+            3 => {
+                let policy = if rng.below(3) == 0 {
+                    TlsPolicy::OFF
+                } else {
+                    TlsPolicy::OFFERED
+                };
+                self.w.set_tls_policy("mx.corp.example", policy);
+            }
+            _ => {
+                let mut policy = RelayTlsPolicy {
+                    on_unverified: match rng.below(3) {
+                        0 => OnUnverified::EncryptAnyway,
+                        1 => OnUnverified::RelayInClear,
+                        _ => OnUnverified::Defer,
+                    },
+                    ..RelayTlsPolicy::default()
+                };
+                if rng.below(3) == 0 {
+                    policy.require_verified.insert("corp.example".into());
+                }
+                self.w.set_relay_tls_policy("smtp.isp.example", policy);
+            }
+        }
+    }
+
     fn calm(&mut self) {
         let d = self.d;
         let now = self.w.now();
-        self.w.clear_faults();
+        if self.tls.is_some() {
+            // TLS rules and the MX's TLS stay as they are for the clients' last steps and the
+            // relay's first retries (`calm_tls` ends them).
+            let rules = self.w.fault_rules().to_vec();
+            for (i, rule) in rules.iter().enumerate().rev() {
+                if !matches!(rule, FaultRule::Tls { .. }) {
+                    self.w.remove_fault(i + 1);
+                }
+            }
+        } else {
+            self.w.clear_faults();
+        }
         self.faults_on = false;
         self.w.net.faults.drop_per_million = 0;
         self.w.net.faults.refuse_per_million = 0;
@@ -587,6 +680,15 @@ impl Sim {
             (d.recipient_pc, d.corp),
         ] {
             self.w.net.set_link_cut(now, a, b, false);
+        }
+    }
+
+    /// The end of TLS trouble: no TLS rules, the MX offers TLS again, so even "verified TLS
+    /// or nothing" can deliver; the relay policy stays what it was.
+    fn calm_tls(&mut self) {
+        if self.tls.is_some() {
+            self.w.clear_faults();
+            self.w.set_tls_policy("mx.corp.example", TlsPolicy::OFFERED);
         }
     }
 
@@ -1106,7 +1208,28 @@ impl Sim {
         vanished
     }
 
+    /// Notes the relay hops whose answer was lost, from the queue (runs with TLS).
+    fn note_lost_answers(&mut self) {
+        if self.tls.is_none() {
+            return;
+        }
+        for entry in self.w.queue.entries() {
+            let text = String::from_utf8_lossy(&entry.data);
+            for token in tokens_in(&text) {
+                for r in &entry.recipients {
+                    if let Some(hop) = &r.unanswered_hop {
+                        self.lost_answers
+                            .entry((token.clone(), r.address.to_ascii_lowercase()))
+                            .or_default()
+                            .insert((entry.id.clone(), hop.clone()));
+                    }
+                }
+            }
+        }
+    }
+
     fn check(&mut self) -> Result<(), Failure> {
+        self.note_lost_answers();
         // UIDVALIDITY fixed, UIDNEXT and UIDs only grow.
         for (user, _) in USERS {
             for name in self.w.store.folder_names(user) {
@@ -1265,7 +1388,7 @@ impl Sim {
                 }
             }
         }
-        per_conn
+        let on_the_wire = per_conn
             .values()
             .filter(|(client, server)| {
                 client.contains(token)
@@ -1275,7 +1398,13 @@ impl Sim {
                     && server.contains("queued as")
                     && !client.contains("QUIT\r\n")
             })
-            .count()
+            .count();
+        // Encrypted hops: what the relay queue noted instead of the wire.
+        let noted = self
+            .lost_answers
+            .get(&(token.to_string(), rcpt.to_string()))
+            .map_or(0, BTreeSet::len);
+        on_the_wire.max(noted)
     }
 
     /// A message both delivered to `rcpt` and bounced for it is SMTP's own ambiguity (RFC 5321
@@ -1394,6 +1523,9 @@ impl Sim {
             } else if faulting && self.w.net.faults.drop_per_million > 100_000 {
                 self.w.net.faults.drop_per_million = 0;
             }
+            if faulting {
+                self.tls_fault();
+            }
             if step == steps {
                 self.calm();
             }
@@ -1425,6 +1557,13 @@ impl Sim {
             self.poll_actors()?;
             self.check()?;
         }
+        if self.tls.is_some() {
+            // Half an hour of relay retries under the TLS faults left, then none.
+            let t = self.w.now() + Duration::from_secs(1800);
+            self.w.run_until(t);
+            self.check()?;
+            self.calm_tls();
+        }
         let t = self.w.now() + Duration::from_secs(6 * 3600);
         self.w.run_until(t);
         self.check_final()?;
@@ -1439,13 +1578,40 @@ fn run_seed(seed: u64, steps: usize) -> Result<Stats, String> {
 }
 
 fn run_seed_with(seed: u64, steps: usize, rules: bool) -> Result<Stats, String> {
+    run_seed_in(seed, steps, rules, false)
+}
+
+fn run_seed_in(seed: u64, steps: usize, rules: bool, tls: bool) -> Result<Stats, String> {
     let mut sim = Sim::new(seed);
     if rules {
         sim.rules = Some(Rng::new(seed ^ 0x0F4A_0017));
     }
+    if tls {
+        sim.tls = Some(Rng::new(seed ^ 0x7153_0026));
+        let provider = SandboxTls::seeded(seed).expect("the sandbox TLS provider");
+        sim.w.install_tls(Box::new(provider));
+    }
     match sim.run(steps) {
         Ok(()) => {
             let mut stats = sim.stats;
+            while let Some(event) = sim.w.poll_event() {
+                if std::env::var("CHAOS_TLS_DEBUG").is_ok() {
+                    if let Some(line) = event.summary() {
+                        eprintln!("{line}");
+                    }
+                }
+                if let WorldEvent::RelayTls { tls, .. } = event {
+                    match tls {
+                        HopTls::Verified { .. } | HopTls::Unverified { .. } => {
+                            stats.hops_encrypted += 1
+                        }
+                        HopTls::Clear { .. } | HopTls::FellBackToClear { .. } => {
+                            stats.hops_clear += 1
+                        }
+                        HopTls::Deferred { .. } => stats.hops_deferred_for_tls += 1,
+                    }
+                }
+            }
             stats.rule_marks = sim
                 .w
                 .connections_seen()
@@ -1523,6 +1689,57 @@ fn chaos_seeds_with_fault_rules() {
     );
     if count >= 10 {
         assert!(rule_marks > 0, "no rule ever fired");
+    }
+}
+
+/// The simulation with TLS in the mix (issue 26): the relay's STARTTLS to the MX under
+/// changing policies and TLS fault rules (failed handshakes, broken certificates, no offer),
+/// besides the network's faults and the fault rules. No accepted message is lost.
+#[test]
+fn chaos_seeds_with_tls() {
+    let (first, count) = match env_u64("CHAOS_SEED") {
+        Some(s) => (s, 1),
+        None => (
+            env_u64("CHAOS_SEED_START").unwrap_or(1),
+            env_u64("CHAOS_SEEDS").unwrap_or(20),
+        ),
+    };
+    let steps = env_u64("CHAOS_STEPS").unwrap_or(150) as usize;
+    let mut failures = Vec::new();
+    let mut total = Stats::default();
+    for seed in first..first + count {
+        match run_seed_in(seed, steps, true, true) {
+            Ok(s) => {
+                total.accepted += s.accepted;
+                total.hops_encrypted += s.hops_encrypted;
+                total.hops_clear += s.hops_clear;
+                total.hops_deferred_for_tls += s.hops_deferred_for_tls;
+            }
+            Err(replay) => {
+                eprintln!("with TLS: {replay}");
+                failures.push(seed);
+                if failures.len() >= 3 {
+                    break;
+                }
+            }
+        }
+    }
+    eprintln!(
+        "chaos with TLS: seeds {first}..{}, accepted {}, relay hops encrypted {}, in clear {}, \
+         deferred for TLS {}",
+        first + count,
+        total.accepted,
+        total.hops_encrypted,
+        total.hops_clear,
+        total.hops_deferred_for_tls
+    );
+    assert!(failures.is_empty(), "failing seeds with TLS: {failures:?}");
+    if count >= 10 {
+        assert!(total.hops_encrypted > 0, "no relay hop was ever encrypted");
+        assert!(
+            total.hops_clear + total.hops_deferred_for_tls > 0,
+            "no TLS fault or policy ever acted"
+        );
     }
 }
 

@@ -2,15 +2,15 @@
 //! that records what it took, and drivers that feed a session chunked input and check the
 //! invariants that must hold whatever the peer sends.
 
+use mail_sandbox::proto::imap::client::{
+    ImapAction, ImapClient, ImapClientEvent, ImapJob, ImapOutcome,
+};
+use mail_sandbox::proto::pop3::client::{Pop3Client, Pop3ClientEvent, Pop3Job};
 use mail_sandbox::proto::pop3::{Pop3Event, Pop3Session, Pop3State};
 use mail_sandbox::proto::smtp::{
     ClientEvent, ClientJob, ClientOutcome, Envelope, PeerInfo, SmtpClient, SmtpCtx, SmtpEvent,
     SmtpServer, Spool, SpoolError, StartTlsPolicy,
 };
-use mail_sandbox::proto::imap::client::{
-    ImapAction, ImapClient, ImapClientEvent, ImapJob, ImapOutcome,
-};
-use mail_sandbox::proto::pop3::client::{Pop3Client, Pop3ClientEvent, Pop3Job};
 use mail_sandbox::proto::HostCtx;
 use mail_sandbox::sandbox::default_world;
 use mail_sandbox::session::{Output, Session};
@@ -457,10 +457,11 @@ pub fn run_pop3_client(keep: bool, sizes: &[u8], data: &[u8]) {
         user: "boss".into(),
         password: "boss".into(),
         keep,
+        stls: StartTlsPolicy::Never,
     };
     let client = Pop3Client::new(Instant::from_millis(0), job);
-    let n = run_client(client, sizes, data, |Pop3ClientEvent::Done(r)| {
-        if let Ok(messages) = r {
+    let n = run_client(client, sizes, data, |event| {
+        if let Pop3ClientEvent::Done(Ok(messages)) = event {
             assert!(messages.windows(2).all(|w| w[0].number < w[1].number));
         }
     });

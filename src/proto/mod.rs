@@ -1,5 +1,6 @@
 //! Protocol sessions: sans-IO state machines (see [`crate::session::Session`]).
 
+pub mod client_tls;
 pub mod echo;
 pub mod imap;
 pub mod pop3;

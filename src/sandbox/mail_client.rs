@@ -7,15 +7,15 @@
 //! world advanced: it hands what arrived to the session, carries out what the session asks
 //! (send, close), and returns [`TaskStatus::Done`] with an [`Outcome`] or `Failed`.
 
+use super::task_tls::{client_starttls, TaskTls};
 use super::{EndpointState, World};
 use crate::net::{ConnId, HostId};
 use crate::proto::imap::client::{ImapClient, ImapClientEvent, ImapJob, ImapMessage, ImapOutcome};
 use crate::proto::pop3::client::{Pop3Client, Pop3ClientEvent, Pop3Job, Pop3Message};
-use crate::proto::smtp::{
-    ClientEvent, ClientJob, ClientOutcome, Envelope, SmtpClient, StartTlsPolicy,
-};
+use crate::proto::smtp::{ClientEvent, ClientJob, ClientOutcome, Envelope, SmtpClient};
 use crate::session::{Output, Session};
 use crate::time::{Duration, Instant};
+use crate::tls_layer::{TlsEvent, TlsOutput, TlsVersion};
 
 pub use crate::proto::imap::client::{FolderEntry, ImapAction};
 
@@ -146,10 +146,13 @@ impl Client {
         }
     }
 
-    /// The driver's TLS under the session failed (SMTP only, after STARTTLS).
+    /// The driver's TLS under the session failed (after STARTTLS or STLS).
     fn handle_tls_failed(&mut self, now: Instant, why: &str) {
-        if let Client::Smtp(c) = self {
-            c.handle_tls_failed(now, why);
+        match self {
+            Client::Smtp(c) => c.handle_tls_failed(now, why),
+            Client::Pop3(c) => c.handle_tls_failed(now, why),
+            // The IMAP client does not ask for TLS yet.
+            Client::Imap(_) => {}
         }
     }
 
@@ -171,12 +174,13 @@ impl Client {
                     Step::Finished(Err(reply.map_or(reason, |r| r.to_string())))
                 }
             }),
-            Client::Pop3(c) => step(c.poll_output()?, |Pop3ClientEvent::Done(o)| {
-                Step::Finished(o.map(|messages| Outcome::Mailbox {
+            Client::Pop3(c) => step(c.poll_output()?, |event| match event {
+                Pop3ClientEvent::UpgradeToTls => Step::UpgradeToTls,
+                Pop3ClientEvent::Done(o) => Step::Finished(o.map(|messages| Outcome::Mailbox {
                     folders: Vec::new(),
                     total: messages.len(),
                     messages: messages.into_iter().map(Fetched::from).collect(),
-                }))
+                })),
             }),
             Client::Imap(c) => step(c.poll_output()?, |ImapClientEvent::Done(o)| {
                 Step::Finished(o.map(|o| match o {
@@ -201,7 +205,11 @@ impl Client {
 #[derive(Debug)]
 pub struct Task {
     conn: ConnId,
+    /// The server's name, as dialled (what its certificate must name).
+    server: String,
     client: Client,
+    /// TLS under the session, after STARTTLS/STLS.
+    tls: Option<TaskTls>,
     pub status: TaskStatus,
     /// The outcome, once the session reported it (before its connection is gone).
     result: Option<Result<Outcome, String>>,
@@ -228,7 +236,9 @@ impl Task {
             .map_err(|e| format!("{host}:{port}: {e}"))?;
         Ok(Task {
             conn,
+            server: host.to_string(),
             client,
+            tls: None,
             status: TaskStatus::Running,
             result: None,
         })
@@ -249,7 +259,7 @@ impl Task {
                 rcpt_to: sub.to,
             },
             data: sub.raw,
-            starttls: StartTlsPolicy::Never,
+            starttls: client_starttls(world),
         };
         let client = Client::Smtp(Box::new(SmtpClient::new(world.now(), job)));
         Task::start(world, from, host, port, client)
@@ -290,6 +300,7 @@ impl Task {
             user: user.into(),
             password: password.into(),
             keep,
+            stls: client_starttls(world),
         };
         let client = Client::Pop3(Box::new(Pop3Client::new(world.now(), job)));
         Task::start(world, from, host, 110, client)
@@ -324,6 +335,16 @@ impl Task {
         self.conn
     }
 
+    /// The TLS version of the session, once its handshake after STARTTLS/STLS finished.
+    pub fn tls_version(&self) -> Option<TlsVersion> {
+        self.tls.as_ref().and_then(|t| t.version)
+    }
+
+    /// The certificate the server showed (its label and names), once the handshake got it.
+    pub fn tls_certificate(&self) -> Option<&crate::tls_layer::CertificateInfo> {
+        self.tls.as_ref().and_then(|t| t.certificate.as_ref())
+    }
+
     pub fn is_running(&self) -> bool {
         self.status == TaskStatus::Running
     }
@@ -337,7 +358,10 @@ impl Task {
         let now = world.now();
         let got = world.take_received(self.conn);
         if !got.is_empty() {
-            self.client.handle_input(now, &got);
+            match self.tls.as_mut() {
+                Some(tls) => tls.layer.handle_input(now, &got),
+                None => self.client.handle_input(now, &got),
+            }
         }
         let open = world
             .endpoint(self.conn)
@@ -348,18 +372,34 @@ impl Task {
             self.client.handle_timeout(now);
         }
         let mut closed = !open;
-        while let Some(step) = self.client.poll() {
-            match step {
-                Step::Send(bytes) => {
-                    if !closed {
-                        world.send(self.conn, &bytes);
+        let mut busy = true;
+        while busy {
+            busy = false;
+            while let Some(step) = self.client.poll() {
+                busy = true;
+                match step {
+                    Step::Send(bytes) if closed => drop(bytes),
+                    Step::Send(bytes) => match self.tls.as_mut() {
+                        Some(tls) => tls.layer.write_plaintext(now, &bytes),
+                        None => {
+                            world.send(self.conn, &bytes);
+                        }
+                    },
+                    Step::UpgradeToTls => match TaskTls::start(world, self.conn, &self.server, now)
+                    {
+                        Ok(tls) => self.tls = Some(tls),
+                        Err(error) => self.client.handle_tls_failed(now, &error.describe()),
+                    },
+                    Step::Finished(result) => self.result = Some(result),
+                    Step::Close => {
+                        if let Some(tls) = self.tls.as_mut() {
+                            tls.layer.close(now);
+                        }
+                        closed = true;
                     }
                 }
-                // No TLS under the mail client yet: the session learns the upgrade failed.
-                Step::UpgradeToTls => self.client.handle_tls_failed(now, "this client has no TLS"),
-                Step::Finished(result) => self.result = Some(result),
-                Step::Close => closed = true,
             }
+            busy |= self.drain_tls(world, now, open, &mut closed);
         }
         if closed {
             if open {
@@ -373,6 +413,46 @@ impl Task {
             };
         }
         &self.status
+    }
+}
+
+impl Task {
+    /// Carries out what the TLS layer produced: records to the wire (while the connection is
+    /// open), plaintext to the session, a failure to the session. True when anything came.
+    fn drain_tls(
+        &mut self,
+        world: &mut World,
+        now: Instant,
+        open: bool,
+        closed: &mut bool,
+    ) -> bool {
+        let Some(tls) = self.tls.as_mut() else {
+            return false;
+        };
+        let mut any = false;
+        while let Some(out) = tls.layer.poll_output() {
+            any = true;
+            match out {
+                TlsOutput::Transmit(records) if open => {
+                    world.send(self.conn, &records);
+                }
+                TlsOutput::Transmit(_) => {}
+                TlsOutput::Plaintext(plain) => self.client.handle_input(now, &plain),
+                TlsOutput::Event(TlsEvent::Certificate { chain }) => {
+                    tls.certificate = world
+                        .tls_provider()
+                        .zip(chain.first())
+                        .and_then(|(p, leaf)| p.certificate_info(leaf));
+                }
+                TlsOutput::Event(TlsEvent::Finished) => tls.version = tls.layer.version(),
+                TlsOutput::Event(TlsEvent::Failed(error)) => {
+                    self.client.handle_tls_failed(now, &error.describe())
+                }
+                TlsOutput::Event(_) => {}
+                TlsOutput::Close => *closed = true,
+            }
+        }
+        any
     }
 }
 
@@ -392,351 +472,4 @@ pub fn run_task(world: &mut World, task: &mut Task) -> TaskStatus {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sandbox::default_world;
-
-    fn note(subject: &str) -> Vec<u8> {
-        format!(
-            "From: Jane Smith <smith@isp.example>\r\nTo: boss@corp.example\r\nSubject: {subject}\r\n\r\nHello.\r\n.leading dot\r\n"
-        )
-        .into_bytes()
-    }
-
-    fn settle(w: &mut World, secs: u64) {
-        let t = w.now() + Duration::from_secs(secs);
-        w.run_until(t);
-    }
-
-    #[test]
-    fn submit_then_relay_then_pop3_download_with_delete() {
-        let (mut w, d) = default_world(1);
-        let sub = Submission {
-            login: "smith".into(),
-            password: "smith".into(),
-            from: "smith@isp.example".into(),
-            to: vec!["boss@corp.example".into()],
-            raw: note("Status update"),
-        };
-        let mut t = Task::submit(&mut w, d.sender_pc, "smtp.isp.example", sub).unwrap();
-        let st = run_task(&mut w, &mut t);
-        let TaskStatus::Done(Outcome::Submitted(text)) = st else {
-            panic!("{st:?}")
-        };
-        assert!(text.starts_with("250"), "{text}");
-        settle(&mut w, 5);
-        assert_eq!(
-            w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
-            4
-        );
-        let tr = w.transcript_text(t.conn(), true);
-        assert!(tr.contains("C: AUTH PLAIN ********"), "{tr}");
-
-        // Keep a copy first: nothing is deleted.
-        let mut t = Task::pop3_fetch(
-            &mut w,
-            d.recipient_pc,
-            "mx.corp.example",
-            "boss",
-            "boss",
-            true,
-        )
-        .unwrap();
-        let TaskStatus::Done(Outcome::Mailbox { messages, .. }) = run_task(&mut w, &mut t) else {
-            panic!()
-        };
-        assert_eq!(messages.len(), 4);
-        assert!(messages.iter().all(|m| m.uidl.is_some()));
-        let last = crate::message::parse(&messages[3].raw);
-        assert_eq!(last.subject.as_deref(), Some("Status update"));
-        assert!(String::from_utf8_lossy(&messages[3].raw).contains("\r\n.leading dot\r\n"));
-        assert_eq!(
-            w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
-            4
-        );
-
-        // Then download and delete.
-        let mut t = Task::pop3_fetch(
-            &mut w,
-            d.recipient_pc,
-            "mx.corp.example",
-            "boss",
-            "boss",
-            false,
-        )
-        .unwrap();
-        let st = run_task(&mut w, &mut t);
-        assert!(
-            matches!(st, TaskStatus::Done(Outcome::Mailbox { ref messages, .. }) if messages.len() == 4)
-        );
-        assert_eq!(
-            w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
-            0
-        );
-        let tr = w.transcript_text(t.conn(), true);
-        assert!(tr.contains("C: DELE 4") && tr.contains("C: QUIT"), "{tr}");
-    }
-
-    #[test]
-    fn failures_are_reported_not_panics() {
-        let (mut w, d) = default_world(1);
-        let mut t = Task::pop3_fetch(
-            &mut w,
-            d.recipient_pc,
-            "mx.corp.example",
-            "boss",
-            "nope",
-            true,
-        )
-        .unwrap();
-        let st = run_task(&mut w, &mut t);
-        assert!(
-            matches!(st, TaskStatus::Failed(ref e) if e.contains("login failed")),
-            "{st:?}"
-        );
-        let sub = Submission {
-            login: "smith".into(),
-            password: "wrong".into(),
-            from: "smith@isp.example".into(),
-            to: vec!["boss@corp.example".into()],
-            raw: note("x"),
-        };
-        let mut t = Task::submit(&mut w, d.sender_pc, "smtp.isp.example", sub).unwrap();
-        assert!(
-            matches!(run_task(&mut w, &mut t), TaskStatus::Failed(ref e) if e.starts_with("535"))
-        );
-        w.set_host_up(d.corp, false);
-        assert!(Task::pop3_fetch(
-            &mut w,
-            d.recipient_pc,
-            "mx.corp.example",
-            "boss",
-            "boss",
-            true
-        )
-        .is_err());
-    }
-
-    #[test]
-    fn imap_open_flag_move_append_delete() {
-        let (mut w, d) = default_world(1);
-        assert!(w.net.is_listening(d.corp, 143));
-        let pc = d.recipient_pc;
-        let host = "mx.corp.example";
-        let open = |w: &mut World, folder: &str| {
-            let mut t = Task::imap(
-                w,
-                pc,
-                host,
-                "boss",
-                "boss",
-                ImapAction::Open {
-                    folder: folder.into(),
-                },
-            )
-            .unwrap();
-            match run_task(w, &mut t) {
-                TaskStatus::Done(Outcome::Mailbox {
-                    folders, messages, ..
-                }) => (folders, messages),
-                other => panic!("{other:?}"),
-            }
-        };
-        let (folders, msgs) = open(&mut w, "INBOX");
-        assert!(folders.iter().any(|f| f.name == "INBOX"), "{folders:?}");
-        assert_eq!(msgs.len(), 3);
-        assert!(msgs[0].flags.iter().any(|f| f == "\\Seen"));
-        let uid = msgs[1].id;
-        let run = |w: &mut World, a: ImapAction| {
-            let mut t = Task::imap(w, pc, host, "boss", "boss", a).unwrap();
-            let st = run_task(w, &mut t);
-            assert!(matches!(st, TaskStatus::Done(_)), "{st:?}");
-        };
-        run(
-            &mut w,
-            ImapAction::Flag {
-                folder: "INBOX".into(),
-                uid,
-                flag: "\\Flagged".into(),
-                on: true,
-            },
-        );
-        let (_, msgs) = open(&mut w, "INBOX");
-        assert!(msgs[1].flags.iter().any(|f| f == "\\Flagged"));
-        let archive = folders
-            .iter()
-            .find(|f| f.name != "INBOX")
-            .map(|f| f.name.clone())
-            .unwrap_or("INBOX".into());
-        run(
-            &mut w,
-            ImapAction::Move {
-                folder: "INBOX".into(),
-                uid,
-                to: archive.clone(),
-            },
-        );
-        assert_eq!(open(&mut w, "INBOX").1.len(), 2);
-        run(
-            &mut w,
-            ImapAction::Append {
-                folder: "INBOX".into(),
-                raw: note("Imported"),
-            },
-        );
-        let (_, msgs) = open(&mut w, "INBOX");
-        assert_eq!(msgs.len(), 3);
-        let uid = msgs[2].id;
-        run(
-            &mut w,
-            ImapAction::Delete {
-                folder: "INBOX".into(),
-                uid,
-            },
-        );
-        assert_eq!(open(&mut w, "INBOX").1.len(), 2);
-        assert_eq!(
-            w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
-            2
-        );
-    }
-
-    /// Issue 27: an answer longer than a client endpoint holds by default (8 MiB) that
-    /// arrives between two polls lost its oldest bytes, cutting a literal, and the client
-    /// read message text as responses ("unexpected response: omain envelope ...").
-    #[test]
-    fn an_imap_answer_longer_than_an_endpoints_default_inbox_arrives_whole() {
-        let (mut w, d) = default_world(1);
-        let line = "domain envelope message mailbox route body a3 OK {12}\r\n";
-        let mut raw = b"Subject: Nine megabytes\r\n\r\n".to_vec();
-        while raw.len() < 9 * 1024 * 1024 {
-            raw.extend_from_slice(line.as_bytes());
-        }
-        let (_, uid) = w
-            .store
-            .deliver(
-                "boss@corp.example",
-                "INBOX",
-                raw.clone(),
-                Default::default(),
-                0,
-            )
-            .unwrap();
-        let mut t = Task::imap(
-            &mut w,
-            d.recipient_pc,
-            "mx.corp.example",
-            "boss",
-            "boss",
-            ImapAction::Read {
-                folder: "INBOX".into(),
-                uid,
-            },
-        )
-        .unwrap();
-        // One long step: the whole answer arrives before the task polls.
-        let t0 = w.now() + Duration::from_secs(30);
-        w.run_until(t0);
-        match run_task(&mut w, &mut t) {
-            TaskStatus::Done(Outcome::Message(m)) => {
-                assert_eq!(m.raw.len(), raw.len());
-                assert!(m.raw == raw && m.whole);
-            }
-            TaskStatus::Failed(why) => panic!("the read failed: {why}"),
-            _ => panic!("not one message"),
-        }
-    }
-
-    #[test]
-    fn an_empty_maildrop_and_a_bad_imap_login() {
-        let (mut w, d) = default_world(1);
-        let mut t = Task::pop3_fetch(
-            &mut w,
-            d.recipient_pc,
-            "mx.corp.example",
-            "alice@corp.example",
-            "alice",
-            false,
-        )
-        .unwrap();
-        let st = run_task(&mut w, &mut t);
-        assert!(
-            matches!(st, TaskStatus::Done(Outcome::Mailbox { ref messages, .. }) if messages.is_empty()),
-            "{st:?}"
-        );
-        let tr = w.transcript_text(t.conn(), true);
-        assert!(
-            tr.contains("C: STAT") && tr.contains("C: QUIT") && !tr.contains("RETR"),
-            "{tr}"
-        );
-        let mut t = Task::imap(
-            &mut w,
-            d.recipient_pc,
-            "mx.corp.example",
-            "boss",
-            "wrong",
-            ImapAction::Open {
-                folder: "INBOX".into(),
-            },
-        )
-        .unwrap();
-        let st = run_task(&mut w, &mut t);
-        assert!(
-            matches!(st, TaskStatus::Failed(ref e) if e.starts_with("NO")),
-            "{st:?}"
-        );
-        assert!(w
-            .transcript_text(t.conn(), true)
-            .contains("a1 LOGIN \"boss\" ********"));
-    }
-
-    #[test]
-    fn a_message_to_a_cut_off_domain_waits_in_the_queue() {
-        let (mut w, d) = default_world(1);
-        let now = w.now();
-        w.net.set_link_cut(now, d.isp, d.corp, true);
-        let sub = Submission {
-            login: "smith@isp.example".into(),
-            password: "smith".into(),
-            from: "smith@isp.example".into(),
-            to: vec!["boss@corp.example".into()],
-            raw: note("Held"),
-        };
-        let mut t = Task::submit(&mut w, d.sender_pc, "smtp.isp.example", sub).unwrap();
-        assert!(matches!(run_task(&mut w, &mut t), TaskStatus::Done(_)));
-        settle(&mut w, 5);
-        let e = w.queue.entries().next().expect("queued");
-        assert!(e.last_error.is_some());
-        let now = w.now();
-        w.net.set_link_cut(now, d.isp, d.corp, false);
-        settle(&mut w, 3600);
-        assert_eq!(
-            w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
-            4
-        );
-    }
-
-    #[test]
-    fn an_eml_handed_to_port_25_lands_in_the_mailbox() {
-        let (mut w, d) = default_world(1);
-        let sub = Submission {
-            login: String::new(),
-            password: String::new(),
-            from: "alice@corp.example".into(),
-            to: vec!["boss@corp.example".into()],
-            raw: note("Imported over SMTP"),
-        };
-        let mut t = Task::smtp_deliver(&mut w, d.recipient_pc, "mx.corp.example", sub).unwrap();
-        let st = run_task(&mut w, &mut t);
-        assert!(
-            matches!(st, TaskStatus::Done(Outcome::Submitted(ref r)) if r.starts_with("250")),
-            "{st:?}"
-        );
-        settle(&mut w, 5);
-        assert_eq!(
-            w.store.folder("boss@corp.example", "INBOX").unwrap().len(),
-            4
-        );
-        assert!(!w.transcript_text(t.conn(), true).contains("C: AUTH"));
-    }
-}
+mod tests;

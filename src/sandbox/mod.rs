@@ -21,6 +21,7 @@ mod service;
 pub mod share;
 mod slots;
 mod snapshot;
+mod task_tls;
 mod tls;
 mod tls_faults;
 mod transcript;
@@ -37,6 +38,7 @@ pub use records::StampedRecord;
 pub use service::Service;
 pub use slots::Accepted;
 pub use snapshot::{LocalMail, PcMail};
+pub use task_tls::client_starttls;
 pub use tls::{implicit_port, TlsMode, TlsPolicy};
 pub use transcript::{
     marked_words, mask_client_line, mask_secret, ConnSummary, Speaker, TranscriptLine,

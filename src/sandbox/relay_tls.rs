@@ -132,6 +132,14 @@ impl World {
             return false;
         };
         let (id, hop) = (r.entry.clone(), r.hop.clone());
+        // After the handshake the session was under way (maybe past the final dot): a
+        // failure then is a lost connection, never a reason to send the message again in
+        // clear (RFC 5321 §6.1 decides about the retry).
+        if r.tls.as_ref().is_some_and(|tls| !tls.is_handshaking()) {
+            r.tls = None;
+            r.client.handle_tls_failed(now, &format!("4.4.2 {error}"));
+            return false;
+        }
         match r.plan.after_failure(error) {
             OnTlsFailure::Defer => {
                 let why = if r.plan.required {

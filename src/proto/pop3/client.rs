@@ -1,4 +1,6 @@
-//! The POP3 client session (RFC 1939): USER/PASS, STAT, UIDL (RFC 1939 §7), RETR of every
+//! The POP3 client session (RFC 1939): STLS first when the job's [`StartTlsPolicy`] asks for
+//! it (RFC 2595 §4: after `+OK` the driver puts TLS under the session, see
+//! [`Pop3ClientEvent::UpgradeToTls`]), USER/PASS, STAT, UIDL (RFC 1939 §7), RETR of every
 //! message, DELE of each unless the job keeps a copy on the server, then QUIT, which commits
 //! the deletions (§6). One command at a time, so every reply belongs to the command before it.
 //!
@@ -6,6 +8,7 @@
 //! octets), a multi-line body by [`DotReader`], which undoes the byte-stuffing (§3) and stops
 //! at [`MAX_MESSAGE`]. The session reports exactly one [`Pop3ClientEvent::Done`], then closes.
 
+pub use crate::proto::client_tls::StartTlsPolicy;
 use crate::session::{Output, OutputQueue, Session};
 use crate::time::{Duration, Instant};
 use crate::wire::dot::{DotReader, DotStatus};
@@ -27,6 +30,8 @@ pub struct Pop3Job {
     pub password: String,
     /// Leave the messages on the server (no DELE).
     pub keep: bool,
+    /// Whether to say STLS before logging in.
+    pub stls: StartTlsPolicy,
 }
 
 /// A downloaded message.
@@ -43,6 +48,11 @@ pub struct Pop3Message {
 /// What the client tells its driver: exactly one `Done`, then `Close`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pop3ClientEvent {
+    /// The server answered `+OK` to STLS (RFC 2595 §4): the driver starts TLS at once; every
+    /// later `Transmit` is plaintext for the TLS layer (the first is USER) and every later
+    /// input must be what the layer decrypted. A failed handshake: call
+    /// [`Pop3Client::handle_tls_failed`].
+    UpgradeToTls,
     /// The messages downloaded, or why the session failed.
     Done(Result<Vec<Pop3Message>, String>),
 }
@@ -51,6 +61,7 @@ pub enum Pop3ClientEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
     Greeting,
+    Stls,
     User,
     Pass,
     Stat,
@@ -70,6 +81,7 @@ impl Step {
     fn name(self) -> &'static str {
         match self {
             Step::Greeting => "greeting",
+            Step::Stls => "STLS",
             Step::User => "USER",
             Step::Pass => "login failed",
             Step::Stat => "STAT",
@@ -103,6 +115,8 @@ pub struct Pop3Client {
     got: Vec<Pop3Message>,
     /// The outcome once known (before QUIT's reply).
     result: Option<Result<Vec<Pop3Message>, String>>,
+    /// True once the server said `+OK` to STLS.
+    upgraded: bool,
 }
 
 /// Removes CR and LF so job fields can never inject a command.
@@ -124,7 +138,25 @@ impl Pop3Client {
             uidls: Vec::new(),
             got: Vec::new(),
             result: None,
+            upgraded: false,
         }
+    }
+
+    /// True once the session runs over TLS (after STLS).
+    pub fn is_upgraded(&self) -> bool {
+        self.upgraded
+    }
+
+    /// The driver's TLS handshake after STLS failed: the session fails at once.
+    pub fn handle_tls_failed(&mut self, _now: Instant, why: &str) {
+        if !self.out.is_closed() {
+            self.fail(format!("TLS after STLS failed: {}", one_line(why)));
+        }
+    }
+
+    fn send_user(&mut self, now: Instant) {
+        let user = self.job.user.clone();
+        self.send(now, &format!("USER {user}"), Step::User);
     }
 
     fn send(&mut self, now: Instant, line: &str, next: Step) {
@@ -166,6 +198,10 @@ impl Pop3Client {
         } else {
             return self.fail(format!("not a POP3 reply: {line}"));
         };
+        if !ok && self.step == Step::Stls && self.job.stls == StartTlsPolicy::WhenOffered {
+            // RFC 7435 §3: opportunistic, so a refusal means going on in clear.
+            return self.send_user(now);
+        }
         if !ok {
             return self.fail(format!("{}: -ERR {text}", self.step.name()));
         }
@@ -174,9 +210,14 @@ impl Pop3Client {
             return;
         }
         match self.step {
-            Step::Greeting => {
-                let user = self.job.user.clone();
-                self.send(now, &format!("USER {user}"), Step::User);
+            Step::Greeting if self.job.stls != StartTlsPolicy::Never => {
+                self.send(now, "STLS", Step::Stls)
+            }
+            Step::Greeting => self.send_user(now),
+            Step::Stls => {
+                self.upgraded = true;
+                self.out.event(Pop3ClientEvent::UpgradeToTls);
+                self.send_user(now);
             }
             Step::User => {
                 let pass = self.job.password.clone();
@@ -262,7 +303,16 @@ impl Session<()> for Pop3Client {
                     bytes = bytes.get(n..).unwrap_or(&[]);
                     match line {
                         None => {}
-                        Some(Line::Ok(line)) => self.on_status(now, &line),
+                        Some(Line::Ok(line)) => {
+                            let upgraded = self.upgraded;
+                            self.on_status(now, &line);
+                            if self.upgraded != upgraded {
+                                // RFC 2595 §4 and CVE-2011-0411's mirror image: what came in
+                                // clear after the +OK is dropped, never read inside TLS.
+                                self.lines = LineReader::new(MAX_STATUS_LINE);
+                                return;
+                            }
+                        }
                         Some(Line::TooLong) => {
                             self.fail(format!("{}: status line too long", self.step.name()))
                         }

@@ -30,19 +30,7 @@ pub const DATA_END_TIMEOUT: Duration = Duration::from_secs(600);
 /// The reply to QUIT, after the outcome is known.
 pub const QUIT_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// When the client says STARTTLS (RFC 3207).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StartTlsPolicy {
-    /// Never: the server's offer is ignored (no TLS provider, or TLS switched off).
-    #[default]
-    Never,
-    /// When the server's EHLO offers it; in clear otherwise, and in clear when the server
-    /// answers STARTTLS with an error (opportunistic security, RFC 7435 §3).
-    WhenOffered,
-    /// Always: a server that does not offer STARTTLS or refuses it gets nothing; the job fails
-    /// temporarily (retried later), never in clear (RFC 3207 §4.1, RFC 8461 §5).
-    Required,
-}
+pub use crate::proto::client_tls::StartTlsPolicy;
 
 /// One message to hand over.
 #[derive(Debug, Clone, PartialEq, Eq)]

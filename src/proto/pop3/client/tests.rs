@@ -14,6 +14,7 @@ fn job(keep: bool) -> Pop3Job {
         user: "boss".into(),
         password: "secret".into(),
         keep,
+        stls: StartTlsPolicy::Never,
     }
 }
 
@@ -181,5 +182,118 @@ fn garbage_a_close_and_silence_fail_once_without_panicking() {
     c.handle_input(&mut (), Instant::ZERO, b"\r\n");
     assert!(
         matches!(events(&mut c).as_slice(), [Pop3ClientEvent::Done(Err(e))] if e.contains("too long"))
+    );
+}
+
+// ------------------------------------------------------------------ STLS (RFC 2595 §4)
+
+fn stls_job(stls: StartTlsPolicy) -> Pop3Job {
+    Pop3Job { stls, ..job(false) }
+}
+
+fn sent(client: &mut Pop3Client) -> (String, Vec<Pop3ClientEvent>) {
+    let (mut bytes, mut got) = (Vec::new(), Vec::new());
+    while let Some(o) = client.poll_output() {
+        match o {
+            Output::Transmit(b) => bytes.extend(b),
+            Output::Event(e) => got.push(e),
+            Output::Close => {}
+        }
+    }
+    (String::from_utf8_lossy(&bytes).into_owned(), got)
+}
+
+#[test]
+fn transcript_stls_at_every_chunk_size() {
+    let text = include_str!("../../../../tests/transcripts/pop3_client_stls.txt");
+    let mark = "# --- TLS handshake: everything below went through TLS ---\n";
+    let (plain, secure) = text
+        .split_once(mark)
+        .expect("the transcript marks the handshake");
+    let (plain, secure) = (Transcript::parse(plain), Transcript::parse(secure));
+    let longest = plain.server_bytes().len().max(secure.server_bytes().len());
+    for chunk in 1..=longest {
+        let mut client = Pop3Client::new(Instant::ZERO, stls_job(StartTlsPolicy::WhenOffered));
+        let (before, _) = drive_chunked(
+            &mut client,
+            &mut (),
+            Instant::ZERO,
+            &plain.server_bytes(),
+            chunk,
+        );
+        assert!(client.is_upgraded(), "chunk {chunk}");
+        let user = "USER boss\r\n";
+        assert_eq!(
+            String::from_utf8_lossy(&before),
+            format!("{}{user}", String::from_utf8_lossy(&plain.client_bytes())),
+            "chunk {chunk}: USER waits for TLS"
+        );
+        let (after, closed) = drive_chunked(
+            &mut client,
+            &mut (),
+            Instant::ZERO,
+            &secure.server_bytes(),
+            chunk,
+        );
+        assert_eq!(
+            format!("{user}{}", String::from_utf8_lossy(&after)),
+            String::from_utf8_lossy(&secure.client_bytes()),
+            "chunk {chunk}"
+        );
+        assert!(closed, "chunk {chunk}");
+    }
+}
+
+#[test]
+fn the_upgrade_comes_before_user_and_clear_bytes_after_the_ok_are_dropped() {
+    let mut client = Pop3Client::new(Instant::ZERO, stls_job(StartTlsPolicy::WhenOffered));
+    client.handle_input(&mut (), Instant::ZERO, b"+OK ready\r\n");
+    assert_eq!(sent(&mut client).0, "STLS\r\n");
+    // A forged "+OK" for USER appended in clear, and half of another line.
+    client.handle_input(
+        &mut (),
+        Instant::ZERO,
+        b"+OK Begin TLS\r\n+OK send PASS\r\n+OK lo",
+    );
+    let outputs: Vec<_> = std::iter::from_fn(|| client.poll_output()).collect();
+    assert_eq!(
+        outputs,
+        vec![
+            Output::Event(Pop3ClientEvent::UpgradeToTls),
+            Output::Transmit(b"USER boss\r\n".to_vec()),
+        ],
+        "PASS is not sent on a reply that came in clear"
+    );
+    client.handle_input(&mut (), Instant::ZERO, b"+OK send PASS\r\n");
+    assert_eq!(sent(&mut client).0, "PASS secret\r\n");
+}
+
+#[test]
+fn a_refused_stls_goes_on_in_clear_when_offered_and_fails_when_required() {
+    let mut client = Pop3Client::new(Instant::ZERO, stls_job(StartTlsPolicy::WhenOffered));
+    client.handle_input(&mut (), Instant::ZERO, b"+OK ready\r\n-ERR no TLS here\r\n");
+    assert_eq!(sent(&mut client).0, "STLS\r\nUSER boss\r\n");
+
+    let mut client = Pop3Client::new(Instant::ZERO, stls_job(StartTlsPolicy::Required));
+    client.handle_input(&mut (), Instant::ZERO, b"+OK ready\r\n-ERR no TLS here\r\n");
+    let (bytes, got) = sent(&mut client);
+    assert_eq!(bytes, "STLS\r\n", "no USER in clear");
+    assert!(
+        matches!(got.as_slice(), [Pop3ClientEvent::Done(Err(e))] if e.starts_with("STLS: -ERR")),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_failed_handshake_fails_the_session_without_a_word_in_clear() {
+    let mut client = Pop3Client::new(Instant::ZERO, stls_job(StartTlsPolicy::Required));
+    client.handle_input(&mut (), Instant::ZERO, b"+OK ready\r\n+OK go\r\n");
+    sent(&mut client);
+    client.handle_tls_failed(Instant::ZERO, "the certificate has expired");
+    let (bytes, got) = sent(&mut client);
+    assert!(bytes.is_empty(), "{bytes}");
+    assert!(
+        matches!(got.as_slice(), [Pop3ClientEvent::Done(Err(e))] if e.contains("expired")),
+        "{got:?}"
     );
 }
