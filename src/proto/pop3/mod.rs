@@ -137,7 +137,7 @@ impl Pop3Session {
     }
 
     /// Sets what the session may say about TLS ([`TlsOffer::OFF`] unless set); `secured` on
-    /// an implicit-TLS port (995, RFC 8314 §3.2).
+    /// an implicit-TLS port (995, RFC 8314 §3.1).
     pub fn with_tls(mut self, tls: TlsOffer) -> Self {
         self.tls = tls;
         self

@@ -187,7 +187,7 @@ impl SmtpServer {
     }
 
     /// Sets what the session may say about TLS on its connection ([`TlsOffer::OFF`] unless
-    /// set); `secured` for a connection that started inside TLS (port 465, RFC 8314 §3.1).
+    /// set); `secured` for a connection that started inside TLS (port 465, RFC 8314 §3.3).
     pub fn with_tls(mut self, tls: TlsOffer) -> Self {
         self.tls = tls;
         self
