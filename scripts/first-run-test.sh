@@ -98,7 +98,10 @@ base="http://127.0.0.1:$port"
 # Prints the body of $1 if it answers 200, else fails.
 fetch() { curl --silent --show-error --fail --max-time 30 "$base/$1"; }
 # The wasm and JS files a page references (Trunk writes them as ./name or name).
-assets() { grep -oE '(href|src)="(\./)?[^"/]+\.(wasm|js)"' | sed -E 's/^(href|src)="(\.\/)?//; s/"$//' | sort -u; }
+# Every quoted ./file.wasm or ./file.js the page names: in an attribute, in the module script's
+# import and init call, or in the preload script (Trunk.toml's pattern_preload). `|| true`: no match
+# is a failure the caller reports, not a silent exit under `set -e`.
+assets() { { grep -oE "[\"'](\./)?[^\"'/ ]+\.(wasm|js)[\"']" || true; } | sed -E "s/^[\"'](\.\/)?//; s/[\"']$//" | sort -u; }
 
 while :; do
   if ! kill -0 "$server_pid" 2>/dev/null; then
