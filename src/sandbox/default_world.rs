@@ -94,7 +94,7 @@ pub fn add_backup_mx(w: &mut World) -> HostId {
         BACKUP_MX,
         "203.0.113.26",
         HostRole::MailServer,
-        "Backup MX of corp.example",
+        "Backup MX host (MX 20)",
     );
     w.net.dns.add_mx("corp.example", 20, BACKUP_MX);
     w.store.add_backup_host("corp.example", BACKUP_MX);
