@@ -30,10 +30,13 @@ fn link_label(i: usize, strip: bool) -> (&'static str, &'static str) {
     match (i, strip) {
         (0, false) => ("SMTP submission", ":587"),
         (1, false) => ("SMTP relay :25", "via MX lookup"),
-        (_, false) => ("POP3 :110", "IMAP :143"),
+        (2, false) => ("POP3 :110", "IMAP :143"),
+        // A world with the backup MX draws it last: what it speaks is SMTP on 25, at MX 20.
+        (_, false) => ("SMTP :25", "backup, MX 20"),
         (0, true) => ("SMTP", ":587"),
         (1, true) => ("SMTP :25", "by MX"),
-        (_, true) => ("POP3/IMAP", ":110 :143"),
+        (2, true) => ("POP3/IMAP", ":110 :143"),
+        (_, true) => ("SMTP :25", "MX 20"),
     }
 }
 
