@@ -20,6 +20,8 @@ pub struct HopText {
     pub rfc: &'static str,
     /// Something went wrong (drawn in red).
     pub is_trouble: bool,
+    /// It crossed the link inside TLS (drawn with a lock).
+    pub is_encrypted: bool,
 }
 
 /// Where a hop is drawn: on the link between two hosts, or at one host.
@@ -38,6 +40,7 @@ fn text(label: impl Into<String>, detail: String, rfc: &'static str) -> HopText 
         detail,
         rfc,
         is_trouble: false,
+        is_encrypted: false,
     }
 }
 
@@ -152,18 +155,39 @@ pub fn describe(hop: &Hop, name: impl Fn(HostId) -> String) -> (HopText, HopPlac
             server,
             protocol,
             verb,
+            encrypted,
             ..
         } => {
             let (meaning, rfc) = command_meaning(*protocol, verb);
-            (
-                text(
-                    verb.clone(),
-                    format!("{} → {}: {verb}, {meaning}.", name(*client), name(*server)),
-                    rfc,
+            let (label, wire) = match encrypted {
+                true => (
+                    format!("🔒 {verb}"),
+                    " Inside TLS: an eavesdropper on the link sees only ciphertext.",
                 ),
+                false => (verb.clone(), ""),
+            };
+            (
+                HopText {
+                    is_encrypted: *encrypted,
+                    ..text(
+                        label,
+                        format!(
+                            "{} → {}: {verb}, {meaning}.{wire}",
+                            name(*client),
+                            name(*server)
+                        ),
+                        rfc,
+                    )
+                },
                 link(&name, *client, *server),
             )
         }
+        Hop::Tls {
+            client,
+            server,
+            record,
+            ..
+        } => super::tls_hops::describe_tls(record, &name(*client), &name(*server)),
         Hop::Event(e) => describe_event(e),
     }
 }
@@ -262,6 +286,7 @@ fn describe_event(e: &WorldEvent) -> (HopText, HopPlace) {
         WorldEvent::RelayTls { from, to, tls, .. } => (
             HopText {
                 is_trouble: !tls.is_encrypted(),
+                is_encrypted: tls.is_encrypted(),
                 ..text(
                     if tls.is_encrypted() {
                         "🔒 STARTTLS"
@@ -331,6 +356,7 @@ mod tests {
             port: 110,
             protocol: Protocol::Pop3,
             verb: "QUIT".into(),
+            encrypted: false,
         };
         let (t, place) = describe(&hop, names);
         assert_eq!(t.label, "QUIT");
@@ -348,6 +374,7 @@ mod tests {
             port: 587,
             protocol: Protocol::Smtp,
             verb: "QUIT".into(),
+            encrypted: false,
         };
         assert!(!describe(&smtp_quit, names).0.detail.contains("UPDATE"));
     }

@@ -203,11 +203,7 @@ impl World {
                 conn,
                 to: Side::Client,
                 bytes,
-            } => {
-                if let Some(e) = self.slots.get_mut(conn).and_then(|s| s.endpoint.as_mut()) {
-                    e.receive(&bytes);
-                }
-            }
+            } => self.endpoint_input(conn, &bytes),
             NetEvent::Closed {
                 conn,
                 to: Side::Server,

@@ -64,6 +64,8 @@ pub(super) struct ConnSlot {
     pub accepted: Option<Accepted>,
     pub server: Option<ServerSlot>,
     pub endpoint: Option<Endpoint>,
+    /// The client TLS layer under a following endpoint (see `endpoint_tls.rs`).
+    pub endpoint_tls: Option<super::endpoint_tls::EndpointTls>,
     /// The relay's outgoing SMTP client on this connection.
     pub relay: Option<RelayAttempt>,
     /// Client input not yet handed to the server session (flow control).
@@ -171,6 +173,7 @@ impl Slots {
     pub fn forget_endpoint(&mut self, conn: ConnId) {
         if let Some(s) = self.map.get_mut(&conn) {
             s.endpoint = None;
+            s.endpoint_tls = None;
         }
         self.sync(conn);
     }

@@ -6,7 +6,7 @@
 use super::tls_faults::{RefusingTls, ServerTlsChoice};
 use super::{Service, World};
 use crate::net::{ConnId, HostId, Side};
-use crate::proto::record::{Record, TlsRecord};
+use crate::proto::record::{Record, TlsRecord, TlsStep};
 use crate::proto::starttls::TlsOffer;
 use crate::tls_layer::{server_stream, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider};
 
@@ -167,6 +167,7 @@ impl World {
                     server.tls = Some(layer);
                 }
                 self.push_tls_record(conn, TlsRecord::Handshaking);
+                self.follow_server_into_tls(conn);
                 true
             }
             Err(error) => {
@@ -263,7 +264,25 @@ impl World {
                 TlsOutput::Event(TlsEvent::Failed(error)) => {
                     self.push_tls_record(conn, TlsRecord::Failed(error));
                 }
-                TlsOutput::Event(_) => {}
+                TlsOutput::Event(TlsEvent::ClientHello { server_name }) => {
+                    self.push_tls_record(
+                        conn,
+                        TlsRecord::Step(TlsStep::ClientHello { server_name }),
+                    );
+                }
+                TlsOutput::Event(TlsEvent::ServerHello { version, suite }) => {
+                    self.push_tls_record(
+                        conn,
+                        TlsRecord::Step(TlsStep::ServerHello { version, suite }),
+                    );
+                }
+                TlsOutput::Event(TlsEvent::Certificate { chain }) => {
+                    let info = chain
+                        .first()
+                        .and_then(|leaf| self.tls.as_ref().and_then(|p| p.certificate_info(leaf)));
+                    self.push_tls_record(conn, TlsRecord::Step(TlsStep::Certificate(info)));
+                }
+                TlsOutput::Event(TlsEvent::PeerClosed { .. }) => {}
                 TlsOutput::Close => {
                     // A failure, or the client's close_notify: the session ends with the link.
                     let live = self.slots.get(conn).is_some_and(|s| s.server.is_some());

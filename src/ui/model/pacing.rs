@@ -125,6 +125,7 @@ mod tests {
             port: 25,
             protocol: crate::proto::record::Protocol::Smtp,
             verb: verb.into(),
+            encrypted: false,
         }
     }
 
