@@ -3,6 +3,7 @@
 
 pub mod annotate;
 pub mod challenge;
+pub mod eavesdrop;
 pub mod enhanced;
 pub mod explain;
 pub mod format;

@@ -41,7 +41,7 @@ pub use service::Service;
 pub use slots::Accepted;
 pub use snapshot::{LocalMail, PcMail};
 pub use task_tls::client_starttls;
-pub use tls::{implicit_port, TlsMode, TlsPolicy};
+pub use tls::{implicit_port, PlainChunk, TlsMode, TlsPolicy};
 pub use transcript::{
     marked_words, mask_client_line, mask_secret, ConnSummary, Speaker, TranscriptLine,
 };
@@ -442,6 +442,22 @@ impl World {
     /// The typed records of `conn` still kept, oldest first (see [`crate::proto::record`]).
     pub fn records_of(&self, conn: ConnId) -> impl Iterator<Item = &Record> {
         self.records.of(conn)
+    }
+
+    /// The typed records of `conn` still kept, each with the trace index it came after.
+    pub fn stamped_records_of(&self, conn: ConnId) -> impl Iterator<Item = &StampedRecord> {
+        self.records.stamped_of(conn)
+    }
+
+    /// The trace index from which `conn`'s bytes are TLS records (its server started TLS
+    /// there), if it did.
+    pub fn tls_started_at(&self, conn: ConnId) -> Option<u64> {
+        self.records.stamped_of(conn).find_map(|r| match r.record {
+            crate::proto::record::Record::Tls(crate::proto::record::TlsRecord::Handshaking) => {
+                Some(r.trace_at)
+            }
+            _ => None,
+        })
     }
 
     /// Every connection's records numbered `seq` and later, in the order they were written.

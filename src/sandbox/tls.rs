@@ -8,7 +8,55 @@ use super::{Service, World};
 use crate::net::{ConnId, HostId, Side};
 use crate::proto::record::{Record, TlsRecord, TlsStep};
 use crate::proto::starttls::TlsOffer;
+use crate::time::Instant;
 use crate::tls_layer::{server_stream, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider};
+
+/// Plaintext kept per TLS connection for its transcript; past it the rest is not kept.
+const MAX_PLAINTEXT_PER_CONN: usize = 64 * 1024;
+/// Plaintext kept for all connections together; past it the oldest connection's goes.
+const MAX_PLAINTEXT_KEPT: usize = 8 * 1024 * 1024;
+
+/// A piece of the conversation inside TLS: what the server's TLS layer decrypted from the
+/// client, or what the session gave it to encrypt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainChunk {
+    pub at: Instant,
+    pub from: Side,
+    pub bytes: Vec<u8>,
+}
+
+/// The conversation inside a connection's TLS, as its server saw it (bounded).
+#[derive(Debug, Default)]
+pub(super) struct PlaintextLog {
+    pub chunks: Vec<PlainChunk>,
+    pub bytes: usize,
+}
+
+impl World {
+    /// Keeps a piece of `conn`'s conversation inside TLS for its transcript, within the
+    /// bounds above.
+    fn keep_plaintext(&mut self, conn: ConnId, from: Side, bytes: &[u8]) {
+        let now = self.now;
+        let kept = self.slots.get(conn).map_or(0, |s| s.tls_plaintext.bytes);
+        let room = MAX_PLAINTEXT_PER_CONN.saturating_sub(kept).min(bytes.len());
+        if room == 0 {
+            return;
+        }
+        while self.slots.plaintext_kept + room > MAX_PLAINTEXT_KEPT {
+            if self.slots.drop_oldest_plaintext().is_none() {
+                break;
+            }
+        }
+        self.slots.plaintext_kept += room;
+        let log = &mut self.slots.slot(conn).tls_plaintext;
+        log.bytes += room;
+        log.chunks.push(PlainChunk {
+            at: now,
+            from,
+            bytes: bytes[..room].to_vec(),
+        });
+    }
+}
 
 /// Whether a host's servers speak TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -96,6 +144,14 @@ impl World {
                 self.add_implicit_tls_service_on(host, service, port);
             }
         }
+    }
+
+    /// The conversation inside `conn`'s TLS as its server saw it, oldest first (the first
+    /// 256 KiB): the transcript shows it where the wire holds only records.
+    pub fn tls_plaintext(&self, conn: ConnId) -> &[PlainChunk] {
+        self.slots
+            .get(conn)
+            .map_or(&[], |s| s.tls_plaintext.chunks.as_slice())
     }
 
     /// The installed provider, if any (the relay's and the clients' TLS use it too).
@@ -213,6 +269,7 @@ impl World {
         match self.server_tls(conn) {
             Some(layer) => {
                 layer.write_plaintext(now, &bytes);
+                self.keep_plaintext(conn, Side::Server, &bytes);
                 self.drain_server_tls(conn);
             }
             None => {
@@ -254,6 +311,7 @@ impl World {
                     self.net.send(now, conn, Side::Server, records);
                 }
                 TlsOutput::Plaintext(plaintext) => {
+                    self.keep_plaintext(conn, Side::Client, &plaintext);
                     self.with_server(conn, |s, env, now| s.handle_input(env, now, &plaintext));
                 }
                 TlsOutput::Event(TlsEvent::Finished) => {

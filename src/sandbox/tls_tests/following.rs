@@ -115,3 +115,30 @@ fn a_certificate_that_does_not_verify_fails_the_terminal_cleanly() {
     );
     assert!(!w.endpoint(c).is_some_and(|e| e.is_open()));
 }
+
+#[test]
+fn the_transcript_reads_the_conversation_inside_tls_with_the_secret_masked() {
+    let (mut w, d) = tls_world();
+    let c = w.connect(d.sender_pc, "smtp.isp.example", 587).unwrap();
+    w.set_follows_tls(c, true);
+    step(&mut w);
+    for line in [
+        "EHLO pc",
+        "STARTTLS",
+        "EHLO pc",
+        "AUTH PLAIN AHNtaXRoQGlzcC5leGFtcGxlAHNtaXRo",
+        "QUIT",
+    ] {
+        typed(&mut w, c, line);
+    }
+    let text = w.transcript_text(c, true);
+    let tls = text.find("-- TLS: from here").expect("TLS noted");
+    assert!(text[..tls].contains("C: STARTTLS"), "{text}");
+    assert!(text[tls..].contains("C: EHLO pc"), "{text}");
+    assert!(text[tls..].contains("C: AUTH PLAIN ********"), "{text}");
+    assert!(text[tls..].contains("S: 235"), "{text}");
+    assert!(text[tls..].contains("S: 221"), "{text}");
+    // No ciphertext read as lines: every line is one the conversation had.
+    assert!(!text.contains('\u{fffd}'), "{text}");
+    assert!(!text.contains("AHNtaXRo"), "{text}");
+}
