@@ -238,6 +238,79 @@ mod tests {
         assert!(locked(&[started, other]));
     }
 
+    /// The TLS tour, drawn: the handshake's four steps on the submission link in order, the
+    /// AUTH after it locked, the relay hop over STARTTLS, and the links locked or not.
+    #[cfg(feature = "tls")]
+    #[test]
+    fn the_tls_tour_draws_the_handshake_and_locks_the_encrypted_links() {
+        use crate::learn::scenario::{builtin, Run};
+        use crate::sandbox::journey::Journey;
+        let tour = builtin()
+            .into_iter()
+            .find(|s| s.id == "what-tls-hides")
+            .expect("the TLS tour");
+        let mut run = Run::new(tour);
+        let mut w = run.start_world();
+        let mut journey = Journey::new(&w);
+        let mut hops = Vec::new();
+        let mut locked_after_auth = None;
+        while !run.is_finished() {
+            assert!(run.next_step(&mut w).is_empty());
+            let events: Vec<_> = std::iter::from_fn(|| w.poll_event_stamped()).collect();
+            hops.extend(journey.poll(&w, &events));
+            let (pc, isp) = (
+                w.net.host_by_name("pc.home.example").unwrap(),
+                w.net.host_by_name("smtp.isp.example").unwrap(),
+            );
+            if locked_after_auth.is_none()
+                && hops
+                    .iter()
+                    .any(|h| matches!(h, Hop::Command { verb, .. } if verb == "AUTH"))
+            {
+                let name = |h: HostId| w.net.host_name(h).to_string();
+                locked_after_auth = Some(is_link_locked(hops.iter(), pc, isp, name));
+            }
+        }
+        assert_eq!(locked_after_auth, Some(true));
+        let name = |h: HostId| w.net.host_name(h).to_string();
+        let labels: Vec<String> = hops
+            .iter()
+            .map(|h| super::super::hops::describe(h, name).0.label)
+            .collect();
+        let at = |l: &str| labels.iter().position(|x| x == l);
+        let order = [
+            at("STARTTLS"),
+            at("ClientHello"),
+            at("ServerHello TLS 1.3"),
+            at("certificate"),
+            at("🔒 Finished"),
+            at("🔒 AUTH"),
+        ];
+        assert!(order.iter().all(Option::is_some), "{labels:?}");
+        assert!(order.windows(2).all(|p| p[0] < p[1]), "{labels:?}");
+        assert!(
+            labels.iter().any(|l| l == "🔒 STARTTLS"),
+            "the relay hop: {labels:?}"
+        );
+        // Boss's POP3 on 110 ran in clear after it: that link is drawn open.
+        let (mx, boss_pc) = (
+            w.net.host_by_name("mx.corp.example").unwrap(),
+            w.net.host_by_name("pc.corp.example").unwrap(),
+        );
+        assert!(labels.iter().any(|l| l == "PASS"), "{labels:?}");
+        let before_995 = hops
+            .iter()
+            .rposition(|h| matches!(h, Hop::Connect { port: 995, .. }))
+            .unwrap();
+        assert!(!is_link_locked(
+            hops[..before_995].iter(),
+            mx,
+            boss_pc,
+            name
+        ));
+        assert!(is_link_locked(hops.iter(), mx, boss_pc, name));
+    }
+
     #[test]
     fn finished_is_locked_and_a_failure_is_trouble() {
         let (t, _) = describe_tls(

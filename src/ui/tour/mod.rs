@@ -52,6 +52,7 @@ fn find(scenarios: &[Scenario], id: Option<&str>) -> Scenario {
             title: "No scenarios".into(),
             summary: String::new(),
             backup_mx: false,
+            tls: false,
             steps: Vec::new(),
         })
 }
@@ -111,7 +112,7 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
         announce();
     };
     // The page started on the default world: a tour with other hosts starts on its own.
-    if options.step > 0 || run.with_value(|r| r.scenario.backup_mx) {
+    if options.step > 0 || run.with_value(|r| r.scenario.backup_mx || r.scenario.tls) {
         goto(options.step);
     }
     let stop = move || {
