@@ -200,6 +200,10 @@ fn carried(c: &Conversation, t: &TransactionMatch) -> bool {
     let mut rcpts: Option<Vec<&str>> = None;
     for e in c.exchanges() {
         let ok = e.reply == Some(ReplyClass::Ok);
+        // Asked for TLS: a login or a message in clear does not count.
+        if t.tls && !e.encrypted && matches!(e.verb.as_str(), "AUTH" | "end of DATA") {
+            continue;
+        }
         match e.verb.as_str() {
             "AUTH" if ok => {
                 authenticated |= t
@@ -461,6 +465,10 @@ fn sentence(check: &Check, world: &World, seen: &Observed) -> String {
                 (true, None) => ", typed in a terminal,".to_string(),
                 (false, Some(m)) => format!(" after AUTH {m}"),
                 (false, None) => String::new(),
+            };
+            let how = match t.tls {
+                true => format!("{how} inside TLS"),
+                false => how,
             };
             let to = match t.rcpts.as_slice() {
                 [] => String::new(),
