@@ -7,6 +7,7 @@
 mod following;
 mod injection;
 mod policy;
+mod restore;
 mod transcripts;
 
 use super::{default_world, DefaultWorld, World};
