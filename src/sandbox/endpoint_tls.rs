@@ -218,7 +218,7 @@ impl World {
                                 tls.state = EndpointTlsState::Secured {
                                     version,
                                     suite,
-                                    certificate: tls.certificate.clone(),
+                                    certificate: tls.certificate,
                                 };
                             }
                         }
