@@ -7,6 +7,7 @@ use crate::net::HostId;
 use crate::proto::record::{TlsRecord, TlsStep};
 use crate::sandbox::journey::Hop;
 use crate::sandbox::WorldEvent;
+use crate::tls_layer::{BrokenCertificate, ServerCertificate};
 
 /// Whether the link between hosts `a` and `b` is drawn locked: the newest of `hops` (oldest
 /// first) that says what that link carries is a finished handshake, an encrypted command or
@@ -104,18 +105,20 @@ pub fn describe_tls(record: &TlsRecord, client: &str, server: &str) -> (HopText,
             "RFC 8446 §4.1.3",
             toward_client,
         ),
-        TlsRecord::Step(TlsStep::Certificate(info)) => hop(
+        TlsRecord::Step(TlsStep::Certificate(presented)) => hop(
             "certificate".into(),
-            match info {
-                Some(info) if info.broken.is_some() => format!(
+            match presented {
+                ServerCertificate::Own => format!(
+                    "{server} proves who it is with its certificate, signed by the sandbox CA; the client checks the name and the signature."
+                ),
+                ServerCertificate::Broken(broken) => format!(
                     "{server} shows a certificate that is {}: a verifying client stops here.",
-                    info.label
+                    match broken {
+                        BrokenCertificate::Expired => "expired",
+                        BrokenCertificate::WrongName => "for another name",
+                        BrokenCertificate::UnknownCa => "signed by an unknown CA",
+                    }
                 ),
-                Some(info) => format!(
-                    "{server} proves who it is with its certificate for {}, signed by the sandbox CA; the client checks the name and the signature.",
-                    info.names.join(", ")
-                ),
-                None => format!("{server} proves who it is with its certificate."),
             },
             "RFC 8446 §4.4.2",
             toward_client,

@@ -352,9 +352,9 @@ pub enum TlsStep {
         version: crate::tls_layer::TlsVersion,
         suite: crate::tls_layer::TlsSuite,
     },
-    /// RFC 8446 §4.4.2: the certificate the server presented: which sandbox certificate it
-    /// is, when it is one of the shipped ones.
-    Certificate(Option<crate::tls_layer::CertificateInfo>),
+    /// RFC 8446 §4.4.2: the certificate the server presented: its own, or a broken one a
+    /// fault rule made it present.
+    Certificate(crate::tls_layer::ServerCertificate),
 }
 
 /// The recorder of a connection's protocol.

@@ -313,6 +313,7 @@ impl World {
             session,
             tls: None,
             tls_offer,
+            tls_certificate: Default::default(),
         });
         // Implicit TLS (RFC 8314 §3): the handshake first; the greeting waits inside TLS.
         if implicit_tls && !self.start_server_tls(conn) {

@@ -48,6 +48,8 @@ pub(super) struct ServerSlot {
     pub tls: Option<Box<dyn crate::tls_layer::TlsLayer>>,
     /// The connection's TLS situation when the session started.
     pub tls_offer: crate::proto::starttls::TlsOffer,
+    /// The certificate its TLS presents, once started (its own, or a fault rule's).
+    pub tls_certificate: crate::tls_layer::ServerCertificate,
 }
 
 /// Input waiting for its server session.

@@ -9,7 +9,9 @@ use crate::net::{ConnId, HostId, Side};
 use crate::proto::record::{Record, TlsRecord, TlsStep};
 use crate::proto::starttls::TlsOffer;
 use crate::time::Instant;
-use crate::tls_layer::{server_stream, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider};
+use crate::tls_layer::{
+    server_stream, ServerCertificate, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider,
+};
 use serde::{Deserialize, Serialize};
 
 /// Plaintext kept per TLS connection for its transcript; past it the rest is not kept.
@@ -220,6 +222,7 @@ impl World {
             .get(conn)
             .and_then(|s| s.server.as_ref())
             .map(|server| self.server_tls_choice(&server.host_name, server.port));
+        let mut presented = ServerCertificate::Own;
         let made = match (
             self.slots.get(conn).and_then(|s| s.server.as_ref()),
             &self.tls,
@@ -230,6 +233,7 @@ impl World {
                 Ok(Box::new(RefusingTls::default()) as Box<dyn TlsLayer>)
             }
             (Some(server), Some(provider), Some(ServerTlsChoice::Present(certificate))) => {
+                presented = certificate;
                 provider.server(&server.host_name, certificate, server_stream(conn.0), clock)
             }
             _ => Err(TlsError::NoCertificate),
@@ -238,6 +242,7 @@ impl World {
             Ok(layer) => {
                 if let Some(server) = self.slots.get_mut(conn).and_then(|s| s.server.as_mut()) {
                     server.tls = Some(layer);
+                    server.tls_certificate = presented;
                 }
                 self.push_tls_record(conn, TlsRecord::Handshaking);
                 self.follow_server_into_tls(conn);
@@ -351,11 +356,15 @@ impl World {
                         TlsRecord::Step(TlsStep::ServerHello { version, suite }),
                     );
                 }
-                TlsOutput::Event(TlsEvent::Certificate { chain }) => {
-                    let info = chain
-                        .first()
-                        .and_then(|leaf| self.tls.as_ref().and_then(|p| p.certificate_info(leaf)));
-                    self.push_tls_record(conn, TlsRecord::Step(TlsStep::Certificate(info)));
+                TlsOutput::Event(TlsEvent::Certificate { .. }) => {
+                    // Which one the server chose (not read back from the DER: a live copy's
+                    // provider has no certificates to compare with).
+                    let presented = self
+                        .slots
+                        .get(conn)
+                        .and_then(|s| s.server.as_ref())
+                        .map_or(ServerCertificate::Own, |s| s.tls_certificate);
+                    self.push_tls_record(conn, TlsRecord::Step(TlsStep::Certificate(presented)));
                 }
                 TlsOutput::Event(TlsEvent::PeerClosed { .. }) => {}
                 TlsOutput::Close => {
