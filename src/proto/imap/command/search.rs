@@ -8,7 +8,7 @@ use crate::proto::imap::response::string;
 use crate::proto::imap::search::{matches, Candidate, SearchKey};
 
 pub(super) const SEARCH: Spec = Spec::new(
-    "SEARCH",
+    Verb::Search,
     Valid::Selected,
     "Find messages by flags, headers, text (any case; é precomposed or not: i;unicode-casemap), dates (also SAVEDON... the day saved), age (OLDER/YOUNGER seconds), sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, RETURN (SAVE) keeps the result as $.",
     "RFC 3501 §6.4.4, RFC 4731, RFC 5182, RFC 5255 §4.2, RFC 7162 §3.1.5",

@@ -15,7 +15,7 @@ use crate::store::StoredMessage;
 use std::cmp::Ordering;
 
 pub(super) const SORT: Spec = Spec::new(
-    "SORT",
+    Verb::Sort,
     Valid::Selected,
     "Search, then order the matches by ARRIVAL, DATE, FROM, SUBJECT, SIZE, DISPLAYFROM (the name shown)... (REVERSE); RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, in sort order (ESORT).",
     "RFC 5256 §3, RFC 5267 §3.1, RFC 5957 §4",
@@ -23,7 +23,7 @@ pub(super) const SORT: Spec = Spec::new(
 )
 .with_uid();
 pub(super) const THREAD: Spec = Spec::new(
-    "THREAD",
+    Verb::Thread,
     Valid::Selected,
     "Search, then group the matches into threads: by subject (ORDEREDSUBJECT) or by Message-ID, In-Reply-To and References (REFERENCES; REFS: no grouping by subject, the thread with the newest message last).",
     "RFC 5256 §4",
