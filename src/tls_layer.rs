@@ -228,8 +228,9 @@ pub enum ServerCertificate {
     Broken(BrokenCertificate),
 }
 
-/// What a certificate is, for people: which shipped certificate a DER leaf is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a certificate is, for people: which shipped certificate a DER leaf is
+/// (`crate::tls_catalog::SHIPPED` lists them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CertificateInfo {
     /// The host it is for, or what is wrong with it (`expired`, `wrong name`, `unknown CA`).
     pub label: &'static str,
@@ -237,6 +238,13 @@ pub struct CertificateInfo {
     pub names: &'static [&'static str],
     /// Set for the broken variants.
     pub broken: Option<BrokenCertificate>,
+    /// Its subject (RFC 5280 §4.1.2.6), e.g. `O=Mail Sandbox, CN=mx.corp.example`.
+    pub subject: &'static str,
+    /// Who signed it (RFC 5280 §4.1.2.4).
+    pub issuer: &'static str,
+    /// Its validity period, dates in UTC (RFC 5280 §4.1.2.5).
+    pub valid_from: &'static str,
+    pub valid_until: &'static str,
 }
 
 /// One TLS connection, either side, sans-IO (see the module doc). `crate::tls::TlsConnection`
@@ -270,6 +278,11 @@ pub trait TlsLayer: Send {
 /// Makes TLS layers for servers and clients. The world holds one; `crate::tls::SandboxTls`
 /// implements it.
 pub trait TlsProvider: Send {
+    /// Whether layers can be made now. The page's provider says no until its TLS module
+    /// has loaded; hosts then do not offer the upgrade yet (see `World::tls_offer_for`).
+    fn is_ready(&self) -> bool {
+        true
+    }
     /// Whether `host_name` has a certificate to present (a server there can offer TLS).
     fn has_certificate(&self, host_name: &str) -> bool;
     /// A server layer for a connection accepted by `host_name`, waiting for the ClientHello.

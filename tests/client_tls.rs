@@ -124,3 +124,32 @@ fn a_server_with_a_broken_certificate_gets_no_password() {
         );
     }
 }
+
+#[test]
+fn imap_says_starttls_before_login() {
+    let (mut w, d) = tls_world();
+    let mut task = Task::imap(
+        &mut w,
+        d.recipient_pc,
+        "mx.corp.example",
+        "boss",
+        "boss",
+        mail_sandbox::sandbox::mail_client::ImapAction::Open {
+            folder: "INBOX".into(),
+        },
+    )
+    .unwrap();
+    let status = run_task(&mut w, &mut task);
+    assert!(
+        matches!(&status, TaskStatus::Done(Outcome::Mailbox { messages, .. }) if !messages.is_empty()),
+        "{status:?}"
+    );
+    assert_eq!(task.tls_version(), Some(TlsVersion::Tls13));
+    assert_eq!(
+        task.tls_certificate().map(|c| c.label),
+        Some("mx.corp.example")
+    );
+    let wire = client_wire(&w, task.conn());
+    assert!(wire.starts_with("a1 STARTTLS\r\n"), "{wire}");
+    assert!(!wire.contains("LOGIN") && !wire.contains("boss"), "{wire}");
+}

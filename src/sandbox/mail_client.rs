@@ -151,8 +151,7 @@ impl Client {
         match self {
             Client::Smtp(c) => c.handle_tls_failed(now, why),
             Client::Pop3(c) => c.handle_tls_failed(now, why),
-            // The IMAP client does not ask for TLS yet.
-            Client::Imap(_) => {}
+            Client::Imap(c) => c.handle_tls_failed(now, why),
         }
     }
 
@@ -182,8 +181,9 @@ impl Client {
                     messages: messages.into_iter().map(Fetched::from).collect(),
                 })),
             }),
-            Client::Imap(c) => step(c.poll_output()?, |ImapClientEvent::Done(o)| {
-                Step::Finished(o.map(|o| match o {
+            Client::Imap(c) => step(c.poll_output()?, |event| match event {
+                ImapClientEvent::UpgradeToTls => Step::UpgradeToTls,
+                ImapClientEvent::Done(o) => Step::Finished(o.map(|o| match o {
                     ImapOutcome::Mailbox {
                         folders,
                         messages,
@@ -195,7 +195,7 @@ impl Client {
                     },
                     ImapOutcome::Message(m) => Outcome::Message(m.into()),
                     ImapOutcome::Done(text) => Outcome::Done(text),
-                }))
+                })),
             }),
         })
     }
@@ -319,6 +319,7 @@ impl Task {
             user: user.into(),
             password: password.into(),
             action,
+            starttls: client_starttls(world),
         };
         let client = Client::Imap(Box::new(ImapClient::new(world.now(), job)));
         let task = Task::start(world, from, host, 143, client)?;

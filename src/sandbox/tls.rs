@@ -9,9 +9,10 @@ use crate::net::{ConnId, HostId, Side};
 use crate::proto::record::{Record, TlsRecord};
 use crate::proto::starttls::TlsOffer;
 use crate::tls_layer::{server_stream, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider};
+use serde::{Deserialize, Serialize};
 
 /// Whether a host's servers speak TLS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum TlsMode {
     /// No STARTTLS/STLS offered, no implicit-TLS listeners: the sandbox before issue 26.
     #[default]
@@ -25,7 +26,7 @@ pub enum TlsMode {
 }
 
 /// A host's TLS policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct TlsPolicy {
     pub mode: TlsMode,
     /// AUTH, USER/PASS/APOP and LOGIN/AUTHENTICATE only over TLS (RFC 3207 §4, RFC 2595 §2.3,
@@ -82,6 +83,17 @@ impl World {
     /// submission on 465 where it runs submission, POP3 on 995 and IMAP on 993 where it runs
     /// those; a host whose policy turns `implicit_ports` off refuses connections there.
     pub fn install_tls(&mut self, provider: Box<dyn TlsProvider>) {
+        self.tls = Some(provider);
+        self.add_implicit_tls_listeners();
+    }
+
+    /// Adds the implicit-TLS listeners (RFC 8314 §3) each host with a certificate lacks: on
+    /// installing the provider, and again when a snapshot is restored (hosts may have been
+    /// added since).
+    pub(super) fn add_implicit_tls_listeners(&mut self) {
+        let Some(provider) = &self.tls else {
+            return;
+        };
         let implicit: Vec<(HostId, Service, u16)> = self
             .services
             .iter()
@@ -90,7 +102,6 @@ impl World {
                 implicit_port(*service).map(|port| (*host, *service, port))
             })
             .collect();
-        self.tls = Some(provider);
         for (host, service, port) in implicit {
             if !self.services.contains_key(&(host, port)) {
                 self.add_implicit_tls_service_on(host, service, port);
@@ -130,8 +141,14 @@ impl World {
     /// The TLS situation of a new connection to `host_name`'s `port`.
     pub(super) fn tls_offer_for(&self, host_name: &str, port: u16, implicit: bool) -> TlsOffer {
         let policy = self.tls_policy(host_name);
+        // The page's provider is not ready until its TLS module has loaded: until then hosts
+        // do not offer the upgrade (a connection opened later does).
+        let ready = self.tls.as_ref().is_some_and(|p| p.is_ready());
         TlsOffer {
-            offered: policy.is_offered() && !implicit && !self.is_tls_withheld(host_name, port),
+            offered: policy.is_offered()
+                && ready
+                && !implicit
+                && !self.is_tls_withheld(host_name, port),
             required: policy.mode == TlsMode::Required,
             auth_needs_tls: policy.auth_only_over_tls,
             secured: implicit,

@@ -7,7 +7,7 @@
 //! sequence diagram; [`challenge`] lists challenges and shows the active one; [`tour`] plays guided scenarios over the sandbox and serves embeds;
 //! [`persist`] keeps the world in IndexedDB; [`share`] makes and reads share links;
 //! [`world_file`] is the header's save status, share, export, import and reset; [`live`] feeds
-//! the live page the TCP bridge's world; [`theme`] applies `?theme=`; [`dom`] holds
+//! the live page the TCP bridge's world; [`theme`] applies `?theme=`; [`tls_module`] loads the page's TLS; [`dom`] holds
 //! the few browser helpers (downloads, clipboard).
 
 pub mod model;
@@ -42,6 +42,8 @@ mod share;
 mod terminal;
 #[cfg(target_arch = "wasm32")]
 mod theme;
+#[cfg(target_arch = "wasm32")]
+mod tls_module;
 #[cfg(target_arch = "wasm32")]
 mod transcripts;
 #[cfg(target_arch = "wasm32")]
@@ -117,5 +119,7 @@ pub fn start() {
     wasm_bindgen_futures::spawn_local(async move {
         let loaded = persist::load().await;
         mount_page(move || view! { <app::App options=options loaded=Some(loaded)/> });
+        // The saved world offers TLS: its code comes after the first paint.
+        tls_module::load_when_idle();
     });
 }

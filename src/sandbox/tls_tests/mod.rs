@@ -6,6 +6,7 @@
 
 mod injection;
 mod policy;
+mod restore;
 mod transcripts;
 
 use super::{default_world, DefaultWorld, World};
