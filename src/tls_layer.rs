@@ -41,7 +41,7 @@ pub enum TlsOutput {
 /// report the same steps in the same order: the client's ClientHello (sent by the client,
 /// received by the server), the ServerHello, the server's certificate chain and the Finished
 /// messages, once each.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TlsEvent {
     /// RFC 8446 §4.1.2: the client's offer, naming the host it wants (SNI, RFC 6066 §3).
     ClientHello { server_name: Option<String> },
@@ -64,7 +64,7 @@ pub enum TlsEvent {
 }
 
 /// The negotiated protocol version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TlsVersion {
     /// RFC 5246.
     Tls12,
@@ -82,7 +82,7 @@ impl TlsVersion {
 }
 
 /// The negotiated cipher suite (only the ones the sandbox provider offers can be agreed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TlsSuite {
     /// `TLS_AES_128_GCM_SHA256` (RFC 8446 §B.4).
     Aes128GcmSha256,
@@ -103,7 +103,7 @@ impl TlsSuite {
 /// Why a TLS connection failed, typed for the layers above (fault rules, the event log, the
 /// page's explanation): the certificate problems a verifying client tells apart, the peer's
 /// alert, or input that is not TLS at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TlsError {
     /// The first bytes are not a TLS handshake (a plaintext command where a ClientHello
     /// belongs, say).
@@ -165,7 +165,7 @@ impl fmt::Display for TlsError {
 }
 
 /// A TLS alert description code (RFC 8446 §6, RFC 5246 §7.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Alert(pub u8);
 
 impl Alert {

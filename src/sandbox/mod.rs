@@ -10,6 +10,7 @@ mod faults;
 mod gate;
 pub mod journey;
 pub mod live;
+pub mod live_tls;
 pub mod mail_client;
 mod mark;
 mod pump;

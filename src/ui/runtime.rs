@@ -108,11 +108,10 @@ pub fn feed_live(ctx: Ctx, replay: &mut live::Replay, entries: &[LiveEntry]) -> 
     let mut since = ctx.with(|w| w.now());
     let mut result = Ok(());
     for entry in entries {
-        match live::world_from(entry) {
+        match replay.start(entry) {
             Some(world) => match world {
                 Ok(world) => {
                     since = world.now();
-                    replay.restart();
                     replace_world(ctx, world);
                 }
                 Err(e) => {
