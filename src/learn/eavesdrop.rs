@@ -62,7 +62,7 @@ pub fn eavesdrop(world: &World, conn: ConnId) -> Vec<WireLine> {
     let mut kinds: BTreeMap<u64, SecretKind> = BTreeMap::new();
     for r in world.records_of(conn) {
         match r {
-            Record::Command(c) if matches!(c.verb.as_str(), "AUTH" | "AUTHENTICATE") => {
+            Record::Command(c) if c.verb.is_sasl() => {
                 kinds.insert(c.offset, SecretKind::Sasl);
             }
             Record::Command(c) => {

@@ -215,7 +215,7 @@ mod tests {
             server: isp,
             port: 587,
             protocol: crate::proto::record::Protocol::Smtp,
-            verb: verb.into(),
+            verb: crate::proto::verb::Verb::read(crate::proto::record::Protocol::Smtp, &[verb]),
             encrypted,
         };
         let started = Hop::Tls {
@@ -268,7 +268,7 @@ mod tests {
             if locked_after_auth.is_none()
                 && hops
                     .iter()
-                    .any(|h| matches!(h, Hop::Command { verb, .. } if verb == "AUTH"))
+                    .any(|h| matches!(h, Hop::Command { verb, .. } if verb.to_string() == "AUTH"))
             {
                 let name = |h: HostId| w.net.host_name(h).to_string();
                 locked_after_auth = Some(is_link_locked(hops.iter(), pc, isp, name));

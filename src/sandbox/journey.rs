@@ -14,6 +14,7 @@ use super::{StampedRecord, World, WorldEvent};
 use crate::net::ConnId;
 use crate::net::{HostId, TraceKind};
 use crate::proto::record::{DataKind, Protocol, Record, TlsRecord};
+use crate::proto::verb::{SmtpVerb, Verb};
 use std::collections::BTreeSet;
 
 /// One thing to draw, in the order it happened.
@@ -39,7 +40,7 @@ pub enum Hop {
         port: u16,
         /// The protocol the server speaks, as its service says.
         protocol: Protocol,
-        verb: String,
+        verb: Verb,
         /// It crossed inside TLS: an eavesdropper on the link saw only ciphertext.
         encrypted: bool,
     },
@@ -154,7 +155,7 @@ fn record_hop(stamped: &StampedRecord, encrypted: bool) -> Option<Hop> {
     let a = stamped.accepted;
     let verb = match &stamped.record {
         Record::Command(c) if c.is_known => c.verb.clone(),
-        Record::Data(d) if d.kind == DataKind::MessageText => "end of DATA".to_string(),
+        Record::Data(d) if d.kind == DataKind::MessageText => Verb::Smtp(SmtpVerb::EndOfData),
         Record::Tls(record) => {
             return Some(Hop::Tls {
                 client: a.client,
@@ -225,10 +226,12 @@ mod tests {
         wait(&mut w, 3000);
         let events = drain(&mut w);
         let hops = j.poll(&w, &events);
-        let verbs: Vec<&str> = hops
+        let verbs: Vec<String> = hops
             .iter()
             .filter_map(|h| match h {
-                Hop::Command { client, verb, .. } if *client == d.sender_pc => Some(verb.as_str()),
+                Hop::Command { client, verb, .. } if *client == d.sender_pc => {
+                    Some(verb.to_string())
+                }
                 _ => None,
             })
             .collect();
@@ -280,17 +283,19 @@ mod tests {
         );
         let lookup = at(&|h| matches!(h, Hop::Event(WorldEvent::MxLookup { .. })));
         let relay_connect = at(&|h| matches!(h, Hop::Connect { client, .. } if *client == d.isp));
-        let data_end = at(&|h| matches!(h, Hop::Command { verb, .. } if verb == "end of DATA"));
+        let data_end = at(
+            &|h| matches!(h, Hop::Command { verb, .. } if *verb == Verb::Smtp(SmtpVerb::EndOfData)),
+        );
         assert!(data_end < queued && queued < lookup && lookup < relay_connect);
         // The relay's own commands on the ISP -> MX link are drawn too.
-        let relay_verbs: Vec<&str> = hops
+        let relay_verbs: Vec<String> = hops
             .iter()
             .filter_map(|h| match h {
-                Hop::Command { client, verb, .. } if *client == d.isp => Some(verb.as_str()),
+                Hop::Command { client, verb, .. } if *client == d.isp => Some(verb.to_string()),
                 _ => None,
             })
             .collect();
-        assert!(relay_verbs.starts_with(&["EHLO", "MAIL", "RCPT", "DATA"]));
+        assert!(relay_verbs.starts_with(&["EHLO", "MAIL", "RCPT", "DATA"].map(String::from)));
         // Read once: the next poll starts where this one ended.
         assert!(j.poll(&w, &[]).is_empty());
     }

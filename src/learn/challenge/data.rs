@@ -4,6 +4,7 @@
 //! parse, an empty goal).
 
 pub use crate::learn::format::challenge::*;
+use crate::proto::verb::VerbName;
 use crate::sandbox::{BACKUP_MX, CORP_HOST, ISP_HOST, RECIPIENT_PC, SENDER_PC, USERS};
 use crate::store::Flag;
 
@@ -16,6 +17,14 @@ impl FlagName {
             FlagName::Deleted => Flag::Deleted,
             FlagName::Draft => Flag::Draft,
         }
+    }
+}
+
+impl StepMatch {
+    /// The step's verb read in every protocol: the one place a challenge's verb text is read
+    /// (when a file is checked, and once when a watch starts).
+    pub fn verb_name(&self) -> Result<VerbName, String> {
+        VerbName::parse(&self.verb)
     }
 }
 
@@ -112,6 +121,10 @@ pub fn validate(c: &Challenge) -> Result<(), ParseError> {
                 }
                 if s.steps.is_empty() {
                     return Err(ParseError::Empty("session steps"));
+                }
+                for step in &s.steps {
+                    step.verb_name()
+                        .map_err(|reason| ParseError::BadCheck { index, reason })?;
                 }
             }
             Check::SmtpTransaction(t) => {

@@ -165,7 +165,7 @@ impl Status {
 /// What has been observed since a challenge started, and its goal.
 #[derive(Debug)]
 pub struct Watch {
-    goal: Vec<Goal>,
+    goal: Vec<check::Target>,
     seen: Observed,
 }
 
@@ -173,7 +173,7 @@ impl Watch {
     /// Starts watching `world` now: what happened before does not count.
     pub fn new(challenge: &Challenge, world: &World) -> Watch {
         Watch {
-            goal: challenge.goal.clone(),
+            goal: challenge.goal.iter().map(check::Target::new).collect(),
             seen: Observed::new(world),
         }
     }

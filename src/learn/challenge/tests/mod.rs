@@ -747,3 +747,21 @@ fn a_session_check_counts_only_the_named_users_sessions() {
     d.type_lines(c, &["STAT"]);
     d.assert_solved();
 }
+
+#[test]
+fn a_step_verb_no_protocol_defines_is_refused_when_the_file_is_read() {
+    let file = |verb: &str| {
+        format!(
+            r#"{{"id":"v","title":"t","task":"t","solved":"s","goal":[{{"session":{{
+            "port":110,"steps":[{{"verb":"{verb}"}}]}}}}]}}"#
+        )
+    };
+    let err = parse(&file("STAAT")).unwrap_err().to_string();
+    assert!(
+        err.contains("goal entry 0") && err.contains("STAAT"),
+        "{err}"
+    );
+    for verb in ["stat", "UID SEARCH", "end of DATA", "STARTTLS"] {
+        assert!(parse(&file(verb)).is_ok(), "{verb}");
+    }
+}

@@ -65,7 +65,8 @@ fn a_message_in_clear_after_a_login_in_tls_does_not_count() {
     d.type_lines(c, &["EHLO pc.home.example", SMITH_PLAIN]);
     d.type_lines(c, &MESSAGE);
     let seen = d.watch.observed();
-    assert!(super::super::check::evaluate(&goal, &d.world, seen)
+    let target = super::super::check::Target::new(&goal);
+    assert!(super::super::check::evaluate(&target, &d.world, seen)
         .unwrap_err()
         .contains("inside TLS"));
 }
