@@ -95,7 +95,9 @@ impl Challenge {
         if changes.backup_mx {
             crate::sandbox::add_backup_mx(&mut world);
         }
-        #[cfg(feature = "tls")]
+        // Natively the sandbox's provider; the page installs its own (`ui::tls_module`), so
+        // its wasm never links rustls.
+        #[cfg(all(feature = "tls", not(target_arch = "wasm32")))]
         if changes.tls {
             if let Ok(provider) = crate::tls::SandboxTls::seeded(1) {
                 world.install_tls(Box::new(provider));
