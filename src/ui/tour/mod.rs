@@ -57,6 +57,17 @@ fn find(scenarios: &[Scenario], id: Option<&str>) -> Scenario {
         })
 }
 
+/// Runs `then` once the world's TLS provider, if it has one, is ready (the page's TLS module
+/// has loaded; until then hosts do not offer TLS and a TLS tour's steps would fail).
+fn when_tls_ready(ctx: Ctx, then: impl FnOnce() + 'static) {
+    let ready = ctx.with(|w| w.tls_provider().map_or(true, |p| p.is_ready()));
+    if ready {
+        then();
+    } else {
+        gloo_timers::callback::Timeout::new(100, move || when_tls_ready(ctx, then)).forget();
+    }
+}
+
 /// The last `n` lines.
 fn tail_lines(lines: &[TranscriptLine], n: usize) -> &[TranscriptLine] {
     &lines[lines.len().saturating_sub(n)..]
@@ -102,13 +113,15 @@ pub fn TourCard(
             ],
         );
     };
-    let step = move || {
+    let step_now = move || {
         let f = runtime::act(ctx, |w| run.try_update_value(|r| r.next_step(w)))
             .flatten()
             .unwrap_or_default();
         set_failures.set(f);
         announce();
     };
+    // A TLS tour's step waits for the page's TLS module (loading since the tour started).
+    let step = move || when_tls_ready(ctx, step_now);
     // Replays the first `n` steps on a fresh world, without drawing them.
     let goto = move |n: usize| {
         let (mut world, tls) = run.with_value(|r| (r.start_world(), r.scenario.tls));
