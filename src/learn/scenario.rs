@@ -384,6 +384,12 @@ impl Run {
     /// Starts again on a fresh world and plays the first `steps` steps.
     pub fn replay_to(&mut self, world: &mut World, steps: usize) {
         *world = self.start_world();
+        self.replay_on(world, steps);
+    }
+
+    /// Starts again on `world`, a fresh [`Run::start_world`] the caller prepared (the page
+    /// gives a TLS tour's world its TLS), and plays the first `steps` steps.
+    pub fn replay_on(&mut self, world: &mut World, steps: usize) {
         *self = Run::new(self.scenario.clone());
         while self.done < steps && !self.is_finished() {
             self.next_step(world);

@@ -75,7 +75,7 @@ class TlsPageTest(unittest.TestCase):
             transcript = text_of(driver, "[data-testid=transcript]")
             self.assertIn("AUTH PLAIN ********", transcript)
             self.assertNotIn("\ufffd", transcript)
-            driver.execute_script("document.querySelector('[data-testid=eavesdrop]').scrollIntoView({block: 'center'})")
+            driver.execute_script("document.querySelector('[data-testid=eavesdrop]').scrollIntoView({block: 'end'})")
             screenshot(driver, "tls-eavesdrop-cipher.png")
             self.assertEqual(console_errors(driver), [])
 
@@ -93,7 +93,7 @@ class TlsPageTest(unittest.TestCase):
             self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "[data-testid=eavesdrop-cipher]"), [])
             # Masked everywhere else.
             self.assertIn("AUTH PLAIN ********", text_of(driver, "[data-testid=transcript]"))
-            driver.execute_script("document.querySelector('[data-testid=eavesdrop]').scrollIntoView({block: 'center'})")
+            driver.execute_script("document.querySelector('[data-testid=eavesdrop]').scrollIntoView({block: 'end'})")
             screenshot(driver, "tls-eavesdrop-clear.png")
             self.assertEqual(console_errors(driver), [])
 

@@ -128,7 +128,7 @@ pub fn TourCard(
         if let (true, Some(install)) = (tls, install_tls) {
             install(&mut world);
         }
-        run.update_value(|r| r.replay_to(&mut world, n));
+        run.update_value(|r| r.replay_on(&mut world, n));
         runtime::replace_world(ctx, world);
         set_failures.set(Vec::new());
         announce();
