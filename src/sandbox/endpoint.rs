@@ -20,6 +20,8 @@ pub struct Endpoint {
     /// arrives after every step and bounds it itself (the TCP bridge) sets `usize::MAX`, so
     /// that a large answer arriving at one instant reaches its client whole.
     pub inbox_limit: usize,
+    /// The endpoint starts TLS when its server does (a page terminal, `World::follow_tls`).
+    pub follows_tls: bool,
 }
 
 /// Most bytes an endpoint holds by default before the oldest are dropped (a terminal nobody
@@ -32,6 +34,7 @@ impl Default for Endpoint {
             inbox: Vec::new(),
             state: EndpointState::default(),
             inbox_limit: INBOX_LIMIT,
+            follows_tls: false,
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod client_model;
 mod default_world;
 mod endpoint;
+mod endpoint_tls;
 mod faults;
 mod gate;
 pub mod journey;
@@ -33,6 +34,7 @@ pub use default_world::{
     SENDER_PC, USERS,
 };
 pub use endpoint::{Endpoint, EndpointState};
+pub use endpoint_tls::EndpointTlsState;
 pub use faults::AddRuleError;
 pub use mark::{FaultAction, GateMark, GateMarkKind};
 pub use records::StampedRecord;
@@ -338,6 +340,11 @@ impl World {
 
     /// Sends bytes from a client endpoint.
     pub fn send(&mut self, conn: ConnId, bytes: &[u8]) -> bool {
+        if self.has_endpoint_tls(conn) {
+            self.endpoint_tls_send(conn, bytes);
+            self.pump();
+            return self.endpoint(conn).is_some_and(|e| e.is_open());
+        }
         let ok = self.net.send(self.now, conn, Side::Client, bytes.to_vec());
         self.pump();
         ok
@@ -345,6 +352,7 @@ impl World {
 
     /// Closes a client endpoint.
     pub fn close(&mut self, conn: ConnId) {
+        self.endpoint_tls_close(conn);
         self.net.close(self.now, conn, Side::Client);
         if let Some(e) = self.endpoint_mut(conn) {
             e.state = EndpointState::Closed;

@@ -203,6 +203,11 @@ impl World {
                 conn,
                 to: Side::Client,
                 bytes,
+            } if self.has_endpoint_tls(conn) => self.endpoint_tls_receive(conn, &bytes),
+            NetEvent::Data {
+                conn,
+                to: Side::Client,
+                bytes,
             } => {
                 if let Some(e) = self.slots.get_mut(conn).and_then(|s| s.endpoint.as_mut()) {
                     e.receive(&bytes);

@@ -64,6 +64,8 @@ pub(super) struct ConnSlot {
     pub accepted: Option<Accepted>,
     pub server: Option<ServerSlot>,
     pub endpoint: Option<Endpoint>,
+    /// A following endpoint's TLS (see `endpoint_tls.rs`).
+    pub endpoint_tls: Option<super::endpoint_tls::EndpointTls>,
     /// The relay's outgoing SMTP client on this connection.
     pub relay: Option<RelayAttempt>,
     /// Client input not yet handed to the server session (flow control).

@@ -184,6 +184,7 @@ impl World {
                     server.tls = Some(layer);
                 }
                 self.push_tls_record(conn, TlsRecord::Handshaking);
+                self.server_started_tls(conn);
                 true
             }
             Err(error) => {

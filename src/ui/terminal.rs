@@ -78,6 +78,10 @@ pub fn Terminals() -> impl IntoView {
         let from_name = ctx.host_name(from_id);
         let (result, protocol) = runtime::act(ctx, |w| {
             let r = w.connect(from_id, &host, port);
+            if let Ok(c) = &r {
+                // A terminal goes TLS with its server (after STARTTLS, or on 465/993/995).
+                w.follow_tls(*c);
+            }
             let protocol = r
                 .as_ref()
                 .ok()

@@ -7,6 +7,7 @@
 mod injection;
 mod policy;
 mod restore;
+mod terminal;
 mod transcripts;
 
 use super::{default_world, DefaultWorld, World};
