@@ -20,8 +20,11 @@ pub struct Endpoint {
     /// arrives after every step and bounds it itself (the TCP bridge) sets `usize::MAX`, so
     /// that a large answer arriving at one instant reaches its client whole.
     pub inbox_limit: usize,
-    /// The endpoint starts TLS when its server does (a page terminal, `World::follow_tls`).
+    /// It follows its server into TLS, like `openssl s_client -starttls` (see
+    /// `World::set_follows_tls`); off for the TCP bridge, whose real clients do their own TLS.
     pub follows_tls: bool,
+    /// Bytes that arrived from the network so far (ciphertext included).
+    pub wire_received: u64,
 }
 
 /// Most bytes an endpoint holds by default before the oldest are dropped (a terminal nobody
@@ -35,6 +38,7 @@ impl Default for Endpoint {
             state: EndpointState::default(),
             inbox_limit: INBOX_LIMIT,
             follows_tls: false,
+            wire_received: 0,
         }
     }
 }

@@ -1,228 +1,240 @@
-//! TLS for a terminal (issue 26): a client endpoint that follows TLS ([`World::follow_tls`],
-//! the page's terminals; the TCP bridge's endpoints do not, their real clients do TLS
-//! themselves) gets a client TLS layer from the world's provider when its server starts TLS:
-//! after the server accepted STARTTLS/STLS (once the server's reply has reached the
-//! endpoint in clear, as `openssl s_client -starttls` does), or from the first byte on an
-//! implicit-TLS port (RFC 8314 §3). From then on what the person types is encrypted and what
-//! arrives is decrypted into the endpoint's inbox; the wire (the trace) carries records.
+//! A terminal typing through TLS (issue 26), like `openssl s_client -starttls smtp`: an
+//! endpoint that follows TLS ([`World::set_follows_tls`]) gets a verifying client TLS layer
+//! the moment its server starts TLS (after accepting STARTTLS/STLS, or on an implicit-TLS
+//! port). The server's bytes sent before that moment reach the endpoint's inbox as they are
+//! (the `220 Ready to start TLS`); every byte after it goes through the layer, and what the
+//! endpoint sends is encrypted. The terminal reads and writes plaintext as before, and asks
+//! [`World::endpoint_tls`] what the handshake did.
+//!
+//! Nothing here reads a protocol: the moment comes from the server's typed decision (the
+//! same one that writes `TlsRecord::Handshaking`), the split point from the byte counts.
 
-use super::World;
+use super::{EndpointState, World};
 use crate::net::{ConnId, Side};
 use crate::tls_layer::{
-    client_stream, CertificateInfo, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsVersion,
+    client_stream, CertificateInfo, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsSuite, TlsVersion,
 };
 
-/// A terminal's TLS.
-pub(super) struct EndpointTls {
-    /// The name the client verifies the certificate against.
-    server_name: String,
-    /// Server bytes still to come in clear (sent before the server started TLS).
-    plain_left: usize,
-    layer: Option<Box<dyn TlsLayer>>,
-    state: EndpointTlsState,
+/// What TLS under a client endpoint did, for the terminal's badge and lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointTlsState {
+    /// The ClientHello went out; the server's answer has not come yet.
+    Handshaking,
+    /// Both Finished messages checked (RFC 8446 §4.4.4): typing goes through TLS.
+    Secured {
+        version: TlsVersion,
+        suite: TlsSuite,
+        /// Which sandbox certificate the server showed (verified against the sandbox CA).
+        certificate: Option<CertificateInfo>,
+    },
+    /// The handshake or a record failed (a certificate that does not verify, say).
+    Failed(TlsError),
 }
 
-/// What a terminal's TLS did, for its view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct EndpointTlsState {
-    /// The handshake finished: the person types through TLS.
-    pub version: Option<TlsVersion>,
-    /// The certificate the server showed.
-    pub certificate: Option<CertificateInfo>,
-    /// Why TLS failed, if it did (the connection then closes).
-    pub failed: Option<TlsError>,
+impl EndpointTlsState {
+    pub fn is_secured(&self) -> bool {
+        matches!(self, EndpointTlsState::Secured { .. })
+    }
+}
+
+/// The client TLS layer under an endpoint.
+pub(super) struct EndpointTls {
+    /// None when no layer could be made (the state says why; the link is closed).
+    layer: Option<Box<dyn TlsLayer>>,
+    /// Bytes from the server before this offset of its stream came in clear.
+    switch_at: u64,
+    certificate: Option<CertificateInfo>,
+    pub state: EndpointTlsState,
 }
 
 impl World {
-    /// Makes `conn`'s client endpoint follow TLS: when its server starts TLS, the endpoint
-    /// does too (see the module doc). On an implicit-TLS port that is now.
-    pub fn follow_tls(&mut self, conn: ConnId) {
+    /// Makes the client endpoint `conn` follow its server into TLS (see the module doc).
+    /// Call it right after [`World::connect`], before the world steps, for an implicit-TLS
+    /// port to be followed from its first byte.
+    pub fn set_follows_tls(&mut self, conn: ConnId, follows: bool) {
+        if let Some(e) = self.endpoint_mut(conn) {
+            e.follows_tls = follows;
+        }
+    }
+
+    /// What TLS under the client endpoint `conn` did, once its server started TLS.
+    pub fn endpoint_tls(&self, conn: ConnId) -> Option<&EndpointTlsState> {
+        self.slots
+            .get(conn)
+            .and_then(|s| s.endpoint_tls.as_ref())
+            .map(|t| &t.state)
+    }
+
+    /// The server on `conn` just started TLS: a following endpoint starts its side, from the
+    /// server byte after the last one already sent.
+    pub(super) fn follow_server_into_tls(&mut self, conn: ConnId) {
+        let Some(slot) = self.slots.get(conn) else {
+            return;
+        };
+        let follows = slot.endpoint.as_ref().is_some_and(|e| e.follows_tls);
+        if !follows || slot.endpoint_tls.is_some() {
+            return;
+        }
+        let received = slot.endpoint.as_ref().map_or(0, |e| e.wire_received);
         let Some(c) = self.net.connection(conn) else {
             return;
         };
-        let (server, port) = (c.server, c.port);
-        let Some(endpoint) = self.endpoint_mut(conn) else {
-            return;
+        let switch_at = received + c.unread_by_client as u64;
+        let server_name = self.net.host_name(c.server).to_string();
+        let made = self.tls.as_ref().map(|p| {
+            p.client(
+                &server_name,
+                true,
+                client_stream(conn.0),
+                self.clock,
+                self.now,
+            )
+        });
+        let (layer, state) = match made {
+            Some(Ok(layer)) => (Some(layer), EndpointTlsState::Handshaking),
+            Some(Err(error)) => (None, EndpointTlsState::Failed(error)),
+            None => (None, EndpointTlsState::Failed(TlsError::Internal)),
         };
-        endpoint.follows_tls = true;
-        if self.is_implicit_tls(server, port) {
-            let name = self.net.host_name(server).to_string();
-            self.start_endpoint_tls(conn, name, 0);
-        }
-    }
-
-    /// What `conn`'s terminal TLS did so far, if it started.
-    pub fn endpoint_tls(&self, conn: ConnId) -> Option<EndpointTlsState> {
-        self.slots
-            .get(conn)
-            .and_then(|s| s.endpoint_tls.as_ref())
-            .map(|t| t.state)
-    }
-
-    /// The server on `conn` started TLS: a following endpoint starts it too once the
-    /// `in_flight` server bytes still on their way have arrived in clear.
-    pub(super) fn server_started_tls(&mut self, conn: ConnId) {
-        let follows =
-            self.endpoint(conn).is_some_and(|e| e.follows_tls) && !self.has_endpoint_tls(conn);
-        let Some(c) = self.net.connection(conn).filter(|_| follows) else {
-            return;
-        };
-        let (in_flight, name) = (c.unread_by_client, self.net.host_name(c.server).to_string());
-        self.start_endpoint_tls(conn, name, in_flight);
-    }
-
-    fn start_endpoint_tls(&mut self, conn: ConnId, server_name: String, plain_left: usize) {
-        if let Some(slot) = self.slots.get_mut(conn) {
-            slot.endpoint_tls = Some(EndpointTls {
-                server_name,
-                plain_left,
-                layer: None,
-                state: EndpointTlsState::default(),
-            });
-        }
-        if plain_left == 0 {
-            self.make_endpoint_layer(conn);
-        }
-    }
-
-    /// True when `conn`'s endpoint has TLS under it (bytes go through [`World::endpoint_tls_send`]).
-    pub(super) fn has_endpoint_tls(&self, conn: ConnId) -> bool {
-        self.slots
-            .get(conn)
-            .is_some_and(|s| s.endpoint_tls.is_some())
-    }
-
-    /// The client layer, ClientHello first; without one the connection cannot go on.
-    fn make_endpoint_layer(&mut self, conn: ConnId) {
-        let (now, clock) = (self.now, self.clock);
-        let Some(name) = self
-            .slots
-            .get(conn)
-            .and_then(|s| s.endpoint_tls.as_ref())
-            .filter(|t| t.layer.is_none())
-            .map(|t| t.server_name.clone())
-        else {
-            return;
-        };
-        let made = match self.tls_provider() {
-            Some(p) if p.is_ready() => p.client(&name, true, client_stream(conn.0), clock, now),
-            _ => Err(TlsError::Internal),
-        };
-        let tls = self
-            .slots
-            .get_mut(conn)
-            .and_then(|s| s.endpoint_tls.as_mut());
-        match (made, tls) {
-            (Ok(layer), Some(tls)) => tls.layer = Some(layer),
-            (Err(error), Some(tls)) => {
-                tls.state.failed = Some(error);
-                self.net.drop_link(now, conn);
-            }
-            _ => {}
-        }
-        self.drain_endpoint_tls(conn);
-    }
-
-    /// Server bytes for a following endpoint: the rest of the clear part to the inbox, the
-    /// records to the layer.
-    pub(super) fn endpoint_tls_receive(&mut self, conn: ConnId, bytes: &[u8]) {
-        let Some(tls) = self
-            .slots
-            .get_mut(conn)
-            .and_then(|s| s.endpoint_tls.as_mut())
-        else {
-            return;
-        };
-        let clear = tls.plain_left.min(bytes.len());
-        tls.plain_left -= clear;
-        let (plain, records) = bytes.split_at(clear);
-        if let Some(e) = self.slots.get_mut(conn).and_then(|s| s.endpoint.as_mut()) {
-            e.receive(plain);
-        }
-        self.make_endpoint_layer(conn);
-        if !records.is_empty() {
+        let failed = layer.is_none();
+        self.slots.slot(conn).endpoint_tls = Some(EndpointTls {
+            layer,
+            switch_at,
+            certificate: None,
+            state,
+        });
+        if failed {
             let now = self.now;
-            if let Some(layer) = self.endpoint_layer(conn) {
-                layer.handle_input(now, records);
-            }
+            self.net.close(now, conn, Side::Client);
+        } else {
             self.drain_endpoint_tls(conn);
         }
     }
 
-    /// What the person typed, through TLS (held by the layer until the handshake is done).
-    pub(super) fn endpoint_tls_send(&mut self, conn: ConnId, bytes: &[u8]) {
-        self.make_endpoint_layer(conn);
-        let now = self.now;
-        if let Some(layer) = self.endpoint_layer(conn) {
-            layer.write_plaintext(now, bytes);
-        }
-        self.drain_endpoint_tls(conn);
-    }
-
-    /// The person closes: close_notify first (RFC 8446 §6.1).
-    pub(super) fn endpoint_tls_close(&mut self, conn: ConnId) {
-        let now = self.now;
-        if let Some(layer) = self.endpoint_layer(conn) {
-            layer.close(now);
-        }
-        self.drain_endpoint_tls(conn);
-    }
-
-    fn endpoint_layer(&mut self, conn: ConnId) -> Option<&mut Box<dyn TlsLayer>> {
-        self.slots
-            .get_mut(conn)
-            .and_then(|s| s.endpoint_tls.as_mut())
-            .and_then(|t| t.layer.as_mut())
-    }
-
-    fn drain_endpoint_tls(&mut self, conn: ConnId) {
-        let mut outputs = Vec::new();
-        let mut version = None;
-        if let Some(layer) = self.endpoint_layer(conn) {
-            while let Some(out) = layer.poll_output() {
-                outputs.push(out);
-            }
-            version = layer.version();
-        }
-        let now = self.now;
-        for out in outputs {
-            match out {
-                TlsOutput::Transmit(records) => {
-                    self.net.send(now, conn, Side::Client, records);
-                }
-                TlsOutput::Plaintext(plain) => {
-                    if let Some(e) = self.endpoint_mut(conn) {
-                        e.receive(&plain);
-                    }
-                }
-                TlsOutput::Event(event) => self.note_endpoint_tls(conn, event, version),
-                TlsOutput::Close => {
-                    self.net.close(now, conn, Side::Client);
-                }
-            }
-        }
-    }
-
-    fn note_endpoint_tls(&mut self, conn: ConnId, event: TlsEvent, version: Option<TlsVersion>) {
-        let certificate = match &event {
-            TlsEvent::Certificate { chain } => self
-                .tls_provider()
-                .zip(chain.first())
-                .and_then(|(p, leaf)| p.certificate_info(leaf)),
-            _ => None,
+    /// Bytes from the network for the client endpoint `conn`: the part before the switch in
+    /// clear to the inbox, the rest through its TLS layer.
+    pub(super) fn endpoint_input(&mut self, conn: ConnId, bytes: &[u8]) {
+        let Some(slot) = self.slots.get_mut(conn) else {
+            return;
         };
-        let Some(tls) = self
+        let Some(endpoint) = slot.endpoint.as_mut() else {
+            return;
+        };
+        let start = endpoint.wire_received;
+        endpoint.wire_received += bytes.len() as u64;
+        let Some(tls) = slot.endpoint_tls.as_mut() else {
+            endpoint.receive(bytes);
+            return;
+        };
+        let clear = usize::try_from(tls.switch_at.saturating_sub(start))
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        endpoint.receive(&bytes[..clear]);
+        if let (true, Some(layer)) = (clear < bytes.len(), tls.layer.as_mut()) {
+            layer.handle_input(self.now, &bytes[clear..]);
+            self.drain_endpoint_tls(conn);
+        }
+    }
+
+    /// Bytes a following endpoint sends: through its TLS layer once it has one. False when
+    /// the endpoint has none (the caller sends them as they are).
+    pub(super) fn endpoint_send_tls(&mut self, conn: ConnId, bytes: &[u8]) -> bool {
+        let now = self.now;
+        match self
             .slots
             .get_mut(conn)
             .and_then(|s| s.endpoint_tls.as_mut())
-        else {
+        {
+            Some(tls) => {
+                if let Some(layer) = tls.layer.as_mut() {
+                    layer.write_plaintext(now, bytes);
+                    self.drain_endpoint_tls(conn);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The endpoint closes: close_notify first (RFC 8446 §6.1).
+    pub(super) fn endpoint_close_tls(&mut self, conn: ConnId) {
+        let now = self.now;
+        let layer = self
+            .slots
+            .get_mut(conn)
+            .and_then(|s| s.endpoint_tls.as_mut())
+            .and_then(|t| t.layer.as_mut());
+        if let Some(layer) = layer {
+            if !layer.is_closed() {
+                layer.close(now);
+                self.drain_endpoint_tls(conn);
+            }
+        }
+    }
+
+    fn drain_endpoint_tls(&mut self, conn: ConnId) {
+        let now = self.now;
+        let Some(slot) = self.slots.get_mut(conn) else {
             return;
         };
-        match event {
-            TlsEvent::Certificate { .. } => tls.state.certificate = certificate,
-            TlsEvent::Finished => tls.state.version = version,
-            TlsEvent::Failed(error) => tls.state.failed = Some(error),
-            _ => {}
+        let Some(layer) = slot.endpoint_tls.as_mut().and_then(|t| t.layer.as_mut()) else {
+            return;
+        };
+        let mut outputs = Vec::new();
+        while let Some(output) = layer.poll_output() {
+            outputs.push(output);
+        }
+        for output in outputs {
+            match output {
+                TlsOutput::Transmit(records) => {
+                    self.net.send(now, conn, Side::Client, records);
+                }
+                TlsOutput::Plaintext(plaintext) => {
+                    if let Some(e) = self.slots.get_mut(conn).and_then(|s| s.endpoint.as_mut()) {
+                        e.receive(&plaintext);
+                    }
+                }
+                TlsOutput::Event(event) => {
+                    let certificate_of =
+                        |leaf: &[u8]| self.tls.as_ref().and_then(|p| p.certificate_info(leaf));
+                    let info = match &event {
+                        TlsEvent::Certificate { chain } => {
+                            chain.first().and_then(|leaf| certificate_of(leaf))
+                        }
+                        _ => None,
+                    };
+                    let Some(tls) = self
+                        .slots
+                        .get_mut(conn)
+                        .and_then(|s| s.endpoint_tls.as_mut())
+                    else {
+                        continue;
+                    };
+                    match event {
+                        TlsEvent::Certificate { .. } => tls.certificate = info,
+                        TlsEvent::Finished => {
+                            let negotiated =
+                                tls.layer.as_ref().and_then(|l| l.version().zip(l.suite()));
+                            if let Some((version, suite)) = negotiated {
+                                tls.state = EndpointTlsState::Secured {
+                                    version,
+                                    suite,
+                                    certificate: tls.certificate,
+                                };
+                            }
+                        }
+                        TlsEvent::Failed(error) => tls.state = EndpointTlsState::Failed(error),
+                        _ => {}
+                    }
+                }
+                TlsOutput::Close => {
+                    if let Some(e) = self.slots.get_mut(conn).and_then(|s| s.endpoint.as_mut()) {
+                        if e.state == EndpointState::Open {
+                            e.state = EndpointState::Closed;
+                        }
+                    }
+                    self.net.close(now, conn, Side::Client);
+                }
+            }
         }
     }
 }
