@@ -20,6 +20,8 @@ pub struct HopText {
     pub rfc: &'static str,
     /// Something went wrong (drawn in red).
     pub is_trouble: bool,
+    /// It crossed the link inside TLS (drawn with a lock).
+    pub is_encrypted: bool,
 }
 
 /// Where a hop is drawn: on the link between two hosts, or at one host.
@@ -38,6 +40,7 @@ fn text(label: impl Into<String>, detail: String, rfc: &'static str) -> HopText 
         detail,
         rfc,
         is_trouble: false,
+        is_encrypted: false,
     }
 }
 
@@ -176,18 +179,39 @@ pub fn describe(hop: &Hop, name: impl Fn(HostId) -> String) -> (HopText, HopPlac
             client,
             server,
             verb,
+            encrypted,
             ..
         } => {
             let (meaning, rfc) = command_meaning(verb);
-            (
-                text(
-                    verb.to_string(),
-                    format!("{} → {}: {verb}, {meaning}.", name(*client), name(*server)),
-                    rfc,
+            let (label, wire) = match encrypted {
+                true => (
+                    format!("🔒 {verb}"),
+                    " Inside TLS: an eavesdropper on the link sees only ciphertext.",
                 ),
+                false => (verb.to_string(), ""),
+            };
+            (
+                HopText {
+                    is_encrypted: *encrypted,
+                    ..text(
+                        label,
+                        format!(
+                            "{} → {}: {verb}, {meaning}.{wire}",
+                            name(*client),
+                            name(*server)
+                        ),
+                        rfc,
+                    )
+                },
                 link(&name, *client, *server),
             )
         }
+        Hop::Tls {
+            client,
+            server,
+            record,
+            ..
+        } => super::tls_hops::describe_tls(record, &name(*client), &name(*server)),
         Hop::Event(e) => describe_event(e),
     }
 }
@@ -286,6 +310,7 @@ fn describe_event(e: &WorldEvent) -> (HopText, HopPlace) {
         WorldEvent::RelayTls { from, to, tls, .. } => (
             HopText {
                 is_trouble: !tls.is_encrypted(),
+                is_encrypted: tls.is_encrypted(),
                 ..text(
                     if tls.is_encrypted() {
                         "🔒 STARTTLS"
@@ -356,6 +381,7 @@ mod tests {
             port: 110,
             protocol: Protocol::Pop3,
             verb: Verb::Pop3(Pop3Verb::Quit),
+            encrypted: false,
         };
         let (t, place) = describe(&hop, names);
         assert_eq!(t.label, "QUIT");
@@ -373,6 +399,7 @@ mod tests {
             port: 587,
             protocol: Protocol::Smtp,
             verb: Verb::Smtp(SmtpVerb::Quit),
+            encrypted: false,
         };
         assert!(!describe(&smtp_quit, names).0.detail.contains("UPDATE"));
     }

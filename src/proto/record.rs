@@ -338,6 +338,24 @@ pub enum TlsRecord {
     /// Client bytes that came after the upgrade command and before the handshake, dropped
     /// without being read (RFC 3207 §4.2, RFC 2595 §4, RFC 3501 §6.2.1; CVE-2011-0411).
     Discarded { bytes: u64 },
+    /// A step of the handshake as the server's TLS layer saw it, for the page to draw as a
+    /// hop (RFC 8446 §2); its end is [`TlsRecord::Started`].
+    Step(TlsStep),
+}
+
+/// The handshake's messages before the Finished (RFC 8446 §2, Figure 1), typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsStep {
+    /// RFC 8446 §4.1.2: the client's offer, naming the host it wants (SNI, RFC 6066 §3).
+    ClientHello { server_name: Option<String> },
+    /// RFC 8446 §4.1.3: the server's choice of version and cipher suite.
+    ServerHello {
+        version: crate::tls_layer::TlsVersion,
+        suite: crate::tls_layer::TlsSuite,
+    },
+    /// RFC 8446 §4.4.2: the certificate the server presented: its own, or a broken one a
+    /// fault rule made it present.
+    Certificate(crate::tls_layer::ServerCertificate),
 }
 
 /// The recorder of a connection's protocol.

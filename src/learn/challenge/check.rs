@@ -228,6 +228,10 @@ fn carried(c: &Conversation, t: &TransactionMatch) -> bool {
         let Verb::Smtp(verb) = e.verb else {
             continue;
         };
+        // Asked for TLS: a login or a message in clear does not count.
+        if t.tls && !e.encrypted && matches!(verb, SmtpVerb::Auth | SmtpVerb::EndOfData) {
+            continue;
+        }
         match verb {
             SmtpVerb::Auth if ok => {
                 authenticated |= t
@@ -489,6 +493,10 @@ fn sentence(check: &Check, verbs: &[Option<VerbName>], world: &World, seen: &Obs
                 (true, None) => ", typed in a terminal,".to_string(),
                 (false, Some(m)) => format!(" after AUTH {m}"),
                 (false, None) => String::new(),
+            };
+            let how = match t.tls {
+                true => format!("{how} inside TLS"),
+                false => how,
             };
             let to = match t.rcpts.as_slice() {
                 [] => String::new(),

@@ -82,8 +82,25 @@ pub fn validate(c: &Challenge) -> Result<(), ParseError> {
     for m in &c.world.messages {
         known_user(&m.user)?;
     }
-    for h in c.world.hosts_down.iter().chain(&c.world.strict) {
+    let w = &c.world;
+    for h in w
+        .hosts_down
+        .iter()
+        .chain(&w.strict)
+        .chain(&w.tls_required)
+        .chain(&w.tls_off)
+    {
         known_host(h)?;
+    }
+    for p in &w.passwords {
+        known_user(&p.user)?;
+        if p.password.is_empty() {
+            return Err(ParseError::Empty("password"));
+        }
+    }
+    for s in &w.sessions_before {
+        known_host(&s.from)?;
+        known_host(&s.to)?;
     }
     for rule in &c.world.faults {
         crate::fault::parse_rule(rule).map_err(|e| ParseError::BadFault {

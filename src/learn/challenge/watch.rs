@@ -38,6 +38,8 @@ pub struct Exchange {
     login: Option<String>,
     /// The final answer, once it came.
     pub reply: Option<ReplyClass>,
+    /// It came inside TLS (the connection's handshake had finished).
+    pub encrypted: bool,
     /// IMAP untagged responses received while it ran (`EXISTS`, `SEARCH`, `FETCH`), upper case.
     pub untagged: Vec<String>,
 }
@@ -56,6 +58,8 @@ pub struct Conversation {
     pub typed: bool,
     /// The account that logged in (USER/PASS, APOP, LOGIN, AUTH PLAIN), by address.
     pub user: Option<String>,
+    /// Its TLS handshake finished (the server's typed record said so).
+    pub secured: bool,
     exchanges: VecDeque<Exchange>,
 }
 
@@ -157,6 +161,7 @@ impl Conversation {
             from_pc: false,
             typed: false,
             user: None,
+            secured: false,
             exchanges: VecDeque::new(),
         }
     }
@@ -179,6 +184,7 @@ impl Conversation {
             id,
             login,
             reply: None,
+            encrypted: self.secured,
             untagged: Vec::new(),
         });
     }
@@ -188,6 +194,7 @@ impl Conversation {
             Record::Command(c) if c.is_known => {
                 self.push(c.verb.clone(), c.args.clone(), c.id, c.login.clone());
             }
+            Record::Tls(crate::proto::record::TlsRecord::Started { .. }) => self.secured = true,
             Record::Command(_) | Record::Tls(_) => {}
             Record::Data(d) => match (&d.kind, d.id) {
                 (DataKind::MessageText, Some(id)) => {

@@ -4,6 +4,7 @@
 //! starts TLS naming that server, and the decrypted part; each is replayed at every chunk
 //! size, and the wire (the trace) must never show the decrypted part in clear.
 
+mod following;
 mod injection;
 mod policy;
 mod restore;

@@ -125,6 +125,7 @@ mod tests {
             port: 25,
             protocol: crate::proto::record::Protocol::Smtp,
             verb: crate::proto::verb::Verb::read(crate::proto::record::Protocol::Smtp, &[verb]),
+            encrypted: false,
         }
     }
 

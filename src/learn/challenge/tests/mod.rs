@@ -8,6 +8,8 @@ use crate::time::Duration;
 use crate::wire::sasl::encode_plain;
 
 mod shortcuts;
+#[cfg(feature = "tls")]
+mod tls;
 
 /// A challenge being played: its world, the journey the page draws, and the watch.
 struct Desk {
@@ -142,7 +144,7 @@ fn refs(lines: &[String]) -> Vec<&str> {
 #[test]
 fn every_challenge_file_parses_with_a_unique_id() {
     let all = parse_all().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(all.len(), 12);
+    assert_eq!(all.len(), 14);
     assert_eq!(
         builtin(),
         all,
@@ -152,6 +154,8 @@ fn every_challenge_file_parses_with_a_unique_id() {
     assert_eq!(ids[0], "deliver-by-hand");
     assert_eq!(ids[9], "idle-wake");
     assert_eq!(ids[10], "read-a-bounce");
+    assert_eq!(ids[12], "submit-over-tls");
+    assert_eq!(ids[13], "eavesdrop-a-password");
     for c in &all {
         assert!(!c.hints.is_empty() && !c.links.is_empty(), "{}", c.id);
     }
