@@ -97,7 +97,7 @@ fn partial_range(word: &str) -> Option<Partial> {
 
 fn parse_search(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     p.sp("search criteria after SEARCH (e.g. ALL)")?;
-    let ret = if p.eat_word("RETURN") {
+    let ret = if EXTENSIONS && p.eat_word("RETURN") {
         Some(search_return(p)?)
     } else {
         None
@@ -260,7 +260,7 @@ fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
                 _ => K::SentSince(d),
             }
         }
-        "SAVEDBEFORE" | "SAVEDON" | "SAVEDSINCE" => {
+        "SAVEDBEFORE" | "SAVEDON" | "SAVEDSINCE" if EXTENSIONS => {
             let what = format!("date after {word}");
             p.sp(&what)?;
             let d = p.date(&what)?;
@@ -270,7 +270,7 @@ fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
                 _ => K::SavedSince(d),
             }
         }
-        "SAVEDATESUPPORTED" => K::SaveDateSupported,
+        "SAVEDATESUPPORTED" if EXTENSIONS => K::SaveDateSupported,
         // RFC 5032 (WITHIN): an interval in seconds.
         "OLDER" | "YOUNGER" => {
             let what = format!("seconds after {word}");
@@ -295,7 +295,7 @@ fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
                 K::Smaller(n)
             }
         }
-        "MODSEQ" => {
+        "MODSEQ" if EXTENSIONS => {
             // RFC 7162 §3.1.5: `MODSEQ ["/flags/<flag>" all|shared|priv] <mod-sequence>`; the
             // metadata entry is read and ignored (a message has one mod-sequence here).
             p.sp("mod-sequence after MODSEQ")?;
