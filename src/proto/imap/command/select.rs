@@ -127,7 +127,7 @@ impl ImapSession {
     ) -> Done {
         // RFC 7162 §3.2.11 (and RFC 9051 §6.3.2): a server that advertises QRESYNC sends
         // [CLOSED] where the old mailbox's responses end, whether or not it was enabled.
-        if self.mailbox().is_some() {
+        if EXTENSIONS && self.mailbox().is_some() {
             self.send("* OK [CLOSED] Previous mailbox closed");
         }
         // RFC 3501 §6.3.1: a SELECT deselects first, even when it fails.
@@ -210,8 +210,10 @@ impl ImapSession {
         self.send(format!("* OK [UIDNEXT {}] Predicted next UID", sel.uidnext));
         // RFC 7162 §3.1.2.1: every successful SELECT or EXAMINE of a mailbox with
         // mod-sequences reports its HIGHESTMODSEQ, CONDSTORE enabled or not (clients decide
-        // from it whether to use CONDSTORE at all).
-        self.send(format!("* OK [HIGHESTMODSEQ {}] Highest", sel.modseq));
+        // from it whether to use CONDSTORE at all). Without CONDSTORE, not at all.
+        if EXTENSIONS {
+            self.send(format!("* OK [HIGHESTMODSEQ {}] Highest", sel.modseq));
+        }
         if read_only {
             self.send("* OK [PERMANENTFLAGS ()] No permanent flags permitted");
         } else {
