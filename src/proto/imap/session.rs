@@ -447,7 +447,10 @@ impl ImapSession {
         } else {
             changes.expunged.clone()
         };
-        expunged.sort_unstable_by(|a, b| b.cmp(a));
+        // Highest first; sorted and reversed rather than sorted by a comparator of its own, so
+        // that the wasm keeps one copy of the u32 sort (issue 29).
+        expunged.sort_unstable();
+        expunged.reverse();
         let mut vanished = Vec::new();
         for uid in expunged {
             if let Ok(i) = sel.uids.binary_search(&uid) {
