@@ -95,8 +95,8 @@ impl Challenge {
         if changes.backup_mx {
             crate::sandbox::add_backup_mx(&mut world);
         }
-        // Natively the sandbox's provider; the page installs its own (`ui::tls_module`), so
-        // its wasm never links rustls.
+        // Native only: in the page the TLS code is the module loaded apart (`ui::tls_module`),
+        // which installs the page's provider itself; linking this one would carry rustls.
         #[cfg(all(feature = "tls", not(target_arch = "wasm32")))]
         if changes.tls {
             if let Ok(provider) = crate::tls::SandboxTls::seeded(1) {
