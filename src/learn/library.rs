@@ -37,6 +37,17 @@ impl Library {
         })
     }
 
+    /// Reads only the tours of `learn-data.bin` (the embed's: it has no challenges, so it
+    /// carries no reader for them). The file is the tours, then the challenges.
+    pub fn decode_tours(bytes: &[u8]) -> Result<Library, String> {
+        let (scenarios, _challenges) = postcard::take_from_bytes::<Vec<Scenario>>(bytes)
+            .map_err(|e| format!("not learn-data.bin: {e}"))?;
+        Ok(Library {
+            scenarios,
+            challenges: Vec::new(),
+        })
+    }
+
     /// The challenge with this id (`?challenge=<id>`).
     pub fn challenge(&self, id: &str) -> Option<&Challenge> {
         self.challenges.iter().find(|c| c.id == id)
@@ -58,6 +69,13 @@ mod tests {
         assert_eq!(library.scenarios, scenarios);
         assert_eq!(library.challenges, challenge::parse_all().unwrap());
         assert!(library.scenarios.len() >= 7 && library.challenges.len() >= 12);
+    }
+
+    #[test]
+    fn the_embed_reads_the_same_tours() {
+        let tours = Library::decode_tours(BUILTIN).unwrap();
+        assert_eq!(tours.scenarios, Library::builtin().scenarios);
+        assert!(tours.challenges.is_empty());
     }
 
     #[test]

@@ -53,15 +53,17 @@ pub fn library() -> Option<Rc<Library>> {
     LIBRARY.with(|l| l.borrow().clone())
 }
 
-/// Fetches the tours and challenges (an empty library if they cannot be had: the page works
-/// on without them), keeps them and tells the views.
-pub async fn load_library() -> Rc<Library> {
+/// Fetches the tours and challenges and reads them with `read` ([`Library::decode`], or
+/// [`Library::decode_tours`] for the embed, which then carries no reader for challenges: a
+/// generic, so each binary links only its own), keeps them and tells the views. An empty
+/// library if they cannot be had: the page works on without them.
+pub async fn load_library(read: impl FnOnce(&[u8]) -> Result<Library, String>) -> Rc<Library> {
     let library = match fetch(LEARN_DATA_URL)
         .await
-        .and_then(|r| Ok(r.array_buffer().map_err(|_| "no body".to_string())?))
+        .and_then(|r| r.array_buffer().map_err(|_| "no body".to_string()))
     {
         Ok(promise) => match JsFuture::from(promise).await {
-            Ok(buffer) => Library::decode(&js_sys::Uint8Array::new(&buffer).to_vec()),
+            Ok(buffer) => read(&js_sys::Uint8Array::new(&buffer).to_vec()),
             Err(_) => Err("the body did not come".to_string()),
         },
         Err(e) => Err(e),

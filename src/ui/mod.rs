@@ -76,7 +76,7 @@ pub fn start_embed() {
     theme::apply(options.theme);
     // The embed's first screen is its tour: it is drawn when the tours are here.
     wasm_bindgen_futures::spawn_local(async move {
-        learn_data::load_library().await;
+        learn_data::load_library(crate::learn::library::Library::decode_tours).await;
         mount_page(move || view! { <tour::page::EmbedPage options=options/> });
     });
 }
@@ -113,7 +113,7 @@ pub fn start() {
         // Tours and challenges start from their own fresh world and leave the saved one alone.
         // Their first screen is the tour or the challenge: it is drawn when its data is here.
         wasm_bindgen_futures::spawn_local(async move {
-            let library = learn_data::load_library().await;
+            let library = learn_data::load_library(crate::learn::library::Library::decode).await;
             let mut options = options;
             challenge::absorb_progress(&library, &options.progress);
             if options
@@ -136,7 +136,7 @@ pub fn start() {
     // The sandbox's first screen needs no tour or challenge: they come after it.
     let progress = options.progress.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let library = learn_data::load_library().await;
+        let library = learn_data::load_library(crate::learn::library::Library::decode).await;
         challenge::absorb_progress(&library, &progress);
     });
     wasm_bindgen_futures::spawn_local(async move {
