@@ -26,7 +26,9 @@ pub(crate) mod testing;
 pub mod time;
 #[cfg(feature = "tls")]
 pub mod tls;
+pub mod tls_catalog;
 pub mod tls_layer;
+pub mod tls_remote;
 pub mod wire;
 
 pub mod ui;

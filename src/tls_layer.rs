@@ -41,7 +41,7 @@ pub enum TlsOutput {
 /// report the same steps in the same order: the client's ClientHello (sent by the client,
 /// received by the server), the ServerHello, the server's certificate chain and the Finished
 /// messages, once each.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TlsEvent {
     /// RFC 8446 §4.1.2: the client's offer, naming the host it wants (SNI, RFC 6066 §3).
     ClientHello { server_name: Option<String> },
@@ -64,7 +64,7 @@ pub enum TlsEvent {
 }
 
 /// The negotiated protocol version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TlsVersion {
     /// RFC 5246.
     Tls12,
@@ -82,7 +82,7 @@ impl TlsVersion {
 }
 
 /// The negotiated cipher suite (only the ones the sandbox provider offers can be agreed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TlsSuite {
     /// `TLS_AES_128_GCM_SHA256` (RFC 8446 §B.4).
     Aes128GcmSha256,
@@ -103,7 +103,7 @@ impl TlsSuite {
 /// Why a TLS connection failed, typed for the layers above (fault rules, the event log, the
 /// page's explanation): the certificate problems a verifying client tells apart, the peer's
 /// alert, or input that is not TLS at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TlsError {
     /// The first bytes are not a TLS handshake (a plaintext command where a ClientHello
     /// belongs, say).
@@ -165,7 +165,7 @@ impl fmt::Display for TlsError {
 }
 
 /// A TLS alert description code (RFC 8446 §6, RFC 5246 §7.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Alert(pub u8);
 
 impl Alert {
@@ -228,8 +228,9 @@ pub enum ServerCertificate {
     Broken(BrokenCertificate),
 }
 
-/// What a certificate is, for people: which shipped certificate a DER leaf is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a certificate is, for people: which shipped certificate a DER leaf is
+/// (`crate::tls_catalog::SHIPPED` lists them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CertificateInfo {
     /// The host it is for, or what is wrong with it (`expired`, `wrong name`, `unknown CA`).
     pub label: &'static str,
@@ -237,6 +238,13 @@ pub struct CertificateInfo {
     pub names: &'static [&'static str],
     /// Set for the broken variants.
     pub broken: Option<BrokenCertificate>,
+    /// Its subject (RFC 5280 §4.1.2.6), e.g. `O=Mail Sandbox, CN=mx.corp.example`.
+    pub subject: &'static str,
+    /// Who signed it (RFC 5280 §4.1.2.4).
+    pub issuer: &'static str,
+    /// Its validity period, dates in UTC (RFC 5280 §4.1.2.5).
+    pub valid_from: &'static str,
+    pub valid_until: &'static str,
 }
 
 /// One TLS connection, either side, sans-IO (see the module doc). `crate::tls::TlsConnection`
@@ -270,6 +278,11 @@ pub trait TlsLayer: Send {
 /// Makes TLS layers for servers and clients. The world holds one; `crate::tls::SandboxTls`
 /// implements it.
 pub trait TlsProvider: Send {
+    /// Whether layers can be made now. The page's provider says no until its TLS module
+    /// has loaded; hosts then do not offer the upgrade yet (see `World::tls_offer_for`).
+    fn is_ready(&self) -> bool {
+        true
+    }
     /// Whether `host_name` has a certificate to present (a server there can offer TLS).
     fn has_certificate(&self, host_name: &str) -> bool;
     /// A server layer for a connection accepted by `host_name`, waiting for the ClientHello.

@@ -13,8 +13,13 @@
 //! Virtual time is logged lazily: a clock step is written only when something fell due by
 //! then, or before the next input (so an idle bridge whose loop wakes for API requests, the
 //! page's polls among them, writes nothing and the page at rest gets empty answers).
+//!
+//! With TLS, what the world's TLS layers did is written too ([`LiveEntry::Tls`], from the
+//! provider's [`TlsTap`]), before the entry whose call caused it, so the page's copy has each
+//! step before its own layer asks for it (see [`crate::sandbox::live_tls`]).
 
 use crate::sandbox::live::{LiveEntry, WorldSpec};
+use crate::sandbox::live_tls::TlsTap;
 use crate::sandbox::World;
 use crate::time::Instant;
 use serde_json::json;
@@ -45,11 +50,13 @@ pub(super) struct LiveLog {
     written_ms: u64,
     /// The spec of the world now (for `state` answers).
     spec: WorldSpec,
+    /// Where the world's TLS provider records its layers' steps (TLS on).
+    tap: Option<TlsTap>,
 }
 
 impl LiveLog {
     /// A log that starts with the world `spec` builds.
-    pub fn new(spec: WorldSpec, enabled: bool) -> LiveLog {
+    pub fn new(spec: WorldSpec, tap: Option<TlsTap>, enabled: bool) -> LiveLog {
         let mut log = LiveLog {
             enabled,
             entries: VecDeque::new(),
@@ -57,15 +64,17 @@ impl LiveLog {
             weight: 0,
             written_ms: 0,
             spec: WorldSpec::default(),
+            tap: None,
         };
-        log.restart(spec);
+        log.restart(spec, tap);
         log
     }
 
-    /// A new world (a reset): readers build it from `spec`.
-    pub fn restart(&mut self, spec: WorldSpec) {
+    /// A new world (a reset): readers build it from `spec`; `tap` is its TLS provider's.
+    pub fn restart(&mut self, spec: WorldSpec, tap: Option<TlsTap>) {
         self.written_ms = 0;
         self.spec = spec.clone();
+        self.tap = tap;
         self.write(LiveEntry::Start { spec });
     }
 
@@ -80,6 +89,7 @@ impl LiveLog {
         if !self.enabled {
             return;
         }
+        self.write_tls_steps();
         let now = world.now().as_millis();
         if now != self.written_ms {
             self.written_ms = now;
@@ -92,6 +102,7 @@ impl LiveLog {
     pub fn run_until(&mut self, world: &mut World, t: Instant) {
         let due = world.poll_timeout().is_some_and(|d| d <= t);
         world.run_until(t);
+        self.write_tls_steps();
         if due && self.enabled {
             let now = world.now().as_millis();
             self.written_ms = now;
@@ -101,7 +112,16 @@ impl LiveLog {
 
     /// The API changed the world: readers that get here are given its state.
     pub fn changed(&mut self) {
+        self.write_tls_steps();
         self.write(LiveEntry::Changed);
+    }
+
+    /// Writes the steps the TLS layers took since the last entry.
+    fn write_tls_steps(&mut self) {
+        let steps = self.tap.as_ref().map(TlsTap::drain).unwrap_or_default();
+        for step in steps {
+            self.write(LiveEntry::Tls { step });
+        }
     }
 
     fn write(&mut self, entry: LiveEntry) {
@@ -130,6 +150,7 @@ impl LiveLog {
             let state = LiveEntry::State {
                 spec: self.spec.clone(),
                 snapshot: world.snapshot_json(),
+                tls_next_layer: self.tap.as_ref().map_or(0, TlsTap::next_layer),
             };
             json!({ "next": end, "end": end, "entries": [state] })
         };
@@ -173,7 +194,7 @@ mod tests {
     fn readers_page_through_the_log_and_late_ones_get_the_state() {
         let spec = WorldSpec::default();
         let mut world = build_world(&spec).unwrap();
-        let mut log = LiveLog::new(spec, true);
+        let mut log = LiveLog::new(spec, None, true);
         for i in 0..10u64 {
             world.run_until(Instant::from_millis(i * 10));
             log.record(&world, LiveEntry::Take { conn: i });
@@ -204,7 +225,7 @@ mod tests {
     fn the_log_is_bounded_and_a_reader_behind_it_gets_the_state() {
         let spec = WorldSpec::default();
         let world = build_world(&spec).unwrap();
-        let mut log = LiveLog::new(spec, true);
+        let mut log = LiveLog::new(spec, None, true);
         let big = vec![b'x'; 1024 * 1024];
         for _ in 0..100 {
             log.record(
@@ -227,7 +248,7 @@ mod tests {
     fn an_idle_world_stepped_on_writes_nothing() {
         let spec = WorldSpec::default();
         let mut world = build_world(&spec).unwrap();
-        let mut log = LiveLog::new(spec, true);
+        let mut log = LiveLog::new(spec, None, true);
         let end = log.end();
         // The default world has nothing due: stepping it, as every turn does, writes no entry.
         for ms in 1..100 {

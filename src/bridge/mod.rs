@@ -129,7 +129,12 @@ impl Bridge {
     /// (and the HTTP API's, with `--http`).
     pub fn new(opts: &Options) -> io::Result<Bridge> {
         let invalid = |e: String| io::Error::new(ErrorKind::InvalidInput, e);
-        let (world, routes, spec) = setup::build_world(opts).map_err(invalid)?;
+        let setup::BuiltWorld {
+            world,
+            routes,
+            spec,
+            tap,
+        } = setup::build_world(opts).map_err(invalid)?;
         if let Some(path) = &opts.ca_out {
             setup::write_ca(path).map_err(|e| {
                 io::Error::new(e.kind(), format!("--ca-out {}: {e}", path.display()))
@@ -181,7 +186,7 @@ impl Bridge {
             lines: Vec::new(),
             stats: Stats::default(),
             mailpit: mailpit::MailpitState::default(),
-            live: live::LiveLog::new(spec, opts.http_port.is_some()),
+            live: live::LiveLog::new(spec, tap, opts.http_port.is_some()),
             live_waiting: Vec::new(),
         })
     }
@@ -461,10 +466,10 @@ impl Bridge {
     /// Puts back the world as it was at start (the default world and the `--user`
     /// accounts); every client is disconnected.
     fn reset_world(&mut self) -> Result<(), String> {
-        let (world, _, spec) = setup::build_world(&self.opts)?;
+        let built = setup::build_world(&self.opts)?;
         self.drop_all_clients();
-        self.world = world;
-        self.live.restart(spec);
+        self.world = built.world;
+        self.live.restart(built.spec, built.tap);
         self.mailpit = mailpit::MailpitState::default();
         self.started = StdInstant::now();
         if self.transcript.is_some() {

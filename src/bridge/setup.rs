@@ -16,6 +16,9 @@ use super::options::BridgeTls;
 use super::Options;
 use crate::net::HostId;
 use crate::sandbox::live::{self, WorldSpec};
+#[cfg(feature = "tls")]
+use crate::sandbox::live_tls::RecordingTls;
+use crate::sandbox::live_tls::TlsTap;
 use crate::sandbox::{default_world, DefaultWorld, Service, World};
 use std::net::SocketAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -76,8 +79,10 @@ impl Route {
 /// The world as the bridge starts it: the default world on the real clock, the extra users,
 /// and the links between real clients and the hosts they reach at `--latency` (no delay by
 /// default), while links between virtual hosts keep theirs. Built from a [`WorldSpec`] (also
-/// returned), so the live page builds the same world (see [`crate::sandbox::live`]).
-pub(super) fn build_world(opts: &Options) -> Result<(World, Vec<Route>, WorldSpec), String> {
+/// returned), so the live page builds the same world (see [`crate::sandbox::live`]). With
+/// `--http` (the live log kept) and TLS on, the TLS provider records what its layers do into
+/// the tap returned, for the live page's copy to replay (see [`crate::sandbox::live_tls`]).
+pub(super) fn build_world(opts: &Options) -> Result<BuiltWorld, String> {
     let mut spec = WorldSpec {
         epoch_unix: real_unix_now(),
         users: opts.users.clone(),
@@ -88,6 +93,7 @@ pub(super) fn build_world(opts: &Options) -> Result<(World, Vec<Route>, WorldSpe
         client_links: Vec::new(),
         latency_ms: opts.latency.as_millis(),
         tls: opts.tls != BridgeTls::Off,
+        tls_required: opts.tls == BridgeTls::Required,
     };
     let (world, d) = default_world(1);
     let routes = routes(&world, &d, opts)?;
@@ -101,34 +107,47 @@ pub(super) fn build_world(opts: &Options) -> Result<(World, Vec<Route>, WorldSpe
         }
     }
     let mut world = live::build_world(&spec)?;
-    install_tls(&mut world, opts.tls)?;
-    Ok((world, routes, spec))
+    let tap = install_tls(&mut world, &spec, opts.http_port.is_some())?;
+    Ok(BuiltWorld {
+        world,
+        routes,
+        spec,
+        tap,
+    })
+}
+
+/// What [`build_world`] makes.
+pub(super) struct BuiltWorld {
+    pub world: World,
+    pub routes: Vec<Route>,
+    pub spec: WorldSpec,
+    /// Where the TLS provider records its layers' steps (TLS on and `--http`).
+    pub tap: Option<TlsTap>,
 }
 
 /// `--tls`: the sandbox's TLS with the operating system's randomness, every server presenting
 /// the `localhost` certificate (real clients dial 127.0.0.1 or localhost), each host's
-/// policy as asked. Also adds the implicit-TLS listeners (465, 993, 995).
+/// policy as asked. Also adds the implicit-TLS listeners (465, 993, 995). With `recorded`
+/// (the live log is kept) the provider records its layers' steps into the tap returned.
 #[cfg(feature = "tls")]
-fn install_tls(world: &mut World, tls: BridgeTls) -> Result<(), String> {
-    use crate::sandbox::TlsPolicy;
-    let policy = match tls {
-        BridgeTls::Off => return Ok(()),
-        BridgeTls::Offered => TlsPolicy::OFFERED,
-        BridgeTls::Required => TlsPolicy::REQUIRED,
-    };
+fn install_tls(
+    world: &mut World,
+    spec: &WorldSpec,
+    recorded: bool,
+) -> Result<Option<TlsTap>, String> {
+    if !spec.tls {
+        return Ok(None);
+    }
     let provider = crate::tls::SandboxTls::os()
         .and_then(|p| p.serving_as("localhost"))
         .map_err(|e| format!("TLS: {e}"))?;
-    world.install_tls(Box::new(provider));
-    let names: Vec<String> = world
-        .host_infos()
-        .iter()
-        .map(|h| world.net.host_name(h.id).to_string())
-        .collect();
-    for name in names {
-        world.set_tls_policy(&name, policy);
+    if !recorded {
+        live::install_tls(world, spec, Box::new(provider));
+        return Ok(None);
     }
-    Ok(())
+    let (recording, tap) = RecordingTls::new(Box::new(provider));
+    live::install_tls(world, spec, Box::new(recording));
+    Ok(Some(tap))
 }
 
 /// `--ca-out`: the sandbox root CA, PEM, for real clients to verify the bridge with.
@@ -144,10 +163,14 @@ pub(super) fn write_ca(path: &std::path::Path) -> std::io::Result<()> {
 
 /// Built without the `tls` feature: only `--tls off` works.
 #[cfg(not(feature = "tls"))]
-fn install_tls(_world: &mut World, tls: BridgeTls) -> Result<(), String> {
-    match tls {
-        BridgeTls::Off => Ok(()),
-        _ => Err("this build has no TLS (feature `tls`): use --tls off".into()),
+fn install_tls(
+    _world: &mut World,
+    spec: &WorldSpec,
+    _recorded: bool,
+) -> Result<Option<TlsTap>, String> {
+    match spec.tls {
+        false => Ok(None),
+        true => Err("this build has no TLS (feature `tls`): use --tls off".into()),
     }
 }
 
@@ -274,7 +297,7 @@ mod tests {
     #[test]
     fn the_mailbox_host_by_default_every_host_on_request() {
         let opts = Options::default();
-        let (world, routes, _) = build_world(&opts).unwrap();
+        let BuiltWorld { world, routes, .. } = build_world(&opts).unwrap();
         assert_eq!(
             names(&routes, &world),
             [
@@ -292,7 +315,7 @@ mod tests {
             tls: BridgeTls::Off,
             ..Options::default()
         };
-        let (world, routes, _) = build_world(&opts).unwrap();
+        let BuiltWorld { world, routes, .. } = build_world(&opts).unwrap();
         assert_eq!(
             names(&routes, &world),
             [
@@ -318,7 +341,7 @@ mod tests {
 
     #[test]
     fn real_clients_have_the_latency_asked_for_and_virtual_links_keep_theirs() {
-        let (world, routes, _) = build_world(&Options::default()).unwrap();
+        let BuiltWorld { world, routes, .. } = build_world(&Options::default()).unwrap();
         let r = routes[0];
         assert_eq!(world.net.link_latency(r.from, r.target), Duration::ZERO);
         let isp = world.net.host_by_name("smtp.isp.example").unwrap();
@@ -328,7 +351,7 @@ mod tests {
             latency: Duration::from_millis(30),
             ..Options::default()
         };
-        let (world, routes, _) = build_world(&opts).unwrap();
+        let BuiltWorld { world, routes, .. } = build_world(&opts).unwrap();
         let r = routes[0];
         assert_eq!(
             world.net.link_latency(r.from, r.target),

@@ -18,15 +18,14 @@ fn listen_lines_name_the_virtual_services() {
 
 /// A bridge with `--http` on a free port offset, serving on its own thread until stopped;
 /// the bridge comes back from the thread for a look at its world and its log.
-fn start_with_http(page_dir: std::path::PathBuf) -> (Bridge, StopHandle) {
+fn start_with_http(page_dir: std::path::PathBuf, tls: options::BridgeTls) -> (Bridge, StopHandle) {
     let seed = std::process::id() as u64 ^ StdInstant::now().elapsed().as_nanos() as u64;
     for i in 0..50u64 {
         let opts = Options {
             port_offset: 20_000 + ((seed.wrapping_mul(7919) + i * 977) % 30_000) as u16,
             http_port: Some(0),
             page_dir: Some(page_dir.clone()),
-            // The page's copy of a world with TLS differs in detail (see `WorldSpec::tls`).
-            tls: options::BridgeTls::Off,
+            tls,
             ..Options::default()
         };
         if let Ok(b) = Bridge::new(&opts) {
@@ -81,13 +80,118 @@ fn http_get(addr: SocketAddr, path: &str) -> (String, Vec<u8>) {
     (head, all[split + 4..].to_vec())
 }
 
+/// Like [`converse`], with `plain` in the clear, then a TLS handshake (the sandbox's own
+/// client, verifying the bridge's `localhost` certificate against the sandbox CA), then
+/// `sealed` inside TLS.
+#[cfg(feature = "tls")]
+fn converse_tls(addr: SocketAddr, plain: &[(&str, &str)], sealed: &[(&str, &str)]) -> String {
+    use crate::tls_layer::{TlsEvent, TlsOutput, TlsProvider};
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(StdDuration::from_secs(10)))
+        .unwrap();
+    let mut seen = String::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut text = Vec::new();
+    let mut read_buf = vec![0u8; 16 * 1024];
+    // Reads (through `layer` once there is one) until the last line read starts with `until`.
+    let mut read_until = |stream: &mut std::net::TcpStream,
+                          layer: &mut Option<Box<dyn crate::tls_layer::TlsLayer>>,
+                          until: &str,
+                          seen: &mut String| loop {
+        while let Some(end) = text.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = text.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line).into_owned();
+            seen.push_str(&line);
+            if line.starts_with(until) {
+                return;
+            }
+        }
+        let n = stream.read(&mut read_buf).unwrap();
+        assert!(n > 0, "closed; seen: {seen}");
+        match layer {
+            None => text.extend_from_slice(&read_buf[..n]),
+            Some(l) => {
+                l.handle_input(Instant::ZERO, &read_buf[..n]);
+                while let Some(out) = l.poll_output() {
+                    match out {
+                        TlsOutput::Transmit(b) => stream.write_all(&b).unwrap(),
+                        TlsOutput::Plaintext(b) => text.extend_from_slice(&b),
+                        TlsOutput::Event(TlsEvent::Failed(e)) => panic!("TLS: {e}"),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    };
+    let mut none = None;
+    for (send, until) in plain {
+        stream.write_all(send.as_bytes()).unwrap();
+        read_until(&mut stream, &mut none, until, &mut seen);
+    }
+    let clock = crate::time::WallClock {
+        epoch_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64,
+    };
+    let provider = crate::tls::SandboxTls::seeded(7).unwrap();
+    let mut layer = provider
+        .client("localhost", true, 1, clock, Instant::ZERO)
+        .unwrap();
+    let mut finished = false;
+    while !finished {
+        while let Some(out) = layer.poll_output() {
+            match out {
+                TlsOutput::Transmit(b) => stream.write_all(&b).unwrap(),
+                TlsOutput::Event(TlsEvent::Finished) => finished = true,
+                TlsOutput::Event(TlsEvent::Failed(e)) => panic!("TLS handshake: {e}"),
+                _ => {}
+            }
+        }
+        if !finished {
+            let n = stream.read(&mut buf).unwrap();
+            assert!(n > 0, "closed in the handshake");
+            layer.handle_input(Instant::ZERO, &buf[..n]);
+        }
+    }
+    let mut layer = Some(layer);
+    for (send, until) in sealed {
+        if let Some(l) = layer.as_mut() {
+            l.write_plaintext(Instant::ZERO, send.as_bytes());
+            while let Some(out) = l.poll_output() {
+                if let TlsOutput::Transmit(b) = out {
+                    stream.write_all(&b).unwrap();
+                }
+            }
+        }
+        read_until(&mut stream, &mut layer, until, &mut seen);
+    }
+    seen
+}
+
 #[test]
 fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
-    use crate::sandbox::live::{world_from, LiveEntry, Replay};
-    let dir = std::env::temp_dir().join(format!("live-page-{}", std::process::id()));
+    live_copy_ends_as_the_bridge(options::BridgeTls::Off);
+}
+
+/// The same over TLS: a STARTTLS session on SMTP and one on IMAP, a relay between the
+/// world's hosts with STARTTLS; the copy replays the bridge's TLS layers and ends with the
+/// same mailboxes and the same transcripts, ciphertext on the wire included.
+#[cfg(feature = "tls")]
+#[test]
+fn a_world_fed_the_live_log_of_tls_sessions_ends_as_the_bridges() {
+    live_copy_ends_as_the_bridge(options::BridgeTls::Offered);
+}
+
+fn live_copy_ends_as_the_bridge(tls: options::BridgeTls) {
+    use crate::sandbox::live::{LiveEntry, Replay};
+    let sealed = tls != options::BridgeTls::Off;
+    let dir = std::env::temp_dir().join(format!("live-page-{}-{sealed}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), "<p>the page</p>").unwrap();
-    let (mut bridge, stop) = start_with_http(dir.clone());
+    let (mut bridge, stop) = start_with_http(dir.clone(), tls);
     let bridge_addrs: Vec<ListenerInfo> = bridge.listeners().cloned().collect();
     let smtp = addr_of(&bridge_addrs, "smtp");
     let imap = addr_of(&bridge_addrs, "imap");
@@ -96,32 +200,57 @@ fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
         bridge.run(&mut std::io::sink()).unwrap();
         bridge
     });
-    let sent = converse(
-        smtp,
-        &[
-            ("", "220"),
-            ("EHLO tester\r\n", "250 "),
-            ("MAIL FROM:<app@shop.example>\r\n", "250"),
-            ("RCPT TO:<boss@corp.example>\r\n", "250"),
-            ("DATA\r\n", "354"),
-            (
-                "Subject: live\r\n\r\nWatched from the page.\r\n.\r\n",
-                "250",
+    let smtp_script = [
+        ("MAIL FROM:<app@shop.example>\r\n", "250"),
+        ("RCPT TO:<boss@corp.example>\r\n", "250"),
+        ("DATA\r\n", "354"),
+        (
+            "Subject: live\r\n\r\nWatched from the page.\r\n.\r\n",
+            "250",
+        ),
+        ("QUIT\r\n", "221"),
+    ];
+    let imap_script = [
+        ("a LOGIN boss@corp.example boss\r\n", "a "),
+        ("b SELECT INBOX\r\n", "b "),
+        ("c FETCH 1:* (FLAGS BODY[])\r\n", "c "),
+        ("d LOGOUT\r\n", "d "),
+    ];
+    let (sent, read) = if sealed {
+        #[cfg(feature = "tls")]
+        let sessions = (
+            converse_tls(
+                smtp,
+                &[
+                    ("", "220"),
+                    ("EHLO tester\r\n", "250 "),
+                    ("STARTTLS\r\n", "220"),
+                ],
+                &[&[("EHLO tester\r\n", "250 ")][..], &smtp_script].concat(),
             ),
-            ("QUIT\r\n", "221"),
-        ],
-    );
+            converse_tls(
+                imap,
+                &[("", "* OK"), ("s STARTTLS\r\n", "s ")],
+                &imap_script,
+            ),
+        );
+        #[cfg(not(feature = "tls"))]
+        let sessions = unreachable!("TLS tests need the tls feature");
+        sessions
+    } else {
+        (
+            converse(
+                smtp,
+                &[
+                    &[("", "220"), ("EHLO tester\r\n", "250 ")][..],
+                    &smtp_script,
+                ]
+                .concat(),
+            ),
+            converse(imap, &[&[("", "* OK")][..], &imap_script].concat()),
+        )
+    };
     assert!(sent.contains("221"), "{sent}");
-    let read = converse(
-        imap,
-        &[
-            ("", "* OK"),
-            ("a LOGIN boss@corp.example boss\r\n", "a "),
-            ("b SELECT INBOX\r\n", "b "),
-            ("c FETCH 1:* (FLAGS BODY[])\r\n", "c "),
-            ("d LOGOUT\r\n", "d "),
-        ],
-    );
     assert!(read.contains("Watched from the page."), "{read}");
     // A relayed message: the clock steps the relay's timers take are in the log too.
     let submission = addr_of(&bridge_addrs, "submission");
@@ -172,11 +301,8 @@ fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
             break;
         }
         for e in &entries {
-            match world_from(e) {
-                Some(w) => {
-                    world = Some(w.unwrap());
-                    replay.restart();
-                }
+            match replay.start(e) {
+                Some(w) => world = Some(w.unwrap()),
                 None => replay.apply(world.as_mut().unwrap(), e).unwrap(),
             }
         }
@@ -194,16 +320,37 @@ fn a_world_fed_the_live_log_ends_as_the_bridges_and_the_log_pages() {
     let last = inbox.messages().last().unwrap();
     assert!(String::from_utf8_lossy(&last.raw).contains("Watched from the page."));
     // The transcripts agree too: every connection the bridge's world saw, the copy saw.
-    assert_eq!(
-        world.connections_seen().len(),
-        bridge.world.connections_seen().len()
-    );
+    let seen = world.connections_seen();
+    assert_eq!(seen.len(), bridge.world.connections_seen().len());
+    let records =
+        |w: &crate::sandbox::World, c: ConnId| format!("{:?}", w.records_of(c).collect::<Vec<_>>());
+    for c in &seen {
+        // The wire as an eavesdropper sees it (ciphertext after STARTTLS) and what the
+        // sessions read (the plaintext's typed records).
+        assert_eq!(
+            world.transcript_text(c.conn, false),
+            bridge.world.transcript_text(c.conn, false)
+        );
+        assert_eq!(records(&world, c.conn), records(&bridge.world, c.conn));
+    }
+    if sealed {
+        // The SMTP session went on inside TLS, and the copy's session read it in the clear.
+        let smtp = records(&world, seen[0].conn);
+        let started = smtp.find("Tls(Started").expect(&smtp);
+        assert!(smtp[started..].contains("app@shop.example"), "{smtp}");
+        // So did the relay between the world's hosts (STARTTLS on its own).
+        let relayed = seen.iter().any(|c| {
+            c.server == world.net.host_by_name("smtp.isp.example").unwrap()
+                && records(&world, c.conn).contains("Tls(Started")
+        });
+        assert!(relayed, "no relay with TLS");
+    }
     let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn a_reader_at_the_end_of_the_log_is_held_until_the_log_grows() {
-    let (mut bridge, stop) = start_with_http(std::env::temp_dir());
+    let (mut bridge, stop) = start_with_http(std::env::temp_dir(), options::BridgeTls::Off);
     let listeners: Vec<ListenerInfo> = bridge.listeners().cloned().collect();
     let http = bridge.http_addr().unwrap();
     let thread = std::thread::spawn(move || bridge.run(&mut std::io::sink()).unwrap());

@@ -8,6 +8,7 @@ use super::enhanced::enhanced_meaning;
 use super::texts::{texts, Entry};
 pub use crate::proto::record::Protocol;
 use crate::proto::record::{read_command, Command, ImapStatus, ReplyLine};
+use crate::proto::verb::Verb;
 
 /// What a line means.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,18 +161,19 @@ pub fn explain_client_line(proto: Protocol, line: &str) -> Option<Explanation> {
 
 /// Explains a typed client command by its verb (IMAP's `UID` prefix by itself).
 pub fn explain_command(proto: Protocol, command: &Command) -> Option<Explanation> {
-    match proto {
-        Protocol::Smtp => lookup(&format!("smtp.cmd.{}", command.verb)),
-        Protocol::Pop3 => lookup(&format!("pop3.cmd.{}", command.verb)),
-        Protocol::Imap if command.verb.starts_with("UID ") => imap_command("UID"),
-        Protocol::Imap => imap_command(&command.verb),
+    match (proto, &command.verb) {
+        (Protocol::Smtp, Verb::Smtp(v)) => lookup(&format!("smtp.cmd.{}", v.name())),
+        (Protocol::Pop3, Verb::Pop3(v)) => lookup(&format!("pop3.cmd.{}", v.name())),
+        (Protocol::Imap, Verb::Imap { uid: true, .. }) => imap_command("UID"),
+        (Protocol::Imap, Verb::Imap { verb, .. }) => imap_command(verb.name()),
+        _ => None,
     }
 }
 
 /// Known command words of a protocol (for hints): the lists the protocol sessions parse with.
 pub(crate) fn commands(proto: Protocol) -> Box<dyn Iterator<Item = &'static str>> {
     match proto {
-        Protocol::Smtp => Box::new(crate::proto::smtp::command::VERBS.iter().copied()),
+        Protocol::Smtp => Box::new(crate::proto::smtp::command::Verb::names()),
         Protocol::Pop3 => Box::new(crate::proto::pop3::command::Verb::names()),
         Protocol::Imap => Box::new(crate::proto::imap::command::names()),
     }

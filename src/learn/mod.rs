@@ -4,6 +4,7 @@
 
 pub mod annotate;
 pub mod challenge;
+pub mod eavesdrop;
 pub mod enhanced;
 pub mod explain;
 pub mod format;
@@ -12,6 +13,7 @@ pub mod hops;
 pub mod library;
 pub mod scenario;
 pub mod texts;
+pub mod tls_hops;
 
 pub use explain::{
     explain_client_line, explain_command, explain_reply, explain_server_line, Explanation, Protocol,

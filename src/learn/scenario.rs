@@ -109,6 +109,14 @@ impl Run {
         if self.scenario.backup_mx {
             crate::sandbox::add_backup_mx(&mut world);
         }
+        // Native only: in the page the TLS code is the module loaded apart (`ui::tls_module`),
+        // which installs the page's provider itself; linking this one would carry rustls.
+        #[cfg(all(feature = "tls", not(target_arch = "wasm32")))]
+        if self.scenario.tls {
+            if let Ok(provider) = crate::tls::SandboxTls::seeded(1) {
+                world.install_tls(Box::new(provider));
+            }
+        }
         world
     }
 
@@ -157,7 +165,10 @@ impl Run {
                 t.target = to.clone();
                 t.note(now, format!("connect {to} {port}"));
                 match world.connect(from, to, *port) {
-                    Ok(c) => t.conn = Some(c),
+                    Ok(c) => {
+                        world.set_follows_tls(c, true);
+                        t.conn = Some(c);
+                    }
                     Err(e) => {
                         t.note(now, e.to_string());
                         t.step_output.push_str(&e.to_string());
@@ -297,7 +308,47 @@ impl Run {
                     format!("the newest message in {user} {folder} has no line {line:?}")
                 })
             }
+            Expect::Tls { term } => {
+                let conn = self.terms.get(term).and_then(|t| t.conn);
+                conn.and_then(|c| world.endpoint_tls(c))
+                    .is_some_and(|t| t.is_secured())
+                    .then_some(())
+                    .ok_or_else(|| format!("terminal {term} does not type through TLS"))
+            }
+            Expect::Wire {
+                term,
+                contains,
+                seen,
+            } => {
+                let wire = self.wire_of(world, term);
+                let needle = contains.as_bytes();
+                let found = !needle.is_empty() && wire.windows(needle.len()).any(|w| w == needle);
+                (found == *seen).then_some(()).ok_or_else(|| match seen {
+                    true => {
+                        format!("the link of terminal {term} never carried {contains:?} in clear")
+                    }
+                    false => format!("the link of terminal {term} carried {contains:?} in clear"),
+                })
+            }
         }
+    }
+
+    /// The bytes of `term`'s connection as they crossed the link, both ways.
+    fn wire_of(&self, world: &World, term: &str) -> Vec<u8> {
+        let Some(conn) = self.terms.get(term).and_then(|t| t.conn) else {
+            return Vec::new();
+        };
+        world
+            .net
+            .trace
+            .of(conn)
+            .filter_map(|e| match &e.kind {
+                crate::net::TraceKind::Data(bytes) => Some(bytes.as_slice()),
+                _ => None,
+            })
+            .flatten()
+            .copied()
+            .collect()
     }
 
     /// Plays the next step; returns the expectations that failed (empty: all good).

@@ -6,11 +6,12 @@
 
 use crate::proto::smtp::StartTlsPolicy;
 use crate::tls_layer::{TlsError, TlsVersion};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// What to do when the next hop offers STARTTLS but its certificate does not verify
 /// (expired, for another name, from an unknown CA).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum OnUnverified {
     /// Encrypt anyway, without authentication (RFC 7435 §3: better than clear), and log it.
     #[default]
@@ -22,7 +23,7 @@ pub enum OnUnverified {
 }
 
 /// A sending host's relay TLS policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RelayTlsPolicy {
     /// Say STARTTLS when the next hop offers it.
     pub opportunistic: bool,

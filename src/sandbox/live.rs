@@ -10,14 +10,18 @@
 //!
 //! The log is taken at the world's edge, so what it holds is what the world's sessions see:
 //! a session that the bridge runs over TLS (terminated outside the world) shows as its
-//! plaintext. Changes the bridge's HTTP API makes (a user added, messages deleted, an import,
+//! plaintext. A session over TLS is replayed exactly too: the bridge records what its TLS
+//! layers did ([`LiveEntry::Tls`]) and the copy's layers replay it (see
+//! [`super::live_tls`]). Changes the bridge's HTTP API makes (a user added, messages deleted, an import,
 //! a reset) are not replayed call by call: they become a [`LiveEntry::State`], the whole
 //! world's state at that moment ([`World::snapshot_json`]); a copy restored from one keeps
 //! no connection that was open then (those sessions are shown up to that point).
 
-use super::{default_world, World, CORP_HOST};
+use super::live_tls::{ReplayFeed, ReplayTls, TlsStep};
+use super::{default_world, TlsPolicy, World, CORP_HOST};
 use crate::net::{ConnId, HostId};
 use crate::time::{Duration, Instant, WallClock};
+use crate::tls_layer::TlsProvider;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -46,12 +50,13 @@ pub struct WorldSpec {
     pub client_links: Vec<(String, String)>,
     #[serde(default)]
     pub latency_ms: u64,
-    /// The bridge's world runs TLS (`--tls offered|required`), which the page's copy does not
-    /// have (the page has no TLS provider, and the bridge's randomness is the system's): the
-    /// copy then differs in detail (no STARTTLS offered, relays between hosts in the clear,
-    /// other queue ids; implicit-TLS and upgraded sessions shown up to the upgrade at most).
+    /// The bridge's world runs TLS (`--tls offered|required`): every host offers it (see
+    /// [`install_tls`]); the copy replays the bridge's TLS layers ([`LiveEntry::Tls`]).
     #[serde(default)]
     pub tls: bool,
+    /// `--tls required`: every host requires it.
+    #[serde(default)]
+    pub tls_required: bool,
 }
 
 /// One input to the world, in the order the bridge gave them.
@@ -63,7 +68,14 @@ pub enum LiveEntry {
     /// A world in a given state: build it from the spec, then restore the snapshot (see
     /// [`World::restore_json`]). Served in place of a stretch of log a reader cannot have
     /// (trimmed, or changed by the API).
-    State { spec: WorldSpec, snapshot: String },
+    State {
+        spec: WorldSpec,
+        snapshot: String,
+        /// The number the bridge's next TLS layer gets (steps of older ones are not for
+        /// this world, which keeps no connection open).
+        #[serde(default)]
+        tls_next_layer: u64,
+    },
     /// Virtual time moved to `ms` (recorded when something fell due by then; otherwise the
     /// time travels with the next entry).
     Clock { ms: u64 },
@@ -87,6 +99,9 @@ pub enum LiveEntry {
     Close { conn: u64 },
     /// The client end was forgotten (its real client is gone).
     Forget { conn: u64 },
+    /// What one call on one of the bridge's TLS layers produced, written before the entry
+    /// whose call caused it (see [`super::live_tls`]).
+    Tls { step: TlsStep },
     /// The bridge's API changed the world here. Never served: a reader that reaches it is
     /// given a [`LiveEntry::State`] of the world instead.
     Changed,
@@ -98,6 +113,7 @@ impl LiveEntry {
         match self {
             LiveEntry::Send { data, .. } => 32 + data.len(),
             LiveEntry::State { snapshot, .. } => 256 + snapshot.len(),
+            LiveEntry::Tls { step } => step.weight(),
             _ => 64,
         }
     }
@@ -106,6 +122,8 @@ impl LiveEntry {
 /// Builds the world a spec describes: the default world (seed 1) on the spec's clock, the
 /// extra users (a new domain becomes the mailbox host's), catch-all, empty mailboxes, fault
 /// rules, strict hosts and the client links' delay. The bridge builds its world here too.
+/// TLS is not installed here: the bridge installs its provider, the copy a [`ReplayTls`]
+/// ([`install_tls`]).
 pub fn build_world(spec: &WorldSpec) -> Result<World, String> {
     let (mut world, _) = default_world(1);
     world.clock = WallClock {
@@ -141,16 +159,29 @@ pub fn build_world(spec: &WorldSpec) -> Result<World, String> {
     Ok(world)
 }
 
-/// Builds the world an entry starts ([`LiveEntry::Start`], [`LiveEntry::State`]); none for
-/// the other entries.
-pub fn world_from(entry: &LiveEntry) -> Option<Result<World, String>> {
-    match entry {
-        LiveEntry::Start { spec } => Some(build_world(spec)),
-        LiveEntry::State { spec, snapshot } => Some(build_world(spec).and_then(|mut w| {
-            w.restore_json(snapshot)?;
-            Ok(w)
-        })),
-        _ => None,
+/// The TLS policy the bridge gives every host, if it runs TLS.
+pub fn tls_policy(spec: &WorldSpec) -> Option<TlsPolicy> {
+    match (spec.tls, spec.tls_required) {
+        (false, _) => None,
+        (true, false) => Some(TlsPolicy::OFFERED),
+        (true, true) => Some(TlsPolicy::REQUIRED),
+    }
+}
+
+/// Installs `provider` (the bridge's, or the copy's [`ReplayTls`]) with the policy the spec
+/// says on every host; nothing when the spec has no TLS.
+pub fn install_tls(world: &mut World, spec: &WorldSpec, provider: Box<dyn TlsProvider>) {
+    let Some(policy) = tls_policy(spec) else {
+        return;
+    };
+    world.install_tls(provider);
+    let names: Vec<String> = world
+        .host_infos()
+        .iter()
+        .map(|h| world.net.host_name(h.id).to_string())
+        .collect();
+    for name in names {
+        world.set_tls_policy(&name, policy);
     }
 }
 
@@ -162,24 +193,58 @@ pub fn world_from(entry: &LiveEntry) -> Option<Result<World, String>> {
 pub struct Replay {
     /// The bridge's connection id -> this world's.
     conns: BTreeMap<u64, ConnId>,
+    /// The bridge's TLS steps for this world's layers (a world with TLS).
+    tls: Option<ReplayFeed>,
 }
 
 /// Most connections followed at once (the bridge serves at most 512 clients).
 const MAX_FOLLOWED: usize = 4096;
 
 impl Replay {
-    /// A new world was built: no connection is followed.
-    pub fn restart(&mut self) {
+    /// Builds the world an entry starts ([`LiveEntry::Start`], [`LiveEntry::State`]), with
+    /// the copy's TLS when the bridge runs TLS, and follows it from now on; none for the
+    /// other entries.
+    pub fn start(&mut self, entry: &LiveEntry) -> Option<Result<World, String>> {
+        let (spec, snapshot, first_layer) = match entry {
+            LiveEntry::Start { spec } => (spec, None, 0),
+            LiveEntry::State {
+                spec,
+                snapshot,
+                tls_next_layer,
+            } => (spec, Some(snapshot), *tls_next_layer),
+            _ => return None,
+        };
         self.conns.clear();
+        self.tls = None;
+        let built = build_world(spec).and_then(|mut world| {
+            if spec.tls {
+                let feed = ReplayFeed::starting_at(first_layer);
+                install_tls(&mut world, spec, Box::new(ReplayTls::new(feed.clone())));
+                self.tls = Some(feed);
+            }
+            if let Some(snapshot) = snapshot {
+                world.restore_json(snapshot)?;
+            }
+            Ok(world)
+        });
+        Some(built)
     }
 
     /// Gives one entry to `world`, as the bridge gave it to its own. An entry that does not
     /// fit (a host the world does not have, or one that starts a world) is an error.
     pub fn apply(&mut self, world: &mut World, entry: &LiveEntry) -> Result<(), String> {
+        self.apply_entry(world, entry)?;
+        match self.tls.as_ref().and_then(ReplayFeed::diverged) {
+            Some(why) => Err(why),
+            None => Ok(()),
+        }
+    }
+
+    fn apply_entry(&mut self, world: &mut World, entry: &LiveEntry) -> Result<(), String> {
         let conn = |id: &u64| self.conns.get(id).copied();
         match entry {
             LiveEntry::Start { .. } | LiveEntry::State { .. } => {
-                return Err("a new world: build it with world_from".into())
+                return Err("a new world: build it with Replay::start".into())
             }
             LiveEntry::Changed => return Err("changed by the API: ask for its state".into()),
             LiveEntry::Clock { ms } => world.run_until(Instant::from_millis(*ms)),
@@ -224,6 +289,10 @@ impl Replay {
                     world.forget(c);
                 }
             }
+            LiveEntry::Tls { step } => match &self.tls {
+                Some(feed) => feed.push(step.clone()),
+                None => return Err("a TLS step in a world without TLS".into()),
+            },
         }
         Ok(())
     }
@@ -266,7 +335,7 @@ fn empty_every_mailbox(world: &mut World) {
     }
 }
 
-mod bytes_base64 {
+pub(super) mod bytes_base64 {
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine;
     use serde::{Deserialize, Deserializer, Serializer};
@@ -333,10 +402,11 @@ mod tests {
         let state = LiveEntry::State {
             spec: spec.clone(),
             snapshot: world.snapshot_json(),
+            tls_next_layer: 0,
         };
         let json = serde_json::to_string(&state).unwrap();
         let back: LiveEntry = serde_json::from_str(&json).unwrap();
-        let restored = world_from(&back).unwrap().unwrap();
+        let restored = Replay::default().start(&back).unwrap().unwrap();
         assert_eq!(store_json(&restored), store_json(&world));
         assert_eq!(restored.now(), world.now());
     }
@@ -385,6 +455,6 @@ mod tests {
         };
         assert!(replay.apply(&mut world, &no_host).is_err());
         assert!(replay.apply(&mut world, &LiveEntry::Changed).is_err());
-        assert!(world_from(&LiveEntry::Take { conn: 1 }).is_none());
+        assert!(replay.start(&LiveEntry::Take { conn: 1 }).is_none());
     }
 }

@@ -203,11 +203,7 @@ impl World {
                 conn,
                 to: Side::Client,
                 bytes,
-            } => {
-                if let Some(e) = self.slots.get_mut(conn).and_then(|s| s.endpoint.as_mut()) {
-                    e.receive(&bytes);
-                }
-            }
+            } => self.endpoint_input(conn, &bytes),
             NetEvent::Closed {
                 conn,
                 to: Side::Server,
@@ -317,6 +313,7 @@ impl World {
             session,
             tls: None,
             tls_offer,
+            tls_certificate: Default::default(),
         });
         // Implicit TLS (RFC 8314 §3): the handshake first; the greeting waits inside TLS.
         if implicit_tls && !self.start_server_tls(conn) {
@@ -376,7 +373,7 @@ impl World {
             match o {
                 Output::Transmit(bytes) => self.server_transmit(conn, bytes),
                 Output::Event(Note::StartTls) => {
-                    self.discard_held_input(conn);
+                    self.hand_held_input_before_tls(conn);
                     if !self.start_server_tls(conn) {
                         break;
                     }

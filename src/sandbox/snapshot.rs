@@ -17,6 +17,9 @@ use std::sync::Arc;
 /// Bumped when the format changes; older snapshots are refused (the page then resets).
 pub const SNAPSHOT_VERSION: u32 = 1;
 
+/// Most TLS policies (each kind) a snapshot may set.
+const MAX_POLICIES: usize = 1000;
+
 /// Largest distance of the clock's epoch from 1970, in seconds (about 30,000 years).
 const MAX_EPOCH: u64 = 1 << 40;
 
@@ -33,6 +36,12 @@ struct Snapshot {
     faults: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     strict_hosts: Vec<String>,
+    /// Hosts' TLS policies that were set (issue 26), by lower-case name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    tls_policies: BTreeMap<String, super::TlsPolicy>,
+    /// Sending hosts' relay TLS policies that were set.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    relay_tls: BTreeMap<String, crate::relay::RelayTlsPolicy>,
 }
 
 /// Mail a PC downloaded with POP3 (RFC 1939 §3: the copy lives on the PC, not the server).
@@ -82,6 +91,8 @@ impl World {
                 .collect(),
             faults: self.faults.rules().iter().map(|r| r.text()).collect(),
             strict_hosts: self.strict_hosts.iter().cloned().collect(),
+            tls_policies: self.tls_policies.clone(),
+            relay_tls: self.relay_tls.clone(),
         }
     }
 
@@ -142,6 +153,9 @@ impl World {
         if snap.clock.epoch_unix.unsigned_abs() > MAX_EPOCH {
             return Err("clock out of range".into());
         }
+        if snap.tls_policies.len() > MAX_POLICIES || snap.relay_tls.len() > MAX_POLICIES {
+            return Err("too many TLS policies".into());
+        }
         if snap.faults.len() > crate::fault::MAX_RULES {
             return Err("too many fault rules".into());
         }
@@ -172,6 +186,11 @@ impl World {
             .take(1000)
             .map(|h| h.to_ascii_lowercase())
             .collect();
+        // TLS as the snapshot's world had it: its policies, and the implicit-TLS listeners
+        // of every host with a certificate (with the provider this world was built with).
+        self.tls_policies = lower_keys(snap.tls_policies);
+        self.relay_tls = lower_keys(snap.relay_tls);
+        self.add_implicit_tls_listeners();
         let now = self.now;
         let ids: Vec<_> = self
             .net
@@ -185,6 +204,12 @@ impl World {
         }
         Ok(())
     }
+}
+
+fn lower_keys<V>(map: BTreeMap<String, V>) -> BTreeMap<String, V> {
+    map.into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,12 +6,63 @@
 use super::tls_faults::{RefusingTls, ServerTlsChoice};
 use super::{Service, World};
 use crate::net::{ConnId, HostId, Side};
-use crate::proto::record::{Record, TlsRecord};
+use crate::proto::record::{Record, TlsRecord, TlsStep};
 use crate::proto::starttls::TlsOffer;
-use crate::tls_layer::{server_stream, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider};
+use crate::time::Instant;
+use crate::tls_layer::{
+    server_stream, ServerCertificate, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider,
+};
+use serde::{Deserialize, Serialize};
+
+/// Plaintext kept per TLS connection for its transcript; past it the rest is not kept.
+const MAX_PLAINTEXT_PER_CONN: usize = 64 * 1024;
+/// Plaintext kept for all connections together; past it the oldest connection's goes.
+const MAX_PLAINTEXT_KEPT: usize = 8 * 1024 * 1024;
+
+/// A piece of the conversation inside TLS: what the server's TLS layer decrypted from the
+/// client, or what the session gave it to encrypt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainChunk {
+    pub at: Instant,
+    pub from: Side,
+    pub bytes: Vec<u8>,
+}
+
+/// The conversation inside a connection's TLS, as its server saw it (bounded).
+#[derive(Debug, Default)]
+pub(super) struct PlaintextLog {
+    pub chunks: Vec<PlainChunk>,
+    pub bytes: usize,
+}
+
+impl World {
+    /// Keeps a piece of `conn`'s conversation inside TLS for its transcript, within the
+    /// bounds above.
+    fn keep_plaintext(&mut self, conn: ConnId, from: Side, bytes: &[u8]) {
+        let now = self.now;
+        let kept = self.slots.get(conn).map_or(0, |s| s.tls_plaintext.bytes);
+        let room = MAX_PLAINTEXT_PER_CONN.saturating_sub(kept).min(bytes.len());
+        if room == 0 {
+            return;
+        }
+        while self.slots.plaintext_kept + room > MAX_PLAINTEXT_KEPT {
+            if self.slots.drop_oldest_plaintext().is_none() {
+                break;
+            }
+        }
+        self.slots.plaintext_kept += room;
+        let log = &mut self.slots.slot(conn).tls_plaintext;
+        log.bytes += room;
+        log.chunks.push(PlainChunk {
+            at: now,
+            from,
+            bytes: bytes[..room].to_vec(),
+        });
+    }
+}
 
 /// Whether a host's servers speak TLS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum TlsMode {
     /// No STARTTLS/STLS offered, no implicit-TLS listeners: the sandbox before issue 26.
     #[default]
@@ -25,7 +76,7 @@ pub enum TlsMode {
 }
 
 /// A host's TLS policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct TlsPolicy {
     pub mode: TlsMode,
     /// AUTH, USER/PASS/APOP and LOGIN/AUTHENTICATE only over TLS (RFC 3207 §4, RFC 2595 §2.3,
@@ -82,6 +133,17 @@ impl World {
     /// submission on 465 where it runs submission, POP3 on 995 and IMAP on 993 where it runs
     /// those; a host whose policy turns `implicit_ports` off refuses connections there.
     pub fn install_tls(&mut self, provider: Box<dyn TlsProvider>) {
+        self.tls = Some(provider);
+        self.add_implicit_tls_listeners();
+    }
+
+    /// Adds the implicit-TLS listeners (RFC 8314 §3) each host with a certificate lacks: on
+    /// installing the provider, and again when a snapshot is restored (hosts may have been
+    /// added since).
+    pub(super) fn add_implicit_tls_listeners(&mut self) {
+        let Some(provider) = &self.tls else {
+            return;
+        };
         let implicit: Vec<(HostId, Service, u16)> = self
             .services
             .iter()
@@ -90,12 +152,19 @@ impl World {
                 implicit_port(*service).map(|port| (*host, *service, port))
             })
             .collect();
-        self.tls = Some(provider);
         for (host, service, port) in implicit {
             if !self.services.contains_key(&(host, port)) {
                 self.add_implicit_tls_service_on(host, service, port);
             }
         }
+    }
+
+    /// The conversation inside `conn`'s TLS as its server saw it, oldest first (the first
+    /// 256 KiB): the transcript shows it where the wire holds only records.
+    pub fn tls_plaintext(&self, conn: ConnId) -> &[PlainChunk] {
+        self.slots
+            .get(conn)
+            .map_or(&[], |s| s.tls_plaintext.chunks.as_slice())
     }
 
     /// The installed provider, if any (the relay's and the clients' TLS use it too).
@@ -130,8 +199,14 @@ impl World {
     /// The TLS situation of a new connection to `host_name`'s `port`.
     pub(super) fn tls_offer_for(&self, host_name: &str, port: u16, implicit: bool) -> TlsOffer {
         let policy = self.tls_policy(host_name);
+        // The page's provider is not ready until its TLS module has loaded: until then hosts
+        // do not offer the upgrade (a connection opened later does).
+        let ready = self.tls.as_ref().is_some_and(|p| p.is_ready());
         TlsOffer {
-            offered: policy.is_offered() && !implicit && !self.is_tls_withheld(host_name, port),
+            offered: policy.is_offered()
+                && ready
+                && !implicit
+                && !self.is_tls_withheld(host_name, port),
             required: policy.mode == TlsMode::Required,
             auth_needs_tls: policy.auth_only_over_tls,
             secured: implicit,
@@ -147,6 +222,7 @@ impl World {
             .get(conn)
             .and_then(|s| s.server.as_ref())
             .map(|server| self.server_tls_choice(&server.host_name, server.port));
+        let mut presented = ServerCertificate::Own;
         let made = match (
             self.slots.get(conn).and_then(|s| s.server.as_ref()),
             &self.tls,
@@ -157,6 +233,7 @@ impl World {
                 Ok(Box::new(RefusingTls::default()) as Box<dyn TlsLayer>)
             }
             (Some(server), Some(provider), Some(ServerTlsChoice::Present(certificate))) => {
+                presented = certificate;
                 provider.server(&server.host_name, certificate, server_stream(conn.0), clock)
             }
             _ => Err(TlsError::NoCertificate),
@@ -165,8 +242,11 @@ impl World {
             Ok(layer) => {
                 if let Some(server) = self.slots.get_mut(conn).and_then(|s| s.server.as_mut()) {
                     server.tls = Some(layer);
+                    server.tls_certificate = presented;
+                    server.session.handle_tls_started();
                 }
                 self.push_tls_record(conn, TlsRecord::Handshaking);
+                self.follow_server_into_tls(conn);
                 true
             }
             Err(error) => {
@@ -178,19 +258,17 @@ impl World {
         }
     }
 
-    /// Drops the client input held for `conn` when its session accepted the upgrade: it was
-    /// sent before the client could see the reply (RFC 3207 §4.2; CVE-2011-0411).
-    pub(super) fn discard_held_input(&mut self, conn: ConnId) {
-        let dropped = match self.slots.get_mut(conn).and_then(|s| s.held.as_mut()) {
-            Some(held) => {
-                let n = held.bytes.len() as u64;
-                held.bytes.clear();
-                n
-            }
-            None => 0,
+    /// When the session on `conn` accepted the upgrade, hands it the client input still held
+    /// for it under flow control: that arrived before TLS began, so it belongs to the
+    /// plaintext side, where the gate drops it unread (RFC 3207 §4.2; CVE-2011-0411). The TLS
+    /// layer then starts on an empty buffer.
+    pub(super) fn hand_held_input_before_tls(&mut self, conn: ConnId) {
+        let bytes: Vec<u8> = match self.slots.get_mut(conn).and_then(|s| s.held.as_mut()) {
+            Some(held) => held.bytes.drain(..).collect(),
+            None => return,
         };
-        if dropped > 0 {
-            self.push_tls_record(conn, TlsRecord::Discarded { bytes: dropped });
+        if !bytes.is_empty() {
+            self.with_server(conn, |s, env, now| s.handle_input(env, now, &bytes));
         }
     }
 
@@ -212,6 +290,7 @@ impl World {
         match self.server_tls(conn) {
             Some(layer) => {
                 layer.write_plaintext(now, &bytes);
+                self.keep_plaintext(conn, Side::Server, &bytes);
                 self.drain_server_tls(conn);
             }
             None => {
@@ -253,6 +332,7 @@ impl World {
                     self.net.send(now, conn, Side::Server, records);
                 }
                 TlsOutput::Plaintext(plaintext) => {
+                    self.keep_plaintext(conn, Side::Client, &plaintext);
                     self.with_server(conn, |s, env, now| s.handle_input(env, now, &plaintext));
                 }
                 TlsOutput::Event(TlsEvent::Finished) => {
@@ -263,7 +343,29 @@ impl World {
                 TlsOutput::Event(TlsEvent::Failed(error)) => {
                     self.push_tls_record(conn, TlsRecord::Failed(error));
                 }
-                TlsOutput::Event(_) => {}
+                TlsOutput::Event(TlsEvent::ClientHello { server_name }) => {
+                    self.push_tls_record(
+                        conn,
+                        TlsRecord::Step(TlsStep::ClientHello { server_name }),
+                    );
+                }
+                TlsOutput::Event(TlsEvent::ServerHello { version, suite }) => {
+                    self.push_tls_record(
+                        conn,
+                        TlsRecord::Step(TlsStep::ServerHello { version, suite }),
+                    );
+                }
+                TlsOutput::Event(TlsEvent::Certificate { .. }) => {
+                    // Which one the server chose (not read back from the DER: a live copy's
+                    // provider has no certificates to compare with).
+                    let presented = self
+                        .slots
+                        .get(conn)
+                        .and_then(|s| s.server.as_ref())
+                        .map_or(ServerCertificate::Own, |s| s.tls_certificate);
+                    self.push_tls_record(conn, TlsRecord::Step(TlsStep::Certificate(presented)));
+                }
+                TlsOutput::Event(TlsEvent::PeerClosed { .. }) => {}
                 TlsOutput::Close => {
                     // A failure, or the client's close_notify: the session ends with the link.
                     let live = self.slots.get(conn).is_some_and(|s| s.server.is_some());

@@ -16,6 +16,7 @@
 //! | `error.rs` | why a connection failed, typed |
 //! | `random.rs`, `ambient.rs` | seeded or OS randomness, and lending it (and the virtual time) to rustls per call |
 //! | `provider.rs` | [`SandboxTls`]: the engine's `TlsProvider` (PKI identities, seeded or OS randomness) |
+//! | `module.rs` | the page's TLS module: layers by handle, answers in `tls_remote`'s byte formats |
 //! | `crypto/` | the trimmed crypto provider |
 //! | `pki.rs` | the shipped CA, host certificates and broken variants |
 
@@ -25,6 +26,7 @@ mod connection;
 pub mod crypto;
 mod error;
 mod event;
+pub mod module;
 pub mod pki;
 mod provider;
 mod random;

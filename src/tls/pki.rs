@@ -8,7 +8,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// The sandbox root CA, PEM: what a real client is told to trust (the bridge's `--ca-out`).
-pub const CA_PEM: &str = include_str!("../../pki/ca.pem");
+pub use crate::tls_catalog::CA_PEM;
 
 /// A server's certificate chain (leaf first, PEM) and its private key (PKCS#8 PEM).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -158,10 +158,6 @@ impl TlsProvider for SandboxTls {
 
     fn certificate_info(&self, leaf_der: &[u8]) -> Option<CertificateInfo> {
         let served = self.served.iter().find(|s| s.leaf == leaf_der)?;
-        Some(CertificateInfo {
-            label: served.identity.label,
-            names: served.identity.names,
-            broken: served.broken,
-        })
+        crate::tls_catalog::by_label(served.identity.label).copied()
     }
 }

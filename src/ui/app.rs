@@ -40,8 +40,8 @@ pub fn App(
     let now = super::dom::now_ms();
     let ctx = match (live, loaded) {
         (Some(start), _) => {
-            let (world, next, rest) = start.into_follow();
-            live_follow = Some((next, rest));
+            let (world, next, replay, rest) = start.into_follow();
+            live_follow = Some((next, replay, rest));
             let ids = crate::sandbox::default_world(1).1;
             Ctx::new(world, ids, 0, None, runtime::LIVE, now)
         }
@@ -61,7 +61,10 @@ pub fn App(
         }
         (None, None) => match &active_challenge {
             Some(c) => {
-                let (world, ids) = c.fresh_world();
+                let (mut world, ids) = c.fresh_world();
+                if c.world.tls {
+                    crate::ui::tls_module::install(&mut world);
+                }
                 let ctx = Ctx::new(world, ids, 1, None, runtime::PAGE, now);
                 ctx.with(|w| ctx.challenge.watch.set_value(Some(Watch::new(c, w))));
                 ctx
@@ -74,8 +77,8 @@ pub fn App(
     };
     provide_context(ctx);
     runtime::start(ctx);
-    if let Some((next, rest)) = live_follow {
-        live::follow(ctx, next, rest, live_note);
+    if let Some((next, replay, rest)) = live_follow {
+        live::follow(ctx, next, replay, rest, live_note);
     }
     let compact = options.compact;
     let badge_title = active_challenge.as_ref().map(|c| c.title.clone());
@@ -101,7 +104,7 @@ pub fn App(
                     <h2>{move || live_note.with(|n| n.text.clone())}</h2>
                     <p class="hint">"Every session a real client has with the bridge appears here as it happens: its hops on the picture, its transcript explained line by line below, the mailboxes in each host's details. The page only watches: to change the world, use the bridge (its mail ports, its API under /api/v1)."</p>
                     {live_tls.then(|| view! {
-                        <p class="hint" data-testid="live-tls">"The bridge runs TLS and this page has none yet: here nothing offers STARTTLS, relays between hosts go in the clear, and a session that turns to TLS is shown faithfully only up to that point. Start the bridge with --tls off for an exact copy."</p>
+                        <p class="hint" data-testid="live-tls">"The bridge runs TLS: a session that turns to TLS goes on here decrypted, as the bridge's TLS layer handed it to the server (the bridge sends what its TLS did; this page holds no key and does no cryptography)."</p>
                     })}
                 </section>
                 <section class="pane transcript-pane" aria-labelledby="tr-h">
@@ -114,7 +117,7 @@ pub fn App(
     } else if touring {
         view! {
             <section class="work" aria-label="Guided tour">
-                <tour::TourCard options=options.clone()/>
+                <tour::TourCard options=options.clone() install_tls=crate::ui::tls_module::install/>
                 {(!compact).then(|| view! {
                     <section class="pane transcript-pane" aria-labelledby="tr-h">
                         <h2 id="tr-h">"Transcripts"</h2>

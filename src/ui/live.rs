@@ -40,8 +40,10 @@ struct LogPage {
 /// The world the live page opens with, and where the log goes on.
 pub struct LiveStart {
     pub world: World,
-    /// The bridge runs TLS, which the page's copy lacks (see [`live::WorldSpec::tls`]).
+    /// The bridge runs TLS (its sessions are replayed decrypted, see [`live::WorldSpec::tls`]).
     pub tls: bool,
+    /// Follows the bridge's connections and TLS layers in `world`.
+    replay: live::Replay,
     next: u64,
     /// Entries that came with the world, to feed once the page is up.
     rest: Vec<LiveEntry>,
@@ -59,18 +61,19 @@ pub async fn first_world() -> Result<LiveStart, String> {
         LiveEntry::Start { spec } | LiveEntry::State { spec, .. } => spec.tls,
         _ => false,
     };
-    let world = live::world_from(&first)
+    let mut replay = live::Replay::default();
+    let world = replay
+        .start(&first)
         .ok_or_else(|| "the bridge's log does not start with a world".to_string())??;
     Ok(LiveStart {
         world,
         tls,
+        replay,
         next: page.next,
         rest: entries.collect(),
     })
 }
 
-/// Feeds the page's world the log from where `start` left it, for as long as the page is
-/// open; `note` tells the person what the page is doing.
 /// What the live page tells the person (and, as `data-next`, the tests): how far it is.
 #[derive(Clone, Default, PartialEq)]
 pub struct LiveNote {
@@ -79,15 +82,29 @@ pub struct LiveNote {
     pub next: u64,
 }
 
-pub fn follow(ctx: Ctx, start_next: u64, rest: Vec<LiveEntry>, note: RwSignal<LiveNote>) {
+/// Feeds the page's world the log from `start_next` on (after the entries that came with
+/// the world), for as long as the page is open; `note` tells the person what the page is
+/// doing.
+pub fn follow(
+    ctx: Ctx,
+    start_next: u64,
+    mut replay: live::Replay,
+    rest: Vec<LiveEntry>,
+    note: RwSignal<LiveNote>,
+) {
     wasm_bindgen_futures::spawn_local(async move {
         let mut next = start_next;
-        let mut replay = live::Replay::default();
         if runtime::feed_live(ctx, &mut replay, &rest).is_err() {
             next = ASK_FOR_STATE;
         }
         let mut wait = POLL_MIN_MS;
         let mut fed: u64 = rest.len() as u64;
+        // The world is up: say so now, not when the first poll comes back (at rest the
+        // bridge holds it for 20 s).
+        note.set(LiveNote {
+            text: replayed_text(fed),
+            next: start_next,
+        });
         loop {
             sleep(wait).await;
             let asked = js_sys::Date::now();
@@ -110,7 +127,7 @@ pub fn follow(ctx: Ctx, start_next: u64, rest: Vec<LiveEntry>, note: RwSignal<Li
                         _ => POLL_MIN_MS,
                     };
                     let now = LiveNote {
-                        text: format!("Live: the bridge's world, {fed} inputs replayed"),
+                        text: replayed_text(fed),
                         next: reached,
                     };
                     if note.with_untracked(|n| *n != now) {
@@ -128,10 +145,16 @@ pub fn follow(ctx: Ctx, start_next: u64, rest: Vec<LiveEntry>, note: RwSignal<Li
     });
 }
 
+/// What the note says once the page follows the bridge's world.
+fn replayed_text(fed: u64) -> String {
+    format!("Live: the bridge's world, {fed} inputs replayed")
+}
+
 impl LiveStart {
-    /// Where the log goes on, and the entries that came with the world.
-    pub fn into_follow(self) -> (World, u64, Vec<LiveEntry>) {
-        (self.world, self.next, self.rest)
+    /// Where the log goes on, the replay that follows the world, and the entries that came
+    /// with the world.
+    pub fn into_follow(self) -> (World, u64, live::Replay, Vec<LiveEntry>) {
+        (self.world, self.next, self.replay, self.rest)
     }
 }
 

@@ -4,10 +4,10 @@
 //! the page out; [`network`] draws the hosts, links and hops; [`journey`] explains the hops;
 //! [`host_panel`] shows one host; [`clock`] is the clock bar and event log; [`terminal`] is
 //! telnet; [`client`] is the mail client; [`transcripts`] lists connections and draws the
-//! sequence diagram; [`challenge`] lists challenges and shows the active one; [`tour`] plays guided scenarios over the sandbox and serves embeds;
+//! sequence diagram, [`eavesdrop`] the wire beside a transcript; [`challenge`] lists challenges and shows the active one; [`tour`] plays guided scenarios over the sandbox and serves embeds;
 //! [`persist`] keeps the world in IndexedDB; [`share`] makes and reads share links;
 //! [`world_file`] is the header's save status, share, export, import and reset; [`live`] feeds
-//! the live page the TCP bridge's world; [`theme`] applies `?theme=`; [`dom`] holds
+//! the live page the TCP bridge's world; [`theme`] applies `?theme=`; [`tls_module`] loads the page's TLS; [`dom`] holds
 //! the few browser helpers (downloads, clipboard).
 
 pub mod model;
@@ -24,6 +24,8 @@ mod clock;
 mod context;
 #[cfg(target_arch = "wasm32")]
 mod dom;
+#[cfg(target_arch = "wasm32")]
+mod eavesdrop;
 #[cfg(target_arch = "wasm32")]
 mod host_panel;
 #[cfg(target_arch = "wasm32")]
@@ -44,6 +46,8 @@ mod share;
 mod terminal;
 #[cfg(target_arch = "wasm32")]
 mod theme;
+#[cfg(target_arch = "wasm32")]
+mod tls_module;
 #[cfg(target_arch = "wasm32")]
 mod transcripts;
 #[cfg(target_arch = "wasm32")]
@@ -142,5 +146,7 @@ pub fn start() {
     wasm_bindgen_futures::spawn_local(async move {
         let loaded = persist::load().await;
         mount_page(move || view! { <app::App options=options loaded=Some(loaded)/> });
+        // The saved world offers TLS: its code comes after the first paint.
+        tls_module::load_when_idle();
     });
 }

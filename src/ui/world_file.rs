@@ -58,7 +58,7 @@ pub fn WorldBar() -> impl IntoView {
             return;
         };
         dom::read_file(&input, move |name, bytes| {
-            let (mut world, _) = crate::sandbox::default_world(1);
+            let (mut world, _) = crate::ui::tls_module::page_world();
             let text = String::from_utf8_lossy(&bytes);
             match world.restore_file(&text, Default::default()) {
                 Ok(pcs) => {
@@ -87,7 +87,7 @@ pub fn WorldBar() -> impl IntoView {
             .unwrap_or(true);
         if ok {
             persist::forget_legacy();
-            let (fresh, _) = crate::sandbox::default_world(1);
+            let (fresh, _) = crate::ui::tls_module::page_world();
             replace(ctx, fresh, PcMail::new());
             ctx.events.set(vec!["The world was reset.".into()]);
         }

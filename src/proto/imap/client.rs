@@ -1,4 +1,7 @@
-//! The IMAP client session (RFC 3501): LOGIN, one action on a folder or a message, LOGOUT.
+//! The IMAP client session (RFC 3501): STARTTLS first when the job's [`StartTlsPolicy`] asks
+//! for it (RFC 3501 §6.2.1: on the tagged OK the driver puts TLS under the session,
+//! [`ImapClientEvent::UpgradeToTls`], and the session goes on inside it), then LOGIN, one
+//! action on a folder or a message, LOGOUT.
 //! Commands go one at a time, each with its own tag, so every tagged completion belongs to
 //! the command before it; untagged LIST, EXISTS and FETCH data seen on the way make the
 //! outcome.
@@ -16,6 +19,8 @@
 mod tokens;
 
 pub use tokens::{imap_quote, tokenize, Tok};
+
+pub use crate::proto::client_tls::StartTlsPolicy;
 
 use super::frame::{Frame, Framer};
 use crate::session::{Output, OutputQueue, Session};
@@ -68,6 +73,8 @@ pub struct ImapJob {
     pub user: String,
     pub password: String,
     pub action: ImapAction,
+    /// When to say STARTTLS before LOGIN.
+    pub starttls: StartTlsPolicy,
 }
 
 /// A folder from IMAP LIST.
@@ -110,6 +117,9 @@ pub enum ImapOutcome {
 /// What the client tells its driver: exactly one `Done`, then `Close`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImapClientEvent {
+    /// The server agreed to STARTTLS: put TLS under the session now; every later byte the
+    /// session sends or gets goes through it.
+    UpgradeToTls,
     Done(Result<ImapOutcome, String>),
 }
 
@@ -119,6 +129,8 @@ enum Waiting {
     Greeting,
     /// The tagged completion of the command with this tag.
     Tagged(String),
+    /// The tagged completion of STARTTLS (tag, whether TLS is required).
+    StartTls(String, bool),
     /// A `+` continuation, to send this literal for the command with this tag.
     Continuation(String, Vec<u8>),
     Done,
@@ -153,6 +165,11 @@ pub struct ImapClient {
     last_text: String,
     /// The outcome once known (when LOGOUT is sent).
     result: Option<Result<ImapOutcome, String>>,
+    starttls: StartTlsPolicy,
+    /// STARTTLS was just accepted: the rest of this input came in clear after the OK, before
+    /// TLS, so it is dropped (the command-injection class of bugs, CVE-2011-0411, seen from
+    /// the client).
+    upgrading: bool,
 }
 
 /// Removes CR and LF so job fields can never inject a command.
@@ -175,7 +192,7 @@ enum Step {
 type Script = Vec<Step>;
 
 /// The commands of a job, last first, and what it collects.
-fn script_of(job: ImapJob) -> (Script, Collect) {
+fn script_of(job: ImapJob) -> (Script, Collect, StartTlsPolicy) {
     let mut script = vec![Step::Line(format!(
         "LOGIN {} {}",
         imap_quote(&job.user),
@@ -222,13 +239,13 @@ fn script_of(job: ImapJob) -> (Script, Collect) {
     }
     script.push(Step::Line("LOGOUT".into()));
     script.reverse();
-    (script, collect)
+    (script, collect, job.starttls)
 }
 
 impl ImapClient {
     /// A client waiting for the server's greeting.
     pub fn new(now: Instant, job: ImapJob) -> Self {
-        let (script, collect) = script_of(job);
+        let (script, collect, starttls) = script_of(job);
         ImapClient {
             script,
             collect,
@@ -243,6 +260,45 @@ impl ImapClient {
             collected: 0,
             last_text: String::new(),
             result: None,
+            starttls,
+            upgrading: false,
+        }
+    }
+
+    /// The TLS layer under the session failed: nothing more is sent, in clear or not.
+    pub fn handle_tls_failed(&mut self, _now: Instant, why: &str) {
+        if !self.out.is_closed() {
+            self.fail(format!("TLS after STARTTLS failed: {}", one_line(why)));
+        }
+    }
+
+    /// After the greeting: STARTTLS when the job asks for it (RFC 3501 §6.2.1), else LOGIN.
+    fn after_greeting(&mut self, now: Instant) {
+        if self.starttls == StartTlsPolicy::Never {
+            return self.send_next(now);
+        }
+        self.next_tag += 1;
+        let tag = format!("a{}", self.next_tag);
+        self.out
+            .transmit(format!("{tag} STARTTLS\r\n").into_bytes());
+        let required = self.starttls == StartTlsPolicy::Required;
+        self.waiting = Waiting::StartTls(tag, required);
+        self.deadline = now + REPLY_TIMEOUT;
+    }
+
+    /// STARTTLS answered: on OK, TLS goes under the session and LOGIN follows inside it; a
+    /// refusal means LOGIN in clear when TLS was only wanted (RFC 7435 §3), the end when it
+    /// was required (the password is never sent in clear then).
+    fn on_starttls_done(&mut self, now: Instant, ok: bool, required: bool, text: String) {
+        if ok {
+            self.out.event(ImapClientEvent::UpgradeToTls);
+            self.framer = Framer::new(MAX_LINE);
+            self.upgrading = true;
+            self.send_next(now);
+        } else if required {
+            self.fail(format!("the server refused STARTTLS: {text}"));
+        } else {
+            self.send_next(now);
         }
     }
 
@@ -330,7 +386,8 @@ impl ImapClient {
         if tag == "*" {
             if self.waiting == Waiting::Greeting {
                 return match status.as_str() {
-                    "OK" | "PREAUTH" => self.send_next(now),
+                    "OK" => self.after_greeting(now),
+                    "PREAUTH" => self.send_next(now),
                     _ => self.fail(format!("{status} {rest}")),
                 };
             }
@@ -338,6 +395,13 @@ impl ImapClient {
                 return; // The answer to LOGOUT, before its tagged OK.
             }
             return self.on_untagged(&resp);
+        }
+        if let Waiting::StartTls(t, required) = &self.waiting {
+            if t == tag {
+                let required = *required;
+                self.waiting = Waiting::Done;
+                return self.on_starttls_done(now, status == "OK", required, rest);
+            }
         }
         let ours = match &self.waiting {
             Waiting::Tagged(t) | Waiting::Continuation(t, _) => t == tag,
@@ -429,7 +493,12 @@ impl Session<()> for ImapClient {
             let (n, frame) = self.framer.push(bytes);
             bytes = bytes.get(n..).unwrap_or(&[]);
             match frame {
-                Some(Frame::Command(resp)) => self.on_response(now, resp),
+                Some(Frame::Command(resp)) => {
+                    self.on_response(now, resp);
+                    if std::mem::take(&mut self.upgrading) {
+                        break;
+                    }
+                }
                 Some(Frame::Literal { size, .. }) => {
                     self.collected = self.collected.saturating_add(size);
                     if size > MAX_LITERAL || self.collected > MAX_COLLECTED {

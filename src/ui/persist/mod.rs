@@ -11,8 +11,9 @@ mod quota;
 
 pub use quota::fmt_bytes;
 
-use crate::sandbox::{default_world, DefaultWorld, PcMail, World};
+use crate::sandbox::{DefaultWorld, PcMail, World};
 use crate::store::bodies::{BodyId, BodySink};
+use crate::ui::tls_module::page_world;
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -182,7 +183,7 @@ fn plain_failure(why: &str) -> String {
 
 /// The default world with the saved one restored over it (or a shared one from the link).
 pub async fn load() -> Loaded {
-    let (mut world, ids) = default_world(1);
+    let (mut world, ids) = page_world();
     let mut pcs = PcMail::new();
     let mut notes = Vec::new();
     let (keeper, mut status) = match idb::Db::open().await {
@@ -207,7 +208,7 @@ pub async fn load() -> Loaded {
     // A shared link wins over what this browser saved; it is taken off the address so a
     // reload shows this browser's own world from then on.
     if let Some(shared) = crate::ui::share::world_from_location().await {
-        let (mut fresh, _) = default_world(1);
+        let (mut fresh, _) = page_world();
         match shared.restore_into(&mut fresh) {
             Ok(()) => {
                 world = fresh;

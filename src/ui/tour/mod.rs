@@ -14,7 +14,7 @@ pub mod page;
 use crate::learn::scenario::{Run, Scenario};
 use crate::proto::record::{Protocol, Record};
 use crate::proto::ProtocolState;
-use crate::sandbox::TranscriptLine;
+use crate::sandbox::{TranscriptLine, World};
 use crate::ui::context::Ctx;
 use crate::ui::runtime;
 use diagram::StateDiagram;
@@ -55,6 +55,7 @@ fn find(scenarios: &[Scenario], id: Option<&str>) -> Scenario {
             title: "No scenarios".into(),
             summary: String::new(),
             backup_mx: false,
+            tls: false,
             steps: Vec::new(),
         })
 }
@@ -66,7 +67,13 @@ fn tail_lines(lines: &[TranscriptLine], n: usize) -> &[TranscriptLine] {
 
 /// The tour card: scenario, step text, controls, and the step's sessions.
 #[component]
-pub fn TourCard(options: PageOptions) -> impl IntoView {
+pub fn TourCard(
+    options: PageOptions,
+    /// Gives a tour whose file says `"tls": true` the page's TLS (the page passes it; the
+    /// embed, which never loads TLS, does not, and its tours run without).
+    #[prop(optional)]
+    install_tls: Option<fn(&mut World)>,
+) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     // The page drew the tour once its data was here; the embed carries its tours.
     let scenarios = StoredValue::new(
@@ -112,14 +119,17 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
     };
     // Replays the first `n` steps on a fresh world, without drawing them.
     let goto = move |n: usize| {
-        let mut world = run.with_value(|r| r.start_world());
+        let (mut world, tls) = run.with_value(|r| (r.start_world(), r.scenario.tls));
+        if let (true, Some(install)) = (tls, install_tls) {
+            install(&mut world);
+        }
         run.update_value(|r| r.replay_to(&mut world, n));
         runtime::replace_world(ctx, world);
         set_failures.set(Vec::new());
         announce();
     };
     // The page started on the default world: a tour with other hosts starts on its own.
-    if options.step > 0 || run.with_value(|r| r.scenario.backup_mx) {
+    if options.step > 0 || run.with_value(|r| r.scenario.backup_mx || r.scenario.tls) {
         goto(options.step);
     }
     let stop = move || {
@@ -229,7 +239,7 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
         ctx.stepped.get();
         // The explanations arrive after the first paint (issue 29).
         crate::ui::learn_data::track();
-        let mut views = run.with_value(|r| {
+        let views = run.with_value(|r| {
             let focus = r.focus().terms;
             ctx.with(|w| {
                 r.terms
@@ -255,7 +265,9 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
             })
         });
         // The session the step is about comes first, in view without scrolling the page.
-        views.sort_by_key(|t| !t.focused);
+        // (A partition, not a sort by key: the same order, without a sort of its own in the wasm.)
+        let (mut views, others): (Vec<_>, Vec<_>) = views.into_iter().partition(|t| t.focused);
+        views.extend(others);
         if compact {
             views.truncate(1);
         }

@@ -14,6 +14,7 @@ fn job(action: ImapAction) -> ImapJob {
         user: "boss".into(),
         password: "secret".into(),
         action,
+        starttls: StartTlsPolicy::Never,
     }
 }
 
@@ -418,5 +419,81 @@ fn garbage_oversized_literals_and_silence_fail_once_without_panicking() {
     c.handle_timeout(&mut (), late);
     assert!(
         matches!(events(&mut c).as_slice(), [ImapClientEvent::Done(Err(e))] if e.contains("timed out"))
+    );
+}
+
+fn sent(client: &mut ImapClient) -> (String, Vec<ImapClientEvent>) {
+    let mut bytes = Vec::new();
+    let mut got = Vec::new();
+    while let Some(o) = client.poll_output() {
+        match o {
+            Output::Transmit(b) => bytes.extend(b),
+            Output::Event(e) => got.push(e),
+            Output::Close => {}
+        }
+    }
+    (String::from_utf8_lossy(&bytes).into_owned(), got)
+}
+
+fn tls_job(starttls: StartTlsPolicy) -> ImapJob {
+    ImapJob {
+        starttls,
+        ..job(ImapAction::Delete {
+            folder: "INBOX".into(),
+            uid: 1,
+        })
+    }
+}
+
+#[test]
+fn starttls_comes_before_login_and_login_goes_inside_tls() {
+    let mut client = ImapClient::new(Instant::ZERO, tls_job(StartTlsPolicy::WhenOffered));
+    client.handle_input(
+        &mut (),
+        Instant::ZERO,
+        b"* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n",
+    );
+    assert_eq!(sent(&mut client), ("a1 STARTTLS\r\n".into(), vec![]));
+    // RFC 3501 §6.2.1: what follows the tagged OK in the same input came in clear, before
+    // TLS: it is dropped, never read as the server's answer to LOGIN.
+    client.handle_input(
+        &mut (),
+        Instant::ZERO,
+        b"a1 OK Begin TLS negotiation now\r\na2 OK LOGIN done\r\n",
+    );
+    let (line, got) = sent(&mut client);
+    assert_eq!(line, "a2 LOGIN \"boss\" \"secret\"\r\n");
+    assert_eq!(got, [ImapClientEvent::UpgradeToTls]);
+    assert!(!client.is_closed(), "the injected OK was not taken");
+    client.handle_input(&mut (), Instant::ZERO, b"a2 OK LOGIN completed\r\n");
+    assert_eq!(sent(&mut client).0, "a3 SELECT \"INBOX\"\r\n");
+}
+
+#[test]
+fn a_refused_starttls_goes_on_in_clear_only_when_tls_was_not_required() {
+    let refuse = b"* OK hi\r\na1 BAD STARTTLS not available\r\n";
+    let mut client = ImapClient::new(Instant::ZERO, tls_job(StartTlsPolicy::WhenOffered));
+    client.handle_input(&mut (), Instant::ZERO, refuse);
+    assert_eq!(
+        sent(&mut client).0,
+        "a1 STARTTLS\r\na2 LOGIN \"boss\" \"secret\"\r\n"
+    );
+    let mut client = ImapClient::new(Instant::ZERO, tls_job(StartTlsPolicy::Required));
+    client.handle_input(&mut (), Instant::ZERO, refuse);
+    let (line, got) = sent(&mut client);
+    assert_eq!(line, "a1 STARTTLS\r\n", "no password in clear");
+    assert!(
+        matches!(&got[..], [ImapClientEvent::Done(Err(why))] if why.contains("refused STARTTLS")),
+        "{got:?}"
+    );
+    let mut client = ImapClient::new(Instant::ZERO, tls_job(StartTlsPolicy::WhenOffered));
+    client.handle_input(&mut (), Instant::ZERO, b"* OK hi\r\na1 OK go\r\n");
+    let _ = sent(&mut client);
+    client.handle_tls_failed(Instant::ZERO, "the certificate has expired");
+    let (line, got) = sent(&mut client);
+    assert_eq!(line, "");
+    assert!(
+        matches!(&got[..], [ImapClientEvent::Done(Err(why))] if why.contains("expired")),
+        "{got:?}"
     );
 }

@@ -7,6 +7,7 @@
 mod append;
 mod auth;
 mod basic;
+#[cfg(feature = "imap-extensions")]
 mod cancelupdate;
 mod catenate;
 mod copy;
@@ -17,41 +18,50 @@ mod idle;
 mod imap_url;
 mod list;
 mod mailbox;
+#[cfg(feature = "imap-extensions")]
 mod notify;
+#[cfg(feature = "imap-extensions")]
 mod quota;
 mod search;
 mod select;
+#[cfg(feature = "imap-extensions")]
 mod sort;
+#[cfg(feature = "imap-extensions")]
 mod sort_display;
 mod starttls;
 mod status;
 mod store;
+mod verb;
 
 pub use append::{AppendData, AppendMessage};
 pub use basic::IdParams;
 pub use catenate::CatPart;
 pub use fetch::{FetchAtt, Section, SectionText};
 pub use list::ListOptions;
+#[cfg(feature = "imap-extensions")]
 pub use notify::NotifyRequest;
 pub use search::{is_saving, SearchReturn};
 pub use select::QresyncParams;
+#[cfg(feature = "imap-extensions")]
 pub use sort::{base_subject, SortKey, ThreadAlgorithm};
 pub use status::StatusItem;
 pub use store::StoreMode;
+pub use verb::Verb;
 
-use super::completion::{bad, no, ok, Done};
+use super::completion::{bad, ok, Done};
 use super::mutf7::NameEncoding;
 use super::parse::{ParseError, Parser};
 use super::search::SearchKey;
 use super::sequence::SequenceSet;
 use super::session::ImapSession;
+use super::EXTENSIONS;
 use crate::proto::HostCtx;
 use crate::store::Flags;
 use crate::time::Instant;
 
 /// What the command modules share.
 mod prelude {
-    pub(super) use super::{Command, Spec, Use, Valid};
+    pub(super) use super::{Command, Spec, Use, Valid, Verb};
     pub(super) use crate::proto::imap::completion::{bad, no, ok, store_no, unselected, Done};
     pub(super) use crate::proto::imap::fetch::flag_list;
     pub(super) use crate::proto::imap::mutf7::NameEncoding;
@@ -62,7 +72,7 @@ mod prelude {
         deleted_uids, flags_line, permanent_flags_line, ImapEvent, ImapSession, Mode, Selected,
         MAX_FAILED_LOGINS,
     };
-    pub(super) use crate::proto::imap::CAPABILITIES;
+    pub(super) use crate::proto::imap::{CAPABILITIES, EXTENSIONS};
     pub(super) use crate::proto::HostCtx;
     pub(super) use crate::store::{Flag, Flags};
     pub(super) use crate::time::Instant;
@@ -77,6 +87,7 @@ pub enum Command {
     Logout,
     /// RFC 2971: the client's parameters, or `None` for `NIL`.
     Id(Option<IdParams>),
+    #[cfg(feature = "imap-extensions")]
     Enable(Vec<String>),
     Starttls,
     Login {
@@ -115,8 +126,11 @@ pub enum Command {
     },
     Namespace,
     /// QUOTA (RFC 9208): a root, a mailbox, and a refused change.
+    #[cfg(feature = "imap-extensions")]
     GetQuota(String),
+    #[cfg(feature = "imap-extensions")]
     GetQuotaRoot(String),
+    #[cfg(feature = "imap-extensions")]
     SetQuota(String),
     Status {
         mailbox: String,
@@ -129,6 +143,7 @@ pub enum Command {
     },
     Idle,
     /// NOTIFY NONE or SET (RFC 5465).
+    #[cfg(feature = "imap-extensions")]
     Notify(NotifyRequest),
     Check,
     Close,
@@ -144,6 +159,7 @@ pub enum Command {
         ret: Option<SearchReturn>,
     },
     /// SORT (RFC 5256 §3): keys with their REVERSE, and the search.
+    #[cfg(feature = "imap-extensions")]
     Sort {
         uid: bool,
         /// ESORT's `RETURN (...)` (RFC 5267 §3.1); `None` for a plain `* SORT` answer.
@@ -152,8 +168,10 @@ pub enum Command {
         key: SearchKey,
     },
     /// CANCELUPDATE (RFC 5267 §4.3.5): the tags of the UPDATE contexts to end.
+    #[cfg(feature = "imap-extensions")]
     CancelUpdate(Vec<String>),
     /// THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 §4).
+    #[cfg(feature = "imap-extensions")]
     Thread {
         uid: bool,
         algorithm: ThreadAlgorithm,
@@ -208,7 +226,7 @@ pub struct Use<'a> {
 
 /// One command: its name, where it may run, its grammar, and what it is for.
 pub struct Spec {
-    pub name: &'static str,
+    pub verb: Verb,
     pub valid: Valid,
     /// It also comes as `UID <name>` (RFC 3501 §6.4.8).
     pub uid: bool,
@@ -220,14 +238,14 @@ pub struct Spec {
 
 impl Spec {
     const fn new(
-        name: &'static str,
+        verb: Verb,
         valid: Valid,
         about: &'static str,
         rfc: &'static str,
         parse: fn(&mut Parser<'_>, Use<'_>) -> Result<Command, ParseError>,
     ) -> Spec {
         Spec {
-            name,
+            verb,
             valid,
             uid: false,
             about,
@@ -239,6 +257,11 @@ impl Spec {
     const fn with_uid(mut self) -> Spec {
         self.uid = true;
         self
+    }
+
+    /// The command's name, upper case.
+    pub fn name(&self) -> &'static str {
+        self.verb.name()
     }
 }
 
@@ -266,20 +289,28 @@ pub const COMMANDS: &[Spec] = &[
     select::UNSELECT,
     expunge::EXPUNGE,
     search::SEARCH,
+    #[cfg(feature = "imap-extensions")]
     sort::SORT,
+    #[cfg(feature = "imap-extensions")]
     sort::THREAD,
+    #[cfg(feature = "imap-extensions")]
     cancelupdate::CANCELUPDATE,
     fetch::FETCH,
     store::STORE,
     copy::COPY,
     copy::MOVE,
     idle::IDLE,
+    #[cfg(feature = "imap-extensions")]
     notify::NOTIFY,
     basic::NAMESPACE,
     basic::ID,
+    #[cfg(feature = "imap-extensions")]
     basic::ENABLE,
+    #[cfg(feature = "imap-extensions")]
     quota::GETQUOTA,
+    #[cfg(feature = "imap-extensions")]
     quota::GETQUOTAROOT,
+    #[cfg(feature = "imap-extensions")]
     quota::SETQUOTA,
 ];
 
@@ -291,12 +322,12 @@ pub const UID_ABOUT: (&str, &str) = (
 
 /// The command named `name` (upper case, without `UID`).
 pub fn spec(name: &str) -> Option<&'static Spec> {
-    COMMANDS.iter().find(|s| s.name == name)
+    COMMANDS.iter().find(|s| s.name() == name)
 }
 
 /// Every command word, `UID` included (for the learning layer's hints).
 pub fn names() -> impl Iterator<Item = &'static str> {
-    COMMANDS.iter().map(|s| s.name).chain(["UID"])
+    COMMANDS.iter().map(|s| s.name()).chain(["UID"])
 }
 
 /// What a command word is for and where it is defined (for the learning layer).
@@ -375,6 +406,7 @@ impl ImapSession {
                 return None;
             }
             Command::Id(_) => self.run_id(),
+            #[cfg(feature = "imap-extensions")]
             Command::Enable(caps) => self.run_enable(&caps),
             Command::Namespace => self.run_namespace(),
             Command::Starttls => return self.run_starttls(tag),
@@ -395,10 +427,11 @@ impl ImapSession {
                 qresync,
             } => {
                 // RFC 7162 §3.2.5: QRESYNC parameters without ENABLE QRESYNC are an error.
-                if qresync.is_some() && !self.qresync {
+                if qresync.is_some() && !self.qresync() {
                     return Some(bad("QRESYNC parameters need ENABLE QRESYNC first"));
                 }
                 self.condstore |= condstore;
+                let qresync = qresync.filter(|_| EXTENSIONS);
                 self.select(ctx, &user, &mailbox, read_only, qresync.as_ref())
             }
             Command::Create(name, uses) => self.run_create(ctx, &user, &name, &uses),
@@ -426,9 +459,15 @@ impl ImapSession {
                 }
                 self.run_append(ctx, now, &user, &mailbox, messages)
             }
+            #[cfg(feature = "imap-extensions")]
             Command::GetQuota(root) => self.run_getquota(ctx, &user, &root),
+            #[cfg(feature = "imap-extensions")]
             Command::GetQuotaRoot(mailbox) => self.run_getquotaroot(ctx, &user, &mailbox),
-            Command::SetQuota(_) => no("[CANNOT] Quotas follow the server's limits here"),
+            #[cfg(feature = "imap-extensions")]
+            Command::SetQuota(_) => {
+                super::completion::no("[CANNOT] Quotas follow the server's limits here")
+            }
+            #[cfg(feature = "imap-extensions")]
             Command::Notify(request) => self.run_notify(ctx, &user, request),
             Command::Idle => {
                 self.run_idle(ctx, tag);
@@ -438,11 +477,14 @@ impl ImapSession {
             Command::Unselect => self.run_close(ctx, &user, false),
             Command::Expunge { uids } => self.run_expunge(ctx, &user, uids),
             Command::Search { uid, key, mut ret } => {
+                // Without the extensions there is no RETURN (the parser knows none): say so
+                // here too, so that the optimiser leaves ESEARCH's code out.
+                ret = ret.filter(|_| EXTENSIONS);
                 if key.uses_modseq() {
                     self.enable_condstore();
                 }
                 // RFC 9051 §6.4.4: IMAP4rev2 answers a plain SEARCH with ESEARCH, ALL assumed.
-                if self.rev2 && ret.is_none() {
+                if self.rev2() && ret.is_none() {
                     ret = Some(SearchReturn {
                         all: true,
                         ..SearchReturn::default()
@@ -450,6 +492,7 @@ impl ImapSession {
                 }
                 self.search(ctx, now, &user, tag, uid, &key, ret)
             }
+            #[cfg(feature = "imap-extensions")]
             Command::Sort {
                 uid,
                 ret,
@@ -466,7 +509,9 @@ impl ImapSession {
                 };
                 self.run_sort(ctx, now, &user, tag, order, &key)
             }
+            #[cfg(feature = "imap-extensions")]
             Command::CancelUpdate(tags) => self.run_cancelupdate(&tags),
+            #[cfg(feature = "imap-extensions")]
             Command::Thread {
                 uid,
                 algorithm,
@@ -479,7 +524,7 @@ impl ImapSession {
                 changed_since,
                 vanished,
             } => {
-                if vanished && !self.qresync {
+                if vanished && !self.qresync() {
                     return Some(bad("The VANISHED modifier needs ENABLE QRESYNC first"));
                 }
                 if changed_since.is_some() && !items.contains(&FetchAtt::ModSeq) {
@@ -488,7 +533,7 @@ impl ImapSession {
                 if items.contains(&FetchAtt::ModSeq) {
                     self.enable_condstore();
                 }
-                let since = changed_since.map(|m| fetch::Since {
+                let since = changed_since.filter(|_| EXTENSIONS).map(|m| fetch::Since {
                     modseq: m,
                     vanished,
                 });
@@ -509,7 +554,7 @@ impl ImapSession {
                     mode,
                     silent,
                     flags: &flags,
-                    unchanged_since,
+                    unchanged_since: unchanged_since.filter(|_| EXTENSIONS),
                 };
                 self.store(ctx, &user, uid, &set, change)
             }
@@ -531,11 +576,12 @@ mod tests {
     fn the_table_names_each_command_once_and_drives_the_state_check() {
         for (i, s) in COMMANDS.iter().enumerate() {
             assert!(
-                COMMANDS[i + 1..].iter().all(|o| o.name != s.name),
+                COMMANDS[i + 1..].iter().all(|o| o.verb != s.verb),
                 "{} twice",
-                s.name
+                s.name()
             );
-            assert!(s.rfc.starts_with("RFC "), "{}", s.name);
+            assert!(s.rfc.starts_with("RFC "), "{}", s.name());
+            assert_eq!(Verb::parse(&s.name().to_lowercase()), Some(s.verb));
         }
         assert_eq!(check_state("FETCH", true, true), Ok(()));
         assert!(check_state("FETCH", true, false)
