@@ -16,7 +16,7 @@ step "cargo clippy (native, all targets)"
 cargo clippy --all-targets -- -D warnings
 
 step "cargo clippy (wasm32: the engine and the UI)"
-cargo clippy --lib --bin mail-sandbox-web --bin mail-sandbox-embed --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --lib --bin mail-sandbox-web --bin mail-sandbox-embed --features web --target wasm32-unknown-unknown -- -D warnings
 
 step "benchmarks compile (native ones are checked by clippy above; the wasm one here)"
 cargo check --target wasm32-unknown-unknown --test wasm_bench
