@@ -153,3 +153,70 @@ fn imap_says_starttls_before_login() {
     assert!(wire.starts_with("a1 STARTTLS\r\n"), "{wire}");
     assert!(!wire.contains("LOGIN") && !wire.contains("boss"), "{wire}");
 }
+
+#[test]
+fn implicit_tls_accounts_use_465_995_993_and_say_nothing_in_clear() {
+    use mail_sandbox::sandbox::mail_client::{Account, ImapAction, Security};
+    let (mut w, d) = tls_world();
+    let mut task = Task::submit_with(
+        &mut w,
+        d.sender_pc,
+        "smtp.isp.example",
+        note(),
+        Security::Implicit,
+    )
+    .unwrap();
+    let status = run_task(&mut w, &mut task);
+    assert!(matches!(status, TaskStatus::Done(_)), "{status:?}");
+    let account = |security| Account {
+        host: "mx.corp.example",
+        user: "boss",
+        password: "boss",
+        security,
+    };
+    let mut pop =
+        Task::pop3_fetch_with(&mut w, d.recipient_pc, account(Security::Implicit), true).unwrap();
+    assert!(matches!(run_task(&mut w, &mut pop), TaskStatus::Done(_)));
+    let open = ImapAction::Open {
+        folder: "INBOX".into(),
+    };
+    let mut imap =
+        Task::imap_with(&mut w, d.recipient_pc, account(Security::Implicit), open).unwrap();
+    assert!(matches!(run_task(&mut w, &mut imap), TaskStatus::Done(_)));
+    for (t, port) in [(&task, 465), (&pop, 995), (&imap, 993)] {
+        assert_eq!(w.net.trace.of(t.conn()).next().map(|e| e.port), Some(port));
+        let seen = t.session_tls().expect("TLS");
+        assert_eq!(seen.version, Some(TlsVersion::Tls13));
+        let cert = seen.certificate.expect("certificate");
+        assert_eq!(cert.issuer, "O=Mail Sandbox, CN=Mail Sandbox Root CA");
+        assert_eq!(
+            (cert.valid_from, cert.valid_until),
+            ("2024-01-01", "2099-12-31")
+        );
+        let wire = client_wire(&w, t.conn());
+        assert!(
+            !["EHLO", "AUTH", "USER", "LOGIN", "STARTTLS", "STLS"]
+                .iter()
+                .any(|word| wire.contains(word)),
+            "{port}: {wire}"
+        );
+    }
+}
+
+#[test]
+fn an_account_with_security_off_never_upgrades() {
+    use mail_sandbox::sandbox::mail_client::Security;
+    let (mut w, d) = tls_world();
+    let mut task = Task::submit_with(
+        &mut w,
+        d.sender_pc,
+        "smtp.isp.example",
+        note(),
+        Security::Off,
+    )
+    .unwrap();
+    assert!(matches!(run_task(&mut w, &mut task), TaskStatus::Done(_)));
+    assert_eq!(task.session_tls(), None);
+    let wire = client_wire(&w, task.conn());
+    assert!(!wire.contains("STARTTLS") && wire.contains(&encode_plain("smith", "smith")));
+}

@@ -9,6 +9,7 @@ use common::*;
 use mail_sandbox::learn::challenge::{Observed, ReplyClass};
 use mail_sandbox::learn::hops::describe;
 use mail_sandbox::net::HostId;
+use mail_sandbox::proto::verb::{ImapVerb, Pop3Verb, Verb};
 use mail_sandbox::sandbox::journey::{Hop, Journey};
 use mail_sandbox::sandbox::{Service, World};
 
@@ -25,7 +26,7 @@ fn verbs_from(hops: &[Hop], client: HostId) -> Vec<String> {
         .filter_map(|h| match h {
             Hop::Command {
                 client: c, verb, ..
-            } if *c == client => Some(verb.clone()),
+            } if *c == client => Some(verb.to_string()),
             _ => None,
         })
         .collect()
@@ -64,7 +65,7 @@ fn imap_sort_thread_getquotaroot_and_starttls_are_hops_and_observed_exchanges() 
     let conv = seen.conversations().next().expect("the IMAP connection");
     let got: Vec<(String, Option<ReplyClass>, Vec<String>)> = conv
         .exchanges()
-        .map(|e| (e.verb.clone(), e.reply, e.untagged.clone()))
+        .map(|e| (e.verb.to_string(), e.reply, e.untagged.clone()))
         .collect();
     let find = |verb: &str| got.iter().find(|(v, _, _)| v == verb).cloned();
     let sort = find("SORT").expect("SORT observed");
@@ -100,7 +101,7 @@ fn smtp_commands_after_a_refused_data_are_still_drawn() {
     let conv = seen.conversations().next().expect("the SMTP connection");
     let replies: Vec<(String, Option<ReplyClass>)> = conv
         .exchanges()
-        .map(|e| (e.verb.clone(), e.reply))
+        .map(|e| (e.verb.to_string(), e.reply))
         .collect();
     assert_eq!(replies[1], ("DATA".to_string(), Some(ReplyClass::Error)));
     assert_eq!(replies[2], ("MAIL".to_string(), Some(ReplyClass::Ok)));
@@ -142,7 +143,7 @@ fn a_service_on_a_port_of_its_own_is_drawn_and_explained_by_its_protocol() {
     let hops = look(&mut w, &mut journey, &mut seen);
     let list = hops
         .iter()
-        .find(|h| matches!(h, Hop::Command { verb, .. } if verb == "LIST"))
+        .find(|h| matches!(h, Hop::Command { verb, .. } if *verb == Verb::Pop3(Pop3Verb::List)))
         .expect("POP3 LIST on port 2110 is drawn");
     let name = |h: HostId| w.net.host_name(h).to_string();
     let (text, _) = describe(list, name);
@@ -162,7 +163,10 @@ fn the_imap_list_of_the_mail_client_is_explained_as_imap() {
     let hops = look(&mut w, &mut journey, &mut seen);
     let list = hops
         .iter()
-        .find(|h| matches!(h, Hop::Command { verb, .. } if verb == "LIST"))
+        .find(|h| {
+            matches!(h, Hop::Command { verb, .. }
+                if *verb == Verb::Imap { verb: ImapVerb::List, uid: false })
+        })
         .expect("IMAP LIST is drawn");
     let name = |h: HostId| w.net.host_name(h).to_string();
     let (text, _) = describe(list, name);

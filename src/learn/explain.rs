@@ -5,6 +5,7 @@
 use super::enhanced::enhanced_meaning;
 pub use crate::proto::record::Protocol;
 use crate::proto::record::{read_command, Command, ImapStatus, ReplyLine};
+use crate::proto::verb::Verb;
 
 /// What a line means.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -485,22 +486,23 @@ pub fn explain_client_line(proto: Protocol, line: &str) -> Option<Explanation> {
 
 /// Explains a typed client command by its verb (IMAP's `UID` prefix by itself).
 pub fn explain_command(proto: Protocol, command: &Command) -> Option<Explanation> {
-    let table = match proto {
-        Protocol::Smtp => SMTP_COMMANDS,
-        Protocol::Pop3 => POP3_COMMANDS,
-        Protocol::Imap if command.verb.starts_with("UID ") => return imap_command("UID"),
-        Protocol::Imap => return imap_command(&command.verb),
+    let (table, name) = match (proto, &command.verb) {
+        (Protocol::Smtp, Verb::Smtp(v)) => (SMTP_COMMANDS, v.name()),
+        (Protocol::Pop3, Verb::Pop3(v)) => (POP3_COMMANDS, v.name()),
+        (Protocol::Imap, Verb::Imap { uid: true, .. }) => return imap_command("UID"),
+        (Protocol::Imap, Verb::Imap { verb, .. }) => return imap_command(verb.name()),
+        _ => return None,
     };
     table
         .iter()
-        .find(|(k, _)| *k == command.verb)
+        .find(|(k, _)| *k == name)
         .map(|(_, e)| e.clone())
 }
 
 /// Known command words of a protocol (for hints): the lists the protocol sessions parse with.
 pub(crate) fn commands(proto: Protocol) -> Box<dyn Iterator<Item = &'static str>> {
     match proto {
-        Protocol::Smtp => Box::new(crate::proto::smtp::command::VERBS.iter().copied()),
+        Protocol::Smtp => Box::new(crate::proto::smtp::command::Verb::names()),
         Protocol::Pop3 => Box::new(crate::proto::pop3::command::Verb::names()),
         Protocol::Imap => Box::new(crate::proto::imap::command::names()),
     }

@@ -3,7 +3,7 @@
 
 use super::enhanced::enhanced_meaning;
 use crate::net::HostId;
-use crate::proto::record::Protocol;
+use crate::proto::verb::{ImapVerb, Pop3Verb, SmtpVerb, Verb};
 use crate::sandbox::journey::Hop;
 use crate::sandbox::{mx_answer_text, WorldEvent};
 
@@ -20,6 +20,8 @@ pub struct HopText {
     pub rfc: &'static str,
     /// Something went wrong (drawn in red).
     pub is_trouble: bool,
+    /// It crossed the link inside TLS (drawn with a lock).
+    pub is_encrypted: bool,
 }
 
 /// Where a hop is drawn: on the link between two hosts, or at one host.
@@ -38,6 +40,7 @@ fn text(label: impl Into<String>, detail: String, rfc: &'static str) -> HopText 
         detail,
         rfc,
         is_trouble: false,
+        is_encrypted: false,
     }
 }
 
@@ -49,62 +52,87 @@ fn link(name: &impl Fn(HostId) -> String, client: HostId, server: HostId) -> Hop
     }
 }
 
-/// What a client command does, in one sentence, and where its rule is: the verb read in the
-/// protocol the connection's service speaks (POP3's LIST is not IMAP's).
-fn command_meaning(protocol: Protocol, verb: &str) -> (&'static str, &'static str) {
-    use Protocol::{Imap, Pop3, Smtp};
-    match (protocol, verb) {
-        (Smtp, "EHLO" | "HELO") => (
+/// What a client command does, in one sentence, and where its rule is: the verb as its
+/// protocol's recorder typed it (POP3's LIST is not IMAP's).
+fn command_meaning(verb: &Verb) -> (&'static str, &'static str) {
+    use ImapVerb as I;
+    use Pop3Verb as P;
+    use SmtpVerb as S;
+    match verb {
+        Verb::Smtp(S::Ehlo | S::Helo) => (
             "the client greets the server and names itself",
             "RFC 5321 §4.1.1.1",
         ),
-        (Pop3, "AUTH") => ("the client logs in with SASL", "RFC 5034 §4"),
-        (Smtp, "AUTH") => ("the client logs in (SMTP AUTH)", "RFC 4954 §4"),
-        (Smtp, "MAIL") => ("the envelope sender: where bounces go", "RFC 5321 §4.1.1.2"),
-        (Smtp, "RCPT") => ("an envelope recipient", "RFC 5321 §4.1.1.3"),
-        (Smtp, "DATA") => (
+        Verb::Pop3(P::Auth) => ("the client logs in with SASL", "RFC 5034 §4"),
+        Verb::Smtp(S::Auth) => ("the client logs in (SMTP AUTH)", "RFC 4954 §4"),
+        Verb::Smtp(S::Mail) => ("the envelope sender: where bounces go", "RFC 5321 §4.1.1.2"),
+        Verb::Smtp(S::Rcpt) => ("an envelope recipient", "RFC 5321 §4.1.1.3"),
+        Verb::Smtp(S::Data) => (
             "the message itself follows, ended by a lone dot",
             "RFC 5321 §4.1.1.4",
         ),
-        (Smtp, "end of DATA") => (
+        Verb::Smtp(S::EndOfData) => (
             "the lone dot: the server now takes responsibility",
             "RFC 5321 §6.1",
         ),
-        (Smtp, "BDAT") => ("a chunk of the message", "RFC 3030 §2"),
-        (Pop3, "USER" | "PASS" | "APOP") => ("logging in to the mailbox", "RFC 1939 §7"),
-        (Pop3, "STAT" | "LIST") => ("what is in the mailbox", "RFC 1939 §5"),
-        (Pop3, "UIDL") => ("the lasting id of each message", "RFC 1939 §7"),
-        (Pop3, "RETR") => ("downloading a message", "RFC 1939 §5"),
-        (Pop3, "TOP") => ("the headers and first lines of a message", "RFC 1939 §7"),
-        (Pop3, "DELE") => ("marking a message for deletion at QUIT", "RFC 1939 §5"),
-        (Pop3, "QUIT") => (
+        Verb::Smtp(S::Bdat) => ("a chunk of the message", "RFC 3030 §2"),
+        Verb::Pop3(P::User | P::Pass | P::Apop) => ("logging in to the mailbox", "RFC 1939 §7"),
+        Verb::Pop3(P::Stat | P::List) => ("what is in the mailbox", "RFC 1939 §5"),
+        Verb::Pop3(P::Uidl) => ("the lasting id of each message", "RFC 1939 §7"),
+        Verb::Pop3(P::Retr) => ("downloading a message", "RFC 1939 §5"),
+        Verb::Pop3(P::Top) => ("the headers and first lines of a message", "RFC 1939 §7"),
+        Verb::Pop3(P::Dele) => ("marking a message for deletion at QUIT", "RFC 1939 §5"),
+        Verb::Pop3(P::Quit) => (
             "the UPDATE state: marked messages are removed",
             "RFC 1939 §6",
         ),
-        (Smtp, "QUIT") => ("the client says goodbye", "RFC 5321 §4.1.1.10"),
-        (Imap, "LOGIN") => ("logging in to the mail store", "RFC 3501 §6.2.3"),
-        (Imap, "AUTHENTICATE") => ("logging in to the mail store with SASL", "RFC 3501 §6.2.2"),
-        (Imap, "SELECT") => ("opening a mailbox on the server", "RFC 3501 §6.3.1"),
-        (Imap, "EXAMINE") => ("opening a mailbox read-only", "RFC 3501 §6.3.2"),
-        (Imap, "LIST" | "LSUB") => ("which mailboxes the account has", "RFC 3501 §6.3.8"),
-        (Imap, "FETCH" | "UID FETCH") => (
+        Verb::Smtp(S::Quit) => ("the client says goodbye", "RFC 5321 §4.1.1.10"),
+        Verb::Imap { verb: I::Login, .. } => ("logging in to the mail store", "RFC 3501 §6.2.3"),
+        Verb::Imap {
+            verb: I::Authenticate,
+            ..
+        } => ("logging in to the mail store with SASL", "RFC 3501 §6.2.2"),
+        Verb::Imap {
+            verb: I::Select, ..
+        } => ("opening a mailbox on the server", "RFC 3501 §6.3.1"),
+        Verb::Imap {
+            verb: I::Examine, ..
+        } => ("opening a mailbox read-only", "RFC 3501 §6.3.2"),
+        Verb::Imap {
+            verb: I::List | I::Lsub,
+            ..
+        } => ("which mailboxes the account has", "RFC 3501 §6.3.8"),
+        Verb::Imap { verb: I::Fetch, .. } => (
             "reading messages that stay on the server",
             "RFC 3501 §6.4.5",
         ),
-        (Imap, "STORE" | "UID STORE") => ("changing flags on the server", "RFC 3501 §6.4.6"),
-        (Imap, "SEARCH" | "UID SEARCH") => {
-            ("the server searches for the client", "RFC 3501 §6.4.4")
+        Verb::Imap { verb: I::Store, .. } => ("changing flags on the server", "RFC 3501 §6.4.6"),
+        Verb::Imap {
+            verb: I::Search, ..
+        } => ("the server searches for the client", "RFC 3501 §6.4.4"),
+        Verb::Imap { verb: I::Sort, .. } => ("the server sorts the messages", "RFC 5256 §3"),
+        Verb::Imap {
+            verb: I::Thread, ..
+        } => ("the server groups the messages into threads", "RFC 5256 §3"),
+        Verb::Imap {
+            verb: I::GetQuota, ..
+        } => ("the usage and limits of a quota root", "RFC 9208 §4.1.1"),
+        Verb::Imap {
+            verb: I::GetQuotaRoot,
+            ..
+        } => ("how much the account may store", "RFC 9208 §4.1.2"),
+        Verb::Imap {
+            verb: I::SetQuota, ..
+        } => ("changing a quota", "RFC 9208 §4.1.3"),
+        Verb::Imap { verb: I::Idle, .. } => {
+            ("waiting for the server to tell of new mail", "RFC 2177 §3")
         }
-        (Imap, "SORT" | "UID SORT") => ("the server sorts the messages", "RFC 5256 §3"),
-        (Imap, "THREAD" | "UID THREAD") => {
-            ("the server groups the messages into threads", "RFC 5256 §3")
-        }
-        (Imap, "GETQUOTA") => ("the usage and limits of a quota root", "RFC 9208 §4.1.1"),
-        (Imap, "GETQUOTAROOT") => ("how much the account may store", "RFC 9208 §4.1.2"),
-        (Imap, "SETQUOTA") => ("changing a quota", "RFC 9208 §4.1.3"),
-        (Imap, "IDLE") => ("waiting for the server to tell of new mail", "RFC 2177 §3"),
-        (Imap, "APPEND") => ("uploading a message into a mailbox", "RFC 3501 §6.3.11"),
-        (Imap, "LOGOUT") => ("the client says goodbye", "RFC 3501 §6.1.3"),
+        Verb::Imap {
+            verb: I::Append, ..
+        } => ("uploading a message into a mailbox", "RFC 3501 §6.3.11"),
+        Verb::Imap {
+            verb: I::Logout, ..
+        } => ("the client says goodbye", "RFC 3501 §6.1.3"),
         _ => ("a protocol command", ""),
     }
 }
@@ -150,20 +178,40 @@ pub fn describe(hop: &Hop, name: impl Fn(HostId) -> String) -> (HopText, HopPlac
         Hop::Command {
             client,
             server,
-            protocol,
             verb,
+            encrypted,
             ..
         } => {
-            let (meaning, rfc) = command_meaning(*protocol, verb);
-            (
-                text(
-                    verb.clone(),
-                    format!("{} → {}: {verb}, {meaning}.", name(*client), name(*server)),
-                    rfc,
+            let (meaning, rfc) = command_meaning(verb);
+            let (label, wire) = match encrypted {
+                true => (
+                    format!("🔒 {verb}"),
+                    " Inside TLS: an eavesdropper on the link sees only ciphertext.",
                 ),
+                false => (verb.to_string(), ""),
+            };
+            (
+                HopText {
+                    is_encrypted: *encrypted,
+                    ..text(
+                        label,
+                        format!(
+                            "{} → {}: {verb}, {meaning}.{wire}",
+                            name(*client),
+                            name(*server)
+                        ),
+                        rfc,
+                    )
+                },
                 link(&name, *client, *server),
             )
         }
+        Hop::Tls {
+            client,
+            server,
+            record,
+            ..
+        } => super::tls_hops::describe_tls(record, &name(*client), &name(*server)),
         Hop::Event(e) => describe_event(e),
     }
 }
@@ -262,6 +310,7 @@ fn describe_event(e: &WorldEvent) -> (HopText, HopPlace) {
         WorldEvent::RelayTls { from, to, tls, .. } => (
             HopText {
                 is_trouble: !tls.is_encrypted(),
+                is_encrypted: tls.is_encrypted(),
                 ..text(
                     if tls.is_encrypted() {
                         "🔒 STARTTLS"
@@ -300,6 +349,7 @@ fn bounce_sentence(summary: &str, failures: &[(String, String)]) -> String {
 mod tests {
     use super::*;
     use crate::net::MxRecord;
+    use crate::proto::record::Protocol;
 
     fn names(id: HostId) -> String {
         format!("h{}", id.0)
@@ -330,7 +380,8 @@ mod tests {
             server: HostId(2),
             port: 110,
             protocol: Protocol::Pop3,
-            verb: "QUIT".into(),
+            verb: Verb::Pop3(Pop3Verb::Quit),
+            encrypted: false,
         };
         let (t, place) = describe(&hop, names);
         assert_eq!(t.label, "QUIT");
@@ -347,7 +398,8 @@ mod tests {
             server: HostId(1),
             port: 587,
             protocol: Protocol::Smtp,
-            verb: "QUIT".into(),
+            verb: Verb::Smtp(SmtpVerb::Quit),
+            encrypted: false,
         };
         assert!(!describe(&smtp_quit, names).0.detail.contains("UPDATE"));
     }

@@ -3,12 +3,14 @@
 
 pub mod annotate;
 pub mod challenge;
+pub mod eavesdrop;
 pub mod enhanced;
 pub mod explain;
 pub mod format;
 pub mod hint;
 pub mod hops;
 pub mod scenario;
+pub mod tls_hops;
 
 pub use explain::{
     explain_client_line, explain_command, explain_reply, explain_server_line, Explanation, Protocol,

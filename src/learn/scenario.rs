@@ -110,6 +110,12 @@ impl Run {
         if self.scenario.backup_mx {
             crate::sandbox::add_backup_mx(&mut world);
         }
+        #[cfg(feature = "tls")]
+        if self.scenario.tls {
+            if let Ok(provider) = crate::tls::SandboxTls::seeded(1) {
+                world.install_tls(Box::new(provider));
+            }
+        }
         world
     }
 
@@ -158,7 +164,10 @@ impl Run {
                 t.target = to.clone();
                 t.note(now, format!("connect {to} {port}"));
                 match world.connect(from, to, *port) {
-                    Ok(c) => t.conn = Some(c),
+                    Ok(c) => {
+                        world.set_follows_tls(c, true);
+                        t.conn = Some(c);
+                    }
                     Err(e) => {
                         t.note(now, e.to_string());
                         t.step_output.push_str(&e.to_string());
@@ -298,7 +307,47 @@ impl Run {
                     format!("the newest message in {user} {folder} has no line {line:?}")
                 })
             }
+            Expect::Tls { term } => {
+                let conn = self.terms.get(term).and_then(|t| t.conn);
+                conn.and_then(|c| world.endpoint_tls(c))
+                    .is_some_and(|t| t.is_secured())
+                    .then_some(())
+                    .ok_or_else(|| format!("terminal {term} does not type through TLS"))
+            }
+            Expect::Wire {
+                term,
+                contains,
+                seen,
+            } => {
+                let wire = self.wire_of(world, term);
+                let needle = contains.as_bytes();
+                let found = !needle.is_empty() && wire.windows(needle.len()).any(|w| w == needle);
+                (found == *seen).then_some(()).ok_or_else(|| match seen {
+                    true => {
+                        format!("the link of terminal {term} never carried {contains:?} in clear")
+                    }
+                    false => format!("the link of terminal {term} carried {contains:?} in clear"),
+                })
+            }
         }
+    }
+
+    /// The bytes of `term`'s connection as they crossed the link, both ways.
+    fn wire_of(&self, world: &World, term: &str) -> Vec<u8> {
+        let Some(conn) = self.terms.get(term).and_then(|t| t.conn) else {
+            return Vec::new();
+        };
+        world
+            .net
+            .trace
+            .of(conn)
+            .filter_map(|e| match &e.kind {
+                crate::net::TraceKind::Data(bytes) => Some(bytes.as_slice()),
+                _ => None,
+            })
+            .flatten()
+            .copied()
+            .collect()
     }
 
     /// Plays the next step; returns the expectations that failed (empty: all good).

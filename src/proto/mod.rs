@@ -10,6 +10,7 @@ pub mod smtp;
 pub mod starttls;
 pub mod state;
 pub mod strict;
+pub mod verb;
 
 pub use state::ProtocolState;
 

@@ -13,6 +13,7 @@
 use super::imap::record::ImapRecorder;
 use super::pop3::record::Pop3Recorder;
 use super::smtp::record::SmtpRecorder;
+use super::verb::Verb;
 
 /// A mail protocol, as its service says (never guessed from a port).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -48,8 +49,8 @@ pub struct Command {
     pub offset: u64,
     /// The IMAP tag.
     pub tag: Option<String>,
-    /// Upper case; IMAP's `UID` with the command it prefixes (`UID FETCH`).
-    pub verb: String,
+    /// Typed by the protocol's recorder; IMAP's `UID` with the command it prefixes.
+    pub verb: Verb,
     /// The arguments with single spaces, secrets left out (the password of `PASS`, `LOGIN`
     /// and `APOP`, the initial response of `AUTH`/`AUTHENTICATE`: only the mechanism is kept).
     pub args: String,
@@ -337,6 +338,24 @@ pub enum TlsRecord {
     /// Client bytes that came after the upgrade command and before the handshake, dropped
     /// without being read (RFC 3207 §4.2, RFC 2595 §4, RFC 3501 §6.2.1; CVE-2011-0411).
     Discarded { bytes: u64 },
+    /// A step of the handshake as the server's TLS layer saw it, for the page to draw as a
+    /// hop (RFC 8446 §2); its end is [`TlsRecord::Started`].
+    Step(TlsStep),
+}
+
+/// The handshake's messages before the Finished (RFC 8446 §2, Figure 1), typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsStep {
+    /// RFC 8446 §4.1.2: the client's offer, naming the host it wants (SNI, RFC 6066 §3).
+    ClientHello { server_name: Option<String> },
+    /// RFC 8446 §4.1.3: the server's choice of version and cipher suite.
+    ServerHello {
+        version: crate::tls_layer::TlsVersion,
+        suite: crate::tls_layer::TlsSuite,
+    },
+    /// RFC 8446 §4.4.2: the certificate the server presented: its own, or a broken one a
+    /// fault rule made it present.
+    Certificate(crate::tls_layer::ServerCertificate),
 }
 
 /// The recorder of a connection's protocol.
@@ -634,7 +653,10 @@ mod tests {
     }
 
     fn verbs(r: &mut Recorder, bytes: &[u8]) -> Vec<String> {
-        commands(r, bytes).into_iter().map(|c| c.verb).collect()
+        commands(r, bytes)
+            .into_iter()
+            .map(|c| c.verb.to_string())
+            .collect()
     }
 
     /// Moved from the journey's own command reader, which these recorders replace.
@@ -662,7 +684,7 @@ mod tests {
         assert_eq!(got[0].args, "boss", "the password is left out");
         assert_eq!(got[1].tag.as_deref(), Some("a2"));
         assert_eq!(
-            (got[1].verb.as_str(), got[1].args.as_str()),
+            (got[1].verb.to_string().as_str(), got[1].args.as_str()),
             ("UID SEARCH", "FROM zoe")
         );
         assert_eq!(got[0].login.as_deref(), Some("boss"));

@@ -20,6 +20,11 @@ pub struct Endpoint {
     /// arrives after every step and bounds it itself (the TCP bridge) sets `usize::MAX`, so
     /// that a large answer arriving at one instant reaches its client whole.
     pub inbox_limit: usize,
+    /// It follows its server into TLS, like `openssl s_client -starttls` (see
+    /// `World::set_follows_tls`); off for the TCP bridge, whose real clients do their own TLS.
+    pub follows_tls: bool,
+    /// Bytes that arrived from the network so far (ciphertext included).
+    pub wire_received: u64,
 }
 
 /// Most bytes an endpoint holds by default before the oldest are dropped (a terminal nobody
@@ -32,6 +37,8 @@ impl Default for Endpoint {
             inbox: Vec::new(),
             state: EndpointState::default(),
             inbox_limit: INBOX_LIMIT,
+            follows_tls: false,
+            wire_received: 0,
         }
     }
 }

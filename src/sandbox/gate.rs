@@ -19,6 +19,7 @@ use crate::proto::smtp::command::{
     self as smtp_command, mail_requests_smtputf8, Command as SmtpCommand,
 };
 use crate::proto::strict::{self, MessageSeen, Proto, StrictFinding};
+use crate::proto::verb::{SmtpVerb, Verb};
 use crate::session::Output;
 use crate::session::SecretInput;
 use crate::time::Instant;
@@ -494,10 +495,10 @@ impl GatedSession {
         if mode != InputMode::Command {
             return;
         }
-        match command.verb.as_str() {
-            "EHLO" => self.pipelining = true,
-            "HELO" => self.pipelining = false,
-            "MAIL" => {
+        match command.verb {
+            Verb::Smtp(SmtpVerb::Ehlo) => self.pipelining = true,
+            Verb::Smtp(SmtpVerb::Helo) => self.pipelining = false,
+            Verb::Smtp(SmtpVerb::Mail) => {
                 self.smtputf8 = mail_requests_smtputf8(&command.args);
                 let (body, _) = split_line_end(line);
                 if let Ok(SmtpCommand::Mail { path, .. }) =

@@ -11,8 +11,11 @@
 //! draw a hop, and a service on any port is drawn as what it is.
 
 use super::{StampedRecord, World, WorldEvent};
+use crate::net::ConnId;
 use crate::net::{HostId, TraceKind};
-use crate::proto::record::{DataKind, Protocol, Record};
+use crate::proto::record::{DataKind, Protocol, Record, TlsRecord};
+use crate::proto::verb::{SmtpVerb, Verb};
+use std::collections::BTreeSet;
 
 /// One thing to draw, in the order it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +40,17 @@ pub enum Hop {
         port: u16,
         /// The protocol the server speaks, as its service says.
         protocol: Protocol,
-        verb: String,
+        verb: Verb,
+        /// It crossed inside TLS: an eavesdropper on the link saw only ciphertext.
+        encrypted: bool,
+    },
+    /// TLS on a connection (the server's typed record): a handshake step crossing the link,
+    /// the handshake's end, a failure, or bytes dropped at the upgrade.
+    Tls {
+        client: HostId,
+        server: HostId,
+        port: u16,
+        record: TlsRecord,
     },
     /// Something the world did (queued, MX lookup, relayed, delivered, deferred, bounced).
     Event(WorldEvent),
@@ -50,7 +63,12 @@ pub struct Journey {
     next_trace: u64,
     /// The record number read up to (see `World::records_total`).
     next_record: u64,
+    /// Connections whose TLS handshake finished (their later commands are encrypted).
+    secured: BTreeSet<ConnId>,
 }
+
+/// Secured connections remembered at most (a connection that never closes in view).
+const MAX_SECURED: usize = 4096;
 
 impl Journey {
     /// Starts reading at the current end of the trace (what happened before is not drawn).
@@ -58,6 +76,7 @@ impl Journey {
         Journey {
             next_trace: world.net.trace.total,
             next_record: world.records_total(),
+            secured: BTreeSet::new(),
         }
     }
 
@@ -72,9 +91,20 @@ impl Journey {
             .filter(|(_, e)| !matches!(e, WorldEvent::SessionState { .. }))
             .map(|(at, e)| (*at, Hop::Event(e.clone())))
             .peekable();
+        let secured = &mut self.secured;
         let mut commands = world
             .records_since(self.next_record)
-            .filter_map(|r| Some((r.trace_at, command_hop(r)?)))
+            .filter_map(|r| {
+                if let Record::Tls(TlsRecord::Started { .. }) = r.record {
+                    if secured.len() >= MAX_SECURED {
+                        secured.pop_first();
+                    }
+                    secured.insert(r.conn);
+                }
+                Some((r.trace_at, record_hop(r, secured.contains(&r.conn))?))
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
             .peekable();
         let first = self.next_trace.max(world.net.trace.discarded);
         for (k, e) in world.net.trace.since(self.next_trace).enumerate() {
@@ -96,7 +126,10 @@ impl Journey {
                     server: e.server,
                     reason: reason.clone(),
                 }),
-                TraceKind::Data(_) | TraceKind::Close | TraceKind::Dropped => {}
+                TraceKind::Close | TraceKind::Dropped => {
+                    self.secured.remove(&e.conn);
+                }
+                TraceKind::Data(_) => {}
             }
         }
         loop {
@@ -116,20 +149,30 @@ impl Journey {
     }
 }
 
-/// The hop a record draws: a command the protocol defines, or the end of SMTP message text.
-fn command_hop(stamped: &StampedRecord) -> Option<Hop> {
+/// The hop a record draws: a command the protocol defines, the end of SMTP message text
+/// (`encrypted` when the connection's TLS handshake had finished), or a TLS step.
+fn record_hop(stamped: &StampedRecord, encrypted: bool) -> Option<Hop> {
+    let a = stamped.accepted;
     let verb = match &stamped.record {
         Record::Command(c) if c.is_known => c.verb.clone(),
-        Record::Data(d) if d.kind == DataKind::MessageText => "end of DATA".to_string(),
+        Record::Data(d) if d.kind == DataKind::MessageText => Verb::Smtp(SmtpVerb::EndOfData),
+        Record::Tls(record) => {
+            return Some(Hop::Tls {
+                client: a.client,
+                server: a.server,
+                port: a.port,
+                record: record.clone(),
+            })
+        }
         _ => return None,
     };
-    let a = stamped.accepted;
     Some(Hop::Command {
         client: a.client,
         server: a.server,
         port: a.port,
         protocol: a.service.protocol()?,
         verb,
+        encrypted,
     })
 }
 
@@ -183,10 +226,12 @@ mod tests {
         wait(&mut w, 3000);
         let events = drain(&mut w);
         let hops = j.poll(&w, &events);
-        let verbs: Vec<&str> = hops
+        let verbs: Vec<String> = hops
             .iter()
             .filter_map(|h| match h {
-                Hop::Command { client, verb, .. } if *client == d.sender_pc => Some(verb.as_str()),
+                Hop::Command { client, verb, .. } if *client == d.sender_pc => {
+                    Some(verb.to_string())
+                }
                 _ => None,
             })
             .collect();
@@ -238,17 +283,19 @@ mod tests {
         );
         let lookup = at(&|h| matches!(h, Hop::Event(WorldEvent::MxLookup { .. })));
         let relay_connect = at(&|h| matches!(h, Hop::Connect { client, .. } if *client == d.isp));
-        let data_end = at(&|h| matches!(h, Hop::Command { verb, .. } if verb == "end of DATA"));
+        let data_end = at(
+            &|h| matches!(h, Hop::Command { verb, .. } if *verb == Verb::Smtp(SmtpVerb::EndOfData)),
+        );
         assert!(data_end < queued && queued < lookup && lookup < relay_connect);
         // The relay's own commands on the ISP -> MX link are drawn too.
-        let relay_verbs: Vec<&str> = hops
+        let relay_verbs: Vec<String> = hops
             .iter()
             .filter_map(|h| match h {
-                Hop::Command { client, verb, .. } if *client == d.isp => Some(verb.as_str()),
+                Hop::Command { client, verb, .. } if *client == d.isp => Some(verb.to_string()),
                 _ => None,
             })
             .collect();
-        assert!(relay_verbs.starts_with(&["EHLO", "MAIL", "RCPT", "DATA"]));
+        assert!(relay_verbs.starts_with(&["EHLO", "MAIL", "RCPT", "DATA"].map(String::from)));
         // Read once: the next poll starts where this one ended.
         assert!(j.poll(&w, &[]).is_empty());
     }

@@ -7,7 +7,8 @@
 //! world advanced: it hands what arrived to the session, carries out what the session asks
 //! (send, close), and returns [`TaskStatus::Done`] with an [`Outcome`] or `Failed`.
 
-use super::task_tls::{client_starttls, TaskTls};
+use super::task_tls::TaskTls;
+pub use super::task_tls::{Security, SessionTls};
 use super::{EndpointState, World};
 use crate::net::{ConnId, HostId};
 use crate::proto::imap::client::{ImapClient, ImapClientEvent, ImapJob, ImapMessage, ImapOutcome};
@@ -18,6 +19,15 @@ use crate::time::{Duration, Instant};
 use crate::tls_layer::{TlsEvent, TlsOutput, TlsVersion};
 
 pub use crate::proto::imap::client::{FolderEntry, ImapAction};
+
+/// An account on a mail server: where, who, and how it is reached.
+#[derive(Debug, Clone, Copy)]
+pub struct Account<'a> {
+    pub host: &'a str,
+    pub user: &'a str,
+    pub password: &'a str,
+    pub security: Security,
+}
 
 /// A message as a client fetched it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,49 +240,82 @@ impl Task {
         host: &str,
         port: u16,
         client: Client,
+        security: Security,
     ) -> Result<Task, String> {
+        // Implicit TLS: the layer comes with the connection (its randomness stream is the
+        // connection's); when none can be made (the page's TLS module has not loaded yet)
+        // the connection is closed at once and the task refused with the reason.
+        let now = world.now();
         let conn = world
             .connect(from, host, port)
             .map_err(|e| format!("{host}:{port}: {e}"))?;
+        let tls = match security {
+            Security::Implicit => match TaskTls::start(world, conn, host, now) {
+                Ok(tls) => Some(tls),
+                Err(error) => {
+                    world.close(conn);
+                    world.forget(conn);
+                    return Err(format!("{host}:{port}: no TLS: {}", error.describe()));
+                }
+            },
+            Security::StartTls | Security::Off => None,
+        };
         Ok(Task {
             conn,
             server: host.to_string(),
             client,
-            tls: None,
+            tls,
             status: TaskStatus::Running,
             result: None,
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn smtp(
         world: &mut World,
         from: HostId,
         host: &str,
         port: u16,
         sub: Submission,
+        auth: bool,
+        security: Security,
     ) -> Result<Task, String> {
         let job = ClientJob {
             helo: CLIENT_HELO.into(),
-            auth: (port == 587).then_some((sub.login, sub.password)),
+            auth: auth.then_some((sub.login, sub.password)),
             envelope: Envelope {
                 mail_from: sub.from,
                 rcpt_to: sub.to,
             },
             data: sub.raw,
-            starttls: client_starttls(world),
+            starttls: security.starttls(world),
         };
         let client = Client::Smtp(Box::new(SmtpClient::new(world.now(), job)));
-        Task::start(world, from, host, port, client)
+        Task::start(world, from, host, port, client, security)
     }
 
-    /// Submits a message on port 587 with AUTH (EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT).
+    /// Submits a message on port 587 with AUTH (EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT),
+    /// with STARTTLS when the server offers it.
     pub fn submit(
         world: &mut World,
         from: HostId,
         host: &str,
         sub: Submission,
     ) -> Result<Task, String> {
-        Task::smtp(world, from, host, 587, sub)
+        Task::submit_with(world, from, host, sub, Security::default())
+    }
+
+    /// [`Task::submit`] as `security` says: on 465 with implicit TLS (RFC 8314 §3.3), or on
+    /// 587 with or without STARTTLS.
+    pub fn submit_with(
+        world: &mut World,
+        from: HostId,
+        host: &str,
+        sub: Submission,
+        security: Security,
+    ) -> Result<Task, String> {
+        let port = security.port(587, 465);
+        Task::smtp(world, from, host, port, sub, true, security)
     }
 
     /// Hands a message to a host's SMTP server on port 25, as another MTA would (no AUTH; the
@@ -283,7 +326,7 @@ impl Task {
         host: &str,
         sub: Submission,
     ) -> Result<Task, String> {
-        Task::smtp(world, from, host, 25, sub)
+        Task::smtp(world, from, host, 25, sub, false, Security::default())
     }
 
     /// Downloads every message with POP3 (USER/PASS, STAT, UIDL, RETR); DELE each unless
@@ -296,14 +339,32 @@ impl Task {
         password: &str,
         keep: bool,
     ) -> Result<Task, String> {
+        let account = Account {
+            host,
+            user,
+            password,
+            security: Security::default(),
+        };
+        Task::pop3_fetch_with(world, from, account, keep)
+    }
+
+    /// [`Task::pop3_fetch`] as the account's security says: on 995 with implicit TLS
+    /// (RFC 8314 §3.2), or on 110 with or without STLS.
+    pub fn pop3_fetch_with(
+        world: &mut World,
+        from: HostId,
+        account: Account,
+        keep: bool,
+    ) -> Result<Task, String> {
         let job = Pop3Job {
-            user: user.into(),
-            password: password.into(),
+            user: account.user.into(),
+            password: account.password.into(),
             keep,
-            stls: client_starttls(world),
+            stls: account.security.starttls(world),
         };
         let client = Client::Pop3(Box::new(Pop3Client::new(world.now(), job)));
-        Task::start(world, from, host, 110, client)
+        let port = account.security.port(110, 995);
+        Task::start(world, from, account.host, port, client, account.security)
     }
 
     /// One IMAP session: LOGIN, the action, LOGOUT.
@@ -315,14 +376,32 @@ impl Task {
         password: &str,
         action: ImapAction,
     ) -> Result<Task, String> {
+        let account = Account {
+            host,
+            user,
+            password,
+            security: Security::default(),
+        };
+        Task::imap_with(world, from, account, action)
+    }
+
+    /// [`Task::imap`] as the account's security says: on 993 with implicit TLS
+    /// (RFC 8314 §3.1), or on 143 with or without STARTTLS.
+    pub fn imap_with(
+        world: &mut World,
+        from: HostId,
+        account: Account,
+        action: ImapAction,
+    ) -> Result<Task, String> {
         let job = ImapJob {
-            user: user.into(),
-            password: password.into(),
+            user: account.user.into(),
+            password: account.password.into(),
             action,
-            starttls: client_starttls(world),
+            starttls: account.security.starttls(world),
         };
         let client = Client::Imap(Box::new(ImapClient::new(world.now(), job)));
-        let task = Task::start(world, from, host, 143, client)?;
+        let port = account.security.port(143, 993);
+        let task = Task::start(world, from, account.host, port, client, account.security)?;
         // The task takes what arrived at every poll and the client bounds what it keeps
         // (MAX_COLLECTED): the endpoint must not drop the oldest bytes of a long answer that
         // arrives between two polls, which cut a literal and lost the framing (issue 27).
@@ -339,6 +418,14 @@ impl Task {
     /// The TLS version of the session, once its handshake after STARTTLS/STLS finished.
     pub fn tls_version(&self) -> Option<TlsVersion> {
         self.tls.as_ref().and_then(|t| t.version)
+    }
+
+    /// What the session's TLS was (version and certificate), if it had any.
+    pub fn session_tls(&self) -> Option<SessionTls> {
+        self.tls.as_ref().map(|t| SessionTls {
+            version: t.version,
+            certificate: t.certificate,
+        })
     }
 
     /// The certificate the server showed (its label and names), once the handshake got it.

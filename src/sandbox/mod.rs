@@ -6,6 +6,7 @@
 pub mod client_model;
 mod default_world;
 mod endpoint;
+mod endpoint_tls;
 mod faults;
 mod gate;
 pub mod journey;
@@ -33,6 +34,7 @@ pub use default_world::{
     SENDER_PC, USERS,
 };
 pub use endpoint::{Endpoint, EndpointState};
+pub use endpoint_tls::EndpointTlsState;
 pub use faults::AddRuleError;
 pub use mark::{FaultAction, GateMark, GateMarkKind};
 pub use records::StampedRecord;
@@ -40,7 +42,7 @@ pub use service::Service;
 pub use slots::Accepted;
 pub use snapshot::{LocalMail, PcMail};
 pub use task_tls::client_starttls;
-pub use tls::{implicit_port, TlsMode, TlsPolicy};
+pub use tls::{implicit_port, PlainChunk, TlsMode, TlsPolicy};
 pub use transcript::{
     marked_words, mask_client_line, mask_secret, ConnSummary, Speaker, TranscriptLine,
 };
@@ -338,6 +340,10 @@ impl World {
 
     /// Sends bytes from a client endpoint.
     pub fn send(&mut self, conn: ConnId, bytes: &[u8]) -> bool {
+        if self.endpoint_send_tls(conn, bytes) {
+            self.pump();
+            return self.endpoint(conn).is_some_and(Endpoint::is_open);
+        }
         let ok = self.net.send(self.now, conn, Side::Client, bytes.to_vec());
         self.pump();
         ok
@@ -345,6 +351,7 @@ impl World {
 
     /// Closes a client endpoint.
     pub fn close(&mut self, conn: ConnId) {
+        self.endpoint_close_tls(conn);
         self.net.close(self.now, conn, Side::Client);
         if let Some(e) = self.endpoint_mut(conn) {
             e.state = EndpointState::Closed;
@@ -437,6 +444,22 @@ impl World {
     /// The typed records of `conn` still kept, oldest first (see [`crate::proto::record`]).
     pub fn records_of(&self, conn: ConnId) -> impl Iterator<Item = &Record> {
         self.records.of(conn)
+    }
+
+    /// The typed records of `conn` still kept, each with the trace index it came after.
+    pub fn stamped_records_of(&self, conn: ConnId) -> impl Iterator<Item = &StampedRecord> {
+        self.records.stamped_of(conn)
+    }
+
+    /// The trace index from which `conn`'s bytes are TLS records (its server started TLS
+    /// there), if it did.
+    pub fn tls_started_at(&self, conn: ConnId) -> Option<u64> {
+        self.records.stamped_of(conn).find_map(|r| match r.record {
+            crate::proto::record::Record::Tls(crate::proto::record::TlsRecord::Handshaking) => {
+                Some(r.trace_at)
+            }
+            _ => None,
+        })
     }
 
     /// Every connection's records numbered `seq` and later, in the order they were written.

@@ -203,11 +203,7 @@ impl World {
                 conn,
                 to: Side::Client,
                 bytes,
-            } => {
-                if let Some(e) = self.slots.get_mut(conn).and_then(|s| s.endpoint.as_mut()) {
-                    e.receive(&bytes);
-                }
-            }
+            } => self.endpoint_input(conn, &bytes),
             NetEvent::Closed {
                 conn,
                 to: Side::Server,
@@ -317,6 +313,7 @@ impl World {
             session,
             tls: None,
             tls_offer,
+            tls_certificate: Default::default(),
         });
         // Implicit TLS (RFC 8314 §3): the handshake first; the greeting waits inside TLS.
         if implicit_tls && !self.start_server_tls(conn) {

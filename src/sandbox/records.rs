@@ -56,6 +56,11 @@ impl RecordLog {
         self.entries.iter().skip(skip)
     }
 
+    /// The records of one connection still kept, with where they happened, oldest first.
+    pub fn stamped_of(&self, conn: ConnId) -> impl Iterator<Item = &StampedRecord> {
+        self.entries.iter().filter(move |r| r.conn == conn)
+    }
+
     /// The records of one connection still kept, oldest first.
     pub fn of(&self, conn: ConnId) -> impl Iterator<Item = &Record> {
         self.entries

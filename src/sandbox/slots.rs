@@ -48,6 +48,8 @@ pub(super) struct ServerSlot {
     pub tls: Option<Box<dyn crate::tls_layer::TlsLayer>>,
     /// The connection's TLS situation when the session started.
     pub tls_offer: crate::proto::starttls::TlsOffer,
+    /// The certificate its TLS presents, once started (its own, or a fault rule's).
+    pub tls_certificate: crate::tls_layer::ServerCertificate,
 }
 
 /// Input waiting for its server session.
@@ -64,6 +66,10 @@ pub(super) struct ConnSlot {
     pub accepted: Option<Accepted>,
     pub server: Option<ServerSlot>,
     pub endpoint: Option<Endpoint>,
+    /// The conversation inside the server's TLS, for the transcript (see `tls.rs`).
+    pub tls_plaintext: super::tls::PlaintextLog,
+    /// The client TLS layer under a following endpoint (see `endpoint_tls.rs`).
+    pub endpoint_tls: Option<super::endpoint_tls::EndpointTls>,
     /// The relay's outgoing SMTP client on this connection.
     pub relay: Option<RelayAttempt>,
     /// Client input not yet handed to the server session (flow control).
@@ -131,6 +137,8 @@ pub(super) struct Slots {
     holding: BTreeSet<ConnId>,
     /// Server sessions that watch the store (IMAP, for IDLE and untagged updates).
     watchers: BTreeSet<ConnId>,
+    /// Bytes of TLS plaintext the slots keep, all together (see `tls.rs`).
+    pub plaintext_kept: usize,
 }
 
 impl Slots {
@@ -160,6 +168,7 @@ impl Slots {
             if let Some(t) = s.deadline {
                 self.timers.remove(&(t, conn));
             }
+            self.plaintext_kept = self.plaintext_kept.saturating_sub(s.tls_plaintext.bytes);
         }
         self.holding.remove(&conn);
         self.watchers.remove(&conn);
@@ -171,6 +180,7 @@ impl Slots {
     pub fn forget_endpoint(&mut self, conn: ConnId) {
         if let Some(s) = self.map.get_mut(&conn) {
             s.endpoint = None;
+            s.endpoint_tls = None;
         }
         self.sync(conn);
     }
@@ -234,6 +244,18 @@ impl Slots {
 
     pub fn watchers(&self) -> Vec<ConnId> {
         self.watchers.iter().copied().collect()
+    }
+
+    /// Forgets the oldest connection's TLS plaintext; the bytes freed, none when no
+    /// connection keeps any.
+    pub fn drop_oldest_plaintext(&mut self) -> Option<usize> {
+        let slot = self
+            .map
+            .values_mut()
+            .find(|s| !s.tls_plaintext.chunks.is_empty())?;
+        let freed = std::mem::take(&mut slot.tls_plaintext).bytes;
+        self.plaintext_kept = self.plaintext_kept.saturating_sub(freed);
+        Some(freed)
     }
 
     /// Drops every server session, relay attempt, held input and gate mark (a world being

@@ -19,6 +19,45 @@ pub fn client_starttls(world: &World) -> StartTlsPolicy {
     }
 }
 
+/// How an account of the page's mail client reaches its server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Security {
+    /// The plain port (587, 110, 143), upgraded with STARTTLS/STLS when the server offers it
+    /// (RFC 3207, RFC 2595 §4, RFC 3501 §6.2.1): the default.
+    #[default]
+    StartTls,
+    /// The implicit-TLS port (465, 995, 993): TLS from the first byte (RFC 8314 §3).
+    Implicit,
+    /// The plain port, never upgraded: everything in clear.
+    Off,
+}
+
+impl Security {
+    /// The port for a service whose plain port is `plain` and implicit-TLS port `implicit`.
+    pub fn port(self, plain: u16, implicit: u16) -> u16 {
+        match self {
+            Security::Implicit => implicit,
+            Security::StartTls | Security::Off => plain,
+        }
+    }
+
+    /// What the session says about STARTTLS.
+    pub fn starttls(self, world: &World) -> StartTlsPolicy {
+        match self {
+            Security::StartTls => client_starttls(world),
+            Security::Implicit | Security::Off => StartTlsPolicy::Never,
+        }
+    }
+}
+
+/// What a finished session's TLS was, for the mail client to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTls {
+    pub version: Option<TlsVersion>,
+    /// The sandbox certificate the server showed (subject, issuer, validity).
+    pub certificate: Option<CertificateInfo>,
+}
+
 /// A task's TLS layer and what its handshake showed.
 pub(super) struct TaskTls {
     pub layer: Box<dyn TlsLayer>,
@@ -46,7 +85,10 @@ impl TaskTls {
         server_name: &str,
         now: Instant,
     ) -> Result<TaskTls, TlsError> {
-        let provider = world.tls_provider().ok_or(TlsError::Internal)?;
+        let provider = world
+            .tls_provider()
+            .filter(|p| p.is_ready())
+            .ok_or(TlsError::Internal)?;
         let layer = provider.client(server_name, true, client_stream(conn.0), world.clock, now)?;
         Ok(TaskTls {
             layer,

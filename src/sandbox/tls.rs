@@ -6,10 +6,60 @@
 use super::tls_faults::{RefusingTls, ServerTlsChoice};
 use super::{Service, World};
 use crate::net::{ConnId, HostId, Side};
-use crate::proto::record::{Record, TlsRecord};
+use crate::proto::record::{Record, TlsRecord, TlsStep};
 use crate::proto::starttls::TlsOffer;
-use crate::tls_layer::{server_stream, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider};
+use crate::time::Instant;
+use crate::tls_layer::{
+    server_stream, ServerCertificate, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider,
+};
 use serde::{Deserialize, Serialize};
+
+/// Plaintext kept per TLS connection for its transcript; past it the rest is not kept.
+const MAX_PLAINTEXT_PER_CONN: usize = 64 * 1024;
+/// Plaintext kept for all connections together; past it the oldest connection's goes.
+const MAX_PLAINTEXT_KEPT: usize = 8 * 1024 * 1024;
+
+/// A piece of the conversation inside TLS: what the server's TLS layer decrypted from the
+/// client, or what the session gave it to encrypt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainChunk {
+    pub at: Instant,
+    pub from: Side,
+    pub bytes: Vec<u8>,
+}
+
+/// The conversation inside a connection's TLS, as its server saw it (bounded).
+#[derive(Debug, Default)]
+pub(super) struct PlaintextLog {
+    pub chunks: Vec<PlainChunk>,
+    pub bytes: usize,
+}
+
+impl World {
+    /// Keeps a piece of `conn`'s conversation inside TLS for its transcript, within the
+    /// bounds above.
+    fn keep_plaintext(&mut self, conn: ConnId, from: Side, bytes: &[u8]) {
+        let now = self.now;
+        let kept = self.slots.get(conn).map_or(0, |s| s.tls_plaintext.bytes);
+        let room = MAX_PLAINTEXT_PER_CONN.saturating_sub(kept).min(bytes.len());
+        if room == 0 {
+            return;
+        }
+        while self.slots.plaintext_kept + room > MAX_PLAINTEXT_KEPT {
+            if self.slots.drop_oldest_plaintext().is_none() {
+                break;
+            }
+        }
+        self.slots.plaintext_kept += room;
+        let log = &mut self.slots.slot(conn).tls_plaintext;
+        log.bytes += room;
+        log.chunks.push(PlainChunk {
+            at: now,
+            from,
+            bytes: bytes[..room].to_vec(),
+        });
+    }
+}
 
 /// Whether a host's servers speak TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -109,6 +159,14 @@ impl World {
         }
     }
 
+    /// The conversation inside `conn`'s TLS as its server saw it, oldest first (the first
+    /// 256 KiB): the transcript shows it where the wire holds only records.
+    pub fn tls_plaintext(&self, conn: ConnId) -> &[PlainChunk] {
+        self.slots
+            .get(conn)
+            .map_or(&[], |s| s.tls_plaintext.chunks.as_slice())
+    }
+
     /// The installed provider, if any (the relay's and the clients' TLS use it too).
     pub fn tls_provider(&self) -> Option<&dyn TlsProvider> {
         self.tls.as_deref()
@@ -164,6 +222,7 @@ impl World {
             .get(conn)
             .and_then(|s| s.server.as_ref())
             .map(|server| self.server_tls_choice(&server.host_name, server.port));
+        let mut presented = ServerCertificate::Own;
         let made = match (
             self.slots.get(conn).and_then(|s| s.server.as_ref()),
             &self.tls,
@@ -174,6 +233,7 @@ impl World {
                 Ok(Box::new(RefusingTls::default()) as Box<dyn TlsLayer>)
             }
             (Some(server), Some(provider), Some(ServerTlsChoice::Present(certificate))) => {
+                presented = certificate;
                 provider.server(&server.host_name, certificate, server_stream(conn.0), clock)
             }
             _ => Err(TlsError::NoCertificate),
@@ -182,8 +242,10 @@ impl World {
             Ok(layer) => {
                 if let Some(server) = self.slots.get_mut(conn).and_then(|s| s.server.as_mut()) {
                     server.tls = Some(layer);
+                    server.tls_certificate = presented;
                 }
                 self.push_tls_record(conn, TlsRecord::Handshaking);
+                self.follow_server_into_tls(conn);
                 true
             }
             Err(error) => {
@@ -229,6 +291,7 @@ impl World {
         match self.server_tls(conn) {
             Some(layer) => {
                 layer.write_plaintext(now, &bytes);
+                self.keep_plaintext(conn, Side::Server, &bytes);
                 self.drain_server_tls(conn);
             }
             None => {
@@ -270,6 +333,7 @@ impl World {
                     self.net.send(now, conn, Side::Server, records);
                 }
                 TlsOutput::Plaintext(plaintext) => {
+                    self.keep_plaintext(conn, Side::Client, &plaintext);
                     self.with_server(conn, |s, env, now| s.handle_input(env, now, &plaintext));
                 }
                 TlsOutput::Event(TlsEvent::Finished) => {
@@ -280,7 +344,29 @@ impl World {
                 TlsOutput::Event(TlsEvent::Failed(error)) => {
                     self.push_tls_record(conn, TlsRecord::Failed(error));
                 }
-                TlsOutput::Event(_) => {}
+                TlsOutput::Event(TlsEvent::ClientHello { server_name }) => {
+                    self.push_tls_record(
+                        conn,
+                        TlsRecord::Step(TlsStep::ClientHello { server_name }),
+                    );
+                }
+                TlsOutput::Event(TlsEvent::ServerHello { version, suite }) => {
+                    self.push_tls_record(
+                        conn,
+                        TlsRecord::Step(TlsStep::ServerHello { version, suite }),
+                    );
+                }
+                TlsOutput::Event(TlsEvent::Certificate { .. }) => {
+                    // Which one the server chose (not read back from the DER: a live copy's
+                    // provider has no certificates to compare with).
+                    let presented = self
+                        .slots
+                        .get(conn)
+                        .and_then(|s| s.server.as_ref())
+                        .map_or(ServerCertificate::Own, |s| s.tls_certificate);
+                    self.push_tls_record(conn, TlsRecord::Step(TlsStep::Certificate(presented)));
+                }
+                TlsOutput::Event(TlsEvent::PeerClosed { .. }) => {}
                 TlsOutput::Close => {
                     // A failure, or the client's close_notify: the session ends with the link.
                     let live = self.slots.get(conn).is_some_and(|s| s.server.is_some());

@@ -168,11 +168,51 @@ impl World {
         let mut client = LineAssembler::default();
         let mut server = LineAssembler::default();
         let mut started = [Instant::ZERO; 2];
-        for e in self.net.trace.of(conn) {
+        let mut data = |at: Instant, from: Side, bytes: &[u8], lines: &mut Vec<TranscriptLine>| {
+            let (assembler, speaker, started) = match from {
+                Side::Client => (&mut client, Speaker::Client, &mut started[0]),
+                Side::Server => (&mut server, Speaker::Server, &mut started[1]),
+            };
+            if assembler.pending().is_empty() {
+                *started = at;
+            }
+            assembler.push(bytes, |l| {
+                let mut line = TranscriptLine::new(*started, Some(conn), speaker, l.bytes);
+                if whole {
+                    line = line.at_offset(l.start);
+                }
+                lines.push(match speaker {
+                    Speaker::Client => client_line(line, shown_on(l.start, l.end), mask),
+                    _ => line,
+                });
+                *started = at;
+            });
+        };
+        // From where its server started TLS the wire holds records: the conversation comes
+        // from the plaintext the TLS layer handed over instead (kept per connection).
+        let tls_at = self.tls_started_at(conn);
+        let plaintext = self.tls_plaintext(conn);
+        let mut plain = plaintext.iter().peekable();
+        let mut tls_noted = false;
+        let first = self.net.trace.discarded;
+        for (k, e) in self.net.trace.entries().enumerate() {
+            if e.conn != conn {
+                continue;
+            }
+            while let Some(chunk) = plain.next_if(|c| c.at <= e.at) {
+                data(chunk.at, chunk.from, &chunk.bytes, &mut lines);
+            }
             let name = |h| self.net.host_name(h).to_string();
             let note = |text: String| {
                 TranscriptLine::new(e.at, Some(conn), Speaker::Net, text.into_bytes())
             };
+            let in_tls = tls_at.is_some_and(|at| first + k as u64 >= at);
+            if in_tls && !tls_noted {
+                tls_noted = true;
+                lines.push(note(
+                    "TLS: from here the link carries encrypted records; the lines below are what the TLS layer decrypted".into(),
+                ));
+            }
             match &e.kind {
                 TraceKind::Connect => lines.push(note(format!(
                     "connect {} -> {}:{}",
@@ -195,27 +235,12 @@ impl World {
                     }
                 ))),
                 TraceKind::Dropped => lines.push(note("link dropped".into())),
-                TraceKind::Data(bytes) => {
-                    let (assembler, speaker, at) = match e.from {
-                        Side::Client => (&mut client, Speaker::Client, &mut started[0]),
-                        Side::Server => (&mut server, Speaker::Server, &mut started[1]),
-                    };
-                    if assembler.pending().is_empty() {
-                        *at = e.at;
-                    }
-                    assembler.push(bytes, |l| {
-                        let mut line = TranscriptLine::new(*at, Some(conn), speaker, l.bytes);
-                        if whole {
-                            line = line.at_offset(l.start);
-                        }
-                        lines.push(match speaker {
-                            Speaker::Client => client_line(line, shown_on(l.start, l.end), mask),
-                            _ => line,
-                        });
-                        *at = e.at;
-                    });
-                }
+                TraceKind::Data(_) if in_tls => {}
+                TraceKind::Data(bytes) => data(e.at, e.from, bytes, &mut lines),
             }
+        }
+        for chunk in plain {
+            data(chunk.at, chunk.from, &chunk.bytes, &mut lines);
         }
         // Lines still being typed; a client line is masked like a complete one, and also
         // when a mark points past its start (an IMAP LOGIN literal still arriving).

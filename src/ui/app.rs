@@ -60,7 +60,10 @@ pub fn App(
         }
         (None, None) => match &active_challenge {
             Some(c) => {
-                let (world, ids) = c.fresh_world();
+                let (mut world, ids) = c.fresh_world();
+                if c.world.tls {
+                    crate::ui::tls_module::install(&mut world);
+                }
                 let ctx = Ctx::new(world, ids, 1, None, runtime::PAGE, now);
                 ctx.with(|w| ctx.challenge.watch.set_value(Some(Watch::new(c, w))));
                 ctx
@@ -113,7 +116,7 @@ pub fn App(
     } else if touring {
         view! {
             <section class="work" aria-label="Guided tour">
-                <tour::TourCard options=options.clone()/>
+                <tour::TourCard options=options.clone() install_tls=crate::ui::tls_module::install/>
                 {(!compact).then(|| view! {
                     <section class="pane transcript-pane" aria-labelledby="tr-h">
                         <h2 id="tr-h">"Transcripts"</h2>

@@ -54,7 +54,10 @@ pub fn absorb_progress(ids: &[String]) {
 
 /// Starts `challenge` on `ctx`: its fresh world, a new watch, no status yet.
 pub fn start(ctx: Ctx, challenge: &Challenge) {
-    let (world, _) = challenge.fresh_world();
+    let (mut world, _) = challenge.fresh_world();
+    if challenge.world.tls {
+        super::tls_module::install(&mut world);
+    }
     ctx.challenge
         .watch
         .set_value(Some(Watch::new(challenge, &world)));

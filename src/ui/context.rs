@@ -10,12 +10,12 @@ use super::persist::{Keeper, SaveStatus};
 use crate::learn::challenge::{Status, Watch};
 use crate::net::HostId;
 use crate::sandbox::journey::{Hop, Journey};
-use crate::sandbox::mail_client::{Task, TaskStatus};
+use crate::sandbox::mail_client::{SessionTls, Task, TaskStatus};
 use crate::sandbox::{DefaultWorld, PcMail, World};
 use leptos::prelude::*;
 
 /// What to call when a client session ends.
-pub type Callback = Box<dyn FnOnce(TaskStatus)>;
+pub type Callback = Box<dyn FnOnce(TaskStatus, Option<SessionTls>)>;
 
 /// Everything the views share.
 #[derive(Clone, Copy)]

@@ -5,7 +5,7 @@
 //! [`host_panel`] shows one host (on the live page with [`mailbox_view`], its mailboxes and a
 //! message's source and MIME tree); [`clock`] is the clock bar and event log; [`terminal`] is
 //! telnet; [`client`] is the mail client; [`transcripts`] lists connections and draws the
-//! sequence diagram; [`challenge`] lists challenges and shows the active one; [`tour`] plays guided scenarios over the sandbox and serves embeds;
+//! sequence diagram, [`eavesdrop`] the wire beside a transcript; [`challenge`] lists challenges and shows the active one; [`tour`] plays guided scenarios over the sandbox and serves embeds;
 //! [`persist`] keeps the world in IndexedDB; [`share`] makes and reads share links;
 //! [`world_file`] is the header's save status, share, export, import and reset; [`live`] feeds
 //! the live page the TCP bridge's world; [`theme`] applies `?theme=`; [`tls_module`] loads the page's TLS; [`dom`] holds
@@ -25,6 +25,8 @@ mod clock;
 mod context;
 #[cfg(target_arch = "wasm32")]
 mod dom;
+#[cfg(target_arch = "wasm32")]
+mod eavesdrop;
 #[cfg(target_arch = "wasm32")]
 mod host_panel;
 #[cfg(target_arch = "wasm32")]

@@ -18,7 +18,7 @@ use super::model::wake::{next_wake, Pace, Wants};
 use super::persist::SaveStatus;
 use crate::sandbox::journey::{Hop, Journey};
 use crate::sandbox::live::{self, LiveEntry};
-use crate::sandbox::mail_client::{Task, TaskStatus};
+use crate::sandbox::mail_client::{SessionTls, Task, TaskStatus};
 use crate::sandbox::World;
 use crate::time::{Duration, Instant};
 use leptos::prelude::*;
@@ -149,7 +149,7 @@ pub fn skip_to_next_event(ctx: Ctx) {
 pub fn spawn(
     ctx: Ctx,
     make: impl FnOnce(&mut World) -> Result<Task, String>,
-    done: impl FnOnce(TaskStatus) + 'static,
+    done: impl FnOnce(TaskStatus, Option<SessionTls>) + 'static,
 ) -> Result<(), String> {
     if ctx.extras.live {
         return Err(LIVE_REFUSAL.into());
@@ -447,7 +447,7 @@ fn poll_tasks(ctx: Ctx) {
             if task.is_running() {
                 running.push((task, cb));
             } else {
-                finished.push((task.status.clone(), cb));
+                finished.push((task.status.clone(), task.session_tls(), cb));
             }
         }
         ctx.tasks.update_value(|t| {
@@ -455,8 +455,8 @@ fn poll_tasks(ctx: Ctx) {
             *t = running;
         });
         let none_finished = finished.is_empty();
-        for (status, cb) in finished {
-            cb(status);
+        for (status, tls, cb) in finished {
+            cb(status, tls);
         }
         if none_finished {
             break;

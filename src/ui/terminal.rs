@@ -10,7 +10,7 @@ use super::runtime;
 use super::tour::diagram::StateDiagram;
 use crate::net::{ConnId, HostId};
 use crate::proto::record::Protocol;
-use crate::sandbox::EndpointState;
+use crate::sandbox::{EndpointState, EndpointTlsState};
 use crate::wire::assemble::LineAssembler;
 use crate::wire::sasl::b64_encode;
 use leptos::prelude::*;
@@ -29,6 +29,8 @@ struct Term {
     /// Bytes sent so far (where the next typed line starts in the client's stream).
     sent: StoredValue<u64>,
     state: RwSignal<TermState>,
+    /// What TLS under the terminal did (once its server started TLS).
+    tls: RwSignal<Option<EndpointTlsState>>,
     open: RwSignal<bool>,
 }
 
@@ -78,6 +80,11 @@ pub fn Terminals() -> impl IntoView {
         let from_name = ctx.host_name(from_id);
         let (result, protocol) = runtime::act(ctx, |w| {
             let r = w.connect(from_id, &host, port);
+            // Like `openssl s_client -starttls`: after STARTTLS/STLS, or on 465/993/995,
+            // what is typed goes through TLS.
+            if let Ok(c) = &r {
+                w.set_follows_tls(*c, true);
+            }
             let protocol = r
                 .as_ref()
                 .ok()
@@ -100,7 +107,9 @@ pub fn Terminals() -> impl IntoView {
             state: RwSignal::new(TermState {
                 link: Link::Opening,
                 proto: None,
+                secured: false,
             }),
+            tls: RwSignal::new(None),
             open: RwSignal::new(false),
         };
         push(
@@ -172,7 +181,7 @@ pub fn Terminals() -> impl IntoView {
             <button type="button" data-testid="term-connect" on:click=move |_| connect()>"Connect"</button>
             <span class="form-error" role="alert" data-testid="connect-error">{move || form_error.get()}</span>
         </form>
-        <p class="hint">"Try: mx.corp.example 25 (SMTP), smtp.isp.example 587 (submission), mx.corp.example 110 (POP3) or 143 (IMAP)."</p>
+        <p class="hint">"Try: mx.corp.example 25 (SMTP), smtp.isp.example 587 (submission; STARTTLS after EHLO), 465 (submission over TLS), mx.corp.example 110 (POP3) or 143 (IMAP)."</p>
         <div class="tabs" role="tablist" aria-label="Terminals">
             <For each=move || terms.get() key=|t| t.id let:t>
                 <span class="tab-wrap">
@@ -213,6 +222,30 @@ pub fn Terminals() -> impl IntoView {
     }
 }
 
+/// What the terminal says when TLS under it moved on (as `openssl s_client` prints).
+fn tls_line(tls: &EndpointTlsState) -> (LineKind, String) {
+    match tls {
+        EndpointTlsState::Handshaking => (
+            LineKind::Info,
+            "TLS handshake: ClientHello sent (RFC 8446 §4.1.2)…".into(),
+        ),
+        EndpointTlsState::Secured {
+            version,
+            suite,
+            certificate,
+        } => (
+            LineKind::Info,
+            format!(
+                "🔒 {} {}, certificate {} verified against the sandbox CA. You are typing through TLS now: the link carries only ciphertext.",
+                version.label(),
+                suite.name(),
+                certificate.as_ref().map_or("(unknown)", |c| c.label)
+            ),
+        ),
+        EndpointTlsState::Failed(error) => (LineKind::Error, format!("TLS failed: {error}.")),
+    }
+}
+
 #[component]
 fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
@@ -231,8 +264,13 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
         if !term.open.get_untracked() {
             return;
         }
-        let (state, proto) =
-            ctx.with(|w| (w.endpoint(conn).map(|e| e.state), w.session_state(conn)));
+        let (state, proto, tls) = ctx.with(|w| {
+            (
+                w.endpoint(conn).map(|e| e.state),
+                w.session_state(conn),
+                w.endpoint_tls(conn).cloned(),
+            )
+        });
         let mut got = Vec::new();
         ctx.world.update_value(|w| got = w.take_received(conn));
         if !got.is_empty() {
@@ -248,6 +286,15 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
             for (l, start) in lines {
                 push_at(&term, LineKind::Server, l, Some(start));
             }
+        }
+        if tls.is_some() && term.tls.get_untracked() != tls {
+            if let Some(tls) = &tls {
+                let (kind, text) = tls_line(tls);
+                push(&term, kind, text);
+            }
+            let secured = tls.as_ref().is_some_and(EndpointTlsState::is_secured);
+            term.state.update(|s| s.secured = secured);
+            term.tls.set(tls);
         }
         if proto.is_some() && term.state.get_untracked().proto != proto {
             term.state.update(|s| s.proto = proto);

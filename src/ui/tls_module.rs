@@ -113,6 +113,15 @@ impl TlsBackend for JsModule {
 /// The seed of the page's default world.
 const SEED: u64 = 1;
 
+/// Gives a tour's or challenge's world the page's TLS (their files say `"tls": true`) and
+/// starts loading the module now: such a view must not start without it.
+pub fn install(world: &mut World) {
+    world.install_tls(Box::new(RemoteTls::new(SEED, JsModule)));
+    wasm_bindgen_futures::spawn_local(async {
+        ready().await;
+    });
+}
+
 /// The whole page's default world: every host with a certificate offers TLS (the bridge's
 /// default policy, `TlsPolicy::OFFERED`) and listens on its implicit-TLS ports (465, 993, 995).
 pub fn page_world() -> (World, DefaultWorld) {

@@ -4,6 +4,7 @@
 
 use super::context::Ctx;
 use super::dom;
+use super::eavesdrop::Eavesdropper;
 use super::model::time_text::fmt_time;
 use crate::learn::annotate::explain_lines;
 use crate::net::{ConnId, HostId};
@@ -302,6 +303,7 @@ fn ConnRow(
                                 }
                             }/>
                         </ol>
+                        <Eavesdropper conn=conn trace=trace/>
                     </div>
                 }
             })}

@@ -9,15 +9,38 @@ use super::watch::{Conversation, Exchange, Observed, Protocol};
 use crate::fault::glob;
 use crate::message::envelope::{parse_addresses, EnvAddr};
 use crate::message::{self, Part};
+use crate::proto::verb::{Pop3Verb, SmtpVerb, Verb, VerbName};
 use crate::sandbox::{World, WorldEvent};
 
+/// A goal entry, with the verbs its session steps name read once, when the watch starts
+/// (see [`StepMatch::verb_name`]; a name no protocol defines matches nothing).
+#[derive(Debug)]
+pub struct Target {
+    goal: Goal,
+    verbs: Vec<Option<VerbName>>,
+}
+
+impl Target {
+    pub fn new(goal: &Goal) -> Target {
+        let verbs = match &goal.check {
+            Check::Session(s) => s.steps.iter().map(|s| s.verb_name().ok()).collect(),
+            _ => Vec::new(),
+        };
+        Target {
+            goal: goal.clone(),
+            verbs,
+        }
+    }
+}
+
 /// `Ok` when the goal entry is met, else the sentence of what is missing.
-pub fn evaluate(goal: &Goal, world: &World, seen: &Observed) -> Result<(), String> {
+pub fn evaluate(target: &Target, world: &World, seen: &Observed) -> Result<(), String> {
+    let Target { goal, verbs } = target;
     let met = match &goal.check {
         Check::MailboxHas(m) => count_matching(world, m) > 0,
         Check::MailboxLacks(m) => count_matching(world, m) == 0,
         Check::FolderExists(f) => world.store.folder(&f.user, &f.folder).is_some(),
-        Check::Session(s) => best_progress(seen, s) == s.steps.len(),
+        Check::Session(s) => best_progress(seen, s, verbs) == s.steps.len(),
         Check::SmtpTransaction(t) => seen.conversations().any(|c| carried(c, t)),
         Check::EventSeen(e) => seen.events().any(|ev| event_matches(ev, e)),
         Check::EventsInOrder(s) => events_in_order(seen, s),
@@ -28,7 +51,7 @@ pub fn evaluate(goal: &Goal, world: &World, seen: &Observed) -> Result<(), Strin
     Err(goal
         .missing
         .clone()
-        .unwrap_or_else(|| sentence(&goal.check, world, seen)))
+        .unwrap_or_else(|| sentence(&goal.check, verbs, world, seen)))
 }
 
 fn local(address: &str) -> &str {
@@ -127,12 +150,8 @@ fn is_on(c: &Conversation, s: &SessionMatch) -> bool {
     .has(c)
 }
 
-fn step_matches(e: &Exchange, s: &StepMatch) -> bool {
-    let verb_ok = e.verb.eq_ignore_ascii_case(&s.verb)
-        || e.verb
-            .strip_prefix("UID ")
-            .is_some_and(|v| v.eq_ignore_ascii_case(&s.verb));
-    verb_ok
+fn step_matches(e: &Exchange, s: &StepMatch, verb: &Option<VerbName>) -> bool {
+    verb.as_ref().is_some_and(|v| v.matches(&e.verb))
         && s.args
             .as_ref()
             .is_none_or(|p| glob(p.trim().as_bytes(), e.args.as_bytes()))
@@ -151,7 +170,12 @@ fn is_users(c: &Conversation, user: &Option<String>) -> bool {
 /// logged in as the same account, which the maildrop's lock allows only once the first session
 /// is gone (RFC 1939 §4: a session locks the maildrop until it ends).
 fn was_dropped(c: &Conversation, later: &[&Conversation]) -> bool {
-    let quit = c.exchanges().any(|e| e.verb.eq_ignore_ascii_case("QUIT"));
+    let quit = c.exchanges().any(|e| {
+        matches!(
+            e.verb,
+            Verb::Pop3(Pop3Verb::Quit) | Verb::Smtp(SmtpVerb::Quit)
+        )
+    });
     let logged_in_again = later.iter().any(|l| {
         l.server.eq_ignore_ascii_case(&c.server)
             && l.port == c.port
@@ -161,8 +185,9 @@ fn was_dropped(c: &Conversation, later: &[&Conversation]) -> bool {
     !quit && logged_in_again
 }
 
-/// How many of the session's steps one connection did in order, at best.
-fn best_progress(seen: &Observed, s: &SessionMatch) -> usize {
+/// How many of the session's steps (their verbs read in `verbs`) one connection did in
+/// order, at best.
+fn best_progress(seen: &Observed, s: &SessionMatch, verbs: &[Option<VerbName>]) -> usize {
     let all: Vec<&Conversation> = seen.conversations().collect();
     all.iter()
         .enumerate()
@@ -171,8 +196,8 @@ fn best_progress(seen: &Observed, s: &SessionMatch) -> usize {
         .map(|(_, c)| {
             let mut done = 0;
             for e in c.exchanges() {
-                match s.steps.get(done) {
-                    Some(step) if step_matches(e, step) => done += 1,
+                match s.steps.get(done).zip(verbs.get(done)) {
+                    Some((step, verb)) if step_matches(e, step, verb) => done += 1,
                     Some(_) => {}
                     None => break,
                 }
@@ -199,21 +224,28 @@ fn carried(c: &Conversation, t: &TransactionMatch) -> bool {
     let mut rcpts: Option<Vec<&str>> = None;
     for e in c.exchanges() {
         let ok = e.reply == Some(ReplyClass::Ok);
-        match e.verb.as_str() {
-            "AUTH" if ok => {
+        let Verb::Smtp(verb) = e.verb else {
+            continue;
+        };
+        // Asked for TLS: a login or a message in clear does not count.
+        if t.tls && !e.encrypted && matches!(verb, SmtpVerb::Auth | SmtpVerb::EndOfData) {
+            continue;
+        }
+        match verb {
+            SmtpVerb::Auth if ok => {
                 authenticated |= t
                     .auth
                     .as_ref()
                     .is_some_and(|m| e.args.eq_ignore_ascii_case(m));
             }
-            "MAIL" if ok => rcpts = Some(Vec::new()),
-            "RCPT" if ok => {
+            SmtpVerb::Mail if ok => rcpts = Some(Vec::new()),
+            SmtpVerb::Rcpt if ok => {
                 if let Some(r) = rcpts.as_mut() {
                     r.push(path_address(&e.args));
                 }
             }
-            "RSET" | "EHLO" | "HELO" => rcpts = None,
-            "end of DATA" => {
+            SmtpVerb::Rset | SmtpVerb::Ehlo | SmtpVerb::Helo => rcpts = None,
+            SmtpVerb::EndOfData => {
                 let got = rcpts.take().unwrap_or_default();
                 let all = t
                     .rcpts
@@ -403,7 +435,7 @@ fn describe_event(e: &EventMatch) -> String {
     }
 }
 
-fn sentence(check: &Check, world: &World, seen: &Observed) -> String {
+fn sentence(check: &Check, verbs: &[Option<VerbName>], world: &World, seen: &Observed) -> String {
     match check {
         Check::MailboxHas(m) => format!(
             "{}'s {} has no {} yet",
@@ -432,7 +464,7 @@ fn sentence(check: &Check, world: &World, seen: &Observed) -> String {
                 .as_ref()
                 .map(|u| format!(" as {}", local(u)))
                 .unwrap_or_default();
-            let done = best_progress(seen, s);
+            let done = best_progress(seen, s, verbs);
             let steps: Vec<String> = s.steps.iter().map(describe_step).collect();
             let session = format!("{protocol} session{who}{}", where_(&s.host, s.port));
             let session = session.trim_start();
@@ -457,6 +489,10 @@ fn sentence(check: &Check, world: &World, seen: &Observed) -> String {
                 (true, None) => ", typed in a terminal,".to_string(),
                 (false, Some(m)) => format!(" after AUTH {m}"),
                 (false, None) => String::new(),
+            };
+            let how = match t.tls {
+                true => format!("{how} inside TLS"),
+                false => how,
             };
             let to = match t.rcpts.as_slice() {
                 [] => String::new(),

@@ -4,6 +4,7 @@
 //! parse, an empty goal).
 
 pub use crate::learn::format::challenge::*;
+use crate::proto::verb::VerbName;
 use crate::sandbox::{BACKUP_MX, CORP_HOST, ISP_HOST, RECIPIENT_PC, SENDER_PC, USERS};
 use crate::store::Flag;
 
@@ -16,6 +17,14 @@ impl FlagName {
             FlagName::Deleted => Flag::Deleted,
             FlagName::Draft => Flag::Draft,
         }
+    }
+}
+
+impl StepMatch {
+    /// The step's verb read in every protocol: the one place a challenge's verb text is read
+    /// (when a file is checked, and once when a watch starts).
+    pub fn verb_name(&self) -> Result<VerbName, String> {
+        VerbName::parse(&self.verb)
     }
 }
 
@@ -73,8 +82,25 @@ pub fn validate(c: &Challenge) -> Result<(), ParseError> {
     for m in &c.world.messages {
         known_user(&m.user)?;
     }
-    for h in c.world.hosts_down.iter().chain(&c.world.strict) {
+    let w = &c.world;
+    for h in w
+        .hosts_down
+        .iter()
+        .chain(&w.strict)
+        .chain(&w.tls_required)
+        .chain(&w.tls_off)
+    {
         known_host(h)?;
+    }
+    for p in &w.passwords {
+        known_user(&p.user)?;
+        if p.password.is_empty() {
+            return Err(ParseError::Empty("password"));
+        }
+    }
+    for s in &w.sessions_before {
+        known_host(&s.from)?;
+        known_host(&s.to)?;
     }
     for rule in &c.world.faults {
         crate::fault::parse_rule(rule).map_err(|e| ParseError::BadFault {
@@ -95,6 +121,10 @@ pub fn validate(c: &Challenge) -> Result<(), ParseError> {
                 }
                 if s.steps.is_empty() {
                     return Err(ParseError::Empty("session steps"));
+                }
+                for step in &s.steps {
+                    step.verb_name()
+                        .map_err(|reason| ParseError::BadCheck { index, reason })?;
                 }
             }
             Check::SmtpTransaction(t) => {

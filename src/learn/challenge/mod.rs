@@ -18,9 +18,10 @@ pub use data::{
 };
 pub use watch::{Conversation, Exchange, Observed, Protocol};
 
+use crate::learn::format::challenge::PriorSession;
 use crate::net::ConnId;
 use crate::sandbox::journey::Hop;
-use crate::sandbox::{default_world, DefaultWorld, World};
+use crate::sandbox::{default_world, DefaultWorld, TlsPolicy, World};
 use crate::store::Flags;
 
 /// The challenge files, in file-name order (the order of the list).
@@ -94,6 +95,27 @@ impl Challenge {
         if changes.backup_mx {
             crate::sandbox::add_backup_mx(&mut world);
         }
+        #[cfg(feature = "tls")]
+        if changes.tls {
+            if let Ok(provider) = crate::tls::SandboxTls::seeded(1) {
+                world.install_tls(Box::new(provider));
+            }
+        }
+        for (names, policy) in [
+            (&changes.tls_required, TlsPolicy::REQUIRED),
+            (&changes.tls_off, TlsPolicy::OFF),
+        ] {
+            for name in names {
+                world.set_tls_policy(name, policy);
+            }
+        }
+        for p in &changes.passwords {
+            // Users were checked when the file was parsed.
+            let _ = world.store.set_password(&p.user, &p.password);
+        }
+        for s in &changes.sessions_before {
+            play_session_before(&mut world, s);
+        }
         for name in &changes.hosts_down {
             if let Some(h) = world.net.host_by_name(name) {
                 world.set_host_up(h, false);
@@ -101,6 +123,29 @@ impl Challenge {
         }
         (world, hosts)
     }
+}
+
+/// Someone else's session, typed line by line before the challenge starts, then closed.
+fn play_session_before(world: &mut World, s: &PriorSession) {
+    let Some(from) = world.net.host_by_name(&s.from) else {
+        return;
+    };
+    let Ok(conn) = world.connect(from, &s.to, s.port) else {
+        return;
+    };
+    let settle = |world: &mut World| {
+        let t = world.now() + crate::time::Duration::from_millis(500);
+        world.run_until(t);
+        world.take_received(conn);
+    };
+    settle(world);
+    for line in &s.lines {
+        world.send(conn, format!("{line}\r\n").as_bytes());
+        settle(world);
+    }
+    world.close(conn);
+    settle(world);
+    world.forget(conn);
 }
 
 /// Where a challenge stands.
@@ -120,7 +165,7 @@ impl Status {
 /// What has been observed since a challenge started, and its goal.
 #[derive(Debug)]
 pub struct Watch {
-    goal: Vec<Goal>,
+    goal: Vec<check::Target>,
     seen: Observed,
 }
 
@@ -128,7 +173,7 @@ impl Watch {
     /// Starts watching `world` now: what happened before does not count.
     pub fn new(challenge: &Challenge, world: &World) -> Watch {
         Watch {
-            goal: challenge.goal.clone(),
+            goal: challenge.goal.iter().map(check::Target::new).collect(),
             seen: Observed::new(world),
         }
     }

@@ -8,6 +8,7 @@
 use super::data::ReplyClass;
 use crate::net::{ConnId, TraceKind};
 use crate::proto::record::{Answers, DataKind, Record, ReplyLine};
+use crate::proto::verb::{Pop3Verb, SmtpVerb, Verb};
 use crate::sandbox::journey::Hop;
 use crate::sandbox::{HostRole, World, WorldEvent};
 use crate::store::Store;
@@ -27,7 +28,8 @@ const MAX_UNTAGGED: usize = 16;
 /// One command and what the server answered to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exchange {
-    pub verb: String,
+    /// Typed by the protocol's recorder (`end of DATA` for the lone dot ending message text).
+    pub verb: Verb,
     /// Arguments with single spaces, secrets left out (see [`crate::proto::record::Command`]).
     pub args: String,
     /// The exchange number its replies name.
@@ -36,6 +38,8 @@ pub struct Exchange {
     login: Option<String>,
     /// The final answer, once it came.
     pub reply: Option<ReplyClass>,
+    /// It came inside TLS (the connection's handshake had finished).
+    pub encrypted: bool,
     /// IMAP untagged responses received while it ran (`EXISTS`, `SEARCH`, `FETCH`), upper case.
     pub untagged: Vec<String>,
 }
@@ -54,6 +58,8 @@ pub struct Conversation {
     pub typed: bool,
     /// The account that logged in (USER/PASS, APOP, LOGIN, AUTH PLAIN), by address.
     pub user: Option<String>,
+    /// Its TLS handshake finished (the server's typed record said so).
+    pub secured: bool,
     exchanges: VecDeque<Exchange>,
 }
 
@@ -155,6 +161,7 @@ impl Conversation {
             from_pc: false,
             typed: false,
             user: None,
+            secured: false,
             exchanges: VecDeque::new(),
         }
     }
@@ -167,7 +174,7 @@ impl Conversation {
         self.exchanges.iter().rposition(|e| e.id == id)
     }
 
-    fn push(&mut self, verb: String, args: String, id: u32, login: Option<String>) {
+    fn push(&mut self, verb: Verb, args: String, id: u32, login: Option<String>) {
         if self.exchanges.len() >= MAX_EXCHANGES {
             self.exchanges.pop_front();
         }
@@ -177,6 +184,7 @@ impl Conversation {
             id,
             login,
             reply: None,
+            encrypted: self.secured,
             untagged: Vec::new(),
         });
     }
@@ -186,17 +194,14 @@ impl Conversation {
             Record::Command(c) if c.is_known => {
                 self.push(c.verb.clone(), c.args.clone(), c.id, c.login.clone());
             }
+            Record::Tls(crate::proto::record::TlsRecord::Started { .. }) => self.secured = true,
             Record::Command(_) | Record::Tls(_) => {}
             Record::Data(d) => match (&d.kind, d.id) {
                 (DataKind::MessageText, Some(id)) => {
-                    self.push("end of DATA".into(), String::new(), id, None);
+                    self.push(Verb::Smtp(SmtpVerb::EndOfData), String::new(), id, None);
                 }
                 (DataKind::SaslResponse { login: Some(login) }, _) => {
-                    let auth = self
-                        .exchanges
-                        .iter_mut()
-                        .rev()
-                        .find(|e| e.verb == "AUTH" || e.verb == "AUTHENTICATE");
+                    let auth = self.exchanges.iter_mut().rev().find(|e| e.verb.is_sasl());
                     if let Some(e) = auth.filter(|e| e.login.is_none()) {
                         e.login = Some(login.clone());
                     }
@@ -231,12 +236,12 @@ impl Conversation {
     /// a POP3 `PASS` logs in as the `USER` just before it.
     fn note_login(&mut self, at: usize, store: &Store) {
         let e = &self.exchanges[at];
-        let login = match e.verb.as_str() {
-            "USER" => None,
-            "PASS" if self.protocol == Protocol::Pop3 => at
+        let login = match e.verb {
+            Verb::Pop3(Pop3Verb::User) => None,
+            Verb::Pop3(Pop3Verb::Pass) => at
                 .checked_sub(1)
                 .and_then(|u| self.exchanges.get(u))
-                .filter(|u| u.verb == "USER")
+                .filter(|u| u.verb == Verb::Pop3(Pop3Verb::User))
                 .and_then(|u| u.login.clone()),
             _ => e.login.clone(),
         };

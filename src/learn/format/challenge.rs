@@ -54,6 +54,42 @@ pub struct WorldChanges {
     /// (`sandbox::add_backup_mx`).
     #[serde(default)]
     pub backup_mx: bool,
+    /// The world does TLS (issue 26): the sandbox's TLS provider is installed and every mail
+    /// host offers STARTTLS and implicit TLS unless named below.
+    #[serde(default)]
+    pub tls: bool,
+    /// Hosts whose servers require TLS: the upgrade first, AUTH only over TLS.
+    #[serde(default)]
+    pub tls_required: Vec<String>,
+    /// Hosts whose servers offer no TLS.
+    #[serde(default)]
+    pub tls_off: Vec<String>,
+    /// Passwords changed before the challenge starts.
+    #[serde(default)]
+    pub passwords: Vec<PasswordChange>,
+    /// Sessions someone else typed before the challenge starts: their bytes are in the trace
+    /// (the Transcripts list shows them), and they do not count toward the goal.
+    #[serde(default)]
+    pub sessions_before: Vec<PriorSession>,
+}
+
+/// A user's new password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub user: String,
+    pub password: String,
+}
+
+/// A session typed before the challenge starts: from host `from` to `to:port`, these lines
+/// (CRLF added), the connection left to close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorSession {
+    pub from: String,
+    pub to: String,
+    pub port: u16,
+    pub lines: Vec<String>,
 }
 
 /// A message in a mailbox at the start: its lines (joined with CRLF) and flags.
@@ -206,6 +242,10 @@ pub struct TransactionMatch {
     /// Every one of these was accepted by a RCPT of the transaction.
     #[serde(default)]
     pub rcpts: Vec<String>,
+    /// The login (when `auth` asks for one) and the message went inside TLS (STARTTLS or an
+    /// implicit-TLS port, RFC 3207, RFC 8314).
+    #[serde(default)]
+    pub tls: bool,
 }
 
 /// A world event; the optional fields must match when given.

@@ -14,6 +14,11 @@ pub struct Scenario {
     /// `sandbox::add_backup_mx`) besides the default world's hosts.
     #[serde(default)]
     pub backup_mx: bool,
+    /// The tour's world does TLS (issue 26): the sandbox's TLS provider is installed, every
+    /// mail host offers STARTTLS and implicit TLS, and its terminals follow their server into
+    /// TLS like `openssl s_client -starttls`.
+    #[serde(default)]
+    pub tls: bool,
     pub steps: Vec<Step>,
 }
 
@@ -103,5 +108,14 @@ pub enum Expect {
         user: String,
         folder: String,
         line: String,
+    },
+    /// The terminal types through TLS: its handshake finished.
+    Tls { term: String },
+    /// The bytes of the terminal's connection, as they crossed the link (what an
+    /// eavesdropper saw), hold this text in clear (`seen`) or do not.
+    Wire {
+        term: String,
+        contains: String,
+        seen: bool,
     },
 }

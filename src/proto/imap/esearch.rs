@@ -4,12 +4,39 @@
 
 use super::command::SearchReturn;
 use super::response::{compact_set, string};
+use crate::store::StoredMessage;
 
 /// One match in answer order: its number (sequence number or UID) and its mod-sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
     pub number: u32,
     pub modseq: u64,
+}
+
+/// The matches `found` (sequence number and message, in answer order) as hits: their UIDs
+/// for a `UID` command, else their sequence numbers.
+pub fn hits(found: &[(u32, &StoredMessage)], uid: bool) -> Vec<Hit> {
+    found
+        .iter()
+        .map(|&(seq, m)| Hit {
+            number: if uid { m.uid } else { seq },
+            modseq: m.modseq,
+        })
+        .collect()
+}
+
+/// The answer without `RETURN`: `* SEARCH 2 5` (RFC 3501 §7.2.5) or `* SORT 5 2` (RFC 5256
+/// §4), with the highest mod-sequence of the matches when the search used MODSEQ
+/// (`(MODSEQ 9)`, RFC 7162 §3.1.5).
+pub fn plain_line(name: &str, hits: &[Hit], with_modseq: bool) -> String {
+    let mut line = format!("* {name}");
+    for h in hits {
+        line.push_str(&format!(" {}", h.number));
+    }
+    if let Some(m) = hits.iter().map(|h| h.modseq).max().filter(|_| with_modseq) {
+        line.push_str(&format!(" (MODSEQ {m})"));
+    }
+    line
 }
 
 /// What to answer for `hits`, given in answer order: ascending for SEARCH, the requested

@@ -11,9 +11,10 @@
 use super::command::spec;
 use super::frame::literal_announcement;
 use crate::proto::record::{
-    shown_args, Answers, Command, Data, DataKind, LineSeen, Party, Record, Reply, ReplyLine,
-    Stream, Waiting,
+    shown_args, Answers, Command, Data, DataKind, LineSeen, Party, Protocol, Record, Reply,
+    ReplyLine, Stream, Waiting,
 };
+use crate::proto::verb::{ImapVerb, Verb};
 use crate::wire::sasl::decode_plain;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,32 +119,37 @@ impl ImapRecorder {
         let (Some(tag), Some(word)) = (words.first(), words.get(1)) else {
             return;
         };
-        let word = word.to_ascii_uppercase();
-        let (verb, rest, is_known) = if word == "UID" {
-            match words.get(2) {
-                Some(sub) => {
-                    let sub = sub.to_ascii_uppercase();
-                    let known = spec(&sub).is_some_and(|s| s.uid);
-                    (format!("UID {sub}"), &words[3..], known)
-                }
-                None => (word, &words[2..], false),
+        let verb = Verb::read(Protocol::Imap, &words[1..]);
+        let (rest, is_known) = match verb {
+            Verb::Imap { verb, uid: true } => {
+                (&words[3..], spec(verb.name()).is_some_and(|s| s.uid))
             }
-        } else {
-            let known = spec(&word).is_some();
-            (word, &words[2..], known)
+            Verb::Imap { uid: false, .. } => (&words[2..], true),
+            _ if word.eq_ignore_ascii_case("UID") => (words.get(3..).unwrap_or(&[]), false),
+            _ => (&words[2..], false),
+        };
+        let plain = |v: ImapVerb| {
+            verb == Verb::Imap {
+                verb: v,
+                uid: false,
+            }
         };
         // A mistyped verb keeps no arguments: they might be a password.
-        let shown = match verb.as_str() {
-            "LOGIN" | "AUTHENTICATE" => 1,
-            _ if !is_known => 0,
-            _ => usize::MAX,
+        let shown = if plain(ImapVerb::Login) || plain(ImapVerb::Authenticate) {
+            1
+        } else if is_known {
+            usize::MAX
+        } else {
+            0
         };
-        let login = match (verb.as_str(), rest) {
-            ("LOGIN", [user, ..]) if literal_announcement(user.as_bytes()).is_none() => {
+        let login = match rest {
+            [user, ..]
+                if plain(ImapVerb::Login) && literal_announcement(user.as_bytes()).is_none() =>
+            {
                 Some(user.trim_matches('"').to_string())
             }
-            ("AUTHENTICATE", [mechanism, response, ..])
-                if mechanism.eq_ignore_ascii_case("PLAIN") =>
+            [mechanism, response, ..]
+                if plain(ImapVerb::Authenticate) && mechanism.eq_ignore_ascii_case("PLAIN") =>
             {
                 decode_plain(response.as_bytes()).map(|c| c.authcid)
             }
@@ -151,11 +157,11 @@ impl ImapRecorder {
         };
         self.next_id = self.next_id.wrapping_add(1);
         let id = self.next_id;
-        match (verb.as_str(), rest) {
-            ("AUTHENTICATE", [mechanism]) => {
+        match rest {
+            [mechanism] if plain(ImapVerb::Authenticate) => {
                 self.sasl = Some((id, mechanism.eq_ignore_ascii_case("PLAIN")));
             }
-            ("IDLE", _) => self.idle = Some(id),
+            _ if plain(ImapVerb::Idle) => self.idle = Some(id),
             _ => {}
         }
         self.waiting.push(Waiter {
@@ -255,7 +261,7 @@ mod tests {
     fn verbs(out: &[Record]) -> Vec<String> {
         out.iter()
             .filter_map(|r| match r {
-                Record::Command(c) => Some(c.verb.clone()),
+                Record::Command(c) => Some(c.verb.to_string()),
                 Record::Data(d) => Some(format!("{:?} {}", d.kind, d.len)),
                 Record::Reply(_) | Record::Tls(_) => None,
             })

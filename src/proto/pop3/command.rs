@@ -7,7 +7,7 @@
 use super::Pop3State;
 
 /// The command keywords this server knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Verb {
     /// RFC 2449 §5: valid in every state.
     Capa,

@@ -8,8 +8,8 @@
 
 use super::command::Verb;
 use crate::proto::record::{
-    shown_args, Answers, Command, Data, DataKind, LineSeen, Party, Record, Reply, ReplyLine,
-    Stream, Waiting,
+    shown_args, Answers, Command, Data, DataKind, LineSeen, Party, Protocol, Record, Reply,
+    ReplyLine, Stream, Waiting,
 };
 use crate::wire::sasl::decode_plain;
 
@@ -54,8 +54,7 @@ impl Pop3Recorder {
         let Some(first) = words.first() else {
             return;
         };
-        let verb = first.to_ascii_uppercase();
-        let known = Verb::parse(&verb);
+        let known = Verb::parse(first);
         let rest = &words[1..];
         // A mistyped verb keeps no arguments: they might be a password.
         let shown = match known {
@@ -92,7 +91,7 @@ impl Pop3Recorder {
             id,
             offset: line.offset,
             tag: None,
-            verb,
+            verb: crate::proto::verb::Verb::read(Protocol::Pop3, &words),
             args: shown_args(rest, shown),
             login,
             is_known: known.is_some(),
@@ -218,7 +217,9 @@ mod tests {
             ]
         );
         let pass = out.iter().find_map(|r| match r {
-            Record::Command(c) if c.verb == "PASS" => Some(c.args.clone()),
+            Record::Command(c) if c.verb == crate::proto::verb::Verb::Pop3(Verb::Pass) => {
+                Some(c.args.clone())
+            }
             _ => None,
         });
         assert_eq!(pass.as_deref(), Some(""));

@@ -59,12 +59,83 @@ pub enum ParseError {
 
 const SYNTAX: &str = "5.5.4";
 
-/// Every command verb the server knows, upper-case (RFC 5321 §4.1.1; BDAT RFC 3030, STARTTLS
-/// RFC 3207, AUTH RFC 4954): the one list the learning layer's hints use too.
-pub const VERBS: &[&str] = &[
-    "EHLO", "HELO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "VRFY", "EXPN", "NOOP", "QUIT", "HELP",
-    "STARTTLS", "AUTH",
-];
+/// A command verb the server knows (RFC 5321 §4.1.1; BDAT RFC 3030, STARTTLS RFC 3207, AUTH
+/// RFC 4954), and the lone dot that ends message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verb {
+    Ehlo,
+    Helo,
+    Mail,
+    Rcpt,
+    Data,
+    Bdat,
+    Rset,
+    Vrfy,
+    Expn,
+    Noop,
+    Quit,
+    Help,
+    StartTls,
+    Auth,
+    /// The lone dot that ends DATA's message text (RFC 5321 §4.1.1.4): no command word, but
+    /// an exchange of its own, answered by the reply that takes responsibility (§6.1). Named
+    /// `end of DATA`; never read from a command line.
+    EndOfData,
+}
+
+impl Verb {
+    /// The command verbs, in the order of RFC 5321 §4.1.1 and the extensions.
+    const COMMANDS: [Verb; 14] = [
+        Verb::Ehlo,
+        Verb::Helo,
+        Verb::Mail,
+        Verb::Rcpt,
+        Verb::Data,
+        Verb::Bdat,
+        Verb::Rset,
+        Verb::Vrfy,
+        Verb::Expn,
+        Verb::Noop,
+        Verb::Quit,
+        Verb::Help,
+        Verb::StartTls,
+        Verb::Auth,
+    ];
+
+    /// Every command verb the server knows, upper-case: the one list the learning layer's
+    /// hints use too.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Verb::COMMANDS.iter().map(|v| v.name())
+    }
+
+    /// The verb, upper-case (`end of DATA` for the end of message text).
+    pub fn name(self) -> &'static str {
+        match self {
+            Verb::Ehlo => "EHLO",
+            Verb::Helo => "HELO",
+            Verb::Mail => "MAIL",
+            Verb::Rcpt => "RCPT",
+            Verb::Data => "DATA",
+            Verb::Bdat => "BDAT",
+            Verb::Rset => "RSET",
+            Verb::Vrfy => "VRFY",
+            Verb::Expn => "EXPN",
+            Verb::Noop => "NOOP",
+            Verb::Quit => "QUIT",
+            Verb::Help => "HELP",
+            Verb::StartTls => "STARTTLS",
+            Verb::Auth => "AUTH",
+            Verb::EndOfData => "end of DATA",
+        }
+    }
+
+    /// Looks a command verb up, case-insensitively (RFC 5321 §2.4).
+    pub fn parse(word: &str) -> Option<Verb> {
+        Verb::COMMANDS
+            .into_iter()
+            .find(|v| v.name().eq_ignore_ascii_case(word))
+    }
+}
 
 /// True when the arguments of a `MAIL` command carry the `SMTPUTF8` parameter (RFC 6531 §3.4).
 pub fn mail_requests_smtputf8(args: &str) -> bool {
@@ -445,9 +516,11 @@ mod tests {
         assert_eq!(parse("NOOP whatever"), Ok(Command::Noop));
         assert!(matches!(parse("DATA now"), Err(ParseError::Syntax(..))));
         assert_eq!(parse("FROB"), Err(ParseError::Unknown));
-        for verb in VERBS {
+        for verb in Verb::names() {
             assert_ne!(parse(verb), Err(ParseError::Unknown), "{verb}");
+            assert_eq!(Verb::parse(verb).map(Verb::name), Some(verb));
         }
+        assert_eq!(Verb::parse("end"), None);
         assert_eq!(parse(""), Err(ParseError::Unknown));
     }
 }

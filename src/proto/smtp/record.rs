@@ -10,9 +10,10 @@
 
 use super::command::{parse, Command as Parsed, ParseError};
 use crate::proto::record::{
-    shown_args, Answers, Command, Data, DataKind, LineSeen, Party, Record, Reply, ReplyLine,
-    Stream, Waiting,
+    shown_args, Answers, Command, Data, DataKind, LineSeen, Party, Protocol, Record, Reply,
+    ReplyLine, Stream, Waiting,
 };
+use crate::proto::verb::{SmtpVerb, Verb};
 use crate::wire::sasl::decode_plain;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,11 +114,7 @@ impl SmtpRecorder {
         let Some(first) = words.first() else {
             return;
         };
-        let verb = first
-            .split(':')
-            .next()
-            .unwrap_or(first)
-            .to_ascii_uppercase();
+        let verb = Verb::read(Protocol::Smtp, &[first.split(':').next().unwrap_or(first)]);
         let parsed = parse(&text);
         let is_known = !matches!(parsed, Err(ParseError::Unknown));
         let rest = &words[1..];
@@ -131,7 +128,7 @@ impl SmtpRecorder {
                 };
                 (shown_args(rest, 1), login)
             }
-            _ if verb == "AUTH" => (shown_args(rest, 1), None),
+            _ if verb == Verb::Smtp(SmtpVerb::Auth) => (shown_args(rest, 1), None),
             // A mistyped verb keeps no arguments: they might be a password.
             _ if !is_known => (String::new(), None),
             _ => (shown_args(rest, usize::MAX), None),
@@ -257,7 +254,7 @@ mod tests {
         records
             .iter()
             .filter_map(|r| match r {
-                Record::Command(c) => Some(c.verb.clone()),
+                Record::Command(c) => Some(c.verb.to_string()),
                 Record::Data(d) if d.kind == DataKind::MessageText => Some("text".into()),
                 Record::Data(d) if d.kind == DataKind::BdatChunk => {
                     Some(format!("chunk {}", d.len))

@@ -4,6 +4,7 @@
 //! starts TLS naming that server, and the decrypted part; each is replayed at every chunk
 //! size, and the wire (the trace) must never show the decrypted part in clear.
 
+mod following;
 mod injection;
 mod policy;
 mod restore;
@@ -192,7 +193,7 @@ pub(super) fn tls_records(w: &World, conn: ConnId) -> Vec<TlsRecord> {
 pub(super) fn verbs(w: &World, conn: ConnId) -> Vec<String> {
     w.records_of(conn)
         .filter_map(|r| match r {
-            Record::Command(c) => Some(c.verb.clone()),
+            Record::Command(c) => Some(c.verb.to_string()),
             _ => None,
         })
         .collect()

@@ -42,10 +42,14 @@ pub(super) fn Compose(client: Client, to: &'static str) -> impl IntoView {
             to: rcpts,
             raw,
         };
-        let (s, host) = (client.srv.get_untracked(), client.host);
+        let (s, host, security) = (
+            client.srv.get_untracked(),
+            client.host,
+            client.security.get_untracked(),
+        );
         client.run(
             "Send",
-            Box::new(move |w| Task::submit(w, host, &s, sub)),
+            Box::new(move |w| Task::submit_with(w, host, &s, sub, security)),
             Box::new(move |o| {
                 if let Outcome::Submitted(text) = o {
                     client.status.set(format!("Sent: {text}"));

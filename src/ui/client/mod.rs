@@ -19,7 +19,8 @@ use crate::message;
 use crate::net::HostId;
 use crate::sandbox::client_model::{mbox, MessageView, Summary};
 use crate::sandbox::mail_client::{
-    Fetched, FolderEntry, ImapAction, Outcome, Submission, Task, TaskStatus,
+    Account, Fetched, FolderEntry, ImapAction, Outcome, Security, SessionTls, Submission, Task,
+    TaskStatus,
 };
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -31,6 +32,25 @@ type MakeTask = Box<dyn FnOnce(&mut crate::sandbox::World) -> Result<Task, Strin
 enum Proto {
     Pop3,
     Imap,
+}
+
+/// An account's settings, taken when a session starts.
+struct Creds {
+    addr: String,
+    pass: String,
+    srv: String,
+    security: Security,
+}
+
+impl Creds {
+    fn account(&self) -> Account<'_> {
+        Account {
+            host: &self.srv,
+            user: &self.addr,
+            password: &self.pass,
+            security: self.security,
+        }
+    }
 }
 
 /// One PC's mail client: its account, what it downloaded, what is open. Copy, so every
@@ -46,6 +66,10 @@ struct Client {
     logged_in: RwSignal<bool>,
     proto: RwSignal<Proto>,
     keep: RwSignal<bool>,
+    /// How the account reaches its server (STARTTLS by default).
+    security: RwSignal<Security>,
+    /// The last session's name and its TLS (None: it went in clear).
+    tls_seen: RwSignal<Option<(&'static str, Option<SessionTls>)>>,
     folders: RwSignal<Vec<FolderEntry>>,
     folder: RwSignal<String>,
     imap_msgs: RwSignal<Vec<Fetched>>,
@@ -72,8 +96,9 @@ impl Client {
     fn run(self, what: &'static str, make: MakeTask, done: Box<dyn FnOnce(Outcome)>) {
         self.busy.update(|b| *b += 1);
         self.status.set(format!("{what}…"));
-        let started = runtime::spawn(self.ctx, make, move |st| {
+        let started = runtime::spawn(self.ctx, make, move |st, tls| {
             self.busy.update(|b| *b = b.saturating_sub(1));
+            self.tls_seen.set(Some((what, tls)));
             match st {
                 TaskStatus::Done(o) => done(o),
                 TaskStatus::Failed(e) => self.status.set(format!("{what} failed: {e}")),
@@ -86,20 +111,25 @@ impl Client {
         }
     }
 
+    /// The account as typed: address, password, server, and its security.
+    fn creds(self) -> Creds {
+        Creds {
+            addr: self.addr.get_untracked(),
+            pass: self.pass.get_untracked(),
+            srv: self.srv.get_untracked(),
+            security: self.security.get_untracked(),
+        }
+    }
+
     /// Downloads (POP3) or lists and opens the folder (IMAP).
     fn refresh(self) {
-        let (a, p, s, host) = (
-            self.addr.get_untracked(),
-            self.pass.get_untracked(),
-            self.srv.get_untracked(),
-            self.host,
-        );
+        let (c, host) = (self.creds(), self.host);
         match self.proto.get_untracked() {
             Proto::Pop3 => {
                 let k = self.keep.get_untracked();
                 self.run(
                     "POP3 download",
-                    Box::new(move |w| Task::pop3_fetch(w, host, &s, &a, &p, k)),
+                    Box::new(move |w| Task::pop3_fetch_with(w, host, c.account(), k)),
                     Box::new(move |o| {
                         let Outcome::Mailbox { messages, .. } = o else {
                             return;
@@ -135,7 +165,7 @@ impl Client {
                 self.run(
                     "IMAP refresh",
                     Box::new(move |w| {
-                        Task::imap(w, host, &s, &a, &p, ImapAction::Open { folder: f })
+                        Task::imap_with(w, host, c.account(), ImapAction::Open { folder: f })
                     }),
                     Box::new(move |o| {
                         let Outcome::Mailbox {
@@ -169,15 +199,10 @@ impl Client {
 
     /// One IMAP action, then (optionally) a refresh.
     fn imap_do(self, what: &'static str, action: ImapAction, then_refresh: bool) {
-        let (a, p, s, host) = (
-            self.addr.get_untracked(),
-            self.pass.get_untracked(),
-            self.srv.get_untracked(),
-            self.host,
-        );
+        let (c, host) = (self.creds(), self.host);
         self.run(
             what,
-            Box::new(move |w| Task::imap(w, host, &s, &a, &p, action)),
+            Box::new(move |w| Task::imap_with(w, host, c.account(), action)),
             Box::new(move |_| {
                 self.status.set(format!("{what}: done"));
                 if then_refresh {
@@ -199,17 +224,12 @@ impl Client {
             .imap_msgs
             .with_untracked(|l| l.iter().any(|m| m.id == id && !m.whole));
         if listed_only {
-            let (a, p, s, host) = (
-                self.addr.get_untracked(),
-                self.pass.get_untracked(),
-                self.srv.get_untracked(),
-                self.host,
-            );
+            let (c, host) = (self.creds(), self.host);
             let folder = self.folder.get_untracked();
             self.run(
                 "IMAP read",
                 Box::new(move |w| {
-                    Task::imap(w, host, &s, &a, &p, ImapAction::Read { folder, uid: id })
+                    Task::imap_with(w, host, c.account(), ImapAction::Read { folder, uid: id })
                 }),
                 Box::new(move |o| {
                     let Outcome::Message(whole) = o else {
@@ -356,6 +376,8 @@ fn MailClient(
         logged_in: RwSignal::new(false),
         proto: RwSignal::new(Proto::Pop3),
         keep: RwSignal::new(true),
+        security: RwSignal::new(Security::default()),
+        tls_seen: RwSignal::new(None),
         folders: RwSignal::new(Vec::new()),
         folder: RwSignal::new("INBOX".to_string()),
         imap_msgs: RwSignal::new(Vec::new()),

@@ -124,7 +124,8 @@ mod tests {
             server: HostId(1),
             port: 25,
             protocol: crate::proto::record::Protocol::Smtp,
-            verb: verb.into(),
+            verb: crate::proto::verb::Verb::read(crate::proto::record::Protocol::Smtp, &[verb]),
+            encrypted: false,
         }
     }
 

@@ -19,6 +19,8 @@ pub enum Link {
 pub struct TermState {
     pub link: Link,
     pub proto: Option<ProtocolState>,
+    /// Typing goes through TLS (the handshake finished), like `openssl s_client`.
+    pub secured: bool,
 }
 
 impl TermState {
@@ -32,11 +34,15 @@ impl TermState {
             Link::Closed => Some("closed"),
             Link::Reset => Some("reset"),
         };
-        match (self.proto, how) {
+        let label = match (self.proto, how) {
             (None, None) => "connected".into(),
             (Some(p), None) => p.label().to_string(),
             (None, Some(how)) => how.into(),
             (Some(p), Some(how)) => format!("{} ({how})", p.label()),
+        };
+        match self.secured {
+            true => format!("🔒 TLS · {label}"),
+            false => label,
         }
     }
 }
@@ -47,7 +53,14 @@ mod tests {
 
     #[test]
     fn the_badge_says_the_link_and_keeps_the_last_protocol_state() {
-        let state = |link, proto| TermState { link, proto }.label();
+        let state = |link, proto| {
+            TermState {
+                link,
+                proto,
+                secured: false,
+            }
+            .label()
+        };
         let p = ProtocolState::Pop3(crate::proto::pop3::Pop3State::Update);
         assert_eq!(state(Link::Opening, None), "");
         assert_eq!(state(Link::NotConnected, None), "not connected");
@@ -58,5 +71,11 @@ mod tests {
             state(Link::Reset, Some(p)),
             format!("{} (reset)", p.label())
         );
+        let secured = TermState {
+            link: Link::Connected,
+            proto: Some(p),
+            secured: true,
+        };
+        assert_eq!(secured.label(), format!("🔒 TLS · {}", p.label()));
     }
 }

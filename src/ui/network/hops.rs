@@ -52,10 +52,11 @@ pub fn HopOverlay(geo: Geo, places: Vec<(String, usize)>) -> impl IntoView {
         };
         let h = font * 1.35 * lines + font * 0.4;
         let top = y - font * 0.95;
-        let kind = match (&place, text.is_trouble) {
-            (_, true) => "hop trouble",
-            (HopPlace::Host(_), false) => "hop at-host",
-            (HopPlace::Link { .. }, false) => "hop on-link",
+        let kind = match (&place, text.is_trouble, text.is_encrypted) {
+            (_, true, _) => "hop trouble",
+            (HopPlace::Host(_), false, _) => "hop at-host",
+            (HopPlace::Link { .. }, false, true) => "hop on-link locked",
+            (HopPlace::Link { .. }, false, false) => "hop on-link",
         };
         // A stem from the label up to the host it is about.
         let stem = at_host.map(|_| {

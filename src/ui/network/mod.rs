@@ -9,6 +9,7 @@ mod hops;
 
 use super::context::Ctx;
 use super::model::time_text::fmt_span;
+use crate::learn::tls_hops::is_link_locked;
 use crate::net::HostId;
 use crate::relay::RcptState;
 use crate::sandbox::HostRole;
@@ -201,6 +202,12 @@ fn link_view(ctx: Ctx, a: HostBox, b: HostBox, geo: Geo) -> impl IntoView {
         ctx.stepped.get();
         ctx.with(|w| w.net.is_link_cut(ida, idb))
     });
+    // A lock while the link's newest drawn traffic went inside TLS (from the typed hops).
+    let locked = Memo::new(move |_| {
+        ctx.picture
+            .drawn
+            .with(|d| is_link_locked(d.iter().map(|s| &s.hop), ida, idb, |id| ctx.host_name(id)))
+    });
     let visible = move || adjacent || cut.get() || lit.get().0 || lit.get().1;
     let class = move || {
         let (ab, ba) = lit.get();
@@ -237,15 +244,30 @@ fn link_view(ctx: Ctx, a: HostBox, b: HostBox, geo: Geo) -> impl IntoView {
             </g>
         }
     };
+    let (lock_x, lock_y) = geo.link_mid(a.idx, b.idx);
+    let lock_scale = geo.lane_font() / 17.0;
+    let lock = move || {
+        locked.get().then(|| {
+            view! {
+                <g class="lock" data-testid="link-lock" transform=format!("translate({lock_x} {lock_y}) scale({lock_scale})")>
+                    <title>"Encrypted: TLS on this link"</title>
+                    <circle r="13"></circle>
+                    <path class="shackle" d="M-4.5 -1 V-5 A4.5 4.5 0 0 1 4.5 -5 V-1" fill="none"></path>
+                    <rect x="-6.5" y="-1.5" width="13" height="10" rx="2"></rect>
+                </g>
+            }
+        })
+    };
     let ab_path = path_ab.clone();
     let ba_path = path_ba;
     view! {
         <g class=class data-testid=testid data-active=move || (lit.get().0 || lit.get().1).to_string()
-            data-cut=move || cut.get().to_string()>
+            data-cut=move || cut.get().to_string() data-locked=move || locked.get().to_string()>
             {label}
             <path class="wire" d=path_ab fill="none"></path>
             {move || lit.get().0.then(|| envelope(ab_path.clone()))}
             {move || lit.get().1.then(|| envelope(ba_path.clone()))}
+            {lock}
         </g>
     }
 }

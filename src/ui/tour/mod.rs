@@ -14,7 +14,7 @@ pub mod page;
 use crate::learn::scenario::{builtin, Run, Scenario};
 use crate::proto::record::{Protocol, Record};
 use crate::proto::ProtocolState;
-use crate::sandbox::TranscriptLine;
+use crate::sandbox::{TranscriptLine, World};
 use crate::ui::context::Ctx;
 use crate::ui::runtime;
 use diagram::StateDiagram;
@@ -52,6 +52,7 @@ fn find(scenarios: &[Scenario], id: Option<&str>) -> Scenario {
             title: "No scenarios".into(),
             summary: String::new(),
             backup_mx: false,
+            tls: false,
             steps: Vec::new(),
         })
 }
@@ -63,7 +64,13 @@ fn tail_lines(lines: &[TranscriptLine], n: usize) -> &[TranscriptLine] {
 
 /// The tour card: scenario, step text, controls, and the step's sessions.
 #[component]
-pub fn TourCard(options: PageOptions) -> impl IntoView {
+pub fn TourCard(
+    options: PageOptions,
+    /// Gives a tour whose file says `"tls": true` the page's TLS (the page passes it; the
+    /// embed, which never loads TLS, does not, and its tours run without).
+    #[prop(optional)]
+    install_tls: Option<fn(&mut World)>,
+) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let scenarios = StoredValue::new(builtin());
     let first = scenarios.with_value(|s| find(s, options.scenario.as_deref()));
@@ -104,14 +111,17 @@ pub fn TourCard(options: PageOptions) -> impl IntoView {
     };
     // Replays the first `n` steps on a fresh world, without drawing them.
     let goto = move |n: usize| {
-        let mut world = run.with_value(|r| r.start_world());
+        let (mut world, tls) = run.with_value(|r| (r.start_world(), r.scenario.tls));
+        if let (true, Some(install)) = (tls, install_tls) {
+            install(&mut world);
+        }
         run.update_value(|r| r.replay_to(&mut world, n));
         runtime::replace_world(ctx, world);
         set_failures.set(Vec::new());
         announce();
     };
     // The page started on the default world: a tour with other hosts starts on its own.
-    if options.step > 0 || run.with_value(|r| r.scenario.backup_mx) {
+    if options.step > 0 || run.with_value(|r| r.scenario.backup_mx || r.scenario.tls) {
         goto(options.step);
     }
     let stop = move || {

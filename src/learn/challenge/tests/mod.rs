@@ -8,6 +8,8 @@ use crate::time::Duration;
 use crate::wire::sasl::encode_plain;
 
 mod shortcuts;
+#[cfg(feature = "tls")]
+mod tls;
 
 /// A challenge being played: its world, the journey the page draws, and the watch.
 struct Desk {
@@ -142,7 +144,7 @@ fn refs(lines: &[String]) -> Vec<&str> {
 #[test]
 fn every_challenge_file_parses_with_a_unique_id() {
     let all = parse_all().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(all.len(), 12);
+    assert_eq!(all.len(), 14);
     assert_eq!(
         builtin(),
         all,
@@ -152,6 +154,8 @@ fn every_challenge_file_parses_with_a_unique_id() {
     assert_eq!(ids[0], "deliver-by-hand");
     assert_eq!(ids[9], "idle-wake");
     assert_eq!(ids[10], "read-a-bounce");
+    assert_eq!(ids[12], "submit-over-tls");
+    assert_eq!(ids[13], "eavesdrop-a-password");
     for c in &all {
         assert!(!c.hints.is_empty() && !c.links.is_empty(), "{}", c.id);
     }
@@ -742,4 +746,22 @@ fn a_session_check_counts_only_the_named_users_sessions() {
     let c = d.pop3_as_boss();
     d.type_lines(c, &["STAT"]);
     d.assert_solved();
+}
+
+#[test]
+fn a_step_verb_no_protocol_defines_is_refused_when_the_file_is_read() {
+    let file = |verb: &str| {
+        format!(
+            r#"{{"id":"v","title":"t","task":"t","solved":"s","goal":[{{"session":{{
+            "port":110,"steps":[{{"verb":"{verb}"}}]}}}}]}}"#
+        )
+    };
+    let err = parse(&file("STAAT")).unwrap_err().to_string();
+    assert!(
+        err.contains("goal entry 0") && err.contains("STAAT"),
+        "{err}"
+    );
+    for verb in ["stat", "UID SEARCH", "end of DATA", "STARTTLS"] {
+        assert!(parse(&file(verb)).is_ok(), "{verb}");
+    }
 }

@@ -6,7 +6,7 @@ use super::catenate::{parse_catenate, CatPart};
 use super::prelude::*;
 
 pub(super) const APPEND: Spec = Spec::new(
-    "APPEND",
+    Verb::Append,
     Valid::Authenticated,
     "Upload messages into a mailbox (each a literal {size}, with its own flags and date; all or none; UTF8 (~{size}) after ENABLE UTF8=ACCEPT for UTF-8 headers; CATENATE (TEXT {size} URL \"/INBOX/;UID=1/;SECTION=1\") to build one from parts already on the server).",
     "RFC 3501 §6.3.11, RFC 3502, RFC 6855 §4, RFC 4469",

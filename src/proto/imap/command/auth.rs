@@ -4,14 +4,14 @@ use super::prelude::*;
 use crate::wire::sasl::{b64_decode, decode_plain};
 
 pub(super) const LOGIN: Spec = Spec::new(
-    "LOGIN",
+    Verb::Login,
     Valid::NotAuthenticated,
     "Log in with user name and password.",
     "RFC 3501 §6.2.3",
     parse_login,
 );
 pub(super) const AUTHENTICATE: Spec = Spec::new(
-    "AUTHENTICATE",
+    Verb::Authenticate,
     Valid::NotAuthenticated,
     "Log in with SASL (PLAIN, or LOGIN: user name and password in base64 after each challenge).",
     "RFC 3501 §6.2.2",

@@ -8,56 +8,56 @@ use super::prelude::*;
 pub type IdParams = Vec<(String, Option<String>)>;
 
 pub(super) const CAPABILITY: Spec = Spec::new(
-    "CAPABILITY",
+    Verb::Capability,
     Valid::Any,
     "What the server supports.",
     "RFC 3501 §6.1.1",
     |_, _| Ok(Command::Capability),
 );
 pub(super) const NOOP: Spec = Spec::new(
-    "NOOP",
+    Verb::Noop,
     Valid::Any,
     "Do nothing, but collect pending updates (new mail, expunges).",
     "RFC 3501 §6.1.2",
     |_, _| Ok(Command::Noop),
 );
 pub(super) const LOGOUT: Spec = Spec::new(
-    "LOGOUT",
+    Verb::Logout,
     Valid::Any,
     "End the session.",
     "RFC 3501 §6.1.3",
     |_, _| Ok(Command::Logout),
 );
 pub(super) const STARTTLS: Spec = Spec::new(
-    "STARTTLS",
+    Verb::StartTls,
     Valid::NotAuthenticated,
     "Start TLS on this connection, where the host offers it (then ask for CAPABILITY again).",
     "RFC 3501 §6.2.1",
     |_, _| Ok(Command::Starttls),
 );
 pub(super) const CHECK: Spec = Spec::new(
-    "CHECK",
+    Verb::Check,
     Valid::Selected,
     "Ask the server to save the selected mailbox's state to disk (housekeeping; most servers treat it as NOOP), e.g. a5 CHECK.",
     "RFC 3501 §6.4.1",
     |_, _| Ok(Command::Check),
 );
 pub(super) const NAMESPACE: Spec = Spec::new(
-    "NAMESPACE",
+    Verb::Namespace,
     Valid::Authenticated,
     "Which prefixes mailbox names have: your own, other users' and shared ones, e.g. a2 NAMESPACE.",
     "RFC 2342",
     |_, _| Ok(Command::Namespace),
 );
 pub(super) const ID: Spec = Spec::new(
-    "ID",
+    Verb::Id,
     Valid::Any,
     "Exchange client and server identification.",
     "RFC 2971",
     parse_id,
 );
 pub(super) const ENABLE: Spec = Spec::new(
-    "ENABLE",
+    Verb::Enable,
     Valid::Authenticated,
     "Turn on extensions: CONDSTORE (MODSEQ everywhere), QRESYNC (resynchronise on SELECT, VANISHED instead of EXPUNGE), UTF8=ACCEPT (mailbox names in UTF-8 instead of modified UTF-7), IMAP4rev2 (RFC 9051's rules: no \\Recent, ESEARCH answers, UTF-8 names).",
     "RFC 5161, RFC 7162 §3.2.3, RFC 6855 §3, RFC 9051 §6.3.1",

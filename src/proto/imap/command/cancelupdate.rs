@@ -4,7 +4,7 @@
 use super::prelude::*;
 
 pub(super) const CANCELUPDATE: Spec = Spec::new(
-    "CANCELUPDATE",
+    Verb::CancelUpdate,
     Valid::Selected,
     "Stop the updates of SEARCH RETURN (UPDATE) commands, named by their tags: CANCELUPDATE \"a1\".",
     "RFC 5267 §4.3.5",

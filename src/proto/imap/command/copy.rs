@@ -3,7 +3,7 @@
 use super::prelude::*;
 
 pub(super) const COPY: Spec = Spec::new(
-    "COPY",
+    Verb::Copy,
     Valid::Selected,
     "Copy messages to another mailbox.",
     "RFC 3501 §6.4.7",
@@ -11,7 +11,7 @@ pub(super) const COPY: Spec = Spec::new(
 )
 .with_uid();
 pub(super) const MOVE: Spec = Spec::new(
-    "MOVE",
+    Verb::Move,
     Valid::Selected,
     "Move messages to another mailbox.",
     "RFC 6851",

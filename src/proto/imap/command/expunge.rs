@@ -3,7 +3,7 @@
 use super::prelude::*;
 
 pub(super) const EXPUNGE: Spec = Spec::new(
-    "EXPUNGE",
+    Verb::Expunge,
     Valid::Selected,
     "Remove every message flagged \\Deleted.",
     "RFC 3501 §6.4.3",

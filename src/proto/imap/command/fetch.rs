@@ -63,7 +63,7 @@ pub enum SectionText {
 }
 
 pub(super) const FETCH: Spec = Spec::new(
-    "FETCH",
+    Verb::Fetch,
     Valid::Selected,
     "Get message data: FLAGS, ENVELOPE, BODY[...], BINARY[...] (decoded), BODYSTRUCTURE, MODSEQ, SAVEDATE (when it was saved here), PREVIEW (the first 200 characters of the text)...; (CHANGEDSINCE n) only what changed since; UID FETCH ... (CHANGEDSINCE n VANISHED) also the UIDs expunged since.",
     "RFC 3501 §6.4.5, RFC 3516, RFC 7162 §3.1.4, §3.2.6, RFC 8514, RFC 8970 §3",

@@ -3,7 +3,7 @@
 use super::prelude::*;
 
 pub(super) const IDLE: Spec = Spec::new(
-    "IDLE",
+    Verb::Idle,
     Valid::Authenticated,
     "Wait for the server to push news of the selected mailbox (new mail, expunges) until you send DONE; clients send DONE and IDLE again within 29 minutes, before the server may drop them.",
     "RFC 2177 §3",

@@ -21,14 +21,14 @@ pub struct ListOptions {
 }
 
 pub(super) const LIST: Spec = Spec::new(
-    "LIST",
+    Verb::List,
     Valid::Authenticated,
     "List mailboxes: reference and pattern (* any depth, % one level).",
     "RFC 3501 §6.3.8",
     parse_list,
 );
 pub(super) const LSUB: Spec = Spec::new(
-    "LSUB",
+    Verb::Lsub,
     Valid::Authenticated,
     "List subscribed mailboxes.",
     "RFC 3501 §6.3.9",

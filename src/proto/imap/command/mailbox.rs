@@ -4,35 +4,35 @@ use super::prelude::*;
 use crate::store::{SpecialUse, Store, StoreError};
 
 pub(super) const CREATE: Spec = Spec::new(
-    "CREATE",
+    Verb::Create,
     Valid::Authenticated,
     "Create a mailbox on the server; (USE (\\Sent)) gives it a special use.",
     "RFC 3501 §6.3.3, RFC 6154 §3",
     parse_mailbox,
 );
 pub(super) const DELETE: Spec = Spec::new(
-    "DELETE",
+    Verb::Delete,
     Valid::Authenticated,
     "Delete a mailbox.",
     "RFC 3501 §6.3.4",
     parse_mailbox,
 );
 pub(super) const RENAME: Spec = Spec::new(
-    "RENAME",
+    Verb::Rename,
     Valid::Authenticated,
     "Rename a mailbox.",
     "RFC 3501 §6.3.5",
     parse_rename,
 );
 pub(super) const SUBSCRIBE: Spec = Spec::new(
-    "SUBSCRIBE",
+    Verb::Subscribe,
     Valid::Authenticated,
     "Add a mailbox to the subscribed list.",
     "RFC 3501 §6.3.6",
     parse_mailbox,
 );
 pub(super) const UNSUBSCRIBE: Spec = Spec::new(
-    "UNSUBSCRIBE",
+    Verb::Unsubscribe,
     Valid::Authenticated,
     "Remove a mailbox from the subscribed list.",
     "RFC 3501 §6.3.7",

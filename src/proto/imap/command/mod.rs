@@ -26,6 +26,7 @@ mod sort_display;
 mod starttls;
 mod status;
 mod store;
+mod verb;
 
 pub use append::{AppendData, AppendMessage};
 pub use basic::IdParams;
@@ -38,6 +39,7 @@ pub use select::QresyncParams;
 pub use sort::{base_subject, SortKey, ThreadAlgorithm};
 pub use status::StatusItem;
 pub use store::StoreMode;
+pub use verb::Verb;
 
 use super::completion::{bad, no, ok, Done};
 use super::mutf7::NameEncoding;
@@ -51,7 +53,7 @@ use crate::time::Instant;
 
 /// What the command modules share.
 mod prelude {
-    pub(super) use super::{Command, Spec, Use, Valid};
+    pub(super) use super::{Command, Spec, Use, Valid, Verb};
     pub(super) use crate::proto::imap::completion::{bad, no, ok, store_no, unselected, Done};
     pub(super) use crate::proto::imap::fetch::flag_list;
     pub(super) use crate::proto::imap::mutf7::NameEncoding;
@@ -208,7 +210,7 @@ pub struct Use<'a> {
 
 /// One command: its name, where it may run, its grammar, and what it is for.
 pub struct Spec {
-    pub name: &'static str,
+    pub verb: Verb,
     pub valid: Valid,
     /// It also comes as `UID <name>` (RFC 3501 §6.4.8).
     pub uid: bool,
@@ -220,14 +222,14 @@ pub struct Spec {
 
 impl Spec {
     const fn new(
-        name: &'static str,
+        verb: Verb,
         valid: Valid,
         about: &'static str,
         rfc: &'static str,
         parse: fn(&mut Parser<'_>, Use<'_>) -> Result<Command, ParseError>,
     ) -> Spec {
         Spec {
-            name,
+            verb,
             valid,
             uid: false,
             about,
@@ -239,6 +241,11 @@ impl Spec {
     const fn with_uid(mut self) -> Spec {
         self.uid = true;
         self
+    }
+
+    /// The command's name, upper case.
+    pub fn name(&self) -> &'static str {
+        self.verb.name()
     }
 }
 
@@ -291,12 +298,12 @@ pub const UID_ABOUT: (&str, &str) = (
 
 /// The command named `name` (upper case, without `UID`).
 pub fn spec(name: &str) -> Option<&'static Spec> {
-    COMMANDS.iter().find(|s| s.name == name)
+    COMMANDS.iter().find(|s| s.name() == name)
 }
 
 /// Every command word, `UID` included (for the learning layer's hints).
 pub fn names() -> impl Iterator<Item = &'static str> {
-    COMMANDS.iter().map(|s| s.name).chain(["UID"])
+    COMMANDS.iter().map(|s| s.name()).chain(["UID"])
 }
 
 /// What a command word is for and where it is defined (for the learning layer).
@@ -531,11 +538,12 @@ mod tests {
     fn the_table_names_each_command_once_and_drives_the_state_check() {
         for (i, s) in COMMANDS.iter().enumerate() {
             assert!(
-                COMMANDS[i + 1..].iter().all(|o| o.name != s.name),
+                COMMANDS[i + 1..].iter().all(|o| o.verb != s.verb),
                 "{} twice",
-                s.name
+                s.name()
             );
-            assert!(s.rfc.starts_with("RFC "), "{}", s.name);
+            assert!(s.rfc.starts_with("RFC "), "{}", s.name());
+            assert_eq!(Verb::parse(&s.name().to_lowercase()), Some(s.verb));
         }
         assert_eq!(check_state("FETCH", true, true), Ok(()));
         assert!(check_state("FETCH", true, false)

@@ -7,7 +7,7 @@ use super::prelude::*;
 use crate::proto::imap::notify::{EventGroup, Events, MailboxFilter, Notify};
 
 pub(super) const NOTIFY: Spec = Spec::new(
-    "NOTIFY",
+    Verb::Notify,
     Valid::Authenticated,
     "Ask to be told of changes without polling: NOTIFY SET (SELECTED (MessageNew MessageExpunge FlagChange)) (PERSONAL (MessageNew MessageExpunge)) pushes the selected mailbox's changes and STATUS lines for other mailboxes; NOTIFY NONE stops.",
     "RFC 5465",

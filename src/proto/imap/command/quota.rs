@@ -6,21 +6,21 @@
 use super::prelude::*;
 
 pub(super) const GETQUOTA: Spec = Spec::new(
-    "GETQUOTA",
+    Verb::GetQuota,
     Valid::Authenticated,
     "Usage and limits of a quota root.",
     "RFC 9208 §4.1.1",
     parse_getquota,
 );
 pub(super) const GETQUOTAROOT: Spec = Spec::new(
-    "GETQUOTAROOT",
+    Verb::GetQuotaRoot,
     Valid::Authenticated,
     "The quota roots of a mailbox, with their usage and limits.",
     "RFC 9208 §4.1.2",
     parse_getquota,
 );
 pub(super) const SETQUOTA: Spec = Spec::new(
-    "SETQUOTA",
+    Verb::SetQuota,
     Valid::Authenticated,
     "Change a quota (refused here: the limits are the server's).",
     "RFC 9208 §4.1.3",

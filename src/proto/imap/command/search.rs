@@ -3,12 +3,12 @@
 
 use super::prelude::*;
 use crate::proto::imap::context::{Partial, UpdateContext, View, MAX_CONTEXTS};
-use crate::proto::imap::esearch::{self, Hit};
+use crate::proto::imap::esearch;
 use crate::proto::imap::response::string;
 use crate::proto::imap::search::{matches, Candidate, SearchKey};
 
 pub(super) const SEARCH: Spec = Spec::new(
-    "SEARCH",
+    Verb::Search,
     Valid::Selected,
     "Find messages by flags, headers, text (any case; é precomposed or not: i;unicode-casemap), dates (also SAVEDON... the day saved), age (OLDER/YOUNGER seconds), sizes, MODSEQ; RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, RETURN (SAVE) keeps the result as $.",
     "RFC 3501 §6.4.4, RFC 4731, RFC 5182, RFC 5255 §4.2, RFC 7162 §3.1.5",
@@ -41,8 +41,12 @@ impl SearchReturn {
     }
 }
 
-/// `RETURN (MIN MAX ALL COUNT SAVE PARTIAL m:n UPDATE CONTEXT)`; an empty list means ALL.
-pub(super) fn search_return(p: &mut Parser<'_>) -> R<SearchReturn> {
+/// SEARCH's and SORT's optional `RETURN (MIN MAX ALL COUNT SAVE PARTIAL m:n UPDATE CONTEXT)`
+/// and the space after it (RFC 4731 §3.1, RFC 5267 §3.1); an empty list means ALL.
+pub(super) fn return_options(p: &mut Parser<'_>) -> R<Option<SearchReturn>> {
+    if !p.eat_word("RETURN") {
+        return Ok(None);
+    }
     p.sp("return options, e.g. (MIN MAX COUNT)")?;
     let mut r = SearchReturn::default();
     let opts = super::list::option_list(p, "return option")?;
@@ -79,7 +83,7 @@ pub(super) fn search_return(p: &mut Parser<'_>) -> R<SearchReturn> {
         return Err("RETURN takes PARTIAL or ALL, not both".into());
     }
     p.sp("search criteria")?;
-    Ok(r)
+    Ok(Some(r))
 }
 
 /// `partial-range = nz-number ":" nz-number` (RFC 5267 §5).
@@ -97,11 +101,7 @@ fn partial_range(word: &str) -> Option<Partial> {
 
 fn parse_search(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     p.sp("search criteria after SEARCH (e.g. ALL)")?;
-    let ret = if p.eat_word("RETURN") {
-        Some(search_return(p)?)
-    } else {
-        None
-    };
+    let ret = return_options(p)?;
     if p.eat_word("CHARSET") {
         p.sp("charset name")?;
         charset(p)?;
@@ -349,26 +349,11 @@ impl ImapSession {
             return no("The selected mailbox no longer exists");
         };
         let found = self.matching(f, key, ctx.clock.unix(now));
-        let hits: Vec<Hit> = found
-            .iter()
-            .map(|&(seq, m)| Hit {
-                number: if uid { m.uid } else { seq },
-                modseq: m.modseq,
-            })
-            .collect();
+        let hits = esearch::hits(&found, uid);
         // RFC 7162 §3.1.5: a search by MODSEQ reports a mod-sequence.
         let with_modseq = key.uses_modseq() && !hits.is_empty();
         let line = match ret {
-            None => {
-                let mut line = String::from("* SEARCH");
-                for h in &hits {
-                    line.push_str(&format!(" {}", h.number));
-                }
-                if let Some(m) = hits.iter().map(|h| h.modseq).max().filter(|_| with_modseq) {
-                    line.push_str(&format!(" (MODSEQ {m})"));
-                }
-                line
-            }
+            None => esearch::plain_line("SEARCH", &hits, with_modseq),
             Some(r) => {
                 // RFC 5267 §4.3: UPDATE under a tag that already names a context is refused.
                 if r.update && self.has_context(tag) {
@@ -465,13 +450,7 @@ impl ImapSession {
         found: &[(u32, &crate::store::StoredMessage)],
         r: &SearchReturn,
     ) {
-        let all: Vec<Hit> = found
-            .iter()
-            .map(|(_, m)| Hit {
-                number: m.uid,
-                modseq: m.modseq,
-            })
-            .collect();
+        let all = esearch::hits(found, true);
         let mut uids: Vec<u32> = esearch::reported(r, &all)
             .iter()
             .map(|h| h.number)

@@ -5,28 +5,28 @@ use super::ListOptions;
 use crate::proto::imap::vanished::vanished_since;
 
 pub(super) const SELECT: Spec = Spec::new(
-    "SELECT",
+    Verb::Select,
     Valid::Authenticated,
     "Open a mailbox read-write: the session enters the Selected state; (CONDSTORE) also reports HIGHESTMODSEQ; (QRESYNC (uidvalidity modseq)) also reports what vanished and changed since.",
     "RFC 3501 §6.3.1, RFC 7162 §3.1.8, §3.2.5",
     parse_select,
 );
 pub(super) const EXAMINE: Spec = Spec::new(
-    "EXAMINE",
+    Verb::Examine,
     Valid::Authenticated,
     "Open a mailbox read-only (with the same parameters as SELECT).",
     "RFC 3501 §6.3.2, RFC 7162 §3.2.5",
     parse_select,
 );
 pub(super) const CLOSE: Spec = Spec::new(
-    "CLOSE",
+    Verb::Close,
     Valid::Selected,
     "Leave the Selected state; if the mailbox was selected read-write, first remove its \\Deleted messages, silently (no EXPUNGE responses). After EXAMINE nothing is removed.",
     "RFC 3501 §6.4.2",
     |_, _| Ok(Command::Close),
 );
 pub(super) const UNSELECT: Spec = Spec::new(
-    "UNSELECT",
+    Verb::Unselect,
     Valid::Selected,
     "Leave the Selected state without expunging.",
     "RFC 3691",

@@ -3,19 +3,19 @@
 //! [`crate::proto::imap::thread`]).
 
 use super::prelude::*;
-use super::search::{charset, criteria, search_return, SearchReturn};
+use super::search::{charset, criteria, return_options, SearchReturn};
 use super::sort_display::{display_key, DisplayField};
 use crate::message::envelope::{envelope, EnvAddr};
 use crate::message::HeaderBlock;
 use crate::proto::imap::casemap;
-use crate::proto::imap::esearch::{self, Hit};
+use crate::proto::imap::esearch;
 use crate::proto::imap::search::SearchKey;
 use crate::proto::imap::thread::{self, msg_ids, ThreadMessage};
 use crate::store::StoredMessage;
 use std::cmp::Ordering;
 
 pub(super) const SORT: Spec = Spec::new(
-    "SORT",
+    Verb::Sort,
     Valid::Selected,
     "Search, then order the matches by ARRIVAL, DATE, FROM, SUBJECT, SIZE, DISPLAYFROM (the name shown)... (REVERSE); RETURN (MIN MAX ALL COUNT) answers in one ESEARCH line, in sort order (ESORT).",
     "RFC 5256 §3, RFC 5267 §3.1, RFC 5957 §4",
@@ -23,7 +23,7 @@ pub(super) const SORT: Spec = Spec::new(
 )
 .with_uid();
 pub(super) const THREAD: Spec = Spec::new(
-    "THREAD",
+    Verb::Thread,
     Valid::Selected,
     "Search, then group the matches into threads: by subject (ORDEREDSUBJECT) or by Message-ID, In-Reply-To and References (REFERENCES; REFS: no grouping by subject, the thread with the newest message last).",
     "RFC 5256 §4",
@@ -49,11 +49,7 @@ pub enum SortKey {
 /// ESORT: RFC 5267 §3.1).
 fn parse_sort(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     p.sp("sort criteria, e.g. (REVERSE DATE)")?;
-    let ret = if p.eat_word("RETURN") {
-        Some(search_return(p)?)
-    } else {
-        None
-    };
+    let ret = return_options(p)?;
     // RFC 5267 §4.1: PARTIAL, UPDATE and CONTEXT in SORT are CONTEXT=SORT's.
     if ret.is_some_and(|r| r.partial.is_some() || r.update || r.context) {
         return Err(
@@ -273,13 +269,7 @@ impl ImapSession {
                 .unwrap_or_else(|| sa.cmp(sb))
         });
         let uid = order.uid;
-        let hits: Vec<Hit> = found
-            .iter()
-            .map(|&(seq, m)| Hit {
-                number: if uid { m.uid } else { seq },
-                modseq: m.modseq,
-            })
-            .collect();
+        let hits = esearch::hits(&found, uid);
         // RFC 7162 §3.1.5: a SORT by MODSEQ reports the highest mod-sequence it returns.
         let with_modseq = key.uses_modseq() && !hits.is_empty();
         let done = ok(if uid {
@@ -288,16 +278,7 @@ impl ImapSession {
             "SORT completed"
         });
         let line = match order.ret {
-            None => {
-                let mut line = String::from("* SORT");
-                for h in &hits {
-                    line.push_str(&format!(" {}", h.number));
-                }
-                if let Some(m) = hits.iter().map(|h| h.modseq).max().filter(|_| with_modseq) {
-                    line.push_str(&format!(" (MODSEQ {m})"));
-                }
-                line
-            }
+            None => esearch::plain_line("SORT", &hits, with_modseq),
             Some(r) => {
                 if r.save {
                     self.save_result(&found, &r);

@@ -19,7 +19,7 @@ pub enum StatusItem {
 }
 
 pub(super) const STATUS: Spec = Spec::new(
-    "STATUS",
+    Verb::Status,
     Valid::Authenticated,
     "Counters of a mailbox without selecting it (HIGHESTMODSEQ with CONDSTORE; SIZE and DELETED as in IMAP4rev2).",
     "RFC 3501 §6.3.10, RFC 7162 §3.1.7, RFC 8438, RFC 9051 §6.3.11",

@@ -10,7 +10,7 @@ pub enum StoreMode {
 }
 
 pub(super) const STORE: Spec = Spec::new(
-    "STORE",
+    Verb::Store,
     Valid::Selected,
     "Change flags: FLAGS, +FLAGS, -FLAGS (.SILENT); (UNCHANGEDSINCE n) leaves messages changed since, named in [MODIFIED].",
     "RFC 3501 §6.4.6, RFC 7162 §3.1.3",
