@@ -143,6 +143,19 @@ impl Connection {
             Side::Server => self.server_open,
         }
     }
+
+    /// The trace entry for something `from` did on this connection at `at`.
+    fn trace_entry(&self, at: Instant, from: Side, kind: TraceKind) -> TraceEntry {
+        TraceEntry {
+            at,
+            conn: self.id,
+            client: self.client,
+            server: self.server,
+            port: self.port,
+            from,
+            kind,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -406,16 +419,9 @@ impl Network {
         if !c.is_open(from) || !c.is_open(from.other()) || bytes.is_empty() {
             return !bytes.is_empty() && c.is_open(from);
         }
-        let (client, server, port) = (c.client, c.server, c.port);
-        self.trace.record(TraceEntry {
-            at: now,
-            conn,
-            client,
-            server,
-            port,
-            from,
-            kind: TraceKind::Data(bytes.clone()),
-        });
+        let (client, server) = (c.client, c.server);
+        let entry = c.trace_entry(now, from, TraceKind::Data(bytes.clone()));
+        self.trace.record(entry);
         if self.rng.chance(self.faults.drop_per_million) {
             self.drop_link(now, conn);
             return false;
@@ -472,16 +478,8 @@ impl Network {
         };
         let at = (now + delay).max(*slot);
         *slot = at;
-        let (client, server, port) = (c.client, c.server, c.port);
-        self.trace.record(TraceEntry {
-            at: now,
-            conn,
-            client,
-            server,
-            port,
-            from: side,
-            kind: TraceKind::Close,
-        });
+        let entry = c.trace_entry(now, side, TraceKind::Close);
+        self.trace.record(entry);
         if other_open {
             self.schedule(
                 at,
@@ -506,15 +504,8 @@ impl Network {
             | NetEvent::Closed { conn: id, .. }
             | NetEvent::Reset { conn: id, .. } => *id != conn,
         });
-        self.trace.record(TraceEntry {
-            at: now,
-            conn,
-            client: c.client,
-            server: c.server,
-            port: c.port,
-            from: Side::Client,
-            kind: TraceKind::Dropped,
-        });
+        self.trace
+            .record(c.trace_entry(now, Side::Client, TraceKind::Dropped));
         for side in [Side::Client, Side::Server] {
             if c.is_open(side) {
                 self.schedule(now, NetEvent::Reset { conn, to: side });

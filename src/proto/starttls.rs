@@ -5,11 +5,12 @@
 //! STARTTLS, RFC 3501 §6.2.1) and for refusing plaintext logins where the host requires TLS.
 //!
 //! A session that accepts the upgrade emits its protocol's `StartTls` event right after the
-//! positive reply, forgets what the client told it (RFC 3207 §4.2, RFC 2595 §4, RFC 3501
-//! §6.2.1) and drops every byte that came after the command in the same input: those were
-//! sent before the client could see the reply, so they were never meant for the TLS session
-//! (the command-injection class of bugs, CVE-2011-0411). The driver puts TLS between the
-//! connection and the session and hands it only decrypted bytes from then on.
+//! positive reply and forgets what the client told it (RFC 3207 §4.2, RFC 2595 §4, RFC 3501
+//! §6.2.1). Every byte that came after the command before TLS began was sent before the client
+//! could see the reply, so it was never meant for the TLS session (the command-injection class
+//! of bugs, CVE-2011-0411): the driver's gate (`sandbox::gate`), which hands the session one
+//! command line at a time, drops it unread. The driver puts TLS between the connection and the
+//! session and hands it only decrypted bytes from then on.
 
 /// A connection's TLS situation, for the server session on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

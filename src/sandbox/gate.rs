@@ -77,8 +77,10 @@ pub(crate) struct GatedSession {
     message: MessageSeen,
     /// Writes the typed records of the conversation (commands, replies, data transfers).
     recorder: Option<Recorder>,
-    /// The session accepted the upgrade to TLS in the input being handled: the rest of that
-    /// input is dropped unread (RFC 3207 §4.2), and the next input comes from inside TLS.
+    /// The session accepted the upgrade to TLS and the TLS layer is not in place yet: every
+    /// client byte until then (the rest of the input that held the command, and whatever else
+    /// arrived before the handshake, in any split) is dropped unread (RFC 3207 §4.2). This is
+    /// the one place that drops it.
     upgrading: bool,
 }
 
@@ -175,9 +177,13 @@ impl GatedSession {
     }
 
     pub fn handle_input(&mut self, env: &mut Env<'_>, now: Instant, bytes: &[u8]) {
-        // Input after an accepted upgrade in an earlier call came from inside TLS.
-        self.upgrading = false;
         self.consume(env, now, bytes);
+    }
+
+    /// TLS now sits between the connection and the session: the input from here on was
+    /// decrypted, so it is read again (RFC 3207 §4.2, RFC 2595 §4, RFC 3501 §6.2.1).
+    pub fn handle_tls_started(&mut self) {
+        self.upgrading = false;
     }
 
     pub fn poll_output(&mut self) -> Option<Output<Note>> {
@@ -361,9 +367,10 @@ impl GatedSession {
         }
     }
 
-    /// Client bytes pipelined after an accepted STARTTLS/STLS: never read by the session nor
-    /// recorded as commands (they were sent before the client could see the reply, so they
-    /// are not part of the TLS session: CVE-2011-0411). A typed record says how many.
+    /// Client bytes pipelined after an accepted STARTTLS/STLS, before the TLS layer is in
+    /// place: never read by the session nor recorded as commands (they were sent before the
+    /// client could see the reply, so they are not part of the TLS session: CVE-2011-0411). A
+    /// typed record says how many.
     fn discard_after_upgrade(&mut self, bytes: &[u8]) {
         let dropped = (bytes.len() + self.line.len()) as u64;
         self.line.clear();

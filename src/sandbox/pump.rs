@@ -373,7 +373,7 @@ impl World {
             match o {
                 Output::Transmit(bytes) => self.server_transmit(conn, bytes),
                 Output::Event(Note::StartTls) => {
-                    self.discard_held_input(conn);
+                    self.hand_held_input_before_tls(conn);
                     if !self.start_server_tls(conn) {
                         break;
                     }

@@ -75,8 +75,8 @@ pub(crate) enum Note {
     /// What the conversation did, typed (see [`crate::proto::record`]).
     Record(crate::proto::record::Record),
     /// The session accepted the upgrade to TLS (STARTTLS, STLS) and its positive reply is
-    /// queued before this: put TLS between the connection and the session now, and drop the
-    /// client input that came after the command.
+    /// queued before this: hand the gate the client input still held (it drops all of it),
+    /// then put TLS between the connection and the session.
     StartTls,
 }
 

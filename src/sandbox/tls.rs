@@ -243,6 +243,7 @@ impl World {
                 if let Some(server) = self.slots.get_mut(conn).and_then(|s| s.server.as_mut()) {
                     server.tls = Some(layer);
                     server.tls_certificate = presented;
+                    server.session.handle_tls_started();
                 }
                 self.push_tls_record(conn, TlsRecord::Handshaking);
                 self.follow_server_into_tls(conn);
@@ -257,19 +258,17 @@ impl World {
         }
     }
 
-    /// Drops the client input held for `conn` when its session accepted the upgrade: it was
-    /// sent before the client could see the reply (RFC 3207 §4.2; CVE-2011-0411).
-    pub(super) fn discard_held_input(&mut self, conn: ConnId) {
-        let dropped = match self.slots.get_mut(conn).and_then(|s| s.held.as_mut()) {
-            Some(held) => {
-                let n = held.bytes.len() as u64;
-                held.bytes.clear();
-                n
-            }
-            None => 0,
+    /// When the session on `conn` accepted the upgrade, hands it the client input still held
+    /// for it under flow control: that arrived before TLS began, so it belongs to the
+    /// plaintext side, where the gate drops it unread (RFC 3207 §4.2; CVE-2011-0411). The TLS
+    /// layer then starts on an empty buffer.
+    pub(super) fn hand_held_input_before_tls(&mut self, conn: ConnId) {
+        let bytes: Vec<u8> = match self.slots.get_mut(conn).and_then(|s| s.held.as_mut()) {
+            Some(held) => held.bytes.drain(..).collect(),
+            None => return,
         };
-        if dropped > 0 {
-            self.push_tls_record(conn, TlsRecord::Discarded { bytes: dropped });
+        if !bytes.is_empty() {
+            self.with_server(conn, |s, env, now| s.handle_input(env, now, &bytes));
         }
     }
 

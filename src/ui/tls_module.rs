@@ -23,7 +23,12 @@ let loading = null;
 export function tls_load() {
   if (!loading) {
     const url = new URL("tls/mail-sandbox-tls.js", document.baseURI).href;
-    loading = import(url).then(async (m) => { await m.default(); mod = m; return true; },
+    loading = import(url).then(async (m) => {
+      await m.default();
+      mod = m;
+      document.documentElement.dataset.tls = "loaded";
+      return true;
+    },
       (e) => { loading = null; console.warn("the TLS module did not load", e); return false; });
   }
   return loading;

@@ -201,8 +201,6 @@ pub struct ImapSession {
     pub(super) input_seen: u64,
     /// What the session may say about TLS (see [`TlsOffer`]).
     pub(super) tls: TlsOffer,
-    /// STARTTLS was accepted in the input being handled: the rest of it is dropped.
-    pub(super) upgrading: bool,
     /// NOTIFY SET (RFC 5465), or `None` (NOTIFY NONE, or never set).
     pub(super) notify: Option<super::notify::Notify>,
 }
@@ -229,7 +227,6 @@ impl ImapSession {
             deadline: now + AUTOLOGOUT,
             input_seen: 0,
             tls,
-            upgrading: false,
             notify: None,
         };
         let capabilities = s.capability_list();
@@ -576,8 +573,6 @@ impl<'a> Session<HostCtx<'a>> for ImapSession {
 
     fn handle_input(&mut self, ctx: &mut HostCtx<'a>, now: Instant, mut bytes: &[u8]) {
         self.deadline = now + AUTOLOGOUT;
-        // Input after an accepted STARTTLS in an earlier call came from inside TLS.
-        self.upgrading = false;
         while !bytes.is_empty() && !self.out.is_closed() {
             let (n, frame) = self.framer.push(bytes);
             bytes = &bytes[n..];
@@ -585,11 +580,6 @@ impl<'a> Session<HostCtx<'a>> for ImapSession {
             if let Some(frame) = frame {
                 self.on_frame(ctx, now, frame);
             } else if n == 0 {
-                break;
-            }
-            if self.upgrading {
-                // RFC 3501 §6.2.1: what was pipelined after STARTTLS is never executed.
-                self.input_seen += bytes.len() as u64;
                 break;
             }
         }

@@ -252,8 +252,9 @@ pub fn ordered_subject(msgs: &[ThreadMessage]) -> String {
     f.render()
 }
 
-/// THREAD=REFERENCES (RFC 5256 §4).
-pub fn references(msgs: &[ThreadMessage]) -> String {
+/// REFERENCES' steps 1 to 4 (RFC 5256 §4), which REFS shares: the messages linked by their
+/// references, the parentless containers as roots, empty ones pruned, siblings in order.
+fn linked_forest(msgs: &[ThreadMessage]) -> Forest<'_> {
     let mut f = Forest::new(msgs);
     link_references(&mut f);
     f.roots = (0..f.nodes.len())
@@ -261,6 +262,12 @@ pub fn references(msgs: &[ThreadMessage]) -> String {
         .collect();
     prune(&mut f);
     f.sort();
+    f
+}
+
+/// THREAD=REFERENCES (RFC 5256 §4).
+pub fn references(msgs: &[ThreadMessage]) -> String {
+    let mut f = linked_forest(msgs);
     group_by_subject(&mut f);
     f.sort();
     f.render()
@@ -271,13 +278,7 @@ pub fn references(msgs: &[ThreadMessage]) -> String {
 /// date of any message in them, so that the thread with the newest reply comes last (ties by the
 /// root's sequence number); within a thread, siblings by sent date as in REFERENCES.
 pub fn refs(msgs: &[ThreadMessage]) -> String {
-    let mut f = Forest::new(msgs);
-    link_references(&mut f);
-    f.roots = (0..f.nodes.len())
-        .filter(|&n| f.nodes[n].parent.is_none())
-        .collect();
-    prune(&mut f);
-    f.sort();
+    let mut f = linked_forest(msgs);
     let mut roots = std::mem::take(&mut f.roots);
     roots.sort_by_key(|&r| (f.latest_sent(r), f.first_message(r).map(|m| m.seq)));
     f.roots = roots;

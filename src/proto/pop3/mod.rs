@@ -108,8 +108,6 @@ pub struct Pop3Session {
     input_seen: u64,
     /// What the session may say about TLS (see [`TlsOffer`]).
     tls: TlsOffer,
-    /// STLS was accepted in the input being handled: the rest of it is dropped.
-    upgrading: bool,
 }
 
 impl Pop3Session {
@@ -132,7 +130,6 @@ impl Pop3Session {
             maildrop: None,
             input_seen: 0,
             tls: TlsOffer::OFF,
-            upgrading: false,
         }
     }
 
@@ -344,19 +341,12 @@ impl<'a> Session<HostCtx<'a>> for Pop3Session {
             return;
         }
         self.idle_deadline = now + IDLE_TIMEOUT;
-        // Input after an accepted STLS in an earlier call came from inside TLS.
-        self.upgrading = false;
         while !bytes.is_empty() && !self.out.is_closed() {
             let (n, line) = self.lines.push(bytes);
             bytes = &bytes[n..];
             self.input_seen += n as u64;
             if let Some(line) = line {
                 self.handle_line(ctx, line);
-            }
-            if self.upgrading {
-                // RFC 2595 §4: what was pipelined after STLS is never executed.
-                self.input_seen += bytes.len() as u64;
-                break;
             }
         }
     }

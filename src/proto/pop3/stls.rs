@@ -1,7 +1,7 @@
 //! STLS on the POP3 server (RFC 2595 §4), where the host offers TLS (`TlsOffer`): `+OK Begin
 //! TLS negotiation` and the [`Pop3Event::StartTls`] event, in AUTHORIZATION only; the session
-//! stays in AUTHORIZATION and drops whatever was pipelined after the command (RFC 2595 §4,
-//! CVE-2011-0411). Where logins need TLS, USER, PASS, APOP and AUTH are refused before it
+//! stays in AUTHORIZATION; whatever was pipelined after the command is dropped unread by the
+//! driver's gate (RFC 2595 §4, CVE-2011-0411). Where logins need TLS, USER, PASS, APOP and AUTH are refused before it
 //! (RFC 2595 §2.3: clear-text passwords only where the host allows them).
 
 use super::{Pending, Pop3Event, Pop3Session, MAX_LINE};
@@ -18,7 +18,6 @@ impl Pop3Session {
         self.reply("+OK Begin TLS negotiation");
         self.out.event(Pop3Event::StartTls);
         self.tls = self.tls.upgraded();
-        self.upgrading = true;
         self.pending = Pending::Command;
         self.lines = LineReader::new(MAX_LINE);
     }

@@ -150,8 +150,6 @@ pub struct SmtpServer {
     line_end: u64,
     /// What the session may say about TLS (see [`TlsOffer`]).
     tls: TlsOffer,
-    /// The upgrade was accepted in the input being handled: the rest of it is dropped.
-    upgrading: bool,
 }
 
 impl SmtpServer {
@@ -182,7 +180,6 @@ impl SmtpServer {
             input_seen: 0,
             line_end: 0,
             tls: TlsOffer::OFF,
-            upgrading: false,
         }
     }
 
@@ -685,8 +682,6 @@ impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
             return;
         }
         self.idle_deadline = now + IDLE_TIMEOUT;
-        // Input after an accepted STARTTLS in an earlier call came from inside TLS.
-        self.upgrading = false;
         while !bytes.is_empty() && !self.out.is_closed() {
             let consumed = match &mut self.mode {
                 Mode::Data(reader) => match reader.push(bytes) {
@@ -738,11 +733,6 @@ impl<'a> Session<SmtpCtx<'a>> for SmtpServer {
             bytes = bytes.get(consumed..).unwrap_or(&[]);
             self.input_seen += consumed as u64;
             self.sync_phase();
-            if self.upgrading {
-                // RFC 3207 §4.2: what was pipelined after STARTTLS is never executed.
-                self.input_seen += bytes.len() as u64;
-                break;
-            }
         }
     }
 

@@ -35,6 +35,52 @@ fn cipher(key: &AeadKey) -> Option<Aes128Gcm> {
     Aes128Gcm::new_from_slice(key.as_ref()).ok()
 }
 
+/// Encrypts `payload[from..]` in place and appends the tag: the seal both versions share
+/// (RFC 5116 §2.1; the record's body in TLS 1.3, RFC 8446 §5.2, and TLS 1.2, RFC 5246
+/// §6.2.3.3). `None` is a cipher made from keys of the wrong length.
+fn seal(
+    aead: Option<&Aes128Gcm>,
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    payload: &mut PrefixedPayload,
+    from: usize,
+) -> Result<(), Error> {
+    let aead = aead.ok_or(Error::EncryptError)?;
+    let body = payload
+        .as_mut()
+        .get_mut(from..)
+        .ok_or(Error::EncryptError)?;
+    let tag = aead
+        .encrypt_in_place_detached(Nonce::from_slice(nonce), aad, body)
+        .map_err(|_| Error::EncryptError)?;
+    payload.extend_from_slice(tag.as_slice());
+    Ok(())
+}
+
+/// Decrypts `payload[from..end]` in place against the tag that follows it (`payload[end..]`,
+/// [`TAG_LEN`] bytes): the open both versions share. A forged or damaged record is an error.
+fn open(
+    aead: Option<&Aes128Gcm>,
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    payload: &mut [u8],
+    from: usize,
+    end: usize,
+) -> Result<(), Error> {
+    let aead = aead.ok_or(Error::DecryptError)?;
+    if end < from || payload.len() != end + TAG_LEN {
+        return Err(Error::DecryptError);
+    }
+    let (head, tag) = payload.split_at_mut(end);
+    aead.decrypt_in_place_detached(
+        Nonce::from_slice(nonce),
+        aad,
+        &mut head[from..],
+        Tag::from_slice(tag),
+    )
+    .map_err(|_| Error::DecryptError)
+}
+
 impl Tls13AeadAlgorithm for Tls13Aes128Gcm {
     fn encrypter(&self, key: AeadKey, iv: Iv) -> Box<dyn MessageEncrypter> {
         Box::new(Tls13Cipher {
@@ -76,7 +122,6 @@ impl MessageEncrypter for Tls13Cipher {
         msg: OutboundPlainMessage<'_>,
         seq: u64,
     ) -> Result<OutboundOpaqueMessage, Error> {
-        let aead = self.aead.as_ref().ok_or(Error::EncryptError)?;
         let total_len = self.encrypted_payload_len(msg.payload.len());
         let mut payload = PrefixedPayload::with_capacity(total_len);
         payload.extend_from_chunks(&msg.payload);
@@ -84,10 +129,7 @@ impl MessageEncrypter for Tls13Cipher {
         payload.extend_from_slice(&msg.typ.to_array());
         let nonce = RecordNonce::new(&self.iv, seq).0;
         let aad = make_tls13_aad(total_len);
-        let tag = aead
-            .encrypt_in_place_detached(Nonce::from_slice(&nonce), &aad, payload.as_mut())
-            .map_err(|_| Error::EncryptError)?;
-        payload.extend_from_slice(tag.as_slice());
+        seal(self.aead.as_ref(), &nonce, &aad, &mut payload, 0)?;
         // Every protected record goes out as application_data, version 1.2 (RFC 8446 §5.2).
         Ok(OutboundOpaqueMessage::new(
             ContentType::ApplicationData,
@@ -107,16 +149,13 @@ impl MessageDecrypter for Tls13Cipher {
         mut msg: InboundOpaqueMessage<'a>,
         seq: u64,
     ) -> Result<InboundPlainMessage<'a>, Error> {
-        let aead = self.aead.as_ref().ok_or(Error::DecryptError)?;
         let payload = &mut msg.payload;
         let Some(body_len) = payload.len().checked_sub(TAG_LEN) else {
             return Err(Error::DecryptError);
         };
         let nonce = RecordNonce::new(&self.iv, seq).0;
         let aad = make_tls13_aad(payload.len());
-        let (body, tag) = payload.split_at_mut(body_len);
-        aead.decrypt_in_place_detached(Nonce::from_slice(&nonce), &aad, body, Tag::from_slice(tag))
-            .map_err(|_| Error::DecryptError)?;
+        open(self.aead.as_ref(), &nonce, &aad, payload, 0, body_len)?;
         payload.truncate(body_len);
         msg.into_tls13_unpadded_message()
     }
@@ -180,21 +219,19 @@ impl MessageEncrypter for Tls12Encrypter {
         msg: OutboundPlainMessage<'_>,
         seq: u64,
     ) -> Result<OutboundOpaqueMessage, Error> {
-        let aead = self.aead.as_ref().ok_or(Error::EncryptError)?;
         let total_len = self.encrypted_payload_len(msg.payload.len());
         let mut payload = PrefixedPayload::with_capacity(total_len);
         let nonce = RecordNonce::new(&self.nonce_base, seq).0;
         let aad = make_tls12_aad(seq, msg.typ, msg.version, msg.payload.len());
         payload.extend_from_slice(&nonce[TLS12_FIXED_IV_LEN..]);
         payload.extend_from_chunks(&msg.payload);
-        let tag = aead
-            .encrypt_in_place_detached(
-                Nonce::from_slice(&nonce),
-                &aad,
-                &mut payload.as_mut()[TLS12_EXPLICIT_NONCE_LEN..],
-            )
-            .map_err(|_| Error::EncryptError)?;
-        payload.extend_from_slice(tag.as_slice());
+        seal(
+            self.aead.as_ref(),
+            &nonce,
+            &aad,
+            &mut payload,
+            TLS12_EXPLICIT_NONCE_LEN,
+        )?;
         Ok(OutboundOpaqueMessage::new(msg.typ, msg.version, payload))
     }
 
@@ -214,7 +251,6 @@ impl MessageDecrypter for Tls12Decrypter {
         mut msg: InboundOpaqueMessage<'a>,
         seq: u64,
     ) -> Result<InboundPlainMessage<'a>, Error> {
-        let aead = self.aead.as_ref().ok_or(Error::DecryptError)?;
         let payload = &mut msg.payload;
         let Some(body_len) = payload
             .len()
@@ -227,14 +263,14 @@ impl MessageDecrypter for Tls12Decrypter {
         nonce[TLS12_FIXED_IV_LEN..].copy_from_slice(&payload[..TLS12_EXPLICIT_NONCE_LEN]);
         let aad = make_tls12_aad(seq, msg.typ, msg.version, body_len);
         let body_end = TLS12_EXPLICIT_NONCE_LEN + body_len;
-        let (head, tag) = payload.split_at_mut(body_end);
-        aead.decrypt_in_place_detached(
-            Nonce::from_slice(&nonce),
+        open(
+            self.aead.as_ref(),
+            &nonce,
             &aad,
-            &mut head[TLS12_EXPLICIT_NONCE_LEN..],
-            Tag::from_slice(tag),
-        )
-        .map_err(|_| Error::DecryptError)?;
+            payload,
+            TLS12_EXPLICIT_NONCE_LEN,
+            body_end,
+        )?;
         Ok(msg.into_plain_message_range(TLS12_EXPLICIT_NONCE_LEN..body_end))
     }
 }

@@ -23,9 +23,9 @@ impl ImapSession {
         list
     }
 
-    /// STARTTLS: the tagged OK, then the [`ImapEvent::StartTls`] event; the session forgets
-    /// the rest of the input (RFC 3501 §6.2.1: the client must not pipeline past it, and what
-    /// it did was sent before TLS, so it is not read: CVE-2011-0411).
+    /// STARTTLS: the tagged OK, then the [`ImapEvent::StartTls`] event, and the framing starts
+    /// over (RFC 3501 §6.2.1). What the client pipelined past it was sent before TLS; the
+    /// driver's gate drops it unread (CVE-2011-0411).
     pub(super) fn run_starttls(&mut self, tag: &str) -> Option<Done> {
         if self.tls.secured {
             return Some(bad("TLS is already active"));
@@ -36,7 +36,6 @@ impl ImapSession {
         self.send(format!("{tag} OK Begin TLS negotiation now"));
         self.out.event(ImapEvent::StartTls);
         self.tls = self.tls.upgraded();
-        self.upgrading = true;
         self.framer = Framer::new(MAX_LINE);
         None
     }

@@ -1,8 +1,8 @@
 //! STARTTLS on the SMTP server (RFC 3207), where the host offers TLS (`TlsOffer`): the
 //! `220 2.0.0 Ready to start TLS` reply and the [`SmtpEvent::StartTls`] event; then the
 //! session is as just after the greeting (§4.2: the client must EHLO again, and AUTH, the
-//! EHLO name and any transaction are forgotten), and whatever was pipelined after the command
-//! is dropped (the command-injection class of bugs, CVE-2011-0411). A host requiring TLS
+//! EHLO name and any transaction are forgotten); whatever was pipelined after the command is
+//! dropped unread by the driver's gate (the command-injection class of bugs, CVE-2011-0411). A host requiring TLS
 //! refuses other commands with `530 5.7.0 Must issue a STARTTLS command first` (§4).
 
 use super::command::Command;
@@ -40,7 +40,6 @@ impl SmtpServer {
         self.reply(220, "2.0.0", "Ready to start TLS");
         self.out.event(SmtpEvent::StartTls);
         self.tls = self.tls.upgraded();
-        self.upgrading = true;
         // §4.2: discard any knowledge obtained from the client.
         self.helo = None;
         self.user = None;
