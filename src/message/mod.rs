@@ -68,32 +68,24 @@ pub struct MessageInfo {
 fn addrs(a: Option<&Address<'_>>) -> Vec<Addr> {
     match a {
         None => Vec::new(),
-        Some(Address::List(list)) => list
-            .iter()
-            .map(|x| Addr {
-                name: x.name.as_ref().map(|n| n.to_string()),
-                address: x
-                    .address
-                    .as_ref()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default(),
-                group: None,
-            })
-            .collect(),
+        Some(Address::List(list)) => list.iter().map(|x| addr(x, None)).collect(),
         Some(Address::Group(groups)) => groups
             .iter()
-            .flat_map(|g| {
-                g.addresses.iter().map(move |x| Addr {
-                    name: x.name.as_ref().map(|n| n.to_string()),
-                    address: x
-                        .address
-                        .as_ref()
-                        .map(|n| n.to_string())
-                        .unwrap_or_default(),
-                    group: g.name.as_ref().map(|n| n.to_string()),
-                })
-            })
+            .flat_map(|g| g.addresses.iter().map(move |x| addr(x, g.name.as_deref())))
             .collect(),
+    }
+}
+
+/// One mailbox of an address list, in the group named `group` if it is in one.
+fn addr(x: &mail_parser::Addr<'_>, group: Option<&str>) -> Addr {
+    Addr {
+        name: x.name.as_ref().map(|n| n.to_string()),
+        address: x
+            .address
+            .as_ref()
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        group: group.map(str::to_string),
     }
 }
 

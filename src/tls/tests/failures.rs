@@ -181,3 +181,26 @@ fn input_after_a_failure_is_ignored() {
     assert_eq!(server.seen.wire.len(), before);
     assert_eq!(server.seen.events.len(), 1);
 }
+
+/// A protected record changed on the way (a byte of its body, or of its tag) is refused as a
+/// whole, in both versions (RFC 8446 §5.2, RFC 5288 §3): the receiver closes and hands on no
+/// plaintext, neither the changed bytes nor the rest.
+#[test]
+fn a_record_changed_on_the_wire_is_refused_and_nothing_of_it_is_read() {
+    for versions in [TlsVersions::Tls13Only, TlsVersions::Tls12Only] {
+        // The record header is 5 bytes; 6 is the first byte of the body (TLS 1.2: of its
+        // explicit nonce), the last is the tag's.
+        for at in [6, 12, usize::MAX] {
+            let (mut client, mut server) = handshaken(versions, usize::MAX, 3);
+            client.write(NOW, b"MAIL FROM:<evil@home.example>\r\n");
+            let mut record = std::mem::take(&mut client.pending);
+            let at = at.min(record.len() - 1);
+            record[at] ^= 0x01;
+            server.conn.handle_input(NOW, &record);
+            server.drain();
+            assert!(server.seen.plaintext.is_empty(), "{versions:?} at {at}");
+            assert!(server.failure().is_some(), "{versions:?} at {at}");
+            assert!(server.seen.closed, "{versions:?} at {at}");
+        }
+    }
+}
