@@ -18,11 +18,18 @@ cargo clippy --all-targets -- -D warnings
 step "cargo clippy (wasm32: the engine and the UI)"
 cargo clippy --lib --bin mail-sandbox-web --bin mail-sandbox-embed --features web --target wasm32-unknown-unknown -- -D warnings
 
+step "cargo clippy (the embed's engine profile: no IMAP extensions, issue 29)"
+cargo clippy --lib --bins --no-default-features --features tls -- -D warnings
+cargo clippy --lib --bin mail-sandbox-embed --target wasm32-unknown-unknown --no-default-features --features tls,web -- -D warnings
+
 step "benchmarks compile (native ones are checked by clippy above; the wasm one here)"
 cargo check --target wasm32-unknown-unknown --test wasm_bench
 
 step "cargo test"
 cargo test
+
+step "cargo test (the embed's engine profile: the core IMAP server's transcript)"
+cargo test --no-default-features --features tls --lib imap_core_profile
 
 step "fuzz smoke run (every cargo-fuzz target a few seconds; scripts/fuzz.sh for longer)"
 scripts/fuzz.sh 3

@@ -22,15 +22,17 @@ impl Dns {
 
     pub fn add_mx(&mut self, domain: &str, preference: u16, exchange: &str) {
         let list = self.mx.entry(domain.to_ascii_lowercase()).or_default();
-        list.push(MxRecord {
-            preference,
-            exchange: exchange.to_ascii_lowercase(),
-        });
-        list.sort_by(|a, b| {
-            a.preference
-                .cmp(&b.preference)
-                .then(a.exchange.cmp(&b.exchange))
-        });
+        let exchange = exchange.to_ascii_lowercase();
+        // Kept in order (preference, then name) by inserting in place: no sort of its own.
+        let at = list
+            .partition_point(|r| (r.preference, r.exchange.as_str()) <= (preference, &exchange));
+        list.insert(
+            at,
+            MxRecord {
+                preference,
+                exchange,
+            },
+        );
     }
 
     /// The address of `name`, if it has an A record.

@@ -27,13 +27,22 @@ pub mod search;
 mod secret;
 pub mod sequence;
 pub mod session;
+#[cfg(feature = "imap-extensions")]
 pub mod thread;
 pub mod vanished;
 
 pub use session::{ImapEvent, ImapSession, ImapState};
 
+/// Whether the server is built with the extensions beyond the guided tours' core (feature
+/// `imap-extensions`, on by default; the embed is built without it, README "Size budget").
+/// Without them the server does not advertise them and their commands are unknown (BAD, RFC 3501
+/// §6); their grammar in shared commands (SELECT's parameters, FETCH's BINARY, PREVIEW and
+/// MODSEQ, SEARCH's RETURN, APPEND's CATENATE and UTF8, STORE's UNCHANGEDSINCE) is unknown too.
+pub const EXTENSIONS: bool = cfg!(feature = "imap-extensions");
+
 /// What CAPABILITY reports (RFC 3501 §6.1.1), in every state.
 /// One line per group, so that helpers adding capabilities at once touch different lines.
+#[cfg(feature = "imap-extensions")]
 pub const CAPABILITIES: &str = concat!(
     "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR AUTH=PLAIN AUTH=LOGIN IDLE UIDPLUS MOVE NAMESPACE ID ENABLE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED CONDSTORE QRESYNC ESEARCH LIST-STATUS CREATE-SPECIAL-USE QUOTA QUOTA=RES-MESSAGE QUOTA=RES-MAILBOX SEARCHRES SORT",
     " ESORT CONTEXT=SEARCH SORT=DISPLAY I18NLEVEL=1 PREVIEW",
@@ -41,3 +50,7 @@ pub const CAPABILITIES: &str = concat!(
     " CATENATE URL-PARTIAL",
     " NOTIFY",
 );
+
+/// What CAPABILITY reports without the extensions (see [`EXTENSIONS`]): the core the tours use.
+#[cfg(not(feature = "imap-extensions"))]
+pub const CAPABILITIES: &str = "IMAP4rev1 LITERAL+ SASL-IR AUTH=PLAIN AUTH=LOGIN IDLE UIDPLUS MOVE NAMESPACE ID UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS CREATE-SPECIAL-USE I18NLEVEL=1 STATUS=SIZE WITHIN";

@@ -275,7 +275,7 @@ impl super::session::ImapSession {
     /// the middle of one, nor while an AUTHENTICATE exchange waits for its answer).
     pub(super) fn poll_notify(&mut self, ctx: &mut crate::proto::HostCtx<'_>) {
         let idle = matches!(self.mode, super::session::Mode::Idle { .. });
-        if !(idle || self.is_reading_command()) {
+        if !super::EXTENSIONS || !(idle || self.is_reading_command()) {
             return;
         }
         let Some(user) = self.user().map(str::to_string) else {
@@ -299,7 +299,7 @@ impl super::session::ImapSession {
             self.fetch_new(ctx, &user, last, &new_fetch);
         }
         let selected = self.selected().map(str::to_string);
-        let (names, condstore) = (self.names, self.condstore);
+        let (names, condstore) = (self.names, self.condstore());
         let Some(notify) = &mut self.notify else {
             return;
         };

@@ -283,9 +283,28 @@ impl ImapSession {
         self.out.transmit(b);
     }
 
+    /// CONDSTORE is on (RFC 7162 §3.1); never without the extensions ([`super::EXTENSIONS`]),
+    /// so that their code is left out of a build without them.
+    pub(super) fn condstore(&self) -> bool {
+        super::EXTENSIONS && self.condstore
+    }
+
+    /// QRESYNC is on (RFC 7162 §3.2); never without the extensions.
+    pub(super) fn qresync(&self) -> bool {
+        super::EXTENSIONS && self.qresync
+    }
+
+    /// IMAP4rev2 is on (RFC 9051); never without the extensions.
+    pub(super) fn rev2(&self) -> bool {
+        super::EXTENSIONS && self.rev2
+    }
+
     /// Turns CONDSTORE on for the rest of the session (RFC 7162 §3.1); the first enabling
     /// command while a mailbox is selected reports its HIGHESTMODSEQ.
     pub(super) fn enable_condstore(&mut self) {
+        if !super::EXTENSIONS {
+            return;
+        }
         if !std::mem::replace(&mut self.condstore, true) {
             if let Some(m) = self.mailbox().map(|s| s.modseq) {
                 self.send(format!("* OK [HIGHESTMODSEQ {m}] Highest"));
@@ -395,7 +414,7 @@ impl ImapSession {
     /// §7.4.1): EXPUNGE (highest first, so each number is right when sent; only when
     /// `expunges`), EXISTS and RECENT, and FETCH FLAGS for flag changes made by others.
     pub(super) fn sync(&mut self, ctx: &mut HostCtx<'_>, expunges: bool) {
-        let condstore = self.condstore;
+        let (condstore, qresync, rev2) = (self.condstore(), self.qresync(), self.rev2());
         let Conn::Selected { user, mailbox: sel } = &mut self.conn else {
             return;
         };
@@ -425,13 +444,16 @@ impl ImapSession {
         } else {
             changes.expunged.clone()
         };
-        expunged.sort_unstable_by(|a, b| b.cmp(a));
+        // Highest first; sorted and reversed rather than sorted by a comparator of its own, so
+        // that the wasm keeps one copy of the u32 sort (issue 29).
+        expunged.sort_unstable();
+        expunged.reverse();
         let mut vanished = Vec::new();
         for uid in expunged {
             if let Ok(i) = sel.uids.binary_search(&uid) {
                 sel.uids.remove(i);
                 sel.recent.remove(&uid);
-                if self.qresync {
+                if qresync {
                     vanished.push(uid);
                 } else {
                     lines.push(format!("* {} EXPUNGE", i + 1));
@@ -445,7 +467,7 @@ impl ImapSession {
         }
         if !changes.added.is_empty() {
             // RFC 9051 has no \Recent: an IMAP4rev2 session claims none (RFC 9051 Appendix E).
-            let from = if self.rev2 {
+            let from = if rev2 {
                 u32::MAX
             } else if sel.read_only {
                 let n = f.unclaimed_recent();
@@ -469,7 +491,7 @@ impl ImapSession {
                 }
             }
             lines.push(format!("* {} EXISTS", sel.exists()));
-            if !self.rev2 {
+            if !rev2 {
                 lines.push(format!("* {} RECENT", sel.recent.len()));
             }
         }
@@ -489,7 +511,7 @@ impl ImapSession {
                     String::new()
                 };
                 // RFC 7162 §3.2.4: with QRESYNC on, unsolicited FETCHes carry the UID.
-                let uid_part = if self.qresync {
+                let uid_part = if qresync {
                     format!("UID {uid} ")
                 } else {
                     String::new()
@@ -593,7 +615,7 @@ impl<'a> Session<HostCtx<'a>> for ImapSession {
             self.bye("Autologout: idle for too long");
             return;
         }
-        if matches!(self.mode, Mode::Idle { .. }) && self.notify.is_none() {
+        if matches!(self.mode, Mode::Idle { .. }) && (!super::EXTENSIONS || self.notify.is_none()) {
             self.sync(ctx, true);
         }
         self.poll_notify(ctx);

@@ -229,7 +229,7 @@ pub fn TourCard(
     let terms = move || {
         tick.get();
         ctx.stepped.get();
-        let mut views = run.with_value(|r| {
+        let views = run.with_value(|r| {
             let focus = r.focus().terms;
             ctx.with(|w| {
                 r.terms
@@ -254,7 +254,9 @@ pub fn TourCard(
             })
         });
         // The session the step is about comes first, in view without scrolling the page.
-        views.sort_by_key(|t| !t.focused);
+        // (A partition, not a sort by key: the same order, without a sort of its own in the wasm.)
+        let (mut views, others): (Vec<_>, Vec<_>) = views.into_iter().partition(|t| t.focused);
+        views.extend(others);
         if compact {
             views.truncate(1);
         }

@@ -37,7 +37,7 @@ fn parse_append(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
     let mailbox = p.mailbox("mailbox name after APPEND")?;
     let mut messages = vec![append_message(p)?];
     // RFC 3502: more messages follow, each with its own flags and date.
-    while !p.at_end() {
+    while EXTENSIONS && !p.at_end() {
         messages.push(append_message(p)?);
     }
     Ok(Command::Append { mailbox, messages })
@@ -57,7 +57,7 @@ fn append_message(p: &mut Parser<'_>) -> R<AppendMessage> {
         p.sp("message literal")?;
     }
     // RFC 4469 §5: `CATENATE (cat-part ...)` instead of the literal.
-    if p.eat_word("CATENATE") {
+    if EXTENSIONS && p.eat_word("CATENATE") {
         return Ok(AppendMessage {
             flags,
             date,
@@ -66,7 +66,7 @@ fn append_message(p: &mut Parser<'_>) -> R<AppendMessage> {
         });
     }
     // RFC 6855 §4: `UTF8 (~{n}...)` carries a message with UTF-8 headers.
-    let utf8 = p.eat_word("UTF8");
+    let utf8 = EXTENSIONS && p.eat_word("UTF8");
     if utf8 {
         p.sp("(literal) after UTF8")?;
         if !p.eat(b'(') {

@@ -56,6 +56,7 @@ pub(super) const ID: Spec = Spec::new(
     "RFC 2971",
     parse_id,
 );
+#[cfg(feature = "imap-extensions")]
 pub(super) const ENABLE: Spec = Spec::new(
     Verb::Enable,
     Valid::Authenticated,
@@ -69,6 +70,7 @@ fn parse_id(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
     Ok(Command::Id(id_params(p)?))
 }
 
+#[cfg(feature = "imap-extensions")]
 fn parse_enable(p: &mut Parser<'_>, _u: Use<'_>) -> R<Command> {
     let mut caps = Vec::new();
     p.sp("capability name after ENABLE")?;
@@ -134,6 +136,7 @@ impl ImapSession {
         ok("ID completed")
     }
 
+    #[cfg(feature = "imap-extensions")]
     /// RFC 5161 §3.2: `* ENABLED` lists what was turned on; unknown names are ignored.
     /// QRESYNC turns CONDSTORE on too (RFC 7162 §3.2.3); UTF8=ACCEPT makes mailbox names
     /// UTF-8 both ways (RFC 6855 §3); IMAP4rev2 turns on RFC 9051's differences.

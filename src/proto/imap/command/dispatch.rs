@@ -155,14 +155,14 @@ impl ImapSession {
         };
         // RFC 3501 §7.4.1: no EXPUNGE responses during FETCH, STORE or SEARCH (nor SORT and
         // THREAD, which answer with sequence numbers like SEARCH, RFC 5256).
-        let quiet = matches!(
-            cmd,
-            Command::Fetch { uid: false, .. }
-                | Command::Store { uid: false, .. }
-                | Command::Search { uid: false, .. }
-                | Command::Sort { uid: false, .. }
-                | Command::Thread { uid: false, .. }
-        );
+        let quiet = match &cmd {
+            Command::Fetch { uid, .. }
+            | Command::Store { uid, .. }
+            | Command::Search { uid, .. } => !uid,
+            #[cfg(feature = "imap-extensions")]
+            Command::Sort { uid, .. } | Command::Thread { uid, .. } => !uid,
+            _ => false,
+        };
         let done = self.execute(ctx, now, &tag, cmd);
         let Some(done) = done else {
             return;

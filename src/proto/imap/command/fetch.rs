@@ -90,7 +90,7 @@ fn parse_fetch(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
 /// ` (CHANGEDSINCE n [VANISHED])`, in either order (RFC 7162 §3.1.4.1, §3.2.6), or nothing.
 fn fetch_modifiers(p: &mut Parser<'_>, uid: bool) -> R<(Option<u64>, bool)> {
     let (mut changed_since, mut vanished) = (None, false);
-    if p.at_end() {
+    if !EXTENSIONS || p.at_end() {
         return Ok((None, false));
     }
     p.sp("fetch modifiers, e.g. (CHANGEDSINCE 12345)")?;
@@ -176,8 +176,8 @@ fn fetch_att(p: &mut Parser<'_>) -> R<FetchAtt> {
     Ok(match name.as_str() {
         "FLAGS" => FetchAtt::Flags,
         "INTERNALDATE" => FetchAtt::InternalDate,
-        "SAVEDATE" => FetchAtt::SaveDate,
-        "PREVIEW" => FetchAtt::Preview {
+        "SAVEDATE" if EXTENSIONS => FetchAtt::SaveDate,
+        "PREVIEW" if EXTENSIONS => FetchAtt::Preview {
             lazy: preview_modifiers(p)?,
         },
         "RFC822" => FetchAtt::Rfc822,
@@ -187,8 +187,8 @@ fn fetch_att(p: &mut Parser<'_>) -> R<FetchAtt> {
         "ENVELOPE" => FetchAtt::Envelope,
         "BODYSTRUCTURE" => FetchAtt::BodyStructure,
         "UID" => FetchAtt::Uid,
-        "MODSEQ" => FetchAtt::ModSeq,
-        "BINARY" | "BINARY.PEEK" | "BINARY.SIZE" => {
+        "MODSEQ" if EXTENSIONS => FetchAtt::ModSeq,
+        "BINARY" | "BINARY.PEEK" | "BINARY.SIZE" if EXTENSIONS => {
             // `section-binary`: part numbers only (RFC 3516 §4.2).
             if !p.eat(b'[') {
                 return Err(format!("{name} needs a part, e.g. {name}[1]").into());

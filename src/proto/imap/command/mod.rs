@@ -7,6 +7,7 @@
 mod append;
 mod auth;
 mod basic;
+#[cfg(feature = "imap-extensions")]
 mod cancelupdate;
 mod catenate;
 mod copy;
@@ -17,11 +18,15 @@ mod idle;
 mod imap_url;
 mod list;
 mod mailbox;
+#[cfg(feature = "imap-extensions")]
 mod notify;
+#[cfg(feature = "imap-extensions")]
 mod quota;
 mod search;
 mod select;
+#[cfg(feature = "imap-extensions")]
 mod sort;
+#[cfg(feature = "imap-extensions")]
 mod sort_display;
 mod starttls;
 mod status;
@@ -33,20 +38,23 @@ pub use basic::IdParams;
 pub use catenate::CatPart;
 pub use fetch::{FetchAtt, Section, SectionText};
 pub use list::ListOptions;
+#[cfg(feature = "imap-extensions")]
 pub use notify::NotifyRequest;
 pub use search::{is_saving, SearchReturn};
 pub use select::QresyncParams;
+#[cfg(feature = "imap-extensions")]
 pub use sort::{base_subject, SortKey, ThreadAlgorithm};
 pub use status::StatusItem;
 pub use store::StoreMode;
 pub use verb::Verb;
 
-use super::completion::{bad, no, ok, Done};
+use super::completion::{bad, ok, Done};
 use super::mutf7::NameEncoding;
 use super::parse::{ParseError, Parser};
 use super::search::SearchKey;
 use super::sequence::SequenceSet;
 use super::session::ImapSession;
+use super::EXTENSIONS;
 use crate::proto::HostCtx;
 use crate::store::Flags;
 use crate::time::Instant;
@@ -64,7 +72,7 @@ mod prelude {
         deleted_uids, flags_line, permanent_flags_line, ImapEvent, ImapSession, Mode, Selected,
         MAX_FAILED_LOGINS,
     };
-    pub(super) use crate::proto::imap::CAPABILITIES;
+    pub(super) use crate::proto::imap::{CAPABILITIES, EXTENSIONS};
     pub(super) use crate::proto::HostCtx;
     pub(super) use crate::store::{Flag, Flags};
     pub(super) use crate::time::Instant;
@@ -79,6 +87,7 @@ pub enum Command {
     Logout,
     /// RFC 2971: the client's parameters, or `None` for `NIL`.
     Id(Option<IdParams>),
+    #[cfg(feature = "imap-extensions")]
     Enable(Vec<String>),
     Starttls,
     Login {
@@ -117,8 +126,11 @@ pub enum Command {
     },
     Namespace,
     /// QUOTA (RFC 9208): a root, a mailbox, and a refused change.
+    #[cfg(feature = "imap-extensions")]
     GetQuota(String),
+    #[cfg(feature = "imap-extensions")]
     GetQuotaRoot(String),
+    #[cfg(feature = "imap-extensions")]
     SetQuota(String),
     Status {
         mailbox: String,
@@ -131,6 +143,7 @@ pub enum Command {
     },
     Idle,
     /// NOTIFY NONE or SET (RFC 5465).
+    #[cfg(feature = "imap-extensions")]
     Notify(NotifyRequest),
     Check,
     Close,
@@ -146,6 +159,7 @@ pub enum Command {
         ret: Option<SearchReturn>,
     },
     /// SORT (RFC 5256 §3): keys with their REVERSE, and the search.
+    #[cfg(feature = "imap-extensions")]
     Sort {
         uid: bool,
         /// ESORT's `RETURN (...)` (RFC 5267 §3.1); `None` for a plain `* SORT` answer.
@@ -154,8 +168,10 @@ pub enum Command {
         key: SearchKey,
     },
     /// CANCELUPDATE (RFC 5267 §4.3.5): the tags of the UPDATE contexts to end.
+    #[cfg(feature = "imap-extensions")]
     CancelUpdate(Vec<String>),
     /// THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 §4).
+    #[cfg(feature = "imap-extensions")]
     Thread {
         uid: bool,
         algorithm: ThreadAlgorithm,
@@ -273,20 +289,28 @@ pub const COMMANDS: &[Spec] = &[
     select::UNSELECT,
     expunge::EXPUNGE,
     search::SEARCH,
+    #[cfg(feature = "imap-extensions")]
     sort::SORT,
+    #[cfg(feature = "imap-extensions")]
     sort::THREAD,
+    #[cfg(feature = "imap-extensions")]
     cancelupdate::CANCELUPDATE,
     fetch::FETCH,
     store::STORE,
     copy::COPY,
     copy::MOVE,
     idle::IDLE,
+    #[cfg(feature = "imap-extensions")]
     notify::NOTIFY,
     basic::NAMESPACE,
     basic::ID,
+    #[cfg(feature = "imap-extensions")]
     basic::ENABLE,
+    #[cfg(feature = "imap-extensions")]
     quota::GETQUOTA,
+    #[cfg(feature = "imap-extensions")]
     quota::GETQUOTAROOT,
+    #[cfg(feature = "imap-extensions")]
     quota::SETQUOTA,
 ];
 
@@ -382,6 +406,7 @@ impl ImapSession {
                 return None;
             }
             Command::Id(_) => self.run_id(),
+            #[cfg(feature = "imap-extensions")]
             Command::Enable(caps) => self.run_enable(&caps),
             Command::Namespace => self.run_namespace(),
             Command::Starttls => return self.run_starttls(tag),
@@ -402,10 +427,11 @@ impl ImapSession {
                 qresync,
             } => {
                 // RFC 7162 §3.2.5: QRESYNC parameters without ENABLE QRESYNC are an error.
-                if qresync.is_some() && !self.qresync {
+                if qresync.is_some() && !self.qresync() {
                     return Some(bad("QRESYNC parameters need ENABLE QRESYNC first"));
                 }
                 self.condstore |= condstore;
+                let qresync = qresync.filter(|_| EXTENSIONS);
                 self.select(ctx, &user, &mailbox, read_only, qresync.as_ref())
             }
             Command::Create(name, uses) => self.run_create(ctx, &user, &name, &uses),
@@ -433,9 +459,15 @@ impl ImapSession {
                 }
                 self.run_append(ctx, now, &user, &mailbox, messages)
             }
+            #[cfg(feature = "imap-extensions")]
             Command::GetQuota(root) => self.run_getquota(ctx, &user, &root),
+            #[cfg(feature = "imap-extensions")]
             Command::GetQuotaRoot(mailbox) => self.run_getquotaroot(ctx, &user, &mailbox),
-            Command::SetQuota(_) => no("[CANNOT] Quotas follow the server's limits here"),
+            #[cfg(feature = "imap-extensions")]
+            Command::SetQuota(_) => {
+                super::completion::no("[CANNOT] Quotas follow the server's limits here")
+            }
+            #[cfg(feature = "imap-extensions")]
             Command::Notify(request) => self.run_notify(ctx, &user, request),
             Command::Idle => {
                 self.run_idle(ctx, tag);
@@ -445,11 +477,14 @@ impl ImapSession {
             Command::Unselect => self.run_close(ctx, &user, false),
             Command::Expunge { uids } => self.run_expunge(ctx, &user, uids),
             Command::Search { uid, key, mut ret } => {
+                // Without the extensions there is no RETURN (the parser knows none): say so
+                // here too, so that the optimiser leaves ESEARCH's code out.
+                ret = ret.filter(|_| EXTENSIONS);
                 if key.uses_modseq() {
                     self.enable_condstore();
                 }
                 // RFC 9051 §6.4.4: IMAP4rev2 answers a plain SEARCH with ESEARCH, ALL assumed.
-                if self.rev2 && ret.is_none() {
+                if self.rev2() && ret.is_none() {
                     ret = Some(SearchReturn {
                         all: true,
                         ..SearchReturn::default()
@@ -457,6 +492,7 @@ impl ImapSession {
                 }
                 self.search(ctx, now, &user, tag, uid, &key, ret)
             }
+            #[cfg(feature = "imap-extensions")]
             Command::Sort {
                 uid,
                 ret,
@@ -473,7 +509,9 @@ impl ImapSession {
                 };
                 self.run_sort(ctx, now, &user, tag, order, &key)
             }
+            #[cfg(feature = "imap-extensions")]
             Command::CancelUpdate(tags) => self.run_cancelupdate(&tags),
+            #[cfg(feature = "imap-extensions")]
             Command::Thread {
                 uid,
                 algorithm,
@@ -486,7 +524,7 @@ impl ImapSession {
                 changed_since,
                 vanished,
             } => {
-                if vanished && !self.qresync {
+                if vanished && !self.qresync() {
                     return Some(bad("The VANISHED modifier needs ENABLE QRESYNC first"));
                 }
                 if changed_since.is_some() && !items.contains(&FetchAtt::ModSeq) {
@@ -495,7 +533,7 @@ impl ImapSession {
                 if items.contains(&FetchAtt::ModSeq) {
                     self.enable_condstore();
                 }
-                let since = changed_since.map(|m| fetch::Since {
+                let since = changed_since.filter(|_| EXTENSIONS).map(|m| fetch::Since {
                     modseq: m,
                     vanished,
                 });
@@ -516,7 +554,7 @@ impl ImapSession {
                     mode,
                     silent,
                     flags: &flags,
-                    unchanged_since,
+                    unchanged_since: unchanged_since.filter(|_| EXTENSIONS),
                 };
                 self.store(ctx, &user, uid, &set, change)
             }

@@ -101,7 +101,8 @@ fn partial_range(word: &str) -> Option<Partial> {
 
 fn parse_search(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     p.sp("search criteria after SEARCH (e.g. ALL)")?;
-    let ret = return_options(p)?;
+    // Without the extensions RETURN is no keyword here (an unknown search key).
+    let ret = if EXTENSIONS { return_options(p)? } else { None };
     if p.eat_word("CHARSET") {
         p.sp("charset name")?;
         charset(p)?;
@@ -260,7 +261,7 @@ fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
                 _ => K::SentSince(d),
             }
         }
-        "SAVEDBEFORE" | "SAVEDON" | "SAVEDSINCE" => {
+        "SAVEDBEFORE" | "SAVEDON" | "SAVEDSINCE" if EXTENSIONS => {
             let what = format!("date after {word}");
             p.sp(&what)?;
             let d = p.date(&what)?;
@@ -270,7 +271,7 @@ fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
                 _ => K::SavedSince(d),
             }
         }
-        "SAVEDATESUPPORTED" => K::SaveDateSupported,
+        "SAVEDATESUPPORTED" if EXTENSIONS => K::SaveDateSupported,
         // RFC 5032 (WITHIN): an interval in seconds.
         "OLDER" | "YOUNGER" => {
             let what = format!("seconds after {word}");
@@ -295,7 +296,7 @@ fn search_key(p: &mut Parser<'_>, depth: usize) -> R<SearchKey> {
                 K::Smaller(n)
             }
         }
-        "MODSEQ" => {
+        "MODSEQ" if EXTENSIONS => {
             // RFC 7162 §3.1.5: `MODSEQ ["/flags/<flag>" all|shared|priv] <mod-sequence>`; the
             // metadata entry is read and ignored (a message has one mod-sequence here).
             p.sp("mod-sequence after MODSEQ")?;

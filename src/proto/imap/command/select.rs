@@ -51,7 +51,7 @@ fn parse_select(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     // RFC 4466 §2.1 select parameters: (CONDSTORE) (RFC 7162 §3.1.8), (QRESYNC (...)) (§3.2.5).
     let mut condstore = false;
     let mut qresync = None;
-    if !p.at_end() {
+    if EXTENSIONS && !p.at_end() {
         p.sp("select parameters, e.g. (CONDSTORE)")?;
         if !p.eat(b'(') {
             return Err(format!("{name} parameters go in parentheses, e.g. (CONDSTORE)").into());
@@ -127,14 +127,14 @@ impl ImapSession {
     ) -> Done {
         // RFC 7162 §3.2.11 (and RFC 9051 §6.3.2): a server that advertises QRESYNC sends
         // [CLOSED] where the old mailbox's responses end, whether or not it was enabled.
-        if self.mailbox().is_some() {
+        if EXTENSIONS && self.mailbox().is_some() {
             self.send("* OK [CLOSED] Previous mailbox closed");
         }
         // RFC 3501 §6.3.1: a SELECT deselects first, even when it fails.
         self.deselect();
         let name = crate::store::Store::canonical_name(mailbox);
         // RFC 9051 §6.3.2: IMAP4rev2 names the mailbox in a LIST response, with its attributes.
-        let list_line = if self.rev2 {
+        let list_line = if self.rev2() {
             ctx.store.mailbox(user).and_then(|mb| {
                 crate::proto::imap::list::respond(
                     mb,
@@ -159,7 +159,7 @@ impl ImapSession {
         };
         let uids: Vec<u32> = f.messages().iter().map(|m| m.uid).collect();
         // RFC 9051 has no \Recent: an IMAP4rev2 session sees and claims none.
-        let recent: BTreeSet<u32> = if self.rev2 {
+        let recent: BTreeSet<u32> = if self.rev2() {
             BTreeSet::new()
         } else if read_only {
             let n = f.unclaimed_recent();
@@ -196,22 +196,24 @@ impl ImapSession {
         };
         self.send(flags_line(&sel.keywords));
         self.send(format!("* {} EXISTS", sel.exists()));
-        if !self.rev2 {
+        if !self.rev2() {
             self.send(format!("* {} RECENT", sel.recent.len()));
         }
         if let Some(line) = list_line {
             self.out.transmit(line);
         }
         // RFC 9051 §6.3.2 dropped [UNSEEN]: an IMAP4rev2 client searches for it.
-        if let Some(i) = first_unseen.filter(|_| !self.rev2) {
+        if let Some(i) = first_unseen.filter(|_| !self.rev2()) {
             self.send(format!("* OK [UNSEEN {}] First unseen message", i + 1));
         }
         self.send(format!("* OK [UIDVALIDITY {}] UIDs valid", sel.uidvalidity));
         self.send(format!("* OK [UIDNEXT {}] Predicted next UID", sel.uidnext));
         // RFC 7162 §3.1.2.1: every successful SELECT or EXAMINE of a mailbox with
         // mod-sequences reports its HIGHESTMODSEQ, CONDSTORE enabled or not (clients decide
-        // from it whether to use CONDSTORE at all).
-        self.send(format!("* OK [HIGHESTMODSEQ {}] Highest", sel.modseq));
+        // from it whether to use CONDSTORE at all). Without CONDSTORE, not at all.
+        if EXTENSIONS {
+            self.send(format!("* OK [HIGHESTMODSEQ {}] Highest", sel.modseq));
+        }
         if read_only {
             self.send("* OK [PERMANENTFLAGS ()] No permanent flags permitted");
         } else {

@@ -48,7 +48,7 @@ pub(super) fn status_items(p: &mut Parser<'_>) -> R<Vec<StatusItem>> {
             "UIDNEXT" => StatusItem::UidNext,
             "UIDVALIDITY" => StatusItem::UidValidity,
             "UNSEEN" => StatusItem::Unseen,
-            "HIGHESTMODSEQ" => StatusItem::HighestModSeq,
+            "HIGHESTMODSEQ" if EXTENSIONS => StatusItem::HighestModSeq,
             "SIZE" => StatusItem::Size,
             "DELETED" => StatusItem::Deleted,
             "" => {

@@ -22,7 +22,11 @@ fn parse_store(p: &mut Parser<'_>, u: Use<'_>) -> R<Command> {
     let name = u.name;
     p.sp(&format!("message set after {name}"))?;
     let set = p.sequence_set("message set")?;
-    let unchanged_since = p.modseq_modifier("UNCHANGEDSINCE")?;
+    let unchanged_since = if EXTENSIONS {
+        p.modseq_modifier("UNCHANGEDSINCE")?
+    } else {
+        None
+    };
     p.sp("FLAGS, +FLAGS or -FLAGS")?;
     let mode = if p.eat(b'+') {
         StoreMode::Add
@@ -88,8 +92,8 @@ impl ImapSession {
             Ok(t) => t,
             Err(e) => return bad(e),
         };
-        let condstore = self.condstore;
-        let qresync = self.qresync;
+        let condstore = self.condstore();
+        let qresync = self.qresync();
         let Some(sel) = self.mailbox_mut() else {
             return unselected();
         };

@@ -263,3 +263,13 @@ fn transcript_context_search() {
         "../../../../tests/transcripts/imap_context_search.txt"
     ));
 }
+
+/// The server without the feature `imap-extensions` (the embed's build): run by
+/// `cargo test --no-default-features --features tls --lib imap_core_profile`.
+#[cfg(not(feature = "imap-extensions"))]
+#[test]
+fn transcript_imap_core_profile() {
+    run_transcript(include_str!(
+        "../../../../tests/transcripts/imap_core_profile.txt"
+    ));
+}
