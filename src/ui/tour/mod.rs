@@ -63,7 +63,7 @@ fn find(scenarios: &[Scenario], id: Option<&str>) -> Scenario {
 /// Runs `then` once the world's TLS provider, if it has one, is ready (the page's TLS module
 /// has loaded; until then hosts do not offer TLS and a TLS tour's steps would fail).
 fn when_tls_ready(ctx: Ctx, then: impl FnOnce() + 'static) {
-    let ready = ctx.with(|w| w.tls_provider().map_or(true, |p| p.is_ready()));
+    let ready = ctx.with(|w| w.tls_provider().is_none_or(|p| p.is_ready()));
     if ready {
         then();
     } else {
