@@ -124,7 +124,7 @@ fn build_page(out_dir: &Path) -> Result<PathBuf, String> {
     Ok(page)
 }
 
-/// `cargo build --release --target wasm32-unknown-unknown --bin mail-sandbox-web` into
+/// `cargo build --release --target wasm32-unknown-unknown --features web --bin mail-sandbox-web` into
 /// `build_dir`; the path of the wasm it writes.
 fn build_wasm(root: &Path, build_dir: &Path) -> PathBuf {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -141,10 +141,12 @@ fn build_wasm(root: &Path, build_dir: &Path) -> PathBuf {
         .arg("--no-default-features")
         .arg("--target-dir")
         .arg(build_dir);
-    // The page's features are this build's, without `page` itself.
-    if env::var_os("CARGO_FEATURE_TLS").is_some() {
-        cmd.args(["--features", "tls"]);
-    }
+    // The page's features are this build's, without `page` itself, and `web` (the page's
+    // binaries need it: Cargo.toml's required-features).
+    match env::var_os("CARGO_FEATURE_TLS") {
+        Some(_) => cmd.args(["--features", "web,tls"]),
+        None => cmd.args(["--features", "web"]),
+    };
     // The host's flags (from the outer cargo or the user's RUSTFLAGS) are not the page's:
     // the page's come from .cargo/config.toml (`--cfg erase_components`), which these would
     // override. The jobserver (CARGO_MAKEFLAGS) is kept, so both cargos share the job slots.

@@ -45,6 +45,9 @@ start=$(date +%s)
 (cd "$work/repo" && nice -n 5 cargo install --quiet --path . --root "$work/root") \
   || { say "FAIL: cargo install"; exit 1; }
 say "installed in $(($(date +%s) - start))s: $(du -k "$work/root/bin/mailsandbox-tcp" | cut -f1) KiB"
+# The bridge alone: the page's binaries (wasm32 builds) are not a tester's tools.
+installed="$(ls "$work/root/bin")"
+[ "$installed" = mailsandbox-tcp ] || { say "FAIL: installed $(echo $installed), not mailsandbox-tcp alone"; exit 1; }
 
 # The clone goes before the binary runs: the page must come from the binary alone.
 rm -rf "$work/repo"

@@ -16,11 +16,11 @@ step "cargo clippy (native, all targets)"
 cargo clippy --all-targets -- -D warnings
 
 step "cargo clippy (wasm32: the engine and the UI)"
-cargo clippy --lib --bin mail-sandbox-web --bin mail-sandbox-embed --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --lib --bin mail-sandbox-web --bin mail-sandbox-embed --features web --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo clippy (the embed's engine profile: no IMAP extensions, issue 29)"
 cargo clippy --lib --bins --no-default-features --features tls -- -D warnings
-cargo clippy --lib --bin mail-sandbox-embed --target wasm32-unknown-unknown --no-default-features --features tls -- -D warnings
+cargo clippy --lib --bin mail-sandbox-embed --target wasm32-unknown-unknown --no-default-features --features tls,web -- -D warnings
 
 step "benchmarks compile (native ones are checked by clippy above; the wasm one here)"
 cargo check --target wasm32-unknown-unknown --test wasm_bench
@@ -47,13 +47,16 @@ scripts/size-budget.sh "$MAIL_SANDBOX_DIST"
 step "browser tests (headless Chromium)"
 (cd tests/browser && python3 -m unittest discover -v -p 'test_*.py')
 
-step "real clients over the TCP bridge (smtplib, poplib, imaplib, curl, openssl, swaks, msmtp)"
-# swaks and msmtp drive the TLS tests (tests/clients/test_tls_clients.py); Debian packages,
-# installed when possible. Without them those tests skip, so a failed install breaks nothing.
-if ! command -v swaks >/dev/null || ! command -v msmtp >/dev/null; then
-  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq swaks msmtp >/dev/null 2>&1 \
-    || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq swaks msmtp) \
-    >/dev/null 2>&1) || echo "[test] swaks/msmtp not installed: their TLS tests skip" >&2
+step "real clients over the TCP bridge (smtplib, poplib, imaplib, curl, openssl, swaks, msmtp, fetchmail, mbsync, neomutt)"
+# swaks, msmtp, fetchmail, mbsync (isync) and neomutt drive the TLS tests
+# (tests/clients/test_tls_clients.py); Debian packages, installed when possible. Without them
+# those tests skip, so a failed install breaks nothing.
+_mail_clients="swaks msmtp fetchmail isync neomutt"
+if ! command -v swaks >/dev/null || ! command -v msmtp >/dev/null || ! command -v fetchmail >/dev/null \
+    || ! command -v mbsync >/dev/null || ! command -v neomutt >/dev/null; then
+  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $_mail_clients >/dev/null 2>&1 \
+    || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $_mail_clients) \
+    >/dev/null 2>&1) || echo "[test] $_mail_clients not all installed: their TLS tests skip" >&2
 fi
 (cd tests/clients && python3 -m unittest discover -v -p 'test_*.py')
 

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 out=target/wasm-weight/$bin
 mkdir -p "$out"
 CARGO_PROFILE_RELEASE_STRIP=none CARGO_PROFILE_RELEASE_DEBUG=false \
-  cargo build --release --target wasm32-unknown-unknown --bin "$bin"
+  cargo build --release --target wasm32-unknown-unknown --features web --bin "$bin"
 wasm-bindgen --target web --keep-debug --out-dir "$out" \
   "target/wasm32-unknown-unknown/release/$bin.wasm"
 wasm-opt -Oz -g --strip-dwarf "$out/${bin}_bg.wasm" -o "$out/named.wasm"

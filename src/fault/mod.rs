@@ -218,11 +218,11 @@ impl fmt::Display for FaultRule {
 /// else seconds, else milliseconds.
 pub fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms == 0 || ms % 1000 != 0 {
+    if ms == 0 || !ms.is_multiple_of(1000) {
         format!("{ms}ms")
-    } else if ms % 3_600_000 == 0 {
+    } else if ms.is_multiple_of(3_600_000) {
         format!("{}h", ms / 3_600_000)
-    } else if ms % 60_000 == 0 && ms >= 300_000 {
+    } else if ms.is_multiple_of(60_000) && ms >= 300_000 {
         format!("{}m", ms / 60_000)
     } else {
         format!("{}s", ms / 1000)

@@ -110,7 +110,9 @@ impl Run {
         if self.scenario.backup_mx {
             crate::sandbox::add_backup_mx(&mut world);
         }
-        #[cfg(feature = "tls")]
+        // Native only: in the page the TLS code is the module loaded apart (`ui::tls_module`),
+        // which installs the page's provider itself; linking this one would carry rustls.
+        #[cfg(all(feature = "tls", not(target_arch = "wasm32")))]
         if self.scenario.tls {
             if let Ok(provider) = crate::tls::SandboxTls::seeded(1) {
                 world.install_tls(Box::new(provider));

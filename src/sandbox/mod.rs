@@ -389,9 +389,10 @@ impl World {
     /// marks it put on secret input ([`World::secret_marks`]) then cover every line sent.
     pub fn is_client_input_read(&self, conn: ConnId) -> bool {
         self.unfed_input(conn) == 0
-            && self.net.connection(conn).map_or(true, |c| {
-                !c.is_open(Side::Server) || c.unread_by_server == 0
-            })
+            && self
+                .net
+                .connection(conn)
+                .is_none_or(|c| !c.is_open(Side::Server) || c.unread_by_server == 0)
     }
 
     /// Forgets a finished client endpoint. What its connection did (the last protocol state,
@@ -430,7 +431,7 @@ impl World {
         };
         self.services
             .iter()
-            .find(|((h, p), _)| *p == port && host.map_or(true, |want| *h == want))
+            .find(|((h, p), _)| *p == port && host.is_none_or(|want| *h == want))
             .map(|(_, s)| *s)
     }
 

@@ -229,7 +229,7 @@ fn change_log_index_agrees_with_a_full_scan() {
         }
         let uids: Vec<u32> = f.messages().iter().map(|m| m.uid).collect();
         for (k, &u) in uids.iter().enumerate() {
-            if (k as u32 + round) % 7 == 0 {
+            if (k as u32 + round).is_multiple_of(7) {
                 f.set_flags(u, Flags::new().with(Flag::Seen));
             }
         }

@@ -1,6 +1,7 @@
 //! Details of the host clicked in the picture: services and ports, mailboxes, queue entries
 //! (next attempt, last error), buttons to take it down or bring it up and to cut links, and
-//! for mail servers the fault-rule editor and the strict/lenient switch (issue 15).
+//! for mail servers the fault-rule editor and the strict/lenient switch (issue 15). On the live
+//! page, the mailbox browser under them ([`super::mailbox_view`]).
 
 use super::context::Ctx;
 use super::model::time_text::{fmt_span, fmt_time};
@@ -250,7 +251,13 @@ pub fn HostPanel() -> impl IntoView {
                 .into_any()
             }
         };
-        body.into_any()
+        // The live page: the mailboxes browsable, a message's source and MIME tree (kept apart
+        // from `body`, which is redrawn at every step, so what is open stays open).
+        let browser = ctx
+            .extras
+            .live
+            .then(|| view! { <super::mailbox_view::MailboxBrowser id=id/> });
+        view! { {body} {browser} }.into_any()
     }
 }
 

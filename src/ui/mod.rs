@@ -2,7 +2,8 @@
 //! natively). One module per job: [`context`] holds the handles every view
 //! shares and [`runtime`] the work on them (the clock, the hop player, autosave); [`app`] lays
 //! the page out; [`network`] draws the hosts, links and hops; [`journey`] explains the hops;
-//! [`host_panel`] shows one host; [`clock`] is the clock bar and event log; [`terminal`] is
+//! [`host_panel`] shows one host (on the live page with [`mailbox_view`], its mailboxes and a
+//! message's source and MIME tree); [`clock`] is the clock bar and event log; [`terminal`] is
 //! telnet; [`client`] is the mail client; [`transcripts`] lists connections and draws the
 //! sequence diagram, [`eavesdrop`] the wire beside a transcript; [`challenge`] lists challenges and shows the active one; [`tour`] plays guided scenarios over the sandbox and serves embeds;
 //! [`persist`] keeps the world in IndexedDB; [`share`] makes and reads share links;
@@ -32,6 +33,8 @@ mod host_panel;
 mod journey;
 #[cfg(target_arch = "wasm32")]
 mod live;
+#[cfg(target_arch = "wasm32")]
+mod mailbox_view;
 #[cfg(target_arch = "wasm32")]
 mod network;
 #[cfg(target_arch = "wasm32")]

@@ -59,6 +59,7 @@ class LivePageTest(unittest.TestCase):
             msg["To"] = "boss@corp.example"
             msg["Subject"] = "Watched live"
             msg.set_content("Sent by smtplib while the page looks on.")
+            msg.add_alternative("<p>Sent by <b>smtplib</b> while the page looks on.</p>", subtype="html")
             with smtplib.SMTP(*b.addr("smtp"), timeout=10) as s:
                 s.send_message(msg)
             # pc.corp.example is drawn right of mx.corp.example: commands go leftwards (◀ MAIL).
@@ -99,6 +100,31 @@ class LivePageTest(unittest.TestCase):
             # The mailbox host's details show the message in boss's INBOX (4 = 3 samples + 1).
             click(driver, '[data-testid=host-card][data-host="mx.corp.example"]')
             wait(driver, lambda d: "INBOX 4" in text_of(d, "[data-testid=host-details]"))
+
+            # The mailboxes are browsable (read-only): boss's INBOX, newest first; the message's
+            # MIME tree, numbered as IMAP numbers parts, and its source.
+            click(driver, '[data-testid=mb-folder][data-folder="boss@corp.example INBOX"]')
+            wait(driver, lambda d: "Watched live" in text_of(d, "[data-testid=mb-messages]"))
+            newest = driver.find_element(By.CSS_SELECTOR, "[data-testid=mb-message]")
+            self.assertIn("Watched live", newest.text)
+            self.assertIn("app@shop.example", newest.text)
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", newest)
+            newest.click()
+            wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=mime-part]"))
+            parts = [p.text for p in driver.find_elements(By.CSS_SELECTOR, "[data-testid=mime-part]")]
+            self.assertEqual(len(parts), 3, parts)
+            self.assertIn("multipart/alternative", parts[0])
+            self.assertTrue(parts[1].startswith("1 text/plain"), parts)
+            self.assertTrue(parts[2].startswith("2 text/html"), parts)
+            source = text_of(driver, "[data-testid=mb-source]")
+            self.assertIn("Subject: Watched live", source)
+            self.assertIn("Content-Type: multipart/alternative", source)
+            # Nothing in it changes the world: no button but the folder and message pickers.
+            buttons = driver.find_elements(By.CSS_SELECTOR, "[data-testid=mailbox-browser] button")
+            self.assertTrue(all(b.get_attribute("data-testid") in ("mb-folder", "mb-message") for b in buttons))
+            tree = driver.find_element(By.CSS_SELECTOR, "[data-testid=mime-tree]")
+            driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", tree)
+            screenshot(driver, "live-mailbox.png")
             self.assertEqual(console_errors(driver), [])
 
     def test_the_page_at_rest_asks_rarely(self):

@@ -2,8 +2,10 @@
 no "insecure" switch: each trusts only the sandbox CA, written by `--ca-out` (and served at
 /api/ca.pem). STARTTLS on the smtp/submission ports, STLS on pop3, STARTTLS on imap, and
 implicit TLS on submissions (N+465), imaps (N+993) and pop3s (N+995), with Python's smtplib,
-imaplib and poplib, curl, `openssl s_client`, and swaks and msmtp where installed. A client that requires TLS fails cleanly
-against `--tls off`, and `--tls required` refuses AUTH in clear.
+imaplib and poplib, curl, `openssl s_client`, and swaks, msmtp, fetchmail, mbsync (isync) and
+neomutt where installed (Debian packages; scripts/test.sh installs them). Each real client also
+refuses the bridge when told to trust another CA (the system's roots). A client that requires
+TLS fails cleanly against `--tls off`, and `--tls required` refuses AUTH in clear.
 """
 
 import email.message
@@ -51,6 +53,95 @@ def message(subject):
 
 def subject(what):
     return f"{what} {uuid.uuid4().hex[:10]}"
+
+
+# The system's roots, which do not hold the sandbox CA: a client told to trust them must refuse.
+SYSTEM_ROOTS = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def private_file(directory, name, text):
+    """Writes a config file only its owner reads (fetchmail refuses others)."""
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+    return path
+
+
+def fetchmail(directory, port, protocol, implicit, ca, out):
+    """fetchmail polls boss's mailbox at localhost:`port` (the certificate names localhost),
+    TLS mandatory (`sslproto tls1.2+`: STLS/STARTTLS, or `ssl` for implicit TLS), the
+    certificate checked against `ca`; every message is kept and appended to `out`."""
+    rc = private_file(directory, "fetchmailrc", f"""set no syslog
+poll localhost service {port} protocol {protocol} auth password
+  user "boss@corp.example" there with password "boss" is "root" here
+  {"ssl " if implicit else ""}sslproto "tls1.2+" sslcertck sslcertfile "{ca}"
+  keep fetchall
+  mda "cat >> {out}"
+""")
+    return subprocess.run(
+        ["fetchmail", "--verbose", "-f", rc, "--idfile", os.path.join(directory, "ids")],
+        capture_output=True, timeout=TIMEOUT * 3,
+    )
+
+
+def mbsync(directory, port, ssl_type, ca):
+    """mbsync pulls boss's INBOX into a maildir under `directory` over IMAPS (or
+    STARTTLS), with only `ca` trusted."""
+    maildir = os.path.join(directory, "mail")
+    os.makedirs(maildir, exist_ok=True)
+    rc = private_file(directory, "mbsyncrc", f"""IMAPAccount bridge
+Host localhost
+Port {port}
+User boss@corp.example
+Pass boss
+SSLType {ssl_type}
+CertificateFile {ca}
+SystemCertificates no
+
+IMAPStore remote
+Account bridge
+
+MaildirStore local
+Path {maildir}/
+Inbox {maildir}/INBOX
+
+Channel inbox
+Far :remote:INBOX
+Near :local:INBOX
+Create Near
+Sync Pull
+SyncState *
+""")
+    return subprocess.run(["mbsync", "-c", rc, "-a"], capture_output=True, timeout=TIMEOUT * 3)
+
+
+def maildir_text(directory):
+    text = b""
+    for root, _, files in os.walk(os.path.join(directory, "mail")):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as f:
+                text += f.read()
+    return text
+
+
+def neomutt(directory, url, ca, subj):
+    """neomutt in batch mode sends a message to alice as boss through `url` (smtps:// or
+    smtp:// with STARTTLS), TLS forced, host verified, only `ca` trusted."""
+    rc = private_file(directory, "neomuttrc", f"""set from="boss@corp.example"
+set smtp_url="{url}"
+set smtp_pass="boss"
+set ssl_ca_certificates_file="{ca}"
+set certificate_file="{os.path.join(directory, 'certificates')}"
+set ssl_verify_host=yes
+set ssl_starttls=yes
+set ssl_force_tls=yes
+set record=""
+""")
+    return subprocess.run(
+        ["neomutt", "-n", "-F", rc, "-s", subj, "alice@corp.example"],
+        input=b"Sealed by neomutt.\n", capture_output=True, timeout=TIMEOUT * 3,
+    )
 
 
 class TlsBridgeTestCase(BridgeTestCase):
@@ -292,8 +383,97 @@ class Msmtp(TlsBridgeTestCase):
             self.assertTrue(self.alice_has(subj))
 
 
+@unittest.skipUnless(shutil.which("fetchmail"), "fetchmail not installed (Debian package fetchmail)")
+class Fetchmail(TlsBridgeTestCase):
+    def test_fetchmail_pop3_stls_pop3s_and_imap_starttls(self):
+        subj = subject("for fetchmail")
+        with smtplib.SMTP(*self.bridge.addr("smtp"), timeout=TIMEOUT) as s:
+            s.send_message(message(subj), to_addrs=[BOSS[0]])
+        for service, protocol, implicit in (("pop3", "POP3", False), ("pop3s", "POP3", True),
+                                            ("imap", "IMAP", False)):
+            with tempfile.TemporaryDirectory() as d:
+                out = os.path.join(d, "fetched")
+                r = fetchmail(d, self.bridge.addr(service)[1], protocol, implicit, self.ca, out)
+                self.assertEqual(r.returncode, 0, (service, r.stdout, r.stderr))
+                if not implicit:
+                    self.assertIn(b"upgrade to TLS succeeded", r.stdout + r.stderr, service)
+                with open(out, "rb") as f:
+                    self.assertIn(subj.encode(), f.read(), service)
+
+    def test_fetchmail_refuses_a_bridge_it_cannot_verify(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "fetched")
+            r = fetchmail(d, self.bridge.addr("pop3")[1], "POP3", False, SYSTEM_ROOTS, out)
+            self.assertEqual(r.returncode, 2, r.stderr)  # PS_SOCKET: the TLS upgrade failed
+            self.assertIn(b"upgrade to TLS failed", r.stdout + r.stderr)
+            self.assertFalse(os.path.exists(out), "nothing fetched")
+
+
+@unittest.skipUnless(shutil.which("mbsync"), "mbsync not installed (Debian package isync)")
+class Mbsync(TlsBridgeTestCase):
+    def test_mbsync_over_imaps_with_the_ca_file(self):
+        subj = subject("for mbsync")
+        with smtplib.SMTP(*self.bridge.addr("smtp"), timeout=TIMEOUT) as s:
+            s.send_message(message(subj), to_addrs=[BOSS[0]])
+        with tempfile.TemporaryDirectory() as d:
+            r = mbsync(d, self.bridge.addr("imaps")[1], "IMAPS", self.ca)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn(subj.encode(), maildir_text(d))
+
+    def test_mbsync_refuses_a_bridge_it_cannot_verify(self):
+        with tempfile.TemporaryDirectory() as d:
+            r = mbsync(d, self.bridge.addr("imaps")[1], "IMAPS", SYSTEM_ROOTS)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(b"unable to get local issuer certificate", r.stdout + r.stderr)
+            self.assertEqual(maildir_text(d), b"")
+
+
+@unittest.skipUnless(shutil.which("neomutt"), "neomutt not installed (Debian package neomutt)")
+class Neomutt(TlsBridgeTestCase):
+    def url(self, scheme, service):
+        return f"{scheme}://boss%40corp.example@localhost:{self.bridge.addr(service)[1]}/"
+
+    def test_neomutt_sends_over_smtps_and_starttls(self):
+        for scheme, service in (("smtps", "submissions"), ("smtp", "submission")):
+            subj = subject(f"neomutt {scheme}")
+            with tempfile.TemporaryDirectory() as d:
+                r = neomutt(d, self.url(scheme, service), self.ca, subj)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertTrue(self.alice_has(subj), scheme)
+
+    def test_neomutt_refuses_a_bridge_it_cannot_verify(self):
+        subj = subject("neomutt unverified")
+        with tempfile.TemporaryDirectory() as d:
+            r = neomutt(d, self.url("smtps", "submissions"), SYSTEM_ROOTS, subj)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertFalse(os.path.exists(os.path.join(d, "certificates")), "nothing accepted")
+        self.assertFalse(self.alice_has(subj))
+
+
+# The sandbox CA for clients pointed at a bridge with TLS off (which writes it all the same).
+OFF_CA = os.path.join(tempfile.gettempdir(), f"sandbox-ca-off-{os.getpid()}.pem")
+
+
 class TlsOff(BridgeTestCase):
-    bridge_args = ("--tls", "off")
+    bridge_args = ("--tls", "off", "--ca-out", OFF_CA)
+
+    def test_fetchmail_mbsync_and_neomutt_insist_on_tls(self):
+        """The same configurations as above fail against a bridge that offers no TLS (none of
+        them falls back to plaintext)."""
+        with tempfile.TemporaryDirectory() as d:
+            if shutil.which("fetchmail"):
+                out = os.path.join(d, "fetched")
+                r = fetchmail(d, self.bridge.addr("pop3")[1], "POP3", False, OFF_CA, out)
+                self.assertNotEqual(r.returncode, 0, r.stderr)
+                self.assertFalse(os.path.exists(out))
+            if shutil.which("mbsync"):
+                r = mbsync(d, self.bridge.addr("imap")[1], "STARTTLS", OFF_CA)
+                self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertEqual(maildir_text(d), b"")
+            if shutil.which("neomutt"):
+                url = f"smtp://boss%40corp.example@localhost:{self.bridge.addr('submission')[1]}/"
+                r = neomutt(d, url, OFF_CA, subject("neomutt in clear"))
+                self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_a_client_that_requires_tls_fails_cleanly(self):
         s = smtplib.SMTP(*self.bridge.addr("submission"), timeout=TIMEOUT)

@@ -80,13 +80,13 @@ fn count_matching(world: &World, m: &MessageMatch) -> usize {
             // The subject comes from the store's search index (kept with the message), the
             // From address from the header block alone; only an attachment needs the whole
             // MIME structure.
-            let subject_ok = m.subject.as_ref().map_or(true, |want| {
+            let subject_ok = m.subject.as_ref().is_none_or(|want| {
                 msg.search_index()
                     .subject
                     .as_deref()
                     .is_some_and(|s| s.trim().eq_ignore_ascii_case(want.trim()))
             });
-            let from_ok = m.from.as_ref().map_or(true, |want| {
+            let from_ok = m.from.as_ref().is_none_or(|want| {
                 let from = message::header_value(&msg.raw, "From").unwrap_or_default();
                 parse_addresses(&from).iter().any(|a| match a {
                     EnvAddr::Mailbox { mailbox, host, .. } => {
@@ -95,13 +95,13 @@ fn count_matching(world: &World, m: &MessageMatch) -> usize {
                     EnvAddr::GroupStart(_) | EnvAddr::GroupEnd => false,
                 })
             });
-            let received_ok = m.received_lines.map_or(true, |want| {
-                message::count_fields(&msg.raw, "Received") == want
-            });
+            let received_ok = m
+                .received_lines
+                .is_none_or(|want| message::count_fields(&msg.raw, "Received") == want);
             let all_match = subject_ok
                 && from_ok
                 && received_ok
-                && m.attachment_type.as_ref().map_or(true, |want| {
+                && m.attachment_type.as_ref().is_none_or(|want| {
                     has_part_of_type(&message::parse(&msg.raw).root, want, true)
                 });
             all_match
@@ -133,8 +133,8 @@ impl Place<'_> {
     fn has(&self, c: &Conversation) -> bool {
         self.host
             .as_ref()
-            .map_or(true, |h| c.server.eq_ignore_ascii_case(h))
-            && self.port.map_or(true, |p| c.port == p)
+            .is_none_or(|h| c.server.eq_ignore_ascii_case(h))
+            && self.port.is_none_or(|p| c.port == p)
             && (!self.from_pc || c.from_pc)
             && (!self.typed || c.typed)
     }
@@ -154,17 +154,16 @@ fn step_matches(e: &Exchange, s: &StepMatch, verb: &Option<VerbName>) -> bool {
     verb.as_ref().is_some_and(|v| v.matches(&e.verb))
         && s.args
             .as_ref()
-            .map_or(true, |p| glob(p.trim().as_bytes(), e.args.as_bytes()))
-        && s.reply.map_or(true, |r| e.reply == Some(r))
-        && s.untagged.as_ref().map_or(true, |u| {
-            e.untagged.iter().any(|x| x.eq_ignore_ascii_case(u))
-        })
+            .is_none_or(|p| glob(p.trim().as_bytes(), e.args.as_bytes()))
+        && s.reply.is_none_or(|r| e.reply == Some(r))
+        && s.untagged
+            .as_ref()
+            .is_none_or(|u| e.untagged.iter().any(|x| x.eq_ignore_ascii_case(u)))
 }
 
 fn is_users(c: &Conversation, user: &Option<String>) -> bool {
-    user.as_ref().map_or(true, |u| {
-        c.user.as_deref().is_some_and(|got| same_address(got, u))
-    })
+    user.as_ref()
+        .is_none_or(|u| c.user.as_deref().is_some_and(|got| same_address(got, u)))
 }
 
 /// `c` ended without QUIT: it sent none, and one of the `later` connections to the same server
@@ -281,7 +280,7 @@ fn event_matches(ev: &WorldEvent, m: &EventMatch) -> bool {
     let host_is = |h: &str| {
         m.host
             .as_ref()
-            .map_or(true, |want| want.eq_ignore_ascii_case(h))
+            .is_none_or(|want| want.eq_ignore_ascii_case(h))
     };
     match (m.kind, ev) {
         (EventKind::Queued, WorldEvent::Queued { host, .. }) => host_is(host),
@@ -292,23 +291,20 @@ fn event_matches(ev: &WorldEvent, m: &EventMatch) -> bool {
             },
         ) => {
             host_is(from)
-                && m.to.as_ref().map_or(true, |t| t.eq_ignore_ascii_case(to))
+                && m.to.as_ref().is_none_or(|t| t.eq_ignore_ascii_case(to))
                 && m.rcpt
                     .as_ref()
-                    .map_or(true, |want| rcpts.iter().any(|r| same_address(r, want)))
+                    .is_none_or(|want| rcpts.iter().any(|r| same_address(r, want)))
         }
         (EventKind::Delivered, WorldEvent::Delivered { host, rcpt, .. }) => {
-            host_is(host)
-                && m.rcpt
-                    .as_ref()
-                    .map_or(true, |want| same_address(rcpt, want))
+            host_is(host) && m.rcpt.as_ref().is_none_or(|want| same_address(rcpt, want))
         }
         (EventKind::Deferred, WorldEvent::Deferred { host, .. }) => host_is(host),
         (EventKind::Bounced, WorldEvent::Bounced { host, sender, .. }) => {
             host_is(host)
                 && m.sender
                     .as_ref()
-                    .map_or(true, |want| same_address(sender, want))
+                    .is_none_or(|want| same_address(sender, want))
         }
         _ => false,
     }

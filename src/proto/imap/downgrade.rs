@@ -35,7 +35,7 @@ pub fn ascii_envelope(e: &Envelope) -> Option<Envelope> {
 fn is_ascii(e: &Envelope) -> bool {
     let text = [&e.date, &e.subject, &e.in_reply_to, &e.message_id]
         .into_iter()
-        .all(|s| s.as_deref().map_or(true, str::is_ascii));
+        .all(|s| s.as_deref().is_none_or(str::is_ascii));
     let lists = [&e.from, &e.sender, &e.reply_to, &e.to, &e.cc, &e.bcc];
     text && lists.into_iter().flatten().all(|a| match a {
         EnvAddr::Mailbox {
@@ -44,8 +44,8 @@ fn is_ascii(e: &Envelope) -> bool {
             mailbox,
             host,
         } => {
-            name.as_deref().map_or(true, str::is_ascii)
-                && adl.as_deref().map_or(true, str::is_ascii)
+            name.as_deref().is_none_or(str::is_ascii)
+                && adl.as_deref().is_none_or(str::is_ascii)
                 && mailbox.is_ascii()
                 && host.is_ascii()
         }

@@ -297,9 +297,9 @@ mod tests {
     #[test]
     fn refused_literals_and_long_lines_are_swallowed() {
         let mut input = b"a APPEND x {500+}\r\n".to_vec();
-        input.extend(std::iter::repeat(b'x').take(500));
+        input.extend(std::iter::repeat_n(b'x', 500));
         input.extend_from_slice(b" more {3+}\r\nabc\r\nb NOOP\r\nc APPEND x {900}\r\n");
-        input.extend(std::iter::repeat(b'y').take(300));
+        input.extend(std::iter::repeat_n(b'y', 300));
         input.extend_from_slice(b"\r\nd NOOP\r\n");
         for chunk in [1, 7, 1000] {
             assert_eq!(

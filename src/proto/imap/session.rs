@@ -480,7 +480,7 @@ impl ImapSession {
                 f.claim_recent()
             };
             for &uid in &changes.added {
-                if sel.uids.last().map_or(true, |&l| uid > l) {
+                if sel.uids.last().is_none_or(|&l| uid > l) {
                     if let Some(m) = f.by_uid(uid) {
                         sel.announce_keywords(&m.flags, &mut lines);
                     }
@@ -585,7 +585,7 @@ pub(super) fn deleted_uids(f: &Folder, only: Option<&BTreeSet<u32>>) -> Vec<u32>
     f.messages()
         .iter()
         .filter(|m| m.flags.contains(Flag::Deleted))
-        .filter(|m| only.map_or(true, |o| o.contains(&m.uid)))
+        .filter(|m| only.is_none_or(|o| o.contains(&m.uid)))
         .map(|m| m.uid)
         .collect()
 }

@@ -451,7 +451,7 @@ fn garbage_never_panics_and_output_stays_bounded() {
         for _ in 0..60 {
             let w = words[(lcg(&mut seed) % words.len() as u64) as usize];
             let mut piece = w.to_vec();
-            if lcg(&mut seed) % 4 == 0 {
+            if lcg(&mut seed).is_multiple_of(4) {
                 piece.extend((0..lcg(&mut seed) % 64).map(|_| lcg(&mut seed) as u8));
             }
             s.handle_input(&mut c, now, &piece);

@@ -166,7 +166,7 @@ fn a_plaintext_command_instead_of_a_client_hello_closes_with_an_alert() {
 fn an_oversized_record_header_fails_without_waiting_for_its_body() {
     // A handshake record claiming 65535 bytes: more than TLS allows (RFC 8446 §5.1).
     let mut input = vec![22, 3, 1, 0xff, 0xff];
-    input.extend(std::iter::repeat(0u8).take(70_000));
+    input.extend(std::iter::repeat_n(0u8, 70_000));
     let server = server_answer(&input, 4096);
     assert!(server.failure().is_some());
     assert!(server.seen.closed);

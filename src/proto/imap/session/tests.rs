@@ -340,7 +340,7 @@ fn oversized_lines_and_literals_are_refused_without_buffering() {
     );
     // A non-synchronizing one is swallowed.
     let mut input = b"t3 APPEND INBOX {3000+}\r\n".to_vec();
-    input.extend(std::iter::repeat(b'z').take(3000));
+    input.extend(std::iter::repeat_n(b'z', 3000));
     input.extend_from_slice(b"\r\nt4 NOOP\r\n");
     c.s.handle_input(&mut ctx(&mut store), Instant::ZERO, &input[..1500]);
     assert!(
