@@ -1,11 +1,14 @@
-//! Compiles the guided scenarios in `scenarios/*.json` (see src/learn/scenario.rs) and the
-//! challenges in `challenges/*.json` (see src/learn/challenge) into the crate, so adding one is
-//! adding a file. Each file is read here, at build time, with the format types the crate uses
-//! (`src/learn/format/`), and written out as a Rust expression building the same values
-//! (`build_support/rust_literal.rs`): the page carries the values, not JSON and a JSON reader
-//! for them (issue 17). The texts themselves are included too, for the native tests that read
-//! every file and compare. With the `page` feature, a release build of the bridge also carries
-//! the page (build_support/page.rs).
+//! Reads the guided scenarios in `scenarios/*.json` (see src/learn/scenario.rs) and the
+//! challenges in `challenges/*.json` (see src/learn/challenge) at build time, with the format
+//! types the crate uses (`src/learn/format/`), and writes them as one compact file,
+//! `learn-data.bin` (postcard, read back with the same types' serde derives): so adding a tour
+//! or a challenge is adding a file. The native build includes it
+//! (`crate::learn::library::Library::builtin`); the page fetches it after its first paint
+//! instead of carrying it in its wasm (issue 29), so the file is also written next to the
+//! wasm (`<target>/wasm32-unknown-unknown/<profile>/learn-data.bin`), where Trunk's hook
+//! (`scripts/learn-data.sh`) copies it from. The files' texts are included too, for the native
+//! tests that read every file and compare. With the `page` feature, a release build of the
+//! bridge also carries the page (build_support/page.rs).
 
 #[allow(dead_code)]
 #[path = "src/learn/format/challenge.rs"]
@@ -13,9 +16,6 @@ mod challenge;
 #[cfg(feature = "page")]
 #[path = "build_support/page.rs"]
 mod page;
-#[allow(dead_code)]
-#[path = "build_support/rust_literal.rs"]
-mod rust_literal;
 #[allow(dead_code)]
 #[path = "src/learn/format/scenario.rs"]
 mod scenario;
@@ -60,28 +60,56 @@ fn include_texts(files: &[PathBuf], out: &str) {
     write(out, text);
 }
 
-/// Writes `OUT_DIR/<out>`: `vec![<value>, ...]` of every file that `read` accepts. A file it
-/// refuses is left out with a warning, as the runtime reader did (a test reads every file and
-/// names the one that fails).
-fn write_values<T: serde::Serialize, E: std::fmt::Display>(
+/// The values of every file that `read` accepts. A file it refuses is left out with a warning,
+/// as the runtime reader did (a test reads every file and names the one that fails).
+fn read_values<T, E: std::fmt::Display>(
     files: &[PathBuf],
-    out: &str,
     read: impl Fn(&str) -> Result<T, E>,
-) {
-    let mut text = String::from("vec![\n");
+) -> Vec<T> {
+    let mut values = Vec::new();
     for f in files {
         let json = fs::read_to_string(f).unwrap_or_default();
         match read(&json) {
-            Ok(value) => {
-                let expr = rust_literal::to_rust(&value).expect("a data value as Rust");
-                text.push_str(&expr);
-                text.push_str(",\n");
-            }
+            Ok(value) => values.push(value),
             Err(e) => println!("cargo:warning={} is left out: {e}", f.display()),
         }
     }
-    text.push(']');
-    write(out, text);
+    values
+}
+
+/// A short tag of `bytes` that changes when they do: the page asks for its data files with it
+/// (`learn-data.bin?v=<tag>`), so a browser's cached copy of an older build is never read.
+fn version_tag(bytes: &[u8]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    bytes.hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+/// Writes `learn-data.bin` into OUT_DIR and next to the wasm (see the top of this file), and
+/// `learn_files.rs`: the version tags of the page's data files.
+fn write_learn_data(bytes: &[u8]) {
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap_or_default());
+    fs::write(out_dir.join("learn-data.bin"), bytes).expect("write learn-data.bin");
+    if env::var("TARGET").is_ok_and(|t| t.starts_with("wasm32")) {
+        // OUT_DIR is <target>/<triple>/<profile>/build/<pkg>/out.
+        if let Some(profile_dir) = out_dir.ancestors().nth(3) {
+            fs::write(profile_dir.join("learn-data.bin"), bytes).expect("write learn-data.bin");
+        }
+    }
+    println!("cargo:rerun-if-changed=texts");
+    let explanations = fs::read("texts/explanations.txt").unwrap_or_default();
+    write(
+        "learn_files.rs",
+        format!(
+            "/// `learn-data.bin?v=...`: the tours and challenges, as this build wrote them.\n\
+             pub const LEARN_DATA_URL: &str = \"./learn-data.bin?v={}\";\n\
+             /// `explanations.txt?v=...`: the explanations, as this build read them.\n\
+             pub const EXPLANATIONS_URL: &str = \"./explanations.txt?v={}\";\n",
+            version_tag(bytes),
+            version_tag(&explanations)
+        ),
+    );
 }
 
 fn main() {
@@ -89,15 +117,18 @@ fn main() {
     println!("cargo:rerun-if-changed=build_support");
     let scenarios = json_files("scenarios");
     include_texts(&scenarios, "scenarios.rs");
-    write_values(&scenarios, "scenario_values.rs", |t| {
+    let scenario_values = read_values(&scenarios, |t| {
         serde_json::from_str::<scenario::Scenario>(t)
     });
     let challenges = json_files("challenges");
     include_texts(&challenges, "challenges.rs");
-    write_values(&challenges, "challenge_values.rs", challenge::parse_shape);
+    let challenge_values = read_values(&challenges, challenge::parse_shape);
+    let bytes = postcard::to_allocvec(&(scenario_values, challenge_values))
+        .expect("the tours and challenges as postcard");
+    write_learn_data(&bytes);
     // The live page built into the bridge (issue 28 item 5).
     #[cfg(feature = "page")]
-    page::write_page_files();
+    page::write_page_files(&bytes);
     #[cfg(not(feature = "page"))]
     write(
         "page_files.rs",

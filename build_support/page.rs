@@ -9,7 +9,8 @@
 //! 2. runs wasm-bindgen on it through `wasm-bindgen-cli-support`, pinned in Cargo.toml to the
 //!    Cargo.lock version of `wasm-bindgen` (the two must agree on their format),
 //! 3. writes `index.html` as Trunk does (the `data-trunk` links of the source `index.html`, the
-//!    preload script of `Trunk.toml`), next to the stylesheet and the icon,
+//!    preload script of `Trunk.toml`), next to the stylesheet, the icon, the explanations and
+//!    `learn-data.bin` (the tours and challenges, which build.rs wrote),
 //! 4. writes `OUT_DIR/page_files.rs`: every file as `include_bytes!`, read by
 //!    `src/bridge/page.rs`.
 //!
@@ -27,10 +28,11 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The page's binary (the live mode is a mode of the full page).
 const PAGE_BIN: &str = "mail-sandbox-web";
 
-/// Writes `OUT_DIR/page_files.rs`: the page's files, or none and why.
-pub fn write_page_files() {
+/// Writes `OUT_DIR/page_files.rs`: the page's files, or none and why. `learn_data` is
+/// `learn-data.bin`, the tours and challenges the page fetches.
+pub fn write_page_files(learn_data: &[u8]) {
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap_or_default());
-    let text = match page_folder(&out_dir) {
+    let text = match page_folder(&out_dir, learn_data) {
         Ok(dir) => files_rs(&dir, ""),
         Err(missing) => files_rs(Path::new(""), &missing),
     };
@@ -40,7 +42,7 @@ pub fn write_page_files() {
 /// The folder holding the built page, or why there is none. The environment variables are
 /// watched only where they matter, so a debug build is not redone when a release script sets
 /// `MAIL_SANDBOX_PAGE=off`.
-fn page_folder(out_dir: &Path) -> Result<PathBuf, String> {
+fn page_folder(out_dir: &Path, learn_data: &[u8]) -> Result<PathBuf, String> {
     let target = env::var("TARGET").unwrap_or_default();
     if target.starts_with("wasm32") {
         return Err("this is a wasm32 build".into());
@@ -74,7 +76,7 @@ fn page_folder(out_dir: &Path) -> Result<PathBuf, String> {
         println!("cargo:warning=the live page is left out: {why}");
         return Err(why);
     }
-    build_page(out_dir)
+    build_page(out_dir, learn_data)
 }
 
 /// Whether the compiler has the wasm32 standard library.
@@ -89,7 +91,7 @@ fn wasm_target_installed() -> bool {
 }
 
 /// Builds the page into `OUT_DIR/page`.
-fn build_page(out_dir: &Path) -> Result<PathBuf, String> {
+fn build_page(out_dir: &Path, learn_data: &[u8]) -> Result<PathBuf, String> {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     for input in [
         "src",
@@ -121,6 +123,9 @@ fn build_page(out_dir: &Path) -> Result<PathBuf, String> {
     let html = fs::read_to_string(root.join("index.html")).expect("read index.html");
     let html = render_html(&html, &preload, &root, &page);
     fs::write(page.join("index.html"), html).expect("write index.html");
+    // The tours and challenges the page fetches after its first paint (as Trunk's hook copies
+    // them next to a trunk build).
+    fs::write(page.join("learn-data.bin"), learn_data).expect("write learn-data.bin");
     Ok(page)
 }
 
@@ -216,6 +221,14 @@ fn render_html(source: &str, preload: &str, root: &Path, page: &Path) -> String 
                     }
                     _ => html.push_str(&format!("<link rel=\"icon\" href=\"./{name}\"/>")),
                 }
+            }
+            // A file the page fetches (texts/explanations.txt), copied next to it.
+            "copy-file" => {
+                let name = Path::new(&href)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                fs::copy(root.join(&href), page.join(&name)).expect("copy a file");
             }
             "rust" => {
                 let bin = attr("data-bin");

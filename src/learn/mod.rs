@@ -1,5 +1,6 @@
 //! The learning layer: what each reply and command means (with the RFC section it comes from),
-//! hints for mistyped commands, and guided scenarios as data.
+//! hints for mistyped commands, and guided scenarios as data. The texts the page shows after
+//! its first paint (explanations, tours, challenges) are data it fetches ([`texts`], [`library`]).
 
 pub mod annotate;
 pub mod challenge;
@@ -9,7 +10,9 @@ pub mod explain;
 pub mod format;
 pub mod hint;
 pub mod hops;
+pub mod library;
 pub mod scenario;
+pub mod texts;
 pub mod tls_hops;
 
 pub use explain::{

@@ -13,13 +13,12 @@ use std::collections::BTreeMap;
 
 pub use super::format::scenario::{Action, Expect, Scenario, Step};
 
-/// The scenarios shipped in `scenarios/`, in file-name order.
-///
-/// `build.rs` read them at build time and wrote them out as Rust values, so nothing is parsed
-/// here (and the page carries no JSON reader for scenarios); a file that did not parse is left
-/// out (a test checks that every file parses and reads back the same: [`parse`]).
+/// The scenarios shipped in `scenarios/`, in file-name order, as compiled in
+/// ([`crate::learn::library`]: the page fetches them instead). `build.rs` read them at build
+/// time; a file that did not parse is left out (a test checks that every file parses and reads
+/// back the same: [`parse`]).
 pub fn builtin() -> Vec<Scenario> {
-    include!(concat!(env!("OUT_DIR"), "/scenario_values.rs"))
+    crate::learn::library::Library::builtin().scenarios
 }
 
 /// The texts of the scenario files, in file-name order (for the tests that read them).

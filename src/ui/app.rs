@@ -32,10 +32,11 @@ pub fn App(
     let is_live = live.is_some();
     let live_tls = live.as_ref().is_some_and(|l| l.tls);
     let touring = options.scenario.is_some();
+    // start() drew a challenge's page once its data was here.
     let active_challenge = options
         .challenge
         .as_deref()
-        .and_then(crate::learn::challenge::find);
+        .and_then(|id| super::learn_data::library().and_then(|l| l.challenge(id).cloned()));
     let now = super::dom::now_ms();
     let ctx = match (live, loaded) {
         (Some(start), _) => {

@@ -8,7 +8,9 @@
 //! its own and is never saved over the person's sandbox world.
 
 use super::context::Ctx;
-use crate::learn::challenge::{self, Challenge, Status, Watch};
+use super::learn_data;
+use crate::learn::challenge::{Challenge, Status, Watch};
+use crate::learn::library::Library;
 use leptos::prelude::*;
 
 const PROGRESS_KEY: &str = "mail-sandbox-challenges";
@@ -40,14 +42,10 @@ fn mark_solved(id: &str) {
     }
 }
 
-/// Adds the challenges a progress link (`#progress=a,b`) says were solved; unknown ids are
-/// ignored.
-pub fn absorb_progress(ids: &[String]) {
-    if ids.is_empty() {
-        return;
-    }
-    let known = challenge::builtin();
-    for id in ids.iter().filter(|id| known.iter().any(|c| &c.id == *id)) {
+/// Adds the challenges a progress link (`#progress=a,b`) says were solved; ids that are not
+/// in `library` are ignored.
+pub fn absorb_progress(library: &Library, ids: &[String]) {
+    for id in ids.iter().filter(|id| library.challenge(id).is_some()) {
         mark_solved(id);
     }
 }
@@ -86,10 +84,22 @@ fn status_line(status: &Option<Status>) -> String {
 /// The list of challenges, each a link that opens it, solved ones ticked.
 #[component]
 pub fn ChallengeList(#[prop(optional)] open: bool) -> impl IntoView {
-    let all = challenge::builtin();
+    // The challenges come after the first paint (issue 29): the list fills in when they do.
+    let all = move || {
+        learn_data::track();
+        learn_data::library()
+            .map(|l| l.challenges.clone())
+            .unwrap_or_default()
+    };
     let solved = RwSignal::new(solved_ids());
-    let total = all.len();
-    let items = all
+    // A progress link's ticks are kept once the challenges are here (ui::start).
+    Effect::new(move |_| {
+        learn_data::track();
+        solved.set(solved_ids());
+    });
+    let total = move || all().len();
+    let items = move || {
+        all()
         .into_iter()
         .map(|c| {
             let id = c.id.clone();
@@ -104,12 +114,13 @@ pub fn ChallengeList(#[prop(optional)] open: bool) -> impl IntoView {
                 </li>
             }
         })
-        .collect_view();
+        .collect_view()
+    };
     view! {
         <details class="pane challenges" data-testid="challenge-list" open=open>
             <summary>
                 "Challenges "
-                <span class="muted">{move || format!("({} of {total} solved)", solved.with(|s| s.len().min(total)))}</span>
+                <span class="muted">{move || { let total = total(); format!("({} of {total} solved)", solved.with(|s| s.len().min(total))) }}</span>
             </summary>
             <p class="hint">"A task to do yourself with the terminals and mail clients; the page checks the servers' real state and tells you what is still missing."</p>
             <ol>{items}</ol>
@@ -134,7 +145,9 @@ pub fn ChallengeCard(challenge: Challenge) -> impl IntoView {
             mark_solved(&id);
         }
     });
-    let all = challenge::builtin();
+    let all = learn_data::library()
+        .map(|l| l.challenges.clone())
+        .unwrap_or_default();
     let next = all
         .iter()
         .skip_while(|c| c.id != challenge.id)

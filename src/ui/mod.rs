@@ -32,6 +32,8 @@ mod host_panel;
 #[cfg(target_arch = "wasm32")]
 mod journey;
 #[cfg(target_arch = "wasm32")]
+mod learn_data;
+#[cfg(target_arch = "wasm32")]
 mod live;
 #[cfg(target_arch = "wasm32")]
 mod mailbox_view;
@@ -76,9 +78,14 @@ where
 pub fn start_embed() {
     use leptos::prelude::*;
     console_error_panic_hook::set_once();
+    learn_data::start();
     let options = tour::embed::PageOptions::from_location();
     theme::apply(options.theme);
-    mount_page(move || view! { <tour::page::EmbedPage options=options/> });
+    // The embed's first screen is its tour: it is drawn when the tours are here.
+    wasm_bindgen_futures::spawn_local(async move {
+        learn_data::load_library(crate::learn::library::Library::decode_tours).await;
+        mount_page(move || view! { <tour::page::EmbedPage options=options/> });
+    });
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -88,14 +95,8 @@ pub fn start_embed() {
 pub fn start() {
     use leptos::prelude::*;
     console_error_panic_hook::set_once();
-    let mut options = tour::embed::PageOptions::from_location();
-    if options
-        .challenge
-        .as_deref()
-        .is_some_and(|id| crate::learn::challenge::find(id).is_none())
-    {
-        options.challenge = None;
-    }
+    learn_data::start();
+    let options = tour::embed::PageOptions::from_location();
     theme::apply(options.theme);
     if options.live {
         // The bridge's world, not the saved one (which stays as it was).
@@ -115,12 +116,36 @@ pub fn start() {
         });
         return;
     }
-    challenge::absorb_progress(&options.progress);
     if options.scenario.is_some() || options.challenge.is_some() {
         // Tours and challenges start from their own fresh world and leave the saved one alone.
-        mount_page(move || view! { <app::App options=options loaded=None/> });
+        // Their first screen is the tour or the challenge: it is drawn when its data is here.
+        wasm_bindgen_futures::spawn_local(async move {
+            let library = learn_data::load_library(crate::learn::library::Library::decode).await;
+            let mut options = options;
+            challenge::absorb_progress(&library, &options.progress);
+            if options
+                .challenge
+                .as_deref()
+                .is_some_and(|id| library.challenge(id).is_none())
+            {
+                options.challenge = None;
+            }
+            if options.challenge.is_none() && options.scenario.is_none() {
+                // An unknown challenge: the sandbox, as without one.
+                let loaded = persist::load().await;
+                mount_page(move || view! { <app::App options=options loaded=Some(loaded)/> });
+            } else {
+                mount_page(move || view! { <app::App options=options loaded=None/> });
+            }
+        });
         return;
     }
+    // The sandbox's first screen needs no tour or challenge: they come after it.
+    let progress = options.progress.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let library = learn_data::load_library(crate::learn::library::Library::decode).await;
+        challenge::absorb_progress(&library, &progress);
+    });
     wasm_bindgen_futures::spawn_local(async move {
         let loaded = persist::load().await;
         mount_page(move || view! { <app::App options=options loaded=Some(loaded)/> });

@@ -340,6 +340,8 @@ fn TerminalView(term: Term, visible: Signal<bool>) -> impl IntoView {
     });
     let notes = Memo::new_owning(move |prev: Option<Notes>| {
         records.track();
+        // The explanations arrive after the first paint (issue 29).
+        super::learn_data::track();
         match (visible.get(), term.conn) {
             (true, Some(c)) => {
                 let new = term

@@ -223,6 +223,8 @@ fn ConnRow(
             return Vec::new();
         }
         trace.track();
+        // The explanations arrive after the first paint (issue 29).
+        super::learn_data::track();
         ctx.with(|w| {
             let lines = w.transcript(conn, true);
             // What each line means, from the connection's typed records.

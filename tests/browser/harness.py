@@ -22,12 +22,19 @@ ARTIFACTS = os.path.join(ROOT, "artifacts")
 # Every path the test servers were asked for, in order (tests check which wasm a page fetched).
 REQUESTED = []
 
+# Files held back: a request for a file of this name waits until its event is set (see held()).
+HELD = {}
+
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm"}
 
     def send_head(self):
         REQUESTED.append(self.path)
+        name = self.path.split("?")[0].rsplit("/", 1)[-1]
+        gate = HELD.get(name)
+        if gate is not None:
+            gate.wait(timeout=120)
         return super().send_head()
 
     def log_message(self, *args):
@@ -52,6 +59,21 @@ def serve_dist():
             yield f"http://127.0.0.1:{httpd.server_address[1]}/"
         finally:
             httpd.shutdown()
+
+
+@contextlib.contextmanager
+def held(*names):
+    """Holds back the test servers' answers for these files (by file name), as a slow network
+    would, until `release()` is called (or the block ends); yields `release`."""
+    gate = threading.Event()
+    for name in names:
+        HELD[name] = gate
+    try:
+        yield gate.set
+    finally:
+        gate.set()
+        for name in names:
+            HELD.pop(name, None)
 
 
 @contextlib.contextmanager

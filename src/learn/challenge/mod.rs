@@ -3,7 +3,7 @@
 //! what was observed on the wire (each connection's commands and the server's answers, the
 //! world's events), never from text typed into an answer box.
 //!
-//! Challenges are data: one JSON file per challenge in `challenges/`, compiled in by `build.rs`,
+//! Challenges are data: one JSON file per challenge in `challenges/`, read by `build.rs`,
 //! so a new one needs no Rust (see [`data`] for the format and the check vocabulary). The page
 //! starts one on [`Challenge::fresh_world`], makes a [`Watch`], feeds it every poll of the
 //! journey, and shows [`Watch::status`].
@@ -25,25 +25,14 @@ use crate::sandbox::{default_world, DefaultWorld, TlsPolicy, World};
 use crate::store::Flags;
 
 /// The challenge files, in file-name order (the order of the list).
-const FILES: &[&str] = &include!(concat!(env!("OUT_DIR"), "/challenges.rs"));
+pub const FILES: &[&str] = &include!(concat!(env!("OUT_DIR"), "/challenges.rs"));
 
-/// Every challenge shipped in `challenges/`, in order. A file that does not parse is left out
-/// (a test checks they all parse: [`parse_all`]).
-///
-/// `build.rs` read the files at build time and wrote them out as Rust values, so no JSON is
-/// parsed here (and the page carries no JSON reader for challenges); only the checks that need
-/// the default world (hosts, users, fault rules) run, as when the files were read here.
+/// Every challenge shipped in `challenges/`, in order, as compiled in
+/// ([`crate::learn::library`]: the page fetches them instead). A file that does not parse is
+/// left out (a test checks they all parse: [`parse_all`]); only the checks that need the default
+/// world (hosts, users, fault rules) run, as when the files were read here.
 pub fn builtin() -> Vec<Challenge> {
-    shipped()
-        .into_iter()
-        .filter(|c| data::validate(c).is_ok())
-        .collect()
-}
-
-/// The values `build.rs` wrote, one per file whose shape is right.
-fn shipped() -> Vec<Challenge> {
-    use crate::learn::format::challenge::*;
-    include!(concat!(env!("OUT_DIR"), "/challenge_values.rs"))
+    crate::learn::library::Library::builtin().challenges
 }
 
 /// Parses every shipped file: the first error, or all of them (with unique ids).

@@ -1,13 +1,14 @@
 //! The challenge file format (`challenges/*.json`): the types and the reading of a file's
-//! shape, shared with `build.rs`, which reads every file at build time and writes it out as Rust
-//! values (so the page ships no JSON reader for them). This file uses only `serde`,
-//! `serde_json` and `std`, so the build script can include it.
+//! shape, shared with `build.rs`, which reads every file at build time and writes the values
+//! into `learn-data.bin` (postcard: so the page ships no JSON reader for them). This file uses
+//! only `serde`, `serde_json` and `std`, so the build script can include it.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// One challenge: a task, hints, the world it starts from and the checks that say it is done.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// (Its serde derives are for `learn-data.bin`; a file is read by [`parse_shape`].)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Challenge {
     /// Kebab-case, used in `?challenge=<id>`.
     pub id: String,
@@ -106,7 +107,7 @@ pub struct SeedMessage {
 
 /// One check of the goal, with the sentence shown while it is not met (`missing`; when absent
 /// the check words its own).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Goal {
     pub check: Check,
     pub missing: Option<String>,

@@ -1,6 +1,7 @@
 //! The scenario file format (`scenarios/*.json`): the types, shared with `build.rs`, which
-//! reads every file at build time and writes it out as Rust values (so the page ships no JSON
-//! reader for them). This file uses only `serde` and `std`, so the build script can include it.
+//! reads every file at build time and writes the values into `learn-data.bin` (postcard: so the
+//! page ships no JSON reader for them). This file uses only `serde` and `std`, so the build
+//! script can include it.
 
 use serde::{Deserialize, Serialize};
 

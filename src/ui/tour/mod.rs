@@ -11,7 +11,7 @@ pub mod embed;
 pub mod lines;
 pub mod page;
 
-use crate::learn::scenario::{builtin, Run, Scenario};
+use crate::learn::scenario::{Run, Scenario};
 use crate::proto::record::{Protocol, Record};
 use crate::proto::ProtocolState;
 use crate::sandbox::{TranscriptLine, World};
@@ -41,6 +41,9 @@ struct TermView {
     records: Vec<Record>,
     output: Vec<TranscriptLine>,
     focused: bool,
+    /// Whether the explanations were here when it was drawn (they arrive after the first
+    /// paint: the lines are drawn again then).
+    explained: bool,
 }
 
 fn find(scenarios: &[Scenario], id: Option<&str>) -> Scenario {
@@ -72,7 +75,12 @@ pub fn TourCard(
     install_tls: Option<fn(&mut World)>,
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let scenarios = StoredValue::new(builtin());
+    // The page drew the tour once its data was here; the embed carries its tours.
+    let scenarios = StoredValue::new(
+        crate::ui::learn_data::library()
+            .map(|l| l.scenarios.clone())
+            .unwrap_or_default(),
+    );
     let first = scenarios.with_value(|s| find(s, options.scenario.as_deref()));
     let run = StoredValue::new_local(Run::new(first));
     let (tick, set_tick) = signal(0u64);
@@ -229,6 +237,8 @@ pub fn TourCard(
     let terms = move || {
         tick.get();
         ctx.stepped.get();
+        // The explanations arrive after the first paint (issue 29).
+        crate::ui::learn_data::track();
         let views = run.with_value(|r| {
             let focus = r.focus().terms;
             ctx.with(|w| {
@@ -249,6 +259,7 @@ pub fn TourCard(
                             .unwrap_or_default(),
                         output: t.output.clone(),
                         focused: focus.contains(name),
+                        explained: crate::learn::texts::texts().is_some(),
                     })
                     .collect::<Vec<_>>()
             })
@@ -338,7 +349,7 @@ pub fn TourCard(
             <div class="tour-body">
                 {show_terms.then(|| view! {
                     <div class="tour-terms">
-                        <For each=terms key=|t| (t.name.clone(), t.output.len(), t.state.map(ProtocolState::label), t.focused) let:t>
+                        <For each=terms key=|t| (t.name.clone(), t.output.len(), t.state.map(ProtocolState::label), t.focused, t.explained) let:t>
                             <article class="tour-term" class:focused=t.focused data-testid="tour-term" data-focused=t.focused.to_string()>
                                 <h3>{t.name.clone()}" → "{t.target.clone()}":"{t.port}</h3>
                                 {t.state.map(|s| view! { <p class="badge" data-testid="tour-state">{s.label()}</p> })}
