@@ -6,7 +6,7 @@
 //! A reader asks from the index it has reached. Entries come in batches (at most
 //! [`MAX_BATCH`] entries and about [`MAX_BATCH_BYTES`]); a reader that fell behind catches up
 //! batch by batch. With `wait=1` a reader at the end of the log is held (long poll) until the
-//! log grows, up to [`MAX_HOLD`], so a page at rest asks once every 20 s. A reader that asks from before the oldest entry kept (the log is bounded
+//! log grows, up to [`MAX_HOLD`], so a page at rest asks once a minute. A reader that asks from before the oldest entry kept (the log is bounded
 //! by [`MAX_ENTRIES`] and [`MAX_BYTES`]), or past the end, or that reaches a change the API
 //! made, gets one `state` entry instead (the whole world now) and goes on from the end.
 //!
@@ -25,8 +25,12 @@ use crate::time::Instant;
 use serde_json::json;
 use std::collections::VecDeque;
 
-/// Longest a reader at the log's end is held (`wait=1`) before an empty answer.
-pub const MAX_HOLD: std::time::Duration = std::time::Duration::from_secs(20);
+/// Longest a reader at the log's end is held (`wait=1`) before an empty answer. Each answer
+/// costs the page at rest a few milliseconds of its main thread (the response, the next
+/// request): once a minute keeps its idle cost at the sandbox page's (scripts/bench/idle_cpu.py;
+/// at 20 s it was 0.13% against 0.01%). A page closed while held keeps its slot (of
+/// [`MAX_WAITING`]) until then.
+pub const MAX_HOLD: std::time::Duration = std::time::Duration::from_secs(60);
 /// Most readers held at once; more are answered at once.
 pub const MAX_WAITING: usize = 8;
 /// Most entries kept.

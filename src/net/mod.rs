@@ -164,7 +164,9 @@ pub struct Network {
     pub dns: Dns,
     listeners: BTreeSet<(HostId, u16)>,
     conns: BTreeMap<ConnId, Connection>,
-    cut_links: BTreeSet<(HostId, HostId)>,
+    /// The links cut (each once, as [`Network::link_key`]): a few at most, so a list, not a
+    /// set type of its own in the wasm (issue 29).
+    cut_links: Vec<(HostId, HostId)>,
     /// One-way latency of particular links, in place of [`Faults::latency`] (see
     /// [`Network::set_link_latency`]).
     link_latency: BTreeMap<(HostId, HostId), Duration>,
@@ -184,7 +186,7 @@ impl Network {
             dns: Dns::default(),
             listeners: BTreeSet::new(),
             conns: BTreeMap::new(),
-            cut_links: BTreeSet::new(),
+            cut_links: Vec::new(),
             link_latency: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             seq: 0,
@@ -267,7 +269,9 @@ impl Network {
     pub fn set_link_cut(&mut self, now: Instant, a: HostId, b: HostId, cut: bool) {
         let key = Self::link_key(a, b);
         if cut {
-            self.cut_links.insert(key);
+            if !self.cut_links.contains(&key) {
+                self.cut_links.push(key);
+            }
             let ids: Vec<ConnId> = self
                 .conns
                 .values()
@@ -278,7 +282,7 @@ impl Network {
                 self.drop_link(now, c);
             }
         } else {
-            self.cut_links.remove(&key);
+            self.cut_links.retain(|k| *k != key);
         }
     }
 

@@ -467,17 +467,24 @@ impl World {
         outcome: ClientOutcome,
         fault_note: Option<&str>,
     ) {
-        let mut results: BTreeMap<String, Outcome> = BTreeMap::new();
+        // Each recipient's outcome, the last one said for it winning: a few recipients, so a
+        // list rather than a map type of its own in the wasm (issue 29).
+        let mut results: Vec<(String, Outcome)> = Vec::new();
+        let mut say = |rcpt: &str, o: Outcome| {
+            let rcpt = rcpt.to_ascii_lowercase();
+            results.retain(|(r, _)| *r != rcpt);
+            results.push((rcpt, o));
+        };
         let mut answer_lost = false;
         match outcome {
             ClientOutcome::Sent {
                 accepted, rejected, ..
             } => {
                 for a in accepted {
-                    results.insert(a.to_ascii_lowercase(), Outcome::Delivered);
+                    say(&a, Outcome::Delivered);
                 }
                 for (a, reply) in rejected {
-                    results.insert(a.to_ascii_lowercase(), outcome_of(&reply));
+                    say(&a, outcome_of(&reply));
                 }
             }
             ClientOutcome::Failed {
@@ -504,16 +511,19 @@ impl World {
                     } else {
                         Outcome::Temporary(why.clone())
                     };
-                    results.insert(r.to_ascii_lowercase(), o);
+                    say(r, o);
                 }
                 for (a, reply) in per_recipient {
-                    results.insert(a.to_ascii_lowercase(), outcome_of(&reply));
+                    say(&a, outcome_of(&reply));
                 }
             }
         }
         for r in rcpts {
+            let rcpt = r.to_ascii_lowercase();
             let mut o = results
-                .remove(&r.to_ascii_lowercase())
+                .iter()
+                .position(|(k, _)| *k == rcpt)
+                .map(|i| results.swap_remove(i).1)
                 .unwrap_or_else(|| Outcome::Temporary("4.4.0 no answer for this recipient".into()));
             if let (Some(note), Outcome::Temporary(why) | Outcome::Permanent(why)) =
                 (fault_note, &mut o)

@@ -4,7 +4,7 @@
 //! transcripts and the mailboxes show what real clients do to the bridge as they do it.
 //!
 //! The log is long-polled (`wait=1`): the bridge holds a request at the log's end until entries
-//! come (or 20 s pass), so a page at rest asks once every 20 s and draws nothing (the world is
+//! come (or 60 s pass), so a page at rest asks once a minute and draws nothing (the world is
 //! stepped only when entries come). After entries came it waits [`POLL_MIN_MS`] before asking
 //! again, so a busy bridge's inputs come in batches; a full batch means the page is behind: it
 //! asks for the next one at once. When the bridge does not answer, it tries again every
@@ -100,7 +100,7 @@ pub fn follow(
         let mut wait = POLL_MIN_MS;
         let mut fed: u64 = rest.len() as u64;
         // The world is up: say so now, not when the first poll comes back (at rest the
-        // bridge holds it for 20 s).
+        // bridge holds it for a minute).
         note.set(LiveNote {
             text: replayed_text(fed),
             next: start_next,
