@@ -64,10 +64,15 @@ class StaticHostingTest(unittest.TestCase):
                     )
                     # The note shown while the module loaded is gone once the app is there.
                     self.assertEqual(driver.find_elements(By.ID, "loading"), [])
-                    # The whole page fetches its own wasm once (preloaded, then used), not the embed's.
+                    # The whole page fetches its own wasm once (preloaded, then used), not the embed's;
+                    # the TLS module comes after it, at idle, from the same sub-path.
+                    WebDriverWait(driver, 30).until(
+                        lambda d: d.execute_script("return document.documentElement.dataset.tls") == "loaded"
+                    )
                     wasm = [p for p in REQUESTED if p.endswith(".wasm")]
-                    self.assertEqual(len(wasm), 1, wasm)
+                    self.assertEqual(len(wasm), 2, wasm)
                     self.assertIn("/docs/mail/mail-sandbox-web-", wasm[0])
+                    self.assertEqual(wasm[1], "/docs/mail/tls/mail-sandbox-tls_bg.wasm")
                     times = []
                     for _ in range(5):
                         driver.get(base + "embed.html?scenario=seed-journey")
