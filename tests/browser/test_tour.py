@@ -113,6 +113,16 @@ class TourTest(unittest.TestCase):
                 # the core profile did not know would fail the IMAP tour's), and it reached its end.
                 # (The compact terminal shows the last lines only, so no transcript text here.)
                 wait_for(driver, "[data-testid=tour-done]")
+            # The TLS tour needs the page's TLS module, which the embed never loads: the embed
+            # does not list it, and asked for it, says where it plays instead of failing its steps.
+            driver.get(f"{url}embed.html?scenario=what-tls-hides")
+            note = wait_for(driver, "[data-testid=tour-needs-page]")
+            self.assertIn("What TLS hides", note.text)
+            link = note.find_element(By.TAG_NAME, "a").get_attribute("href")
+            self.assertTrue(link.endswith("?scenario=what-tls-hides"), link)
+            options = [o.get_attribute("value") for o in driver.find_elements(By.CSS_SELECTOR, "[data-testid=tour-select] option")]
+            self.assertNotIn("what-tls-hides", options)
+            self.assertEqual(sorted(options), sorted(SCENARIOS))
             wasm = [p for p in REQUESTED if p.endswith(".wasm")]
             self.assertTrue(wasm and all("/mail-sandbox-embed-" in p for p in wasm), wasm)
             self.assertEqual(console_errors(driver), [])

@@ -87,10 +87,23 @@ pub fn TourCard(
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     // The page drew the tour once its data was here; the embed carries its tours.
+    let all = crate::ui::learn_data::library()
+        .map(|l| l.scenarios.clone())
+        .unwrap_or_default();
+    // A tour that needs TLS plays only where TLS can be loaded (the page): the embed neither
+    // lists it nor plays it without TLS (its steps would fail), and says where it plays.
+    let needs_page = options
+        .scenario
+        .as_deref()
+        .and_then(|id| {
+            all.iter()
+                .find(|s| s.id == id && s.tls && install_tls.is_none())
+        })
+        .map(|s| (s.id.clone(), s.title.clone()));
     let scenarios = StoredValue::new(
-        crate::ui::learn_data::library()
-            .map(|l| l.scenarios.clone())
-            .unwrap_or_default(),
+        all.into_iter()
+            .filter(|s| install_tls.is_some() || !s.tls)
+            .collect::<Vec<_>>(),
     );
     let first = scenarios.with_value(|s| find(s, options.scenario.as_deref()));
     let run = StoredValue::new_local(Run::new(first));
@@ -336,6 +349,13 @@ pub fn TourCard(
                 </label>
                 {(!compact).then(|| view! { <p class="summary">{move || info().2}</p> })}
             </header>
+            {needs_page.map(|(id, title)| view! {
+                <p class="tour-needs-page" data-testid="tour-needs-page">
+                    "“"{title}"” needs TLS, which this small embed does not load: "
+                    <a href=format!("./?scenario={id}") target="_blank" rel="noopener">"play it in the full page"</a>
+                    "."
+                </p>
+            })}
             <div class="tour-step" aria-live="polite">
                 <p class="progress" data-testid="tour-progress">{move || { let i = info(); format!("Step {} of {}", i.3, i.4) }}</p>
                 <p class="step-text" data-testid="tour-text">{move || info().5}</p>
