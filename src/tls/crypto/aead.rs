@@ -36,8 +36,8 @@ fn cipher(key: &AeadKey) -> Option<Aes128Gcm> {
 }
 
 /// Encrypts `payload[from..]` in place and appends the tag: the seal both versions share
-/// (RFC 5116 §2.1; the record's body in TLS 1.3, RFC 8446 §5.2, and TLS 1.2, RFC 5246
-/// §6.2.3.3). `None` is a cipher made from keys of the wrong length.
+/// (the AEAD "authenticated encryption" operation; the record's body in TLS 1.3, RFC 8446
+/// §5.2, and TLS 1.2, RFC 5246 §6.2.3.3). `None` is a cipher made from keys of the wrong length.
 fn seal(
     aead: Option<&Aes128Gcm>,
     nonce: &[u8; NONCE_LEN],
