@@ -484,12 +484,16 @@ pub fn run_imap_client(append: bool, sizes: &[u8], data: &[u8]) {
         user: "boss".into(),
         password: "boss".into(),
         action,
+        starttls: StartTlsPolicy::Never,
     };
     let client = ImapClient::new(Instant::from_millis(0), job);
-    let n = run_client(client, sizes, data, |ImapClientEvent::Done(r)| {
-        if let Ok(ImapOutcome::Mailbox { messages, .. }) = r {
-            assert!(messages.iter().all(|m| m.uid != 0));
+    let n = run_client(client, sizes, data, |event| match event {
+        ImapClientEvent::Done(r) => {
+            if let Ok(ImapOutcome::Mailbox { messages, .. }) = r {
+                assert!(messages.iter().all(|m| m.uid != 0));
+            }
         }
+        ImapClientEvent::UpgradeToTls => panic!("a job that never asks for TLS upgraded"),
     });
     assert_eq!(n, 1, "exactly one outcome");
 }
@@ -512,13 +516,17 @@ pub fn run_imap_responses(sizes: &[u8], data: &[u8]) {
                 folder: "INBOX".into(),
                 uid: 77,
             },
+            starttls: StartTlsPolicy::Never,
         };
         let mut got = None;
         let n = run_client(
             ImapClient::new(Instant::from_millis(0), job),
             split,
             &input,
-            |ImapClientEvent::Done(r)| got = Some(r),
+            |event| match event {
+                ImapClientEvent::Done(r) => got = Some(r),
+                ImapClientEvent::UpgradeToTls => panic!("a job that never asks for TLS upgraded"),
+            },
         );
         assert_eq!(n, 1, "exactly one outcome");
         got
