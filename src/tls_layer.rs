@@ -247,6 +247,30 @@ pub struct CertificateInfo {
     pub valid_until: &'static str,
 }
 
+/// What a layer's getters answer after a call: what the page's TLS module hands back with
+/// each call's outputs, and what the live log records with each step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LayerState {
+    pub handshaking: bool,
+    pub closed: bool,
+    pub version: Option<TlsVersion>,
+    pub suite: Option<TlsSuite>,
+    pub verify_error: Option<TlsError>,
+}
+
+impl LayerState {
+    /// The state `layer` reports now.
+    pub fn of(layer: &dyn TlsLayer) -> LayerState {
+        LayerState {
+            handshaking: layer.is_handshaking(),
+            closed: layer.is_closed(),
+            version: layer.version(),
+            suite: layer.suite(),
+            verify_error: layer.verify_error(),
+        }
+    }
+}
+
 /// One TLS connection, either side, sans-IO (see the module doc). `crate::tls::TlsConnection`
 /// implements it.
 pub trait TlsLayer: Send {

@@ -21,8 +21,8 @@
 
 use crate::time::{Instant, WallClock};
 use crate::tls_layer::{
-    CertificateInfo, ServerCertificate, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider,
-    TlsSuite, TlsVersion,
+    CertificateInfo, LayerState, ServerCertificate, TlsError, TlsEvent, TlsLayer, TlsOutput,
+    TlsProvider, TlsSuite, TlsVersion,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
@@ -103,28 +103,6 @@ impl StepOutput {
                 16 + chain.iter().map(Vec::len).sum::<usize>()
             }
             _ => 16,
-        }
-    }
-}
-
-/// What a layer's getters answer.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LayerState {
-    pub handshaking: bool,
-    pub closed: bool,
-    pub version: Option<TlsVersion>,
-    pub suite: Option<TlsSuite>,
-    pub verify_error: Option<TlsError>,
-}
-
-impl LayerState {
-    fn of(layer: &dyn TlsLayer) -> LayerState {
-        LayerState {
-            handshaking: layer.is_handshaking(),
-            closed: layer.is_closed(),
-            version: layer.version(),
-            suite: layer.suite(),
-            verify_error: layer.verify_error(),
         }
     }
 }

@@ -5,8 +5,9 @@
 
 use super::SandboxTls;
 use crate::time::{Instant, WallClock};
+use crate::tls_layer::LayerState;
 use crate::tls_layer::{TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider};
-use crate::tls_remote::codec::{self, Call, Status};
+use crate::tls_remote::codec::{self, Call};
 use crate::tls_remote::TlsBackend;
 
 /// Most layers alive at once (a page holds a few dozen connections); past it, making one
@@ -93,9 +94,9 @@ impl TlsModule {
             .get_mut(handle as usize)
             .and_then(|l| l.as_mut());
         let (Some(layer), Some(call)) = (layer, Call::from_code(call)) else {
-            let closed = Status {
+            let closed = LayerState {
                 closed: true,
-                ..Status::default()
+                ..LayerState::default()
             };
             let failed = [
                 TlsOutput::Event(TlsEvent::Failed(TlsError::Internal)),
@@ -114,13 +115,7 @@ impl TlsModule {
         while let Some(output) = layer.poll_output() {
             outputs.push(output);
         }
-        let status = Status {
-            handshaking: layer.is_handshaking(),
-            closed: layer.is_closed(),
-            version: layer.version(),
-            suite: layer.suite(),
-            verify_error: layer.verify_error(),
-        };
+        let status = LayerState::of(layer.as_ref());
         codec::encode_batch(&status, &outputs)
     }
 

@@ -2,7 +2,7 @@
 //! buffer, encoded and decoded here on both sides (so a native test covers both ends).
 //!
 //! - A made layer ([`encode_made`]): `0, handle (u32 LE)` or `1, error`.
-//! - A batch ([`encode_batch`]): the layer's [`Status`] (5 bytes, or 6 with a verify error),
+//! - A batch ([`encode_batch`]): the layer's [`LayerState`] (5 bytes, or 6 with a verify error),
 //!   then every output drained, each as `length (u32 LE), output`.
 //! - An output: `0` Transmit + bytes, `1` Plaintext + bytes, `2` Event + event, `3` Close.
 //! - An event: `0` ClientHello + (`0` | `1` name), `1` ServerHello + version + suite,
@@ -13,17 +13,7 @@
 //! Decoding never panics: bytes that do not decode give `None` (the page then treats the
 //! layer as failed with [`TlsError::Internal`]).
 
-use crate::tls_layer::{Alert, TlsError, TlsEvent, TlsOutput, TlsSuite, TlsVersion};
-
-/// What a layer says about itself after a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Status {
-    pub handshaking: bool,
-    pub closed: bool,
-    pub version: Option<TlsVersion>,
-    pub suite: Option<TlsSuite>,
-    pub verify_error: Option<TlsError>,
-}
+use crate::tls_layer::{Alert, LayerState, TlsError, TlsEvent, TlsOutput, TlsSuite, TlsVersion};
 
 /// A call on an existing layer (the module's `tls_call` takes its code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +90,7 @@ pub fn decode_made(bytes: &[u8]) -> Result<u32, TlsError> {
     }
 }
 
-pub fn encode_batch(status: &Status, outputs: &[TlsOutput]) -> Vec<u8> {
+pub fn encode_batch(status: &LayerState, outputs: &[TlsOutput]) -> Vec<u8> {
     let mut out = vec![
         u8::from(status.handshaking) | u8::from(status.closed) << 1,
         match status.version {
@@ -130,7 +120,7 @@ pub fn encode_batch(status: &Status, outputs: &[TlsOutput]) -> Vec<u8> {
     out
 }
 
-pub fn decode_batch(bytes: &[u8]) -> Option<(Status, Vec<TlsOutput>)> {
+pub fn decode_batch(bytes: &[u8]) -> Option<(LayerState, Vec<TlsOutput>)> {
     let mut r = Reader(bytes);
     let flags = r.byte()?;
     let version = match r.byte()? {
@@ -150,7 +140,7 @@ pub fn decode_batch(bytes: &[u8]) -> Option<(Status, Vec<TlsOutput>)> {
         1 => Some(r.error()?),
         _ => return None,
     };
-    let status = Status {
+    let status = LayerState {
         handshaking: flags & 1 != 0,
         closed: flags & 2 != 0,
         version,
@@ -207,10 +197,10 @@ fn encode_event(event: &TlsEvent, out: &mut Vec<u8>) {
         }
         TlsEvent::ServerHello { version, suite } => {
             out.push(1);
-            let status = Status {
+            let status = LayerState {
                 version: Some(*version),
                 suite: Some(*suite),
-                ..Status::default()
+                ..LayerState::default()
             };
             out.extend_from_slice(&encode_batch(&status, &[])[1..3]);
         }
@@ -343,7 +333,7 @@ mod tests {
 
     #[test]
     fn every_output_and_status_round_trips() {
-        let status = Status {
+        let status = LayerState {
             handshaking: false,
             closed: true,
             version: Some(TlsVersion::Tls13),
@@ -382,7 +372,7 @@ mod tests {
     #[test]
     fn bytes_that_do_not_decode_give_nothing() {
         let good = encode_batch(
-            &Status::default(),
+            &LayerState::default(),
             &[TlsOutput::Transmit(vec![1, 2, 3]), TlsOutput::Close],
         );
         for cut in 0..good.len() {

@@ -14,11 +14,12 @@
 pub mod codec;
 
 use crate::time::{Instant, WallClock};
+use crate::tls_layer::LayerState;
 use crate::tls_layer::{
     CertificateInfo, ServerCertificate, TlsError, TlsEvent, TlsLayer, TlsOutput, TlsProvider,
     TlsSuite, TlsVersion,
 };
-use codec::{Call, Status};
+use codec::Call;
 use std::collections::VecDeque;
 
 /// The calls the TLS module answers. Every answer is bytes in the [`codec`]'s formats.
@@ -65,9 +66,9 @@ impl<B: TlsBackend> RemoteTls<B> {
         let mut layer = RemoteLayer {
             backend: self.backend.clone(),
             handle,
-            status: Status {
+            status: LayerState {
                 handshaking: true,
-                ..Status::default()
+                ..LayerState::default()
             },
             out: VecDeque::new(),
         };
@@ -141,7 +142,7 @@ impl<B: TlsBackend> TlsProvider for RemoteTls<B> {
 struct RemoteLayer<B: TlsBackend> {
     backend: std::sync::Arc<B>,
     handle: u32,
-    status: Status,
+    status: LayerState,
     out: VecDeque<TlsOutput>,
 }
 
