@@ -3,13 +3,13 @@
 //! installed binary serves the live page by itself. On a release build of the native binaries
 //! this script:
 //!
-//! 1. builds the page's binary (`mail-sandbox-web`) for wasm32 with a nested
+//! 1. builds the live page's binary (`mail-sandbox-live`) for wasm32 with a nested
 //!    `cargo build --release`, in its own target folder (`<target>/release/page-build`: the
 //!    outer cargo holds the lock on its own folders; this one stays warm between builds),
 //! 2. runs wasm-bindgen on it through `wasm-bindgen-cli-support`, pinned in Cargo.toml to the
 //!    Cargo.lock version of `wasm-bindgen` (the two must agree on their format),
-//! 3. writes `index.html` as Trunk does (the `data-trunk` links of the source `index.html`, the
-//!    preload script of `Trunk.toml`), next to the stylesheet, the icon, the explanations and
+//! 3. writes `live.html` as Trunk does (the `data-trunk` links of the source `live.html`, the
+//!    preload script of `Trunk.live.toml`), next to the stylesheet, the icon, the explanations and
 //!    `learn-data.bin` (the tours and challenges, which build.rs wrote),
 //! 4. writes `OUT_DIR/page_files.rs`: every file as `include_bytes!`, read by
 //!    `src/bridge/page.rs`.
@@ -25,8 +25,11 @@ use std::{env, fs};
 
 /// The wasm32 target the page is built for.
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
-/// The page's binary (the live mode is a mode of the full page).
-const PAGE_BIN: &str = "mail-sandbox-web";
+/// The live page's binary: the bridge serves the live page, not the sandbox's (issue 29: each
+/// page carries only what it runs).
+const PAGE_BIN: &str = "mail-sandbox-live";
+/// The live page's HTML (its source at the crate's root, and its name in the built page).
+const PAGE_HTML: &str = "live.html";
 
 /// Writes `OUT_DIR/page_files.rs`: the page's files, or none and why. `learn_data` is
 /// `learn-data.bin`, the tours and challenges the page fetches.
@@ -51,9 +54,9 @@ fn page_folder(out_dir: &Path, learn_data: &[u8]) -> Result<PathBuf, String> {
     if let Ok(dir) = env::var("MAIL_SANDBOX_PAGE_DIR") {
         let dir = PathBuf::from(dir);
         println!("cargo:rerun-if-changed={}", dir.display());
-        if !dir.join("index.html").is_file() {
+        if !dir.join(PAGE_HTML).is_file() {
             panic!(
-                "MAIL_SANDBOX_PAGE_DIR={} holds no index.html (give a trunk build's dist folder)",
+                "MAIL_SANDBOX_PAGE_DIR={} holds no {PAGE_HTML} (give a trunk build's dist folder)",
                 dir.display()
             );
         }
@@ -96,8 +99,8 @@ fn build_page(out_dir: &Path, learn_data: &[u8]) -> Result<PathBuf, String> {
     for input in [
         "src",
         "www",
-        "index.html",
-        "Trunk.toml",
+        PAGE_HTML,
+        "Trunk.live.toml",
         "Cargo.toml",
         "Cargo.lock",
         ".cargo",
@@ -119,10 +122,10 @@ fn build_page(out_dir: &Path, learn_data: &[u8]) -> Result<PathBuf, String> {
         .web(true)
         .and_then(|b| b.generate(&page))
         .unwrap_or_else(|e| panic!("wasm-bindgen on {}: {e:#}", wasm.display()));
-    let preload = trunk_preload_pattern(&root.join("Trunk.toml"));
-    let html = fs::read_to_string(root.join("index.html")).expect("read index.html");
+    let preload = trunk_preload_pattern(&root.join("Trunk.live.toml"));
+    let html = fs::read_to_string(root.join(PAGE_HTML)).expect("read live.html");
     let html = render_html(&html, &preload, &root, &page);
-    fs::write(page.join("index.html"), html).expect("write index.html");
+    fs::write(page.join(PAGE_HTML), html).expect("write live.html");
     // The tours and challenges the page fetches after its first paint (as Trunk's hook copies
     // them next to a trunk build).
     fs::write(page.join("learn-data.bin"), learn_data).expect("write learn-data.bin");
@@ -246,7 +249,7 @@ fn render_html(source: &str, preload: &str, root: &Path, page: &Path) -> String 
                     .replace("{wasm}", wasm.trim_start_matches("./"))
                     .replace("{crossorigin}", "anonymous");
             }
-            other => panic!("index.html: a data-trunk link of rel={other:?} is not built in"),
+            other => panic!("{PAGE_HTML}: a data-trunk link of rel={other:?} is not built in"),
         }
     }
     html.push_str(rest);

@@ -4,7 +4,7 @@
 //! client never holds up the mail loop. The page's files (every `GET` outside `/api/` and
 //! `/view/`) are read from the page's source (see `page.rs`) by the request's own thread,
 //! without the loop;
-//! `/` without a query goes to `/?live=1`, the page in live mode.
+//! `/` goes to `/live.html`, the live page (its query kept, e.g. `?theme=dark`).
 
 use super::page::PageSource;
 use mio::Waker;
@@ -170,9 +170,13 @@ fn serve(
         None => (request.url().to_string(), String::new()),
     };
     if method == Method::Get && !path.starts_with("/api/") && !path.starts_with("/view/") {
-        let response = if path == "/" && query.is_empty() {
+        let response = if path == "/" {
             let r = tiny_http::Response::from_data(Vec::new()).with_status_code(302);
-            match tiny_http::Header::from_bytes("Location", "/?live=1") {
+            let to = match query.as_str() {
+                "" => format!("/{}", super::page::LIVE_PAGE),
+                q => format!("/{}?{q}", super::page::LIVE_PAGE),
+            };
+            match tiny_http::Header::from_bytes("Location", to) {
                 Ok(h) => r.with_header(h),
                 Err(()) => r,
             }

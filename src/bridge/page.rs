@@ -76,7 +76,7 @@ impl PageSource {
                 content_type: content_type_of(relative).into(),
                 body,
             },
-            None if relative == "index.html" => error(404, &self.not_built()),
+            None if relative == LIVE_PAGE => error(404, &self.not_built()),
             None => error(404, "not found"),
         }
     }
@@ -90,16 +90,20 @@ impl PageSource {
                 "the page is not built: no {}, and none built into this binary: \
                  {PAGE_MISSING}. Install with `cargo install --path .`, or give \
                  --page-dir a trunk build",
-                dir.join("index.html").display()
+                dir.join(LIVE_PAGE).display()
             ),
-            PageSource::BuiltIn => "the built-in page has no index.html".into(),
+            PageSource::BuiltIn => format!("the built-in page has no {LIVE_PAGE}"),
         }
     }
 }
 
+/// The live page's file: where `/` goes (build_support/page.rs builds it into this binary; a
+/// trunk build has it beside `index.html`, the sandbox's page).
+pub(super) const LIVE_PAGE: &str = "live.html";
+
 /// Whether this binary carries the page.
 pub(super) fn is_built_in() -> bool {
-    PAGE_FILES.iter().any(|(name, _)| *name == "index.html")
+    PAGE_FILES.iter().any(|(name, _)| *name == LIVE_PAGE)
 }
 
 fn content_type_of(name: &str) -> &'static str {
@@ -141,10 +145,10 @@ mod tests {
         let page = PageSource::choose(None);
         if is_built_in() {
             assert_eq!(page, PageSource::BuiltIn);
-            assert_eq!(page.file("/").status, 200);
+            assert_eq!(page.file("/live.html").status, 200);
         } else {
             // A debug build carries no page; the message says why and what to do.
-            let body = String::from_utf8(page.file("/").body).unwrap();
+            let body = String::from_utf8(page.file("/live.html").body).unwrap();
             assert!(body.contains(PAGE_MISSING), "{body}");
             assert!(body.contains("cargo install --path ."), "{body}");
         }

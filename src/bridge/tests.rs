@@ -274,7 +274,12 @@ fn live_copy_ends_as_the_bridge(tls: options::BridgeTls) {
     assert!(head.contains("200") && head.contains("text/html"), "{head}");
     assert_eq!(body, b"<p>the page</p>");
     let (head, _) = http_get(http, "/");
-    assert!(head.contains("302") && head.contains("/?live=1"), "{head}");
+    assert!(
+        head.contains("302") && head.contains("/live.html"),
+        "{head}"
+    );
+    let (head, _) = http_get(http, "/?theme=dark");
+    assert!(head.contains("/live.html?theme=dark"), "{head}");
     let (head, _) = http_get(http, "/../Cargo.toml");
     assert!(head.contains("404"), "{head}");
     // The endpoint pages: three entries at a time, each batch going on where the last ended.

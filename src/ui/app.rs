@@ -8,29 +8,17 @@ use super::context::Ctx;
 use super::tour;
 use super::tour::embed::PageOptions;
 use super::{
-    client, clock, host_panel, journey, live, network, persist, runtime, terminal, transcripts,
+    client, clock, host_panel, journey, network, persist, runtime, terminal, transcripts,
     world_file,
 };
 use crate::learn::challenge::Watch;
 use leptos::prelude::*;
 
 /// The whole sandbox, or a tour over it (`?scenario=`), or a challenge (`?challenge=`), in the
-/// compact layout with `&compact=1` (embed.html has its own, lighter page: [`super::tour::page`]).
+/// compact layout with `&compact=1` (embed.html has its own, lighter page: [`super::tour::page`];
+/// live.html the live page: [`super::live`]).
 #[component]
-pub fn App(
-    options: PageOptions,
-    loaded: Option<persist::Loaded>,
-    /// The live page's start: the bridge's world (see [`live`]).
-    #[prop(optional)]
-    live: Option<live::LiveStart>,
-) -> impl IntoView {
-    let mut live_follow = None;
-    let live_note = RwSignal::new(live::LiveNote {
-        text: "Live: connecting to the bridge".into(),
-        next: 0,
-    });
-    let is_live = live.is_some();
-    let live_tls = live.as_ref().is_some_and(|l| l.tls);
+pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoView {
     let touring = options.scenario.is_some();
     // start() drew a challenge's page once its data was here.
     let active_challenge = options
@@ -38,14 +26,8 @@ pub fn App(
         .as_deref()
         .and_then(|id| super::learn_data::library().and_then(|l| l.challenge(id).cloned()));
     let now = super::dom::now_ms();
-    let ctx = match (live, loaded) {
-        (Some(start), _) => {
-            let (world, next, replay, rest) = start.into_follow();
-            live_follow = Some((next, replay, rest));
-            let ids = crate::sandbox::default_world(1).1;
-            Ctx::new(world, ids, 0, None, runtime::LIVE, now)
-        }
-        (None, Some(loaded)) => {
+    let ctx = match loaded {
+        Some(loaded) => {
             let ctx = Ctx::new(
                 loaded.world,
                 loaded.ids,
@@ -59,7 +41,7 @@ pub fn App(
             ctx.saving.status.set(loaded.status);
             ctx
         }
-        (None, None) => match &active_challenge {
+        None => match &active_challenge {
             Some(c) => {
                 let (mut world, ids) = c.fresh_world();
                 if c.world.tls {
@@ -77,44 +59,8 @@ pub fn App(
     };
     provide_context(ctx);
     runtime::start(ctx);
-    if let Some((next, replay, rest)) = live_follow {
-        live::follow(ctx, next, replay, rest, live_note);
-    }
     let compact = options.compact;
-    let badge_title = active_challenge.as_ref().map(|c| c.title.clone());
-    let stage = view! {
-        <div class="stage">
-            <div class="picture" aria-label="The network">
-                <network::NetworkPicture compact=compact/>
-            </div>
-            {(!compact).then(|| view! {
-                <aside class="explain" aria-label="Explanation">
-                    {badge_title.clone().map(|title| view! { <challenge::ChallengeBadge title=title/> })}
-                    <journey::JourneyNotes/>
-                    <host_panel::HostPanel/>
-                    <clock::EventLog/>
-                </aside>
-            })}
-        </div>
-    };
-    let work = if is_live {
-        view! {
-            <section class="work" aria-label="The bridge's sessions">
-                <section class="pane live-pane" data-testid="live-note" data-next=move || live_note.with(|n| n.next.to_string())>
-                    <h2>{move || live_note.with(|n| n.text.clone())}</h2>
-                    <p class="hint">"Every session a real client has with the bridge appears here as it happens: its hops on the picture, its transcript explained line by line below, the mailboxes in each host's details. The page only watches: to change the world, use the bridge (its mail ports, its API under /api/v1)."</p>
-                    {live_tls.then(|| view! {
-                        <p class="hint" data-testid="live-tls">"The bridge runs TLS: a session that turns to TLS goes on here decrypted, as the bridge's TLS layer handed it to the server (the bridge sends what its TLS did; this page holds no key and does no cryptography)."</p>
-                    })}
-                </section>
-                <section class="pane transcript-pane" aria-labelledby="tr-h">
-                    <h2 id="tr-h">"Transcripts"</h2>
-                    <transcripts::Transcripts/>
-                </section>
-            </section>
-        }
-        .into_any()
-    } else if touring {
+    let work = if touring {
         view! {
             <section class="work" aria-label="Guided tour">
                 <tour::TourCard options=options.clone() install_tls=crate::ui::tls_module::install/>
@@ -165,12 +111,73 @@ pub fn App(
         }
         .into_any()
     };
+    let title = if touring {
+        "Mail Sandbox: guided tour"
+    } else if active_challenge.is_some() {
+        "Mail Sandbox: challenge"
+    } else {
+        "Mail Sandbox"
+    };
+    let badge_title = active_challenge.as_ref().map(|c| c.title.clone());
+    frame(
+        ctx,
+        Frame {
+            compact,
+            touring,
+            title,
+            clock: true,
+            badge_title,
+        },
+        work,
+    )
+}
+
+/// What differs between the pages laid out by [`frame`].
+pub struct Frame {
+    /// The small layout for embedding: the picture without the explanation column or header.
+    pub compact: bool,
+    /// A guided tour: the header links back to the whole sandbox.
+    pub touring: bool,
+    /// The header's title.
+    pub title: &'static str,
+    /// The clock bar (the live page has none: its time is the bridge's).
+    pub clock: bool,
+    /// The active challenge's title, shown above the explanation.
+    pub badge_title: Option<String>,
+}
+
+/// The layout shared by the page and the live page ([`super::live`]): the header, the stage
+/// (the picture and its explanation, which stay in view) and `work`, the pane where the
+/// person acts or watches.
+pub fn frame(ctx: Ctx, f: Frame, work: AnyView) -> impl IntoView {
+    let Frame {
+        compact,
+        touring,
+        title,
+        clock,
+        badge_title,
+    } = f;
+    let stage = view! {
+        <div class="stage">
+            <div class="picture" aria-label="The network">
+                <network::NetworkPicture compact=compact/>
+            </div>
+            {(!compact).then(|| view! {
+                <aside class="explain" aria-label="Explanation">
+                    {badge_title.clone().map(|title| view! { <challenge::ChallengeBadge title=title/> })}
+                    <journey::JourneyNotes/>
+                    <host_panel::HostPanel/>
+                    <clock::EventLog/>
+                </aside>
+            })}
+        </div>
+    };
     view! {
         {(!compact).then(|| view! {
             <a class="skip" href="#main">"Skip to content"</a>
             <header class="topbar">
                 <div class="title">
-                    <h1>{if is_live { "Mail Sandbox: live" } else if touring { "Mail Sandbox: guided tour" } else if active_challenge.is_some() { "Mail Sandbox: challenge" } else { "Mail Sandbox" }}</h1>
+                    <h1>{title}</h1>
                     <p class="tagline">
                         {if touring {
                             view! { <a href="./">"Open the whole sandbox"</a> }.into_any()
@@ -180,7 +187,7 @@ pub fn App(
                     </p>
                 </div>
                 <div class="bars">
-                    {(!is_live).then(|| view! { <clock::ClockBar/> })}
+                    {clock.then(|| view! { <clock::ClockBar/> })}
                     {ctx.is_persistent().then(|| view! { <world_file::WorldBar/> })}
                 </div>
             </header>

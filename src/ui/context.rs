@@ -109,6 +109,9 @@ pub struct Extras {
     /// The live page: the world is the bridge's, changed only by its log, so the views'
     /// changes (typing, sending, the clock, a host's switches) are refused.
     pub live: bool,
+    /// Drawn under a host's details: the live page's mailbox browser. A function, not a flag,
+    /// so that only the binary that sets it (`mail-sandbox-live`) links it.
+    pub host_extra: Option<fn(crate::net::HostId) -> leptos::prelude::AnyView>,
 }
 
 impl Ctx {

@@ -253,10 +253,7 @@ pub fn HostPanel() -> impl IntoView {
         };
         // The live page: the mailboxes browsable, a message's source and MIME tree (kept apart
         // from `body`, which is redrawn at every step, so what is open stays open).
-        let browser = ctx
-            .extras
-            .live
-            .then(|| view! { <super::mailbox_view::MailboxBrowser id=id/> });
+        let browser = ctx.extras.host_extra.map(|extra| extra(id));
         view! { {body} {browser} }.into_any()
     }
 }

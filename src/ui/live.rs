@@ -1,4 +1,4 @@
-//! The live page (`?live=1`, where the TCP bridge serves the page with `--http`): the page
+//! The live page (`live.html`, where the TCP bridge serves the page with `--http`): the page
 //! runs its own copy of the bridge's world, fed with the bridge's input log
 //! ([`crate::sandbox::live`]) from `GET /api/live/log?from=N`, so the picture, the hops, the
 //! transcripts and the mailboxes show what real clients do to the bridge as they do it.
@@ -12,8 +12,9 @@
 //! does not fit the copy (it parted from the bridge's world) makes it ask for the bridge's
 //! state and go on from there.
 
+use super::app::{frame, Frame};
 use super::context::Ctx;
-use super::runtime;
+use super::{runtime, transcripts};
 use crate::sandbox::live::{self, LiveEntry};
 use crate::sandbox::World;
 use leptos::prelude::*;
@@ -72,6 +73,73 @@ pub async fn first_world() -> Result<LiveStart, String> {
         next: page.next,
         rest: entries.collect(),
     })
+}
+
+/// Entry point of the `mail-sandbox-live` binary (`live.html`, which the bridge serves at `/`
+/// with `--http`): the bridge's world, not the saved one (which stays as it was). The page's own
+/// binary (`mail-sandbox-web`) carries none of this (issue 29: what the first screen of the
+/// sandbox never runs is not in its first load).
+pub fn start_live() {
+    console_error_panic_hook::set_once();
+    super::learn_data::start();
+    let options = super::tour::embed::PageOptions::from_location();
+    super::theme::apply(options.theme);
+    wasm_bindgen_futures::spawn_local(async move {
+        match first_world().await {
+            Ok(start) => super::mount_page(move || view! { <LiveApp start=start/> }),
+            Err(e) => super::mount_page(move || {
+                view! {
+                    <p class="pane" data-testid="live-error">
+                        {format!("The live page could not reach the bridge: {e}")}
+                    </p>
+                }
+            }),
+        }
+    });
+}
+
+/// The live page: the picture, the explanation and the transcripts of the bridge's world,
+/// which only the bridge's log changes ([`runtime::LIVE`]).
+#[component]
+fn LiveApp(start: LiveStart) -> impl IntoView {
+    let note = RwSignal::new(LiveNote {
+        text: "Live: connecting to the bridge".into(),
+        next: 0,
+    });
+    let tls = start.tls;
+    let (world, next, replay, rest) = start.into_follow();
+    let ids = crate::sandbox::default_world(1).1;
+    let ctx = Ctx::new(world, ids, 0, None, runtime::LIVE, super::dom::now_ms());
+    provide_context(ctx);
+    runtime::start(ctx);
+    follow(ctx, next, replay, rest, note);
+    let work = view! {
+        <section class="work" aria-label="The bridge's sessions">
+            <section class="pane live-pane" data-testid="live-note" data-next=move || note.with(|n| n.next.to_string())>
+                <h2>{move || note.with(|n| n.text.clone())}</h2>
+                <p class="hint">"Every session a real client has with the bridge appears here as it happens: its hops on the picture, its transcript explained line by line below, the mailboxes in each host's details. The page only watches: to change the world, use the bridge (its mail ports, its API under /api/v1)."</p>
+                {tls.then(|| view! {
+                    <p class="hint" data-testid="live-tls">"The bridge runs TLS: a session that turns to TLS goes on here decrypted, as the bridge's TLS layer handed it to the server (the bridge sends what its TLS did; this page holds no key and does no cryptography)."</p>
+                })}
+            </section>
+            <section class="pane transcript-pane" aria-labelledby="tr-h">
+                <h2 id="tr-h">"Transcripts"</h2>
+                <transcripts::Transcripts/>
+            </section>
+        </section>
+    }
+    .into_any();
+    frame(
+        ctx,
+        Frame {
+            compact: false,
+            touring: false,
+            title: "Mail Sandbox: live",
+            clock: false,
+            badge_title: None,
+        },
+        work,
+    )
 }
 
 /// What the live page tells the person (and, as `data-next`, the tests): how far it is.

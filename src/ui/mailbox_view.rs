@@ -9,6 +9,11 @@ use super::model::mailbox_view::{message_rows, mime_tree, source_text, MAX_ROWS}
 use crate::net::HostId;
 use leptos::prelude::*;
 
+/// The browser of host `id`'s mailboxes, as [`super::context::Extras::host_extra`] draws it.
+pub fn browser(id: HostId) -> AnyView {
+    view! { <MailboxBrowser id=id/> }.into_any()
+}
+
 #[component]
 pub fn MailboxBrowser(id: HostId) -> impl IntoView {
     let ctx = expect_context::<Ctx>();

@@ -63,6 +63,9 @@ pub mod tour;
 pub use context::Ctx;
 
 #[cfg(target_arch = "wasm32")]
+pub use live::start_live;
+
+#[cfg(target_arch = "wasm32")]
 /// Mounts the page's view in place of the HTML's loading note.
 fn mount_page<F, N>(view: F)
 where
@@ -98,24 +101,6 @@ pub fn start() {
     learn_data::start();
     let options = tour::embed::PageOptions::from_location();
     theme::apply(options.theme);
-    if options.live {
-        // The bridge's world, not the saved one (which stays as it was).
-        wasm_bindgen_futures::spawn_local(async move {
-            match live::first_world().await {
-                Ok(start) => mount_page(move || {
-                    view! { <app::App options=options loaded=None live=start/> }
-                }),
-                Err(e) => mount_page(move || {
-                    view! {
-                        <p class="pane" data-testid="live-error">
-                            {format!("The live page could not reach the bridge: {e}")}
-                        </p>
-                    }
-                }),
-            }
-        });
-        return;
-    }
     if options.scenario.is_some() || options.challenge.is_some() {
         // Tours and challenges start from their own fresh world and leave the saved one alone.
         // Their first screen is the tour or the challenge: it is drawn when its data is here.

@@ -38,6 +38,7 @@ pub const EMBED: Extras = Extras {
     save: |_| {},
     poll_tasks: |_| {},
     live: false,
+    host_extra: None,
 };
 /// The live page: the world changes only by the bridge's log ([`feed_live`]); nothing is
 /// saved (the person's own world stays as it was) and no view may change the world.
@@ -46,6 +47,7 @@ pub const LIVE: Extras = Extras {
     save: |_| {},
     poll_tasks: |_| {},
     live: true,
+    host_extra: Some(super::mailbox_view::browser),
 };
 /// The whole page: the active challenge watches every hop, the world is saved, and the mail
 /// client's sessions are polled.
@@ -54,6 +56,7 @@ pub const PAGE: Extras = Extras {
     save: autosave,
     poll_tasks,
     live: false,
+    host_extra: None,
 };
 
 /// Starts the runtime: virtual time runs from now, and the first wake is planned.

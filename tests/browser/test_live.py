@@ -48,7 +48,7 @@ class LivePageTest(unittest.TestCase):
             driver.get(f"http://{host}:{port}/")
             # `/` is the live page.
             wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=app-ready]"))
-            self.assertIn("live=1", driver.current_url)
+            self.assertIn("/live.html", driver.current_url)
             wait(driver, lambda d: "Live: the bridge's world" in text_of(d, "[data-testid=live-note]"))
             # The page only watches: no mail client or terminal of its own.
             self.assertEqual(driver.find_elements(By.CSS_SELECTOR, "[data-testid=client-tab-sender]"), [])
@@ -125,6 +125,20 @@ class LivePageTest(unittest.TestCase):
             tree = driver.find_element(By.CSS_SELECTOR, "[data-testid=mime-tree]")
             driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", tree)
             screenshot(driver, "live-mailbox.png")
+            self.assertEqual(console_errors(driver), [])
+
+    def test_an_old_live_link_opens_the_live_page_and_the_sandbox_page_carries_no_live_code(self):
+        with Bridge("--http", "0", "--page-dir", DIST) as b, chromium() as driver:
+            host, port = b.addr("http", "api")
+            # `index.html?live=1` was the live page before it had its own binary (issue 29).
+            driver.get(f"http://{host}:{port}/index.html?live=1&theme=dark")
+            wait(driver, lambda d: "Live: the bridge's world" in text_of(d, "[data-testid=live-note]"))
+            self.assertIn("/live.html?live=1&theme=dark", driver.current_url)
+            self.assertEqual(driver.execute_script("return document.documentElement.dataset.theme"), "dark")
+            # The sandbox's own page never fetched its wasm on the way.
+            fetched = driver.execute_script(
+                "return performance.getEntriesByType('resource').map(e => e.name)")
+            self.assertEqual([n for n in fetched if "mail-sandbox-web" in n], [], fetched)
             self.assertEqual(console_errors(driver), [])
 
     def test_the_page_at_rest_asks_rarely(self):

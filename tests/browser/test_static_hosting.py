@@ -23,7 +23,8 @@ class StaticHostingTest(unittest.TestCase):
     def test_pages_say_what_is_loading_before_their_module_runs(self):
         # What a reader sees while the wasm downloads (seconds on a slow phone): a line about what
         # is coming, in the static HTML itself.
-        for page, words in (("index.html", "Loading the mail system"), ("embed.html", "loading the live demo")):
+        for page, words in (("index.html", "Loading the mail system"), ("embed.html", "loading the live demo"),
+                            ("live.html", "connecting to the bridge")):
             with open(os.path.join(DIST, page), encoding="utf-8") as f:
                 html = f.read()
             self.assertIn('id="loading"', html, page)

@@ -34,8 +34,6 @@ pub struct PageOptions {
     /// Which panes to show (empty: all).
     pub panes: Vec<String>,
     pub theme: Theme,
-    /// The live page (`live=1`): the TCP bridge's world as it runs (see [`crate::ui::live`]).
-    pub live: bool,
 }
 
 impl PageOptions {
@@ -59,7 +57,6 @@ impl PageOptions {
                     }
                     "autoplay" => o.autoplay = v != "0",
                     "compact" => o.compact = v != "0",
-                    "live" => o.live = v != "0",
                     "step" => o.step = v.parse().unwrap_or(0),
                     "theme" => {
                         o.theme = match v.as_str() {
