@@ -20,6 +20,7 @@ pub mod proto;
 pub mod relay;
 pub mod sandbox;
 pub mod session;
+pub mod sorting;
 pub mod store;
 #[cfg(test)]
 pub(crate) mod testing;

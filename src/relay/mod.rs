@@ -229,7 +229,7 @@ impl RelayQueue {
             .take_while(|(t, _)| *t <= now)
             .map(|(_, id)| id.clone())
             .collect();
-        ids.sort_unstable();
+        crate::sorting::sort(&mut ids);
         ids
     }
 
@@ -257,12 +257,12 @@ impl RelayQueue {
     }
 
     fn rebuild_schedule(&mut self) {
-        self.schedule = self
-            .entries
-            .values()
-            .filter(|e| e.pending().next().is_some())
-            .map(|e| (e.next_attempt, e.id.clone()))
-            .collect();
+        self.schedule = crate::sorting::set_of(
+            self.entries
+                .values()
+                .filter(|e| e.pending().next().is_some())
+                .map(|e| (e.next_attempt, e.id.clone())),
+        );
     }
 
     /// Marks recipients as being attempted now.

@@ -180,12 +180,12 @@ impl World {
         self.queue.reset_in_flight();
         self.net.dns = snap.dns;
         self.faults = faults;
-        self.strict_hosts = snap
-            .strict_hosts
-            .iter()
-            .take(1000)
-            .map(|h| h.to_ascii_lowercase())
-            .collect();
+        self.strict_hosts = crate::sorting::set_of(
+            snap.strict_hosts
+                .iter()
+                .take(1000)
+                .map(|h| h.to_ascii_lowercase()),
+        );
         // TLS as the snapshot's world had it: its policies, and the implicit-TLS listeners
         // of every host with a certificate (with the provider this world was built with).
         self.tls_policies = lower_keys(snap.tls_policies);
@@ -207,9 +207,7 @@ impl World {
 }
 
 fn lower_keys<V>(map: BTreeMap<String, V>) -> BTreeMap<String, V> {
-    map.into_iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v))
-        .collect()
+    crate::sorting::map_of(map.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)))
 }
 
 #[cfg(test)]

@@ -86,7 +86,7 @@ impl Flags {
             // Keywords are kept in order; equal ones are equal strings, so the unstable sort
             // (the one the relay's queue uses too: one copy in the wasm) does the job.
             self.keywords.push(k.to_string());
-            self.keywords.sort_unstable();
+            crate::sorting::sort(&mut self.keywords);
         }
     }
 

@@ -337,7 +337,7 @@ impl Folder {
     /// Removes the given UIDs (sorted or not); returns those actually removed, in order.
     pub fn expunge(&mut self, uids: &[u32]) -> Vec<u32> {
         let mut wanted: Vec<u32> = uids.to_vec();
-        wanted.sort_unstable();
+        crate::sorting::sort(&mut wanted);
         wanted.dedup();
         let mut removed = Vec::new();
         let by_modseq = &mut self.by_modseq;
@@ -385,7 +385,7 @@ impl Folder {
             .map(|(_, &uid)| uid)
             .filter(|&uid| uid < uidnext)
             .collect();
-        flags_changed.sort_unstable();
+        crate::sorting::sort(&mut flags_changed);
         Changes {
             expunged,
             flags_changed,

@@ -68,7 +68,7 @@ pub fn Transcripts() -> impl IntoView {
                     rows.push((c.clone(), i, l));
                 }
             }
-            rows.sort_by_key(|(c, _, l)| (l.at, c.opened));
+            crate::sorting::sort_by_key(&mut rows, |(c, _, l)| (l.at, c.opened));
             // Chosen connections: from their start; all: the newest.
             let n = rows.len();
             if n > MAX_ROWS {
@@ -112,10 +112,11 @@ pub fn Transcripts() -> impl IntoView {
         let want = format!("Subject: {subject}");
         let list = conns.get_untracked();
         let picked = ctx.with(|w| {
-            list.iter()
-                .filter(|c| w.transcript(c.conn, false).iter().any(|l| l.text() == want))
-                .map(|c| c.conn)
-                .collect::<BTreeSet<_>>()
+            crate::sorting::set_of(
+                list.iter()
+                    .filter(|c| w.transcript(c.conn, false).iter().any(|l| l.text() == want))
+                    .map(|c| c.conn),
+            )
         });
         chosen.set(picked);
     };

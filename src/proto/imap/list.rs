@@ -85,7 +85,8 @@ pub fn respond(
         .collect();
     let hides_children = full.iter().any(|f| f.ends_with('%'));
     let subscribed_only = lsub || opts.select_subscribed;
-    let existing: BTreeSet<&str> = mailbox.folders.keys().map(String::as_str).collect();
+    let existing: BTreeSet<&str> =
+        crate::sorting::set_of(mailbox.folders.keys().map(String::as_str));
     let mut names: BTreeSet<String> = BTreeSet::new();
     let source: Vec<&str> = if subscribed_only {
         mailbox.subscribed.iter().map(String::as_str).collect()

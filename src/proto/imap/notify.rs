@@ -105,13 +105,10 @@ impl Notify {
         let Some(mb) = store.mailbox(user) else {
             return;
         };
-        self.names = mb.folders.keys().cloned().collect();
+        self.names = crate::sorting::set_of(mb.folders.keys().cloned());
         self.subscribed = mb.subscribed.clone();
-        self.seen = mb
-            .folders
-            .iter()
-            .map(|(name, f)| (name.clone(), seen(f)))
-            .collect();
+        self.seen =
+            crate::sorting::map_of(mb.folders.iter().map(|(name, f)| (name.clone(), seen(f))));
     }
 
     /// The events group that covers mailbox `name` (not the selected one, §6: the selected
@@ -171,7 +168,7 @@ impl Notify {
     ) -> Option<Vec<Vec<u8>>> {
         let mb = store.mailbox(user)?;
         let mut lines = Vec::new();
-        let now: BTreeSet<String> = mb.folders.keys().cloned().collect();
+        let now: BTreeSet<String> = crate::sorting::set_of(mb.folders.keys().cloned());
         // §5.4 MailboxName: new mailboxes are listed, gone ones listed \NonExistent.
         for name in now.symmetric_difference(&self.names) {
             let gone = !now.contains(name);

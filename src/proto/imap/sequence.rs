@@ -104,7 +104,7 @@ impl SequenceSet {
                 }
             })
             .collect();
-        v.sort_unstable();
+        crate::sorting::sort(&mut v);
         let mut merged: Vec<(u32, u32)> = Vec::with_capacity(v.len());
         for (lo, hi) in v {
             match merged.last_mut() {

@@ -446,7 +446,7 @@ impl ImapSession {
         };
         // Highest first; sorted and reversed rather than sorted by a comparator of its own, so
         // that the wasm keeps one copy of the u32 sort (issue 29).
-        expunged.sort_unstable();
+        crate::sorting::sort(&mut expunged);
         expunged.reverse();
         let mut vanished = Vec::new();
         for uid in expunged {

@@ -171,11 +171,11 @@ impl<'m> Forest<'m> {
         let key = |f: &Forest<'_>, n: usize| f.first_message(n).map(|m| (m.sent, m.seq));
         for n in self.post_order() {
             let mut children = std::mem::take(&mut self.nodes[n].children);
-            children.sort_by_key(|&c| key(self, c));
+            crate::sorting::sort_by_key(&mut children, |&c| key(self, c));
             self.nodes[n].children = children;
         }
         let mut roots = std::mem::take(&mut self.roots);
-        roots.sort_by_key(|&r| key(self, r));
+        crate::sorting::sort_by_key(&mut roots, |&r| key(self, r));
         self.roots = roots;
     }
 
@@ -232,7 +232,7 @@ impl<'m> Forest<'m> {
 /// earliest the parent of the others; threads in the order of their first message.
 pub fn ordered_subject(msgs: &[ThreadMessage]) -> String {
     let mut order: Vec<usize> = (0..msgs.len()).collect();
-    order.sort_by(|&a, &b| {
+    crate::sorting::sort_by(&mut order, |&a, &b| {
         let (a, b) = (&msgs[a], &msgs[b]);
         (&a.subject, a.sent, a.seq).cmp(&(&b.subject, b.sent, b.seq))
     });
@@ -280,7 +280,9 @@ pub fn references(msgs: &[ThreadMessage]) -> String {
 pub fn refs(msgs: &[ThreadMessage]) -> String {
     let mut f = linked_forest(msgs);
     let mut roots = std::mem::take(&mut f.roots);
-    roots.sort_by_key(|&r| (f.latest_sent(r), f.first_message(r).map(|m| m.seq)));
+    crate::sorting::sort_by_key(&mut roots, |&r| {
+        (f.latest_sent(r), f.first_message(r).map(|m| m.seq))
+    });
     f.roots = roots;
     f.render()
 }

@@ -37,7 +37,7 @@ pub fn vanished_since(f: &Folder, modseq: u64, known: Option<&SequenceSet>) -> S
             .into_iter()
             .filter(|&u| in_known(u))
             .collect();
-        gone.sort_unstable();
+        crate::sorting::sort(&mut gone);
         gone.dedup();
         return compact_set(&gone);
     }

@@ -35,12 +35,7 @@ impl ImapSession {
             return no("[READ-ONLY] Mailbox is read-only (opened with EXAMINE)");
         }
         let known = match uids.as_ref().map(|set| self.targets(true, set)) {
-            Some(Ok(targets)) => Some(
-                targets
-                    .into_iter()
-                    .map(|(_, u)| u)
-                    .collect::<BTreeSet<u32>>(),
-            ),
+            Some(Ok(targets)) => Some(crate::sorting::set_of(targets.into_iter().map(|(_, u)| u))),
             Some(Err(e)) => return bad(e),
             None => None,
         };

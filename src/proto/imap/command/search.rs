@@ -385,7 +385,7 @@ impl ImapSession {
                     });
                 };
                 let mut result: Vec<u32> = found.iter().map(|(_, m)| m.uid).collect();
-                result.sort_unstable();
+                crate::sorting::sort(&mut result);
                 return self.keep_context(UpdateContext {
                     tag: tag.to_string(),
                     uid,
@@ -456,7 +456,7 @@ impl ImapSession {
             .iter()
             .map(|h| h.number)
             .collect();
-        uids.sort_unstable();
+        crate::sorting::sort(&mut uids);
         uids.dedup();
         if let Some(sel) = self.mailbox_mut() {
             sel.saved = uids;

@@ -163,13 +163,10 @@ impl ImapSession {
             BTreeSet::new()
         } else if read_only {
             let n = f.unclaimed_recent();
-            uids[uids.len().saturating_sub(n)..]
-                .iter()
-                .copied()
-                .collect()
+            crate::sorting::set_of(uids[uids.len().saturating_sub(n)..].iter().copied())
         } else {
             let from = f.claim_recent();
-            uids.iter().copied().filter(|&u| u >= from).collect()
+            crate::sorting::set_of(uids.iter().copied().filter(|&u| u >= from))
         };
         let mut keywords = Flags::new();
         for m in f.messages() {

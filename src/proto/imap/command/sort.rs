@@ -253,7 +253,7 @@ impl ImapSession {
         };
         let mut found = self.matching(f, key, ctx.clock.unix(now));
         // Ties fall back to the sequence number (RFC 5256 §3).
-        found.sort_by(|(sa, a), (sb, b)| {
+        crate::sorting::sort_by(&mut found, |(sa, a), (sb, b)| {
             order
                 .keys
                 .iter()

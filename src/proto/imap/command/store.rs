@@ -149,7 +149,7 @@ impl ImapSession {
             self.send(l);
         }
         if !modified.is_empty() {
-            modified.sort_unstable();
+            crate::sorting::sort(&mut modified);
             return ok(format!(
                 "[MODIFIED {}] Conditional STORE failed for some messages",
                 compact_set(&modified)
