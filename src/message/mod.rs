@@ -3,6 +3,7 @@
 
 pub mod bodystructure;
 pub mod envelope;
+pub mod html_text;
 pub mod parsed;
 
 pub use parsed::SearchIndex;
@@ -180,11 +181,15 @@ pub fn header_end(raw: &[u8]) -> usize {
         .unwrap_or(raw.len())
 }
 
-/// The decoded text of the first `text/plain` part (or of the HTML part, without tags removed),
-/// for previews and the mail client.
+/// The decoded text of the first text body part: `text/plain`, else the HTML part's text
+/// ([`html_text::text_of`]), for previews, the mail client and the bridge's API.
 pub fn text_body(raw: &[u8]) -> Option<String> {
     let msg = MessageParser::default().parse(raw)?;
-    msg.body_text(0).map(|t| t.into_owned())
+    match &msg.text_part(0)?.body {
+        PartType::Text(text) => Some(text.to_string()),
+        PartType::Html(html) => Some(html_text::text_of(html)),
+        _ => None,
+    }
 }
 
 /// The value of the first header field named `name` (unfolded, raw), if any.

@@ -95,10 +95,15 @@ impl MessageView {
         let info = message::parse(&m.raw);
         let parsed = mail_parser::MessageParser::default().parse(&m.raw);
         let html = if has_html_part(&info.root) {
+            // The HTML part as written (`body_html` would also make HTML of a text part,
+            // with mail-parser's converter: issue 29).
             parsed
                 .as_ref()
-                .and_then(|p| p.body_html(0))
-                .map(|s| format!("{HTML_POLICY}{s}"))
+                .and_then(|p| p.html_part(0))
+                .and_then(|part| match &part.body {
+                    mail_parser::PartType::Html(html) => Some(format!("{HTML_POLICY}{html}")),
+                    _ => None,
+                })
         } else {
             None
         };
