@@ -276,9 +276,12 @@ impl World {
                 Speaker::Server => "S:",
                 Speaker::Net => "--",
             };
+            // Seconds to the millisecond, in integers (no float formatting in the page's wasm).
+            let ms = l.at.as_millis();
             out.push_str(&format!(
-                "[{:>9.3}s] {tag} {}\n",
-                l.at.as_millis() as f64 / 1000.0,
+                "[{:>5}.{:03}s] {tag} {}\n",
+                ms / 1000,
+                ms % 1000,
                 l.text()
             ));
         }

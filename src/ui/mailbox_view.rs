@@ -119,7 +119,7 @@ pub fn MailboxBrowser(id: HostId) -> impl IntoView {
                 <h4>"MIME tree"</h4>
                 <ul class="mime-tree" data-testid="mime-tree">
                     {tree.into_iter().map(|part| view! {
-                        <li data-testid="mime-part" style=format!("padding-left: {}em", part.depth as f64 * 1.5)>
+                        <li data-testid="mime-part" style=format!("padding-left: {}em", crate::ui::model::num::num(part.depth as f64 * 1.5))>
                             <code>{if part.number.is_empty() { "message".to_string() } else { part.number }}</code>" "
                             <strong>{part.media}</strong>" "
                             <span class="muted">{format!("{} bytes", part.size)}</span>" "

@@ -299,7 +299,7 @@ fn ConnRow(
                                 };
                                 view! {
                                     <li class=cls data-testid=format!("tr-{cls}") title=note>
-                                        <span class="t">{format!("[{:>9.3}s]", l.at.as_millis() as f64 / 1000.0)}</span>
+                                        <span class="t">{format!("[{:>5}.{:03}s]", l.at.as_millis() / 1000, l.at.as_millis() % 1000)}</span>
                                         " "<b>{tag}</b>" "{l.text().into_owned()}
                                         {mark.map(|m| view! { <small class="mark" data-testid="tr-mark">" "{m}</small> })}
                                     </li>

@@ -2,6 +2,8 @@
 //! wide (desktop: names, addresses, mailbox and queue panels under the hosts) or as a compact
 //! strip (phones and embeds: short labels, counts inside the boxes, larger type).
 
+use crate::ui::model::num::num;
+
 /// Which drawing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -32,7 +34,7 @@ impl Geo {
     }
 
     pub fn view_box(&self, queued: usize) -> String {
-        format!("0 0 {VIEW_W} {}", self.view_h(queued))
+        format!("0 0 {} {}", num(VIEW_W), num(self.view_h(queued)))
     }
 
     pub fn box_w(&self) -> f64 {

@@ -6,6 +6,7 @@
 use super::geo::Geo;
 use crate::learn::hops::{describe, HopPlace};
 use crate::ui::context::Ctx;
+use crate::ui::model::num::num;
 use leptos::prelude::*;
 
 /// Roughly how wide `text` is at `font` size (for the label's background).
@@ -61,15 +62,15 @@ pub fn HopOverlay(geo: Geo, places: Vec<(String, usize)>) -> impl IntoView {
         // A stem from the label up to the host it is about.
         let stem = at_host.map(|_| {
             let box_bottom = geo.box_top() + geo.box_h();
-            view! { <line class="hop-stem" x1=x y1=box_bottom x2=x y2=top></line> }
+            view! { <line class="hop-stem" x1=num(x) y1=num(box_bottom) x2=num(x) y2=num(top)></line> }
         });
         Some(view! {
             <g class=kind data-testid="hop" data-serial=shown.serial.to_string() aria-hidden="true">
                 {stem}
-                <rect x=x - w / 2.0 y=top width=w height=h rx="6"></rect>
-                <text x=x y=y + font * 0.1 text-anchor="middle" font-size=font data-testid="hop-label">{label}</text>
+                <rect x=num(x - w / 2.0) y=num(top) width=num(w) height=num(h) rx="6"></rect>
+                <text x=num(x) y=num(y + font * 0.1) text-anchor="middle" font-size=num(font) data-testid="hop-label">{label}</text>
                 {text.label2.clone().map(|l| view! {
-                    <text class="answer" x=x y=y + font * 1.45 text-anchor="middle" font-size=font data-testid="hop-answer">{l}</text>
+                    <text class="answer" x=num(x) y=num(y + font * 1.45) text-anchor="middle" font-size=num(font) data-testid="hop-answer">{l}</text>
                 })}
             </g>
         })

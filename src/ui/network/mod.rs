@@ -8,6 +8,7 @@ mod geo;
 mod hops;
 
 use super::context::Ctx;
+use super::model::num::{decimals, num};
 use super::model::time_text::fmt_span;
 use crate::learn::tls_hops::is_link_locked;
 use crate::net::HostId;
@@ -175,12 +176,14 @@ fn link_view(ctx: Ctx, a: HostBox, b: HostBox, geo: Geo) -> impl IntoView {
     // Straight between neighbours; an arc below the boxes for any other pair.
     let (path_ab, path_ba) = if adjacent {
         let ((x1, y1), (x2, y2)) = geo.wire(a.idx);
+        let (x1, y1, x2, y2) = (num(x1), num(y1), num(x2), num(y2));
         (
             format!("M{x1} {y1} L{x2} {y2}"),
             format!("M{x2} {y2} L{x1} {y1}"),
         )
     } else {
         let ((x1, y1), (cx, cy), (x2, y2)) = geo.arc(a.idx, b.idx);
+        let (x1, y1, cx, cy, x2, y2) = (num(x1), num(y1), num(cx), num(cy), num(x2), num(y2));
         (
             format!("M{x1} {y1} Q{cx} {cy} {x2} {y2}"),
             format!("M{x2} {y2} Q{cx} {cy} {x1} {y1}"),
@@ -231,8 +234,8 @@ fn link_view(ctx: Ctx, a: HostBox, b: HostBox, geo: Geo) -> impl IntoView {
         let (l1, l2) = link_label(a.idx, geo.is_strip());
         let (x, y1, y2) = geo.label(a.idx);
         view! {
-            <text class="link-label" x=x y=y1 text-anchor="middle">{l1}</text>
-            <text class="link-label sub" x=x y=y2 text-anchor="middle">{l2}</text>
+            <text class="link-label" x=num(x) y=num(y1) text-anchor="middle">{l1}</text>
+            <text class="link-label sub" x=num(x) y=num(y2) text-anchor="middle">{l2}</text>
         }
     });
     let envelope = move |path: String| {
@@ -245,7 +248,8 @@ fn link_view(ctx: Ctx, a: HostBox, b: HostBox, geo: Geo) -> impl IntoView {
         }
     };
     let (lock_x, lock_y) = geo.link_mid(a.idx, b.idx);
-    let lock_scale = geo.lane_font() / 17.0;
+    let (lock_x, lock_y) = (num(lock_x), num(lock_y));
+    let lock_scale = decimals(geo.lane_font() / 17.0, 3);
     let lock = move || {
         locked.get().then(|| {
             view! {
@@ -389,9 +393,9 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
         let short = short_label(&h.label);
         let is_server = !h.client;
         view! {
-            <text class="hl" x=cx y=top + 72.0 text-anchor="middle">{short}</text>" "
-            <text class="hn" x=cx y=top + 104.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.split('.').next().unwrap_or("").to_string()}</tspan></text>" "
-            <text class="hc" x=cx y=top + 136.0 text-anchor="middle" data-testid="host-counts">
+            <text class="hl" x=num(cx) y=num(top + 72.0) text-anchor="middle">{short}</text>" "
+            <text class="hn" x=num(cx) y=num(top + 104.0) text-anchor="middle"><tspan data-testid="host-name">{h.name.split('.').next().unwrap_or("").to_string()}</tspan></text>" "
+            <text class="hc" x=num(cx) y=num(top + 136.0) text-anchor="middle" data-testid="host-counts">
                 {move || {
                     let (boxes, queued) = counts();
                     let mail = boxes.into_iter().take(2).map(|(user, n)| {
@@ -407,10 +411,10 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
         .into_any()
     } else {
         view! {
-            <text class="hl" x=cx y=top + 50.0 text-anchor="middle">{l1}</text>" "
-            <text class="hl2" x=cx y=top + 66.0 text-anchor="middle">{l2}</text>" "
-            <text class="hn" x=cx y=top + 86.0 text-anchor="middle"><tspan data-testid="host-name">{h.name.clone()}</tspan></text>" "
-            <text class="ha" x=cx y=top + 104.0 text-anchor="middle">{h.addr.clone()}</text>" "
+            <text class="hl" x=num(cx) y=num(top + 50.0) text-anchor="middle">{l1}</text>" "
+            <text class="hl2" x=num(cx) y=num(top + 66.0) text-anchor="middle">{l2}</text>" "
+            <text class="hn" x=num(cx) y=num(top + 86.0) text-anchor="middle"><tspan data-testid="host-name">{h.name.clone()}</tspan></text>" "
+            <text class="ha" x=num(cx) y=num(top + 104.0) text-anchor="middle">{h.addr.clone()}</text>" "
         }
         .into_any()
     };
@@ -433,17 +437,17 @@ fn host_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
                 }
             }
         >
-            <rect x=x y=top width=bw height=bh rx="10"></rect>
+            <rect x=num(x) y=num(top) width=num(bw) height=num(bh) rx="10"></rect>
             {icon(h.client, cx, top + 8.0, if strip { 1.5 } else { 1.0 })}
             {body}
             {move || (!up.get()).then(|| view! {
-                <text class="down-badge" x=cx y=top - 6.0 text-anchor="middle">"✖ DOWN"</text>" "
+                <text class="down-badge" x=num(cx) y=num(top - 6.0) text-anchor="middle">"✖ DOWN"</text>" "
             })}
             // Active fault rules and strict mode, marked on the host (issue 15).
             {move || {
                 let marks = marks();
                 (!marks.is_empty()).then(|| view! {
-                    <text class="rule-badge" x=x + bw - 6.0 y=top + 18.0 text-anchor="end" data-testid="rule-badge">{marks.join(" · ")}</text>
+                    <text class="rule-badge" x=num(x + bw - 6.0) y=num(top + 18.0) text-anchor="end" data-testid="rule-badge">{marks.join(" · ")}</text>
                 })
             }}
         </g>
@@ -522,17 +526,17 @@ fn panel_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
                         };
                         let qe = kind == "qe";
                         view! {
-                            <text class=format!("row {kind}") x=x + 10.0 y=y data-testid=testid>
+                            <text class=format!("row {kind}") x=num(x + 10.0) y=num(y) data-testid=testid>
                                 {a}
-                                {(!b.is_empty() && !qe).then(|| view! { <tspan class="count" x=x + w - 10.0 text-anchor="end">{b.clone()}</tspan> })}
+                                {(!b.is_empty() && !qe).then(|| view! { <tspan class="count" x=num(x + w - 10.0) text-anchor="end">{b.clone()}</tspan> })}
                             </text>
-                            {qe.then(|| { y += 16.0; view! { <text class="row qd" x=x + 22.0 y=y>{b}</text> } })}
+                            {qe.then(|| { y += 16.0; view! { <text class="row qd" x=num(x + 22.0) y=num(y)>{b}</text> } })}
                         }
                     })
                     .collect_view();
                 let height = height + (y - panel_top - 4.0 - (height - 12.0)).max(0.0);
                 view! {
-                    <rect class="panel-bg" x=x y=panel_top width=w height=height rx="8"></rect>
+                    <rect class="panel-bg" x=num(x) y=num(panel_top) width=num(w) height=num(height) rx="8"></rect>
                     {items}
                 }
                 .into_any()
@@ -545,23 +549,27 @@ fn panel_view(ctx: Ctx, h: HostBox, geo: Geo) -> impl IntoView {
 /// its size.
 fn icon(client: bool, cx: f64, top: f64, scale: f64) -> impl IntoView {
     let transform = format!(
-        "translate({cx} {top}) scale({scale}) translate({} {})",
-        -cx, -top
+        "translate({} {}) scale({}) translate({} {})",
+        num(cx),
+        num(top),
+        decimals(scale, 2),
+        num(-cx),
+        num(-top)
     );
     let drawing = if client {
         view! {
             <g class="icon" aria-hidden="true">
-                <rect x=cx - 14.0 y=top width="28" height="18" rx="2"></rect>
-                <path d=format!("M{} {} l0 5 M{} {} l12 0", cx, top + 18.0, cx - 6.0, top + 23.0)></path>
+                <rect x=num(cx - 14.0) y=num(top) width="28" height="18" rx="2"></rect>
+                <path d=format!("M{} {} l0 5 M{} {} l12 0", num(cx), num(top + 18.0), num(cx - 6.0), num(top + 23.0))></path>
             </g>
         }
         .into_any()
     } else {
         view! {
             <g class="icon" aria-hidden="true">
-                <rect x=cx - 12.0 y=top width="24" height="7" rx="1.5"></rect>
-                <rect x=cx - 12.0 y=top + 8.5 width="24" height="7" rx="1.5"></rect>
-                <rect x=cx - 12.0 y=top + 17.0 width="24" height="7" rx="1.5"></rect>
+                <rect x=num(cx - 12.0) y=num(top) width="24" height="7" rx="1.5"></rect>
+                <rect x=num(cx - 12.0) y=num(top + 8.5) width="24" height="7" rx="1.5"></rect>
+                <rect x=num(cx - 12.0) y=num(top + 17.0) width="24" height="7" rx="1.5"></rect>
             </g>
         }
         .into_any()

@@ -2,6 +2,7 @@
 //! (persistent storage, so the browser does not evict it under pressure) and read how much
 //! is used of how much is allowed.
 
+use crate::ui::model::num::decimals;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -40,8 +41,8 @@ pub fn fmt_bytes(n: f64) -> String {
         unit += 1;
     }
     if unit == 0 {
-        format!("{v:.0} {}", UNITS[unit])
+        format!("{} {}", decimals(v, 0), UNITS[unit])
     } else {
-        format!("{v:.1} {}", UNITS[unit])
+        format!("{} {}", decimals(v, 1), UNITS[unit])
     }
 }
