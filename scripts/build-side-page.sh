@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Trunk.toml's post-build hooks: builds a page beside index.html with its own Trunk file
-# (Trunk.NAME.toml: embed.html, the lighter embed binary; live.html, the bridge's live page) and
+# (Trunk.NAME.toml: embed.html, the lighter embed binary; tour.html, a tour in the full layout;
+# live.html, the bridge's live page) and
 # copies it into the staging directory of the page being built, so dist/ holds every page.
 # Runs with Trunk's hook environment (TRUNK_PROFILE, TRUNK_STAGING_DIR).
 #   scripts/build-side-page.sh NAME
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name=${1:?which page: embed or live}
+name=${1:?which page: embed, tour or live}
 staging=${TRUNK_STAGING_DIR:?run by trunk as a post_build hook}
 profile=${TRUNK_PROFILE:-debug}
 release=()

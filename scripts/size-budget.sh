@@ -28,4 +28,6 @@ check() {
 }
 check page mail-sandbox-web "$PAGE_BUDGET"
 check embed mail-sandbox-embed "$EMBED_BUDGET"
+check tour mail-sandbox-tour "$TOUR_BUDGET"
+check live mail-sandbox-live "$LIVE_BUDGET"
 exit $status

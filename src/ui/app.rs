@@ -5,7 +5,6 @@
 
 use super::challenge;
 use super::context::Ctx;
-use super::tour;
 use super::tour::embed::PageOptions;
 use super::{
     client, clock, host_panel, journey, network, persist, runtime, terminal, transcripts,
@@ -14,12 +13,11 @@ use super::{
 use crate::learn::challenge::Watch;
 use leptos::prelude::*;
 
-/// The whole sandbox, or a tour over it (`?scenario=`), or a challenge (`?challenge=`), in the
-/// compact layout with `&compact=1` (embed.html has its own, lighter page: [`super::tour::page`];
-/// live.html the live page: [`super::live`]).
+/// The whole sandbox, or a challenge (`?challenge=`), in the compact layout with `&compact=1`
+/// (tours have their own pages: tour.html, [`super::tour::full`], and embed.html,
+/// [`super::tour::page`]; live.html is the live page: [`super::live`]).
 #[component]
 pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoView {
-    let touring = options.scenario.is_some();
     // start() drew a challenge's page once its data was here.
     let active_challenge = options
         .challenge
@@ -60,21 +58,7 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
     provide_context(ctx);
     runtime::start(ctx);
     let compact = options.compact;
-    let work = if touring {
-        view! {
-            <section class="work" aria-label="Guided tour">
-                <tour::TourCard options=options.clone() install_tls=crate::ui::tls_module::install/>
-                {(!compact).then(|| view! {
-                    <section class="pane transcript-pane" aria-labelledby="tr-h">
-                        <h2 id="tr-h">"Transcripts"</h2>
-                        <transcripts::Transcripts/>
-                    </section>
-                })}
-            </section>
-        }
-        .into_any()
-    } else {
-        view! {
+    let work = view! {
             <section class="work">
                 {match active_challenge.clone() {
                     Some(c) => view! { <challenge::ChallengeCard challenge=c/> }.into_any(),
@@ -88,10 +72,10 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
                         <li>"Click the corporate host and take it down, then send again: the message waits in the ISP's queue. Bring the host up and skip to the next event to see the retry."</li>
                         <li>"Open a terminal (telnet mx.corp.example 25) and speak SMTP yourself; every exchange is in the transcripts below."</li>
                         <li>"Guided tours: "
-                            <a href="?scenario=smtp-by-hand">"SMTP by hand"</a>", "
-                            <a href="?scenario=seed-journey">"the journey of a message"</a>", "
-                            <a href="?scenario=imap">"IMAP"</a>", "
-                            <a href="?scenario=what-goes-wrong">"what goes wrong"</a>"."
+                            <a href="tour.html?scenario=smtp-by-hand">"SMTP by hand"</a>", "
+                            <a href="tour.html?scenario=seed-journey">"the journey of a message"</a>", "
+                            <a href="tour.html?scenario=imap">"IMAP"</a>", "
+                            <a href="tour.html?scenario=what-goes-wrong">"what goes wrong"</a>"."
                         </li>
                     </ol>
                 </details>
@@ -109,11 +93,8 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
                 </section>
             </section>
         }
-        .into_any()
-    };
-    let title = if touring {
-        "Mail Sandbox: guided tour"
-    } else if active_challenge.is_some() {
+    .into_any();
+    let title = if active_challenge.is_some() {
         "Mail Sandbox: challenge"
     } else {
         "Mail Sandbox"
@@ -123,7 +104,7 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
         ctx,
         Frame {
             compact,
-            touring,
+            touring: false,
             title,
             clock: true,
             badge_title,

@@ -64,6 +64,8 @@ pub use context::Ctx;
 
 #[cfg(target_arch = "wasm32")]
 pub use live::start_live;
+#[cfg(target_arch = "wasm32")]
+pub use tour::full::start_tour;
 
 #[cfg(target_arch = "wasm32")]
 /// Mounts the page's view in place of the HTML's loading note.
@@ -101,9 +103,10 @@ pub fn start() {
     learn_data::start();
     let options = tour::embed::PageOptions::from_location();
     theme::apply(options.theme);
-    if options.scenario.is_some() || options.challenge.is_some() {
-        // Tours and challenges start from their own fresh world and leave the saved one alone.
-        // Their first screen is the tour or the challenge: it is drawn when its data is here.
+    if options.challenge.is_some() {
+        // A challenge starts from its own fresh world and leaves the saved one alone. Its
+        // first screen is the challenge: it is drawn when its data is here. (Tours have their
+        // own page, tour.html: index.html sends `?scenario=` there before this runs.)
         wasm_bindgen_futures::spawn_local(async move {
             let library = learn_data::load_library(crate::learn::library::Library::decode).await;
             let mut options = options;
@@ -115,7 +118,7 @@ pub fn start() {
             {
                 options.challenge = None;
             }
-            if options.challenge.is_none() && options.scenario.is_none() {
+            if options.challenge.is_none() {
                 // An unknown challenge: the sandbox, as without one.
                 let loaded = persist::load().await;
                 mount_page(move || view! { <app::App options=options loaded=Some(loaded)/> });

@@ -9,6 +9,7 @@ import functools
 import http.server
 import os
 import socketserver
+import sys
 import threading
 
 from selenium import webdriver
@@ -47,12 +48,21 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         super().end_headers()
 
 
+class _QuietServer(socketserver.ThreadingTCPServer):
+    def handle_error(self, request, client_address):
+        # A browser that leaves a page mid-download (index.html's redirects to tour.html,
+        # embed.html and live.html stop() it) closes its connections: not the page's error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def serve_dist():
     """Serves dist/ on an ephemeral loopback port; yields the base URL."""
     handler = functools.partial(_QuietHandler, directory=DIST)
     socketserver.TCPServer.allow_reuse_address = True
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as httpd:
+    with _QuietServer(("127.0.0.1", 0), handler) as httpd:
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         thread.start()
         try:

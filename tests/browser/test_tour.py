@@ -75,9 +75,14 @@ class TourTest(unittest.TestCase):
                 notes = driver.find_elements(By.CSS_SELECTOR, "[data-testid=explain]")
                 self.assertTrue(any("RFC" in n.text for n in notes), sid)
                 screenshot(driver, f"tour-{sid}.png")
-            # The POP3 state diagram followed the session to its last state.
+            # The POP3 state diagram followed the session to its last state. A tour link of the
+            # sandbox's page opens the tour's own page, without fetching the sandbox's wasm
+            # (issue 29: a reader who never tours does not download the tour runner).
             driver.get(f"{url}?scenario=seed-journey")
             wait_for(driver, "[data-testid=tour]")
+            self.assertIn("/tour.html?scenario=seed-journey", driver.current_url)
+            fetched = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+            self.assertEqual([n for n in fetched if "mail-sandbox-web" in n], [], fetched)
             nxt = driver.find_element(By.CSS_SELECTOR, "[data-testid=tour-next]")
             for _ in range(5):
                 nxt.click()

@@ -4,10 +4,12 @@
 //! step's text and its sessions (the one the step is about first, every line explained);
 //! each step points at its hosts on the picture. The same card is the embed (`embed.html?
 //! scenario=...&autoplay=1`, [`page`], or the page's own `&compact=1` layout), which tells its
-//! host page of each step and its height and obeys its commands (see [`embed`]).
+//! host page of each step and its height and obeys its commands (see [`embed`]). [`full`] is
+//! the tour in the full layout (`tour.html`).
 
 pub mod diagram;
 pub mod embed;
+pub mod full;
 pub mod lines;
 pub mod page;
 
@@ -352,7 +354,7 @@ pub fn TourCard(
             {needs_page.map(|(id, title)| view! {
                 <p class="tour-needs-page" data-testid="tour-needs-page">
                     "“"{title}"” needs TLS, which this small embed does not load: "
-                    <a href=format!("./?scenario={id}") target="_blank" rel="noopener">"play it in the full page"</a>
+                    <a href=format!("tour.html?scenario={id}") target="_blank" rel="noopener">"play it in the full page"</a>
                     "."
                 </p>
             })}
