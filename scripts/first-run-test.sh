@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command, tried the way a new user runs it (issue 29): a fresh clone of this
-# checkout with an empty target/, then `./scripts/serve.sh` on a free port, until `/` and
-# `/embed.html` answer 200 with their page and every wasm and JS file they reference answers 200.
+# checkout with an empty target/, then `./scripts/serve.sh` on a free port, until `/`,
+# `/embed.html`, `/tour.html` and `/live.html` answer 200 with their page and every wasm and JS file they reference answers 200.
 # Fails if the server exits first (as Trunk did when its file watcher panicked on the flood of
 # files of a first build) or nothing is served within FIRST_RUN_TIMEOUT seconds (default 3600).
 # After the pages answer, it waits FIRST_RUN_SETTLE seconds (default 20) and fails if Trunk
@@ -109,7 +109,8 @@ while :; do
     tail -n 40 "$log" >&2
     exit 1
   fi
-  if page="$(fetch "" 2>/dev/null)" && embed="$(fetch embed.html 2>/dev/null)"; then
+  if page="$(fetch "" 2>/dev/null)" && embed="$(fetch embed.html 2>/dev/null)" \
+    && tour="$(fetch tour.html 2>/dev/null)" && live="$(fetch live.html 2>/dev/null)"; then
     break
   fi
   if [ $(($(date +%s) - start)) -ge "$timeout_s" ]; then
@@ -120,12 +121,14 @@ while :; do
   sleep 2
 done
 served=$(($(date +%s) - start))
-say "/ and /embed.html answered 200 after ${served}s"
+say "/, /embed.html, /tour.html and /live.html answered 200 after ${served}s"
 
 fail=0
 grep -q '<title>Mail Sandbox: watch e-mail travel</title>' <<<"$page" || { say "FAIL: / is not the whole page"; fail=1; }
 grep -q '<title>Mail Sandbox: a guided tour</title>' <<<"$embed" || { say "FAIL: /embed.html is not the embed's page"; fail=1; }
-for name in page embed; do
+grep -q '<title>Mail Sandbox: guided tour</title>' <<<"$tour" || { say "FAIL: /tour.html is not the tour's page"; fail=1; }
+grep -q '<title>Mail Sandbox: live</title>' <<<"$live" || { say "FAIL: /live.html is not the live page"; fail=1; }
+for name in page embed tour live; do
   files="$(assets <<<"${!name}")"
   grep -q '\.wasm$' <<<"$files" || { say "FAIL: the $name references no wasm"; fail=1; }
   for f in $files; do

@@ -16,7 +16,7 @@ step "cargo clippy (native, all targets)"
 cargo clippy --all-targets -- -D warnings
 
 step "cargo clippy (wasm32: the engine and the UI)"
-cargo clippy --lib --bin mail-sandbox-web --bin mail-sandbox-embed --features web --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --lib --bin mail-sandbox-web --bin mail-sandbox-embed --bin mail-sandbox-tour --bin mail-sandbox-live --bin mail-sandbox-tls --features web --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo clippy (the embed's engine profile: no IMAP extensions, issue 29)"
 cargo clippy --lib --bins --no-default-features --features tls -- -D warnings

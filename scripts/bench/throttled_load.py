@@ -1,6 +1,7 @@
 """Time to interactive of the release page in headless Chromium, unthrottled and on a throttled
 profile (4x CPU slowdown, a "Fast 3G"-like network: 1.6 Mbit/s down, 750 kbit/s up, 150 ms
-RTT, through the DevTools protocol), for the full page and the embed (embed.html). Prints numbers;
+RTT, through the DevTools protocol), for the full page, the embed (embed.html) and a tour in the
+full layout (tour.html). Prints numbers;
 asserts nothing (a benchmark, not a test). Files are served gzip-compressed, as static hosts do.
 
 Interactive means the app has mounted (its root element exists, so its handlers are attached).
@@ -30,6 +31,7 @@ from harness import DIST, chromium  # noqa: E402
 PAGES = [
     ("full page", "", "[data-testid=app-ready]"),
     ("embed", "embed.html?scenario=seed-journey", "[data-testid=tour]"),
+    ("tour page", "tour.html?scenario=seed-journey", "[data-testid=tour]"),
 ]
 PROFILES = [
     ("unthrottled", None),

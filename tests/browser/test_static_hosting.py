@@ -24,7 +24,7 @@ class StaticHostingTest(unittest.TestCase):
         # What a reader sees while the wasm downloads (seconds on a slow phone): a line about what
         # is coming, in the static HTML itself.
         for page, words in (("index.html", "Loading the mail system"), ("embed.html", "loading the live demo"),
-                            ("live.html", "connecting to the bridge")):
+                            ("live.html", "connecting to the bridge"), ("tour.html", "loading the guided tour")):
             with open(os.path.join(DIST, page), encoding="utf-8") as f:
                 html = f.read()
             self.assertIn('id="loading"', html, page)
