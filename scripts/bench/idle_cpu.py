@@ -9,8 +9,9 @@ what the page's start left behind is collected whenever V8 chooses, and a window
 that one-off collection (~30 ms for the live page, 14 MB of its start-up heap) says nothing of
 what the page costs at rest.
 
-Cases: (a) the whole page idle, (b) the embed (`embed.html?scenario=seed-journey`) idle, (c) the
-whole page with a POP3 terminal of 40 lines open (typed by hand, then left alone), (d) the live
+Cases: (a) the whole page idle, (b) the embed (`embed.html?scenario=seed-journey`) idle, (b2) a
+tour in the full layout (`tour.html?scenario=seed-journey`) idle, (c) the whole page with a POP3
+terminal of 40 lines open (typed by hand, then left alone), (d) the live
 page served by the TCP bridge (`mailsandbox-tcp --http`, target/debug's, built by
 tests/clients/bridge.py) with an idle bridge (at rest the bridge holds the page's poll of its
 log for 60 s: one request, answered empty, a minute).
@@ -82,6 +83,11 @@ def embed(driver, base):
     wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=tour]"))
 
 
+def tour_page(driver, base):
+    driver.get(base + "tour.html?scenario=seed-journey")
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=tour]"))
+
+
 def pop3_terminal(driver, base):
     """A POP3 session typed by hand until its terminal shows 40 lines, then left open."""
     open_fresh(driver, base)
@@ -111,6 +117,7 @@ def live_page(driver, base):
 CASES = [
     ("whole page, idle", whole_page),
     ("embed, idle", embed),
+    ("tour page (tour.html), idle", tour_page),
     (f"whole page, POP3 terminal of {TERMINAL_LINES} lines", pop3_terminal),
 ]
 
