@@ -123,7 +123,13 @@ fn main() {
     let challenges = json_files("challenges");
     include_texts(&challenges, "challenges.rs");
     let challenge_values = read_values(&challenges, challenge::parse_shape);
-    let bytes = postcard::to_allocvec(&(scenario_values, challenge_values))
+    // Two parts, each its own length-prefixed bytes, so a page that needs only one of them
+    // (the embed and the tour page the tours, the sandbox the challenges) reads only it and
+    // carries no reader for the other (issue 29).
+    let tours = postcard::to_allocvec(&scenario_values).expect("the tours as postcard");
+    let challenges = postcard::to_allocvec(&challenge_values).expect("the challenges as postcard");
+    // (A byte slice is a length and its bytes in postcard, as `Library` reads them back.)
+    let bytes = postcard::to_allocvec(&(tours.as_slice(), challenges.as_slice()))
         .expect("the tours and challenges as postcard");
     write_learn_data(&bytes);
     // The live page built into the bridge (issue 28 item 5).

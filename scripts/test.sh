@@ -38,7 +38,7 @@ scripts/fuzz.sh 3
 # writes and live-reloads), so they pass while the app is being served.
 export MAIL_SANDBOX_DIST="$PWD/target/test-dist"
 
-step "trunk build --release (the optimised pages users get: index.html and embed.html)"
+step "trunk build --release (the optimised pages users get: index.html, embed.html, tour.html, live.html)"
 trunk build --release --offline --dist "$MAIL_SANDBOX_DIST"
 
 step "size budget (each page's first load: wasm, JS, CSS)"

@@ -108,7 +108,8 @@ pub fn start() {
         // first screen is the challenge: it is drawn when its data is here. (Tours have their
         // own page, tour.html: index.html sends `?scenario=` there before this runs.)
         wasm_bindgen_futures::spawn_local(async move {
-            let library = learn_data::load_library(crate::learn::library::Library::decode).await;
+            let library =
+                learn_data::load_library(crate::learn::library::Library::decode_challenges).await;
             let mut options = options;
             challenge::absorb_progress(&library, &options.progress);
             if options
@@ -131,7 +132,8 @@ pub fn start() {
     // The sandbox's first screen needs no tour or challenge: they come after it.
     let progress = options.progress.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let library = learn_data::load_library(crate::learn::library::Library::decode).await;
+        let library =
+            learn_data::load_library(crate::learn::library::Library::decode_challenges).await;
         challenge::absorb_progress(&library, &progress);
     });
     wasm_bindgen_futures::spawn_local(async move {

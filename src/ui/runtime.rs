@@ -32,7 +32,7 @@ const MAX_DRAWN: usize = 40;
 /// Most lines in the event log.
 const MAX_EVENTS: usize = 50;
 
-/// Nothing beyond running the world and drawing it (tours in the embed).
+/// Nothing beyond running the world and drawing it (tours: the embed and the tour page).
 pub const EMBED: Extras = Extras {
     on_hops: |_, _| {},
     save: |_| {},

@@ -17,7 +17,7 @@ pub fn start_tour() {
     let options = PageOptions::from_location();
     theme::apply(options.theme);
     wasm_bindgen_futures::spawn_local(async move {
-        learn_data::load_library(crate::learn::library::Library::decode).await;
+        learn_data::load_library(crate::learn::library::Library::decode_tours).await;
         crate::ui::mount_page(move || view! { <TourApp options=options/> });
     });
 }
@@ -26,7 +26,16 @@ pub fn start_tour() {
 #[component]
 fn TourApp(options: PageOptions) -> impl IntoView {
     let (world, ids) = crate::learn::scenario::Run::fresh_world_and_hosts();
-    let ctx = Ctx::new(world, ids, 0, None, runtime::PAGE, crate::ui::dom::now_ms());
+    // A tour runs the world and draws it: no challenge to watch, nothing saved, no mail client
+    // to poll (the embed's runtime: tours play the same in both).
+    let ctx = Ctx::new(
+        world,
+        ids,
+        0,
+        None,
+        runtime::EMBED,
+        crate::ui::dom::now_ms(),
+    );
     provide_context(ctx);
     runtime::start(ctx);
     let compact = options.compact;
