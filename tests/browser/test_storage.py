@@ -49,8 +49,34 @@ def saved(driver):
     return text_of(driver, "[data-testid=saved]")
 
 
-def wait_saved(driver, timeout=60):
-    wait(driver, lambda d: saved(d).startswith("saved"), timeout=timeout, msg="saved")
+STORED_GENERATION = """
+const done = arguments[arguments.length - 1];
+indexedDB.databases().then(list => {
+  // Never opened here when the page has not made it: an open would create it without its stores.
+  if (!list.some(db => db.name === "mail-sandbox")) { done(0); return; }
+  const open = indexedDB.open("mail-sandbox");
+  open.onerror = () => done(-1);
+  open.onsuccess = () => {
+    const db = open.result;
+    const get = db.transaction("state").objectStore("state").get("world");
+    get.onerror = () => { db.close(); done(-1); };
+    get.onsuccess = () => { db.close(); done(get.result ? JSON.parse(get.result).generation : 0); };
+  };
+}, () => done(-1));
+"""
+
+
+def stored_generation(driver):
+    """The generation of the world in IndexedDB (0: none yet); each save adds one."""
+    return driver.execute_async_script(STORED_GENERATION)
+
+
+def wait_saved(driver, since, timeout=60):
+    """Waits until the page says "saved" of a save newer than generation `since` (read before
+    the change): a "saved" left from an earlier save does not count, which on a busy machine it
+    did before the new save had run."""
+    wait(driver, lambda d: saved(d).startswith("saved") and stored_generation(d) > since,
+         timeout=timeout, msg=f"saved after generation {since}")
 
 
 def toggle_mx(driver):
@@ -96,9 +122,10 @@ class StorageTest(unittest.TestCase):
             path = os.path.join(tmp, "big-world.json")
             with open(path, "w") as f:
                 json.dump(world, f)
+            before = stored_generation(driver)
             css(driver, "[data-testid=import-world]").send_keys(path)
             wait(driver, lambda d: mbox_count(d, "boss") == 15, timeout=60, msg="imported")
-            wait_saved(driver)
+            wait_saved(driver, before)
             # The status shows what the world takes of the browser's quota.
             self.assertRegex(saved(driver), r"saved · [\d.]+ MB of [\d.]+ [MGT]B used")
             screenshot(driver, "storage-saved.png")
@@ -123,8 +150,9 @@ class StorageTest(unittest.TestCase):
             wait(driver, lambda d: mbox_count(d, "boss") == 2, msg="migrated")
             self.assertIn("older version", text_of(driver, "[data-testid=event-log]"))
             # Any change saves: take a host down.
+            before = stored_generation(driver)
             toggle_mx(driver)
-            wait_saved(driver)
+            wait_saved(driver, before)
             self.assertIsNone(driver.execute_script("return localStorage.getItem('mail-sandbox-world')"))
             reload(driver)
             wait(driver, lambda d: mbox_count(d, "boss") == 2, msg="from IndexedDB now")
@@ -218,9 +246,10 @@ class StorageTest(unittest.TestCase):
             wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=app-ready]"))
             # The first tab saves a new message.
             driver.switch_to.window(first)
+            before = stored_generation(driver)
             send_from_sender(driver, "From the first tab")
             wait(driver, lambda d: mbox_count(d, "boss") == 4)
-            wait_saved(driver)
+            wait_saved(driver, before)
             # The second tab, opened before, changes its own world: it is told, not saved.
             driver.switch_to.window(second)
             toggle_mx(driver)
@@ -230,14 +259,16 @@ class StorageTest(unittest.TestCase):
             wait(driver, lambda d: mbox_count(d, "boss") == 4, msg="the first tab's world was kept")
             # Keeping the second tab's world is a choice: after it, it saves.
             driver.switch_to.window(first)
+            before = stored_generation(driver)
             send_from_sender(driver, "Again from the first tab")
             wait(driver, lambda d: mbox_count(d, "boss") == 5)
-            wait_saved(driver)
+            wait_saved(driver, before)
             driver.switch_to.window(second)
             toggle_mx(driver)
             wait(driver, lambda d: "another tab" in saved(d), msg="conflict again")
+            before = stored_generation(driver)
             click(driver, "[data-testid=keep-this-tab]")
-            wait_saved(driver)
+            wait_saved(driver, before)
             driver.switch_to.window(first)
             reload(driver)
             wait(driver, lambda d: mbox_count(d, "boss") == 4, msg="the second tab's world now")
