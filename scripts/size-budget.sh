@@ -6,10 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Each about 2% above what it measures (README "Size budget"): a ceiling against accidents.
-PAGE_BUDGET=${PAGE_BUDGET:-700416}    # 684 KiB: the sandbox (index.html), measured 685,722 B
-EMBED_BUDGET=${EMBED_BUDGET:-417792}  # 408 KiB: the embed (embed.html), measured 409,115 B
-TOUR_BUDGET=${TOUR_BUDGET:-622592}    # 608 KiB: a tour in the full layout (tour.html), 609,816 B
-LIVE_BUDGET=${LIVE_BUDGET:-607232}    # 593 KiB: the bridge's live page (live.html), 595,113 B
+PAGE_BUDGET=${PAGE_BUDGET:-697344}    # 681 KiB: the sandbox (index.html), measured 683,160 B
+EMBED_BUDGET=${EMBED_BUDGET:-417792}  # 408 KiB: the embed (embed.html), measured 409,324 B
+TOUR_BUDGET=${TOUR_BUDGET:-590848}    # 577 KiB: a tour in the full layout (tour.html), 578,622 B
+LIVE_BUDGET=${LIVE_BUDGET:-607232}    # 593 KiB: the bridge's live page (live.html), 595,122 B
 dist="${1:-dist}"
 gz() { gzip -9 -c "$1" | wc -c; }
 status=0

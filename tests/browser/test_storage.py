@@ -66,6 +66,33 @@ indexedDB.databases().then(list => {
 """
 
 
+STORED_INBOX = """
+const [user, done] = [arguments[0], arguments[arguments.length - 1]];
+const open = indexedDB.open("mail-sandbox");
+open.onerror = () => done(-1);
+open.onsuccess = () => {
+  const db = open.result;
+  const get = db.transaction("state").objectStore("state").get("world");
+  get.onerror = () => { db.close(); done(-1); };
+  get.onsuccess = () => {
+    db.close();
+    try {
+      const world = JSON.parse(JSON.parse(get.result).state).world;
+      done(world.store.mailboxes[user].folders.INBOX.messages.length);
+    } catch (e) { done(-1); }
+  };
+};
+"""
+
+
+def wait_stored_inbox(driver, count, user=BOSS, timeout=60):
+    """Waits until the world in IndexedDB holds `count` messages in `user`'s INBOX and the page
+    says so: a save that began before the message was delivered holds the world of then."""
+    wait(driver, lambda d: saved(d).startswith("saved")
+         and d.execute_async_script(STORED_INBOX, user) == count,
+         timeout=timeout, msg=f"{count} messages in {user}'s stored INBOX")
+
+
 def stored_generation(driver):
     """The generation of the world in IndexedDB (0: none yet); each save adds one."""
     return driver.execute_async_script(STORED_GENERATION)
@@ -246,10 +273,9 @@ class StorageTest(unittest.TestCase):
             wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=app-ready]"))
             # The first tab saves a new message.
             driver.switch_to.window(first)
-            before = stored_generation(driver)
             send_from_sender(driver, "From the first tab")
             wait(driver, lambda d: mbox_count(d, "boss") == 4)
-            wait_saved(driver, before)
+            wait_stored_inbox(driver, 4)
             # The second tab, opened before, changes its own world: it is told, not saved.
             driver.switch_to.window(second)
             toggle_mx(driver)
@@ -259,10 +285,9 @@ class StorageTest(unittest.TestCase):
             wait(driver, lambda d: mbox_count(d, "boss") == 4, msg="the first tab's world was kept")
             # Keeping the second tab's world is a choice: after it, it saves.
             driver.switch_to.window(first)
-            before = stored_generation(driver)
             send_from_sender(driver, "Again from the first tab")
             wait(driver, lambda d: mbox_count(d, "boss") == 5)
-            wait_saved(driver, before)
+            wait_stored_inbox(driver, 5)
             driver.switch_to.window(second)
             toggle_mx(driver)
             wait(driver, lambda d: "another tab" in saved(d), msg="conflict again")
