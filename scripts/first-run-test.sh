@@ -151,4 +151,4 @@ fi
 kill "$churn_pid" 2>/dev/null || true
 
 [ "$fail" = 0 ] || exit 1
-say "ok: the first run served both pages in ${served}s"
+say "ok: the first run served every page in ${served}s"
