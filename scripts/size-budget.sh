@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # Each about 2% above what it measures (README "Size budget"): a ceiling against accidents.
 PAGE_BUDGET=${PAGE_BUDGET:-697344}    # 681 KiB: the sandbox (index.html), measured 683,160 B
 EMBED_BUDGET=${EMBED_BUDGET:-417792}  # 408 KiB: the embed (embed.html), measured 409,324 B
-TOUR_BUDGET=${TOUR_BUDGET:-590848}    # 577 KiB: a tour in the full layout (tour.html), 578,622 B
+TOUR_BUDGET=${TOUR_BUDGET:-562176}    # 549 KiB: a tour in the full layout (tour.html), 550,441 B
 LIVE_BUDGET=${LIVE_BUDGET:-607232}    # 593 KiB: the bridge's live page (live.html), 595,122 B
 dist="${1:-dist}"
 gz() { gzip -9 -c "$1" | wc -c; }
