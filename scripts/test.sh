@@ -18,9 +18,9 @@ cargo clippy --all-targets -- -D warnings
 step "cargo clippy (wasm32: the engine and the UI)"
 cargo clippy --lib --bin mail-sandbox-web --bin mail-sandbox-embed --bin mail-sandbox-tour --bin mail-sandbox-live --bin mail-sandbox-tls --features web --target wasm32-unknown-unknown -- -D warnings
 
-step "cargo clippy (the embed's engine profile: no IMAP extensions, issue 29)"
+step "cargo clippy (the embed's and the tour page's engine profile: no IMAP extensions, issue 29)"
 cargo clippy --lib --bins --no-default-features --features tls -- -D warnings
-cargo clippy --lib --bin mail-sandbox-embed --target wasm32-unknown-unknown --no-default-features --features tls,web -- -D warnings
+cargo clippy --lib --bin mail-sandbox-embed --bin mail-sandbox-tour --target wasm32-unknown-unknown --no-default-features --features tls,web -- -D warnings
 
 step "benchmarks compile (native ones are checked by clippy above; the wasm one here)"
 cargo check --target wasm32-unknown-unknown --test wasm_bench
