@@ -87,10 +87,7 @@ pub fn App(options: PageOptions, loaded: Option<persist::Loaded>) -> impl IntoVi
                     <h2 id="term-h">"Terminals (telnet)"</h2>
                     <terminal::Terminals/>
                 </section>
-                <section class="pane transcript-pane" aria-labelledby="tr-h">
-                    <h2 id="tr-h">"Transcripts"</h2>
-                    <transcripts::Transcripts/>
-                </section>
+                <transcripts::TranscriptPane/>
             </section>
         }
     .into_any();

@@ -80,10 +80,7 @@ pub async fn first_world() -> Result<LiveStart, String> {
 /// binary (`mail-sandbox-web`) carries none of this (issue 29: what the first screen of the
 /// sandbox never runs is not in its first load).
 pub fn start_live() {
-    console_error_panic_hook::set_once();
-    super::learn_data::start();
-    let options = super::tour::embed::PageOptions::from_location();
-    super::theme::apply(options.theme);
+    super::begin_page();
     wasm_bindgen_futures::spawn_local(async move {
         match first_world().await {
             Ok(start) => super::mount_page(move || view! { <LiveApp start=start/> }),
@@ -122,10 +119,7 @@ fn LiveApp(start: LiveStart) -> impl IntoView {
                     <p class="hint" data-testid="live-tls">"The bridge runs TLS: a session that turns to TLS goes on here decrypted, as the bridge's TLS layer handed it to the server (the bridge sends what its TLS did; this page holds no key and does no cryptography)."</p>
                 })}
             </section>
-            <section class="pane transcript-pane" aria-labelledby="tr-h">
-                <h2 id="tr-h">"Transcripts"</h2>
-                <transcripts::Transcripts/>
-            </section>
+            <transcripts::TranscriptPane/>
         </section>
     }
     .into_any();

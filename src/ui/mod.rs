@@ -68,6 +68,17 @@ pub use live::start_live;
 pub use tour::full::start_tour;
 
 #[cfg(target_arch = "wasm32")]
+/// What every page's entry point does first: panics reported in the console, the learning
+/// data's fetch started, the URL's options read and their theme applied.
+fn begin_page() -> tour::embed::PageOptions {
+    console_error_panic_hook::set_once();
+    learn_data::start();
+    let options = tour::embed::PageOptions::from_location();
+    theme::apply(options.theme);
+    options
+}
+
+#[cfg(target_arch = "wasm32")]
 /// Mounts the page's view in place of the HTML's loading note.
 fn mount_page<F, N>(view: F)
 where
@@ -82,10 +93,7 @@ where
 /// Entry point of the `mail-sandbox-embed` binary (`embed.html`): the compact tour only.
 pub fn start_embed() {
     use leptos::prelude::*;
-    console_error_panic_hook::set_once();
-    learn_data::start();
-    let options = tour::embed::PageOptions::from_location();
-    theme::apply(options.theme);
+    let options = begin_page();
     // The embed's first screen is its tour: it is drawn when the tours are here.
     wasm_bindgen_futures::spawn_local(async move {
         learn_data::load_library(crate::learn::library::Library::decode_tours).await;
@@ -99,10 +107,7 @@ pub fn start_embed() {
 /// `compact=1` (index.html sends a compact tour on to embed.html before this runs).
 pub fn start() {
     use leptos::prelude::*;
-    console_error_panic_hook::set_once();
-    learn_data::start();
-    let options = tour::embed::PageOptions::from_location();
-    theme::apply(options.theme);
+    let options = begin_page();
     if options.challenge.is_some() {
         // A challenge starts from its own fresh world and leaves the saved one alone. Its
         // first screen is the challenge: it is drawn when its data is here. (Tours have their

@@ -22,6 +22,17 @@ const MAX_ROWS: usize = 600;
 /// Connections drawn when none is chosen (the newest).
 const ALL_CONNS: usize = 30;
 
+/// The "Transcripts" pane every full page shows (the sandbox, a tour, the live page).
+#[component]
+pub fn TranscriptPane() -> impl IntoView {
+    view! {
+        <section class="pane transcript-pane" aria-labelledby="tr-h">
+            <h2 id="tr-h">"Transcripts"</h2>
+            <Transcripts/>
+        </section>
+    }
+}
+
 #[component]
 pub fn Transcripts() -> impl IntoView {
     let ctx = expect_context::<Ctx>();

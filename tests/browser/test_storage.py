@@ -49,53 +49,46 @@ def saved(driver):
     return text_of(driver, "[data-testid=saved]")
 
 
-STORED_GENERATION = """
+STORED_RECORD = """
 const done = arguments[arguments.length - 1];
 indexedDB.databases().then(list => {
   // Never opened here when the page has not made it: an open would create it without its stores.
-  if (!list.some(db => db.name === "mail-sandbox")) { done(0); return; }
+  if (!list.some(db => db.name === "mail-sandbox")) { done(null); return; }
   const open = indexedDB.open("mail-sandbox");
-  open.onerror = () => done(-1);
+  open.onerror = () => done(null);
   open.onsuccess = () => {
     const db = open.result;
     const get = db.transaction("state").objectStore("state").get("world");
-    get.onerror = () => { db.close(); done(-1); };
-    get.onsuccess = () => { db.close(); done(get.result ? JSON.parse(get.result).generation : 0); };
+    get.onerror = () => { db.close(); done(null); };
+    get.onsuccess = () => { db.close(); done(get.result || null); };
   };
-}, () => done(-1));
+}, () => done(null));
 """
 
 
-STORED_INBOX = """
-const [user, done] = [arguments[0], arguments[arguments.length - 1]];
-const open = indexedDB.open("mail-sandbox");
-open.onerror = () => done(-1);
-open.onsuccess = () => {
-  const db = open.result;
-  const get = db.transaction("state").objectStore("state").get("world");
-  get.onerror = () => { db.close(); done(-1); };
-  get.onsuccess = () => {
-    db.close();
-    try {
-      const world = JSON.parse(JSON.parse(get.result).state).world;
-      done(world.store.mailboxes[user].folders.INBOX.messages.length);
-    } catch (e) { done(-1); }
-  };
-};
-"""
+def stored_record(driver):
+    """The saved record in IndexedDB (its generation and the world's state), or None."""
+    text = driver.execute_async_script(STORED_RECORD)
+    return json.loads(text) if text else None
+
+
+def stored_generation(driver):
+    """The generation of the world in IndexedDB (0: none yet); each save adds one."""
+    record = stored_record(driver)
+    return record["generation"] if record else 0
+
+
+def stored_inbox_count(driver, user):
+    """How many messages `user`'s INBOX holds in the world saved in IndexedDB (-1: none saved)."""
+    record = stored_record(driver)
+    return len(inbox(json.loads(record["state"]), user)["messages"]) if record else -1
 
 
 def wait_stored_inbox(driver, count, user=BOSS, timeout=60):
     """Waits until the world in IndexedDB holds `count` messages in `user`'s INBOX and the page
     says so: a save that began before the message was delivered holds the world of then."""
-    wait(driver, lambda d: saved(d).startswith("saved")
-         and d.execute_async_script(STORED_INBOX, user) == count,
+    wait(driver, lambda d: saved(d).startswith("saved") and stored_inbox_count(d, user) == count,
          timeout=timeout, msg=f"{count} messages in {user}'s stored INBOX")
-
-
-def stored_generation(driver):
-    """The generation of the world in IndexedDB (0: none yet); each save adds one."""
-    return driver.execute_async_script(STORED_GENERATION)
 
 
 def wait_saved(driver, since, timeout=60):

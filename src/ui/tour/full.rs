@@ -6,16 +6,12 @@
 use super::embed::PageOptions;
 use super::TourCard;
 use crate::ui::app::{frame, Frame};
-use crate::ui::context::Ctx;
-use crate::ui::{learn_data, runtime, theme, tls_module, transcripts};
+use crate::ui::{learn_data, tls_module, transcripts};
 use leptos::prelude::*;
 
 /// Entry point of the `mail-sandbox-tour` binary: the tour is drawn when the tours are here.
 pub fn start_tour() {
-    console_error_panic_hook::set_once();
-    learn_data::start();
-    let options = PageOptions::from_location();
-    theme::apply(options.theme);
+    let options = crate::ui::begin_page();
     wasm_bindgen_futures::spawn_local(async move {
         learn_data::load_library(crate::learn::library::Library::decode_tours).await;
         crate::ui::mount_page(move || view! { <TourApp options=options/> });
@@ -25,29 +21,12 @@ pub fn start_tour() {
 /// The tour over a fresh world; a tour that needs TLS gets the page's TLS module.
 #[component]
 fn TourApp(options: PageOptions) -> impl IntoView {
-    let (world, ids) = crate::learn::scenario::Run::fresh_world_and_hosts();
-    // A tour runs the world and draws it: no challenge to watch, nothing saved, no mail client
-    // to poll (the embed's runtime: tours play the same in both).
-    let ctx = Ctx::new(
-        world,
-        ids,
-        0,
-        None,
-        runtime::EMBED,
-        crate::ui::dom::now_ms(),
-    );
-    provide_context(ctx);
-    runtime::start(ctx);
+    let ctx = super::start_tour_world();
     let compact = options.compact;
     let work = view! {
         <section class="work" aria-label="Guided tour">
             <TourCard options=options install_tls=tls_module::install/>
-            {(!compact).then(|| view! {
-                <section class="pane transcript-pane" aria-labelledby="tr-h">
-                    <h2 id="tr-h">"Transcripts"</h2>
-                    <transcripts::Transcripts/>
-                </section>
-            })}
+            {(!compact).then(|| view! { <transcripts::TranscriptPane/> })}
         </section>
     }
     .into_any();

@@ -24,6 +24,24 @@ use embed::{post_to_host, share_link, HostCommand, PageOptions};
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use lines::{explain_lines, ExplainedLines};
+
+/// The world a tour page starts on (the embed's and `tour.html`'s), its handles provided to the
+/// views and its runtime started. A tour runs the world and draws it: no challenge to watch,
+/// nothing saved, no mail client to poll ([`runtime::EMBED`]).
+pub fn start_tour_world() -> Ctx {
+    let (world, ids) = Run::fresh_world_and_hosts();
+    let ctx = Ctx::new(
+        world,
+        ids,
+        0,
+        None,
+        runtime::EMBED,
+        crate::ui::dom::now_ms(),
+    );
+    provide_context(ctx);
+    runtime::start(ctx);
+    ctx
+}
 use wasm_bindgen::JsValue;
 
 /// How often autoplay takes a step, in milliseconds.

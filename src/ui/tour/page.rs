@@ -5,24 +5,13 @@
 
 use super::embed::PageOptions;
 use super::TourCard;
-use crate::ui::context::Ctx;
-use crate::ui::{network, runtime};
+use crate::ui::network;
 use leptos::prelude::*;
 
 /// The compact tour over a fresh world (the options' `compact` is implied).
 #[component]
 pub fn EmbedPage(options: PageOptions) -> impl IntoView {
-    let (world, ids) = crate::learn::scenario::Run::fresh_world_and_hosts();
-    let ctx = Ctx::new(
-        world,
-        ids,
-        0,
-        None,
-        runtime::EMBED,
-        crate::ui::dom::now_ms(),
-    );
-    provide_context(ctx);
-    runtime::start(ctx);
+    super::start_tour_world();
     let options = PageOptions {
         compact: true,
         ..options
