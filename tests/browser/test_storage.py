@@ -284,6 +284,14 @@ class StorageTest(unittest.TestCase):
             driver.switch_to.window(second)
             toggle_mx(driver)
             wait(driver, lambda d: "another tab" in saved(d), msg="conflict again")
+            # The first tab saves once more after the conflict was told: keeping this tab's
+            # world still writes over it (it did not, when keeping meant "over the generation
+            # the conflict saw").
+            driver.switch_to.window(first)
+            before = stored_generation(driver)
+            toggle_mx(driver)
+            wait_saved(driver, before)
+            driver.switch_to.window(second)
             before = stored_generation(driver)
             click(driver, "[data-testid=keep-this-tab]")
             wait_saved(driver, before)

@@ -30,15 +30,22 @@ pub struct Record {
     pub bodies: Vec<BodyId>,
 }
 
+/// What a save may write over.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Over {
+    /// Only the generation this tab last read or wrote.
+    Generation(u64),
+    /// Whatever is stored: the person chose to keep this tab's world over another tab's.
+    Anything,
+}
+
 /// How a save ended.
 pub enum Saved {
     Done {
         generation: u64,
     },
-    /// Another tab saved since this one last read or wrote (its generation is given).
-    Conflict {
-        theirs: u64,
-    },
+    /// Another tab saved since this one last read or wrote.
+    Conflict,
     Failed(String),
 }
 
@@ -161,29 +168,17 @@ impl Db {
         Ok(Some((record, table)))
     }
 
-    /// Saves `state` over generation `over`: writes the bodies not in `stored`, deletes the
-    /// stored ones no longer used, replaces the record. Nothing is written when another tab
-    /// saved in between.
-    pub async fn save(
-        &self,
-        over: u64,
-        state: String,
-        used: &BodyTable,
-        stored: &HashSet<BodyId>,
-    ) -> Saved {
-        match self.try_save(over, state, used, stored).await {
+    /// Saves `state` over the stored record: writes the bodies it does not list yet, deletes
+    /// the listed ones no longer used, replaces the record. Nothing is written when `over`
+    /// names a generation and another tab saved a newer one in between.
+    pub async fn save(&self, over: Over, state: String, used: &BodyTable) -> Saved {
+        match self.try_save(over, state, used).await {
             Ok(saved) => saved,
             Err(e) => Saved::Failed(e),
         }
     }
 
-    async fn try_save(
-        &self,
-        over: u64,
-        state: String,
-        used: &BodyTable,
-        stored: &HashSet<BodyId>,
-    ) -> Result<Saved, String> {
+    async fn try_save(&self, over: Over, state: String, used: &BodyTable) -> Result<Saved, String> {
         let tx = self.transaction(IdbTransactionMode::Readwrite)?;
         let ended = finished(&tx);
         let states = tx.object_store(STATE).map_err(why)?;
@@ -191,11 +186,14 @@ impl Db {
         let theirs = found(done(&states.get(&key).map_err(why)?).await?)
             .and_then(|v| v.as_string())
             .and_then(|t| serde_json::from_str::<Record>(&t).ok())
-            .map_or(0, |r| r.generation);
-        if theirs != over {
+            .unwrap_or_default();
+        if matches!(over, Over::Generation(ours) if ours != theirs.generation) {
             let _ = tx.abort();
-            return Ok(Saved::Conflict { theirs });
+            return Ok(Saved::Conflict);
         }
+        // The record's own list says which bodies are there: after another tab's save (kept
+        // over) it differs from what this tab last wrote.
+        let stored: HashSet<&BodyId> = theirs.bodies.iter().collect();
         let bodies: IdbObjectStore = tx.object_store(BODIES).map_err(why)?;
         for (id, raw) in used.iter().filter(|(id, _)| !stored.contains(*id)) {
             let value = js_sys::Uint8Array::from(&raw[..]);
@@ -203,11 +201,12 @@ impl Db {
                 .put_with_key(&value, &JsValue::from_str(id))
                 .map_err(why)?;
         }
-        for id in stored.iter().filter(|id| !used.contains_key(*id)) {
+        for id in stored.iter().filter(|id| !used.contains_key(**id)) {
             bodies.delete(&JsValue::from_str(id)).map_err(why)?;
         }
+        let generation = theirs.generation + 1;
         let record = Record {
-            generation: over + 1,
+            generation,
             state,
             bodies: used.keys().cloned().collect(),
         };
@@ -220,9 +219,7 @@ impl Db {
         #[allow(deprecated)]
         let _ = tx.commit();
         if ended.await {
-            Ok(Saved::Done {
-                generation: over + 1,
-            })
+            Ok(Saved::Done { generation })
         } else {
             Err("the browser refused the write (storage full?)".into())
         }

@@ -12,10 +12,9 @@ mod quota;
 pub use quota::fmt_bytes;
 
 use crate::sandbox::{DefaultWorld, PcMail, World};
-use crate::store::bodies::{BodyId, BodySink};
+use crate::store::bodies::BodySink;
 use crate::ui::tls_module::page_world;
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::rc::Rc;
 
 /// What the header says about saving.
@@ -89,12 +88,13 @@ struct KeeperState {
     db: Option<idb::Db>,
     /// The generation this tab last read or wrote.
     generation: u64,
-    /// Bodies in the database.
-    stored: HashSet<BodyId>,
     sink: BodySink,
     busy: bool,
-    /// Another tab saved generation `n`; saving resumes when the person keeps this tab's world.
-    conflict: Option<u64>,
+    /// Another tab saved since this one; saving resumes when the person keeps this tab's world.
+    conflict: bool,
+    /// The person kept this tab's world: the next save writes over whatever is stored, even
+    /// a save the other tab made after the conflict was told.
+    overwrite: bool,
     /// A localStorage world was read; removed after the first save succeeds.
     legacy_pending: bool,
 }
@@ -104,10 +104,10 @@ impl Keeper {
         Keeper(Rc::new(RefCell::new(KeeperState {
             db,
             generation: 0,
-            stored: HashSet::new(),
             sink: BodySink::new(),
             busy: false,
-            conflict: None,
+            conflict: false,
+            overwrite: false,
             legacy_pending: false,
         })))
     }
@@ -115,45 +115,50 @@ impl Keeper {
     /// Whether a save can start now (storage there, none under way, no conflict).
     pub fn is_ready(&self) -> bool {
         let s = self.0.borrow();
-        s.db.is_some() && !s.busy && s.conflict.is_none()
+        s.db.is_some() && !s.busy && !s.conflict
     }
 
     /// After a conflict: the next save writes this tab's world over the other tab's.
     pub fn keep_this_tab(&self) {
         let mut s = self.0.borrow_mut();
-        if let Some(theirs) = s.conflict.take() {
-            s.generation = theirs;
+        if std::mem::take(&mut s.conflict) {
+            s.overwrite = true;
         }
     }
 
     /// Saves `world` and `pcs`; `done` gets the status to show.
     pub fn save(&self, world: &World, pcs: &PcMail, done: impl FnOnce(SaveStatus) + 'static) {
-        let (db, over, stored, state, used) = {
+        let (db, over, state, used) = {
             let mut s = self.0.borrow_mut();
             let Some(db) = s.db.clone() else {
                 return;
             };
             let (state, used) = world.file_parts(pcs, &mut s.sink);
             s.busy = true;
-            (db, s.generation, s.stored.clone(), state, used)
+            let over = if s.overwrite {
+                idb::Over::Anything
+            } else {
+                idb::Over::Generation(s.generation)
+            };
+            (db, over, state, used)
         };
         let keeper = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let result = db.save(over, state, &used, &stored).await;
+            let result = db.save(over, state, &used).await;
             let status = {
                 let mut s = keeper.0.borrow_mut();
                 s.busy = false;
                 match result {
                     idb::Saved::Done { generation } => {
                         s.generation = generation;
-                        s.stored = used.keys().cloned().collect();
+                        s.overwrite = false;
                         if std::mem::take(&mut s.legacy_pending) {
                             legacy::clear();
                         }
                         None
                     }
-                    idb::Saved::Conflict { theirs } => {
-                        s.conflict = Some(theirs);
+                    idb::Saved::Conflict => {
+                        s.conflict = true;
                         Some(SaveStatus::Conflict)
                     }
                     idb::Saved::Failed(why) => Some(SaveStatus::Failed {
@@ -253,10 +258,7 @@ async fn restore_saved(
     // Saves go over the stored generation even when its world cannot be restored here.
     s.generation = record.generation;
     match world.restore_file(&record.state, bodies) {
-        Ok(pcs) => {
-            s.stored = record.bodies.iter().cloned().collect();
-            (pcs, Some("Restored the saved world.".into()))
-        }
+        Ok(pcs) => (pcs, Some("Restored the saved world.".into())),
         Err(e) => (
             PcMail::new(),
             Some(format!(
