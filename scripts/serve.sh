@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
+# The release wasm on nightly with two size settings, when the machine has it (issue 29).
+. scripts/release-toolchain.sh
 if [ ! -d target/wasm32-unknown-unknown/release ]; then
   printf '[serve] first build: compiling the wasm dependencies in release mode takes a few minutes;\n' >&2
   printf '[serve] the page is served at http://127.0.0.1:%s/ when Trunk prints "success".\n' "${PORT:-8080}" >&2
