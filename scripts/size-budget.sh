@@ -6,10 +6,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Each about 2% above what it measures (README "Size budget"): a ceiling against accidents.
-PAGE_BUDGET=${PAGE_BUDGET:-697344}    # 681 KiB: the sandbox (index.html), measured 683,160 B
-EMBED_BUDGET=${EMBED_BUDGET:-417792}  # 408 KiB: the embed (embed.html), measured 409,324 B
-TOUR_BUDGET=${TOUR_BUDGET:-562176}    # 549 KiB: a tour in the full layout (tour.html), 550,441 B
-LIVE_BUDGET=${LIVE_BUDGET:-607232}    # 593 KiB: the bridge's live page (live.html), 595,122 B
+# Measured on the release build on nightly (scripts/release-toolchain.sh).
+PAGE_BUDGET=${PAGE_BUDGET:-603136}    # 589 KiB: the sandbox (index.html), measured 590,944 B
+EMBED_BUDGET=${EMBED_BUDGET:-348160}  # 340 KiB: the embed (embed.html), measured 340,601 B
+TOUR_BUDGET=${TOUR_BUDGET:-477184}    # 466 KiB: a tour in the full layout (tour.html), 467,791 B
+LIVE_BUDGET=${LIVE_BUDGET:-517120}    # 505 KiB: the bridge's live page (live.html), 506,872 B
+# Built on stable (no nightly toolchain here, or MAIL_SANDBOX_STABLE_WASM=1), the pages are
+# 7-9% bigger: the budgets allow 10% more, and say so.
+# (The same test as scripts/release-toolchain.sh, after it added what it could.)
+nightly_ready() {
+  [ "${MAIL_SANDBOX_STABLE_WASM:-0}" != 1 ] && rustup run nightly rustc --version >/dev/null 2>&1 \
+    && rustup +nightly target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
+    && rustup +nightly component list --installed 2>/dev/null | grep -qx rust-src
+}
+if ! nightly_ready; then
+  echo "[size-budget] the pages were built on stable: budgets 10% higher" >&2
+  PAGE_BUDGET=$((PAGE_BUDGET * 11 / 10)); EMBED_BUDGET=$((EMBED_BUDGET * 11 / 10))
+  TOUR_BUDGET=$((TOUR_BUDGET * 11 / 10)); LIVE_BUDGET=$((LIVE_BUDGET * 11 / 10))
+fi
 dist="${1:-dist}"
 gz() { gzip -9 -c "$1" | wc -c; }
 status=0

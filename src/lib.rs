@@ -16,6 +16,7 @@ pub mod fault;
 pub mod learn;
 pub mod message;
 pub mod net;
+pub mod ordered;
 pub mod proto;
 pub mod relay;
 pub mod sandbox;

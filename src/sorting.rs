@@ -1,5 +1,5 @@
 //! One sort for the whole crate (issue 29: the page's weight). Each `slice::sort_by` with its
-//! own element type or closure, and each `collect()` into a `BTreeMap` or `BTreeSet` (which
+//! own element type or closure, and each `collect()` into a `SortedMap` or `SortedSet` (which
 //! sorts its input first), compiles the standard library's stable sort once more: about 4 KB
 //! of wasm each, some 80 KB in the page. These helpers send every such sort through
 //! [`sort_indices`], which is not generic and so is compiled once; what stays generic per
@@ -7,8 +7,8 @@
 //! benchmarks) sort in place with the standard library, where size does not matter and speed
 //! does.
 
+use crate::ordered::{SortedMap, SortedSet};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Sorts `items` by `compare`, keeping equal elements in their order (as `slice::sort_by`).
 pub fn sort_by<T>(items: &mut [T], compare: impl FnMut(&T, &T) -> Ordering) {
@@ -44,9 +44,9 @@ pub fn sort_by_key<T, K: Ord>(items: &mut [T], mut key: impl FnMut(&T) -> K) {
     sort_by(items, |a, b| key(a).cmp(&key(b)))
 }
 
-/// The set of `items` (as `collect::<BTreeSet<_>>()`, without its sort).
-pub fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
-    let mut set = BTreeSet::new();
+/// The set of `items` (as `collect::<SortedSet<_>>()`, without its sort).
+pub fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> SortedSet<T> {
+    let mut set = SortedSet::new();
     for item in items {
         set.insert(item);
     }
@@ -54,9 +54,9 @@ pub fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
 }
 
 /// The map of `pairs`, the last value kept for a key given twice (as
-/// `collect::<BTreeMap<_, _>>()`, without its sort).
-pub fn map_of<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
-    let mut map = BTreeMap::new();
+/// `collect::<SortedMap<_, _>>()`, without its sort).
+pub fn map_of<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> SortedMap<K, V> {
+    let mut map = SortedMap::new();
     for (key, value) in pairs {
         map.insert(key, value);
     }
@@ -113,7 +113,10 @@ mod tests {
     #[test]
     fn collects_keep_the_last_value_of_a_key_as_collect_does() {
         let pairs = [(2, "a"), (1, "b"), (2, "c")];
-        assert_eq!(map_of(pairs), pairs.into_iter().collect::<BTreeMap<_, _>>());
-        assert_eq!(set_of([3, 1, 3]), BTreeSet::from([1, 3]));
+        assert_eq!(
+            map_of(pairs),
+            pairs.into_iter().collect::<SortedMap<_, _>>()
+        );
+        assert_eq!(set_of([3, 1, 3]), SortedSet::from([1, 3]));
     }
 }

@@ -4,9 +4,9 @@
 //! line starts in its sender's byte stream; the line's text is only shown.
 
 use super::{explain_command, explain_reply, hint_for, Protocol};
+use crate::ordered::SortedMap;
 use crate::proto::record::{Command, Record, Reply};
 use crate::sandbox::{Speaker, TranscriptLine};
-use std::collections::BTreeMap;
 
 /// One explained line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +19,8 @@ pub struct Line {
 /// The commands and replies of a conversation, by where they start in their stream.
 #[derive(Debug, Default)]
 struct ByOffset<'a> {
-    commands: BTreeMap<u64, &'a Command>,
-    replies: BTreeMap<u64, &'a Reply>,
+    commands: SortedMap<u64, &'a Command>,
+    replies: SortedMap<u64, &'a Reply>,
 }
 
 impl<'a> ByOffset<'a> {

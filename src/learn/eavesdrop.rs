@@ -11,12 +11,12 @@
 //! `TlsRecord::Handshaking` ([`World::tls_started_at`]).
 
 use crate::net::{ConnId, Side, TraceKind};
+use crate::ordered::SortedMap;
 use crate::proto::record::{DataKind, Party, Record};
 use crate::sandbox::{marked_words, Speaker, World};
 use crate::time::Instant;
 use crate::wire::assemble::LineAssembler;
 use crate::wire::sasl::{b64_decode, decode_plain};
-use std::collections::BTreeMap;
 
 /// Lines shown at most (a long message body is cut).
 const MAX_LINES: usize = 300;
@@ -59,7 +59,7 @@ enum SecretKind {
 /// The eavesdropper's view of `conn`, oldest first.
 pub fn eavesdrop(world: &World, conn: ConnId) -> Vec<WireLine> {
     let tls_at = world.tls_started_at(conn);
-    let mut kinds: BTreeMap<u64, SecretKind> = BTreeMap::new();
+    let mut kinds: SortedMap<u64, SecretKind> = SortedMap::new();
     for r in world.records_of(conn) {
         match r {
             Record::Command(c) if c.verb.is_sasl() => {

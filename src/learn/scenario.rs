@@ -6,10 +6,10 @@
 //! deterministic).
 
 use crate::net::ConnId;
+use crate::ordered::SortedMap;
 use crate::sandbox::{default_world, DefaultWorld, Speaker, TranscriptLine, World};
 use crate::time::{Duration, Instant};
 use crate::wire::assemble::LineAssembler;
-use std::collections::BTreeMap;
 
 pub use super::format::scenario::{Action, Expect, Scenario, Step};
 
@@ -67,7 +67,7 @@ impl Term {
 /// or a test's), passed to every step; [`Run::fresh_world`] is where every run starts.
 pub struct Run {
     pub scenario: Scenario,
-    pub terms: BTreeMap<String, Term>,
+    pub terms: SortedMap<String, Term>,
     /// Steps done so far.
     pub done: usize,
 }
@@ -86,7 +86,7 @@ impl Run {
     pub fn new(scenario: Scenario) -> Run {
         Run {
             scenario,
-            terms: BTreeMap::new(),
+            terms: SortedMap::new(),
             done: 0,
         }
     }

@@ -1,7 +1,7 @@
 //! The virtual DNS: A records and MX records with preferences (RFC 5321 §5.1).
 
+use crate::ordered::SortedMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MxRecord {
@@ -11,8 +11,8 @@ pub struct MxRecord {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dns {
-    a: BTreeMap<String, String>,
-    mx: BTreeMap<String, Vec<MxRecord>>,
+    a: SortedMap<String, String>,
+    mx: SortedMap<String, Vec<MxRecord>>,
 }
 
 impl Dns {

@@ -10,9 +10,10 @@ pub use dns::{Dns, MxRecord};
 pub use rng::Rng;
 pub use trace::{Trace, TraceEntry, TraceKind};
 
+use crate::ordered::{SortedMap, SortedSet};
 use crate::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -162,16 +163,16 @@ impl Connection {
 pub struct Network {
     hosts: Vec<Host>,
     pub dns: Dns,
-    listeners: BTreeSet<(HostId, u16)>,
-    conns: BTreeMap<ConnId, Connection>,
+    listeners: SortedSet<(HostId, u16)>,
+    conns: SortedMap<ConnId, Connection>,
     /// The links cut (each once, as [`Network::link_key`]): a few at most, so a list, not a
     /// set type of its own in the wasm (issue 29).
     cut_links: Vec<(HostId, HostId)>,
     /// One-way latency of particular links, in place of [`Faults::latency`] (see
     /// [`Network::set_link_latency`]).
-    link_latency: BTreeMap<(HostId, HostId), Duration>,
+    link_latency: SortedMap<(HostId, HostId), Duration>,
     /// Events in flight, by (delivery time, order of sending).
-    in_flight: BTreeMap<(Instant, u64), NetEvent>,
+    in_flight: SortedMap<(Instant, u64), NetEvent>,
     seq: u64,
     next_conn: u64,
     pub faults: Faults,
@@ -184,11 +185,11 @@ impl Network {
         Network {
             hosts: Vec::new(),
             dns: Dns::default(),
-            listeners: BTreeSet::new(),
-            conns: BTreeMap::new(),
+            listeners: SortedSet::new(),
+            conns: SortedMap::new(),
             cut_links: Vec::new(),
-            link_latency: BTreeMap::new(),
-            in_flight: BTreeMap::new(),
+            link_latency: SortedMap::new(),
+            in_flight: SortedMap::new(),
             seq: 0,
             next_conn: 1,
             faults: Faults::default(),

@@ -13,10 +13,11 @@ pub mod tls_policy;
 pub use bounce::{bounce_message, failed_statuses, reason_status};
 pub use tls_policy::{HopPlan, HopTls, OnTlsFailure, OnUnverified, RelayTlsPolicy};
 
+use crate::ordered::{SortedMap, SortedSet};
 use crate::proto::smtp::{Envelope, Spool, SpoolError};
 use crate::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+
 use std::sync::Arc;
 
 /// Where one recipient of a queued message stands.
@@ -121,7 +122,7 @@ impl RetryPolicy {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(from = "QueueData")]
 pub struct RelayQueue {
-    entries: BTreeMap<String, QueueEntry>,
+    entries: SortedMap<String, QueueEntry>,
     next_id: u64,
     pub policy: RetryPolicy,
     /// Most messages the queue holds (a full queue answers 451 at the end of DATA).
@@ -129,13 +130,13 @@ pub struct RelayQueue {
     /// (next attempt, id) of every entry with a recipient waiting for an attempt, so finding
     /// what is due costs what is due, not the queue's length. Rebuilt on restore.
     #[serde(skip)]
-    schedule: BTreeSet<(Instant, String)>,
+    schedule: SortedSet<(Instant, String)>,
 }
 
 /// The serialized form of a [`RelayQueue`] (everything but the derived schedule).
 #[derive(Deserialize)]
 struct QueueData {
-    entries: BTreeMap<String, QueueEntry>,
+    entries: SortedMap<String, QueueEntry>,
     next_id: u64,
     policy: RetryPolicy,
     capacity: usize,
@@ -148,7 +149,7 @@ impl From<QueueData> for RelayQueue {
             next_id: d.next_id,
             policy: d.policy,
             capacity: d.capacity,
-            schedule: BTreeSet::new(),
+            schedule: SortedSet::new(),
         };
         q.rebuild_schedule();
         q

@@ -4,10 +4,10 @@
 //! RFC 8461 §5). Pure decisions; `sandbox::relay_driver` carries them out and logs each hop's
 //! [`HopTls`].
 
+use crate::ordered::SortedSet;
 use crate::proto::smtp::StartTlsPolicy;
 use crate::tls_layer::{TlsError, TlsVersion};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 
 /// What to do when the next hop offers STARTTLS but its certificate does not verify
 /// (expired, for another name, from an unknown CA).
@@ -30,7 +30,7 @@ pub struct RelayTlsPolicy {
     pub on_unverified: OnUnverified,
     /// Destination domains (lower case) whose mail goes only over TLS with a verified
     /// certificate: anything less is a temporary failure (RFC 8461 §5).
-    pub require_verified: BTreeSet<String>,
+    pub require_verified: SortedSet<String>,
 }
 
 impl Default for RelayTlsPolicy {
@@ -38,7 +38,7 @@ impl Default for RelayTlsPolicy {
         RelayTlsPolicy {
             opportunistic: true,
             on_unverified: OnUnverified::default(),
-            require_verified: BTreeSet::new(),
+            require_verified: SortedSet::new(),
         }
     }
 }

@@ -13,9 +13,9 @@
 use super::{StampedRecord, World, WorldEvent};
 use crate::net::ConnId;
 use crate::net::{HostId, TraceKind};
+use crate::ordered::SortedSet;
 use crate::proto::record::{DataKind, Protocol, Record, TlsRecord};
 use crate::proto::verb::{SmtpVerb, Verb};
-use std::collections::BTreeSet;
 
 /// One thing to draw, in the order it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +64,7 @@ pub struct Journey {
     /// The record number read up to (see `World::records_total`).
     next_record: u64,
     /// Connections whose TLS handshake finished (their later commands are encrypted).
-    secured: BTreeSet<ConnId>,
+    secured: SortedSet<ConnId>,
 }
 
 /// Secured connections remembered at most (a connection that never closes in view).
@@ -76,7 +76,7 @@ impl Journey {
         Journey {
             next_trace: world.net.trace.total,
             next_record: world.records_total(),
-            secured: BTreeSet::new(),
+            secured: SortedSet::new(),
         }
     }
 

@@ -20,10 +20,10 @@
 use super::live_tls::{ReplayFeed, ReplayTls, TlsStep};
 use super::{default_world, TlsPolicy, World, CORP_HOST};
 use crate::net::{ConnId, HostId};
+use crate::ordered::SortedMap;
 use crate::time::{Duration, Instant, WallClock};
 use crate::tls_layer::TlsProvider;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// How the bridge built its world: everything [`build_world`] needs to build the same one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,7 +192,7 @@ pub fn install_tls(world: &mut World, spec: &WorldSpec, provider: Box<dyn TlsPro
 #[derive(Debug, Default)]
 pub struct Replay {
     /// The bridge's connection id -> this world's.
-    conns: BTreeMap<u64, ConnId>,
+    conns: SortedMap<u64, ConnId>,
     /// The bridge's TLS steps for this world's layers (a world with TLS).
     tls: Option<ReplayFeed>,
 }

@@ -19,13 +19,14 @@
 //! one, and steps of the layers made before it (connections the state does not keep) are
 //! dropped.
 
+use crate::ordered::SortedMap;
 use crate::time::{Instant, WallClock};
 use crate::tls_layer::{
     CertificateInfo, LayerState, ServerCertificate, TlsError, TlsEvent, TlsLayer, TlsOutput,
     TlsProvider, TlsSuite, TlsVersion,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Most steps the copy holds for layers that have not been called yet; past it the copy has
@@ -345,7 +346,7 @@ struct FeedState {
     first: u64,
     /// The number the copy's next layer gets.
     next_layer: u64,
-    steps: BTreeMap<u64, VecDeque<TlsStep>>,
+    steps: SortedMap<u64, VecDeque<TlsStep>>,
     buffered: usize,
     /// Why the copy parted from the bridge's world, once it has.
     diverged: Option<String>,

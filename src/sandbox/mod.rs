@@ -50,6 +50,7 @@ pub use transcript::{
 use crate::fault::FaultBook;
 use crate::net::MxRecord;
 use crate::net::{ConnId, ConnectError, HostId, Network, Side};
+use crate::ordered::{SortedMap, SortedSet};
 use crate::proto::record::Record;
 use crate::proto::ProtocolState;
 use crate::relay::RelayQueue;
@@ -60,7 +61,7 @@ use crate::time::{Instant, WallClock};
 use pump::FLOW_WINDOW;
 use records::RecordLog;
 use slots::Slots;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// What a host is for, in the picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,7 +216,7 @@ pub struct World {
     /// The relay queues of every MTA host.
     pub queue: RelayQueue,
     hosts: Vec<HostInfo>,
-    services: BTreeMap<(HostId, u16), Service>,
+    services: SortedMap<(HostId, u16), Service>,
     /// Everything about each connection, one slot each (see `slots.rs`).
     slots: Slots,
     /// Events not polled yet, each with the trace index it happened at (`Trace::total` then).
@@ -224,17 +225,17 @@ pub struct World {
     /// Fault rules (issue 15), applied by the gate in front of every server session.
     faults: FaultBook,
     /// Hosts whose servers are strict (lower-case names); the others are lenient.
-    strict_hosts: BTreeSet<String>,
+    strict_hosts: SortedSet<String>,
     /// What each conversation did, typed, written by the gates (see [`crate::proto::record`]).
     records: RecordLog,
     /// Makes TLS layers (see `tls.rs`); none: every host is "TLS off".
     tls: Option<Box<dyn crate::tls_layer::TlsProvider>>,
     /// Hosts' TLS policies, by lower-case name (see [`World::tls_policy`]).
-    tls_policies: BTreeMap<String, TlsPolicy>,
+    tls_policies: SortedMap<String, TlsPolicy>,
     /// Sending hosts' relay TLS policies, by lower-case name (see `relay_tls.rs`).
-    relay_tls: BTreeMap<String, crate::relay::RelayTlsPolicy>,
+    relay_tls: SortedMap<String, crate::relay::RelayTlsPolicy>,
     /// Listeners whose connections start with the TLS handshake (RFC 8314 §3).
-    implicit_tls: BTreeSet<(HostId, u16)>,
+    implicit_tls: SortedSet<(HostId, u16)>,
 }
 
 impl World {
@@ -247,17 +248,17 @@ impl World {
             store: Store::new(),
             queue: RelayQueue::new(),
             hosts: Vec::new(),
-            services: BTreeMap::new(),
+            services: SortedMap::new(),
             slots: Slots::default(),
             events: VecDeque::new(),
             next_session_id: 0,
             faults: FaultBook::default(),
-            strict_hosts: BTreeSet::new(),
+            strict_hosts: SortedSet::new(),
             records: RecordLog::default(),
             tls: None,
-            tls_policies: BTreeMap::new(),
-            relay_tls: BTreeMap::new(),
-            implicit_tls: BTreeSet::new(),
+            tls_policies: SortedMap::new(),
+            relay_tls: SortedMap::new(),
+            implicit_tls: SortedSet::new(),
         }
     }
 

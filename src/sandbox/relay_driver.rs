@@ -4,13 +4,13 @@
 
 use super::{World, WorldEvent};
 use crate::net::{ConnId, Side};
+use crate::ordered::SortedMap;
 use crate::proto::smtp::{ClientEvent, ClientJob, ClientOutcome, Envelope, Reply, SmtpClient};
 use crate::relay::{bounce_message, HopPlan, HopTls, Outcome, QueueEntry};
 use crate::session::{Output, Session};
 use crate::store::{Flags, StoreError};
 use crate::time::Instant;
 use crate::tls_layer::{TlsLayer, TlsOutput};
-use std::collections::BTreeMap;
 
 /// One outgoing SMTP connection carrying one queue entry's recipients for one domain.
 pub(crate) struct RelayAttempt {
@@ -91,7 +91,7 @@ impl World {
             return;
         };
         let from_host = self.net.host_by_name(&entry.host);
-        let mut by_domain: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut by_domain: SortedMap<String, Vec<String>> = SortedMap::new();
         for rcpt in entry.pending() {
             by_domain
                 .entry(domain_of(rcpt))

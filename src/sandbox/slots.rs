@@ -14,11 +14,12 @@ use super::mark::GateMark;
 use super::relay_driver::RelayAttempt;
 use super::Service;
 use crate::net::{ConnId, HostId};
+use crate::ordered::{SortedMap, SortedSet};
 use crate::proto::smtp::PeerInfo;
 use crate::proto::ProtocolState;
 use crate::session::SecretInput;
 use crate::time::Instant;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// Connections remembered, live or finished (the bridge makes many); the oldest finished one
 /// goes first.
@@ -130,13 +131,13 @@ impl ConnSlot {
 /// Every connection's slot, and the indexes over them.
 #[derive(Default)]
 pub(super) struct Slots {
-    map: BTreeMap<ConnId, ConnSlot>,
+    map: SortedMap<ConnId, ConnSlot>,
     /// Deadlines of server sessions and relay clients, earliest first.
-    timers: BTreeSet<(Instant, ConnId)>,
+    timers: SortedSet<(Instant, ConnId)>,
     /// Connections with input held for their server.
-    holding: BTreeSet<ConnId>,
+    holding: SortedSet<ConnId>,
     /// Server sessions that watch the store (IMAP, for IDLE and untagged updates).
-    watchers: BTreeSet<ConnId>,
+    watchers: SortedSet<ConnId>,
     /// Bytes of TLS plaintext the slots keep, all together (see `tls.rs`).
     pub plaintext_kept: usize,
 }

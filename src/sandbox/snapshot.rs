@@ -6,12 +6,13 @@
 
 use super::World;
 use crate::net::Dns;
+use crate::ordered::SortedMap;
 use crate::relay::RelayQueue;
 use crate::store::bodies::{self, BodySink, BodyTable};
 use crate::store::Store;
 use crate::time::{Instant, WallClock};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+
 use std::sync::Arc;
 
 /// Bumped when the format changes; older snapshots are refused (the page then resets).
@@ -37,11 +38,11 @@ struct Snapshot {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     strict_hosts: Vec<String>,
     /// Hosts' TLS policies that were set (issue 26), by lower-case name.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    tls_policies: BTreeMap<String, super::TlsPolicy>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    tls_policies: SortedMap<String, super::TlsPolicy>,
     /// Sending hosts' relay TLS policies that were set.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    relay_tls: BTreeMap<String, crate::relay::RelayTlsPolicy>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    relay_tls: SortedMap<String, crate::relay::RelayTlsPolicy>,
 }
 
 /// Mail a PC downloaded with POP3 (RFC 1939 §3: the copy lives on the PC, not the server).
@@ -54,7 +55,7 @@ pub struct LocalMail {
 }
 
 /// Each PC's downloaded mail, by the PC's role (`sender`, `recipient`).
-pub type PcMail = BTreeMap<String, Vec<LocalMail>>;
+pub type PcMail = SortedMap<String, Vec<LocalMail>>;
 
 /// What a world file says it is (exports, and the page's saved state).
 const FILE_FORMAT: &str = "mail-sandbox-world";
@@ -206,7 +207,7 @@ impl World {
     }
 }
 
-fn lower_keys<V>(map: BTreeMap<String, V>) -> BTreeMap<String, V> {
+fn lower_keys<V>(map: SortedMap<String, V>) -> SortedMap<String, V> {
     crate::sorting::map_of(map.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)))
 }
 

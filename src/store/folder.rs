@@ -2,9 +2,10 @@
 
 use super::flags::Flags;
 use crate::message::SearchIndex;
+use crate::ordered::SortedMap;
 use serde::{Deserialize, Serialize};
 use std::any::Any;
-use std::collections::BTreeMap;
+
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -192,7 +193,7 @@ pub struct Folder {
     /// Every message's modseq -> its UID (modseqs are unique: each change takes a new one), so
     /// the change log costs what changed, not the folder's size. Rebuilt on restore.
     #[serde(skip)]
-    by_modseq: BTreeMap<u64, u32>,
+    by_modseq: SortedMap<u64, u32>,
 }
 
 /// The serialized form of a [`Folder`] (everything but the derived index).
@@ -236,7 +237,7 @@ impl Folder {
             expunge_log: Vec::new(),
             log_floor: 0,
             recent_from: 1,
-            by_modseq: BTreeMap::new(),
+            by_modseq: SortedMap::new(),
         }
     }
 

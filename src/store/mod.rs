@@ -13,8 +13,9 @@ pub(crate) mod folder;
 pub use flags::{Flag, Flags};
 pub use folder::{Changes, Folder, SpecialUse, StoredMessage};
 
+use crate::ordered::{SortedMap, SortedSet};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+
 use std::fmt;
 
 /// One account of the world's directory.
@@ -91,8 +92,8 @@ impl fmt::Display for StoreError {
 /// One user's mailboxes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Mailbox {
-    pub folders: BTreeMap<String, Folder>,
-    pub subscribed: BTreeSet<String>,
+    pub folders: SortedMap<String, Folder>,
+    pub subscribed: SortedSet<String>,
 }
 
 /// The hierarchy separator of folder names (IMAP `LIST` delimiter).
@@ -101,22 +102,22 @@ pub const SEPARATOR: char = '/';
 /// The store of the whole world.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Store {
-    accounts: BTreeMap<String, Account>,
+    accounts: SortedMap<String, Account>,
     /// Mail domain -> the virtual host name that holds its mailboxes.
-    domains: BTreeMap<String, String>,
-    mailboxes: BTreeMap<String, Mailbox>,
+    domains: SortedMap<String, String>,
+    mailboxes: SortedMap<String, Mailbox>,
     next_uidvalidity: u32,
     pub limits: Limits,
     /// POP3 maildrop locks (RFC 1939 §8): not part of a snapshot.
     #[serde(skip)]
-    maildrop_locks: BTreeSet<String>,
+    maildrop_locks: SortedSet<String>,
     /// Catch-all (see [`Store::set_catch_all`]): the host that takes mail for any address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     catch_all: Option<String>,
     /// Mail domain -> a backup mail host: it takes the domain's mail when the main host cannot
     /// be reached and passes it on later (a lower-preference MX, RFC 5321 §5.1).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    backup_hosts: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    backup_hosts: SortedMap<String, String>,
 }
 
 /// Most accounts a catch-all creates (past it, unknown addresses are refused again).

@@ -8,9 +8,9 @@ use super::eavesdrop::Eavesdropper;
 use super::model::time_text::fmt_time;
 use crate::learn::annotate::explain_lines;
 use crate::net::{ConnId, HostId};
+use crate::ordered::SortedSet;
 use crate::sandbox::{ConnSummary, Service, Speaker, TranscriptLine};
 use leptos::prelude::*;
-use std::collections::BTreeSet;
 
 /// The protocol's name, from the service the connection reached ("TCP" when it reached none).
 fn proto_name(c: &ConnSummary) -> &'static str {
@@ -45,7 +45,7 @@ pub fn Transcripts() -> impl IntoView {
         let _ = total.get();
         ctx.with(|w| w.connections_seen())
     });
-    let chosen: RwSignal<BTreeSet<ConnId>> = RwSignal::new(BTreeSet::new());
+    let chosen: RwSignal<SortedSet<ConnId>> = RwSignal::new(SortedSet::new());
     let hosts: Vec<(HostId, String)> = ctx.with(|w| {
         w.host_infos()
             .iter()
@@ -117,7 +117,7 @@ pub fn Transcripts() -> impl IntoView {
     });
     let pick_journey = move |subject: String| {
         if subject.is_empty() {
-            chosen.set(BTreeSet::new());
+            chosen.set(SortedSet::new());
             return;
         }
         let want = format!("Subject: {subject}");
@@ -215,7 +215,7 @@ pub fn Transcripts() -> impl IntoView {
 #[component]
 fn ConnRow(
     c: ConnSummary,
-    chosen: RwSignal<BTreeSet<ConnId>>,
+    chosen: RwSignal<SortedSet<ConnId>>,
     conns: Memo<Vec<ConnSummary>>,
     /// How much the trace holds: an open transcript is read again only when it grew.
     trace: Memo<(u64, u64)>,

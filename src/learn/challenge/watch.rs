@@ -7,12 +7,13 @@
 
 use super::data::ReplyClass;
 use crate::net::{ConnId, TraceKind};
+use crate::ordered::{SortedMap, SortedSet};
 use crate::proto::record::{Answers, DataKind, Record, ReplyLine};
 use crate::proto::verb::{Pop3Verb, SmtpVerb, Verb};
 use crate::sandbox::journey::Hop;
 use crate::sandbox::{HostRole, World, WorldEvent};
 use crate::store::Store;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 pub use crate::proto::record::Protocol;
 
@@ -70,10 +71,10 @@ pub struct Observed {
     next_trace: u64,
     /// The record number read up to.
     next_record: u64,
-    conversations: BTreeMap<ConnId, Conversation>,
+    conversations: SortedMap<ConnId, Conversation>,
     events: VecDeque<WorldEvent>,
     /// Connections the page's mail client opened (see [`Observed::mark_mail_client`]).
-    mail_client: BTreeSet<ConnId>,
+    mail_client: SortedSet<ConnId>,
 }
 
 impl Observed {

@@ -11,8 +11,8 @@
 use super::response::{compact_set, string};
 use super::search::{matches, Candidate, SearchKey};
 use super::sequence::{SeqNum, SequenceSet};
+use crate::ordered::SortedSet;
 use crate::store::Folder;
-use std::collections::BTreeSet;
 
 /// How many update contexts a session may hold; more get `NO [NOUPDATE "tag"]` (§4.3.1).
 pub const MAX_CONTEXTS: usize = 8;
@@ -65,7 +65,7 @@ pub struct UpdateContext {
 /// The mailbox as a session sees it: UIDs in sequence order, its `\Recent` ones and `$`.
 pub struct View<'a> {
     pub uids: &'a [u32],
-    pub recent: &'a BTreeSet<u32>,
+    pub recent: &'a SortedSet<u32>,
     pub saved: &'a [u32],
 }
 
@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn sequence_numbers_and_saved_results_are_fixed_as_uids() {
         let uids = [3, 7, 8, 20];
-        let recent = BTreeSet::new();
+        let recent = SortedSet::new();
         let view = View {
             uids: &uids,
             recent: &recent,

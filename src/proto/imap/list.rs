@@ -3,8 +3,8 @@
 
 use super::mutf7::NameEncoding;
 use super::parse::ListOptions;
+use crate::ordered::SortedSet;
 use crate::store::{Mailbox, SEPARATOR};
-use std::collections::BTreeSet;
 
 /// True when `name` matches `pattern`: `*` matches anything, `%` anything but the hierarchy
 /// separator. `INBOX` matches case-insensitively (RFC 3501 §5.1).
@@ -85,9 +85,9 @@ pub fn respond(
         .collect();
     let hides_children = full.iter().any(|f| f.ends_with('%'));
     let subscribed_only = lsub || opts.select_subscribed;
-    let existing: BTreeSet<&str> =
+    let existing: SortedSet<&str> =
         crate::sorting::set_of(mailbox.folders.keys().map(String::as_str));
-    let mut names: BTreeSet<String> = BTreeSet::new();
+    let mut names: SortedSet<String> = SortedSet::new();
     let source: Vec<&str> = if subscribed_only {
         mailbox.subscribed.iter().map(String::as_str).collect()
     } else {

@@ -9,8 +9,8 @@
 
 use super::mutf7::NameEncoding;
 use super::parse::FetchAtt;
+use crate::ordered::{SortedMap, SortedSet};
 use crate::store::{Flag, Folder, Store};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// More notification lines than this at once: `[NOTIFICATIONOVERFLOW]` (RFC 5465 §5.8).
 pub const MAX_PENDING: usize = 1000;
@@ -65,9 +65,9 @@ struct Seen {
 #[derive(Debug, Clone, Default)]
 pub struct Notify {
     pub groups: Vec<EventGroup>,
-    seen: BTreeMap<String, Seen>,
-    names: BTreeSet<String>,
-    subscribed: BTreeSet<String>,
+    seen: SortedMap<String, Seen>,
+    names: SortedSet<String>,
+    subscribed: SortedSet<String>,
 }
 
 impl Notify {
@@ -113,7 +113,7 @@ impl Notify {
 
     /// The events group that covers mailbox `name` (not the selected one, §6: the selected
     /// mailbox is SELECTED's alone).
-    fn group_for(&self, name: &str, subscribed: &BTreeSet<String>) -> Option<&Events> {
+    fn group_for(&self, name: &str, subscribed: &SortedSet<String>) -> Option<&Events> {
         self.groups
             .iter()
             .find(|g| match &g.filter {
@@ -168,7 +168,7 @@ impl Notify {
     ) -> Option<Vec<Vec<u8>>> {
         let mb = store.mailbox(user)?;
         let mut lines = Vec::new();
-        let now: BTreeSet<String> = crate::sorting::set_of(mb.folders.keys().cloned());
+        let now: SortedSet<String> = crate::sorting::set_of(mb.folders.keys().cloned());
         // §5.4 MailboxName: new mailboxes are listed, gone ones listed \NonExistent.
         for name in now.symmetric_difference(&self.names) {
             let gone = !now.contains(name);

@@ -18,12 +18,12 @@ use super::mutf7::NameEncoding;
 use super::response::compact_set;
 use super::secret;
 use super::sequence::SequenceSet;
+use crate::ordered::{SortedMap, SortedSet};
 use crate::proto::starttls::TlsOffer;
 use crate::proto::HostCtx;
 use crate::session::{Output, OutputQueue, SecretInput, Session};
 use crate::store::{Flag, Flags, Folder};
 use crate::time::{Duration, Instant};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// The connection states of RFC 3501 §3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,9 +90,9 @@ pub(super) struct Selected {
     pub(super) modseq: u64,
     pub(super) uidnext: u32,
     /// UIDs that are `\Recent` for this session.
-    pub(super) recent: BTreeSet<u32>,
+    pub(super) recent: SortedSet<u32>,
     /// Flag changes this session made and reported itself: uid -> modseq after the change.
-    pub(super) own: BTreeMap<u32, u64>,
+    pub(super) own: SortedMap<u32, u64>,
     /// The result of SEARCH RETURN (SAVE) as UIDs, for `$` (RFC 5182); a new selection
     /// starts without one (§2.1).
     pub(super) saved: Vec<u32>,
@@ -581,7 +581,7 @@ impl ImapSession {
 }
 
 /// UIDs of `\Deleted` messages, within `only` when given.
-pub(super) fn deleted_uids(f: &Folder, only: Option<&BTreeSet<u32>>) -> Vec<u32> {
+pub(super) fn deleted_uids(f: &Folder, only: Option<&SortedSet<u32>>) -> Vec<u32> {
     f.messages()
         .iter()
         .filter(|m| m.flags.contains(Flag::Deleted))

@@ -3,10 +3,11 @@
 //! strict-mode notes that go under them (issue 15).
 
 use crate::learn::annotate::explain_lines;
+use crate::ordered::SortedMap;
 use crate::proto::record::{Protocol, Record};
 use crate::sandbox::{FaultAction, GateMark, GateMarkKind, Speaker, TranscriptLine};
 use crate::time::Instant;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Lines a terminal keeps; older ones scroll away.
 pub const MAX_LINES: usize = 2000;
@@ -44,7 +45,7 @@ pub struct TermLines {
 }
 
 /// Notes by line id (only lines that have one).
-pub type Notes = BTreeMap<u64, String>;
+pub type Notes = SortedMap<u64, String>;
 
 impl TermLines {
     /// Adds a line; `offset` is where it starts in its sender's stream, when it was sent or

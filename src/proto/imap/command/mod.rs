@@ -62,6 +62,7 @@ use crate::time::Instant;
 /// What the command modules share.
 mod prelude {
     pub(super) use super::{Command, Spec, Use, Valid, Verb};
+    pub(super) use crate::ordered::{SortedMap, SortedSet};
     pub(super) use crate::proto::imap::completion::{bad, no, ok, store_no, unselected, Done};
     pub(super) use crate::proto::imap::fetch::flag_list;
     pub(super) use crate::proto::imap::mutf7::NameEncoding;
@@ -76,7 +77,6 @@ mod prelude {
     pub(super) use crate::proto::HostCtx;
     pub(super) use crate::store::{Flag, Flags};
     pub(super) use crate::time::Instant;
-    pub(super) use std::collections::{BTreeMap, BTreeSet};
 }
 
 /// A parsed command (without its tag).

@@ -159,8 +159,8 @@ impl ImapSession {
         };
         let uids: Vec<u32> = f.messages().iter().map(|m| m.uid).collect();
         // RFC 9051 has no \Recent: an IMAP4rev2 session sees and claims none.
-        let recent: BTreeSet<u32> = if self.rev2() {
-            BTreeSet::new()
+        let recent: SortedSet<u32> = if self.rev2() {
+            SortedSet::new()
         } else if read_only {
             let n = f.unclaimed_recent();
             crate::sorting::set_of(uids[uids.len().saturating_sub(n)..].iter().copied())
@@ -186,7 +186,7 @@ impl ImapSession {
             uidnext: f.uidnext,
             uids,
             recent,
-            own: BTreeMap::new(),
+            own: SortedMap::new(),
             keywords,
             saved: Vec::new(),
             contexts: Vec::new(),
