@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Each about 2% above what it measures (README "Size budget"): a ceiling against accidents.
 # Measured on the release build on nightly (scripts/release-toolchain.sh).
-PAGE_BUDGET=${PAGE_BUDGET:-603136}    # 589 KiB: the sandbox (index.html), measured 590,944 B
-EMBED_BUDGET=${EMBED_BUDGET:-348160}  # 340 KiB: the embed (embed.html), measured 340,601 B
-TOUR_BUDGET=${TOUR_BUDGET:-477184}    # 466 KiB: a tour in the full layout (tour.html), 467,791 B
-LIVE_BUDGET=${LIVE_BUDGET:-517120}    # 505 KiB: the bridge's live page (live.html), 506,872 B
+PAGE_BUDGET=${PAGE_BUDGET:-599040}    # 585 KiB: the sandbox (index.html), measured 587,012 B
+EMBED_BUDGET=${EMBED_BUDGET:-344064}  # 336 KiB: the embed (embed.html), measured 337,283 B
+TOUR_BUDGET=${TOUR_BUDGET:-474112}    # 463 KiB: a tour in the full layout (tour.html), 464,127 B
+LIVE_BUDGET=${LIVE_BUDGET:-514048}    # 502 KiB: the bridge's live page (live.html), 503,317 B
 # Built on stable (no nightly toolchain here, or MAIL_SANDBOX_STABLE_WASM=1), the pages are
 # 7-9% bigger: the budgets allow 10% more, and say so.
 # (The same test as scripts/release-toolchain.sh, after it added what it could.)
