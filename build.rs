@@ -95,6 +95,10 @@ fn write_learn_data(bytes: &[u8]) {
         // OUT_DIR is <target>/<triple>/<profile>/build/<pkg>/out.
         if let Some(profile_dir) = out_dir.ancestors().nth(3) {
             fs::write(profile_dir.join("learn-data.bin"), bytes).expect("write learn-data.bin");
+            // The URL the page asks for, so a page that needs the file for its first screen
+            // (the embed, a tour) can preload it with the wasm (scripts/build-side-page.sh).
+            let url = format!("./learn-data.bin?v={}", version_tag(bytes));
+            fs::write(profile_dir.join("learn-data.url"), url).expect("write learn-data.url");
         }
     }
     println!("cargo:rerun-if-changed=texts");

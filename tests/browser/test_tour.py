@@ -107,6 +107,13 @@ class TourTest(unittest.TestCase):
             for sid in SCENARIOS:
                 driver.get(f"{url}embed.html?scenario={sid}")
                 wait_for(driver, "[data-testid=tour]")
+                # The tours' data was preloaded with the wasm and that download is the one the
+                # page read: one request for it, made by the preload (a page whose fetch did not
+                # match its preload downloads the file twice).
+                loads = driver.execute_script(
+                    "return performance.getEntriesByType('resource')"
+                    ".filter(e => e.name.includes('learn-data.bin')).map(e => e.initiatorType)")
+                self.assertEqual(loads, ["link"], f"embed {sid}: learn-data.bin loads")
                 nxt = driver.find_element(By.CSS_SELECTOR, "[data-testid=tour-next]")
                 for _ in range(30):
                     if not nxt.is_enabled():
