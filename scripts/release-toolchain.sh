@@ -33,6 +33,6 @@ if [ "${MAIL_SANDBOX_STABLE_WASM:-0}" != 1 ] && rustup run nightly rustc --versi
     _say "the nightly toolchain lacks wasm32 or rust-src: building the pages on stable"
   fi
 else
-  _say "no nightly toolchain: building the pages on stable (about 8% bigger)"
+  _say "no nightly toolchain: building the pages on stable (7-9% bigger)"
 fi
 unset -f _say

@@ -270,11 +270,6 @@ impl<'a, K, V> Entry<'a, K, V> {
     pub fn key(&self) -> &K {
         &self.key
     }
-
-    /// Whether the key is not in the map yet.
-    pub fn is_vacant(&self) -> bool {
-        self.at.is_err()
-    }
 }
 
 impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {

@@ -65,13 +65,11 @@ impl<T> VecSet<T> {
 impl<T: Ord> VecSet<T> {
     /// Adds `item`; false when it was there (the one there is kept, as `BTreeSet` does).
     pub fn insert(&mut self, item: T) -> bool {
-        match self.map.entry(item) {
-            e if e.is_vacant() => {
-                e.or_insert(());
-                true
-            }
-            _ => false,
+        let new = !self.map.contains_key(&item);
+        if new {
+            self.map.insert(item, ());
         }
+        new
     }
 
     pub fn remove<Q: Ord + ?Sized>(&mut self, item: &Q) -> bool
