@@ -6,7 +6,8 @@
 //! references are decoded: every numeric one (`&#233;`, `&#xE9;`) and the named ones mail
 //! uses most ([`NAMED`]). A rarer name is left as written.
 //!
-//! mail-parser's `html_to_text` knows all 2,125 names of HTML's table, which weighs about
+//! A full converter (mail-parser's `html_to_text`, used before) knows all 2,125 names of
+//! HTML's table, which weighs about
 //! 40 KB in the page's wasm: more than the rest of what the page needs from it (issue 29).
 
 /// The named character references decoded: the markup characters and those common in mail.

@@ -1,14 +1,22 @@
-//! A read-only RFC 5322 / MIME view of a stored message, through `mail-parser` (no hand-written
-//! MIME parser). The view is owned and small, so it can be computed once at delivery and kept.
+//! A read-only RFC 5322 / MIME view of a stored message: its header fields, its MIME tree
+//! with every part's place in the raw bytes ([`tree`]), and what the parts hold, decoded
+//! ([`content`]). The view is owned and small, so it can be computed once and kept.
+//!
+//! The reader is our own, not a MIME library: it reads what IMAP, the mail client and the
+//! bridge need and no more (a general MIME library was a tenth of the embed's download).
 
 pub mod bodystructure;
+pub mod charset;
+pub mod content;
+pub mod date;
+pub mod encoded_word;
 pub mod envelope;
 pub mod html_text;
 pub mod parsed;
+pub mod transfer;
+pub mod tree;
 
 pub use parsed::SearchIndex;
-
-use mail_parser::{Address, MessageParser, MimeHeaders, PartType};
 
 /// One address of an address list (group members are flattened, group names kept).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -66,107 +74,10 @@ pub struct MessageInfo {
     pub root: Part,
 }
 
-fn addrs(a: Option<&Address<'_>>) -> Vec<Addr> {
-    match a {
-        None => Vec::new(),
-        Some(Address::List(list)) => list.iter().map(|x| addr(x, None)).collect(),
-        Some(Address::Group(groups)) => groups
-            .iter()
-            .flat_map(|g| g.addresses.iter().map(move |x| addr(x, g.name.as_deref())))
-            .collect(),
-    }
-}
-
-/// One mailbox of an address list, in the group named `group` if it is in one.
-fn addr(x: &mail_parser::Addr<'_>, group: Option<&str>) -> Addr {
-    Addr {
-        name: x.name.as_ref().map(|n| n.to_string()),
-        address: x
-            .address
-            .as_ref()
-            .map(|n| n.to_string())
-            .unwrap_or_default(),
-        group: group.map(str::to_string),
-    }
-}
-
-fn build_part(msg: &mail_parser::Message<'_>, id: usize, base: usize, depth: usize) -> Part {
-    let Some(p) = msg.parts.get(id) else {
-        return Part::default();
-    };
-    let (media_type, subtype, params) = match p.content_type() {
-        Some(ct) => (
-            ct.ctype().to_ascii_lowercase(),
-            ct.subtype().unwrap_or("plain").to_ascii_lowercase(),
-            ct.attributes()
-                .unwrap_or(&[])
-                .iter()
-                .map(|a| (a.name.to_ascii_lowercase(), a.value.to_string()))
-                .collect(),
-        ),
-        None => match &p.body {
-            PartType::Multipart(_) => ("multipart".into(), "mixed".into(), Vec::new()),
-            PartType::Message(_) => ("message".into(), "rfc822".into(), Vec::new()),
-            _ => ("text".into(), "plain".into(), Vec::new()),
-        },
-    };
-    let mut part = Part {
-        media_type,
-        subtype,
-        params,
-        header_start: base + p.offset_header as usize,
-        body_start: base + p.offset_body as usize,
-        end: base + p.offset_end as usize,
-        filename: p.attachment_name().map(str::to_string),
-        ..Part::default()
-    };
-    match &p.body {
-        PartType::Multipart(ids) if depth < 64 => {
-            part.children = ids
-                .iter()
-                .map(|&i| build_part(msg, i as usize, base, depth + 1))
-                .collect();
-        }
-        // mail-parser gives a nested message offsets into the whole raw message, unless it had
-        // to decode it first (a base64 message/rfc822): then the offsets mean nothing here.
-        PartType::Message(inner)
-            if depth < 64 && inner.raw_message.len() == msg.raw_message.len() =>
-        {
-            part.message = Some(Box::new(info_of(inner, base, depth + 1)));
-        }
-        _ => {}
-    }
-    part
-}
-
-fn info_of(msg: &mail_parser::Message<'_>, base: usize, depth: usize) -> MessageInfo {
-    MessageInfo {
-        subject: msg.subject().map(str::to_string),
-        from: addrs(msg.from()),
-        to: addrs(msg.to()),
-        cc: addrs(msg.cc()),
-        date: msg.date().map(|d| d.to_timestamp()),
-        message_id: msg.message_id().map(str::to_string),
-        root: build_part(msg, 0, base, depth),
-    }
-}
-
 /// Parses a raw message. Never fails: bytes that are not a message give an empty view whose
-/// root part spans the whole input as `text/plain`.
+/// root part is `text/plain` (its body what follows a blank line, if there is one).
 pub fn parse(raw: &[u8]) -> MessageInfo {
-    match MessageParser::default().parse(raw) {
-        Some(msg) => info_of(&msg, 0, 0),
-        None => MessageInfo {
-            root: Part {
-                media_type: "text".into(),
-                subtype: "plain".into(),
-                end: raw.len(),
-                body_start: header_end(raw),
-                ..Part::default()
-            },
-            ..MessageInfo::default()
-        },
-    }
+    tree::message_info(raw, 0, raw.len(), 0)
 }
 
 /// Offset just past the blank line that ends the header block (or the end of the input).
@@ -184,12 +95,7 @@ pub fn header_end(raw: &[u8]) -> usize {
 /// The decoded text of the first text body part: `text/plain`, else the HTML part's text
 /// ([`html_text::text_of`]), for previews, the mail client and the bridge's API.
 pub fn text_body(raw: &[u8]) -> Option<String> {
-    let msg = MessageParser::default().parse(raw)?;
-    match &msg.text_part(0)?.body {
-        PartType::Text(text) => Some(text.to_string()),
-        PartType::Html(html) => Some(html_text::text_of(html)),
-        _ => None,
-    }
+    content::readable_text(raw, &parse(raw).root)
 }
 
 /// The value of the first header field named `name` (unfolded, raw), if any.

@@ -6,8 +6,7 @@
 //! decoded copy only where decoding changed something (an encoded-word, an address list, a
 //! base64 or quoted-printable text part).
 
-use crate::time::unix_from_civil;
-use mail_parser::{Address, HeaderValue, MessageParser, PartType};
+use super::{content, date, encoded_word::decode_words, header_end, tree, Addr, Part};
 
 /// One header field of the message's own header block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +24,7 @@ pub struct HeaderField {
 /// decoded text parts, the day the message was sent.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SearchIndex {
-    /// The top-level header fields (empty when `mail-parser` could not parse the message).
+    /// The top-level header fields.
     pub headers: Vec<HeaderField>,
     /// Decoded text and HTML parts whose text does not appear verbatim in the raw body.
     pub texts: Vec<Box<str>>,
@@ -37,35 +36,77 @@ pub struct SearchIndex {
     pub subject: Option<Box<str>>,
 }
 
-/// A header value as text, decoded (what SEARCH matches besides the raw text).
-pub fn decoded_header(h: &HeaderValue<'_>) -> String {
-    fn addr_text(a: &Address<'_>) -> String {
-        let mut out = String::new();
-        let mut push = |x: &mail_parser::Addr<'_>| {
-            if let Some(n) = &x.name {
-                out.push_str(n);
-                out.push(' ');
-            }
-            if let Some(a) = &x.address {
-                out.push('<');
-                out.push_str(a);
-                out.push_str("> ");
-            }
-        };
-        match a {
-            Address::List(l) => l.iter().for_each(&mut push),
-            Address::Group(gs) => gs.iter().for_each(|g| {
-                g.addresses.iter().for_each(&mut push);
-            }),
-        }
-        out
+/// The address fields (RFC 5322 §3.6.2, §3.6.3, §3.6.6), whose decoded form is their list.
+const ADDRESS_FIELDS: [&str; 11] = [
+    "from",
+    "sender",
+    "reply-to",
+    "to",
+    "cc",
+    "bcc",
+    "resent-from",
+    "resent-sender",
+    "resent-to",
+    "resent-cc",
+    "resent-bcc",
+];
+
+/// A header value as text, decoded (what SEARCH matches besides the raw text): an address
+/// list as `name <address>` entries, any other field with its encoded-words decoded.
+pub fn decoded_header(name: &str, value: &str) -> String {
+    if !ADDRESS_FIELDS
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case(name.trim()))
+    {
+        return decode_words(value).trim().to_string();
     }
-    match h {
-        HeaderValue::Text(t) => t.to_string(),
-        HeaderValue::TextList(l) => l.join(" "),
-        HeaderValue::Address(a) => addr_text(a),
-        HeaderValue::DateTime(d) => d.to_rfc822(),
-        _ => String::new(),
+    let mut out = String::new();
+    for Addr { name, address, .. } in tree::addresses(value) {
+        if let Some(n) = name {
+            out.push_str(&n);
+            out.push(' ');
+        }
+        out.push('<');
+        out.push_str(&address);
+        out.push_str("> ");
+    }
+    out
+}
+
+/// The header fields of the block at the start of `raw` (RFC 5322 §2.2): (where the field
+/// starts, where its value starts after the colon, where the value ends before the line
+/// break of its last line, continuation lines included).
+pub fn field_spans(raw: &[u8]) -> Vec<(usize, usize, usize)> {
+    let head = &raw[..header_end(raw)];
+    let mut out: Vec<(usize, usize, usize)> = Vec::new();
+    let mut line = 0;
+    while line < head.len() {
+        let next = head[line..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(head.len(), |p| line + p + 1);
+        let text = head[line..next].trim_ascii_end();
+        let text_end = line + text.len();
+        if text.starts_with(b" ") || text.starts_with(b"\t") {
+            if let Some(last) = out.last_mut() {
+                last.2 = text_end.max(last.2);
+            }
+        } else if let Some(colon) = text.iter().position(|&b| b == b':') {
+            out.push((line, line + colon + 1, text_end));
+        }
+        line = next;
+    }
+    out
+}
+
+/// Every text leaf of the tree, enclosed messages' too.
+fn text_leaves<'a>(part: &'a Part, out: &mut Vec<&'a Part>) {
+    if part.media_type == "text" && part.children.is_empty() {
+        out.push(part);
+    }
+    part.children.iter().for_each(|c| text_leaves(c, out));
+    if let Some(m) = &part.message {
+        text_leaves(&m.root, out);
     }
 }
 
@@ -88,50 +129,44 @@ impl HeaderField {
 }
 
 impl SearchIndex {
-    /// Parses `raw` once. Never fails: a message `mail-parser` cannot read has no fields.
+    /// Parses `raw` once. Never fails.
     pub fn new(raw: &[u8]) -> SearchIndex {
-        let Some(msg) = MessageParser::default().parse(raw) else {
-            return SearchIndex::default();
-        };
-        let headers = msg
-            .headers()
-            .iter()
-            .map(|h| {
-                let (s, e) = (h.offset_start(), h.offset_end());
-                let rawv = raw.get(s as usize..e as usize).unwrap_or(b"");
-                let dec = decoded_header(h.value());
+        let info = super::parse(raw);
+        let headers = field_spans(raw)
+            .into_iter()
+            .map(|(start, value_start, end)| {
+                let rawv = &raw[value_start..end];
+                let name = String::from_utf8_lossy(&raw[start..value_start - 1]);
+                let unfolded = String::from_utf8_lossy(rawv).replace(['\r', '\n'], "");
+                let dec = decoded_header(&name, &unfolded);
+                let at = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
                 HeaderField {
-                    start: h.offset_field(),
-                    value: (s, e),
+                    start: at(start),
+                    value: (at(value_start), at(end)),
                     decoded: (!verbatim_in(rawv, &dec)).then(|| dec.into()),
                 }
             })
             .collect();
         // A decoded text that is the part's raw body (7bit/8bit text) is found by the raw
         // body search already: keep only the others.
-        let texts = msg
-            .parts
-            .iter()
-            .filter_map(|part| match &part.body {
-                PartType::Text(t) | PartType::Html(t) => {
-                    let own = raw
-                        .get(part.offset_body as usize..part.offset_end as usize)
-                        .unwrap_or(b"");
-                    let verbatim = t.is_ascii() && own.starts_with(t.as_bytes());
-                    (!t.is_empty() && !verbatim).then(|| t.as_ref().into())
-                }
-                _ => None,
+        let mut leaves = Vec::new();
+        text_leaves(&info.root, &mut leaves);
+        let texts = leaves
+            .into_iter()
+            .filter_map(|part| {
+                let t = content::text(raw, part);
+                let own = raw.get(part.body_start..part.end).unwrap_or(b"");
+                let verbatim = t.is_ascii() && own.starts_with(t.as_bytes());
+                (!t.is_empty() && !verbatim).then(|| t.into())
             })
             .collect();
-        let sent_day = msg
-            .date()
-            .map(|d| unix_from_civil(d.year as i64, d.month as u32, d.day as u32));
+        let sent = super::header_value(raw, "Date").and_then(|d| date::parse(&d));
         SearchIndex {
             headers,
             texts,
-            sent_day,
-            sent_at: msg.date().map(|d| d.to_timestamp()),
-            subject: msg.subject().map(Into::into),
+            sent_day: sent.map(|d| d.day_start()),
+            sent_at: sent.map(|d| d.timestamp()),
+            subject: info.subject.map(Into::into),
         }
     }
 }

@@ -1,10 +1,10 @@
-//! What Mailpit's API shows of one stored message, read with `mail-parser`: addresses, subject,
+//! What Mailpit's API shows of one stored message, read with [`crate::message`]: addresses, subject,
 //! date, the text and HTML bodies, a snippet, and the attachments and inline parts with their
 //! part ids (`1`, `2.1`: the MIME section numbers of RFC 3501 §6.4.5, which is what Mailpit's
 //! `PartID`s look like too).
 
+use crate::message::{self, content, parsed::field_spans, tree, HeaderBlock};
 use crate::store::{Flag, StoredMessage};
-use mail_parser::{Address, MessageParser, MimeHeaders, PartType};
 use serde_json::{json, Value};
 
 /// Most characters of a snippet (Mailpit: "up to 250 characters").
@@ -64,85 +64,61 @@ pub struct MessageView {
     pub inline: Vec<AttachedPart>,
 }
 
-fn addresses(a: Option<&Address<'_>>) -> Vec<MailAddress> {
-    let one = |x: &mail_parser::Addr<'_>| MailAddress {
-        name: x.name.as_deref().unwrap_or_default().to_string(),
-        address: x.address.as_deref().unwrap_or_default().to_string(),
-    };
-    match a {
-        None => Vec::new(),
-        Some(Address::List(list)) => list.iter().map(one).collect(),
-        Some(Address::Group(groups)) => groups
-            .iter()
-            .flat_map(|g| g.addresses.iter().map(one))
-            .collect(),
-    }
+/// An address list field (names decoded, group members flattened).
+fn addresses(block: &HeaderBlock<'_>, field: &str) -> Vec<MailAddress> {
+    tree::addresses(&block.get(field).unwrap_or_default())
+        .into_iter()
+        .map(|a| MailAddress {
+            name: a.name.unwrap_or_default(),
+            address: a.address,
+        })
+        .collect()
 }
 
 impl MessageView {
     /// Parses a raw message (never fails: what cannot be read stays empty).
     pub fn new(raw: &[u8]) -> MessageView {
-        let Some(msg) = MessageParser::default().parse(raw) else {
-            return MessageView::default();
-        };
+        let info = message::parse(raw);
+        let block = HeaderBlock::new(raw);
         let mut view = MessageView {
-            message_id: msg.message_id().unwrap_or_default().to_string(),
-            subject: msg.subject().unwrap_or_default().to_string(),
-            from: addresses(msg.from()).into_iter().next(),
-            to: addresses(msg.to()),
-            cc: addresses(msg.cc()),
-            bcc: addresses(msg.bcc()),
-            reply_to: addresses(msg.reply_to()),
-            return_path: msg
-                .return_path()
-                .as_text()
+            message_id: info.message_id.clone().unwrap_or_default(),
+            subject: info.subject.clone().unwrap_or_default(),
+            from: addresses(&block, "From").into_iter().next(),
+            to: addresses(&block, "To"),
+            cc: addresses(&block, "Cc"),
+            bcc: addresses(&block, "Bcc"),
+            reply_to: addresses(&block, "Reply-To"),
+            return_path: block
+                .get("Return-Path")
                 .unwrap_or_default()
                 .trim_matches(['<', '>', ' '])
                 .to_string(),
-            date: msg.date().map(|d| d.to_timestamp()),
+            date: info.date,
             ..MessageView::default()
         };
-        // Only real text/plain and text/html parts (mail-parser would convert one into the
-        // other when a message has only one).
-        let first_of = |ids: &[u32], html: bool| {
-            ids.iter()
-                .find_map(|&i| match &msg.parts.get(i as usize)?.body {
-                    PartType::Text(t) if !html => Some(t.to_string()),
-                    PartType::Html(t) if html => Some(t.to_string()),
-                    _ => None,
-                })
-        };
-        view.text = first_of(&msg.text_body, false).unwrap_or_default();
-        view.html = first_of(&msg.html_body, true).unwrap_or_default();
-        let sections = section_numbers(&msg);
-        for &i in &msg.attachments {
-            let Some(part) = msg.parts.get(i as usize) else {
-                continue;
-            };
-            let content_type = part.content_type().map_or_else(
-                || "application/octet-stream".to_string(),
-                |ct| match ct.subtype() {
-                    Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
-                    None => ct.ctype().to_ascii_lowercase(),
-                },
-            );
-            let content_id = part
-                .content_id()
+        // Only real text/plain and text/html parts (none is made of the other).
+        let body = |subtype| {
+            content::first_body(raw, &info.root, subtype)
+                .map(|p| content::text(raw, p))
                 .unwrap_or_default()
-                .trim_matches(['<', '>'])
-                .to_string();
-            let disposition_inline = part.content_disposition().is_some_and(|d| d.is_inline());
+        };
+        view.text = body("plain");
+        view.html = body("html");
+        for numbered in content::attachments(raw, &info.root) {
+            let part = numbered.part;
+            let content_id = content::content_id(raw, part).unwrap_or_default();
+            let disposition = content::disposition(raw, part);
             let attached = AttachedPart {
-                part_id: sections.get(i as usize).cloned().unwrap_or_default(),
-                file_name: part.attachment_name().unwrap_or_default().to_string(),
-                content_type,
+                part_id: numbered.section,
+                file_name: part.filename.clone().unwrap_or_default(),
+                content_type: format!("{}/{}", part.media_type, part.subtype),
                 content_id: content_id.clone(),
-                size: part.contents().len(),
+                size: content::bytes(raw, part).len(),
             };
             // Mailpit's rule: an inline part is one shown in the body (inline disposition,
             // or a Content-ID the HTML can refer to); the rest are attachments.
-            let is_inline = !content_id.is_empty()
-                && (disposition_inline || part.content_disposition().is_none());
+            let is_inline =
+                !content_id.is_empty() && disposition.as_deref().is_none_or(|d| d == "inline");
             if is_inline {
                 view.inline.push(attached);
             } else {
@@ -183,87 +159,38 @@ pub fn is_read(m: &StoredMessage) -> bool {
     m.flags.contains(Flag::Seen)
 }
 
-/// The MIME section number of every part, by index in `msg.parts` (RFC 3501 §6.4.5: a
-/// non-multipart message is section `1`; the parts of a multipart are numbered from 1, their
-/// sub-parts `1.1`, ...; the multipart containers themselves get their own numbers too).
-fn section_numbers(msg: &mail_parser::Message<'_>) -> Vec<String> {
-    let mut numbers = vec![String::new(); msg.parts.len()];
-    let Some(root) = msg.parts.first() else {
-        return numbers;
-    };
-    match &root.body {
-        PartType::Multipart(children) => number_children(msg, children, "", &mut numbers, 0),
-        _ => numbers[0] = "1".to_string(),
-    }
-    numbers
-}
-
-fn number_children(
-    msg: &mail_parser::Message<'_>,
-    children: &[u32],
-    prefix: &str,
-    numbers: &mut [String],
-    depth: usize,
-) {
-    for (n, &id) in children.iter().enumerate() {
-        let number = format!("{prefix}{}", n + 1);
-        if let Some(slot) = numbers.get_mut(id as usize) {
-            slot.clone_from(&number);
-        }
-        if let (Some(PartType::Multipart(sub)), true) =
-            (msg.parts.get(id as usize).map(|p| &p.body), depth < 64)
-        {
-            number_children(msg, sub, &format!("{number}."), numbers, depth + 1);
-        }
-    }
-}
-
 /// The decoded content and content type of the part with MIME section number `part_id`.
 pub fn part_content(raw: &[u8], part_id: &str) -> Option<(String, Vec<u8>)> {
-    let msg = MessageParser::default().parse(raw)?;
-    let sections = section_numbers(&msg);
-    let index = sections.iter().position(|s| s == part_id)?;
-    let part = msg.parts.get(index)?;
-    if matches!(part.body, PartType::Multipart(_)) {
+    let info = message::parse(raw);
+    let numbered = content::numbered(&info.root);
+    let part = numbered.iter().find(|n| n.section == part_id)?.part;
+    if part.is_multipart() {
         return None;
     }
-    let content_type = part.content_type().map_or_else(
-        || "text/plain".to_string(),
-        |ct| match ct.subtype() {
-            Some(sub) => format!("{}/{}", ct.ctype(), sub),
-            None => ct.ctype().to_string(),
-        },
-    );
-    let content_type = match part.body {
-        PartType::Text(_) | PartType::Html(_) => format!("{content_type}; charset=utf-8"),
-        _ => content_type,
-    };
-    Some((content_type, part.contents().to_vec()))
+    let content_type = format!("{}/{}", part.media_type, part.subtype);
+    if part.media_type == "text" {
+        // Text is sent as UTF-8, whatever its charset was.
+        let text = content::text(raw, part);
+        return Some((format!("{content_type}; charset=utf-8"), text.into_bytes()));
+    }
+    Some((content_type, content::bytes(raw, part)))
 }
 
 /// The header fields, name -> values in the order they appear (values unfolded, as sent).
 pub fn header_map(raw: &[u8]) -> serde_json::Map<String, Value> {
     let mut map = serde_json::Map::new();
-    let Some(msg) = MessageParser::default().parse_headers(raw) else {
-        return map;
-    };
-    let Some(root) = msg.parts.first() else {
-        return map;
-    };
-    for h in &root.headers {
-        let start = h.offset_start as usize;
-        let end = (h.offset_end as usize).min(raw.len());
-        let value = raw.get(start..end).unwrap_or_default();
-        let value = String::from_utf8_lossy(value);
+    for (start, value_start, end) in field_spans(raw) {
+        let name = String::from_utf8_lossy(&raw[start..value_start - 1])
+            .trim()
+            .to_string();
+        let value = String::from_utf8_lossy(&raw[value_start..end]);
         let unfolded = value
             .split(['\r', '\n'])
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
-        let entry = map
-            .entry(h.name.as_str().to_string())
-            .or_insert_with(|| Value::Array(Vec::new()));
+        let entry = map.entry(name).or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(list) = entry {
             list.push(Value::from(unfolded));
         }

@@ -378,56 +378,9 @@ pub fn binary_bytes(raw: &[u8], root: &Part, path: &[u32]) -> Option<Vec<u8>> {
     match cte.as_str() {
         "" | "7bit" | "8bit" | "binary" => Some(body.to_vec()),
         "base64" => crate::wire::sasl::b64_decode(body),
-        "quoted-printable" => Some(decode_qp(body)),
+        "quoted-printable" => Some(crate::message::transfer::decode_quoted_printable(body)),
         _ => None,
     }
-}
-
-/// Quoted-printable (RFC 2045 §6.7), line by line: white space at the end of a line is
-/// dropped (rule 3: transport padding), a line that then ends in `=` is a soft line break
-/// (rule 5: it joins the next line), `=XX` is an octet (rule 1), and a `=` followed by
-/// anything else is kept as it is (the robust decoder of the rule's note).
-fn decode_qp(body: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let mut out = Vec::with_capacity(body.len());
-    for line in body.split_inclusive(|&b| b == b'\n') {
-        let (text, eol) = match line.strip_suffix(b"\r\n") {
-            Some(t) => (t, &b"\r\n"[..]),
-            None => match line.strip_suffix(b"\n") {
-                Some(t) => (t, &b"\n"[..]),
-                None => (line, &b""[..]),
-            },
-        };
-        let text = text.trim_ascii_end();
-        let (text, soft) = match text.strip_suffix(b"=") {
-            Some(t) => (t, true),
-            None => (text, false),
-        };
-        let mut i = 0;
-        while let Some(&b) = text.get(i) {
-            let pair = (text.get(i + 1).copied(), text.get(i + 2).copied());
-            match (b, pair) {
-                (b'=', (Some(h), Some(l))) => match (hex(h), hex(l)) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 3;
-                    }
-                    _ => {
-                        out.push(b);
-                        i += 1;
-                    }
-                },
-                _ => {
-                    out.push(b);
-                    i += 1;
-                }
-            }
-        }
-        if !soft {
-            out.extend_from_slice(eol);
-        }
-    }
-    out
 }
 
 pub fn section_bytes(raw: &[u8], root: &Part, section: &Section) -> Option<Vec<u8>> {

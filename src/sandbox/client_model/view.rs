@@ -2,7 +2,7 @@
 //! the text body, the HTML part (with a policy that blocks remote content), attachments and
 //! the MIME tree; and the one-line summary the message list shows.
 
-use crate::message::{self, Addr, Part};
+use crate::message::{self, content, Addr, Part};
 use crate::sandbox::mail_client::Fetched;
 
 /// Put in front of every HTML part shown. The iframe's empty `sandbox` already stops scripts,
@@ -66,11 +66,6 @@ fn addresses(v: &[Addr]) -> String {
         .join(", ")
 }
 
-fn has_html_part(p: &Part) -> bool {
-    (p.media_type == "text" && p.subtype == "html" && p.filename.is_none())
-        || p.children.iter().any(has_html_part)
-}
-
 impl Summary {
     /// `seen_matters`: IMAP keeps `\Seen` on the server; a POP3 download has no flags.
     pub fn of(m: &Fetched, seen_matters: bool) -> Summary {
@@ -91,39 +86,22 @@ impl Summary {
 
 impl MessageView {
     pub fn of(m: &Fetched) -> MessageView {
-        use mail_parser::MimeHeaders;
         let info = message::parse(&m.raw);
-        let parsed = mail_parser::MessageParser::default().parse(&m.raw);
-        let html = if has_html_part(&info.root) {
-            // The HTML part as written (`body_html` would also make HTML of a text part,
-            // with mail-parser's converter: issue 29).
-            parsed
-                .as_ref()
-                .and_then(|p| p.html_part(0))
-                .and_then(|part| match &part.body {
-                    mail_parser::PartType::Html(html) => Some(format!("{HTML_POLICY}{html}")),
-                    _ => None,
-                })
-        } else {
-            None
-        };
-        let attachments = parsed
-            .as_ref()
-            .map(|p| {
-                p.attachments()
-                    .map(|a| Attachment {
-                        name: a.attachment_name().unwrap_or("attachment").to_string(),
-                        media_type: a
-                            .content_type()
-                            .map(|c| {
-                                format!("{}/{}", c.ctype(), c.subtype().unwrap_or("octet-stream"))
-                            })
-                            .unwrap_or_else(|| "application/octet-stream".into()),
-                        bytes: a.contents().to_vec(),
-                    })
-                    .collect()
+        // The HTML part as written (no HTML is made of a text part).
+        let html = content::first_body(&m.raw, &info.root, "html")
+            .map(|part| format!("{HTML_POLICY}{}", content::text(&m.raw, part)));
+        let attachments = content::attachments(&m.raw, &info.root)
+            .into_iter()
+            .map(|a| Attachment {
+                name: a
+                    .part
+                    .filename
+                    .clone()
+                    .unwrap_or_else(|| "attachment".into()),
+                media_type: format!("{}/{}", a.part.media_type, a.part.subtype),
+                bytes: content::bytes(&m.raw, a.part),
             })
-            .unwrap_or_default();
+            .collect();
         let subject = info
             .subject
             .clone()
@@ -145,7 +123,7 @@ impl MessageView {
                 .date
                 .map(crate::time::format_rfc5322)
                 .unwrap_or_default(),
-            text: message::text_body(&m.raw).unwrap_or_default(),
+            text: content::readable_text(&m.raw, &info.root).unwrap_or_default(),
             html,
             attachments,
             root: info.root,

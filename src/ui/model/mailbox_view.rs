@@ -1,6 +1,6 @@
 //! What the mailbox browser shows of stored messages (the live page, issue 28 item 1): a
 //! folder's messages as rows, and one message's source and MIME tree. Read-only views of the
-//! store, built with [`crate::message::parse`] (mail-parser underneath); nothing here changes
+//! store, built with [`crate::message::parse`]; nothing here changes
 //! the world.
 
 use crate::message::{self, Addr, MessageInfo, Part};
@@ -94,7 +94,7 @@ pub fn mime_tree(raw: &[u8]) -> Vec<MimeRow> {
     rows
 }
 
-/// Bounds the rows of a hostile message (mail-parser already bounds nesting).
+/// Bounds the rows of a hostile message (the MIME reader already bounds nesting).
 const MAX_MIME_ROWS: usize = 500;
 
 fn walk(part: &Part, number: &str, depth: usize, rows: &mut Vec<MimeRow>) {

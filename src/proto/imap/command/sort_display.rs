@@ -2,11 +2,10 @@
 //! mail client shows for the first From or To address, its display name, rather than by its
 //! mailbox as FROM and TO do (RFC 5256 §3).
 
+use crate::message::encoded_word::decode_words;
 use crate::message::envelope::{envelope, EnvAddr};
 use crate::proto::imap::casemap;
 use crate::store::StoredMessage;
-use mail_parser::parsers::MessageStream;
-use mail_parser::HeaderValue;
 
 /// The field a DISPLAY key reads (RFC 5957 §4: env-from or env-to).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +36,10 @@ fn display_value(a: &EnvAddr) -> String {
             host,
             ..
         } => {
-            let shown = name.as_deref().map(decode_words).unwrap_or_default();
+            let shown = name
+                .as_deref()
+                .map(|n| decode_words(n).trim().to_string())
+                .unwrap_or_default();
             if !shown.is_empty() {
                 shown
             } else if host.is_empty() {
@@ -48,15 +50,6 @@ fn display_value(a: &EnvAddr) -> String {
         }
         EnvAddr::GroupStart(group) => group.clone(),
         EnvAddr::GroupEnd => String::new(),
-    }
-}
-
-/// A display name with its RFC 2047 encoded-words decoded.
-fn decode_words(name: &str) -> String {
-    let line = format!("{name}\n");
-    match MessageStream::new(line.as_bytes()).parse_unstructured() {
-        HeaderValue::Text(t) => t.trim().to_string(),
-        _ => String::new(),
     }
 }
 
