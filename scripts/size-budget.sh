@@ -5,12 +5,13 @@
 #   scripts/size-budget.sh [DIST]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Each about 2% above what it measures (README "Size budget"): a ceiling against accidents.
+# The embed's is issue 29's goal (320 KB); the others are about 2% above what they measure
+# (README "Size budget"): a ceiling against accidents.
 # Measured on the release build on nightly (scripts/release-toolchain.sh).
-PAGE_BUDGET=${PAGE_BUDGET:-599040}    # 585 KiB: the sandbox (index.html), measured 587,012 B
-EMBED_BUDGET=${EMBED_BUDGET:-344064}  # 336 KiB: the embed (embed.html), measured 337,283 B
-TOUR_BUDGET=${TOUR_BUDGET:-474112}    # 463 KiB: a tour in the full layout (tour.html), 464,127 B
-LIVE_BUDGET=${LIVE_BUDGET:-514048}    # 502 KiB: the bridge's live page (live.html), 503,317 B
+PAGE_BUDGET=${PAGE_BUDGET:-567296}    # 554 KiB: the sandbox (index.html), measured 555,789 B (goal 520 KB)
+EMBED_BUDGET=${EMBED_BUDGET:-327680}  # 320 KiB: the embed (embed.html), measured 305,971 B
+TOUR_BUDGET=${TOUR_BUDGET:-442368}    # 432 KiB: a tour in the full layout (tour.html), 433,745 B
+LIVE_BUDGET=${LIVE_BUDGET:-482304}    # 471 KiB: the bridge's live page (live.html), 472,790 B
 # Built on stable (no nightly toolchain here, or MAIL_SANDBOX_STABLE_WASM=1), the pages are
 # 7-9% bigger: the budgets allow 10% more, and say so.
 # Whether the pages were built on nightly: what scripts/release-toolchain.sh decides (in a

@@ -7,8 +7,7 @@
 //! uses most ([`NAMED`]). A rarer name is left as written.
 //!
 //! A full converter (mail-parser's `html_to_text`, used before) knows all 2,125 names of
-//! HTML's table, which weighs about
-//! 40 KB in the page's wasm: more than the rest of what the page needs from it (issue 29).
+//! HTML's table, which weighs about 40 KB in the page's wasm (issue 29).
 
 /// The named character references decoded: the markup characters and those common in mail.
 const NAMED: &[(&str, char)] = &[
