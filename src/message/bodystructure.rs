@@ -49,30 +49,56 @@ pub fn count_lines(body: &[u8]) -> usize {
     n + usize::from(body.last().is_some_and(|&b| b != b'\n'))
 }
 
-/// Splits `type; a=b; c="d e"` into the value and its parameters (names lower-case).
+/// Splits `type; a=b; c="d e"` into the value and its parameters (names lower-case; a
+/// quoted value unquoted and kept exactly, white space included: RFC 2045 §5.1).
 pub fn split_params(v: &str) -> (String, Vec<(String, String)>) {
-    let mut parts = Vec::new();
+    // The `;`-separated pieces, quotes still in them.
+    let mut pieces = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;
     let mut chars = v.chars();
     while let Some(c) = chars.next() {
         match c {
-            '"' => quoted = !quoted,
-            '\\' if quoted => cur.extend(chars.next()),
-            ';' if !quoted => parts.push(std::mem::take(&mut cur)),
+            '"' => {
+                quoted = !quoted;
+                cur.push(c);
+            }
+            '\\' if quoted => {
+                cur.push(c);
+                cur.extend(chars.next());
+            }
+            ';' if !quoted => pieces.push(std::mem::take(&mut cur)),
             _ => cur.push(c),
         }
     }
-    parts.push(cur);
-    let mut it = parts.into_iter();
+    pieces.push(cur);
+    let mut it = pieces.into_iter();
     let value = it.next().unwrap_or_default().trim().to_string();
     let params = it
         .filter_map(|p| {
             let (k, v) = p.split_once('=')?;
-            Some((k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            Some((k.trim().to_ascii_lowercase(), unquote(v.trim())))
         })
         .collect();
     (value, params)
+}
+
+/// A parameter value: a quoted-string's content with its escapes undone (RFC 5322 §3.2.4),
+/// else the token as written.
+fn unquote(v: &str) -> String {
+    let Some(inner) = v.strip_prefix('"') else {
+        return v.to_string();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => break,
+            '\\' => out.extend(chars.next()),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn fields(raw: &[u8], part: &Part) -> MimeFields {

@@ -74,23 +74,20 @@ pub fn addresses(value: &str) -> Vec<Addr> {
     out
 }
 
-/// Content-Type (RFC 2045 §5): lower-case type and subtype and the parameters. No field,
-/// or one that is not `type/subtype`, means `text/plain` (§5.2), except in a
+/// Content-Type (RFC 2045 §5): lower-case type and subtype and the parameters. A field that
+/// is not `type/subtype` means `text/plain` (§5.2), and so does no field, except in a
 /// multipart/digest, whose parts are `message/rfc822` by default (RFC 2046 §5.1.5).
 fn content_type(
     block: &HeaderBlock<'_>,
     in_digest: bool,
 ) -> (String, String, Vec<(String, String)>) {
-    let default = |params| {
+    let Some(value) = block.get("Content-Type") else {
         let (t, s) = if in_digest {
             ("message", "rfc822")
         } else {
             ("text", "plain")
         };
-        (t.to_string(), s.to_string(), params)
-    };
-    let Some(value) = block.get("Content-Type") else {
-        return default(Vec::new());
+        return (t.to_string(), s.to_string(), Vec::new());
     };
     let (kind, params) = split_params(&value);
     match kind.split_once('/') {
@@ -99,7 +96,7 @@ fn content_type(
             s.trim().to_ascii_lowercase(),
             params,
         ),
-        _ => default(params),
+        _ => ("text".to_string(), "plain".to_string(), params),
     }
 }
 
@@ -269,4 +266,85 @@ fn child_spans(raw: &[u8], body_start: usize, end: usize, boundary: &[u8]) -> Ve
         spans.push((child, end));
     }
     spans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(raw: &[u8]) -> Part {
+        message_info(raw, 0, raw.len(), 0).root
+    }
+
+    #[test]
+    fn file_names_in_rfc_2231_and_encoded_word_forms() {
+        let raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename*=utf-8''%E2%82%AC%20rate.pdf\r\n\r\nx\r\n--b\r\nContent-Type: text/plain; name*0=\"long \"; name*1=\"name.txt\"\r\n\r\ny\r\n--b\r\nContent-Type: image/png; name=\"=?utf-8?q?caf=C3=A9.png?=\"\r\n\r\nz\r\n--b--\r\n";
+        let names: Vec<Option<String>> = root(raw)
+            .children
+            .iter()
+            .map(|c| c.filename.clone())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                Some("€ rate.pdf".to_string()),
+                Some("long name.txt".to_string()),
+                Some("café.png".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn digest_parts_are_messages_and_a_bad_type_is_text_plain() {
+        let raw = b"Content-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n\r\nSubject: one\r\n\r\nbody\r\n--d\r\nContent-Type: image\r\n\r\n?\r\n--d--\r\nepilogue\r\n";
+        let r = root(raw);
+        assert_eq!(r.children.len(), 2);
+        let first = &r.children[0];
+        assert_eq!(
+            (first.media_type.as_str(), first.subtype.as_str()),
+            ("message", "rfc822")
+        );
+        let inner = first.message.as_ref().expect("an enclosed message");
+        assert_eq!(inner.subject.as_deref(), Some("one"));
+        assert_eq!(&raw[inner.root.body_start..inner.root.end], b"body");
+        let second = &r.children[1];
+        assert_eq!(
+            (second.media_type.as_str(), second.subtype.as_str()),
+            ("text", "plain")
+        );
+        assert_eq!(&raw[second.body_start..second.end], b"?");
+    }
+
+    #[test]
+    fn delimiters_need_a_line_of_their_own_and_an_open_list_runs_to_the_end() {
+        let raw = b"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\npreamble --b here\r\n--b  \r\n\r\none --b\r\n--bx\r\nstill one\r\n--b\r\n\r\ntwo";
+        let r = root(raw);
+        let bodies: Vec<&[u8]> = r
+            .children
+            .iter()
+            .map(|c| &raw[c.body_start..c.end])
+            .collect();
+        assert_eq!(bodies, [&b"one --b\r\n--bx\r\nstill one"[..], b"two"]);
+    }
+
+    #[test]
+    fn lf_only_messages_split_too() {
+        let raw = b"Content-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/plain\n\nplain\n--a\nContent-Type: text/html\n\n<p>html</p>\n--a--\n";
+        let r = root(raw);
+        assert_eq!(r.children.len(), 2);
+        assert_eq!(&raw[r.children[0].body_start..r.children[0].end], b"plain");
+        assert_eq!(r.children[1].subtype, "html");
+    }
+
+    #[test]
+    fn addresses_names_decoded_groups_kept() {
+        let list = addresses(
+            "=?utf-8?q?=C3=89mile?= <e@x.example>, Team: a@x.example, \"B, C\" <b@x.example>;",
+        );
+        assert_eq!(list.len(), 3);
+        assert_eq!(list[0].name.as_deref(), Some("Émile"));
+        assert_eq!(list[1].group.as_deref(), Some("Team"));
+        assert_eq!(list[2].name.as_deref(), Some("B, C"));
+        assert_eq!(list[2].address, "b@x.example");
+    }
 }
