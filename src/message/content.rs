@@ -108,11 +108,13 @@ pub fn first_body<'a>(raw: &[u8], root: &'a Part, subtype: &str) -> Option<&'a P
 
 /// The message's text as a reader wants it: the first text/plain body, else the text of the
 /// first HTML body ([`html_text::text_of`]).
+/// `None` when there is no such part or it is empty.
 pub fn readable_text(raw: &[u8], root: &Part) -> Option<String> {
-    if let Some(plain) = first_body(raw, root, "plain") {
-        return Some(text(raw, plain));
-    }
-    first_body(raw, root, "html").map(|html| html_text::text_of(&text(raw, html)))
+    let found = match first_body(raw, root, "plain") {
+        Some(plain) => Some(text(raw, plain)),
+        None => first_body(raw, root, "html").map(|html| html_text::text_of(&text(raw, html))),
+    };
+    found.filter(|t| !t.is_empty())
 }
 
 #[cfg(test)]

@@ -81,15 +81,22 @@ pub fn parse(raw: &[u8]) -> MessageInfo {
 }
 
 /// Offset just past the blank line that ends the header block (or the end of the input).
+/// A blank line is an empty line, whatever its line break: `\r\n` or a bare `\n` (RFC 5322
+/// §2.1 wants CRLF; mail written on Unix arrives with LF, and a mix of the two too).
 pub fn header_end(raw: &[u8]) -> usize {
-    if raw.starts_with(b"\r\n") {
-        return 2;
+    let mut line = 0;
+    while line < raw.len() {
+        match raw[line..] {
+            [b'\r', b'\n', ..] => return line + 2,
+            [b'\n', ..] => return line + 1,
+            _ => {}
+        }
+        match raw[line..].iter().position(|&b| b == b'\n') {
+            Some(at) => line += at + 1,
+            None => break,
+        }
     }
-    raw.windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|p| p + 4)
-        .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|p| p + 2))
-        .unwrap_or(raw.len())
+    raw.len()
 }
 
 /// The decoded text of the first text body part: `text/plain`, else the HTML part's text

@@ -20,7 +20,8 @@ pub fn message_info(raw: &[u8], start: usize, end: usize, depth: usize) -> Messa
     MessageInfo {
         subject: block
             .get("Subject")
-            .map(|s| decode_words(&s).trim().to_string()),
+            .map(|s| decode_words(&s).trim().to_string())
+            .filter(|s| !s.is_empty()),
         from: list("From"),
         to: list("To"),
         cc: list("Cc"),
