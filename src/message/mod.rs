@@ -274,5 +274,10 @@ mod tests {
         }
         assert_eq!(header_value(MULTI, "mime-version").as_deref(), Some("1.0"));
         assert_eq!(header_end(b"A: b\r\n\r\nbody"), 8);
+        // A blank line with any line break: LF, or a LF line then a CRLF one.
+        assert_eq!(header_end(b"A: b\n\nbody"), 6);
+        assert_eq!(header_end(b"A: b\n\r\nbody"), 7);
+        assert_eq!(header_end(b"\nbody"), 1);
+        assert_eq!(header_end(b"A: b\r\nC: d"), 12);
     }
 }
