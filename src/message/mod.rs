@@ -278,6 +278,6 @@ mod tests {
         assert_eq!(header_end(b"A: b\n\nbody"), 6);
         assert_eq!(header_end(b"A: b\n\r\nbody"), 7);
         assert_eq!(header_end(b"\nbody"), 1);
-        assert_eq!(header_end(b"A: b\r\nC: d"), 12);
+        assert_eq!(header_end(b"A: b\r\nC: d"), 10);
     }
 }
