@@ -24,7 +24,6 @@ CRATES = [
      r"oco_ref|hydration_context|either_of|guardian|slotmap|futures\w*|pin_project\w*)::"),
     ("serde_json", r"\b(serde_json|zmij)::"),
     ("serde (core)", r"\bserde(_core)?::"),
-    ("mail-parser", r"\b(mail_parser|encoding_rs|hashify)::"),
     ("idb/tokio/thiserror/indexmap", r"\b(idb|tokio|thiserror|indexmap)::"),
     ("wasm-bindgen/js-sys/web-sys", r"\b(wasm_bindgen\w*|js_sys|web_sys|gloo\w*|console_error_panic_hook)::"),
     ("base64/md5", r"\b(base64|md5|md_5|digest|block_buffer)::"),
