@@ -296,4 +296,15 @@ JVBERi0xLjQK\r\n\
         assert!(v.from.is_none());
         assert!(header_map(b"\xff\xfe").is_empty() || header_map(b"\xff\xfe").len() < 2);
     }
+
+    #[test]
+    fn text_in_any_charset_is_shown_as_utf8() {
+        let raw = b"Subject: =?koi8-r?b?8NLJ18XU?=\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\n\xf0\xd2\xc9\xd7\xc5\xd4\r\n";
+        let v = MessageView::new(raw);
+        assert_eq!(v.subject, "Привет");
+        assert_eq!(v.text, "Привет\r\n");
+        let (kind, bytes) = part_content(raw, "1").expect("the text part");
+        assert_eq!(kind, "text/plain; charset=utf-8");
+        assert_eq!(bytes, "Привет\r\n".as_bytes());
+    }
 }
