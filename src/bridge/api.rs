@@ -405,24 +405,8 @@ pub(super) fn parse_query(query: &str) -> Vec<(String, String)> {
 
 /// Decodes `%XX` escapes (invalid ones stay as they are; invalid UTF-8 is replaced).
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                let v = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
-                out.push(v as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let bytes = crate::message::transfer::decode_escapes(s.as_bytes(), b'%');
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// `GET /api/ca.pem`: the sandbox root CA, for real clients to verify the bridge's TLS with.

@@ -17,29 +17,8 @@ struct Word<'a> {
 /// The Q encoding (RFC 2047 §4.2): `_` is a space, `=XX` an octet, other characters
 /// themselves.
 fn decode_q(text: &str) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let b = text.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        match c {
-            b'_' => out.push(b' '),
-            b'=' => {
-                if let (Some(h), Some(l)) = (
-                    b.get(i + 1).copied().and_then(hex),
-                    b.get(i + 2).copied().and_then(hex),
-                ) {
-                    out.push((h * 16 + l) as u8);
-                    i += 2;
-                } else {
-                    out.push(c);
-                }
-            }
-            _ => out.push(c),
-        }
-        i += 1;
-    }
-    out
+    // `_` is only ever a space: an underscore itself is written `=5F`.
+    transfer::decode_escapes(text.replace('_', " ").as_bytes(), b'=')
 }
 
 /// The encoded-word at the start of `s` (which starts with `=?`): charset, bytes, and the

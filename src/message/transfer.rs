@@ -40,12 +40,33 @@ pub fn decode(encoding: &str, body: &[u8]) -> Vec<u8> {
     }
 }
 
+/// `escape` and two hex digits (`=E9` in quoted-printable and encoded-words, `%E9` in RFC 2231
+/// parameter values) is that octet; any other byte, and an `escape` not followed by two hex
+/// digits, is itself.
+pub fn decode_escapes(text: &[u8], escape: u8) -> Vec<u8> {
+    let hex = |b: Option<&u8>| b.and_then(|&b| (b as char).to_digit(16));
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&b) = text.get(i) {
+        match (b == escape, hex(text.get(i + 1)), hex(text.get(i + 2))) {
+            (true, Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 /// Quoted-printable (RFC 2045 §6.7), line by line: white space at the end of a line is
 /// dropped (rule 3: transport padding), a line that then ends in `=` is a soft line break
 /// (rule 5: it joins the next line), `=XX` is an octet (rule 1), and a `=` followed by
 /// anything else is kept as it is (the robust decoder of the rule's note).
 pub fn decode_quoted_printable(body: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16);
     let mut out = Vec::with_capacity(body.len());
     for line in body.split_inclusive(|&b| b == b'\n') {
         let (text, eol) = match line.strip_suffix(b"\r\n") {
@@ -60,26 +81,7 @@ pub fn decode_quoted_printable(body: &[u8]) -> Vec<u8> {
             Some(t) => (t, true),
             None => (text, false),
         };
-        let mut i = 0;
-        while let Some(&b) = text.get(i) {
-            let pair = (text.get(i + 1).copied(), text.get(i + 2).copied());
-            match (b, pair) {
-                (b'=', (Some(h), Some(l))) => match (hex(h), hex(l)) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 3;
-                    }
-                    _ => {
-                        out.push(b);
-                        i += 1;
-                    }
-                },
-                _ => {
-                    out.push(b);
-                    i += 1;
-                }
-            }
-        }
+        out.extend(decode_escapes(text, b'='));
         if !soft {
             out.extend_from_slice(eol);
         }

@@ -4,7 +4,7 @@
 
 use super::bodystructure::split_params;
 use super::envelope::{parse_addresses, EnvAddr};
-use super::{charset, date, encoded_word::decode_words, header_end, Addr, HeaderBlock};
+use super::{charset, date, encoded_word::decode_words, header_end, transfer, Addr, HeaderBlock};
 use super::{MessageInfo, Part};
 
 /// How deep parts may nest before the rest is read as one opaque part: deeper than any real
@@ -104,29 +104,6 @@ fn content_type(
 /// A parameter's value with RFC 2231 undone: `name*=charset'lang'%XX` and the continued
 /// `name*0`, `name*1*`, ... forms joined and decoded, else the plain `name`.
 fn param_2231(params: &[(String, String)], name: &str) -> Option<String> {
-    let pct = |text: &str| {
-        let hex = |b: u8| (b as char).to_digit(16);
-        let b = text.as_bytes();
-        let mut out = Vec::with_capacity(b.len());
-        let mut i = 0;
-        while let Some(&c) = b.get(i) {
-            match (
-                c,
-                b.get(i + 1).copied().and_then(hex),
-                b.get(i + 2).copied().and_then(hex),
-            ) {
-                (b'%', Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                }
-                _ => {
-                    out.push(c);
-                    i += 1;
-                }
-            }
-        }
-        out
-    };
     // (section number, extended?, value) of every piece of `name`.
     let mut pieces: Vec<(u32, bool, &str)> = params
         .iter()
@@ -161,7 +138,7 @@ fn param_2231(params: &[(String, String)], name: &str) -> Option<String> {
             }
         }
         if extended {
-            bytes.extend(pct(value));
+            bytes.extend(transfer::decode_escapes(value.as_bytes(), b'%'));
         } else {
             bytes.extend_from_slice(value.as_bytes());
         }
